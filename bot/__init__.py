@@ -1,0 +1,1 @@
+"""The Slack Bolt app, its listeners and Slack reminders."""

@@ -1,0 +1,23 @@
+"""The two kinds of failure: the user's input is wrong, or we failed."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base of every error rightsdesk raises on purpose."""
+
+
+class UserError(DeskError):
+    """The requester's or the user's input is wrong; the message is shown to them as is."""
+
+
+class IllegalTransition(UserError):
+    """The case's status does not allow this operation."""
+
+
+class NotFound(UserError):
+    """No case (or register row) with that reference."""
+
+
+class InternalError(DeskError):
+    """Our fault: logged with a case reference, never with personal data."""

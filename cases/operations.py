@@ -1,0 +1,445 @@
+"""The operations on a case: each checks the transition table, records its event and commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases import deadlines
+from cases.errors import NotFound, UserError
+from cases.kinds import CaseKind, parse_kinds
+from cases.lifecycle import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    Status,
+    check_transition,
+)
+from cases.policy import DEFAULT_POLICY, DeskPolicy
+from cases.references import next_reference, normalise_reference
+from store.audit import append_event
+from store.models import Case, CasePause
+
+CHANNELS = ("email", "slack", "letter", "phone")
+LANGUAGES = ("fi", "sv", "en")
+IDENTITY_METHODS = ("sender_match", "code", "manual", "document", "in_person", "phone_callback")
+
+
+def get_case(session: Session, reference: str) -> Case:
+    """Load a case by its reference, or raise NotFound."""
+    ref = normalise_reference(reference)
+    case = session.exec(select(Case).where(Case.reference == ref)).first()
+    if case is None:
+        raise NotFound(f"no case {ref}")
+    return case
+
+
+def record(
+    session: Session,
+    case: Case | None,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    """Append an audit event for `case` (or for the desk itself) in the current transaction."""
+    append_event(
+        session,
+        case_id=case.id if case else None,
+        actor=actor,
+        action=action,
+        detail={k: v for k, v in detail.items() if v is not None},
+        at=now,
+    )
+
+
+def _require(text: str | None, what: str) -> str:
+    if text is None or not text.strip():
+        raise UserError(f"{what} is required")
+    return text.strip()
+
+
+def recompute_deadlines(case: Case, policy: DeskPolicy = DEFAULT_POLICY) -> None:
+    """Derive the due dates from the receipt date, pauses and extension (Art. 12(3))."""
+    xmas = policy.christmas_eve_working
+    case.due_date = deadlines.due_date(
+        case.receipt_date, paused_days=case.paused_days, christmas_eve_working=xmas
+    )
+    if case.extended_due_date is not None:
+        case.extended_due_date = deadlines.extended_due_date(
+            case.receipt_date, paused_days=case.paused_days, christmas_eve_working=xmas
+        )
+    case.effective_due_date = case.extended_due_date or case.due_date
+
+
+def _move(case: Case, operation: str, now: datetime, target: Status | None = None) -> None:
+    """Apply the transition table; `target` overrides only where the table leaves it open."""
+    to = check_transition(operation, case.status) or target
+    if to is not None:
+        case.status = to.value
+    case.is_active = Status(case.status) in ACTIVE_STATUSES
+    case.updated_at = now
+
+
+def _save(session: Session, case: Case) -> Case:
+    session.add(case)
+    session.commit()
+    session.refresh(case)
+    return case
+
+
+def open_case(
+    session: Session,
+    *,
+    kinds: list[str] | list[CaseKind],
+    received_at: datetime,
+    now: datetime,
+    actor: str,
+    requester_email: str | None = None,
+    requester_name: str | None = None,
+    language: str = "fi",
+    channel: str = "email",
+    evidence: dict[str, Any] | None = None,
+    summary: str | None = None,
+    customer_id: int | None = None,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> Case:
+    """Open a case; the clock starts at receipt, read or not (EDPB 01/2022 §159).
+
+    With no kinds the case goes to a human for triage. `commit=False` lets intake
+    open the case in the same transaction that stores the message.
+    """
+    if received_at.tzinfo is None:
+        raise UserError("received time needs a time zone")
+    if channel not in CHANNELS:
+        raise UserError(f"unknown channel {channel!r}; use one of: {', '.join(CHANNELS)}")
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language {language!r}; use one of: {', '.join(LANGUAGES)}")
+    parsed = [k.value for k in parse_kinds(list(kinds))] if kinds else []
+    receipt = deadlines.receipt_date(received_at)
+    reference = next_reference(session, prefix=policy.reference_prefix, year=receipt.year)
+    status = Status.RECEIVED if parsed else Status.NEEDS_TRIAGE
+    case = Case(
+        reference=reference,
+        kinds=parsed,
+        status=status.value,
+        language=language,
+        requester_email=(requester_email or "").strip().lower() or None,
+        requester_name=requester_name,
+        channel=channel,
+        received_at=received_at,
+        receipt_date=receipt,
+        due_date=receipt,
+        effective_due_date=receipt,
+        evidence=evidence or {},
+        summary=summary,
+        customer_id=customer_id,
+        created_at=now,
+        updated_at=now,
+    )
+    recompute_deadlines(case, policy)
+    case.is_active = True
+    session.add(case)
+    session.flush()
+    record(
+        session,
+        case,
+        actor=actor,
+        action="open",
+        now=now,
+        kinds=parsed,
+        channel=channel,
+        language=language,
+        status=status.value,
+        due_date=case.due_date.isoformat(),
+    )
+    if commit:
+        return _save(session, case)
+    return case
+
+
+def triage(
+    session: Session, *, reference: str, kinds: list[str], actor: str, now: datetime
+) -> Case:
+    """Give a needs-triage case its kinds so work can start."""
+    case = get_case(session, reference)
+    parsed = [k.value for k in parse_kinds(kinds)]
+    _move(case, "triage", now)
+    case.kinds = parsed
+    record(session, case, actor=actor, action="triage", now=now, kinds=parsed)
+    return _save(session, case)
+
+
+def set_kinds(
+    session: Session, *, reference: str, kinds: list[str], actor: str, now: datetime
+) -> Case:
+    """Correct the kinds of an open case (the classifier's guess is only a guess)."""
+    case = get_case(session, reference)
+    if case.status == Status.NEEDS_TRIAGE:
+        return triage(session, reference=reference, kinds=kinds, actor=actor, now=now)
+    check_transition("assign", case.status)
+    before = list(case.kinds)
+    case.kinds = [k.value for k in parse_kinds(kinds)]
+    case.updated_at = now
+    record(session, case, actor=actor, action="set_kinds", now=now, before=before, after=case.kinds)
+    return _save(session, case)
+
+
+def assign(session: Session, *, reference: str, assignee: str, actor: str, now: datetime) -> Case:
+    """Make someone responsible for the case."""
+    case = get_case(session, reference)
+    who = _require(assignee, "an assignee")
+    _move(case, "assign", now)
+    previous, case.assignee = case.assignee, who
+    record(session, case, actor=actor, action="assign", now=now, assignee=who, previous=previous)
+    return _save(session, case)
+
+
+def note(session: Session, *, reference: str, text: str, actor: str, now: datetime) -> Case:
+    """Add a note to the case's record."""
+    case = get_case(session, reference)
+    _move(case, "note", now)
+    record(session, case, actor=actor, action="note", now=now, text=_require(text, "note text"))
+    return _save(session, case)
+
+
+def verify(
+    session: Session,
+    *,
+    reference: str,
+    method: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> Case:
+    """Record that the requester's identity was checked (Art. 12(6)) and start the work."""
+    case = get_case(session, reference)
+    if method not in IDENTITY_METHODS:
+        raise UserError(f"unknown method {method!r}; use one of: {', '.join(IDENTITY_METHODS)}")
+    why = _require(reason, "a reason")
+    if Status(case.status) in PAUSED_STATUSES:
+        _end_pause(session, case, now, policy)
+    _move(case, "verify", now)
+    case.identity_status = "verified"
+    case.identity_method = method
+    case.identity_reason = why
+    case.identity_verified_by = actor
+    case.identity_verified_at = now
+    record(session, case, actor=actor, action="verify", now=now, method=method, reason=why)
+    if commit:
+        return _save(session, case)
+    return case
+
+
+def pause(
+    session: Session,
+    *,
+    reference: str,
+    waiting_for: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    commit: bool = True,
+) -> Case:
+    """Stop the clock while waiting for the requester (EDPB 01/2022 §159)."""
+    case = get_case(session, reference)
+    if waiting_for not in ("identity", "clarification"):
+        raise UserError("waiting for must be 'identity' or 'clarification'")
+    operation = "request_identity" if waiting_for == "identity" else "request_clarification"
+    why = _require(reason, "a reason")
+    if Status(case.status) in PAUSED_STATUSES:
+        raise UserError(f"{case.reference} is already paused ({case.status})")
+    _move(case, operation, now)
+    case.paused_since = now
+    session.add(
+        CasePause(case_id=case.id or 0, waiting_for=waiting_for, reason=why, started_at=now)
+    )
+    record(session, case, actor=actor, action="pause", now=now, waiting_for=waiting_for, reason=why)
+    if commit:
+        return _save(session, case)
+    return case
+
+
+def _end_pause(session: Session, case: Case, now: datetime, policy: DeskPolicy) -> int:
+    """Close the open pause; its whole Helsinki days are added before the roll."""
+    if case.paused_since is None:
+        return 0
+    started = deadlines.receipt_date(case.paused_since)
+    days = max(0, (deadlines.receipt_date(now) - started).days)
+    open_pause = session.exec(
+        select(CasePause)
+        .where(CasePause.case_id == case.id, col(CasePause.ended_at).is_(None))
+        .order_by(col(CasePause.id).desc())
+    ).first()
+    if open_pause is not None:
+        open_pause.ended_at = now
+        session.add(open_pause)
+    case.paused_days += days
+    case.paused_since = None
+    recompute_deadlines(case, policy)
+    return days
+
+
+def resume(
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> Case:
+    """Restart the clock: the requester answered, or waiting is pointless."""
+    case = get_case(session, reference)
+    check_transition("resume", case.status)
+    days = _end_pause(session, case, now, policy)
+    target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
+    _move(case, "resume", now, target)
+    record(
+        session,
+        case,
+        actor=actor,
+        action="resume",
+        now=now,
+        paused_days=days,
+        reason=reason,
+        due_date=case.effective_due_date.isoformat(),
+    )
+    if commit:
+        return _save(session, case)
+    return case
+
+
+def extend(
+    session: Session,
+    *,
+    reference: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> Case:
+    """Extend by two months, with reasons, within the first month (Art. 12(3))."""
+    case = get_case(session, reference)
+    _move(case, "extend", now)
+    if case.extended_due_date is not None:
+        raise UserError(f"{case.reference} is already extended to {case.extended_due_date}")
+    deadlines.check_extension(due=case.due_date, now=now, reason=reason)
+    case.extension_reason = reason.strip()
+    case.extended_due_date = case.due_date  # marks it extended; recompute sets the real date
+    recompute_deadlines(case, policy)
+    record(
+        session,
+        case,
+        actor=actor,
+        action="extend",
+        now=now,
+        reason=case.extension_reason,
+        extended_due_date=case.effective_due_date.isoformat(),
+    )
+    return _save(session, case)
+
+
+def mark_extension_notified(session: Session, *, reference: str, actor: str, now: datetime) -> Case:
+    """Record when the requester was told of the extension and its reasons."""
+    case = get_case(session, reference)
+    if case.extended_due_date is None:
+        raise UserError(f"{case.reference} is not extended")
+    case.extension_notified_at = now
+    case.updated_at = now
+    record(session, case, actor=actor, action="extension_notified", now=now)
+    return _save(session, case)
+
+
+def mark_complex(
+    session: Session, *, reference: str, actor: str, now: datetime, reason: str
+) -> Case:
+    """Flag a complex case, so reminders watch the extension window."""
+    case = get_case(session, reference)
+    _move(case, "mark_complex", now)
+    case.is_complex = True
+    record(
+        session,
+        case,
+        actor=actor,
+        action="mark_complex",
+        now=now,
+        reason=_require(reason, "a reason"),
+    )
+    return _save(session, case)
+
+
+def respond(
+    session: Session,
+    *,
+    reference: str,
+    outcome: str,
+    actor: str,
+    now: datetime,
+    commit: bool = True,
+) -> Case:
+    """Record that the requester has been answered."""
+    case = get_case(session, reference)
+    _move(case, "respond", now)
+    case.outcome = _require(outcome, "an outcome")
+    record(session, case, actor=actor, action="respond", now=now, outcome=case.outcome)
+    if commit:
+        return _save(session, case)
+    return case
+
+
+def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: datetime) -> Case:
+    """Refuse the request, with reasons (Art. 12(4), 12(5))."""
+    case = get_case(session, reference)
+    why = _require(reasons, "the reasons")
+    _move(case, "refuse", now)
+    case.outcome = f"refused: {why}"
+    record(session, case, actor=actor, action="refuse", now=now, reasons=why)
+    return _save(session, case)
+
+
+def withdraw(session: Session, *, reference: str, actor: str, now: datetime, reason: str) -> Case:
+    """Record that the requester withdrew the request."""
+    case = get_case(session, reference)
+    _move(case, "withdraw", now)
+    case.outcome = "withdrawn"
+    record(
+        session, case, actor=actor, action="withdraw", now=now, reason=_require(reason, "a reason")
+    )
+    return _save(session, case)
+
+
+def close(
+    session: Session, *, reference: str, actor: str, now: datetime, outcome: str | None = None
+) -> Case:
+    """Close an answered case."""
+    case = get_case(session, reference)
+    _move(case, "close", now)
+    if outcome:
+        case.outcome = outcome.strip()
+    case.closed_at = now
+    record(session, case, actor=actor, action="close", now=now, outcome=outcome)
+    return _save(session, case)
+
+
+def reopen(session: Session, *, reference: str, reason: str, actor: str, now: datetime) -> Case:
+    """Reopen a case, e.g. the requester disputes the answer; the original deadline stands."""
+    case = get_case(session, reference)
+    why = _require(reason, "a reason")
+    target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
+    _move(case, "reopen", now, target)
+    case.closed_at = None
+    record(session, case, actor=actor, action="reopen", now=now, reason=why)
+    return _save(session, case)
+
+
+def open_statuses() -> list[str]:
+    """Status codes of cases that are not closed."""
+    return sorted(s.value for s in OPEN_STATUSES)

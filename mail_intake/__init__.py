@@ -1,0 +1,1 @@
+"""Mail intake: IMAP and Maildir sources, MIME parsing, threading and the SMTP outbox."""

@@ -1,0 +1,1 @@
+"""The rightsdesk CLI and the wiring of settings, stores and adapters."""

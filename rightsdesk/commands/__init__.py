@@ -1,0 +1,1 @@
+"""Subcommands of the rightsdesk CLI, one module per group."""

@@ -1,0 +1,164 @@
+"""The offline demo: a small register, cases on different dates and the lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from cases import operations as ops
+from cases.policy import DeskPolicy
+from cases.register_import import import_csv
+from store.models import Case
+
+DEMO_ACTOR = "demo:contact-person"
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """One scripted request: who, what, how long ago, and what the contact person did."""
+
+    days_ago: int
+    kinds: tuple[str, ...]
+    email: str
+    name: str
+    language: str
+    channel: str
+    steps: tuple[str, ...] = ()
+
+
+DEMO_CASES = (
+    DemoCase(
+        1,
+        ("access", "portability"),
+        "maija.virtanen@example.com",
+        "Maija Virtanen",
+        "fi",
+        "email",
+        ("assign", "verify"),
+    ),
+    DemoCase(
+        9,
+        ("erasure",),
+        "elin.lindqvist@example.com",
+        "Elin Lindqvist",
+        "sv",
+        "email",
+        ("assign", "verify"),
+    ),
+    DemoCase(
+        20,
+        ("access",),
+        "john.smith@example.com",
+        "John Smith",
+        "en",
+        "letter",
+        ("assign", "verify", "extend"),
+    ),
+    DemoCase(
+        45,
+        ("rectification",),
+        "matti.meikalainen@example.com",
+        "Matti Meikäläinen",
+        "fi",
+        "phone",
+        ("assign",),
+    ),
+    DemoCase(
+        3,
+        ("marketing_opt_out",),
+        "maija.virtanen@example.com",
+        "Maija Virtanen",
+        "fi",
+        "email",
+        ("verify", "respond", "close"),
+    ),
+    DemoCase(
+        5,
+        ("restriction",),
+        "unknown.sender@example.invalid",
+        "",
+        "en",
+        "email",
+        ("pause_identity",),
+    ),
+)
+
+
+def seed_register(session: Session, now: datetime) -> dict[str, int]:
+    """Import the demo register through the same path as `rightsdesk register import`."""
+    counts = {}
+    for table in ("customers", "orders", "invoices", "recipients", "disclosures"):
+        text = (DEMO_DATA / f"{table}.csv").read_text(encoding="utf-8")
+        counts[table] = import_csv(session, table=table, text=text, actor=DEMO_ACTOR, now=now)
+    return counts
+
+
+def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy) -> Case:
+    """Open one demo case as it arrived `days_ago`, then play the contact person's steps."""
+    received = now - timedelta(days=spec.days_ago, hours=2)
+    case = ops.open_case(
+        session,
+        kinds=list(spec.kinds),
+        received_at=received,
+        now=received,
+        actor="intake" if spec.channel == "email" else DEMO_ACTOR,
+        requester_email=spec.email,
+        requester_name=spec.name or None,
+        language=spec.language,
+        channel=spec.channel,
+        policy=policy,
+    )
+    ref = case.reference
+    at = received + timedelta(hours=3)
+    steps: dict[str, Callable[[], Case]] = {
+        "assign": lambda: ops.assign(
+            session, reference=ref, assignee="pasi", actor=DEMO_ACTOR, now=at
+        ),
+        "verify": lambda: ops.verify(
+            session,
+            reference=ref,
+            method="sender_match",
+            reason="sender address matches the register",
+            actor=DEMO_ACTOR,
+            now=at,
+            policy=policy,
+        ),
+        "extend": lambda: ops.extend(
+            session,
+            reference=ref,
+            actor=DEMO_ACTOR,
+            now=at,
+            policy=policy,
+            reason="The request covers ten years of orders kept in an archive"
+            " that must be searched by hand.",
+        ),
+        "respond": lambda: ops.respond(
+            session, reference=ref, outcome="marketing suppressed", actor=DEMO_ACTOR, now=at
+        ),
+        "close": lambda: ops.close(session, reference=ref, actor=DEMO_ACTOR, now=at),
+        "pause_identity": lambda: ops.pause(
+            session,
+            reference=ref,
+            waiting_for="identity",
+            reason="sender not in the register; asked for the customer number",
+            actor=DEMO_ACTOR,
+            now=at,
+        ),
+    }
+    for step in spec.steps:
+        case = steps[step]()
+        at += timedelta(minutes=10)
+    return case
+
+
+def prepare_dir(directory: Path) -> Path:
+    """Create the demo directory; a previous demo's store is replaced, nothing else is touched."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("rightsdesk.db", "rightsdesk.db-wal", "rightsdesk.db-shm"):
+        (directory / name).unlink(missing_ok=True)
+    return directory / "rightsdesk.db"

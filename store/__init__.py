@@ -1,0 +1,1 @@
+"""SQLModel tables, engine, Alembic migrations and queries; imports none of our packages."""

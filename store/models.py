@@ -1,0 +1,388 @@
+"""Every table of rightsdesk, in one place.
+
+Status and kind columns are plain strings here: `store` imports none of our
+packages, so the vocabularies live in `cases/` and are checked there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    """An aware UTC timestamp column."""
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Case(SQLModel, table=True):
+    """One data-subject request, from receipt to closure."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        # The reminder sweep reads open cases by due date: cost grows with what is due.
+        Index("ix_case_active_due", "is_active", "effective_due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True)
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(index=True)
+    is_active: bool = Field(default=True)  # the desk still owes an answer: the clock matters
+    language: str = "fi"
+    requester_name: str | None = None
+    requester_email: str | None = Field(default=None, index=True)
+    requester_undeliverable: bool = False
+    channel: str = "email"  # email, slack, letter, phone
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    receipt_date: date
+    due_date: date
+    extended_due_date: date | None = None
+    extension_reason: str | None = Field(default=None, sa_type=Text)
+    extension_notified_at: datetime | None = _ts()
+    effective_due_date: date = Field(index=True)
+    paused_days: int = 0
+    paused_since: datetime | None = _ts()
+    is_complex: bool = False
+    assignee: str | None = Field(default=None, index=True)
+    identity_status: str = "unverified"  # unverified, verified, failed
+    identity_method: str | None = None
+    identity_reason: str | None = Field(default=None, sa_type=Text)
+    identity_verified_by: str | None = None
+    identity_verified_at: datetime | None = _ts()
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: str | None = Field(default=None, sa_type=Text)
+    outcome: str | None = Field(default=None, sa_type=Text)
+    closed_at: datetime | None = _ts()
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class CasePause(SQLModel, table=True):
+    """An interval during which the case's clock stood still (EDPB 01/2022 §159)."""
+
+    __tablename__ = "case_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    waiting_for: str  # identity, clarification
+    reason: str | None = Field(default=None, sa_type=Text)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = _ts()
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last sequence number handed out per prefix and year (DSR-YYYY-NNNN)."""
+
+    __tablename__ = "reference_counter"
+
+    key: str = Field(primary_key=True)  # f"{prefix}-{year}"
+    last: int = 0
+
+
+class CaseEvent(SQLModel, table=True):
+    """One row of the append-only, hash-chained audit trail."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor: str
+    action: str = Field(index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The newest event's id and hash, so that deleting the tail is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_event_id: int = 0
+    last_hash: str = ""
+
+
+class Message(SQLModel, table=True):
+    """An inbound or outbound mail, kept whole, linked to its case when it has one."""
+
+    __tablename__ = "message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    direction: str  # in, out
+    message_id: str = Field(unique=True, index=True)  # normalised, without <>
+    raw_sha256: str = Field(index=True)
+    in_reply_to: str | None = None
+    references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str | None = Field(default=None, sa_type=Text)
+    from_addr: str | None = None
+    to_addrs: str | None = Field(default=None, sa_type=Text)
+    headers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sent_at: datetime | None = _ts()  # the Date: header
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    size: int = 0
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    raw_path: str | None = None
+    body_text: str | None = Field(default=None, sa_type=Text)
+    stripped_text: str | None = Field(default=None, sa_type=Text)
+    language: str | None = None
+    category: str | None = None  # request, follow_up, non_request, machine, bounce, reply
+    machine_reason: str | None = None
+    source: str | None = None  # imap:FOLDER, maildir, smtp
+    source_uid: int | None = None
+
+
+class Attachment(SQLModel, table=True):
+    """A file that came with a message: recorded always, its bytes kept until not needed."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str | None = None
+    content_type: str
+    size: int
+    sha256: str
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    is_identity_document: bool = False
+    deleted_at: datetime | None = _ts()
+
+
+class MailCheckpoint(SQLModel, table=True):
+    """How far intake has read a folder (RFC 3501 §2.3.1.1: UIDs hold only per UIDVALIDITY)."""
+
+    __tablename__ = "mail_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    folder: str
+    uidvalidity: int = 0
+    last_uid: int = 0
+    updated_at: datetime | None = _ts()
+
+
+class Quarantine(SQLModel, table=True):
+    """A message intake could not process, kept with the reason until retried."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    folder: str | None = None
+    source_uid: int | None = None
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    raw_sha256: str = Field(index=True)
+    size: int = 0
+    reason: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    retried_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    attempts: int = 0
+
+
+class Outbox(SQLModel, table=True):
+    """A mail to send, committed before the send so that a crash never sends twice."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    message_id: str = Field(unique=True)
+    purpose: str  # acknowledgement, verification_code, reply, recipient_notice, reminder
+    automatic: bool = False
+    to_addr: str
+    subject: str = Field(sa_type=Text)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending, sending, sent, failed, held
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime | None = _ts()
+
+
+class MailCounter(SQLModel, table=True):
+    """Automatic mails sent per address per day, to stop runaway loops."""
+
+    __tablename__ = "mail_counter"
+    __table_args__ = (UniqueConstraint("address", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str
+    day: date
+    count: int = 0
+
+
+class Draft(SQLModel, table=True):
+    """A reply waiting for a human to approve it; the approved text is what goes out."""
+
+    __tablename__ = "draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    template: str
+    language: str
+    subject: str = Field(sa_type=Text)
+    body_text: str = Field(sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    to_addr: str | None = None
+    status: str = Field(default="pending", index=True)  # pending, approved, superseded
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_by: str = "rightsdesk"
+    approved_by: str | None = None
+    approved_at: datetime | None = _ts()
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+
+
+class VerificationCode(SQLModel, table=True):
+    """A one-time code mailed to the register's address to verify identity (Art. 12(6))."""
+
+    __tablename__ = "verification_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    code_hash: str
+    sent_to: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = _ts()
+
+
+# --- The customer register the privacy notice describes ---------------------------------
+
+
+class Customer(SQLModel, table=True):
+    """A person in the customer register (Asiakasrekisteri)."""
+
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_number: str = Field(unique=True, index=True)
+    name: str | None = None
+    organisation: str | None = None
+    email: str | None = Field(default=None, index=True)
+    postal_address: str | None = Field(default=None, sa_type=Text)
+    phone: str | None = None
+    www: str | None = None
+    ip_address: str | None = None
+    relationship_start: date | None = None
+    relationship_end: date | None = None
+    restricted: bool = False  # Art. 18: stored only, not otherwise processed
+    restriction_reason: str | None = Field(default=None, sa_type=Text)
+    anonymised_at: datetime | None = _ts()
+    created_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+
+
+class Order(SQLModel, table=True):
+    """A past order of a customer."""
+
+    __tablename__ = "customer_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    order_number: str | None = None
+    ordered_on: date
+    description: str | None = Field(default=None, sa_type=Text)
+    amount: str | None = None  # decimal as text: money is never a float
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice to a customer; open or in collection ones are legal claims (Art. 17(3)(e))."""
+
+    __tablename__ = "invoice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    number: str
+    issued_on: date
+    due_on: date | None = None
+    amount: str
+    status: str = "open"  # open, paid, in_collection
+    paid_on: date | None = None
+
+
+class Recipient(SQLModel, table=True):
+    """A recipient the register's data is disclosed to (Art. 15(1)(c), Art. 19)."""
+
+    __tablename__ = "recipient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    category: str | None = None
+    contact_email: str | None = None
+    purpose: str | None = Field(default=None, sa_type=Text)
+    outside_eea: bool = False
+
+
+class Disclosure(SQLModel, table=True):
+    """A disclosure of one customer's data to one recipient."""
+
+    __tablename__ = "disclosure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    recipient_id: int = Field(foreign_key="recipient.id", index=True)
+    disclosed_on: date | None = None
+    purpose: str | None = Field(default=None, sa_type=Text)
+
+
+class Suppression(SQLModel, table=True):
+    """An address not to market to or publish (Art. 21(3)); kept while the company markets."""
+
+    __tablename__ = "suppression"
+    __table_args__ = (UniqueConstraint("email", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True)
+    scope: str  # marketing, publication, processing
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+# --- Operations ------------------------------------------------------------------------
+
+
+class ReminderLedger(SQLModel, table=True):
+    """A reminder claimed (and then posted) exactly once per case, kind, due date and day."""
+
+    __tablename__ = "reminder_ledger"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "due_date", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    kind: str
+    due_date: date
+    day: date
+    target: str | None = None
+    claimed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    posted_at: datetime | None = _ts(index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class ComponentHealth(SQLModel, table=True):
+    """The state of each long-running component, for `rightsdesk health`."""
+
+    __tablename__ = "component_health"
+
+    name: str = Field(primary_key=True)
+    state: str  # starting, ok, failing, stopped
+    last_success_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    pid: int | None = None

@@ -1,0 +1,1 @@
+"""Jinja2 templates for replies and the loader that renders them."""

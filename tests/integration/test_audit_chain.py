@@ -1,0 +1,62 @@
+"""The audit trail detects rows edited, deleted or inserted out of band."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from cases import operations as ops
+from store.audit import verify_chain
+
+T0 = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def _three_events(session: Session) -> str:
+    case = ops.open_case(session, kinds=["access"], received_at=T0, now=T0, actor="intake")
+    ops.assign(session, reference=case.reference, assignee="pasi", actor="lead", now=T0)
+    ops.note(session, reference=case.reference, text="called back", actor="pasi", now=T0)
+    return case.reference
+
+
+def test_an_untouched_chain_verifies(session: Session) -> None:
+    _three_events(session)
+    report = verify_chain(session)
+    assert report.ok and report.checked == 3
+
+
+def test_an_edited_row_is_named_as_the_first_bad_one(session: Session) -> None:
+    _three_events(session)
+    session.execute(text("UPDATE case_event SET actor = 'mallory' WHERE id = 2"))
+    session.commit()
+    report = verify_chain(session)
+    assert not report.ok and report.bad_event_id == 2 and "edited" in (report.problem or "")
+
+
+def test_a_deleted_row_in_the_middle_breaks_the_chain_at_the_next_row(session: Session) -> None:
+    _three_events(session)
+    session.execute(text("DELETE FROM case_event WHERE id = 2"))
+    session.commit()
+    report = verify_chain(session)
+    assert not report.ok and report.bad_event_id == 3
+
+
+def test_a_deleted_newest_row_is_detected_through_the_head(session: Session) -> None:
+    _three_events(session)
+    session.execute(text("DELETE FROM case_event WHERE id = 3"))
+    session.commit()
+    assert not verify_chain(session).ok
+
+
+def test_a_row_inserted_out_of_band_is_detected(session: Session) -> None:
+    _three_events(session)
+    session.execute(
+        text(
+            "INSERT INTO case_event (case_id, at, actor, action, detail, prev_hash, hash) "
+            "VALUES (1, '2026-03-05 10:00:00', 'mallory', 'note', '{}', 'x', 'y')"
+        )
+    )
+    session.commit()
+    report = verify_chain(session)
+    assert not report.ok and report.bad_event_id == 4
