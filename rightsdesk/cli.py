@@ -8,7 +8,15 @@ import sys
 import typer
 
 from cases.errors import DeskError, UserError
-from rightsdesk.commands import admin, cases_cmd, demo_cmd
+from rightsdesk.commands import (
+    admin,
+    bot_cmd,
+    cases_cmd,
+    demo_cmd,
+    mail_cmd,
+    remind_cmd,
+    replies_cmd,
+)
 
 log = logging.getLogger("rightsdesk")
 
@@ -22,6 +30,10 @@ app = typer.Typer(
 app.add_typer(cases_cmd.app, name="cases")
 admin.register(app)
 demo_cmd.register(app)
+mail_cmd.register(app)
+remind_cmd.register(app)
+bot_cmd.register(app)
+replies_cmd.register(app)
 
 USAGE_EXIT = 2  # bad input: the user's fault (click's own convention too)
 FAILURE_EXIT = 1  # our fault

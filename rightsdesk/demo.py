@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -157,8 +158,10 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
 
 
 def prepare_dir(directory: Path) -> Path:
-    """Create the demo directory; a previous demo's store is replaced, nothing else is touched."""
+    """Create the demo directory; a previous demo's store, mail and dossiers are replaced."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in ("rightsdesk.db", "rightsdesk.db-wal", "rightsdesk.db-shm"):
         (directory / name).unlink(missing_ok=True)
+    shutil.rmtree(directory / "mail", ignore_errors=True)
+    shutil.rmtree(directory / "dossiers", ignore_errors=True)
     return directory / "rightsdesk.db"

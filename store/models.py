@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
@@ -27,6 +27,10 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         # The reminder sweep reads open cases by due date: cost grows with what is due.
         Index("ix_case_active_due", "is_active", "effective_due_date"),
+        # ... and the paused and the unassigned ones, for their nudges (cases/reminder_ledger).
+        Index("ix_case_active_paused", "is_active", "paused_since"),
+        Index("ix_case_active_month_due", "is_active", "due_date"),  # extension notices
+        Index("ix_case_active_unassigned", "is_active", "assignee", "receipt_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -205,6 +209,7 @@ class Outbox(SQLModel, table=True):
     subject: str = Field(sa_type=Text)
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: str = Field(default="pending", index=True)  # pending, sending, sent, failed, held
+    claimed_by: str | None = None  # "host:pid" of the sender while status is 'sending'
     attempts: int = 0
     next_attempt_at: datetime | None = _ts()
     last_error: str | None = Field(default=None, sa_type=Text)
@@ -361,7 +366,19 @@ class ReminderLedger(SQLModel, table=True):
     """A reminder claimed (and then posted) exactly once per case, kind, due date and day."""
 
     __tablename__ = "reminder_ledger"
-    __table_args__ = (UniqueConstraint("case_id", "kind", "due_date", "day"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", "due_date", "day"),
+        # NULL never equals NULL in a unique constraint: the desk-wide digest (case_id NULL)
+        # gets its own partial unique index, once per kind and day.
+        Index(
+            "ux_reminder_ledger_desk_day",
+            "kind",
+            "day",
+            unique=True,
+            sqlite_where=text("case_id IS NULL"),
+            postgresql_where=text("case_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
@@ -386,3 +403,13 @@ class ComponentHealth(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     pid: int | None = None
+
+
+class Cursor(SQLModel, table=True):
+    """How far a follower of the audit trail (e.g. the Slack notifier) has read it."""
+
+    __tablename__ = "cursor"
+
+    name: str = Field(primary_key=True)
+    position: int = 0
+    updated_at: datetime | None = _ts()

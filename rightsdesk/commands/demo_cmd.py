@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import mailbox
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from cases.views import list_cases
-from rightsdesk import demo
+from mail_intake.outbox_sender import deliver_pending, subject_of
+from mail_intake.poller import poll_once
+from rightsdesk import demo, demo_mail, mail_wiring
 from rightsdesk.commands.cases_cmd import format_table
 from rightsdesk.context import Desk
 from rightsdesk.settings import load_settings
 from store.audit import verify_chain
+from store.engine import new_session
+
+
+def _intake(desk: Desk, directory: Path) -> None:
+    """Drop sample requests into the Maildir, take them in, and write the acknowledgements."""
+    maildir = directory / "mail"
+    domain = mail_wiring.sender(desk).domain
+    count = demo_mail.drop_samples(maildir, desk.now(), domain)
+    typer.echo(f"\nMail: {count} messages dropped into {maildir}/inbox (fi, sv, en, an auto-reply)")
+
+    def factory() -> Session:
+        return new_session(desk.engine)
+
+    source = mail_wiring.mail_source(desk)
+    source.connect()
+    stats = poll_once(source, factory, mail_wiring.intake_deps(desk), desk.now)
+    sent = deliver_pending(
+        factory, mail_wiring.transport(desk), desk.now, on_sent=source.store_sent
+    )
+    typer.echo("intake: " + ", ".join(f"{v} {k}" for k, v in sorted(stats.counts.items())))
+    outbox = mailbox.Maildir(maildir / "outbox", factory=None, create=True)
+    typer.echo(f"acknowledgements written to {maildir}/outbox: {sent['sent']}")
+    for key in sorted(outbox.keys()):
+        typer.echo(f"  - {subject_of(outbox.get_bytes(key))}")
 
 
 def demo_command(
@@ -20,7 +48,7 @@ def demo_command(
         Path, typer.Option("--dir", help="Where the demo keeps everything.")
     ] = Path("demo"),
 ) -> None:
-    """Run the offline demo: register, cases, lifecycle, deadlines and the audit check."""
+    """Run the offline demo: register, cases, mail intake, deadlines and the audit check."""
     db_path = demo.prepare_dir(directory)
     desk = Desk(load_settings(database_url=f"sqlite:///{db_path}", maildir=directory / "mail"))
     now = desk.now()
@@ -30,6 +58,8 @@ def demo_command(
         typer.echo("register: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
         for spec in demo.DEMO_CASES:
             demo.run_case(session, spec, now, desk.policy)
+    _intake(desk, directory)
+    with desk.session() as session:
         cases = list_cases(session, status="open")
         typer.echo("\nCases (overdue first, then by due date):")
         typer.echo(format_table(cases, now))

@@ -1,0 +1,246 @@
+"""The controller's facts, as its privacy notice states them, in Finnish, Swedish and English.
+
+Replies quote these facts (GDPR Art. 13-15); nothing about the company is hard-coded in a
+template. The model reads nothing itself: `load_controller_toml` parses text the caller read.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from cases.errors import UserError
+
+LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
+
+# Deliberately loose: the address only has to be usable in a To: header, not RFC 5322-perfect.
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_PREFIX = re.compile(r"^[A-Z]{2,10}$")
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _check_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class _Model(BaseModel):
+    """Immutable, and strict about unknown keys so a misspelt TOML key is reported."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Localized(_Model):
+    """One text in each supported language."""
+
+    fi: str
+    sv: str
+    en: str
+
+    @field_validator("fi", "sv", "en")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        return _check_text(value)
+
+    def get(self, lang: str, fallback: str = "fi") -> str:
+        """The text in `lang`, or in `fallback` when `lang` is not supported."""
+        return str(getattr(self, lang if lang in LANGUAGES else fallback))
+
+    def __str__(self) -> str:
+        return self.fi
+
+
+class LocalizedList(_Model):
+    """The same list of items in each supported language, item for item."""
+
+    fi: list[str]
+    sv: list[str]
+    en: list[str]
+
+    @field_validator("fi", "sv", "en")
+    @classmethod
+    def _items_not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must list at least one item")
+        return [_check_text(item) for item in value]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> LocalizedList:
+        # A translation that drops an item silently tells one language group less.
+        if not len(self.fi) == len(self.sv) == len(self.en):
+            raise ValueError(
+                f"the languages list different numbers of items "
+                f"(fi {len(self.fi)}, sv {len(self.sv)}, en {len(self.en)})"
+            )
+        return self
+
+    def get(self, lang: str, fallback: str = "fi") -> list[str]:
+        """The items in `lang`, or in `fallback` when `lang` is not supported."""
+        items: list[str] = getattr(self, lang if lang in LANGUAGES else fallback)
+        return list(items)
+
+
+class ContactPerson(_Model):
+    """Whom to contact about the register (the notice's "yhteyshenkilö")."""
+
+    name: str
+    email: str
+    phone: str
+    address: str
+
+    _text = field_validator("name", "phone", "address")(_check_text)
+    _email = field_validator("email")(_check_email)
+
+
+class RecipientInfo(_Model):
+    """A recipient of the register's data, named as CJEU C-154/21 requires where known."""
+
+    name: str
+    category: Localized
+    purpose: Localized
+    outside_eea: bool = False
+
+    _text = field_validator("name")(_check_text)
+
+
+class Authority(_Model):
+    """The supervisory authority a data subject may complain to (GDPR Art. 77)."""
+
+    name: Localized
+    street_address: str
+    postal_address: str
+    phone: str
+    email: str
+    website: str
+
+    _text = field_validator("street_address", "postal_address", "phone")(_check_text)
+    _email = field_validator("email")(_check_email)
+
+    @field_validator("website")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} must start with https://")
+        return value
+
+
+class ControllerConfig(_Model):
+    """Everything a reply states about the controller and its register."""
+
+    name: str
+    business_id: str | None = None
+    address: str
+    email: str
+    phone: str
+    website: str | None = None
+    privacy_email: str  # requests arrive here; replies are sent from it
+    contact_person: ContactPerson
+    register_name: Localized
+    purposes: LocalizedList  # Art. 15(1)(a)
+    legal_basis: Localized  # Art. 13(1)(c)
+    data_categories: LocalizedList  # Art. 15(1)(b)
+    recipients: list[RecipientInfo] = Field(default_factory=list)  # Art. 15(1)(c)
+    retention: Localized  # Art. 15(1)(d)
+    retention_years: int = Field(default=10, ge=1, le=100)
+    case_retention_years: int = Field(default=3, ge=1, le=100)  # design §1.4
+    transfers_outside_eea: Localized  # Art. 15(2)
+    transfer_safeguards: Localized  # Art. 15(2), Art. 46
+    sources: LocalizedList  # Art. 15(1)(g)
+    automated_decision_making: Localized  # Art. 15(1)(h)
+    supervisory_authority: Authority  # Art. 15(1)(f), Art. 12(4)
+    languages: list[str] = Field(default_factory=lambda: list(LANGUAGES))
+    fallback_language: str = "fi"
+    reference_prefix: str = "DSR"
+    christmas_eve_working: bool = False
+    accounting_retention: Localized  # Kirjanpitolaki 1336/1997 2:10; Art. 17(3)(b)
+
+    _text = field_validator("name", "address", "phone")(_check_text)
+    _email = field_validator("email", "privacy_email")(_check_email)
+
+    @field_validator("business_id", "website")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("website")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} must start with https://")
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _unique_recipients(cls, value: list[RecipientInfo]) -> list[RecipientInfo]:
+        names = [r.name.casefold() for r in value]
+        duplicates = sorted({r.name for r in value if names.count(r.name.casefold()) > 1})
+        if duplicates:
+            raise ValueError(f"recipient named more than once: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        unknown = [lang for lang in value if lang not in LANGUAGES]
+        if unknown or not value:
+            raise ValueError(f"use some of {', '.join(LANGUAGES)} (got {value!r})")
+        return list(dict.fromkeys(value))
+
+    @field_validator("fallback_language")
+    @classmethod
+    def _fallback_is_offered(cls, value: str, info: ValidationInfo) -> str:
+        languages = info.data.get("languages", list(LANGUAGES))
+        if value not in languages:
+            raise ValueError(f"{value!r} is not one of languages {languages!r}")
+        return value
+
+    @field_validator("reference_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.fullmatch(value):
+            raise ValueError(f"{value!r} must be 2-10 capital letters A-Z, e.g. 'DSR'")
+        return value
+
+
+def _describe(error: Any) -> str:
+    """One line: the dotted field path and pydantic's message, lower-cased like the rest."""
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    return f"{path}: {message}" if path else message
+
+
+def load_controller_toml(text: str) -> ControllerConfig:
+    """Parse the controller's TOML configuration; a mistake becomes one readable UserError."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"config: not valid TOML: {exc}") from None
+    try:
+        return ControllerConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        line = " ".join(f"config: {_describe(errors[0])}{more}".split())
+        raise UserError(line) from None

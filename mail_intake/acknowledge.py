@@ -1,0 +1,54 @@
+"""The acknowledgement every new case gets: reference, receipt date and due date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from cases.controller import ControllerConfig
+from cases.outbox import Sender, queue_mail
+from cases.reply_context import base_context
+from store.models import Case, Message, Outbox
+from templates.loader import render_email
+
+
+def queue_acknowledgement(
+    session: Session,
+    *,
+    case: Case,
+    inbound: Message,
+    deps_controller: ControllerConfig,
+    sender: Sender,
+    now: datetime,
+    daily_cap: int | None,
+) -> Outbox | None:
+    """Queue the automatic acknowledgement in the requester's language, in the intake transaction.
+
+    Nothing is sent to our own address or to an address that bounced; the daily
+    cap per address stops a loop with another robot (design.md §2.6).
+    """
+    to = case.requester_email
+    if not to or to == sender.address.lower() or case.requester_undeliverable:
+        return None
+    rendered = render_email(
+        "acknowledgement",
+        case.language,
+        base_context(deps_controller, case),
+        fallback=deps_controller.fallback_language,
+    )
+    return queue_mail(
+        session,
+        case=case,
+        sender=sender,
+        to=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        purpose="acknowledgement",
+        now=now,
+        automatic=True,
+        in_reply_to=inbound.message_id,
+        references=[*inbound.references, inbound.message_id],
+        daily_cap=daily_cap,
+    )

@@ -1,0 +1,224 @@
+"""An IMAP folder as the inbox, through imapclient: PEEK fetches, UID checkpoints, IDLE."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError
+
+from mail_intake.sources import Fetched, SourceUnavailable
+
+log = logging.getLogger(__name__)
+
+# Connection failures that mean "reconnect", not "this message is bad" (design.md §2.10).
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    IMAPClientError,
+    OSError,
+    ssl.SSLError,
+    socket.timeout,
+    EOFError,
+)
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """Where and how to log in; the password never appears in repr()."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    failed_folder: str = "Failed"
+    sent_folder: str | None = "Sent"
+    connect_timeout: float = 15.0
+    read_timeout: float = 120.0
+
+    def __repr__(self) -> str:
+        return f"ImapAccount({self.user}@{self.host}:{self.port}, {self.security})"
+
+
+class ImapSource:
+    """One IMAP folder, read by UID above a (UIDVALIDITY, last UID) checkpoint.
+
+    RFC 3501 §2.3.1.1: UIDs only keep their meaning while UIDVALIDITY stays the same.
+    """
+
+    def __init__(self, account: ImapAccount, *, max_size: int = 25 * 1024 * 1024) -> None:
+        self.account = account
+        self.name = f"imap:{account.folder}"
+        self.max_size = max_size
+        self._client: IMAPClient | None = None
+        self._uidvalidity = 0
+        self._highest = 0
+        self._idle_ok = False
+
+    # -- connection -----------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect, log in, select the folder and make sure Processed and Failed exist."""
+        acc = self.account
+        timeout = _timeout(acc.connect_timeout, acc.read_timeout)
+        try:
+            client = IMAPClient(acc.host, port=acc.port, ssl=acc.security == "ssl", timeout=timeout)
+            if acc.security == "starttls":
+                client.starttls(ssl.create_default_context())
+            client.login(acc.user, acc.password)
+            for folder in (acc.processed_folder, acc.failed_folder, acc.sent_folder):
+                if folder and not client.folder_exists(folder):
+                    client.create_folder(folder)
+            info = client.select_folder(acc.folder)
+            self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+            self._idle_ok = client.has_capability("IDLE")
+            self._client = client
+        except CONNECTION_ERRORS as exc:
+            self.close()
+            raise SourceUnavailable(f"IMAP {acc.host}:{acc.port}: {type(exc).__name__}") from exc
+
+    def close(self) -> None:
+        """Log out, quietly: the server may already be gone."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:
+            try:
+                client.shutdown()
+            except Exception:
+                log.debug("IMAP shutdown after failed logout", exc_info=True)
+
+    @property
+    def client(self) -> IMAPClient:
+        """The live connection."""
+        if self._client is None:
+            raise SourceUnavailable("IMAP not connected")
+        return self._client
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CONNECTION_ERRORS as exc:
+            self.close()
+            raise SourceUnavailable(f"IMAP lost: {type(exc).__name__}") from exc
+
+    # -- reading --------------------------------------------------------------------------
+
+    def checkpoint(self) -> tuple[int, int]:
+        """(UIDVALIDITY, the highest UID fetched so far)."""
+        return (self._uidvalidity, self._highest)
+
+    def _uids_above(self, last: int) -> list[int]:
+        # imapclient facts (design.md §2): the server answers n:* with the highest UID even
+        # when it is below n, so filter; fetch takes lists of ints, not "1:*" strings.
+        uids = self._call(self.client.search, ["UID", f"{last + 1}:*"])
+        return sorted(int(u) for u in uids if int(u) > last)
+
+    def fetch_new(self, *, last_key: int, batch: int = 50) -> Iterator[Fetched]:
+        """Messages above `last_key`, sizes checked first, bodies by BODY.PEEK[] (no \\Seen)."""
+        uids = self._uids_above(last_key)
+        yield from self._fetch(uids, batch)
+
+    def leftovers(self, *, last_key: int) -> Iterator[Fetched]:
+        """Messages at or below the checkpoint that are still here (taken in, not yet moved)."""
+        if last_key <= 0:
+            return iter(())
+        uids = self._call(self.client.search, ["UID", f"1:{last_key}"])
+        return self._fetch(sorted(int(u) for u in uids if int(u) <= last_key), 50)
+
+    def _fetch(self, uids: list[int], batch: int) -> Iterator[Fetched]:
+        folder = self.account.folder
+        for start in range(0, len(uids), batch):
+            chunk = uids[start : start + batch]
+            sizes = self._call(self.client.fetch, chunk, ["RFC822.SIZE"])
+            small = [
+                u for u in chunk if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= self.max_size
+            ]
+            bodies = self._call(self.client.fetch, small, ["BODY.PEEK[]"]) if small else {}
+            for uid in chunk:
+                size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+                self._highest = max(self._highest, uid)
+                if uid not in small:
+                    yield Fetched(key=uid, raw=None, size=size, folder=folder, oversize=True)
+                    continue
+                raw = bodies.get(uid, {}).get(b"BODY[]")
+                if raw is None:  # expunged by someone else between SEARCH and FETCH
+                    continue
+                yield Fetched(key=uid, raw=bytes(raw), size=size, folder=folder)
+
+    # -- after the commit -----------------------------------------------------------------
+
+    def _move(self, uid: int | str, folder: str) -> None:
+        client = self.client
+        if client.has_capability("MOVE"):  # RFC 6851
+            self._call(client.move, [int(uid)], folder)
+        else:  # COPY then expunge that one UID (RFC 4315 UID EXPUNGE when offered)
+            self._call(client.copy, [int(uid)], folder)
+            self._call(client.add_flags, [int(uid)], [b"\\Deleted"])
+            self._call(
+                client.uid_expunge if client.has_capability("UIDPLUS") else client.expunge,
+                [int(uid)],
+            )
+
+    def mark_processed(self, key: int | str) -> None:
+        """Move to the Processed folder: only after the message is committed to the store."""
+        self._move(key, self.account.processed_folder)
+
+    def mark_failed(self, key: int | str) -> None:
+        """Move to the Failed folder: the message is quarantined in the store with its reason."""
+        self._move(key, self.account.failed_folder)
+
+    def store_sent(self, raw: bytes) -> None:
+        """APPEND our sent mail to the Sent folder, marked seen."""
+        if self.account.sent_folder:
+            self._call(self.client.append, self.account.sent_folder, raw, flags=[b"\\Seen"])
+
+    def sent_contains(self, message_id: str) -> bool:
+        """Whether the Sent folder holds our mail with this Message-ID (after a crash mid-send)."""
+        folder = self.account.sent_folder
+        if not folder:
+            return False
+        client = self.client
+        self._call(client.select_folder, folder, readonly=True)
+        try:
+            hits = self._call(client.search, ["HEADER", "Message-ID", f"<{message_id}>"])
+        finally:
+            self._call(client.select_folder, self.account.folder)
+        return bool(hits)
+
+    # -- waiting --------------------------------------------------------------------------
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """IDLE (RFC 2177) up to `timeout` seconds, or just sleep-poll via NOOP without IDLE.
+
+        A BYE, an empty answer after the server died, or an abort from idle_done()
+        all mean the connection is gone (design.md §2 imapclient facts).
+        """
+        client = self.client
+        if not self._idle_ok:
+            time.sleep(timeout)
+            self._call(client.noop)
+            return True
+        self._call(client.idle)
+        try:
+            responses = self._call(client.idle_check, timeout=timeout)
+        finally:
+            done = self._call(client.idle_done)
+        for resp in [*responses, *(done[1] if isinstance(done, tuple) else [])]:
+            if isinstance(resp, tuple) and len(resp) > 1 and resp[1] == b"BYE":
+                self.close()
+                raise SourceUnavailable("IMAP server said BYE")
+        return bool(responses)
+
+
+def _timeout(connect: float, read: float) -> Any:
+    return SocketTimeout(connect=connect, read=read)

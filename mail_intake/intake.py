@@ -1,0 +1,389 @@
+"""The one entry point for an inbound mail: store, understand, thread or open a case, acknowledge.
+
+Like Zulip's email gateway, it separates the sender's fault (a message we cannot
+parse: quarantined with a reason) from ours (an exception: the transaction rolls
+back and the message stays in the inbox to be tried again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.outbox import Sender
+from cases.policy import DeskPolicy
+from mail_intake.acknowledge import queue_acknowledgement
+from mail_intake.errors import UnparseableMessage
+from mail_intake.parsing import ParsedMessage, normalise_message_id
+from mail_intake.threading import find_case
+from mail_intake.understand import Understanding, understand
+from store.models import Attachment, Case, Message, Quarantine
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal[
+    "case_opened", "follow_up", "machine", "bounce", "non_request", "duplicate", "quarantined"
+]
+INTAKE_ACTOR = "intake"
+IDENTITY_DOCUMENT_HINTS = (
+    "passport",
+    "passi",
+    "henkilökortti",
+    "id-kort",
+    "identity",
+    "ajokortti",
+    "körkort",
+    "driving",
+)
+
+
+@dataclass(frozen=True)
+class IntakeDeps:
+    """What intake needs from the wiring."""
+
+    controller: ControllerConfig
+    policy: DeskPolicy
+    sender: Sender
+    own_addresses: Collection[str] = ()
+    daily_cap: int = 5
+    max_size: int = 25 * 1024 * 1024
+
+
+@dataclass
+class IntakeResult:
+    """What happened to one message (for counters and logs: references only)."""
+
+    outcome: Outcome
+    reference: str | None = None
+    message_row_id: int | None = None
+    reason: str | None = None
+    kinds: list[str] = field(default_factory=list)
+
+
+def raw_sha256(raw: bytes) -> str:
+    """The hash intake de-duplicates on besides the Message-ID (design.md §2.3)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def is_known(session: Session, *, message_id: str | None, sha: str) -> bool:
+    """True when this message (same Message-ID or same bytes) is already stored."""
+    cond = Message.raw_sha256 == sha
+    if message_id:
+        cond = cond | (Message.message_id == message_id)
+    return session.exec(select(Message.id).where(cond).limit(1)).first() is not None
+
+
+def quarantine(
+    session: Session,
+    *,
+    raw: bytes,
+    reason: str,
+    source: str,
+    folder: str | None,
+    uid: int | None,
+    now: datetime,
+) -> Quarantine:
+    """Keep a message we cannot process, with its reason, for the contact person (§2.4)."""
+    sha = raw_sha256(raw)
+    existing = session.exec(
+        select(Quarantine).where(
+            Quarantine.raw_sha256 == sha, col(Quarantine.resolved_at).is_(None)
+        )
+    ).first()
+    if existing is not None:
+        existing.attempts += 1
+        existing.reason = reason
+        session.add(existing)
+        session.commit()
+        return existing
+    row = Quarantine(
+        source=source,
+        folder=folder,
+        source_uid=uid,
+        raw=raw,
+        raw_sha256=sha,
+        size=len(raw),
+        reason=reason,
+        created_at=now,
+        attempts=1,
+    )
+    session.add(row)
+    session.flush()
+    ops.record(
+        session,
+        None,
+        actor=INTAKE_ACTOR,
+        action="quarantine",
+        now=now,
+        quarantine_id=row.id,
+        reason=reason,
+    )
+    session.commit()
+    return row
+
+
+def _store_message(
+    session: Session,
+    parsed: ParsedMessage,
+    u: Understanding,
+    *,
+    raw: bytes,
+    source: str,
+    uid: int | None,
+    now: datetime,
+    category: str,
+) -> Message:
+    msg = Message(
+        direction="in",
+        message_id=parsed.message_id,
+        raw_sha256=parsed.raw_sha256,
+        in_reply_to=parsed.in_reply_to,
+        references=list(parsed.references),
+        subject=parsed.subject,
+        from_addr=parsed.from_addr,
+        to_addrs=", ".join(parsed.to_addrs),
+        headers=dict(parsed.headers),
+        sent_at=parsed.date,
+        received_at=now,
+        size=len(raw),
+        raw=raw,
+        body_text=parsed.body_text,
+        stripped_text=parsed.stripped_text,
+        language=u.classification.language,
+        category=category,
+        machine_reason=u.machine.reason if u.machine else None,
+        source=source,
+        source_uid=uid,
+    )
+    session.add(msg)
+    session.flush()
+    for att in parsed.attachments:
+        name = (att.filename or "").lower()
+        session.add(
+            Attachment(
+                message_id=msg.id or 0,
+                filename=att.filename,
+                content_type=att.content_type,
+                size=att.size,
+                sha256=att.sha256,
+                data=att.data,
+                is_identity_document=any(h in name for h in IDENTITY_DOCUMENT_HINTS),
+            )
+        )
+    return msg
+
+
+def _attach_bounce(session: Session, u: Understanding, msg: Message, now: datetime) -> str | None:
+    """A bounce joins the case of the mail it bounces and marks the address undeliverable (§2.7)."""
+    assert u.machine is not None
+    original = normalise_message_id(u.machine.original_message_id)
+    if not original:
+        return None
+    sent = session.exec(select(Message).where(Message.message_id == original)).first()
+    if sent is None or sent.case_id is None:
+        return None
+    case = session.get(Case, sent.case_id)
+    if case is None:
+        return None
+    msg.case_id = case.id
+    failed = {a.lower() for a in u.machine.failed_recipients}
+    if not failed or (case.requester_email or "") in failed:
+        case.requester_undeliverable = True
+        session.add(case)
+    ops.record(
+        session,
+        case,
+        actor=INTAKE_ACTOR,
+        action="bounce",
+        now=now,
+        message=msg.message_id,
+        failed=sorted(failed),
+    )
+    return case.reference
+
+
+def _follow_up(
+    session: Session, case: Case, msg: Message, u: Understanding, deps: IntakeDeps, now: datetime
+) -> None:
+    """A reply joins its case; an answer to a question of ours restarts the clock."""
+    msg.case_id = case.id
+    ops.record(
+        session,
+        case,
+        actor=INTAKE_ACTOR,
+        action="message_received",
+        now=now,
+        message=msg.message_id,
+        closed=case.status == Status.CLOSED.value,
+    )
+    if Status(case.status) in PAUSED_STATUSES:
+        ops.resume(
+            session,
+            reference=case.reference,
+            actor=INTAKE_ACTOR,
+            now=now,
+            reason="the requester answered",
+            policy=deps.policy,
+            commit=False,
+        )
+
+
+def _open(
+    session: Session,
+    parsed: ParsedMessage,
+    u: Understanding,
+    msg: Message,
+    deps: IntakeDeps,
+    now: datetime,
+    previous: Case | None,
+) -> Case:
+    c = u.classification
+    evidence: dict[str, object] = {
+        "triggers": c.evidence,
+        "articles": c.articles,
+        "category": c.category,
+        "message": parsed.message_id,
+    }
+    if previous is not None:
+        evidence["follows_closed_case"] = previous.reference
+    case = ops.open_case(
+        session,
+        kinds=list(c.kinds),
+        received_at=now,
+        now=now,
+        actor=INTAKE_ACTOR,
+        requester_email=parsed.reply_to or parsed.from_addr,
+        requester_name=parsed.from_name,
+        language=c.language,
+        channel="email",
+        evidence=evidence,
+        policy=deps.policy,
+        commit=False,
+    )
+    msg.case_id = case.id
+    queue_acknowledgement(
+        session,
+        case=case,
+        inbound=msg,
+        deps_controller=deps.controller,
+        sender=deps.sender,
+        now=now,
+        daily_cap=deps.daily_cap,
+    )
+    return case
+
+
+def process_message(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    folder: str | None,
+    uid: int | None,
+    now: datetime,
+    deps: IntakeDeps,
+) -> IntakeResult:
+    """Process one inbound mail exactly once; commits its own transaction."""
+    sha = raw_sha256(raw)
+    try:
+        u = understand(raw, own_addresses=deps.own_addresses, max_size=deps.max_size)
+    except UnparseableMessage as exc:
+        if is_known(session, message_id=None, sha=sha):
+            return IntakeResult("duplicate")
+        q = quarantine(
+            session, raw=raw, reason=exc.reason, source=source, folder=folder, uid=uid, now=now
+        )
+        return IntakeResult("quarantined", reason=q.reason)
+    parsed = u.parsed
+    if is_known(session, message_id=parsed.message_id, sha=sha):
+        return IntakeResult("duplicate")
+    try:
+        result = _route(session, parsed, u, raw=raw, source=source, uid=uid, now=now, deps=deps)
+        session.commit()
+    except IntegrityError:
+        # Another instance stored it first (unique Message-ID): exactly once holds.
+        session.rollback()
+        return IntakeResult("duplicate")
+    log.info("intake %s %s", result.outcome, result.reference or "-")
+    return result
+
+
+def _route(
+    session: Session,
+    parsed: ParsedMessage,
+    u: Understanding,
+    *,
+    raw: bytes,
+    source: str,
+    uid: int | None,
+    now: datetime,
+    deps: IntakeDeps,
+) -> IntakeResult:
+    c = u.classification
+    if u.machine is not None:
+        category = "bounce" if u.machine.kind == "bounce" else "machine"
+        msg = _store_message(
+            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category=category
+        )
+        reference = None
+        if u.machine.kind == "bounce":
+            reference = _attach_bounce(session, u, msg, now)
+        else:
+            case = find_case(
+                session,
+                subject=parsed.subject,
+                in_reply_to=parsed.in_reply_to,
+                references=parsed.references,
+                prefix=deps.policy.reference_prefix,
+            )
+            if case is not None:  # e.g. an out-of-office answer to our acknowledgement
+                msg.case_id = case.id
+                reference = case.reference
+                ops.record(
+                    session,
+                    case,
+                    actor=INTAKE_ACTOR,
+                    action="machine_mail",
+                    now=now,
+                    message=msg.message_id,
+                    kind=u.machine.kind,
+                )
+        return IntakeResult(
+            "bounce" if category == "bounce" else "machine", reference, msg.id, u.machine.reason
+        )
+    case = find_case(
+        session,
+        subject=parsed.subject,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        prefix=deps.policy.reference_prefix,
+    )
+    if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
+        msg = _store_message(
+            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="follow_up"
+        )
+        _follow_up(session, case, msg, u, deps, now)
+        return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
+    if c.category == "non_request":
+        msg = _store_message(
+            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="non_request"
+        )
+        ops.record(
+            session, None, actor=INTAKE_ACTOR, action="non_request", now=now, message=msg.message_id
+        )
+        return IntakeResult("non_request", None, msg.id)
+    msg = _store_message(
+        session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="request"
+    )
+    new_case = _open(session, parsed, u, msg, deps, now, previous=case)
+    return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))

@@ -1,0 +1,97 @@
+"""A local Maildir as the inbox: the offline default for the demo and for users without IMAP."""
+
+from __future__ import annotations
+
+import mailbox
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from mail_intake.sources import Fetched
+
+
+class MaildirSource:
+    """Reads `DIR/inbox` (a Maildir); processed mail moves to `DIR/processed`, failed to `failed/`.
+
+    Maildir keys are file names, not UIDs, so there is no checkpoint: whatever is
+    still in the inbox is new or was left by a crash, and de-duplication in the
+    store (Message-ID and raw hash) makes taking it in again harmless.
+    """
+
+    def __init__(self, root: Path, *, max_size: int = 25 * 1024 * 1024) -> None:
+        self.root = root
+        self.name = "maildir"
+        self.max_size = max_size
+        self._inbox: mailbox.Maildir | None = None
+
+    def _box(self, name: str) -> mailbox.Maildir:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return mailbox.Maildir(self.root / name, factory=None, create=True)
+
+    def connect(self) -> None:
+        """Create the folders if needed."""
+        self._inbox = self._box("inbox")
+        for name in ("processed", "failed", "sent", "outbox"):
+            self._box(name)
+
+    def close(self) -> None:
+        """Nothing to close for files."""
+        self._inbox = None
+
+    @property
+    def inbox(self) -> mailbox.Maildir:
+        """The inbox Maildir, opened on first use."""
+        if self._inbox is None:
+            self.connect()
+        assert self._inbox is not None
+        return self._inbox
+
+    def fetch_new(self, *, last_key: int = 0, batch: int = 100) -> Iterator[Fetched]:
+        """Every message in the inbox, in delivery order (Maildir names start with the time)."""
+        for key in sorted(self.inbox.keys()):
+            try:
+                raw = self.inbox.get_bytes(key)
+            except KeyError:  # taken by another reader meanwhile
+                continue
+            if len(raw) > self.max_size:
+                yield Fetched(key=key, raw=None, size=len(raw), folder="inbox", oversize=True)
+                continue
+            yield Fetched(key=key, raw=raw, size=len(raw), folder="inbox")
+
+    def checkpoint(self) -> tuple[int, int]:
+        """Maildirs have no UIDs."""
+        return (0, 0)
+
+    def leftovers(self, *, last_key: int = 0) -> Iterator[Fetched]:
+        """Everything left in the inbox is fetched again by fetch_new."""
+        return iter(())
+
+    def _move(self, key: int | str, folder: str) -> None:
+        try:
+            raw = self.inbox.get_bytes(str(key))
+        except KeyError:
+            return
+        self._box(folder).add(raw)
+        self.inbox.discard(str(key))
+
+    def mark_processed(self, key: int | str) -> None:
+        """Move to processed/ (the original is kept, never deleted)."""
+        self._move(key, "processed")
+
+    def mark_failed(self, key: int | str) -> None:
+        """Move to failed/."""
+        self._move(key, "failed")
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Poll the inbox's new/ directory until something appears or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        new_dir = self.root / "inbox" / "new"
+        while time.monotonic() < deadline:
+            if any(new_dir.iterdir()):
+                return True
+            time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+        return False
+
+    def store_sent(self, raw: bytes) -> None:
+        """Keep a copy in sent/."""
+        self._box("sent").add(raw)

@@ -1,0 +1,369 @@
+"""Raw RFC 5322 bytes to a ParsedMessage: normalised headers, readable text, attachments."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html as html_lib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+
+from inscriptis import get_text
+from mailparser_reply import EmailMessage
+
+from mail_intake.errors import UnparseableMessage
+
+MAX_SIZE = 25 * 1024 * 1024
+MAX_PARTS = 500
+# Kept for audit and for machine-mail detection (design.md §2 items 6-7; RFC 3834, RFC 2369).
+AUDIT_HEADERS = (
+    "Auto-Submitted",
+    "Precedence",
+    "List-Id",
+    "List-Unsubscribe",
+    "X-Loop",
+    "X-Auto-Response-Suppress",
+    "X-Autoreply",
+    "X-Autorespond",
+    "Return-Path",
+    "X-Rightsdesk-Loop",
+    "X-Failed-Recipients",
+    "Content-Type",
+    "Sender",
+)
+_AUDIT_LOWER = {h.lower(): h for h in AUDIT_HEADERS}
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BODY_TYPES = ("text/plain", "text/html")
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    """One attached part, decoded from its transfer encoding."""
+
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What rightsdesk needs of one incoming mail; the raw bytes stay the record."""
+
+    message_id: str
+    raw_sha256: str
+    in_reply_to: str | None
+    references: list[str]
+    subject: str
+    from_addr: str | None
+    from_name: str | None
+    to_addrs: list[str]
+    reply_to: str | None
+    date: datetime | None
+    headers: dict[str, str]
+    body_text: str
+    stripped_text: str
+    attachments: list[ParsedAttachment]
+    defects: list[str]
+    is_multipart_report: bool
+    size: int
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+
+def normalise_message_id(value: str | None) -> str | None:
+    """`<Local@Example.COM>` -> `Local@example.com` (RFC 5322 §3.6.4; domains are caseless)."""
+    if not value:
+        return None
+    found = _MSGID.search(value)
+    mid = "".join((found.group(1) if found else value.strip().strip("<>")).split())
+    if not mid:
+        return None
+    local, at, domain = mid.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else mid
+
+
+def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
+    """Parse raw mail; raise UnparseableMessage when it is not mail at all (design.md §2.4)."""
+    if len(raw) > max_size:
+        raise UnparseableMessage(f"message is {len(raw)} bytes, over the {max_size}-byte limit")
+    if not raw.strip():
+        raise UnparseableMessage("message is empty")
+    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+    if _JUNK_BYTES.search(head):
+        raise UnparseableMessage("binary data where the headers should be")
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the stdlib parser should never raise; if it does, quarantine
+        raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
+    if not msg.keys():
+        raise UnparseableMessage("no headers found")
+    try:
+        return _build(msg, raw)
+    except RecursionError as exc:
+        raise UnparseableMessage("MIME structure nested too deeply") from exc
+
+
+def _build(msg: Message, raw: bytes) -> ParsedMessage:
+    digest = hashlib.sha256(raw).hexdigest()
+    defects: list[str] = []
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[ParsedAttachment] = []
+    for part in _leaves(msg, defects):
+        _note_defects(part, defects)
+        ctype = part.get_content_type()
+        if _is_attachment(part, ctype):
+            attachments.append(_attachment(part, ctype))
+        elif ctype == "text/html":
+            html.append(_decode_text(part, defects))
+        else:
+            plain.append(_decode_text(part, defects))
+    body = "\n\n".join(t for t in plain if t.strip()) or to_text("\n".join(html))
+    subject = _fold(_header(msg, "Subject") or "")
+    sender = _addresses(msg, "From")
+    reply_to = _addresses(msg, "Reply-To")
+    return ParsedMessage(
+        message_id=normalise_message_id(_header(msg, "Message-ID"))
+        or f"sha256-{digest}@rightsdesk.invalid",
+        raw_sha256=digest,
+        in_reply_to=normalise_message_id(_header(msg, "In-Reply-To")),
+        references=_references(_header(msg, "References")),
+        subject=subject,
+        from_addr=sender[0][1] if sender else None,
+        from_name=(sender[0][0] or None) if sender else None,
+        to_addrs=[addr for _, addr in _addresses(msg, "To")],
+        reply_to=reply_to[0][1] if reply_to else None,
+        date=_date(_header(msg, "Date"), defects),
+        headers=_audit_headers(msg),
+        body_text=body,
+        stripped_text=strip_quoted(body, forwarded=_is_forward(subject)),
+        attachments=attachments,
+        defects=list(dict.fromkeys(defects)),
+        is_multipart_report=msg.get_content_type() == "multipart/report",
+        size=len(raw),
+        raw=raw,
+    )
+
+
+def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:
+    """Leaf parts in order; an attached message/* part is a leaf, not descended into."""
+    stack = [msg]
+    count = 0
+    while stack:
+        part = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            defects.append("TooManyPartsDefect")
+            return
+        payload = part.get_payload()
+        if part.get_content_maintype() == "multipart" and isinstance(payload, list):
+            stack.extend(p for p in reversed(payload) if isinstance(p, Message))
+        else:
+            yield part
+
+
+def _is_attachment(part: Message, ctype: str) -> bool:
+    try:
+        disposition = part.get_content_disposition()
+    except Exception:  # a hostile parameter list is still a part, not a crash
+        disposition = None
+    if part.get_content_maintype() == "multipart":  # a multipart without a boundary: its text
+        return False
+    return disposition == "attachment" or ctype not in _BODY_TYPES
+
+
+def _attachment(part: Message, ctype: str) -> ParsedAttachment:
+    data = _payload_bytes(part)
+    try:
+        filename = part.get_filename()
+    except Exception:  # undecodable RFC 2231 parameters: keep the part, lose the name
+        filename = None
+    return ParsedAttachment(
+        filename=_clean(filename) if filename else None,
+        content_type=ctype,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
+def _payload_bytes(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    # message/rfc822 holds one message, message/delivery-status a list of header blocks.
+    inner = part.get_payload()
+    try:
+        if isinstance(inner, list):
+            return b"".join(
+                m.as_bytes(policy=policy.compat32) for m in inner if isinstance(m, Message)
+            )
+        return inner.encode("utf-8", "surrogateescape") if isinstance(inner, str) else b""
+    except Exception:  # a part the generator cannot serialise is kept empty, not fatal
+        return b""
+
+
+def _decode_text(part: Message, defects: list[str]) -> str:
+    """Declared charset, then utf-8, then cp1252 (design.md §2.9)."""
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        payload = part.get_payload()
+        return payload if isinstance(payload, str) else ""
+    declared = part.get_content_charset() or "us-ascii"
+    try:
+        codecs.lookup(declared)
+    except LookupError:
+        defects.append(f"UnknownCharsetDefect: {_clean(declared)[:40]!r}")
+    else:
+        try:
+            return data.decode(declared)
+        except (UnicodeDecodeError, LookupError, ValueError):  # e.g. a lying us-ascii
+            defects.append("CharsetMismatchDefect")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        defects.append("CharsetFallbackDefect: cp1252")
+    return text
+
+
+def _note_defects(part: Message, defects: list[str]) -> None:
+    defects.extend(type(d).__name__ for d in part.defects)
+
+
+def _header(msg: Message, name: str) -> str | None:
+    """A header's decoded value, or its raw text when the structured parse fails."""
+    try:
+        value = msg.get(name)
+        return None if value is None else _clean(str(value))
+    except Exception:  # policy.default can raise on malformed structured headers
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower():
+                return _clean(raw)
+        return None
+
+
+def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, lowercased address) pairs; unparsable entries are dropped."""
+    try:
+        header = msg.get(name)
+        if header is None:
+            return []
+        pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
+    except Exception:  # fall back to the lenient compat32 address parser
+        raw = _header(msg, name)
+        pairs = list(getaddresses([raw])) if raw else []
+    return [
+        (_clean(n).strip(), _clean(a).strip().lower())
+        for n, a in pairs
+        if a and "@" in a and a != "<>"
+    ]
+
+
+def _references(value: str | None) -> list[str]:
+    if not value:
+        return []
+    found = _MSGID.findall(value) or value.split()
+    ids = (normalise_message_id(f"<{m.strip('<>')}>") for m in found)
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _date(value: str | None, defects: list[str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        defects.append("InvalidDateDefect")
+        return None
+    # RFC 5322 §3.3: "-0000" means the zone is unknown; treat it as UTC.
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _audit_headers(msg: Message) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for key, _ in msg.raw_items():
+        lower = key.lower()
+        if lower in _AUDIT_LOWER or lower.startswith("list-") or "loop" in lower:
+            name = _AUDIT_LOWER.get(lower, key)
+            value = _header(msg, key)
+            if name not in kept and value is not None:
+                kept[name] = _fold(value)[:998]
+    return kept
+
+
+def _is_forward(subject: str) -> bool:
+    return bool(re.match(r"\s*(fwd?|vl|vb|wg|tr)\s*:", subject, re.IGNORECASE))
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _clean(value: str) -> str:
+    """Undo surrogateescape left by the parser for raw 8-bit header bytes."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+# Reply stripping (design.md §2.9). mail-parser-reply knows en and sv; the Finnish markers of
+# Outlook and Gmail ("kirjoitti:", "Lähettäjä:") are ours.
+MAX_STRIP_CHARS = 200_000
+_QUOTE_CUT = re.compile(
+    r"^\s*(?:.*\bkirjoitti\s*:\s*$"
+    r"|-{2,}\s*(?:alkuperäinen viesti|original message|ursprungligt meddelande"
+    r"|välitetty viesti|forwarded message|vidarebefordrat meddelande)\s*-{2,}\s*$"
+    r"|\**(?:lähettäjä|lähetetty)\s*\**:)",
+    re.IGNORECASE,
+)
+_FI_HEADER = re.compile(r"^\s*\**(?:aihe|vastaanottaja|päivämäärä|kopio)\s*\**:", re.IGNORECASE)
+
+
+def strip_quoted(text: str, *, forwarded: bool = False) -> str:
+    """The sender's own words: quoted replies and reply headers removed, for understanding only."""
+    if forwarded:  # a forwarded request is the message: keep it whole
+        return text.strip()
+    lines = text[:MAX_STRIP_CHARS].replace("\r\n", "\n").split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(">"):
+            continue
+        header_block = _FI_HEADER.match(line) and any(
+            _FI_HEADER.match(nxt) for nxt in lines[i + 1 : i + 4]
+        )
+        if _QUOTE_CUT.match(line) or header_block:
+            if kept and " klo " in kept[-1] and "kirjoitti" in line.lower():
+                kept.pop()  # the first half of a wrapped "ma 2.2.2026 klo 10.15 X kirjoitti:"
+            break
+        kept.append(line)
+    own = "\n".join(kept).strip()
+    try:
+        reply = EmailMessage(text=own, languages=["en", "sv"], keep_hyphen_lists=True)
+        latest = reply.read().latest_reply
+    except Exception:  # a third-party regex failing must not lose the mail
+        latest = None
+    stripped = latest.strip() if isinstance(latest, str) else own
+    return stripped or own or text.strip()
+
+
+def to_text(html: str) -> str:
+    """HTML to readable text with inscriptis (Apache-2.0; html2text is GPL-3.0)."""
+    if not html.strip():
+        return ""
+    try:
+        return str(get_text(html)).strip()
+    except Exception:  # inscriptis on hostile markup: fall back to dropping the tags
+        return html_lib.unescape(re.sub(r"<[^>]*>", " ", html)).strip()

@@ -1,0 +1,183 @@
+"""The poller: fetch, process exactly once, then move; and the long-running loop with IDLE."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from mail_intake.intake import IntakeDeps, process_message, quarantine
+from mail_intake.sources import Fetched, MailSource, SourceUnavailable
+from store.models import MailCheckpoint
+
+log = logging.getLogger(__name__)
+
+IDLE_RENEW_SECONDS = (
+    540.0  # RFC 2177 §3: re-issue IDLE at least every 29 minutes; servers cut at 10+
+)
+
+
+@dataclass
+class PollStats:
+    """Counts of one pass, by outcome."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        """Count one message's outcome."""
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    @property
+    def total(self) -> int:
+        """Messages handled in the pass."""
+        return sum(self.counts.values())
+
+
+def _checkpoint(session: Session, source: MailSource, folder: str) -> MailCheckpoint:
+    row = session.exec(
+        select(MailCheckpoint).where(
+            MailCheckpoint.source == source.name, MailCheckpoint.folder == folder
+        )
+    ).first()
+    return row or MailCheckpoint(source=source.name, folder=folder, uidvalidity=0, last_uid=0)
+
+
+def _advance(
+    session: Session, cp: MailCheckpoint, uidvalidity: int, uid: int, now: datetime
+) -> None:
+    cp.uidvalidity = uidvalidity
+    cp.last_uid = max(cp.last_uid, uid)
+    cp.updated_at = now
+    session.add(cp)
+    session.commit()
+
+
+def _handle(
+    session: Session, source: MailSource, item: Fetched, deps: IntakeDeps, now: datetime
+) -> str:
+    """Process one fetched message; the move happens only after the database commit."""
+    uid = item.key if isinstance(item.key, int) else None
+    if item.oversize or item.raw is None:
+        quarantine(
+            session,
+            raw=b"",
+            reason=f"message of {item.size} bytes is over the "
+            f"{deps.max_size}-byte limit; left in the Failed folder",
+            source=source.name,
+            folder=item.folder,
+            uid=uid,
+            now=now,
+        )
+        source.mark_failed(item.key)
+        return "quarantined"
+    try:
+        result = process_message(
+            session, item.raw, source=source.name, folder=item.folder, uid=uid, now=now, deps=deps
+        )
+    except (OperationalError, SourceUnavailable):
+        session.rollback()
+        raise  # the database or the server is down: stop the pass, retry later
+    except Exception as exc:
+        session.rollback()
+        log.exception("intake failed for uid %s", uid)
+        quarantine(
+            session,
+            raw=item.raw,
+            reason=f"internal error ({type(exc).__name__}); "
+            "retry with `rightsdesk quarantine retry`",
+            source=source.name,
+            folder=item.folder,
+            uid=uid,
+            now=now,
+        )
+        source.mark_failed(item.key)
+        return "quarantined"
+    if result.outcome == "quarantined":
+        source.mark_failed(item.key)
+    else:
+        source.mark_processed(item.key)
+    return result.outcome
+
+
+def poll_once(
+    source: MailSource,
+    session_factory: Callable[[], Session],
+    deps: IntakeDeps,
+    clock: Callable[[], datetime],
+    *,
+    batch: int = 50,
+    stop: threading.Event | None = None,
+) -> PollStats:
+    """Take in everything new in the source, each message in its own transaction."""
+    stats = PollStats()
+    with session_factory() as session:
+        folder = source.name.split(":", 1)[-1]
+        cp = _checkpoint(session, source, folder)
+        uidvalidity, _ = source.checkpoint()
+        last = cp.last_uid
+        if uidvalidity and cp.uidvalidity and uidvalidity != cp.uidvalidity:
+            # RFC 3501 §2.3.1.1: old UIDs mean nothing now; rescan, de-duplication holds.
+            log.warning("UIDVALIDITY changed for %s: rescanning", source.name)
+            last = 0
+            cp.last_uid = 0
+        for item in source.fetch_new(last_key=last, batch=batch):
+            if stop is not None and stop.is_set():
+                break
+            stats.add(_handle(session, source, item, deps, clock()))
+            if isinstance(item.key, int):
+                _advance(session, cp, uidvalidity, item.key, clock())
+    return stats
+
+
+def backoff_delay(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter (the AWS architecture blog's recipe)."""
+    return random.uniform(0, min(cap, base * (2 ** min(attempt, 16))))
+
+
+def run_forever(
+    source: MailSource,
+    session_factory: Callable[[], Session],
+    deps: IntakeDeps,
+    clock: Callable[[], datetime],
+    stop: threading.Event,
+    *,
+    after_pass: Callable[[PollStats], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    poll_interval: float = 60.0,
+) -> None:
+    """Poll, then wait with IDLE (renewed every 9 minutes) or at an interval, until `stop`.
+
+    After every IDLE the folder is re-synced by UID range, so nothing announced
+    while we were not listening is missed. Connection losses reconnect with
+    backoff and jitter.
+    """
+    attempt = 0
+    while not stop.is_set():
+        try:
+            source.connect()
+            attempt = 0
+            while not stop.is_set():
+                stats = poll_once(source, session_factory, deps, clock, stop=stop)
+                if after_pass is not None:
+                    after_pass(stats)
+                source.wait_for_mail(min(IDLE_RENEW_SECONDS, poll_interval))
+        except (SourceUnavailable, OperationalError) as exc:
+            if on_error is not None:
+                on_error(exc)
+            delay = backoff_delay(attempt)
+            attempt += 1
+            log.warning(
+                "intake source %s unavailable (%s); retrying in %.1fs",
+                source.name,
+                type(exc).__name__,
+                delay,
+            )
+            stop.wait(delay)
+        finally:
+            source.close()

@@ -1,0 +1,62 @@
+"""The small interface every mail source offers to the poller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cases.errors import InternalError
+
+
+class SourceUnavailable(InternalError):
+    """The mail server cannot be reached or dropped the connection: reconnect with backoff."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One message as fetched: its bytes (None when over the size limit) and where it sits."""
+
+    key: int | str  # an IMAP UID, or a Maildir key
+    raw: bytes | None
+    size: int
+    folder: str
+    oversize: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class MailSource(Protocol):
+    """Where inbound mail comes from: an IMAP folder or a local Maildir."""
+
+    name: str  # e.g. "imap:INBOX" or "maildir"
+
+    def connect(self) -> None:
+        """Open the connection (a no-op for a Maildir)."""
+
+    def close(self) -> None:
+        """Close the connection, ending IDLE if it is running."""
+
+    def fetch_new(self, *, last_key: int, batch: int) -> Iterator[Fetched]:
+        """Messages not yet taken in, oldest first, without marking them seen."""
+        ...
+
+    def checkpoint(self) -> tuple[int, int]:
+        """(UIDVALIDITY, highest UID seen) for IMAP; (0, 0) for a Maildir."""
+        ...
+
+    def leftovers(self, *, last_key: int) -> Iterator[Fetched]:
+        """Messages at or below the checkpoint still in the inbox (a crash before the move)."""
+        ...
+
+    def mark_processed(self, key: int | str) -> None:
+        """Move the message to the Processed folder, only after the database commit."""
+
+    def mark_failed(self, key: int | str) -> None:
+        """Move the message to the Failed folder (it is quarantined in the database too)."""
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block until new mail may have arrived or `timeout` passes (IDLE where offered)."""
+        ...
+
+    def store_sent(self, raw: bytes) -> None:
+        """Keep a copy of a mail we sent in the Sent folder, where there is one."""

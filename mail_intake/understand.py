@@ -1,0 +1,62 @@
+"""One incoming mail understood: parsed, machine mail recognised, its request classified."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cases.classify import Classification, classify_request
+from mail_intake.errors import UnparseableMessage
+from mail_intake.machine import MachineVerdict, detect_machine_mail
+from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
+
+DEFAULT_LANGUAGE = "fi"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the desk knows about a message before anyone reads it."""
+
+    parsed: ParsedMessage
+    machine: MachineVerdict | None
+    classification: Classification
+
+
+def understand(
+    raw: bytes, *, own_addresses: Collection[str] = (), max_size: int = MAX_SIZE
+) -> Understanding:
+    """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
+    parsed = parse_message(raw, max_size=max_size)
+    machine = detect_machine_mail(parsed, own_addresses=own_addresses)
+    return Understanding(parsed, machine, classify_request(parsed.subject, parsed.stripped_text))
+
+
+def classify_json(path: str | Path) -> dict[str, Any]:
+    """One line of `rightsdesk classify FILE... --json` (design.md §5).
+
+    `kinds` holds the rights asked for; a reminder or a complaint about an earlier request
+    shows as ["follow_up"] or ["complaint"] instead (the rights it refers to belong to the
+    earlier case). `auto_reply` is true for every kind of machine mail.
+    """
+    failed: dict[str, Any] = {
+        "file": str(path),
+        "kinds": [],
+        "language": DEFAULT_LANGUAGE,
+        "auto_reply": False,
+    }
+    try:
+        seen = understand(Path(path).read_bytes())
+    except UnparseableMessage as exc:
+        return {**failed, "error": exc.reason}
+    except OSError as exc:
+        return {**failed, "error": f"cannot read the file: {exc.strerror or exc}"}
+    found = seen.classification
+    kinds = [found.category] if found.category in ("follow_up", "complaint") else found.kinds
+    return {
+        "file": str(path),
+        "kinds": list(kinds),
+        "language": found.language,
+        "auto_reply": seen.machine is not None,
+    }

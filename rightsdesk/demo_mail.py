@@ -1,0 +1,68 @@
+"""Demo mail: requests in Finnish, Swedish and English dropped into the demo Maildir."""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+SAMPLES: tuple[tuple[str, str, str, str, str | None], ...] = (
+    (
+        "Aino Asiakas <aino.asiakas@example.com>",
+        "Tietopyyntö",
+        "Hei,\n\npyydän EU:n tietosuoja-asetuksen 15 artiklan nojalla kopion kaikista "
+        "minua koskevista henkilötiedoista, joita asiakasrekisterissänne on.\n\n"
+        "Ystävällisin terveisin\nAino Asiakas\n",
+        "fi",
+        None,
+    ),
+    (
+        "Elin Lindqvist <elin.lindqvist@example.com>",
+        "Radering av mina uppgifter",
+        "Hej!\n\nJag begär att ni raderar alla personuppgifter om mig enligt artikel 17 "
+        "i dataskyddsförordningen. Jag vill inte heller få någon direktmarknadsföring.\n\n"
+        "Med vänliga hälsningar\nElin Lindqvist\n",
+        "sv",
+        None,
+    ),
+    (
+        "John Smith <john.smith@example.com>",
+        "Please correct my address",
+        "Hello,\n\nmy postal address in your records is out of date. Please rectify it to "
+        "2 Sample Street, London.\n\nKind regards,\nJohn Smith\n",
+        "en",
+        None,
+    ),
+    (
+        "Matti Meikäläinen <matti.meikalainen@example.com>",
+        "Automaattinen vastaus: Tilausvahvistus",
+        "Olen lomalla 1.12. asti. Vastaan viesteihin palattuani.\n",
+        "fi",
+        "auto-replied",
+    ),
+)
+
+
+def build_sample(index: int, now: datetime, domain: str) -> bytes:
+    """One sample request (or auto-reply) as RFC 5322 bytes."""
+    sender, subject, body, _language, auto = SAMPLES[index]
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = f"privacy@{domain}"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now - timedelta(minutes=30 - index))
+    msg["Message-ID"] = f"<demo-{index}-{int(now.timestamp())}@example.com>"
+    if auto:
+        msg["Auto-Submitted"] = auto
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def drop_samples(maildir: Path, now: datetime, domain: str) -> int:
+    """Deliver the samples into `maildir/inbox` as a mail server would."""
+    inbox = mailbox.Maildir(maildir / "inbox", factory=None, create=True)
+    for index in range(len(SAMPLES)):
+        inbox.add(build_sample(index, now, domain))
+    return len(SAMPLES)

@@ -1,0 +1,77 @@
+"""Builds the mail source, the outbox transport and the intake's dependencies from the settings."""
+
+from __future__ import annotations
+
+from cases.errors import UserError
+from cases.outbox import Sender
+from mail_intake.imap_source import ImapAccount, ImapSource
+from mail_intake.intake import IntakeDeps
+from mail_intake.maildir_source import MaildirSource
+from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, Transport
+from mail_intake.sources import MailSource
+from rightsdesk.context import Desk
+
+_DEFAULT_PORTS = {
+    "imap": {"ssl": 993, "starttls": 143, "plain": 143},
+    "smtp": {"ssl": 465, "starttls": 587, "plain": 25},
+}
+
+
+def sender(desk: Desk) -> Sender:
+    """Our From address: RIGHTSDESK_MAIL_FROM, else the controller's privacy address."""
+    address = desk.settings.mail_from or desk.controller.privacy_email
+    return Sender(address=address, name=desk.controller.name)
+
+
+def intake_deps(desk: Desk) -> IntakeDeps:
+    """The intake's collaborators."""
+    me = sender(desk)
+    own = {me.address.lower(), desk.controller.privacy_email.lower()}
+    if desk.settings.imap_user and "@" in desk.settings.imap_user:
+        own.add(desk.settings.imap_user.lower())
+    return IntakeDeps(
+        controller=desk.controller,
+        policy=desk.policy,
+        sender=me,
+        own_addresses=frozenset(own),
+        daily_cap=desk.settings.daily_auto_mail_cap,
+        max_size=desk.settings.max_message_bytes,
+    )
+
+
+def mail_source(desk: Desk) -> MailSource:
+    """IMAP when RIGHTSDESK_IMAP_HOST and _USER are set, else the local Maildir."""
+    s = desk.settings
+    if not s.imap_configured:
+        return MaildirSource(s.maildir, max_size=s.max_message_bytes)
+    if s.imap_password is None:
+        raise UserError("RIGHTSDESK_IMAP_PASSWORD is not set")
+    if s.imap_security == "plain" and s.imap_host not in ("127.0.0.1", "localhost", "::1"):
+        raise UserError("RIGHTSDESK_IMAP_SECURITY=plain is only allowed on loopback")
+    account = ImapAccount(
+        host=s.imap_host or "",
+        port=s.imap_port or _DEFAULT_PORTS["imap"][s.imap_security],
+        user=s.imap_user or "",
+        password=s.imap_password.get_secret_value(),
+        security=s.imap_security,
+        folder=s.imap_folder,
+        processed_folder=s.imap_processed_folder,
+        failed_folder=s.imap_failed_folder,
+        sent_folder=s.imap_sent_folder or None,
+    )
+    return ImapSource(account, max_size=s.max_message_bytes)
+
+
+def transport(desk: Desk) -> Transport:
+    """SMTP when RIGHTSDESK_SMTP_HOST is set, else the Maildir's outbox/."""
+    s = desk.settings
+    if not s.smtp_configured:
+        return MaildirTransport(s.maildir / "outbox")
+    return SmtpTransport(
+        host=s.smtp_host or "",
+        port=s.smtp_port or _DEFAULT_PORTS["smtp"][s.smtp_security],
+        sender=sender(desk).address,
+        security=s.smtp_security,
+        user=s.smtp_user,
+        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+    )

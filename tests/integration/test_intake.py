@@ -1,0 +1,257 @@
+"""Intake from a local Maildir into the store: cases, threading, machine mail, quarantine."""
+
+from __future__ import annotations
+
+import mailbox
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from cases import operations as ops
+from cases.controller import load_controller_toml
+from cases.outbox import Sender
+from cases.policy import DeskPolicy
+from mail_intake.intake import IntakeDeps, process_message
+from mail_intake.maildir_source import MaildirSource
+from mail_intake.outbox_sender import MaildirTransport, deliver_pending
+from mail_intake.poller import poll_once
+from store.engine import new_session
+from store.models import Case, CaseEvent, Message, Outbox, Quarantine
+from tests.mailgen import request_mail
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+US = "privacy@targetpartners.example"
+
+
+@pytest.fixture
+def deps() -> IntakeDeps:
+    controller = load_controller_toml((ROOT / "rightsdesk.example.toml").read_text("utf-8"))
+    return IntakeDeps(
+        controller=controller,
+        policy=DeskPolicy(),
+        sender=Sender(US, "Target"),
+        own_addresses={US},
+        daily_cap=3,
+    )
+
+
+@pytest.fixture
+def maildir(tmp_path: Path) -> MaildirSource:
+    source = MaildirSource(tmp_path / "mail")
+    source.connect()
+    return source
+
+
+def _factory(engine: Engine) -> Callable[[], Session]:
+    return lambda: new_session(engine)
+
+
+def _mail(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = US
+    msg["Subject"] = subject
+    msg["Message-ID"] = headers.pop(
+        "message_id", f"<{abs(hash((sender, subject, body)))}@example.com>"
+    )
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def _count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_finnish_request_becomes_a_case_and_an_acknowledgement_in_finnish(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource, tmp_path: Path
+) -> None:
+    raw, _, _ = request_mail(1, language="fi")
+    maildir.inbox.add(raw)
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 1}
+    sent = deliver_pending(
+        _factory(engine), MaildirTransport(tmp_path / "mail" / "outbox"), lambda: NOW
+    )
+    assert sent["sent"] == 1
+    # (On SQLite every transaction takes the write lock, so the test reads after the writers.)
+    case = session.exec(select(Case)).one()
+    assert case.kinds == ["access"] and case.language == "fi" and case.channel == "email"
+    assert case.requester_email == "person1@example.com"
+    assert case.evidence["triggers"]["access"]
+    outbox = mailbox.Maildir(tmp_path / "mail" / "outbox", factory=None)
+    ack = message_from_bytes(outbox.get_bytes(next(iter(outbox.keys()))), policy=default_policy)
+    assert f"[{case.reference}]" in ack["Subject"]
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["In-Reply-To"] == "<gen-0-1@example.com>"
+    assert "2026-12-28" in ack.get_body(("plain",)).get_content() or "28.12.2026" in str(ack)
+    assert len(list(maildir.inbox.keys())) == 0  # moved to processed/ after the commit
+    assert len(list(mailbox.Maildir(tmp_path / "mail" / "processed", factory=None).keys())) == 1
+
+
+def test_the_same_message_twice_makes_one_case(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource
+) -> None:
+    raw, _, _ = request_mail(2, language="en")
+    maildir.inbox.add(raw)
+    maildir.inbox.add(raw)
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 1, "duplicate": 1}
+    assert _count(session, Case) == 1 and _count(session, Message) == 2  # the request + the ack
+
+
+def test_an_auto_reply_is_stored_and_never_answered(session: Session, deps: IntakeDeps) -> None:
+    raw = _mail(
+        "Aino <aino@example.com>",
+        "Automaattinen vastaus: poissa",
+        "Olen lomalla.",
+        Auto_Submitted="auto-replied",
+    )
+    result = process_message(session, raw, source="test", folder=None, uid=None, now=NOW, deps=deps)
+    assert result.outcome == "machine"
+    assert _count(session, Case) == 0 and _count(session, Outbox) == 0
+
+
+def test_an_invoice_question_opens_no_case_but_is_recorded(
+    session: Session, deps: IntakeDeps
+) -> None:
+    raw = _mail(
+        "Eero <eero@example.com>",
+        "Lasku 2025-0311",
+        "Hei, milloin laskun 2025-0311 eräpäivä on? Voinko maksaa osissa?",
+    )
+    result = process_message(session, raw, source="test", folder=None, uid=None, now=NOW, deps=deps)
+    assert result.outcome == "non_request"
+    assert _count(session, Case) == 0
+    assert session.exec(select(CaseEvent).where(CaseEvent.action == "non_request")).first()
+
+
+def test_a_tagged_reply_joins_its_case_and_restarts_the_paused_clock(
+    session: Session, deps: IntakeDeps
+) -> None:
+    first, _, _ = request_mail(3, language="sv")
+    opened = process_message(
+        session, first, source="test", folder=None, uid=None, now=NOW, deps=deps
+    )
+    assert opened.reference
+    ops.pause(
+        session,
+        reference=opened.reference,
+        waiting_for="clarification",
+        reason="which customer number?",
+        actor="pasi",
+        now=NOW,
+    )
+    reply = _mail(
+        "person3@example.com", f"Sv: [{opened.reference}] Radering", "Mitt kundnummer är C-1002."
+    )
+    later = NOW + timedelta(days=4)
+    result = process_message(
+        session, reply, source="test", folder=None, uid=None, now=later, deps=deps
+    )
+    assert result.outcome == "follow_up" and result.reference == opened.reference
+    case = ops.get_case(session, opened.reference)
+    assert case.status == "received" and case.paused_days == 4
+    assert _count(session, Case) == 1
+
+
+def test_a_reply_by_headers_alone_threads_onto_the_case_of_our_acknowledgement(
+    session: Session, deps: IntakeDeps
+) -> None:
+    first, _, _ = request_mail(4, language="en")
+    opened = process_message(
+        session, first, source="test", folder=None, uid=None, now=NOW, deps=deps
+    )
+    ack = session.exec(select(Outbox)).one()
+    reply = _mail(
+        "person4@example.com",
+        "Re: thanks",
+        "Thanks, one more thing: my order number is T-2025-0042.",
+        In_Reply_To=f"<{ack.message_id}>",
+    )
+    result = process_message(
+        session, reply, source="test", folder=None, uid=None, now=NOW, deps=deps
+    )
+    assert result.outcome == "follow_up" and result.reference == opened.reference
+
+
+def test_a_bounce_joins_the_case_and_marks_the_address_undeliverable(
+    session: Session, deps: IntakeDeps
+) -> None:
+    first, _, _ = request_mail(5, language="fi")
+    opened = process_message(
+        session, first, source="test", folder=None, uid=None, now=NOW, deps=deps
+    )
+    ack = session.exec(select(Outbox)).one()
+    dsn = (
+        "From: MAILER-DAEMON@example.com\nTo: " + US + "\nSubject: Undelivered Mail\n"
+        "Message-ID: <bounce-1@example.com>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nDelivery failed.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        "Final-Recipient: rfc822; person5@example.com\nAction: failed\nStatus: 5.1.1\n\n"
+        "--b\nContent-Type: text/rfc822-headers\n\n"
+        f"Message-ID: <{ack.message_id}>\nTo: person5@example.com\nSubject: ack\n\n--b--\n"
+    ).encode()
+    result = process_message(session, dsn, source="test", folder=None, uid=None, now=NOW, deps=deps)
+    assert result.outcome == "bounce" and result.reference == opened.reference
+    assert ops.get_case(session, opened.reference).requester_undeliverable
+    assert _count(session, Outbox) == 1  # nothing answered the bounce
+
+
+def test_broken_mail_is_quarantined_with_a_reason_and_the_poller_goes_on(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource
+) -> None:
+    maildir.inbox.add(b"\x00\x01\x02 not a mail at all \xff\xfe" * 50)
+    good, _, _ = request_mail(6, language="en")
+    maildir.inbox.add(good)
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 1, "quarantined": 1}
+    q = session.exec(select(Quarantine)).one()
+    assert q.reason and q.raw
+    assert len(list(mailbox.Maildir(maildir.root / "failed", factory=None).keys())) == 1
+
+
+def test_a_reply_to_a_closed_case_is_attached_and_a_new_request_opens_a_new_case(
+    session: Session, deps: IntakeDeps
+) -> None:
+    first, _, _ = request_mail(7, language="en")
+    ref = process_message(
+        session, first, source="test", folder=None, uid=None, now=NOW, deps=deps
+    ).reference
+    assert ref
+    ops.refuse(
+        session, reference=ref, reasons="identity could not be confirmed", actor="p", now=NOW
+    )
+    ops.close(session, reference=ref, actor="p", now=NOW)
+    thanks = _mail("person7@example.com", f"Re: [{ref}]", "Thank you for letting me know.")
+    assert (
+        process_message(
+            session, thanks, source="t", folder=None, uid=None, now=NOW, deps=deps
+        ).reference
+        == ref
+    )
+    again = _mail(
+        "person7@example.com", f"Re: [{ref}]", "Then please delete all my personal data instead."
+    )
+    result = process_message(session, again, source="t", folder=None, uid=None, now=NOW, deps=deps)
+    assert result.outcome == "case_opened" and result.reference != ref
+    new = ops.get_case(session, result.reference or "")
+    assert new.evidence["follows_closed_case"] == ref
+
+
+def test_the_daily_cap_stops_a_loop_of_acknowledgements(session: Session, deps: IntakeDeps) -> None:
+    for i in range(5):
+        raw = _mail("loop@example.com", f"Delete my data {i}", "Please delete my personal data.")
+        process_message(session, raw, source="t", folder=None, uid=None, now=NOW, deps=deps)
+    assert _count(session, Case) == 5
+    assert _count(session, Outbox) == deps.daily_cap

@@ -1,0 +1,315 @@
+"""A fake Slack Web API on loopback: records each call and answers like Slack (design.md §3)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+WEBHOOK = "webhook"  # the method name recorded for POSTs to /webhook/* (response_url)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received."""
+
+    path: str
+    method: str  # "chat.postMessage", or "webhook" for /webhook/*
+    body: dict[str, Any]  # query parameters, then the form or JSON body
+    token: str | None  # from "Authorization: Bearer ...", else a "token" field
+    headers: dict[str, str]
+    raw: bytes
+
+
+@dataclass
+class _Override:
+    payload: dict[str, Any]
+    status: int
+    headers: dict[str, str]
+    remaining: int | None  # None: for good
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    overrides: dict[str, list[_Override]] = field(default_factory=dict)
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class FakeSlack:
+    """ThreadingHTTPServer on 127.0.0.1:0; `url` is a base_url for slack_sdk's WebClient."""
+
+    def __init__(self, *, socket_mode_url: str = "ws://127.0.0.1:9/") -> None:
+        self.socket_mode_url = socket_mode_url  # what apps.connections.open answers
+        self._state = _State()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen on a free loopback port."""
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def __enter__(self) -> FakeSlack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base(self) -> str:
+        """http://127.0.0.1:PORT"""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL, ending in /api/ as WebClient(base_url=...) expects."""
+        return f"{self.base}/api/"
+
+    def webhook_url(self, name: str = "response") -> str:
+        """A response_url that this fake records."""
+        return f"{self.base}/webhook/{name}"
+
+    # assertions -----------------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Recorded calls, optionally only those of METHOD."""
+        with self._state.cond:
+            return [c for c in self._state.calls if method is None or c.method == method]
+
+    def wait_for(self, method: str, n: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until METHOD was called N times; returns those calls, raises TimeoutError."""
+        deadline = time.monotonic() + timeout
+        with self._state.cond:
+            while True:
+                found = [c for c in self._state.calls if c.method == method]
+                if len(found) >= n:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{method}: expected {n} calls, got {len(found)}")
+                self._state.cond.wait(remaining)
+
+    def clear(self) -> None:
+        """Forget recorded calls (overrides stay)."""
+        with self._state.cond:
+            self._state.calls.clear()
+
+    def set_response(
+        self,
+        method: str,
+        payload: Mapping[str, Any],
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer METHOD with PAYLOAD, for TIMES calls (None: until reset); overrides queue up.
+
+        E.g. a rate limit: set_response("chat.postMessage", {"ok": False, "error": "ratelimited"},
+        status=429, headers={"Retry-After": "1"}, times=1).
+        """
+        override = _Override(dict(payload), status, dict(headers or {}), times)
+        with self._state.cond:
+            self._state.overrides.setdefault(method, []).append(override)
+
+    def reset_responses(self) -> None:
+        """Back to the canned answers."""
+        with self._state.cond:
+            self._state.overrides.clear()
+
+    # serving --------------------------------------------------------------------------------
+
+    def _handle(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._state.cond:
+            self._state.calls.append(call)
+            self._state.cond.notify_all()
+            queue = self._state.overrides.get(call.method, [])
+            if queue:
+                override = queue[0]
+                if override.remaining is not None:
+                    override.remaining -= 1
+                    if override.remaining <= 0:
+                        queue.pop(0)
+                return override.status, override.headers, override.payload
+            n = next(self._state.counter)
+        return 200, {}, self._canned(call, n)
+
+    def _canned(self, call: Call, n: int) -> dict[str, Any]:
+        answer = _CANNED.get(call.method)
+        payload = answer(self, call.body, n) if answer else {}
+        return {"ok": True, **payload}
+
+
+def _ts(n: int) -> str:
+    return f"1700000000.{n:06d}"
+
+
+def _post_message(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    channel = body.get("channel", "C1")
+    message = {"type": "message", "text": body.get("text", ""), "user": "UBOT", "ts": _ts(n)}
+    return {"channel": channel, "ts": _ts(n), "message": message}
+
+
+def _update(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return {"channel": body.get("channel", "C1"), "ts": body.get("ts", _ts(n)), "text": ""}
+
+
+def _view(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    view = body.get("view", {})
+    if isinstance(view, str):
+        view = json.loads(view)
+    return {"view": {**view, "id": body.get("view_id") or f"V{n:08d}", "hash": f"h{n}"}}
+
+
+def _auth_test(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return {
+        "url": "https://example.invalid/",
+        "team": "Example",
+        "user": "rightsdesk",
+        "team_id": "T1",
+        "user_id": "UBOT",
+        "bot_id": "B1",
+        "is_enterprise_install": False,
+    }
+
+
+def _conversations_open(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    users = body.get("users", "U1")
+    first = users[0] if isinstance(users, list) else str(users).split(",")[0]
+    return {"channel": {"id": f"D{first}"}}
+
+
+def _users_info(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    user = str(body.get("user", "U1"))
+    name = f"user-{user.lower()}"
+    profile = {"real_name": f"Test User {user}", "email": f"{name}@example.com"}
+    return {
+        "user": {
+            "id": user,
+            "team_id": "T1",
+            "name": name,
+            "real_name": profile["real_name"],
+            "tz": "Europe/Helsinki",
+            "is_bot": False,
+            "profile": profile,
+        }
+    }
+
+
+def _connections_open(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return {"url": fake.socket_mode_url}
+
+
+def _ephemeral(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return {"message_ts": _ts(n)}
+
+
+_CANNED: dict[str, Callable[[FakeSlack, dict[str, Any], int], dict[str, Any]]] = {
+    "chat.postMessage": _post_message,
+    "chat.update": _update,
+    "chat.postEphemeral": _ephemeral,
+    "views.open": _view,
+    "views.publish": _view,
+    "views.update": _view,
+    "views.push": _view,
+    "auth.test": _auth_test,
+    "conversations.open": _conversations_open,
+    "users.info": _users_info,
+    "apps.connections.open": _connections_open,
+}
+
+
+def _parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {"_json": parsed}
+    if "x-www-form-urlencoded" in content_type:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    return {}
+
+
+def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._serve()
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output free of request lines (and the data in them)
+
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+            body.update(_parse_body(self.headers.get("Content-Type", ""), raw))
+            if parts.path.startswith("/api/"):
+                method = parts.path.removeprefix("/api/")
+            elif parts.path.startswith("/webhook/"):
+                method = WEBHOOK
+            else:
+                self._reply(404, {}, {"ok": False, "error": "unknown_path"})
+                return
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+            if token is None and isinstance(body.get("token"), str):
+                token = body["token"]
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            call = Call(parts.path, method, body, token, headers, raw)
+            status, extra_headers, payload = fake._handle(call)
+            self._reply(status, extra_headers, payload)
+
+        def _reply(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler

@@ -1,0 +1,511 @@
+"""Every reply renders in Finnish, Swedish and English and says what the GDPR requires."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from cases.controller import ControllerConfig, load_controller_toml
+from cases.kinds import KIND_CODES
+from templates.loader import (
+    KIND_LABELS,
+    LANGUAGES,
+    TEMPLATE_DIR,
+    TEMPLATE_NAMES,
+    ContextError,
+    RenderedEmail,
+    UnknownTemplate,
+    date_local,
+    datetime_local,
+    kind_label,
+    money,
+    render_email,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "rightsdesk.example.toml"
+REFERENCE = "DSR-2026-0001"
+RECIPIENTS = ("Esimerkki Tilitoimisto Oy", "Esimerkki Perintä Oy", "Esimerkki Luottotieto Oy")
+
+
+@pytest.fixture(scope="module")
+def controller() -> ControllerConfig:
+    return load_controller_toml(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def sample_context(controller: ControllerConfig, **overrides: Any) -> dict[str, Any]:
+    """A context with every key of the contract in templates/loader.py filled in."""
+    context: dict[str, Any] = {
+        "controller": controller,
+        "case": {
+            "reference": REFERENCE,
+            "kinds": ["access", "erasure"],
+            "receipt_date": date(2026, 3, 5),
+            "due_date": date(2026, 4, 7),
+            "extended_due_date": date(2026, 6, 5),
+            "extension_reasons": "Pyyntö koskee useita järjestelmiä.",
+            "requester_name": "Maija Meikäläinen",
+            "language": "fi",
+        },
+        "subject_data": {
+            "customer": {
+                "id": 7,
+                "name": "Maija Meikäläinen",
+                "organisation": "Esimerkki Ky",
+                "email": "maija@example.com",
+                "postal_address": None,
+                "phone": "+358 40 000 0000",
+                "relationship_start": date(2020, 1, 1),
+                "restricted": False,
+            },
+            "orders": [
+                {
+                    "order_number": "T-100",
+                    "ordered_on": date(2025, 5, 1),
+                    "description": "Konsultointi",
+                    "amount": "1234.50",
+                }
+            ],
+            "invoices": [
+                {
+                    "number": "L-1",
+                    "issued_on": date(2025, 5, 2),
+                    "due_on": date(2025, 5, 16),
+                    "amount": "1234.50",
+                    "status": "open",
+                    "paid_on": None,
+                }
+            ],
+            "disclosures": [
+                {
+                    "recipient": "Esimerkki Perintä Oy",
+                    "disclosed_on": date(2025, 9, 1),
+                    "purpose": "perintä",
+                }
+            ],
+        },
+        "changes": [{"field": "phone", "before": "+358 40 000 0000", "after": "+358 50 111 1111"}],
+        "erased": ["email", "phone", "orders"],
+        "kept": [
+            {"item": "L-1", "reason": "open_invoice"},
+            {"item": "invoices", "reason": "voucher"},
+        ],
+        "notified_recipients": ["Esimerkki Tilitoimisto Oy"],
+        "refusal_reasons": "Pyyntö on ilmeisen perusteeton (12 artiklan 5 kohta).",
+        "partial": True,
+        "code": "482913",
+        "code_expires": datetime(2026, 3, 6, 12, 0, tzinfo=UTC),
+        "questions": None,
+        "attachments": [f"{REFERENCE}.json", f"{REFERENCE}-orders.csv"],
+        "recipient": {"name": "Esimerkki Tilitoimisto Oy", "email": "kirjanpito@example.com"},
+        "action": "rectification",
+    }
+    context.update(overrides)
+    return context
+
+
+def with_case(controller: ControllerConfig, **case_changes: Any) -> dict[str, Any]:
+    context = sample_context(controller)
+    context["case"] = {**context["case"], **case_changes}
+    return context
+
+
+def render(name: str, lang: str, context: dict[str, Any]) -> RenderedEmail:
+    email = render_email(name, lang, context)
+    assert email.language == lang
+    return email
+
+
+def assert_in_both(email: RenderedEmail, *phrases: str) -> None:
+    for phrase in phrases:
+        assert phrase in email.text, f"text lacks {phrase!r}"
+        assert phrase in email.html, f"html lacks {phrase!r}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_reply_renders_in_every_language_with_the_case_tag_and_no_none(
+    controller: ControllerConfig, name: str, lang: str
+) -> None:
+    email = render(name, lang, sample_context(controller))
+    assert email.subject.startswith(f"[{REFERENCE}] ")
+    assert "\n" not in email.subject
+    assert email.text.strip() and email.html.strip()
+    assert email.html.startswith("<!DOCTYPE html>") and f'<html lang="{lang}">' in email.html
+    for part in (email.subject, email.text, email.html):
+        assert "None" not in part
+        assert "{{" not in part and "{%" not in part
+    assert "\n\n\n" not in email.text
+    assert controller.privacy_email in email.text
+
+
+def test_every_language_has_the_three_files_of_every_reply_and_no_stray_reply() -> None:
+    for lang in LANGUAGES:
+        names = {p.name for p in (TEMPLATE_DIR / lang).glob("*.j2") if not p.name.startswith("_")}
+        expected = {f"{n}.{part}.j2" for n in TEMPLATE_NAMES for part in ("subject", "txt", "html")}
+        assert names == expected, lang
+
+
+# Per language: a phrase for each item Art. 15 requires (design §1.3).
+ACCESS_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "fi": {
+        "confirmation": ("Vahvistamme, että käsittelemme sinua koskevia henkilötietoja",),
+        "copy": ("Jäljennös kaikista sinua koskevista tiedoista on tämän viestin liitteenä",),
+        "15(1)(a)": ("Käsittelyn tarkoitukset", "asiakkaiden tilausten hallinnointi"),
+        "15(1)(b)": ("Henkilötietoryhmät", "laskutustiedot"),
+        "15(1)(c)": ("Vastaanottajat", "taloushallinnon ulkoistuskumppani"),
+        "15(1)(d)": ("Säilytysaika", "10 vuotta asiakkuuden päättymisestä", "1336/1997"),
+        "15(1)(e)": ("oikaisemista", "poistamista", "rajoittamista", "vastustaa"),
+        "15(1)(f)": ("oikeus tehdä valitus valvontaviranomaiselle", "tietosuojavaltuutettu"),
+        "15(1)(g)": ("Mistä tiedot on saatu", "päivityspalveluja"),
+        "15(1)(h)": ("Automaattinen päätöksenteko", "pelkästään automaattisen käsittelyn"),
+        "15(2)": ("15 artiklan 2 kohta", "vakiosopimuslausekkeisiin"),
+        "15(3)": ("Tämä jäljennös on maksuton", "kohtuullisen maksun"),
+    },
+    "sv": {
+        "confirmation": ("Vi bekräftar att vi behandlar personuppgifter om dig",),
+        "copy": ("En kopia av alla uppgifter om dig finns som bilaga",),
+        "15(1)(a)": ("Ändamålen med behandlingen", "hantera, behandla och arkivera"),
+        "15(1)(b)": ("Kategorier av personuppgifter", "faktureringsuppgifter"),
+        "15(1)(c)": ("Mottagare", "utlokaliserad partner för ekonomiförvaltning"),
+        "15(1)(d)": ("Lagringstid", "10 år från det att kundförhållandet upphörde", "1336/1997"),
+        "15(1)(e)": ("rättelse", "radering", "begränsning av behandlingen", "invända mot"),
+        "15(1)(f)": (
+            "rätt att lämna in ett klagomål till en tillsynsmyndighet",
+            "dataombudsmannen",
+        ),
+        "15(1)(g)": ("Varifrån uppgifterna kommer", "uppdateringstjänster"),
+        "15(1)(h)": ("Automatiserat beslutsfattande", "enbart grundar sig på automatiserad"),
+        "15(2)": ("artikel 15.2", "standardavtalsklausuler"),
+        "15(3)": ("Denna kopia är kostnadsfri", "rimlig avgift"),
+    },
+    "en": {
+        "confirmation": ("We confirm that we process personal data concerning you",),
+        "copy": ("A copy of all the data concerning you is attached",),
+        "15(1)(a)": ("Purposes of the processing", "managing, processing and archiving"),
+        "15(1)(b)": ("Categories of personal data", "billing details"),
+        "15(1)(c)": ("Recipients", "outsourced financial administration partner"),
+        "15(1)(d)": ("Retention period", "10 years from the end of the customer", "1336/1997"),
+        "15(1)(e)": ("rectify", "erase", "restrict the processing", "object to the processing"),
+        "15(1)(f)": ("right to lodge a complaint with a supervisory authority", "Ombudsman"),
+        "15(1)(g)": ("Where the data comes from", "address update services"),
+        "15(1)(h)": ("Automated decision-making", "based solely on automated processing"),
+        "15(2)": ("Article 15(2)", "standard contractual clauses"),
+        "15(3)": ("This copy is free of charge", "reasonable fee"),
+    },
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_access_response_names_every_item_article_15_requires(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("access_response", lang, sample_context(controller))
+    for item, phrases in ACCESS_PHRASES[lang].items():
+        for phrase in phrases:
+            assert phrase in email.text, f"{lang} text lacks {item}: {phrase!r}"
+            assert phrase in email.html, f"{lang} html lacks {item}: {phrase!r}"
+    assert_in_both(email, "tietosuoja@om.fi", "+358 29 566 6700", "Lintulahdenkuja 4")
+    assert_in_both(email, controller.supervisory_authority.name.get(lang))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_access_response_lists_the_recipients_by_name_and_the_copy_inline(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("access_response", lang, sample_context(controller))
+    assert_in_both(email, *RECIPIENTS)
+    assert_in_both(email, f"{REFERENCE}.json", f"{REFERENCE}-orders.csv")
+    assert_in_both(email, "maija@example.com", "T-100", "L-1")
+    assert_in_both(email, {"fi": "1.5.2025", "sv": "1 maj 2025", "en": "1 May 2025"}[lang])
+    assert_in_both(
+        email, {"fi": "1\u00a0234,50 €", "sv": "1\u00a0234,50 €", "en": "€1,234.50"}[lang]
+    )
+    assert "- id: 7" not in email.text  # internal row ids stay out of the summary
+
+
+NO_DATA = {
+    "fi": "eikä siinä ole sinua koskevia henkilötietoja",
+    "sv": "det innehåller inga personuppgifter om dig",
+    "en": "it holds no personal data concerning you",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_access_response_without_data_says_so_and_keeps_the_complaint_route(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("access_response", lang, sample_context(controller, subject_data=None))
+    assert_in_both(email, NO_DATA[lang], "tietosuoja@om.fi")
+    for phrase in ACCESS_PHRASES[lang]["15(3)"]:
+        assert phrase not in email.text
+
+
+OMBUDSMAN = {
+    "fi": "tietosuojavaltuutettu",
+    "sv": "dataombudsmannen",
+    "en": "Data Protection Ombudsman",
+}
+COURTS = {
+    "fi": ("tuomioistuimen käsiteltäväksi", "79 artikla", "käräjäoikeudessa"),
+    "sv": ("domstol", "artikel 79", "tingsrätten"),
+    "en": ("take the matter to court", "Article 79", "district court"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_refusal_gives_the_reasons_the_ombudsman_and_the_courts(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("refusal", lang, sample_context(controller))
+    assert_in_both(email, "Pyyntö on ilmeisen perusteeton (12 artiklan 5 kohta).")
+    assert_in_both(email, "tietosuoja@om.fi", "+358 29 566 6700", OMBUDSMAN[lang], *COURTS[lang])
+    assert_in_both(email, controller.supervisory_authority.name.get(lang))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_full_and_a_partial_refusal_say_which_they_are(
+    controller: ControllerConfig, lang: str
+) -> None:
+    partial = render("refusal", lang, sample_context(controller, partial=True))
+    full = render("refusal", lang, sample_context(controller, partial=False))
+    assert partial.subject != full.subject
+    only_partly = {"fi": "vain osittain", "sv": "endast delvis", "en": "only in part"}[lang]
+    assert only_partly in partial.subject and only_partly in partial.text
+    assert only_partly not in full.text
+
+
+KEPT = {
+    "fi": (
+        "laskut",
+        "17 artiklan 3 kohdan e alakohta",
+        "17 artiklan 3 kohdan b alakohta",
+        "6 vuotta",
+    ),
+    "sv": ("fakturor", "artikel 17.3 e", "artikel 17.3 b", "6 år"),
+    "en": ("invoices", "Article 17(3)(e)", "Article 17(3)(b)", "6 years"),
+}
+ERASED = {
+    "fi": ("sähköpostiosoite", "puhelinnumero", "tilaukset"),
+    "sv": ("e-postadress", "telefonnummer", "beställningar"),
+    "en": ("email address", "telephone number", "orders"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_erasure_reply_lists_what_was_erased_and_what_was_kept_with_the_legal_reason(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("erasure_done", lang, sample_context(controller))
+    assert_in_both(email, *ERASED[lang], *KEPT[lang], "L-1", "1336/1997")
+    assert_in_both(email, "Esimerkki Tilitoimisto Oy", "tietosuoja@om.fi", COURTS[lang][1])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_erasure_reply_with_nothing_kept_names_no_remedies(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("erasure_done", lang, sample_context(controller, kept=[]))
+    assert "tietosuoja@om.fi" not in email.text
+    assert KEPT[lang][1] not in email.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_rectification_reply_shows_before_and_after_and_the_recipients_told(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("rectification_done", lang, sample_context(controller))
+    assert "+358 40 000 0000 → +358 50 111 1111" in email.text
+    assert_in_both(
+        email,
+        "Esimerkki Tilitoimisto Oy",
+        {"fi": "19 artikla", "sv": "artikel 19", "en": "Article 19"}[lang],
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_extension_notice_gives_the_reasons_and_the_new_due_date(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("extension_notice", lang, sample_context(controller))
+    new_due = {"fi": "5.6.2026", "sv": "5 juni 2026", "en": "5 June 2026"}[lang]
+    assert_in_both(email, "Pyyntö koskee useita järjestelmiä.", new_due)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_verification_code_is_in_the_body_with_its_expiry_in_helsinki_time(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("verification_code", lang, sample_context(controller))
+    expiry = {
+        "fi": "6.3.2026 klo 14.00",
+        "sv": "6 mars 2026 kl. 14.00",
+        "en": "6 March 2026 at 14:00",
+    }
+    assert_in_both(email, "482913", expiry[lang])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_marketing_opt_out_covers_every_channel_the_notice_names_at_once(
+    controller: ControllerConfig, lang: str
+) -> None:
+    context = with_case(controller, kinds=["marketing_opt_out"])
+    email = render("objection_confirmation", lang, context)
+    phrases = {
+        "fi": (
+            "suoramarkkinointia",
+            "etämyyntiä",
+            "puhelinmarkkinointia",
+            "mielipidetutkimusta",
+            "heti",
+        ),
+        "sv": (
+            "direktmarknadsföring",
+            "distansförsäljning",
+            "telefonförsäljning",
+            "opinionsundersökningar",
+            "omedelbart",
+        ),
+        "en": (
+            "direct marketing",
+            "distance selling",
+            "telemarketing",
+            "opinion research",
+            "immediately",
+        ),
+    }
+    assert_in_both(email, *phrases[lang])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_restriction_confirmation_promises_notice_before_lifting(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("restriction_confirmation", lang, sample_context(controller))
+    assert_in_both(
+        email, {"fi": "18 artiklan 3 kohta", "sv": "artikel 18.3", "en": "Article 18(3)"}[lang]
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("action", ["rectification", "erasure", "restriction"])
+def test_a_recipient_notice_is_addressed_to_the_recipient_and_names_the_person(
+    controller: ControllerConfig, action: str, lang: str
+) -> None:
+    email = render("recipient_notice", lang, sample_context(controller, action=action))
+    assert email.text.startswith("Esimerkki Tilitoimisto Oy\n")
+    assert_in_both(email, "Maija Meikäläinen", "maija@example.com")
+    assert "Hei Maija" not in email.text and "Dear Maija" not in email.text
+
+
+def test_a_recipient_notice_with_an_unknown_action_fails_loudly(
+    controller: ControllerConfig,
+) -> None:
+    with pytest.raises(ContextError):
+        render_email("recipient_notice", "fi", sample_context(controller, action="shred"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_html_escapes_a_requester_name_with_markup_and_text_keeps_it_verbatim(
+    controller: ControllerConfig, lang: str
+) -> None:
+    context = with_case(controller, requester_name="<script>alert(1)</script>")
+    email = render("acknowledgement", lang, context)
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+    assert "<script>alert(1)</script>" in email.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_requester_without_a_name_is_greeted_without_one(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("acknowledgement", lang, with_case(controller, requester_name=None))
+    assert email.text.startswith({"fi": "Hei,\n", "sv": "Hej,\n", "en": "Hello,\n"}[lang])
+    assert "None" not in email.text + email.html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_recipient_notice_without_register_data_names_the_requester(
+    controller: ControllerConfig, lang: str
+) -> None:
+    context = sample_context(controller, subject_data=None, action="erasure")
+    assert_in_both(render("recipient_notice", lang, context), "Maija Meikäläinen")
+
+
+def test_a_missing_context_key_raises_instead_of_mailing_a_blank(
+    controller: ControllerConfig,
+) -> None:
+    context = sample_context(controller)
+    del context["subject_data"]
+    with pytest.raises(ContextError) as caught:
+        render_email("access_response", "fi", context)
+    assert isinstance(caught.value.__cause__, jinja2.UndefinedError)
+
+
+def test_a_missing_case_field_raises_too(controller: ControllerConfig) -> None:
+    context = sample_context(controller)
+    del context["case"]["receipt_date"]
+    with pytest.raises(ContextError):
+        render_email("acknowledgement", "en", context)
+
+
+def test_an_extension_notice_without_reasons_is_refused(controller: ControllerConfig) -> None:
+    with pytest.raises(ContextError, match="extension_reasons"):
+        render_email("extension_notice", "fi", with_case(controller, extension_reasons=None))
+
+
+def test_an_unsupported_language_falls_back_to_finnish(controller: ControllerConfig) -> None:
+    email = render_email("acknowledgement", "de", sample_context(controller))
+    assert email.language == "fi"
+    assert '<html lang="fi">' in email.html
+    assert "Olemme vastaanottaneet" in email.subject
+
+
+def test_the_fallback_language_can_be_chosen(controller: ControllerConfig) -> None:
+    email = render_email("refusal", "de", sample_context(controller), fallback="en")
+    assert email.language == "en"
+    assert "Data Protection Ombudsman" in email.text
+
+
+def test_a_regional_language_tag_uses_its_language(controller: ControllerConfig) -> None:
+    assert render_email("acknowledgement", "sv-FI", sample_context(controller)).language == "sv"
+
+
+def test_an_unknown_template_name_is_the_callers_mistake(controller: ControllerConfig) -> None:
+    with pytest.raises(UnknownTemplate, match="unknown template 'welcome'"):
+        render_email("welcome", "fi", sample_context(controller))
+
+
+def test_dates_are_written_the_local_way() -> None:
+    day = date(2026, 4, 5)
+    assert date_local(day, "fi") == "5.4.2026"
+    assert date_local(day, "sv") == "5 april 2026"
+    assert date_local(day, "en") == "5 April 2026"
+    # 22:30 UTC on 31 March is already 1 April in Helsinki (design §1.1).
+    late = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
+    assert date_local(late, "fi") == "1.4.2026"
+    assert datetime_local(late, "fi") == "1.4.2026 klo 01.30"
+
+
+def test_a_naive_datetime_is_refused() -> None:
+    with pytest.raises(ContextError):
+        datetime_local(datetime(2026, 3, 31, 22, 30), "fi")
+
+
+def test_money_is_written_the_local_way() -> None:
+    assert money("1234.5", "fi") == "1\u00a0234,50 €"
+    assert money(Decimal("-12"), "sv") == "-12,00 €"
+    assert money(1234.5, "en") == "€1,234.50"
+    assert money(None, "fi") == "–"
+
+
+def test_every_kind_of_request_has_a_name_in_every_language() -> None:
+    assert set(KIND_LABELS) == set(KIND_CODES)
+    assert kind_label("marketing_opt_out", "fi") == "suoramarkkinoinnin kieltäminen"
+    assert kind_label("portability", "sv") == "dataportabilitet"
+    assert kind_label("publication_opt_out", "de") == kind_label("publication_opt_out", "fi")
