@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import typer
@@ -41,7 +42,11 @@ FAILURE_EXIT = 1  # our fault
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors are one line on stderr, our errors never a traceback."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("RIGHTSDESK_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     command = typer.main.get_command(app)
     try:
         # Standalone mode: usage errors print a usage message and exit 2 (click's convention).
@@ -61,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # Our fault: the type goes to the user, the details to the log, never personal data.
-        log.debug("unexpected error", exc_info=True)
+        log.debug("unexpected error", exc_info=True)  # tracebacks hold no case data by design
         typer.echo(
             f"internal error ({type(exc).__name__}); run with RIGHTSDESK_LOG_LEVEL=DEBUG"
             " for details",

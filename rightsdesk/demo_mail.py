@@ -62,6 +62,7 @@ def build_sample(index: int, now: datetime, domain: str) -> bytes:
 
 def drop_samples(maildir: Path, now: datetime, domain: str) -> int:
     """Deliver the samples into `maildir/inbox` as a mail server would."""
+    maildir.mkdir(parents=True, exist_ok=True)
     inbox = mailbox.Maildir(maildir / "inbox", factory=None, create=True)
     for index in range(len(SAMPLES)):
         inbox.add(build_sample(index, now, domain))

@@ -60,8 +60,8 @@ def demo_command(
             demo.run_case(session, spec, now, desk.policy)
     _intake(desk, directory)
     with desk.session() as session:
-        cases = list_cases(session, status="open")
-        typer.echo("\nCases (overdue first, then by due date):")
+        cases = list_cases(session)
+        typer.echo("\nCases (overdue first, then by due date; answered and closed last):")
         typer.echo(format_table(cases, now))
         report = verify_chain(session)
     typer.echo(
