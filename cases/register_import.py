@@ -122,7 +122,7 @@ def guess_table(filename: str) -> str:
     )
 
 
-def _parse(table: str, text: str) -> list[_Row]:
+def _parse(table: str, text: str) -> tuple[list[tuple[int, _Row]], list[str]]:
     model = ROW_MODELS[table]
     reader = csv.DictReader(io.StringIO(text))
     expected = set(model.model_fields)
@@ -138,31 +138,26 @@ def _parse(table: str, text: str) -> list[_Row]:
         if unknown:
             parts.append(f"unknown columns: {', '.join(unknown)}")
         raise UserError(f"{table}: " + "; ".join(parts))
-    rows: list[_Row] = []
+    rows: list[tuple[int, _Row]] = []
     errors: list[str] = []
     for line_no, raw in enumerate(reader, start=2):  # line 1 is the header
         try:
-            rows.append(model.model_validate(raw))
+            rows.append((line_no, model.model_validate(raw)))
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"])
                 errors.append(f"line {line_no}: {field}: {err['msg']}")
-    if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        raise UserError(
-            f"{table}: nothing imported, {len(errors)} error(s):\n" + "\n".join(shown) + more
-        )
-    return rows
+    return rows, errors
 
 
 def _customers_by_number(session: Session) -> dict[str, int]:
     return {c.customer_number: c.id for c in session.exec(select(Customer)).all() if c.id}
 
 
-def _build(session: Session, table: str, rows: list[_Row], now: datetime) -> list[SQLModel]:
+def _build(
+    session: Session, table: str, rows: list[tuple[int, _Row]], errors: list[str], now: datetime
+) -> list[SQLModel]:
     """Turn checked rows into table objects; references to unknown rows are errors too."""
-    errors: list[str] = []
     objs: list[SQLModel] = []
     customers = _customers_by_number(session)
 
@@ -216,13 +211,17 @@ def _build(session: Session, table: str, rows: list[_Row], now: datetime) -> lis
         recipients=recipient,
         disclosures=disclosure,
     )
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         obj = builders[table](line, row)
         if obj is not None:
             objs.append(obj)
     if errors:
+        errors.sort(key=lambda e: int(e.split(":", 1)[0].removeprefix("line ")))
         shown = errors[:MAX_ERRORS_SHOWN]
-        raise UserError(f"{table}: nothing imported, {len(errors)} error(s):\n" + "\n".join(shown))
+        more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
+        raise UserError(
+            f"{table}: nothing imported, {len(errors)} error(s):\n" + "\n".join(shown) + more
+        )
     return objs
 
 
@@ -230,8 +229,8 @@ def import_csv(session: Session, *, table: str, text: str, actor: str, now: date
     """Import one CSV into `table`; any bad row means nothing is imported. Returns the row count."""
     if table not in ROW_MODELS:
         raise UserError(f"unknown table {table!r}; use one of: {', '.join(ROW_MODELS)}")
-    rows = _parse(table, text.lstrip("\ufeff"))
-    objs = _build(session, table, rows, now)
+    rows, errors = _parse(table, text.lstrip("\ufeff"))
+    objs = _build(session, table, rows, errors, now)
     try:
         session.add_all(objs)
         record(

@@ -1,0 +1,241 @@
+"""The `rightsdesk` command as a user runs it: exit codes, one-line errors, JSON contracts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DEADLINES = [
+    ("2027-03-05", [], "2027-04-05"),
+    ("2027-03-05", ["--extended"], "2027-06-07"),
+    ("2026-03-05", [], "2026-04-07"),
+    ("2026-03-05", ["--extended"], "2026-06-05"),
+    ("2026-01-31", [], "2026-03-02"),
+    ("2026-01-31", ["--extended"], "2026-04-30"),
+    ("2026-11-24", [], "2026-12-28"),
+    ("2026-11-24", ["--extended"], "2027-02-24"),
+    ("2026-03-31", [], "2026-04-30"),
+    ("2026-03-31T22:30:00Z", [], "2026-05-04"),
+    ("2026-02-23", ["--paused-days", "11"], "2026-04-07"),
+]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, check_ok: bool = False
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    base.update(env or {})
+    result = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", *args],
+        env=base,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if check_ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def desk_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+        "RIGHTSDESK_NOW": "2026-11-24T10:00:00+02:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("received", "flags", "due"),
+    DEADLINES,
+    ids=[f"{r} {' '.join(f)} is due {d}" for r, f, d in DEADLINES],
+)
+def test_deadline_prints_the_statutory_due_date(received: str, flags: list[str], due: str) -> None:
+    result = run("deadline", received, *flags, check_ok=True)
+    assert result.stdout == f"{due}\n"
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "tomorrow", "2026-03-31T22:30:00", ""])
+def test_deadline_with_bad_input_says_so_in_one_line_and_exits_2(bad: str) -> None:
+    result = run("deadline", bad)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    if bad:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[str, str]) -> None:
+    opened = run(
+        "cases",
+        "open",
+        "--kinds",
+        "access,portability",
+        "--email",
+        "aino@example.com",
+        "--name",
+        "Aino Asiakas",
+        "--channel",
+        "letter",
+        "--received",
+        "2026-11-20",
+        "--language",
+        "fi",
+        env=desk_env,
+        check_ok=True,
+    )
+    assert "DSR-2026-0001" in opened.stdout
+    ref = "DSR-2026-0001"
+    run("cases", "assign", ref, "pasi", env=desk_env, check_ok=True)
+    run(
+        "cases",
+        "verify",
+        ref,
+        "--method",
+        "manual",
+        "--reason",
+        "signed letter, address in register",
+        env=desk_env,
+        check_ok=True,
+    )
+    run(
+        "cases",
+        "extend",
+        ref,
+        "--reason",
+        "ten years of archived orders",
+        env=desk_env,
+        check_ok=True,
+    )
+    run("cases", "note", ref, "archive search started", env=desk_env, check_ok=True)
+    listed = json.loads(run("cases", "list", "--json", env=desk_env, check_ok=True).stdout)
+    assert len(listed) == 1
+    case: dict[str, Any] = listed[0]
+    for key in (
+        "reference",
+        "kinds",
+        "status",
+        "language",
+        "requester_email",
+        "received_at",
+        "due_date",
+        "extended_due_date",
+        "assignee",
+    ):
+        assert key in case
+    assert case["kinds"] == ["access", "portability"]
+    assert case["status"] == "in_progress" and case["assignee"] == "pasi"
+    assert case["due_date"] == "2026-12-21" and case["extended_due_date"] == "2027-02-22"
+    shown = json.loads(run("cases", "show", ref, "--json", env=desk_env, check_ok=True).stdout)
+    assert [e["action"] for e in shown["events"]] == ["open", "assign", "verify", "extend", "note"]
+    closing = run("cases", "close", ref, env=desk_env)
+    assert closing.returncode == 2
+    assert closing.stderr.strip() == (
+        "error: cannot close a case that is in_progress (allowed from: refused, responded, withdrawn)"
+    )
+    assert run("cases", "show", "DSR-2026-0099", env=desk_env).returncode == 2
+    open_only = json.loads(run("cases", "list", "--status", "open", "--json", env=desk_env).stdout)
+    assert [c["reference"] for c in open_only] == [ref]
+
+
+def test_audit_verify_fails_naming_the_row_edited_in_the_database(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    run(
+        "cases",
+        "open",
+        "--kinds",
+        "erasure",
+        "--email",
+        "eero@example.com",
+        env=desk_env,
+        check_ok=True,
+    )
+    run("cases", "note", "DSR-2026-0001", "called the requester", env=desk_env, check_ok=True)
+    ok = run("audit", "verify", env=desk_env)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    with sqlite3.connect(tmp_path / "desk.db") as db:
+        db.execute('UPDATE case_event SET detail = \'{"text": "nothing happened"}\' WHERE id = 2')
+    broken = run("audit", "verify", env=desk_env)
+    assert broken.returncode == 1
+    assert "event 2" in broken.stderr
+
+
+def test_register_import_is_all_or_nothing_with_row_errors(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    good = tmp_path / "customers.csv"
+    good.write_text(
+        "customer_number,name,email,relationship_start\n"
+        "C-1,Aino Asiakas,aino@example.com,2020-01-01\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "orders.csv"
+    bad.write_text(
+        "customer_number,ordered_on,amount\nC-1,2024-01-01,10.00\n"
+        "C-1,2024-02-30,20.00\nC-2,2024-03-01,30.00\n",
+        encoding="utf-8",
+    )
+    assert (
+        "imported 1 rows"
+        in run("register", "import", str(good), env=desk_env, check_ok=True).stdout
+    )
+    result = run("register", "import", str(bad), env=desk_env)
+    assert result.returncode == 2
+    assert "nothing imported" in result.stderr
+    assert "2 error(s)" in result.stderr
+    assert "line 3: ordered_on" in result.stderr and "line 4: customer_number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_config_is_one_line_naming_the_field(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.toml"
+    text = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace("[supervisory_authority]", "[supervisory_authority_x]"), encoding="utf-8"
+    )
+    result = run(
+        "cases", "open", "--kinds", "access", env={**desk_env, "RIGHTSDESK_CONFIG": str(broken)}
+    )
+    assert result.returncode == 2
+    assert "supervisory_authority" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unknown_command_gets_a_usage_message() -> None:
+    result = run("cases", "explode")
+    assert result.returncode == 2
+    assert "Usage" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_demo_prints_the_case_table_and_an_intact_audit_trail(tmp_path: Path) -> None:
+    result = run("demo", "--dir", str(tmp_path / "demo"), check_ok=True)
+    assert "OVERDUE" in result.stdout and " ext " in result.stdout
+    assert "audit trail: intact" in result.stdout
+    assert "[DSR-" in result.stdout  # acknowledgement subjects
+    assert (tmp_path / "demo" / "rightsdesk.db").exists()
+    assert any((tmp_path / "demo" / "mail" / "outbox" / "new").iterdir())
+
+
+def test_db_upgrade_brings_a_postgresql_database_to_the_current_schema(pg_url: str) -> None:
+    env = {
+        "RIGHTSDESK_DATABASE_URL": pg_url,
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+    }
+    first = run("db", "upgrade", env=env, check_ok=True)
+    assert "was empty" in first.stdout
+    assert run("cases", "list", "--json", env=env, check_ok=True).stdout.strip() == "[]"
