@@ -143,7 +143,8 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
     closing = run("cases", "close", ref, env=desk_env)
     assert closing.returncode == 2
     assert closing.stderr.strip() == (
-        "error: cannot close a case that is in_progress (allowed from: refused, responded, withdrawn)"
+        "error: cannot close a case that is in_progress"
+        " (allowed from: refused, responded, withdrawn)"
     )
     assert run("cases", "show", "DSR-2026-0099", env=desk_env).returncode == 2
     open_only = json.loads(run("cases", "list", "--status", "open", "--json", env=desk_env).stdout)
