@@ -157,25 +157,27 @@ class ImapSource:
 
     # -- after the commit -----------------------------------------------------------------
 
-    def _move(self, uid: int | str, folder: str) -> None:
+    def _move(self, keys: list[int | str], folder: str) -> None:
+        uids = [int(k) for k in keys]
+        if not uids:
+            return
         client = self.client
-        if client.has_capability("MOVE"):  # RFC 6851
-            self._call(client.move, [int(uid)], folder)
-        else:  # COPY then expunge that one UID (RFC 4315 UID EXPUNGE when offered)
-            self._call(client.copy, [int(uid)], folder)
-            self._call(client.add_flags, [int(uid)], [b"\\Deleted"])
+        if client.has_capability("MOVE"):  # RFC 6851: one command for the whole batch
+            self._call(client.move, uids, folder)
+        else:  # COPY, then expunge exactly those UIDs (RFC 4315 UID EXPUNGE when offered)
+            self._call(client.copy, uids, folder)
+            self._call(client.add_flags, uids, [b"\\Deleted"])
             self._call(
-                client.uid_expunge if client.has_capability("UIDPLUS") else client.expunge,
-                [int(uid)],
+                client.uid_expunge if client.has_capability("UIDPLUS") else client.expunge, uids
             )
 
-    def mark_processed(self, key: int | str) -> None:
-        """Move to the Processed folder: only after the message is committed to the store."""
-        self._move(key, self.account.processed_folder)
+    def mark_processed(self, keys: list[int | str]) -> None:
+        """Move to the Processed folder: only after the messages are committed to the store."""
+        self._move(keys, self.account.processed_folder)
 
-    def mark_failed(self, key: int | str) -> None:
-        """Move to the Failed folder: the message is quarantined in the store with its reason."""
-        self._move(key, self.account.failed_folder)
+    def mark_failed(self, keys: list[int | str]) -> None:
+        """Move to the Failed folder: the messages are quarantined in the store with reasons."""
+        self._move(keys, self.account.failed_folder)
 
     def store_sent(self, raw: bytes) -> None:
         """APPEND our sent mail to the Sent folder, marked seen."""

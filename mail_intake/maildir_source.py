@@ -74,13 +74,15 @@ class MaildirSource:
         self._box(folder).add(raw)
         self.inbox.discard(str(key))
 
-    def mark_processed(self, key: int | str) -> None:
+    def mark_processed(self, keys: list[int | str]) -> None:
         """Move to processed/ (the original is kept, never deleted)."""
-        self._move(key, "processed")
+        for key in keys:
+            self._move(key, "processed")
 
-    def mark_failed(self, key: int | str) -> None:
+    def mark_failed(self, keys: list[int | str]) -> None:
         """Move to failed/."""
-        self._move(key, "failed")
+        for key in keys:
+            self._move(key, "failed")
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Poll the inbox's new/ directory until something appears or `timeout` passes."""

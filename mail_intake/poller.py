@@ -61,7 +61,7 @@ def _advance(
 def _handle(
     session: Session, source: MailSource, item: Fetched, deps: IntakeDeps, now: datetime
 ) -> str:
-    """Process one fetched message; the move happens only after the database commit."""
+    """Process one fetched message and commit it; the caller moves it afterwards."""
     uid = item.key if isinstance(item.key, int) else None
     if item.oversize or item.raw is None:
         quarantine(
@@ -74,7 +74,6 @@ def _handle(
             uid=uid,
             now=now,
         )
-        source.mark_failed(item.key)
         return "quarantined"
     try:
         result = process_message(
@@ -83,7 +82,7 @@ def _handle(
     except (OperationalError, SourceUnavailable):
         session.rollback()
         raise  # the database or the server is down: stop the pass, retry later
-    except Exception as exc:
+    except Exception as exc:  # our bug: it must not stop the poller
         session.rollback()
         log.exception("intake failed for uid %s", uid)
         quarantine(
@@ -96,13 +95,46 @@ def _handle(
             uid=uid,
             now=now,
         )
-        source.mark_failed(item.key)
         return "quarantined"
-    if result.outcome == "quarantined":
-        source.mark_failed(item.key)
-    else:
-        source.mark_processed(item.key)
     return result.outcome
+
+
+class _Mover:
+    """Moves committed messages in batches: one MOVE per batch instead of one per message."""
+
+    def __init__(
+        self,
+        source: MailSource,
+        session: Session,
+        cp: MailCheckpoint,
+        uidvalidity: int,
+        clock: Callable[[], datetime],
+        size: int,
+    ) -> None:
+        self.source, self.session, self.cp = source, session, cp
+        self.uidvalidity, self.clock, self.size = uidvalidity, clock, size
+        self.done: list[int | str] = []
+        self.failed: list[int | str] = []
+
+    def add(self, key: int | str, outcome: str) -> None:
+        (self.failed if outcome == "quarantined" else self.done).append(key)
+        if len(self.done) + len(self.failed) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move what is committed, then advance the checkpoint past it.
+
+        A crash before the move leaves the messages in the inbox above the
+        checkpoint: the next pass fetches them again and de-duplication skips them.
+        """
+        if not (self.done or self.failed):
+            return
+        self.source.mark_processed(self.done)
+        self.source.mark_failed(self.failed)
+        uids = [k for k in (*self.done, *self.failed) if isinstance(k, int)]
+        self.done, self.failed = [], []
+        if uids:
+            _advance(self.session, self.cp, self.uidvalidity, max(uids), self.clock())
 
 
 def poll_once(
@@ -126,12 +158,20 @@ def poll_once(
             log.warning("UIDVALIDITY changed for %s: rescanning", source.name)
             last = 0
             cp.last_uid = 0
-        for item in source.fetch_new(last_key=last, batch=batch):
-            if stop is not None and stop.is_set():
-                break
-            stats.add(_handle(session, source, item, deps, clock()))
-            if isinstance(item.key, int):
-                _advance(session, cp, uidvalidity, item.key, clock())
+        session.commit()  # do not hold the (SQLite) write lock while fetching
+        mover = _Mover(source, session, cp, uidvalidity, clock, batch)
+        try:
+            for item in source.fetch_new(last_key=last, batch=batch):
+                if stop is not None and stop.is_set():
+                    break
+                outcome = _handle(session, source, item, deps, clock())
+                stats.add(outcome)
+                mover.add(item.key, outcome)
+        finally:
+            try:
+                mover.flush()
+            except SourceUnavailable:
+                log.warning("could not move the last batch; it is taken in again next time")
     return stats
 
 

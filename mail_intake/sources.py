@@ -48,11 +48,11 @@ class MailSource(Protocol):
         """Messages at or below the checkpoint still in the inbox (a crash before the move)."""
         ...
 
-    def mark_processed(self, key: int | str) -> None:
-        """Move the message to the Processed folder, only after the database commit."""
+    def mark_processed(self, keys: list[int | str]) -> None:
+        """Move messages to the Processed folder, only after their database commits."""
 
-    def mark_failed(self, key: int | str) -> None:
-        """Move the message to the Failed folder (it is quarantined in the database too)."""
+    def mark_failed(self, keys: list[int | str]) -> None:
+        """Move messages to the Failed folder (they are quarantined in the database too)."""
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Block until new mail may have arrived or `timeout` passes (IDLE where offered)."""
