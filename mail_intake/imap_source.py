@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,20 +200,29 @@ class ImapSource:
 
     # -- waiting --------------------------------------------------------------------------
 
-    def wait_for_mail(self, timeout: float) -> bool:
-        """IDLE (RFC 2177) up to `timeout` seconds, or just sleep-poll via NOOP without IDLE.
+    def wait_for_mail(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """IDLE (RFC 2177) up to `timeout` seconds, or sleep-poll with NOOP without IDLE.
 
-        A BYE, an empty answer after the server died, or an abort from idle_done()
-        all mean the connection is gone (design.md §2 imapclient facts).
+        The wait is cut into one-second checks so that a stop request ends IDLE
+        promptly. A BYE, an empty answer after the server died, or an abort from
+        idle_done() all mean the connection is gone (design.md §2 imapclient facts).
         """
         client = self.client
+        deadline = time.monotonic() + timeout
+
+        def stopping() -> bool:
+            return stop is not None and stop.is_set()
+
         if not self._idle_ok:
-            time.sleep(timeout)
+            while time.monotonic() < deadline and not stopping():
+                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
             self._call(client.noop)
             return True
         self._call(client.idle)
+        responses: list[Any] = []
         try:
-            responses = self._call(client.idle_check, timeout=timeout)
+            while not responses and time.monotonic() < deadline and not stopping():
+                responses = self._call(client.idle_check, timeout=1.0)
         finally:
             done = self._call(client.idle_done)
         for resp in [*responses, *(done[1] if isinstance(done, tuple) else [])]:

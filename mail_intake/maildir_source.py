@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,11 +85,11 @@ class MaildirSource:
         for key in keys:
             self._move(key, "failed")
 
-    def wait_for_mail(self, timeout: float) -> bool:
-        """Poll the inbox's new/ directory until something appears or `timeout` passes."""
+    def wait_for_mail(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Poll the inbox's new/ directory until something appears, `timeout` passes or stop."""
         deadline = time.monotonic() + timeout
         new_dir = self.root / "inbox" / "new"
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
             if any(new_dir.iterdir()):
                 return True
             time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))

@@ -206,7 +206,7 @@ def run_forever(
                 stats = poll_once(source, session_factory, deps, clock, stop=stop)
                 if after_pass is not None:
                     after_pass(stats)
-                source.wait_for_mail(min(IDLE_RENEW_SECONDS, poll_interval))
+                source.wait_for_mail(min(IDLE_RENEW_SECONDS, poll_interval), stop)
         except (SourceUnavailable, OperationalError) as exc:
             if on_error is not None:
                 on_error(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -54,8 +55,8 @@ class MailSource(Protocol):
     def mark_failed(self, keys: list[int | str]) -> None:
         """Move messages to the Failed folder (they are quarantined in the database too)."""
 
-    def wait_for_mail(self, timeout: float) -> bool:
-        """Block until new mail may have arrived or `timeout` passes (IDLE where offered)."""
+    def wait_for_mail(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Block until new mail may have arrived, `timeout` passes or `stop` is set."""
         ...
 
     def store_sent(self, raw: bytes) -> None:

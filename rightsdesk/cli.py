@@ -17,6 +17,7 @@ from rightsdesk.commands import (
     mail_cmd,
     remind_cmd,
     replies_cmd,
+    run_cmd,
 )
 
 log = logging.getLogger("rightsdesk")
@@ -32,6 +33,7 @@ app.add_typer(cases_cmd.app, name="cases")
 admin.register(app)
 demo_cmd.register(app)
 mail_cmd.register(app)
+run_cmd.register(app)
 remind_cmd.register(app)
 bot_cmd.register(app)
 replies_cmd.register(app)

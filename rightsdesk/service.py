@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlmodel import Session
 
+from bot.app import build_app
+from bot.notifier import start_notifier
+from cases import health
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
 from rightsdesk import mail_wiring
@@ -14,6 +19,11 @@ from rightsdesk.context import Desk
 from store.engine import new_session
 
 log = logging.getLogger(__name__)
+
+
+def _beat(desk: Desk, name: str, *, ok: bool, error: str | None = None) -> None:
+    with desk.session() as session:
+        health.beat(session, name, now=desk.now(), ok=ok, error=error, pid=os.getpid())
 
 
 def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0) -> None:
@@ -28,8 +38,52 @@ def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0
     def after_pass(stats: PollStats) -> None:
         sent = deliver_pending(factory, transport, desk.now, on_sent=source.store_sent)
         if stats.total or sent["sent"]:
-            log.info("intake pass: %s; outbox: %s", stats.counts, sent)
+            log.info(
+                "component=intake event=pass %s outbox_sent=%s",
+                " ".join(f"{k}={v}" for k, v in sorted(stats.counts.items())),
+                sent["sent"],
+            )
+        _beat(desk, "intake", ok=True)
+
+    def on_error(exc: BaseException) -> None:
+        _beat(desk, "intake", ok=False, error=type(exc).__name__)
 
     run_forever(
-        source, factory, deps, desk.now, stop, after_pass=after_pass, poll_interval=poll_interval
+        source,
+        factory,
+        deps,
+        desk.now,
+        stop,
+        after_pass=after_pass,
+        on_error=on_error,
+        poll_interval=poll_interval,
     )
+
+
+def run_bot(desk: Desk, stop: threading.Event) -> None:
+    """The Slack bot in Socket Mode with the channel notifier, until `stop`."""
+    from rightsdesk.commands.bot_cmd import _secret, bot_deps
+
+    deps = bot_deps(desk, http=False)
+    app_token = _secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
+    app = build_app(deps=deps)
+    notifier_stop: threading.Event | None = None
+    if deps.channel:
+        _, notifier_stop = start_notifier(
+            session_factory=deps.session_factory,
+            client=app.client,
+            channel=deps.channel,
+            clock=deps.clock,
+            show_identity=deps.show_identity,
+        )
+    handler = SocketModeHandler(app, app_token=app_token)
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("component=bot event=connected mode=socket")
+        while not stop.wait(15.0):
+            _beat(desk, "bot", ok=True)
+        _beat(desk, "bot", ok=True)
+    finally:
+        if notifier_stop is not None:
+            notifier_stop.set()
+        handler.close()  # type: ignore[no-untyped-call]

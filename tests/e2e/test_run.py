@@ -1,0 +1,121 @@
+"""`rightsdesk run` starts its components, answers `rightsdesk health`, and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.mailgen import request_mail
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    env.update(
+        RIGHTSDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'desk.db'}",
+        RIGHTSDESK_CONFIG=str(ROOT / "rightsdesk.example.toml"),
+        RIGHTSDESK_MAILDIR=str(tmp_path / "mail"),
+        **extra,
+    )
+    return env
+
+
+def _health(env: dict[str, str]) -> tuple[int, dict[str, dict[str, Any]]]:
+    out = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "health", "--json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    return out.returncode, {r["name"]: r for r in rows}
+
+
+def _wait(predicate: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def test_run_takes_in_mail_reports_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    (tmp_path / "mail").mkdir()
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", factory=None, create=True)
+    inbox.add(request_mail(1, language="fi")[0])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rightsdesk", "run", "--plain-logs"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def healthy() -> dict[str, dict[str, Any]] | None:
+            code, rows = _health(env)
+            ok = code == 0 and {"intake", "scheduler"} <= set(rows)
+            return rows if ok and rows["intake"]["last_success_at"] else None
+
+        rows = _wait(healthy)
+        assert rows["intake"]["state"] == "ok" and rows["scheduler"]["state"] == "ok"
+        assert rows["bot"]["state"] == "absent"  # no Slack tokens: the bot is not started
+        outbox = tmp_path / "mail" / "outbox" / "new"
+        _wait(lambda: outbox.exists() and any(outbox.iterdir()))
+        # Mail that arrives while it runs is taken in too.
+        inbox.add(request_mail(2, language="sv")[0])
+        _wait(lambda: len(list(outbox.iterdir())) == 2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    code, rows = _health(env)
+    assert rows["intake"]["state"] == "stopped" and rows["scheduler"]["state"] == "stopped"
+    assert code == 0  # a clean stop is not a failure
+
+
+def test_health_exits_non_zero_when_a_component_is_failing(tmp_path: Path) -> None:
+    env = _env(
+        tmp_path,
+        RIGHTSDESK_IMAP_HOST="127.0.0.1",
+        RIGHTSDESK_IMAP_PORT="9",
+        RIGHTSDESK_IMAP_USER="desk@example.com",
+        RIGHTSDESK_IMAP_PASSWORD="secret",
+        RIGHTSDESK_IMAP_SECURITY="plain",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rightsdesk", "run", "--plain-logs"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def failing() -> dict[str, dict[str, Any]] | None:
+            code, rows = _health(env)
+            return rows if code != 0 and rows.get("intake", {}).get("state") == "failing" else None
+
+        rows = _wait(failing)
+        assert rows["intake"]["healthy"] is False and rows["intake"]["last_error"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
