@@ -14,6 +14,7 @@ from cases.register_import import guess_table, import_csv
 from rightsdesk.context import Desk, cli_actor
 from store import migrate
 from store.audit import verify_chain
+from store.copy import copy_store
 from store.engine import make_engine
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -82,6 +83,23 @@ def db_upgrade() -> None:
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
     typer.echo(f"database at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@db_app.command("copy")
+def db_copy(
+    source: Annotated[str, typer.Option("--from", help="SQLAlchemy URL of the store to copy.")],
+) -> None:
+    """Copy a whole store (e.g. the SQLite file) into RIGHTSDESK_DATABASE_URL."""
+    desk = Desk()
+    src = make_engine(source)
+    if migrate.current_revision(src) != migrate.head_revision():
+        raise UserError("the source store is not at the current schema: upgrade it first")
+    try:
+        counts = copy_store(src, desk.engine)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    total = sum(counts.values())
+    typer.echo(f"copied {total} rows in {len(counts)} tables; run `rightsdesk audit verify`")
 
 
 @db_app.command("current")

@@ -240,3 +240,41 @@ def test_db_upgrade_brings_a_postgresql_database_to_the_current_schema(pg_url: s
     first = run("db", "upgrade", env=env, check_ok=True)
     assert "was empty" in first.stdout
     assert run("cases", "list", "--json", env=env, check_ok=True).stdout.strip() == "[]"
+
+
+def test_db_copy_moves_a_sqlite_store_to_postgresql_with_the_chain_intact(
+    desk_env: dict[str, str], pg_url: str
+) -> None:
+    run(
+        "cases",
+        "open",
+        "--kinds",
+        "access",
+        "--email",
+        "aino@example.com",
+        env=desk_env,
+        check_ok=True,
+    )
+    run("cases", "note", "DSR-2026-0001", "called back", env=desk_env, check_ok=True)
+    pg_env = {**desk_env, "RIGHTSDESK_DATABASE_URL": pg_url}
+    run("db", "upgrade", env=pg_env, check_ok=True)
+    copied = run(
+        "db", "copy", "--from", desk_env["RIGHTSDESK_DATABASE_URL"], env=pg_env, check_ok=True
+    )
+    assert "copied" in copied.stdout
+    assert "intact: 2 events" in run("audit", "verify", env=pg_env, check_ok=True).stdout
+    run(
+        "cases",
+        "open",
+        "--kinds",
+        "erasure",
+        "--email",
+        "eero@example.com",
+        env=pg_env,
+        check_ok=True,
+    )
+    refs = [c["reference"] for c in json.loads(run("cases", "list", "--json", env=pg_env).stdout)]
+    assert sorted(refs) == ["DSR-2026-0001", "DSR-2026-0002"]
+    assert run("audit", "verify", env=pg_env).returncode == 0
+    again = run("db", "copy", "--from", desk_env["RIGHTSDESK_DATABASE_URL"], env=pg_env)
+    assert again.returncode == 2 and "already holds" in again.stderr
