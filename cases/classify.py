@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Literal
+from functools import cache, cached_property, lru_cache
+from typing import Literal
 
 import simplemma
 
@@ -16,7 +16,7 @@ from cases.kinds import CaseKind
 Category = Literal["request", "needs_triage", "non_request", "follow_up", "complaint"]
 LANGUAGES = ("fi", "sv", "en")
 _KIND_ORDER = [k.value for k in CaseKind]
-_Step = tuple[int, frozenset[str], tuple[str, ...], tuple[str, ...]]
+MAX_TEXT_CHARS = 100_000  # a request is never longer; hostile mail must not cost minutes
 
 
 def _words(text: str) -> frozenset[str]:
@@ -59,12 +59,14 @@ STRONG: dict[str, tuple[str, ...]] = {
         "nyhetsbrev*|unsubscribe|opt-out|avregistrera*|avprenumerera*|etämyyn*|puhelinmyyn*|"
         "telemarketing|telemarknadsför*|telefonförsälj*|markkinatutkimu*|mielipidetutkimu*|"
         "marknadsundersökning*|opinionsundersökning*|markkinointiviest*|mainospost*|"
-        "reklamutskick*|postituslist*|sähköpostilist*|utskickslist*|sändlist*",
+        "reklamutskick*|postituslist*|sähköpostilist*|utskickslist*|sändlist*|myyntipuhel*|"
+        "markkinointipuhel*|telemarkkinoin*|säljsamtal*",
         "direct marketing",
         "opt out",
         "market|opinion research",
         "mailing list",
-        "remove|delete|take|poista*|ta ~ list|lista|listalta|listoilta|listan|listor",
+        "remove|delete|take|poista*|ta ~ list|lists|lista*|listo*|listor|mailing|postituslist*|"
+        "sähköpostilist*|utskickslist*|sändlist*|newsletter*|uutiskirje*|nyhetsbrev*",
     ),
     "publication_opt_out": (
         "postitustarr*|osoitetarr*|adressetikett*|julkaisukiel*",
@@ -75,25 +77,34 @@ WEAK: dict[str, tuple[str, ...]] = {
     "access": (
         "access|tarkastaa|tarkistaa|tarkastus|pääsy*|tillgång*|utdrag",
         "copy|kopio*|kopia|kopior ~ @self",
+        "@self ~ copy|kopio*|kopia",
         "see|view|nähdä|se @self",
     ),
     "rectification": (
         "correct|correction|corrected|update*|change|changed|changes|amend*|inaccurate|"
         "incorrect|wrong|outdated|misspelled|moved|korja*|päivit*|muuttaa|muuttua|muutos|"
         "vaihtaa|vaihtua|virhee*|virheelli*|vanhentun*|korrigera*|uppdatera*|ändra*|ändring*|"
-        "felaktig*|fel|flyttat|byta|bytt",
+        "felaktig*|fel|felstava*|felskriv*|felregistrera*|flyttat|byta|bytt|väär*|misspel*",
     ),
     "erasure": (
         "delete|deletion|remove|removal|wipe|poista*|poiste*|poisto*|poistam*|anonymise|"
         "anonymize|anonymisoi*|anonymisera",
         "ta bort",
     ),
-    "restriction": ("rajoit*|begränsa*", "limit* ~ processing|käsittely"),
+    "restriction": (
+        "rajoit*|begränsa*",
+        "limit*|suspend*|freeze|block*|jäädyt*|keskeyt*|spärra*|frysa ~ processing|käsittely*|"
+        "behandling*",
+    ),
     "portability": (
         "transfer|transmit|port|siirtää|siirtä*|siirrä*|överföra|överför ~ another|other|new|"
         "toinen|toise*|uusi|uute*|annan|annat|andra|ny|nya",
     ),
-    "objection": ("object", "kieltää ~ käsittely|käsittelyn|käsittelyä"),
+    "objection": (
+        "object",
+        "kieltää ~ käsittely|käsittelyn|käsittelyä",
+        "stop|cease|lopettaa|lopettakaa|sluta ~ processing|käsittely*|behandla*|behandling*",
+    ),
     "marketing_opt_out": (
         "marketing|markkinoin*|marknadsför*|mainon*|mainos*|reklam*|advertis*|spam|roskaposti*|"
         "utskick*|promotional",
@@ -159,12 +170,16 @@ ARTICLE_KINDS = {
     "20": ("portability",),
     "21": ("objection",),
 }
+_PARAGRAPHS = r"(?:\s*\(\s*(?:\d{1,2}|[a-z])\s*\)|\.\d{1,2}\b)*"
+_AND = r"\s*(?:,|&|and|or|ja|tai|sekä|och|eller)\s*"
+# "Art. 15(3)", "Articles 15 and 17", "artikel 21.2", "15 ja 17 artiklan", "21 artiklan 2 kohta"
 _ARTICLE = re.compile(
-    r"\b(?:art(?:icle|ikla\w*|ikel\w*|\.)?|artiklan?)\s*(\d{1,3})"
-    r"((?:\s*\(\s*\d{1,2}\s*\)|\.\d{1,2}\b)*)"
-    r"|\b(\d{1,3})\s*(?:\.\s*)?artikl\w*(?:\s*(\d{1,2})\s*(?:mom\w*|kohd\w*))?",
+    rf"\b(?:art\.?|articles?|artikl\w*|artikel\w*)\s*(\d{{1,3}}{_PARAGRAPHS}"
+    rf"(?:{_AND}\d{{1,3}}{_PARAGRAPHS})*)"
+    rf"|\b(\d{{1,3}}(?:{_AND}\d{{1,3}})*)\s*(?:\.\s*)?artikl\w*(?:\s*(\d{{1,2}})\s*(?:mom|kohd)\w*)?",
     re.IGNORECASE,
 )
+_ARTICLE_ITEM = re.compile(rf"(\d{{1,3}})({_PARAGRAPHS})", re.IGNORECASE)
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _SENTENCE_END = r"[.!?](?=\s+[A-ZÅÄÖ\"'(\-•*]|\s*$)|\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)"
 _SENTENCE = re.compile(_SENTENCE_END)
@@ -188,9 +203,11 @@ _QUESTION_WANTS = re.compile(
 
 @dataclass(frozen=True)
 class Classification:
-    """The understanding of one message; a human confirms it before any answer goes out."""
+    """A message understood: its language, the rights it asks for, the words that said so."""
 
     language: str
+    # For a follow_up or complaint: the rights of the earlier request it refers to, so that
+    # a reminder about a request we never received can still open the right case.
     kinds: list[str]
     evidence: dict[str, list[str]]
     category: Category
@@ -207,12 +224,23 @@ class _Token:
     hypothetical: bool
     shown: str
 
+    @property
+    def words(self) -> tuple[str, str]:
+        return self.surface, self.lemma
+
+
+@dataclass(frozen=True, eq=False)
+class _Step:
+    """One word of a rule; `gap` words may come between it and the word before."""
+
+    gap: int
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    named: tuple[str, ...]
+
 
 @cache
-def _compiled(
-    rule: str,
-) -> tuple[tuple[int, frozenset[str], tuple[str, ...], tuple[str, ...]], ...]:
-    """A rule as steps of (allowed gap before, exact words, prefixes, named sets)."""
+def _compiled(rule: str) -> tuple[_Step, ...]:
     steps = []
     gap = 0
     for part in rule.split():
@@ -222,50 +250,55 @@ def _compiled(
         alts = part.split("|")
         exact = frozenset(a for a in alts if not a.endswith("*") and not a.startswith("@"))
         prefixes = tuple(a[:-1] for a in alts if a.endswith("*"))
-        named = tuple(a for a in alts if a.startswith("@"))
-        steps.append((gap, exact, prefixes, named))
+        steps.append(_Step(gap, exact, prefixes, tuple(a for a in alts if a.startswith("@"))))
         gap = 1
     return tuple(steps)
 
 
-def _step_matches(
-    step: tuple[int, frozenset[str], tuple[str, ...], tuple[str, ...]], tok: _Token
-) -> bool:
-    _, exact, prefixes, named = step
-    words = (tok.surface, tok.lemma)
-    if any(w in exact for w in words) or any(w.startswith(prefixes) for w in words if prefixes):
+@lru_cache(maxsize=1 << 17)
+def _word_matches(step: _Step, surface: str, lemma: str) -> bool:
+    if surface in step.exact or lemma in step.exact:
         return True
-    return any(_in_set(name, tok) for name in named)
+    if step.prefixes and (surface.startswith(step.prefixes) or lemma.startswith(step.prefixes)):
+        return True
+    return any(_in_set(name, surface, lemma) for name in step.named)
 
 
-def _in_set(name: str, tok: _Token) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _in_set(name: str, surface: str, lemma: str) -> bool:
     if name == "@mydata":  # one Finnish word: "tietoni" = "my data"
-        return _in_set("@self", tok) and _in_set("@data", tok)
-    if name == "@self" and len(tok.surface) >= 6 and tok.surface.endswith("ni"):
-        return tok.lemma != tok.surface or not tok.surface.isascii()  # Finnish "tietoni"
-    return any(_step_matches(step, tok) for rule in SETS[name] for step in _compiled(rule))
+        return _in_set("@self", surface, lemma) and _in_set("@data", surface, lemma)
+    if name == "@self" and len(surface) >= 6 and surface.endswith("ni"):
+        return lemma != surface or not surface.isascii()  # Finnish possessive: "tietoni"
+    steps = (step for rule in SETS[name] for step in _compiled(rule))
+    return any(_word_matches(step, surface, lemma) for step in steps)
 
 
-def _matches(rule: str, tokens: list[_Token]) -> Iterator[tuple[int, int]]:
+class _Tokens(list[_Token]):
+    """The words of a text, with where each distinct (word, lemma) occurs."""
+
+    @cached_property
+    def where(self) -> dict[tuple[str, str], list[int]]:
+        found: dict[tuple[str, str], list[int]] = {}
+        for i, tok in enumerate(self):
+            found.setdefault(tok.words, []).append(i)
+        return found
+
+
+def _matches(rule: str, tokens: _Tokens) -> Iterator[tuple[int, int]]:
     """(first, last) token indexes of each match of a rule, within one sentence."""
-    steps = _compiled(rule)
-    for i, tok in enumerate(tokens):
-        if not _step_matches(steps[0], tok):
-            continue
+    first, *rest = _compiled(rule)
+    starts = (at for words, at in tokens.where.items() if _word_matches(first, *words))
+    for i in sorted(i for at in starts for i in at):
+        tok = tokens[i]
         last = i
-        for step in steps[1:]:
-            window = range(last + 1, min(len(tokens), last + 2 + step[0]))
-            nxt = next(
-                (
-                    j
-                    for j in window
-                    if tokens[j].sentence == tok.sentence and _step_matches(step, tokens[j])
-                ),
-                None,
-            )
-            if nxt is None:
+        for step in rest:
+            window = tokens[last + 1 : last + 2 + step.gap]
+            same = (j for j, t in enumerate(window, last + 1) if t.sentence == tok.sentence)
+            found = next((j for j in same if _word_matches(step, *tokens[j].words)), None)
+            if found is None:
                 break
-            last = nxt
+            last = found
         else:
             yield i, last
 
@@ -275,8 +308,12 @@ def detect_language(text: str, *, default: str = "fi") -> str:
     words = _LANGUAGE_NOISE.sub(" ", text)
     if sum(ch.isalpha() for ch in words) < 3:
         return default
-    language, probability = _identifier().classify(words[:20_000])
-    return str(language) if probability >= 0.5 else default
+    few = re.findall(r"[^\W\d_]+", words[:200])
+    if len(few) <= 3:  # "Thanks", "Tack så mycket": a dictionary knows them, n-grams guess
+        ranked = simplemma.langdetect(" ".join(few), lang=LANGUAGES, low_memory=True)
+        if ranked[0][0] in LANGUAGES and ranked[0][1] > ranked[1][1]:
+            return str(ranked[0][0])
+    return _detector()(words[:20_000]) or default
 
 
 _LANGUAGE_NOISE = re.compile(
@@ -287,18 +324,42 @@ _LANGUAGE_NOISE = re.compile(
 
 
 @cache
-def _identifier() -> Any:
-    """py3langid restricted to our three languages; built on first use, not at import."""
+def _detector() -> Callable[[str], str | None]:
+    """lingua limited to fi/sv/en, built on first use, not at import."""
+    # Low-accuracy mode takes ~10 MB where py3langid or lingua's full models take 100+ MB of
+    # intake's 200 MB (design.md §4); with simplemma for the shortest texts it scores as well
+    # as py3langid (benchmarks/classifier_scores.py).
+    try:
+        from lingua import Language, LanguageDetectorBuilder
+    except ImportError:  # lingua is optional: fall back to py3langid, a core dependency
+        return _py3langid()
+    codes = {Language.FINNISH: "fi", Language.SWEDISH: "sv", Language.ENGLISH: "en"}
+    detector = LanguageDetectorBuilder.from_languages(*codes).with_low_accuracy_mode().build()
+
+    def detect(text: str) -> str | None:
+        found = detector.detect_language_of(text)
+        return None if found is None else codes[found]
+
+    return detect
+
+
+def _py3langid() -> Callable[[str], str | None]:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
-    return identifier
+
+    def detect(text: str) -> str | None:
+        language, probability = identifier.classify(text)
+        return str(language) if probability >= 0.5 else None
+
+    return detect
 
 
 def classify_request(subject: str, text: str, *, language: str | None = None) -> Classification:
     """The rights a message invokes and its category; `language` is detected when not given."""
-    full = f"{subject.strip()}\n\n{text}" if subject.strip() else text
+    subject = subject.strip()[:1000]
+    full = (f"{subject}\n\n{text}" if subject else text)[:MAX_TEXT_CHARS]
     lang = language if language in LANGUAGES else detect_language(full)
     hypothetical = _hypothetical_spans(full)
     tokens = _tokenise(full, lang, hypothetical)
@@ -327,17 +388,18 @@ def classify_request(subject: str, text: str, *, language: str | None = None) ->
                     hit(kind, first, last)
     articles: list[str] = []
     for match in _ARTICLE.finditer(full):
-        number = match.group(1) or match.group(3)
-        paragraph = re.sub(r"\D+", " ", match.group(2) or match.group(4) or "").split()
-        articles.append(number)
-        cited = list(ARTICLE_KINDS.get(number, ()))
-        if number == "21" and paragraph[:1] in (["2"], ["3"]):  # Art. 21(2)-(3)
-            cited.append("marketing_opt_out")
-        if number == "77":
-            cited.append("complaint")
         hyp = _inside(match.start(), hypothetical)
-        for kind in cited:
-            hits.setdefault(kind, []).append((hyp, match.group(0).strip(), -1))
+        for item in _ARTICLE_ITEM.finditer(match.group(1) or match.group(2)):
+            number = item.group(1)
+            paragraph = match.group(3) or (re.findall(r"\d+", item.group(2)) or [""])[0]
+            articles.append(number)
+            cited = [*ARTICLE_KINDS.get(number, ())]
+            if number == "21" and paragraph in ("2", "3"):  # Art. 21(2)-(3): direct marketing
+                cited.append("marketing_opt_out")
+            if number == "77":  # Art. 77: a complaint to a supervisory authority
+                cited.append("complaint")
+            for kind in cited:
+                hits.setdefault(kind, []).append((hyp, match.group(0).strip(), -1))
     _question_for_access(full, tokens, hits)
     for marker, rules in (
         ("follow_up", FOLLOW_UP),
@@ -379,7 +441,7 @@ def _decide(
 
 
 def _question_for_access(
-    text: str, tokens: list[_Token], hits: dict[str, list[tuple[bool, str, int]]]
+    text: str, tokens: _Tokens, hits: dict[str, list[tuple[bool, str, int]]]
 ) -> None:
     """ "Mitä teette tiedoillani?", "Vad har ni för uppgifter om mig?" ask for access (Art. 15)."""
     taken = {sentence for found in hits.values() for _, _, sentence in found}
@@ -390,7 +452,7 @@ def _question_for_access(
         wording = text[toks[0].start : toks[-1].end + 1]
         if sentence in taken or not _QUESTION_WANTS.search(wording):
             continue
-        has = {name for name in ("@self", "@data") if any(_in_set(name, t) for t in toks)}
+        has = {name for name in ("@self", "@data") if any(_in_set(name, *t.words) for t in toks)}
         if has == {"@self", "@data"} and any(t.surface in _QUESTION_WORDS for t in toks):
             hits.setdefault("access", []).append((False, wording.strip(), sentence))
 
@@ -401,12 +463,12 @@ _QUESTION_WORDS = _words(
 )
 
 
-def _near_self(tokens: list[_Token], first: int, last: int) -> bool:
+def _near_self(tokens: _Tokens, first: int, last: int) -> bool:
     near = tokens[max(0, first - 3) : last + 4]
-    return any(t.sentence == tokens[first].sentence and _in_set("@self", t) for t in near)
+    return any(t.sentence == tokens[first].sentence and _in_set("@self", *t.words) for t in near)
 
 
-def _any_match(rules: tuple[str, ...], tokens: list[_Token]) -> bool:
+def _any_match(rules: tuple[str, ...], tokens: _Tokens) -> bool:
     return any(True for rule in rules for _ in _matches(rule, tokens))
 
 
@@ -433,13 +495,15 @@ def _hypothetical_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
+    """Whether a position falls in one of the spans (sorted; later starts never end sooner)."""
+    index = bisect_right(spans, (position, len(spans) and spans[-1][1] + 1)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
-def _tokenise(text: str, language: str, hypothetical: list[tuple[int, int]]) -> list[_Token]:
+def _tokenise(text: str, language: str, hypothetical: list[tuple[int, int]]) -> _Tokens:
     breaks = [m.end() for m in _SENTENCE.finditer(text)]
-    tokens = []
-    for m in _WORD.finditer(text[:200_000]):
+    tokens = _Tokens()
+    for m in _WORD.finditer(text):
         surface = m.group().lower().replace("’", "'")
         shown = m.group()
         fixed = _typo(surface, language)
@@ -460,14 +524,14 @@ def _tokenise(text: str, language: str, hypothetical: list[tuple[int, int]]) -> 
 
 
 def _lemma(word: str, language: str) -> str:
-    if len(word) < 3 or not word.replace("-", "").isalpha():
+    if not 3 <= len(word) <= 40 or not word.replace("-", "").isalpha():
         return word
     return str(simplemma.lemmatize(word, lang=language, low_memory=True)).lower()
 
 
 def _typo(word: str, language: str) -> str | None:
     """The keyword one edit away from an unknown word ("delte" -> "delete"), if any."""
-    if len(word) < 5 or not word.isalpha() or word in TYPO_TARGETS:
+    if not 5 <= len(word) <= 40 or not word.isalpha() or word in TYPO_TARGETS:
         return None
     candidates = [t for t in TYPO_TARGETS if t[0] == word[0] and abs(len(t) - len(word)) <= 1]
     if not candidates or simplemma.is_known(word, lang=language, low_memory=True):

@@ -399,6 +399,8 @@ def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: d
     """Refuse the request, with reasons (Art. 12(4), 12(5))."""
     case = get_case(session, reference)
     why = _require(reasons, "the reasons")
+    check_transition("refuse", case.status)
+    _end_pause(session, case, now, DEFAULT_POLICY)  # an answered case waits for nobody
     _move(case, "refuse", now)
     case.outcome = f"refused: {why}"
     record(session, case, actor=actor, action="refuse", now=now, reasons=why)
@@ -408,6 +410,8 @@ def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: d
 def withdraw(session: Session, *, reference: str, actor: str, now: datetime, reason: str) -> Case:
     """Record that the requester withdrew the request."""
     case = get_case(session, reference)
+    check_transition("withdraw", case.status)
+    _end_pause(session, case, now, DEFAULT_POLICY)
     _move(case, "withdraw", now)
     case.outcome = "withdrawn"
     record(

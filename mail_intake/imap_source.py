@@ -18,6 +18,9 @@ from mail_intake.sources import Fetched, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
+SENT_BATCH = 50  # copies per MULTIAPPEND (RFC 3502): one server round trip and sync for all
+SENT_BUFFER_MAX = 2000  # copies kept for a later attempt while the server is away
+
 # Connection failures that mean "reconnect", not "this message is bad" (design.md §2.10).
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     IMAPClientError,
@@ -62,6 +65,9 @@ class ImapSource:
         self._uidvalidity = 0
         self._highest = 0
         self._idle_ok = False
+        self._sent: list[bytes] = []
+        self._appender: threading.Thread | None = None
+        self._appender_error: BaseException | None = None
 
     # -- connection -----------------------------------------------------------------------
 
@@ -82,11 +88,19 @@ class ImapSource:
             self._idle_ok = client.has_capability("IDLE")
             self._client = client
         except CONNECTION_ERRORS as exc:
-            self.close()
+            self._disconnect()
             raise SourceUnavailable(f"IMAP {acc.host}:{acc.port}: {type(exc).__name__}") from exc
 
     def close(self) -> None:
-        """Log out, quietly: the server may already be gone."""
+        """Store the Sent copies still buffered, then log out, quietly: the server may be gone."""
+        try:
+            self.flush_sent()
+        except SourceUnavailable:
+            log.warning("%d Sent copies not stored: the IMAP connection is gone", len(self._sent))
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        self._join_appender()
         client, self._client = self._client, None
         if client is None:
             return
@@ -106,10 +120,11 @@ class ImapSource:
         return self._client
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self._join_appender()  # one command at a time on the connection
         try:
             return fn(*args, **kwargs)
         except CONNECTION_ERRORS as exc:
-            self.close()
+            self._disconnect()
             raise SourceUnavailable(f"IMAP lost: {type(exc).__name__}") from exc
 
     # -- reading --------------------------------------------------------------------------
@@ -181,15 +196,68 @@ class ImapSource:
         self._move(keys, self.account.failed_folder)
 
     def store_sent(self, raw: bytes) -> None:
-        """APPEND our sent mail to the Sent folder, marked seen."""
-        if self.account.sent_folder:
-            self._call(self.client.append, self.account.sent_folder, raw, flags=[b"\\Seen"])
+        """Keep a copy of our sent mail for the Sent folder (marked seen), appended in batches.
+
+        A full batch is appended by a helper thread while the caller goes on sending:
+        the server's per-message sync overlaps the SMTP round trips. Every other
+        command waits for it first, and close() and IDLE store what is left.
+        """
+        if not self.account.sent_folder:
+            return
+        self._sent.append(raw)
+        if len(self._sent) > SENT_BUFFER_MAX:
+            del self._sent[: len(self._sent) - SENT_BUFFER_MAX]
+            log.warning("Sent copies dropped: the buffer is full")
+        if len(self._sent) >= SENT_BATCH and self._appender is None and self._client is not None:
+            batch, self._sent = self._sent, []
+            self._appender = threading.Thread(
+                target=self._append_in_background, args=(batch,), name="sent-copies", daemon=True
+            )
+            self._appender.start()
+
+    def flush_sent(self) -> None:
+        """Append every buffered Sent copy now."""
+        self._join_appender()
+        if self._sent and self._client is not None:
+            batch, self._sent = self._sent, []
+            try:
+                self._append(batch)
+            except CONNECTION_ERRORS as exc:
+                self._sent[:0] = batch
+                self._disconnect()
+                raise SourceUnavailable(f"IMAP lost: {type(exc).__name__}") from exc
+
+    def _append(self, batch: list[bytes]) -> None:
+        client, folder = self.client, self.account.sent_folder
+        if client.has_capability("MULTIAPPEND"):
+            client.multiappend(folder, [{"msg": m, "flags": [b"\\Seen"]} for m in batch])
+        else:
+            for raw in batch:
+                client.append(folder, raw, flags=[b"\\Seen"])
+
+    def _append_in_background(self, batch: list[bytes]) -> None:
+        try:
+            self._append(batch)
+        except BaseException as exc:  # handed to the thread that joins
+            self._sent[:0] = batch
+            self._appender_error = exc
+
+    def _join_appender(self) -> None:
+        appender = self._appender
+        if appender is None or appender is threading.current_thread():
+            return
+        appender.join()
+        self._appender = None
+        error, self._appender_error = self._appender_error, None
+        if error is not None:
+            log.warning("Sent copies not stored yet (%s); retrying later", type(error).__name__)
 
     def sent_contains(self, message_id: str) -> bool:
         """Whether the Sent folder holds our mail with this Message-ID (after a crash mid-send)."""
         folder = self.account.sent_folder
         if not folder:
             return False
+        self.flush_sent()
         client = self.client
         self._call(client.select_folder, folder, readonly=True)
         try:
@@ -227,7 +295,7 @@ class ImapSource:
             done = self._call(client.idle_done)
         for resp in [*responses, *(done[1] if isinstance(done, tuple) else [])]:
             if isinstance(resp, tuple) and len(resp) > 1 and resp[1] == b"BYE":
-                self.close()
+                self._disconnect()
                 raise SourceUnavailable("IMAP server said BYE")
         return bool(responses)
 

@@ -17,6 +17,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from cases import identity
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.lifecycle import PAUSED_STATUSES, Status
@@ -256,13 +257,19 @@ def _open(
     }
     if previous is not None:
         evidence["follows_closed_case"] = previous.reference
+    kinds = list(c.kinds)
+    if c.category == "complaint":
+        # An Art. 77 complaint announcement about a request we cannot find: a human decides.
+        evidence["refers_to"] = kinds
+        kinds = []
     case = ops.open_case(
         session,
-        kinds=list(c.kinds),
+        kinds=kinds,
         received_at=now,
         now=now,
         actor=INTAKE_ACTOR,
-        requester_email=parsed.reply_to or parsed.from_addr,
+        # From, not Reply-To: replies must go where the register can vouch for (§2.11).
+        requester_email=parsed.from_addr or parsed.reply_to,
         requester_name=parsed.from_name,
         language=c.language,
         channel="email",
@@ -271,6 +278,16 @@ def _open(
         commit=False,
     )
     msg.case_id = case.id
+    if case.kinds:
+        # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
+        identity.verify_sender_match(
+            session,
+            reference=case.reference,
+            actor=INTAKE_ACTOR,
+            now=now,
+            policy=deps.policy,
+            commit=False,
+        )
     queue_acknowledgement(
         session,
         case=case,

@@ -56,7 +56,10 @@ def detect_machine_mail(
     local = sender.partition("@")[0]
     own = {a.strip().lower() for a in own_addresses}
     return_path = headers.get("return-path", "").strip()
-    is_report = msg.is_multipart_report and "delivery-status" in headers.get("content-type", "")
+    is_report = msg.is_multipart_report and (
+        "delivery-status" in headers.get("content-type", "").lower()
+        or any(a.content_type == "message/delivery-status" for a in msg.attachments)
+    )
     # RFC 3464 DSN; RFC 3834 §3.3: bounces come from the null sender or the daemon.
     null_bounce = return_path == "<>" and _BOUNCE_SUBJECT.search(msg.subject)
     if is_report or local in _DAEMONS or null_bounce:
@@ -103,11 +106,12 @@ def _failed_recipients(msg: ParsedMessage) -> set[str]:
             found = {a.decode("ascii").lower() for a in scan_message(parsed)}
         except Exception:  # flufl.bounce's heuristics on a hostile DSN: fall back to ours
             log.warning("bounce scan failed; reading recipients from the report instead")
-    if not found:
-        for part in msg.attachments:
-            if part.content_type == "message/delivery-status":
-                text = part.data.decode("utf-8", errors="replace")
-                found.update(a.lower() for a in _RECIPIENT_LINE.findall(text))
+    if not found:  # per-recipient blocks of the report (RFC 3464 §2.3), even when malformed
+        reports = [a.data for a in msg.attachments if a.content_type == "message/delivery-status"]
+        for text in (*(r.decode("utf-8", "replace") for r in reports), msg.body_text):
+            for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+                if re.search(r"^\s*action:\s*(?:fail|error)", block, re.IGNORECASE | re.MULTILINE):
+                    found.update(a.lower() for a in _RECIPIENT_LINE.findall(block))
     failed = msg.headers.get("X-Failed-Recipients", "")  # Exim
     found.update(a.strip().lower() for a in failed.split(",") if "@" in a)
     return found

@@ -1,106 +1,39 @@
-"""Send what the outbox holds once: claim, send, mark; back off while the server is down."""
+"""Send what the outbox holds once: claim, send, mark; back off while the server is down.
+
+A row goes pending -> sending (claimed, committed) -> sent. SMTP has no idempotency
+key (the duplicate-message window of RFC 1047), so the moment that separates "never
+sent" from "maybe sent" is recorded: `sent_at` is committed just before the final dot,
+the end-of-data indication that tells the server to process the message (RFC 5321
+§4.1.1.4); a transaction cut off before it is discarded. After a crash, a 'sending' row
+without `sent_at` is sent again and one with it is not, so no mail goes out twice; the
+price is that a reply lost in the server's last answer counts as sent (and is logged).
+"""
 
 from __future__ import annotations
 
 import logging
-import mailbox
 import os
-import re
 import smtplib
 import socket
-import ssl
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
-from pathlib import Path
-from typing import Literal, Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from mail_intake.transports import MaildirTransport, SmtpTransport, Transport
 from store.models import Outbox
+
+__all__ = ["MaildirTransport", "SmtpTransport", "Transport", "deliver_pending", "recover_stuck"]
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-_CRLF = re.compile(rb"\r?\n")
+CLAIM_BATCH = 100  # rows claimed per statement: one commit per batch, not per row
 STUCK_AFTER = timedelta(minutes=10)  # a 'sending' row this old belonged to a process that died
-
-
-class Transport(Protocol):
-    """Something that delivers one RFC 5322 message."""
-
-    def send(self, raw: bytes, *, to: str) -> None:
-        """Deliver or raise OSError / smtplib.SMTPException."""
-
-    def close(self) -> None:
-        """Release the connection."""
-
-
-@dataclass
-class SmtpTransport:
-    """SMTP submission with one connection reused for a batch (RFC 6409)."""
-
-    host: str
-    port: int
-    sender: str
-    security: Literal["ssl", "starttls", "plain"] = "starttls"
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
-    _conn: smtplib.SMTP | None = None
-
-    def _connect(self) -> smtplib.SMTP:
-        if self._conn is not None:
-            return self._conn
-        ctx = ssl.create_default_context()
-        conn: smtplib.SMTP
-        if self.security == "ssl":
-            conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ctx)
-        else:
-            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            if self.security == "starttls":
-                conn.starttls(context=ctx)
-        if self.user and self.password:
-            conn.login(self.user, self.password)
-        self._conn = conn
-        return conn
-
-    def send(self, raw: bytes, *, to: str) -> None:
-        """Send over the open connection; a dropped one is reopened once."""
-        # RFC 5321 §2.3.8: lines end in CRLF on the wire; smtplib sends bytes unchanged.
-        wire = _CRLF.sub(b"\r\n", raw)
-        try:
-            self._connect().sendmail(self.sender, [to], wire)
-        except smtplib.SMTPServerDisconnected:
-            self._conn = None
-            self._connect().sendmail(self.sender, [to], wire)
-
-    def close(self) -> None:
-        """QUIT, quietly."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.quit()
-            except (OSError, smtplib.SMTPException):
-                conn.close()
-
-
-@dataclass
-class MaildirTransport:
-    """Writes mail into a local Maildir (the offline default: `RIGHTSDESK_MAILDIR/outbox`)."""
-
-    root: Path
-
-    def send(self, raw: bytes, *, to: str) -> None:
-        """Drop the message into the Maildir."""
-        self.root.parent.mkdir(parents=True, exist_ok=True)
-        mailbox.Maildir(self.root, factory=None, create=True).add(raw)
-
-    def close(self) -> None:
-        """Nothing to release."""
+UNCONFIRMED = "delivery unconfirmed: the connection ended after the whole message was handed over"
 
 
 def _me() -> str:
@@ -123,27 +56,32 @@ def _dead(claimed_by: str | None) -> bool:
     return False  # still running: it is sending right now
 
 
-def _claim(session: Session, row_id: int, now: datetime) -> bool:
-    """Atomically move a row from pending to sending; False when another sender took it."""
-    result = session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == row_id, col(Outbox.status) == "pending")
-        .values(
-            status="sending", attempts=Outbox.attempts + 1, next_attempt_at=now, claimed_by=_me()
-        )
-    )
+def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
+    """Atomically move rows from pending to sending; rows another sender took are skipped."""
+    values = {"status": "sending", "next_attempt_at": now, "claimed_by": _me()}
+    pending = (col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
+    if session.get_bind().dialect.update_returning:  # SQLite >= 3.35, PostgreSQL
+        stmt = update(Outbox).where(*pending).values(**values).returning(col(Outbox.id))
+        claimed = [
+            r[0] for r in session.execute(stmt, execution_options={"synchronize_session": False})
+        ]
+    else:
+        claimed = []
+        for row_id in ids:
+            one = update(Outbox).where(col(Outbox.id) == row_id, pending[1]).values(**values)
+            if session.execute(one).rowcount:  # type: ignore[attr-defined]
+                claimed.append(row_id)
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not claimed:
+        return []
+    query = select(Outbox).where(col(Outbox.id).in_(claimed)).order_by(col(Outbox.id))
+    return list(session.exec(query.execution_options(populate_existing=True)).all())
 
 
 def recover_stuck(
     session: Session, now: datetime, already_sent: Callable[[str], bool] | None = None
 ) -> int:
-    """Rows left 'sending' by a crash: sent if the Sent folder has them, else back to pending.
-
-    SMTP has no idempotency key; the Sent-folder check (when IMAP is configured)
-    is what lets a crash mid-send neither lose nor, usually, repeat a reply.
-    """
+    """Rows left 'sending' by a crash: sent if handed over (or in Sent), else back to pending."""
     sending = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
     stuck = [
         r
@@ -152,13 +90,26 @@ def recover_stuck(
         or (r.next_attempt_at is not None and r.next_attempt_at < now - STUCK_AFTER)
     ]
     for row in stuck:
-        if already_sent is not None and already_sent(row.message_id):
+        if row.sent_at is not None:
+            row.status, row.last_error = "sent", UNCONFIRMED
+        elif already_sent is not None and already_sent(row.message_id):
             row.status, row.sent_at = "sent", now
         else:
             row.status = "pending"
+        row.claimed_by = None
         session.add(row)
     session.commit()
     return len(stuck)
+
+
+def _due(session: Session, now: datetime, limit: int) -> list[int]:
+    query = (
+        select(Outbox.id)
+        .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    return [i for i in session.exec(query).all() if i is not None]
 
 
 def deliver_pending(
@@ -167,50 +118,115 @@ def deliver_pending(
     clock: Callable[[], datetime],
     *,
     on_sent: Callable[[bytes], None] | None = None,
-    limit: int = 500,
+    limit: int = 10_000,
 ) -> dict[str, int]:
-    """Send every due pending row once; failures wait with exponential backoff."""
+    """Send every due pending row once; failures wait with exponential backoff.
+
+    When the server cannot be reached the pass stops: the rows not tried yet stay
+    pending without spending an attempt.
+    """
     counts = {"sent": 0, "failed": 0, "deferred": 0}
     with session_factory() as session:
-        now = clock()
-        recover_stuck(session, now)
-        due = session.exec(
-            select(Outbox.id)
-            .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
-            .order_by(col(Outbox.id))
-            .limit(limit)
-        ).all()
+        recover_stuck(session, clock())
+        due = _due(session, clock(), limit)
         try:
-            for row_id in due:
-                if row_id is None or not _claim(session, row_id, clock()):
-                    continue
-                row = session.get(Outbox, row_id)
-                assert row is not None
-                session.refresh(row)
-                try:
-                    transport.send(row.raw, to=row.to_addr)
-                except (OSError, smtplib.SMTPException) as exc:
-                    _defer(session, row, clock(), exc)
-                    counts["failed" if row.status == "failed" else "deferred"] += 1
-                    transport.close()
-                    continue
-                row.status, row.sent_at, row.last_error, row.claimed_by = (
-                    "sent",
-                    clock(),
-                    None,
-                    None,
-                )
-                session.add(row)
-                session.commit()
-                counts["sent"] += 1
-                if on_sent is not None:
-                    try:
-                        on_sent(row.raw)
-                    except Exception:
-                        log.warning("could not store a copy of outbox %s in Sent", row.id)
+            for start in range(0, len(due), CLAIM_BATCH):
+                rows = _claim(session, due[start : start + CLAIM_BATCH], clock())
+                if not _send_batch(session, rows, transport, clock, counts, on_sent):
+                    counts["deferred"] += len(due) - start - len(rows)
+                    break
         finally:
             transport.close()
     return counts
+
+
+def _send_batch(
+    session: Session,
+    rows: list[Outbox],
+    transport: Transport,
+    clock: Callable[[], datetime],
+    counts: dict[str, int],
+    on_sent: Callable[[bytes], None] | None,
+) -> bool:
+    """Send claimed rows in order; False when the server is unreachable (the rest released)."""
+    done: list[Outbox] = []
+    index = 0
+    try:
+        for index, row in enumerate(rows):
+            if not _send_one(session, row, transport, clock, counts, done):
+                _release(session, rows[index + 1 :])
+                counts["deferred"] += len(rows) - index - 1
+                return False
+            if on_sent is not None and done and done[-1] is row:
+                try:
+                    on_sent(row.raw)
+                except Exception:
+                    log.warning("could not store a copy of outbox %s in Sent", row.id)
+    except BaseException:
+        session.rollback()
+        try:  # best effort: what went out is marked, what was not tried is free again
+            _mark_sent(session, done, clock())
+            _release(session, rows[index + 1 :])
+        except Exception:
+            log.warning("could not record the outbox state; recovery will", exc_info=True)
+        raise
+    _mark_sent(session, done, clock())
+    counts["sent"] += len(done)
+    return True
+
+
+def _send_one(
+    session: Session,
+    row: Outbox,
+    transport: Transport,
+    clock: Callable[[], datetime],
+    counts: dict[str, int],
+    done: list[Outbox],
+) -> bool:
+    """Send one claimed row; False when the connection, not the message, failed."""
+    row.attempts += 1
+
+    def handed_over() -> None:
+        row.sent_at = clock()
+        session.add(row)
+        session.commit()
+
+    try:
+        transport.send(row.raw, to=row.to_addr, handed_over=handed_over)
+    except (OSError, smtplib.SMTPException) as exc:
+        transport.close()
+        if row.sent_at is not None:  # the server has the whole message: never again
+            log.warning("outbox %s: %s", row.id, UNCONFIRMED)
+            row.last_error = UNCONFIRMED
+            done.append(row)
+            return True
+        _defer(session, row, clock(), exc)
+        counts["failed" if row.status == "failed" else "deferred"] += 1
+        return not _unreachable(exc)
+    done.append(row)
+    return True
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A failure of the connection, not of this message."""
+    return isinstance(exc, OSError | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
+
+
+def _release(session: Session, rows: list[Outbox]) -> None:
+    for row in rows:
+        row.status, row.claimed_by = "pending", None
+        session.add(row)
+    session.commit()
+
+
+def _mark_sent(session: Session, rows: list[Outbox], now: datetime) -> None:
+    for row in rows:
+        row.status, row.claimed_by = "sent", None
+        row.sent_at = row.sent_at or now
+        if row.last_error != UNCONFIRMED:
+            row.last_error = None
+        session.add(row)
+    session.commit()
 
 
 def _defer(session: Session, row: Outbox, now: datetime, exc: BaseException) -> None:
@@ -219,6 +235,7 @@ def _defer(session: Session, row: Outbox, now: datetime, exc: BaseException) -> 
         isinstance(code, int) and 500 <= code < 600  # RFC 5321 §4.2.1: 5yz is permanent
     )
     row.last_error = f"{type(exc).__name__} {code or ''}".strip()
+    row.claimed_by = None
     if permanent or row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
     else:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -39,7 +40,10 @@ AUDIT_HEADERS = (
 )
 _AUDIT_LOWER = {h.lower(): h for h in AUDIT_HEADERS}
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
+MAX_HEADER_CHARS = 16_384
+MAX_HTML_CHARS = 1_000_000
+_JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
 
 
@@ -97,7 +101,7 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
     if not raw.strip():
         raise UnparseableMessage("message is empty")
     head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
-    if _JUNK_BYTES.search(head):
+    if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
@@ -126,8 +130,16 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
             html.append(_decode_text(part, defects))
         else:
             plain.append(_decode_text(part, defects))
-    body = "\n\n".join(t for t in plain if t.strip()) or to_text("\n".join(html))
-    subject = _fold(_header(msg, "Subject") or "")
+    body = "\n\n".join(t for t in plain if t.strip())
+    if not body and html:
+        markup = "\n".join(html)
+        if len(markup) > MAX_HTML_CHARS:  # inscriptis reads about 1 MB/s
+            defects.append("TruncatedHtmlDefect")
+        body = to_text(markup[:MAX_HTML_CHARS])
+    subject = _fold(_header(msg, "Subject") or "")[:998]
+    own_words = strip_quoted(body, forwarded=_is_forward(subject))
+    if not own_words:  # "forward as attachment": the attached request is what to understand
+        own_words = _attached_text(attachments, defects)
     sender = _addresses(msg, "From")
     reply_to = _addresses(msg, "Reply-To")
     return ParsedMessage(
@@ -144,13 +156,27 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
         date=_date(_header(msg, "Date"), defects),
         headers=_audit_headers(msg),
         body_text=body,
-        stripped_text=strip_quoted(body, forwarded=_is_forward(subject)),
+        stripped_text=own_words,
         attachments=attachments,
         defects=list(dict.fromkeys(defects)),
         is_multipart_report=msg.get_content_type() == "multipart/report",
         size=len(raw),
         raw=raw,
     )
+
+
+def _attached_text(attachments: list[ParsedAttachment], defects: list[str]) -> str:
+    """The plain text of the first attached message, one level deep."""
+    for attached in attachments:
+        if attached.content_type == "message/rfc822":
+            try:
+                inner = BytesParser(policy=policy.default).parsebytes(attached.data[:100_000])
+                parts = [p for p in _leaves(inner, defects) if not _is_attachment(p, _ctype(p))]
+                texts = [_decode_text(p, defects) for p in parts if _ctype(p) == "text/plain"]
+            except Exception:  # an unreadable attached message: nothing more to understand
+                return ""
+            return "\n\n".join(t for t in texts if t.strip()).strip()
+    return ""
 
 
 def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:
@@ -168,6 +194,10 @@ def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:
             stack.extend(p for p in reversed(payload) if isinstance(p, Message))
         else:
             yield part
+
+
+def _ctype(part: Message) -> str:
+    return part.get_content_type()
 
 
 def _is_attachment(part: Message, ctype: str) -> bool:
@@ -216,11 +246,12 @@ def _decode_text(part: Message, defects: list[str]) -> str:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         payload = part.get_payload()
-        return payload if isinstance(payload, str) else ""
-    declared = part.get_content_charset() or "us-ascii"
+        return _clean(payload) if isinstance(payload, str) else ""
+    declared = "us-ascii"  # RFC 2045 §5.2: the default for text/*
     try:
+        declared = (part.get_content_charset() or declared).strip()
         codecs.lookup(declared)
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not even a name ("utf-8\x00")
         defects.append(f"UnknownCharsetDefect: {_clean(declared)[:40]!r}")
     else:
         try:
@@ -240,32 +271,43 @@ def _note_defects(part: Message, defects: list[str]) -> None:
 
 
 def _header(msg: Message, name: str) -> str | None:
-    """A header's decoded value, or its raw text when the structured parse fails."""
-    try:
-        value = msg.get(name)
-        return None if value is None else _clean(str(value))
-    except Exception:  # policy.default can raise on malformed structured headers
-        for key, raw in msg.raw_items():
-            if key.lower() == name.lower():
-                return _clean(raw)
+    """A header's decoded value; its raw text when the structured parse fails or is too long."""
+    raw = _raw_header(msg, name)
+    if raw is None:
         return None
+    if len(raw) > MAX_HEADER_CHARS:  # the stdlib's structured parse is superlinear: don't
+        return _clean(raw[:MAX_HEADER_CHARS])
+    try:
+        text = str(msg.get(name))
+    except Exception:  # policy.default can raise on malformed structured headers
+        return _clean(raw)
+    if "\ufffd" in text and raw != _clean(raw):  # raw 8-bit bytes: utf-8, else cp1252
+        try:
+            return str(make_header(decode_header(_clean(raw))))
+        except Exception:  # a broken encoded word inside: keep the bytes we could read
+            return _clean(raw)
+    return text
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    lower = name.lower()
+    return next((str(v) for k, v in msg.raw_items() if k.lower() == lower), None)
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, lowercased address) pairs; unparsable entries are dropped."""
+    """(display name, lowercased address) pairs; what is not an address is dropped."""
+    raw = _raw_header(msg, name)
+    if raw is None:
+        return []
     try:
+        if len(raw) > MAX_HEADER_CHARS:
+            raise ValueError("header too long for the structured parser")
         header = msg.get(name)
-        if header is None:
-            return []
         pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
     except Exception:  # fall back to the lenient compat32 address parser
-        raw = _header(msg, name)
-        pairs = list(getaddresses([raw])) if raw else []
-    return [
-        (_clean(n).strip(), _clean(a).strip().lower())
-        for n, a in pairs
-        if a and "@" in a and a != "<>"
-    ]
+        pairs = list(getaddresses([_clean(raw[:MAX_HEADER_CHARS])]))
+    found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
+    return [(n, a) for n, a in found if _ADDRESS.fullmatch(a)]
 
 
 def _references(value: str | None) -> list[str]:

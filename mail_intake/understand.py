@@ -34,12 +34,9 @@ def understand(
 
 
 def classify_json(path: str | Path) -> dict[str, Any]:
-    """One line of `rightsdesk classify FILE... --json` (design.md §5).
-
-    `kinds` holds the rights asked for; a reminder or a complaint about an earlier request
-    shows as ["follow_up"] or ["complaint"] instead (the rights it refers to belong to the
-    earlier case). `auto_reply` is true for every kind of machine mail.
-    """
+    """One line of `rightsdesk classify FILE... --json` (design.md §5)."""
+    # A reminder or complaint shows as ["follow_up"] / ["complaint"], as in the corpus README;
+    # `auto_reply` is true for every kind of machine mail, bounces and lists included.
     failed: dict[str, Any] = {
         "file": str(path),
         "kinds": [],

@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # flufl.bounce logs tracebacks (with message text) when its guesses fail; we fall back.
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
     try:
         # Standalone mode: usage errors print a usage message and exit 2 (click's convention).

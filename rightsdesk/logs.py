@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 # slack_sdk logs whole request bodies at DEBUG and Bolt logs bodies on signature
 # failures (design.md §3): those loggers never go below WARNING here.
-_NOISY = ("slack_sdk", "slack_bolt", "urllib3", "websocket", "imapclient")
+_NOISY = ("slack_sdk", "slack_bolt", "urllib3", "websocket", "imapclient", "flufl.bounce")
 
 
 class JsonLineFormatter(logging.Formatter):
@@ -40,3 +40,4 @@ def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)  # tracebacks quote mail

@@ -62,10 +62,10 @@ def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0
 
 def run_bot(desk: Desk, stop: threading.Event) -> None:
     """The Slack bot in Socket Mode with the channel notifier, until `stop`."""
-    from rightsdesk.commands.bot_cmd import _secret, bot_deps
+    from rightsdesk.commands.bot_cmd import bot_deps, required_secret
 
     deps = bot_deps(desk, http=False)
-    app_token = _secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
+    app_token = required_secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
     app = build_app(deps=deps)
     notifier_stop: threading.Event | None = None
     if deps.channel:

@@ -102,6 +102,7 @@ KIND_LABELS: dict[str, tuple[str, str, str]] = {
     ),
 }
 FIELD_LABELS: dict[str, tuple[str, str, str]] = {
+    "customer_number": ("asiakasnumero", "kundnummer", "customer number"),
     "name": ("nimi", "namn", "name"),
     "organisation": (
         "edustettu organisaatio",

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cases import identity
 from cases import operations as ops
 from cases.errors import UserError
 from cases.lifecycle import Status
@@ -188,7 +189,7 @@ def verify(
     """Record the identity check (Art. 12(6))."""
     desk = Desk()
     with desk.session() as session:
-        case = ops.verify(
+        case = identity.verify_manually(
             session,
             reference=reference,
             method=method,

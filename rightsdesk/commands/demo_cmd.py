@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import mailbox
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
+from cases.deadlines import HELSINKI, add_working_days, is_working_day
+from cases.reminders import digest_due, sending_day
 from cases.views import list_cases
 from mail_intake.outbox_sender import deliver_pending, subject_of
 from mail_intake.poller import poll_once
 from rightsdesk import demo, demo_mail, mail_wiring
 from rightsdesk.commands.cases_cmd import format_table
 from rightsdesk.context import Desk
+from rightsdesk.demo_replies import run_replies
+from rightsdesk.reminding import preview_lines, reminder_config
 from rightsdesk.settings import load_settings
 from store.audit import verify_chain
 from store.engine import new_session
@@ -60,6 +65,9 @@ def demo_command(
             demo.run_case(session, spec, now, desk.policy)
     _intake(desk, directory)
     with desk.session() as session:
+        for line in run_replies(session, desk, now, directory):
+            typer.echo(line)
+    with desk.session() as session:
         cases = list_cases(session)
         typer.echo("\nCases (overdue first, then by due date; answered and closed last):")
         typer.echo(format_table(cases, now))
@@ -67,6 +75,27 @@ def demo_command(
     typer.echo(
         f"\naudit trail: {'intact' if report.ok else 'BROKEN'}, {report.checked} events verified"
     )
+    _reminders(desk, now)
+
+
+def _reminders(desk: Desk, now: datetime) -> None:
+    """The reminders due now and the digest; outside working hours, the next morning's."""
+    config = reminder_config(desk)
+    when = now
+    if sending_day(now, config) is None or digest_due(now, config) is None:
+        local = now.astimezone(HELSINKI)
+        day = local.date()
+        if local.time() >= config.digest_time or not is_working_day(day):
+            day = add_working_days(day, 1)
+        when = datetime.combine(day, config.digest_time, HELSINKI).astimezone(UTC)
+        typer.echo(
+            "\nReminders and digest at the next working morning,"
+            f" {when.astimezone(HELSINKI):%Y-%m-%d %H:%M} Helsinki:"
+        )
+    else:
+        typer.echo("\nReminders due now and the digest:")
+    for line in preview_lines(desk, when):
+        typer.echo(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -170,3 +170,23 @@ def test_a_closed_case_can_be_reopened_with_a_reason(session: Session) -> None:
 def test_an_unknown_reference_is_a_user_error(session: Session) -> None:
     with pytest.raises(UserError, match="no case DSR-2026-0099"):
         ops.note(session, reference="dsr-2026-99", text="x", actor="pasi", now=T0)
+
+
+def test_refusing_a_paused_case_ends_its_pause(session: Session) -> None:
+    case = _open(session)
+    ops.pause(
+        session,
+        reference=case.reference,
+        waiting_for="identity",
+        reason="code sent",
+        actor="pasi",
+        now=T0,
+    )
+    case = ops.refuse(
+        session,
+        reference=case.reference,
+        reasons="identity never confirmed",
+        actor="pasi",
+        now=T0 + timedelta(days=3),
+    )
+    assert case.status == "refused" and case.paused_since is None and not case.is_active

@@ -154,8 +154,9 @@ class DovecotServer:
 
     def start(self, timeout: float = 15.0) -> None:
         """Write the config on first start (ports fixed from then on), launch, wait for IMAP."""
-        if self._process is not None:
+        if self.running:
             raise RuntimeError("Dovecot is already running")
+        self.kill()  # reap a master that died on its own, and its children
         if self.root is None:
             self._prepare()
         assert self.root is not None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://rightsdesk:rightsdesk@127.0.0.1:5432/postgres"
@@ -72,8 +73,16 @@ def drop_database(name: str) -> None:
     _check(name)
     engine = _admin_engine()
     try:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(20):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                # FORCE cannot end a superuser's backend (an autovacuum worker): wait it out.
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
     finally:
         engine.dispose()
 

@@ -1,0 +1,256 @@
+"""Block Kit for cases: the channel message, one-line rows and the detail view."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cases.lifecycle import ACTIVE_STATUSES, PAUSED_STATUSES, Status
+from cases.views import days_left
+from store.models import Case, CaseEvent
+
+Block = dict[str, Any]
+
+# Action ids. Buttons in lists carry ":<reference>" so each id is unique in its view.
+ASSIGN_TO_ME = "assign_to_me"
+VERIFY_IDENTITY = "verify_identity"
+PREVIEW_REPLY = "preview_reply"
+EXTEND = "extend_case"
+RESUME = "resume_case"
+APPROVE_REPLY = "approve_reply"
+
+SECTION_LIMIT = 2900  # Slack refuses section text over 3,000 characters
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer to the user: fallback text and optional blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ack(), respond() and chat.postMessage."""
+        return {"text": self.text, "blocks": self.blocks or None}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def who(actor: str | None) -> str:
+    """An actor or assignee as Slack shows it; mail addresses are never echoed into Slack."""
+    if not actor:
+        return "nobody"
+    if actor.startswith("slack:"):
+        return f"<@{actor.removeprefix('slack:')}>"
+    if "@" in actor:
+        return "mail"
+    return escape(actor)
+
+
+def status_label(case: Case) -> str:
+    """The status in words, with the pause made visible."""
+    label = case.status.replace("_", " ")
+    return f"{label} (clock paused)" if Status(case.status) in PAUSED_STATUSES else label
+
+
+def due_cue(case: Case, now: datetime) -> str:
+    """Days left with a colour cue: 🔴 overdue, 🟠 three days or fewer, 🟢 otherwise."""
+    left = days_left(case, now)
+    if left is None:
+        return "answered"
+    if left < 0:
+        return f"🔴 {-left} day{'s' if left != -1 else ''} overdue"
+    if left <= 3:
+        return f"🟠 {left} day{'s' if left != 1 else ''} left"
+    return f"🟢 {left} days left"
+
+
+def kinds_text(case: Case) -> str:
+    """The kinds of request, or a plea for triage."""
+    return ", ".join(k.replace("_", " ") for k in case.kinds) or "needs triage"
+
+
+def due_text(case: Case) -> str:
+    """The effective due date, marked when extended (Art. 12(3))."""
+    due = case.effective_due_date.isoformat()
+    return f"{due} (extended)" if case.extended_due_date else due
+
+
+def identity_text(case: Case) -> str:
+    """Requester name and address, for allowed users who asked for them."""
+    parts = [escape(p) for p in (case.requester_name, case.requester_email) if p]
+    return " · ".join(parts) or "unknown requester"
+
+
+def case_line(case: Case, now: datetime, *, show_identity: bool = False) -> str:
+    """One mrkdwn line: reference, kinds, language, due date, cue, status, assignee."""
+    line = (
+        f"*{case.reference}* · {kinds_text(case)} · {case.language} · due {due_text(case)}"
+        f" ({due_cue(case, now)}) · {status_label(case)}"
+    )
+    if case.assignee:
+        line += f" · {who(case.assignee)}"
+    if show_identity:
+        line += f"\n{identity_text(case)}"
+    return line
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    """A button element."""
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section, cut to what Slack accepts."""
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def case_buttons(case: Case) -> Block:
+    """The four next steps of the channel message (action ids are unique in one message)."""
+    ref = case.reference
+    return {
+        "type": "actions",
+        "block_id": f"case_actions:{ref}",
+        "elements": [
+            button("Assign to me", ASSIGN_TO_ME, ref),
+            button("Verify identity", VERIFY_IDENTITY, ref),
+            button("Preview reply", PREVIEW_REPLY, ref, style="primary"),
+            button("Extend", EXTEND, ref),
+        ],
+    }
+
+
+def notification(
+    case: Case, now: datetime, *, show_identity: bool = False
+) -> tuple[str, list[Block]]:
+    """The channel message of a case: fallback text and blocks, buttons while it is open."""
+    text = f"{case.reference}: {kinds_text(case)}, due {due_text(case)} ({status_label(case)})"
+    blocks: list[Block] = [
+        section(
+            f"*New request {case.reference}*"
+            if case.status == Status.RECEIVED
+            else f"*Request {case.reference}*"
+        ),
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Kinds*\n{kinds_text(case)}"},
+                {"type": "mrkdwn", "text": f"*Language*\n{case.language}"},
+                {"type": "mrkdwn", "text": f"*Due*\n{due_text(case)}\n{due_cue(case, now)}"},
+                {"type": "mrkdwn", "text": f"*Status*\n{status_label(case)}"},
+                {"type": "mrkdwn", "text": f"*Assignee*\n{who(case.assignee)}"},
+                {"type": "mrkdwn", "text": f"*Channel*\n{case.channel}"},
+            ],
+        },
+    ]
+    if show_identity:
+        blocks.append(section(f"*Requester*\n{identity_text(case)}"))
+    if Status(case.status) in ACTIVE_STATUSES:
+        blocks.append(case_buttons(case))
+    return text, blocks
+
+
+def next_step_button(case: Case) -> Block | None:
+    """The one button that moves the case on, for App Home rows."""
+    ref = case.reference
+    status = Status(case.status)
+    if case.assignee is None:
+        return button("Assign to me", f"{ASSIGN_TO_ME}:{ref}", ref)
+    if status in PAUSED_STATUSES:
+        return button("Resume", f"{RESUME}:{ref}", ref)
+    if case.identity_status != "verified":
+        return button("Verify identity", f"{VERIFY_IDENTITY}:{ref}", ref)
+    if status == Status.IN_PROGRESS:
+        return button("Preview reply", f"{PREVIEW_REPLY}:{ref}", ref, style="primary")
+    return None
+
+
+def _event_at(event: CaseEvent) -> str:
+    return event.at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# Event details that are safe in a channel: dates and codes, never free text or addresses.
+SAFE_DETAIL_KEYS = (
+    "status",
+    "due_date",
+    "extended_due_date",
+    "method",
+    "waiting_for",
+    "kinds",
+    "template",
+)
+
+
+def event_line(event: CaseEvent) -> str:
+    """A short thread line for an audit event: what happened and who did it."""
+    action = event.action.replace("_", " ")
+    detail = event.detail or {}
+    extras = []
+    for key in SAFE_DETAIL_KEYS:
+        value = detail.get(key)
+        if value:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            extras.append(f"{key.replace('_', ' ')} {escape(shown)}")
+    if event.action == "assign" and detail.get("assignee"):
+        extras.append(f"to {who(str(detail['assignee']))}")
+    tail = f" ({'; '.join(extras)})" if extras else ""
+    return f"{action} by {who(event.actor)}{tail}"
+
+
+def detail_blocks(case: Case, events: list[CaseEvent], now: datetime) -> list[Block]:
+    """`/rights show`: the case with its requester (asked for by an allowed user) and history."""
+    lines = [
+        case_line(case, now),
+        f"Requester: {identity_text(case)}",
+        f"Received {case.receipt_date.isoformat()} by {case.channel}; identity"
+        f" {case.identity_status}" + (f" ({case.identity_method})" if case.identity_method else ""),
+    ]
+    if case.extension_reason:
+        lines.append(f"Extended: {escape(case.extension_reason)}")
+    if case.outcome:
+        lines.append(f"Outcome: {escape(case.outcome)}")
+    history = "\n".join(f"• {_event_at(e)} {event_line(e)}" for e in events[-15:])
+    blocks = [section("\n".join(lines))]
+    if history:
+        blocks.append(section(f"*History*\n{history}"))
+    if Status(case.status) in ACTIVE_STATUSES:
+        blocks.append(case_buttons(case))
+    return blocks
+
+
+def chunks(text: str, size: int = SECTION_LIMIT, limit: int = 12) -> list[str]:
+    """Cut a long text into section-sized pieces; the last says how much was left out."""
+    pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
+    if len(pieces) > limit:
+        left = len(text) - size * limit
+        pieces = [*pieces[:limit], f"… ({left} more characters not shown)"]
+    return pieces
+
+
+MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse_mention(text: str) -> str | None:
+    """The user id in Slack's escaped mention `<@U123|name>`, or a bare `U123`."""
+    token = text.strip()
+    found = MENTION_RE.match(token)
+    if found:
+        return found.group(1)
+    if re.fullmatch(r"[UW][A-Z0-9]{2,}", token):
+        return token
+    return None

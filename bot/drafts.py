@@ -1,0 +1,93 @@
+"""Preview the pending reply of a case and approve it: the approved text is what goes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import APPROVE_REPLY, Block, Reply, chunks, escape, section
+from bot.deps import BotDeps
+from cases import operations as ops
+
+
+def _replies() -> Any:
+    # Imported when used: cases.replies is written alongside the bot and may be absent.
+    from cases import replies
+
+    return replies
+
+
+def preview(deps: BotDeps, reference: str) -> Reply:
+    """The pending draft, shown privately to the allowed user who asked, with Approve."""
+    replies = _replies()
+    with deps.session_factory() as session:
+        case = ops.get_case(session, reference)
+        draft = replies.pending_draft(session, reference=case.reference)
+        if draft is None:
+            return Reply(f"{case.reference} has no reply waiting for approval.")
+        heading = (
+            f"*Reply to {case.reference}* ({escape(draft.template)}, {draft.language})\n"
+            f"To: {escape(draft.to_addr or case.requester_email or 'no address')}\n"
+            f"Subject: {escape(draft.subject)}"
+        )
+        names = [str(a.get("filename") or "attachment") for a in draft.attachments or []]
+        blocks: list[Block] = [section(heading)]
+        blocks += [section(f"```{escape(piece)}```") for piece in chunks(draft.body_text)]
+        if names:
+            blocks.append(section("Attachments: " + ", ".join(escape(n) for n in names)))
+        blocks.append(approve_button(case.reference, draft.id))
+        return Reply(f"Reply to {case.reference}: {draft.subject}", blocks)
+
+
+def approve_button(reference: str, draft_id: int | None) -> Block:
+    """Approve and send, behind a confirmation: the mail cannot be called back."""
+    return {
+        "type": "actions",
+        "block_id": f"approve:{reference}",
+        "elements": [
+            {
+                "type": "button",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve and send"},
+                "action_id": APPROVE_REPLY,
+                "value": f"{reference}#{draft_id}",
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Send this reply?"},
+                    "text": {"type": "mrkdwn", "text": f"The reply to {reference} is mailed."},
+                    "confirm": {"type": "plain_text", "text": "Send"},
+                    "deny": {"type": "plain_text", "text": "Not yet"},
+                },
+            }
+        ],
+    }
+
+
+def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = None) -> Reply:
+    """Approve the pending draft; with `draft_id`, only if it is still the one previewed."""
+    replies = _replies()
+    with deps.session_factory() as session:
+        case = ops.get_case(session, reference)
+        if draft_id is not None:
+            current = replies.pending_draft(session, reference=case.reference)
+            if current is None or current.id != draft_id:
+                return Reply(
+                    f"The reply to {case.reference} changed since you previewed it:"
+                    " preview it again before approving."
+                )
+        outbox = replies.approve_draft(
+            session,
+            reference=case.reference,
+            actor=deps.actor(user),
+            now=deps.clock(),
+            sender=deps.sender,
+            daily_cap=deps.daily_cap,
+        )
+        session.commit()
+        return Reply(
+            f"Approved: the reply to {case.reference} is queued for sending (outbox #{outbox.id})."
+        )
+
+
+def parse_approve_value(value: str) -> tuple[str, int | None]:
+    """The reference and draft id an Approve button carries (`REF#ID`)."""
+    reference, _, draft = value.partition("#")
+    return reference, int(draft) if draft.isdigit() else None

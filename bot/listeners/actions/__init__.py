@@ -1,0 +1,179 @@
+"""Buttons: on the channel message, in App Home, and Approve under a reply preview."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import drafts, openers
+from bot.blocks import (
+    APPROVE_REPLY,
+    ASSIGN_TO_ME,
+    EXTEND,
+    PREVIEW_REPLY,
+    RESUME,
+    VERIFY_IDENTITY,
+    Reply,
+    status_label,
+)
+from bot.deps import BotDeps
+from bot.errors import run_guarded, tell_user
+from bot.home import OPEN_NEW_CASE, publish_home
+from bot.modals import message
+from cases import operations as ops
+
+Listener = Callable[..., None]
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str]:
+    """The clicking user and the button's value (a case reference)."""
+    action = (body.get("actions") or [{}])[0]
+    return str(body.get("user", {}).get("id") or ""), str(action.get("value") or "")
+
+
+def _meta(body: dict[str, Any]) -> dict[str, Any]:
+    """What a modal opened from a button needs to answer afterwards."""
+    return {
+        "response_url": body.get("response_url"),
+        "channel_id": (body.get("channel") or {}).get("id"),
+    }
+
+
+def _answer(
+    deps: BotDeps, body: dict[str, Any], client: WebClient, respond: Any, reply: Reply
+) -> None:
+    """Tell the clicking user; App Home is republished so it shows the new state."""
+    view = body.get("view") or {}
+    if view.get("type") == "home":
+        publish_home(deps, client, _clicked(body)[0])  # the new state is the answer
+        return
+    if view.get("type") == "modal" and view.get("id"):
+        client.views_update(view_id=view["id"], view=message("rightsdesk", reply.text))
+    elif respond is not None and body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+    else:
+        tell_user(body, text=reply.text, respond=None, client=client)
+
+
+def assign_to_me(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Make the clicking user responsible for the case."""
+    ack()
+    user, reference = _clicked(body)
+    with deps.session_factory() as session:
+        case = ops.assign(
+            session,
+            reference=reference,
+            assignee=deps.actor(user),
+            actor=deps.actor(user),
+            now=deps.clock(),
+        )
+    _answer(deps, body, client, respond, Reply(f"{case.reference} is yours now."))
+
+
+def verify_identity(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Open the identity-check form."""
+    ack()
+    _, reference = _clicked(body)
+    openers.open_verify(
+        deps, client, trigger_id=body["trigger_id"], reference=reference, meta=_meta(body)
+    )
+
+
+def extend_case(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Open the extension form, or explain why it is too late (Art. 12(3))."""
+    ack()
+    _, reference = _clicked(body)
+    openers.open_extend(
+        deps, client, trigger_id=body["trigger_id"], reference=reference, meta=_meta(body)
+    )
+
+
+def preview_reply(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Show the pending reply privately: ephemeral in the channel, a modal from App Home."""
+    ack()
+    _, reference = _clicked(body)
+    reply = drafts.preview(deps, reference)
+    if body.get("response_url") and respond is not None:
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+        return
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Reply preview"},
+        "blocks": reply.blocks or [message("rightsdesk", reply.text)["blocks"][0]],
+    }
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def approve_reply(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Approve the previewed reply, if it is still the pending one."""
+    ack()
+    user, value = _clicked(body)
+    reference, draft_id = drafts.parse_approve_value(value)
+    reply = drafts.approve(deps, reference, user=user, draft_id=draft_id)
+    _answer(deps, body, client, respond, reply)
+
+
+def resume_case(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Restart the clock of a paused case."""
+    ack()
+    user, reference = _clicked(body)
+    with deps.session_factory() as session:
+        case = ops.resume(
+            session,
+            reference=reference,
+            actor=deps.actor(user),
+            now=deps.clock(),
+            policy=deps.policy,
+        )
+    _answer(deps, body, client, respond, Reply(f"{case.reference}: {status_label(case)}."))
+
+
+def open_new_case(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """App Home's New request button."""
+    ack()
+    openers.open_new_case(deps, client, trigger_id=body["trigger_id"], meta={})
+
+
+HANDLERS: dict[str, Callable[..., None]] = {
+    ASSIGN_TO_ME: assign_to_me,
+    VERIFY_IDENTITY: verify_identity,
+    EXTEND: extend_case,
+    PREVIEW_REPLY: preview_reply,
+    APPROVE_REPLY: approve_reply,
+    RESUME: resume_case,
+    OPEN_NEW_CASE: open_new_case,
+}
+
+
+def register(app: App, deps: BotDeps) -> None:
+    """Attach each button; `id` and `id:REF` both match (list rows need unique ids)."""
+    for action_id, handler in HANDLERS.items():
+        app.action(re.compile(rf"^{re.escape(action_id)}(:.+)?$"))(_bind(deps, handler))
+
+
+def _bind(deps: BotDeps, handler: Callable[..., None]) -> Listener:
+    def listener(ack: Any, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        work = partial(handler, deps, body=body, client=client, respond=respond)
+        run_guarded(work, ack=ack, body=body, respond=respond, client=client)
+
+    listener.__name__ = handler.__name__  # Bolt names listeners in its logs by function name
+    return listener

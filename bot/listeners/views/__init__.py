@@ -1,0 +1,233 @@
+"""Modal submissions: new case, extend, refuse, verify; errors are keyed by input block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from functools import partial
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import modals
+from bot.blocks import due_text
+from bot.deps import BotDeps
+from bot.errors import run_guarded
+from cases import deadlines, identity
+from cases import operations as ops
+from cases.errors import UserError
+
+Errors = dict[str, str]
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body.get("user", {}).get("id") or "")
+
+
+def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: str) -> None:
+    """Answer where the modal was opened from: its response URL, else a direct message."""
+    url = modals.metadata(view).get("response_url")
+    if url:
+        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+    elif _user(body):
+        client.chat_postMessage(channel=_user(body), text=text)
+
+
+def received_at(day: date, now: datetime) -> datetime:
+    """When a letter or call arrived: now if today, else noon that day in Helsinki."""
+    today = deadlines.receipt_date(now)
+    if day > today:
+        raise UserError("The received date cannot be in the future.")
+    if day == today:
+        return now
+    return datetime.combine(day, time(12, 0), deadlines.HELSINKI).astimezone(UTC)
+
+
+def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
+    """Check the form; return the errors by block id and the parsed fields."""
+    errors: Errors = {}
+    name = modals.text_value(view, modals.REQUESTER_NAME)
+    if not name:
+        errors[modals.REQUESTER_NAME] = "Give the requester's name."
+    kinds = modals.value(view, modals.KINDS)
+    if not isinstance(kinds, list) or not kinds:
+        errors[modals.KINDS] = "Choose at least one kind of request."
+    day_text = modals.text_value(view, modals.RECEIVED)
+    arrived: datetime | None = None
+    try:
+        arrived = received_at(date.fromisoformat(day_text), now)
+    except ValueError:
+        errors[modals.RECEIVED] = "Pick the date the request arrived."
+    except UserError as exc:
+        errors[modals.RECEIVED] = str(exc)
+    fields = {
+        "requester_name": name,
+        "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,
+        "kinds": kinds if isinstance(kinds, list) else [],
+        "channel": modals.text_value(view, modals.CHANNEL) or "letter",
+        "language": modals.text_value(view, modals.LANGUAGE) or "fi",
+        "received_at": arrived,
+    }
+    return errors, fields
+
+
+def submit_new_case(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Open a case from the form; the clock started when the letter or call arrived."""
+    now = deps.clock()
+    errors, fields = _new_case_errors(view, now)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with deps.session_factory() as session:
+            case = ops.open_case(
+                session, now=now, actor=deps.actor(_user(body)), policy=deps.policy, **fields
+            )
+    except UserError as exc:
+        ack(response_action="errors", errors={modals.REQUESTER_NAME: str(exc)})
+        return
+    ack()
+    _tell(body, view, client, f"Opened {case.reference}, due {due_text(case)}.")
+
+
+def _reference(view: dict[str, Any]) -> str:
+    return str(modals.metadata(view).get("reference") or "")
+
+
+def _reasoned(
+    deps: BotDeps,
+    *,
+    ack: Any,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    block_id: str,
+    missing: str,
+    act: Callable[[str, str], str],
+) -> None:
+    """A form whose one required field is the reasons: check, act, or key the error."""
+    reasons = modals.text_value(view, block_id)
+    if not reasons:
+        ack(response_action="errors", errors={block_id: missing})
+        return
+    try:
+        answer = act(reasons, deps.actor(_user(body)))
+    except UserError as exc:
+        ack(response_action="errors", errors={block_id: str(exc)})
+        return
+    ack()
+    _tell(body, view, client, answer)
+
+
+def submit_extend(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Extend by two months with the reasons (Art. 12(3)); too late is refused."""
+
+    def act(reasons: str, actor: str) -> str:
+        with deps.session_factory() as session:
+            case = ops.extend(
+                session,
+                reference=_reference(view),
+                reason=reasons,
+                actor=actor,
+                now=deps.clock(),
+                policy=deps.policy,
+            )
+        return (
+            f"Extended {case.reference} to {due_text(case)}. Tell the requester the reasons"
+            " within the first month (Art. 12(3))."
+        )
+
+    _reasoned(
+        deps,
+        ack=ack,
+        body=body,
+        view=view,
+        client=client,
+        block_id=modals.EXTEND_REASONS,
+        missing="GDPR Art. 12(3) requires the reasons: the requester is told them.",
+        act=act,
+    )
+
+
+def submit_refuse(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Refuse with reasons (Art. 12(4))."""
+
+    def act(reasons: str, actor: str) -> str:
+        with deps.session_factory() as session:
+            case = ops.refuse(
+                session, reference=_reference(view), reasons=reasons, actor=actor, now=deps.clock()
+            )
+        return f"Refused {case.reference}. The refusal reply states the reasons and remedies."
+
+    _reasoned(
+        deps,
+        ack=ack,
+        body=body,
+        view=view,
+        client=client,
+        block_id=modals.REFUSE_REASONS,
+        missing="A refusal needs its reasons (GDPR Art. 12(4)).",
+        act=act,
+    )
+
+
+def submit_verify(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Record the identity check (Art. 12(6))."""
+    method = modals.text_value(view, modals.VERIFY_METHOD) or "manual"
+
+    def act(reason: str, actor: str) -> str:
+        with deps.session_factory() as session:
+            case = identity.verify_manually(
+                session,
+                reference=_reference(view),
+                method=method,
+                reason=reason,
+                actor=actor,
+                now=deps.clock(),
+                policy=deps.policy,
+            )
+        return f"Identity verified for {case.reference} ({method})."
+
+    _reasoned(
+        deps,
+        ack=ack,
+        body=body,
+        view=view,
+        client=client,
+        block_id=modals.VERIFY_REASON,
+        missing="Say what was checked and why it suffices.",
+        act=act,
+    )
+
+
+HANDLERS: dict[str, Callable[..., None]] = {
+    modals.NEW_CASE: submit_new_case,
+    modals.EXTEND_CASE: submit_extend,
+    modals.REFUSE_CASE: submit_refuse,
+    modals.VERIFY_CASE: submit_verify,
+}
+
+
+def register(app: App, deps: BotDeps) -> None:
+    """Attach each modal's submission."""
+    for callback_id, handler in HANDLERS.items():
+        app.view(callback_id)(_bind(deps, handler))
+
+
+def _bind(deps: BotDeps, handler: Callable[..., None]) -> Callable[..., None]:
+    def listener(ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        work = partial(handler, deps, body=body, view=view, client=client)
+        run_guarded(work, ack=ack, body=body, respond=None, client=client)
+
+    listener.__name__ = handler.__name__
+    return listener

@@ -1,0 +1,1 @@
+"""Carrying out each right against the customer register: one module per right."""

@@ -1,0 +1,228 @@
+"""What every fulfilment shares: preconditions, register rows as data, exports, Art. 19 notices."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.drafts import RECIPIENT_NOTICE, draft_reply
+from cases.errors import UserError
+from cases.lifecycle import check_transition
+from cases.outbox import MailAttachment
+from store.models import Case, CaseEvent, Customer, Disclosure, Invoice, Order, Recipient
+
+CUSTOMER_FIELDS = (
+    "customer_number",
+    "name",
+    "organisation",
+    "email",
+    "postal_address",
+    "phone",
+    "www",
+    "ip_address",
+    "relationship_start",
+    "relationship_end",
+    "restricted",
+)
+ORDER_FIELDS = ("order_number", "ordered_on", "description", "amount")
+INVOICE_FIELDS = ("number", "issued_on", "due_on", "amount", "status", "paid_on")
+DISCLOSURE_FIELDS = ("recipient", "disclosed_on", "purpose")
+
+
+def require_ready(case: Case) -> None:
+    """Fulfil only open cases whose requester is verified (Art. 12(6); design §2.11)."""
+    check_transition("draft", case.status)
+    if case.identity_status != "verified":
+        raise UserError(
+            f"{case.reference}: verify the requester's identity first (GDPR Art. 12(6))"
+        )
+
+
+def already_done(session: Session, case: Case, kind: str) -> CaseEvent | None:
+    """The latest fulfilment event of `kind` for the case, if the right was carried out."""
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "fulfil")
+        .order_by(col(CaseEvent.id).desc())
+    ).all()
+    return next((e for e in events if e.detail.get("kind") == kind), None)
+
+
+def pick(row: Any, fields: Sequence[str]) -> dict[str, Any]:
+    """The named columns of a row, in order."""
+    return {name: getattr(row, name) for name in fields}
+
+
+def orders_of(session: Session, customer: Customer) -> list[Order]:
+    """The customer's orders, oldest first."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.customer_id == customer.id)
+            .order_by(col(Order.ordered_on), col(Order.id))
+        ).all()
+    )
+
+
+def invoices_of(session: Session, customer: Customer) -> list[Invoice]:
+    """The customer's invoices, oldest first."""
+    return list(
+        session.exec(
+            select(Invoice)
+            .where(Invoice.customer_id == customer.id)
+            .order_by(col(Invoice.issued_on), col(Invoice.id))
+        ).all()
+    )
+
+
+def disclosures_of(session: Session, customer: Customer) -> list[tuple[Disclosure, Recipient]]:
+    """The customer's disclosures with their recipients, oldest first."""
+    return list(
+        session.exec(
+            select(Disclosure, Recipient)
+            .join(Recipient, col(Disclosure.recipient_id) == col(Recipient.id))
+            .where(Disclosure.customer_id == customer.id)
+            .order_by(col(Disclosure.disclosed_on), col(Disclosure.id))
+        ).all()
+    )
+
+
+def recipients_of(session: Session, customer: Customer) -> list[Recipient]:
+    """Each recipient the customer's data was disclosed to, once, by name."""
+    seen: dict[str, Recipient] = {}
+    for _, recipient in disclosures_of(session, customer):
+        seen.setdefault(recipient.name, recipient)
+    return [seen[name] for name in sorted(seen)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def export_json(payload: Mapping[str, Any]) -> bytes:
+    """UTF-8 JSON, dates as ISO 8601, readable by people and programs alike."""
+    return (
+        json.dumps(payload, ensure_ascii=False, indent=2, default=_plain, sort_keys=False) + "\n"
+    ).encode("utf-8")
+
+
+def export_csv(rows: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> bytes:
+    """One table as CSV; UTF-8 with a byte-order mark so spreadsheets read ä and å right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180
+    writer.writerow(fields)
+    for row in rows:
+        cells = []
+        for name in fields:
+            value = row.get(name)
+            if isinstance(value, bool):
+                cells.append("true" if value else "false")
+            else:
+                cells.append("" if value is None else str(_plain(value)))
+        writer.writerow(cells)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def exports(
+    reference: str,
+    payload: Mapping[str, Any],
+    tables: Mapping[str, tuple[list[Any], Sequence[str]]],
+) -> list[MailAttachment]:
+    """The JSON of everything, and one CSV per table that has rows."""
+    stem = reference.lower()
+    files = [MailAttachment(f"{stem}.json", "application/json", export_json(payload))]
+    for name, (rows, fields) in tables.items():
+        if rows:
+            files.append(MailAttachment(f"{stem}-{name}.csv", "text/csv", export_csv(rows, fields)))
+    return files
+
+
+def identify(customer: Customer) -> dict[str, Any]:
+    """How a recipient recognises the person in its own records."""
+    return pick(customer, ("customer_number", "name", "organisation", "email"))
+
+
+def draft_notices(
+    session: Session,
+    *,
+    case: Case,
+    recipients: Sequence[Recipient],
+    person: Mapping[str, Any],
+    action: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    changes: Sequence[Mapping[str, Any]] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Draft an Art. 19 notice to each recipient; returns (drafted, without an address)."""
+    drafted: list[str] = []
+    unaddressed: list[str] = []
+    for recipient in recipients:
+        if not recipient.contact_email:
+            unaddressed.append(recipient.name)
+            continue
+        draft_reply(
+            session,
+            reference=case.reference,
+            template=RECIPIENT_NOTICE,
+            extra_context={
+                "recipient": {"name": recipient.name, "email": recipient.contact_email},
+                "action": action,
+                "subject_data": {"customer": dict(person)},
+                "changes": [dict(c) for c in changes or []],
+            },
+            actor=actor,
+            now=now,
+            controller=controller,
+            to_addr=recipient.contact_email,
+            language=controller.fallback_language,
+            commit=False,
+        )
+        drafted.append(recipient.name)
+    if unaddressed:
+        # Art. 19 still applies: the contact person must tell these by other means.
+        ops.record(
+            session,
+            case,
+            actor=actor,
+            action="recipient_notice_needed",
+            now=now,
+            recipients=unaddressed,
+            reason="no contact address in the register",
+        )
+    return drafted, unaddressed
+
+
+def record_fulfilment(
+    session: Session,
+    case: Case,
+    *,
+    kind: str,
+    actor: str,
+    now: datetime,
+    customer_number: str | None,
+    reply_context: Mapping[str, Any],
+    **facts: Any,
+) -> None:
+    """The audit event of a carried-out right, with what the reply needs to be redrafted."""
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="fulfil",
+        now=now,
+        kind=kind,
+        customer_number=customer_number,
+        reply_context=dict(reply_context),
+        **facts,
+    )

@@ -1,0 +1,125 @@
+"""Right to rectification (GDPR Art. 16), with the Art. 19 notices to the recipients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.drafts import draft_reply
+from cases.errors import UserError
+from cases.fulfilment.common import (
+    already_done,
+    draft_notices,
+    identify,
+    recipients_of,
+    record_fulfilment,
+    require_ready,
+)
+from cases.register_lookup import subject_for_case
+from store.models import Draft
+
+# What a person can correct about themselves; the rest is the controller's own bookkeeping.
+EDITABLE_FIELDS = ("name", "organisation", "email", "postal_address", "phone", "www")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_corrections(pairs: Sequence[str]) -> dict[str, str | None]:
+    """`field=value` pairs; an empty value removes the field (Art. 16: completing or clearing)."""
+    corrections: dict[str, str | None] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        field = field.strip()
+        if not sep or not field:
+            raise UserError(f"not a correction: {pair!r}; write FIELD=VALUE")
+        corrections[field] = value.strip() or None
+    return corrections
+
+
+def _check(corrections: Mapping[str, str | None]) -> dict[str, str | None]:
+    unknown = sorted(set(corrections) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise UserError(
+            f"cannot correct {', '.join(unknown)}; correctable: {', '.join(EDITABLE_FIELDS)}"
+        )
+    if not corrections:
+        raise UserError("say what to correct: FIELD=VALUE, e.g. postal_address='Uusi katu 1'")
+    clean = dict(corrections)
+    if clean.get("email") is not None:
+        address = str(clean["email"]).lower()
+        if not _EMAIL.match(address):
+            raise UserError(f"{clean['email']!r} is not an email address")
+        clean["email"] = address
+    return clean
+
+
+def fulfil_rectification(
+    session: Session,
+    *,
+    reference: str,
+    corrections: Mapping[str, str | None],
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+) -> Draft:
+    """Apply the corrections (before and after in the audit trail), draft notices and reply."""
+    case = ops.get_case(session, reference)
+    require_ready(case)
+    if already_done(session, case, "rectification") is not None:
+        raise UserError(
+            f"{case.reference}: already rectified; `rightsdesk cases draft` shows the reply"
+        )
+    wanted = _check(corrections)
+    customer = subject_for_case(session, case)
+    if customer is None:
+        raise UserError(f"{case.reference}: the register holds no data about the requester")
+    changes: list[dict[str, Any]] = [
+        {"field": field, "before": getattr(customer, field), "after": value}
+        for field, value in wanted.items()
+        if getattr(customer, field) != value
+    ]
+    if not changes:
+        raise UserError(f"{case.reference}: the register already holds these values")
+    # Recipients find the person by what they were given, i.e. the values before the change.
+    person = identify(customer)
+    for change in changes:
+        setattr(customer, change["field"], change["after"])
+    customer.updated_at = now
+    session.add(customer)
+    notified, unaddressed = draft_notices(
+        session,
+        case=case,
+        recipients=recipients_of(session, customer),
+        person=person,
+        action="rectification",
+        actor=actor,
+        now=now,
+        controller=controller,
+        changes=changes,
+    )
+    # Those without an address are told by other means before approval (recorded event).
+    reply = {"changes": changes, "notified_recipients": notified + unaddressed}
+    record_fulfilment(
+        session,
+        case,
+        kind="rectification",
+        actor=actor,
+        now=now,
+        customer_number=customer.customer_number,
+        reply_context=reply,
+        unaddressed_recipients=unaddressed or None,
+    )
+    return draft_reply(
+        session,
+        reference=case.reference,
+        template="rectification_done",
+        extra_context=reply,
+        actor=actor,
+        now=now,
+        controller=controller,
+    )

@@ -1,0 +1,194 @@
+"""Which right to carry out next for a case, and which reply to draft when none is pending."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.drafts import FINAL_TEMPLATES, KIND_TEMPLATES, draft_reply, unanswered_kinds
+from cases.errors import UserError
+from cases.fulfilment.access import fulfil_access
+from cases.fulfilment.common import already_done
+from cases.fulfilment.erasure import fulfil_erasure
+from cases.fulfilment.portability import fulfil_portability
+from cases.fulfilment.rectification import fulfil_rectification
+from cases.fulfilment.restriction import fulfil_restriction
+from cases.fulfilment.suppression import KIND_SCOPES, fulfil_suppression
+from cases.lifecycle import Status
+from store.models import Case, CaseEvent, Draft
+
+READ_ONLY_KINDS = ("access", "portability")
+# Copies before changes, erasure last: "send me my data and then delete it" must work.
+ORDER = (
+    "access",
+    "portability",
+    "rectification",
+    "restriction",
+    "objection",
+    "marketing_opt_out",
+    "publication_opt_out",
+    "erasure",
+)
+
+
+def _event_kind(kind: str) -> str:
+    return "suppression" if kind in KIND_SCOPES else kind
+
+
+def _next_kind(session: Session, case: Case, kind: str | None) -> str:
+    if kind is not None:
+        if kind not in case.kinds:
+            raise UserError(f"{case.reference} is not a {kind} request ({', '.join(case.kinds)})")
+        return kind
+    if case.status == Status.NEEDS_TRIAGE:
+        raise UserError(f"{case.reference} needs triage first: `rightsdesk cases triage`")
+    todo = unanswered_kinds(session, case)
+    if not todo:
+        raise UserError(f"{case.reference}: every part of the request has been answered")
+    return min(todo, key=ORDER.index)
+
+
+def _redraft(
+    session: Session,
+    case: Case,
+    kind: str,
+    event: CaseEvent,
+    *,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+) -> Draft:
+    """Draft the reply of a right already carried out, from its audit event."""
+    context: dict[str, Any] = dict(event.detail.get("reply_context") or {})
+    return draft_reply(
+        session,
+        reference=case.reference,
+        template=KIND_TEMPLATES[kind],
+        extra_context=context,
+        actor=actor,
+        now=now,
+        controller=controller,
+    )
+
+
+def fulfil(
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    kind: str | None = None,
+    corrections: Mapping[str, str | None] | None = None,
+    reason: str | None = None,
+) -> Draft:
+    """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
+
+    A right already carried out is not done twice: its reply is drafted again from the
+    audit event. All or nothing: on any error the register is left as it was.
+    """
+    case = ops.get_case(session, reference)
+    chosen = _next_kind(session, case, kind)
+    try:
+        done = already_done(session, case, _event_kind(chosen))
+        if done is not None and chosen not in READ_ONLY_KINDS:
+            return _redraft(
+                session, case, chosen, done, actor=actor, now=now, controller=controller
+            )
+        args: dict[str, Any] = {
+            "reference": case.reference,
+            "actor": actor,
+            "now": now,
+            "controller": controller,
+        }
+        if chosen == "access":
+            return fulfil_access(session, **args)
+        if chosen == "portability":
+            return fulfil_portability(session, **args)
+        if chosen == "rectification":
+            wanted = corrections if corrections is not None else case.evidence.get("corrections")
+            if not isinstance(wanted, Mapping):
+                raise UserError(
+                    f"{case.reference}: say what to correct, e.g."
+                    " `rightsdesk cases fulfil REF --set postal_address='Uusi katu 1'`"
+                )
+            return fulfil_rectification(session, corrections=wanted, **args)
+        if chosen == "erasure":
+            return fulfil_erasure(session, **args)
+        if chosen == "restriction":
+            return fulfil_restriction(session, reason=reason, **args)
+        return fulfil_suppression(session, **args)
+    except Exception:
+        session.rollback()
+        raise
+
+
+def draft_template(
+    session: Session,
+    *,
+    reference: str,
+    template: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    extra_context: Mapping[str, Any] | None = None,
+) -> Draft:
+    """Draft `template` for the case, filling the context from the register or the record."""
+    case = ops.get_case(session, reference)
+    if template in FINAL_TEMPLATES:
+        kinds = [k for k, t in KIND_TEMPLATES.items() if t == template and k in case.kinds]
+        if not kinds:
+            raise UserError(f"{case.reference} has no kind that {template} answers")
+        kind = kinds[0]
+        if kind in READ_ONLY_KINDS:
+            return fulfil(
+                session, reference=reference, actor=actor, now=now, controller=controller, kind=kind
+            )
+        done = already_done(session, case, _event_kind(kind))
+        if done is None:
+            raise UserError(
+                f"{case.reference}: run `rightsdesk cases fulfil {case.reference}` first;"
+                " drafting never changes the register"
+            )
+        return _redraft(session, case, kind, done, actor=actor, now=now, controller=controller)
+    return draft_reply(
+        session,
+        reference=reference,
+        template=template,
+        extra_context=dict(extra_context or {}),
+        actor=actor,
+        now=now,
+        controller=controller,
+    )
+
+
+def next_template(session: Session, case: Case) -> str:
+    """The reply the case needs next, judged from its state."""
+    if case.status == Status.NEEDS_TRIAGE:
+        raise UserError(f"{case.reference} needs triage first: `rightsdesk cases triage`")
+    only_opt_outs = set(case.kinds) <= set(KIND_SCOPES)
+    if case.identity_status != "verified" and not only_opt_outs:
+        return "identity_request"
+    if case.extended_due_date is not None and case.extension_notified_at is None:
+        return "extension_notice"
+    return KIND_TEMPLATES[_next_kind(session, case, None)]
+
+
+def draft_next(
+    session: Session, *, reference: str, actor: str, now: datetime, controller: ControllerConfig
+) -> Draft:
+    """Draft the reply the case needs next (what `rightsdesk cases draft` shows)."""
+    case = ops.get_case(session, reference)
+    return draft_template(
+        session,
+        reference=reference,
+        template=next_template(session, case),
+        actor=actor,
+        now=now,
+        controller=controller,
+    )

@@ -1,0 +1,143 @@
+"""The health of each long-running component: written by its heartbeat, read by `health`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from store.models import ComponentHealth
+
+COMPONENTS: tuple[str, ...] = ("intake", "bot", "scheduler")
+STATES: tuple[str, ...] = ("starting", "ok", "failing", "stopped")
+# A component beats at least every few minutes (the scheduler every minute, intake on every
+# IDLE round, at most 10 minutes apart per RFC 2177); silence longer than this means stuck.
+DEFAULT_STALE_AFTER = timedelta(minutes=15)
+_MAX_ERROR = 500
+
+
+@dataclass(frozen=True)
+class ComponentState:
+    """One component as `rightsdesk health` shows it."""
+
+    name: str
+    state: str  # starting, ok, failing, stopped, or "absent" when it never ran
+    last_success_at: datetime | None
+    last_error: str | None
+    updated_at: datetime | None
+    pid: int | None
+    stale: bool  # "ok" but no success for longer than the staleness limit
+
+    @property
+    def healthy(self) -> bool:
+        """Neither failing nor silently stuck."""
+        return self.state != "failing" and not self.stale
+
+
+def _upsert(session: Session, values: dict[str, Any], update: dict[str, Any]) -> None:
+    """Insert or update one row atomically, so two processes beating at once never collide."""
+    table = ComponentHealth.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        session.execute(pg.on_conflict_do_update(index_elements=["name"], set_=update))
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table).values(**values)
+        session.execute(lite.on_conflict_do_update(index_elements=["name"], set_=update))
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        row = session.get(ComponentHealth, values["name"]) or ComponentHealth(**values)
+        for key, value in update.items():
+            setattr(row, key, value)
+        session.add(row)
+
+
+def beat(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    ok: bool,
+    error: str | None = None,
+    pid: int | None = None,
+) -> None:
+    """Record one round of work: success moves last_success_at, failure keeps it and says why."""
+    error = error[:_MAX_ERROR] if error else None
+    if ok:
+        update: dict[str, Any] = {
+            "state": "ok",
+            "last_success_at": now,
+            "last_error": None,
+            "updated_at": now,
+        }
+    else:
+        update = {"state": "failing", "last_error": error or "failed", "updated_at": now}
+    if pid is not None:
+        update["pid"] = pid
+    values = {"name": name, "last_success_at": None, "last_error": None, "pid": pid, **update}
+    _upsert(session, values, update)
+    session.commit()
+
+
+def set_state(
+    session: Session,
+    name: str,
+    *,
+    state: str,
+    now: datetime,
+    error: str | None = None,
+    pid: int | None = None,
+) -> None:
+    """Mark a component starting or stopped (a clean stop is not a failure)."""
+    if state not in STATES:
+        raise ValueError(f"unknown state {state!r}")
+    update: dict[str, Any] = {"state": state, "updated_at": now}
+    if error is not None:
+        update["last_error"] = error[:_MAX_ERROR]
+    if pid is not None:
+        update["pid"] = pid
+    values = {"name": name, "last_success_at": None, "last_error": None, "pid": pid, **update}
+    _upsert(session, values, update)
+    session.commit()
+
+
+def report(
+    session: Session,
+    now: datetime,
+    *,
+    stale_after: timedelta | Mapping[str, timedelta] = DEFAULT_STALE_AFTER,
+    components: tuple[str, ...] = COMPONENTS,
+) -> list[ComponentState]:
+    """Every known component (and any other that beat), in a stable order."""
+    rows = {
+        r.name: r for r in session.exec(select(ComponentHealth).order_by(col(ComponentHealth.name)))
+    }
+    names = list(components) + sorted(set(rows) - set(components))
+    states: list[ComponentState] = []
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            states.append(ComponentState(name, "absent", None, None, None, None, stale=False))
+            continue
+        limit = (
+            stale_after.get(name, DEFAULT_STALE_AFTER)
+            if isinstance(stale_after, Mapping)
+            else stale_after
+        )
+        since = row.last_success_at or row.updated_at
+        stale = row.state == "ok" and now - since > limit
+        states.append(
+            ComponentState(
+                name=name,
+                state=row.state,
+                last_success_at=row.last_success_at,
+                last_error=row.last_error,
+                updated_at=row.updated_at,
+                pid=row.pid,
+                stale=stale,
+            )
+        )
+    return states

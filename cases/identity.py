@@ -1,0 +1,309 @@
+"""Proportionate identity verification (GDPR Art. 12(6), design §1.3).
+
+A sender address that matches the register is enough; otherwise a one-time code goes to the
+address in the register (never to the sender's), and the case is verified when the code comes
+back. Identity documents are not asked for routinely (the Ombudsman's TSV/224/2023); any that
+arrive are deleted once the case is verified, leaving only the note of who checked and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from sqlmodel import Session, col, select
+
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.drafts import render_for_case
+from cases.errors import UserError
+from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.outbox import Sender, queue_mail
+from cases.policy import DEFAULT_POLICY, DeskPolicy
+from cases.register_lookup import lookup_for_case, subject_for_case
+from store.models import Attachment, Case, Message, Outbox, VerificationCode
+
+CODE_VALIDITY = timedelta(days=14)
+# No 0/O or 1/I: people copy the code by hand.
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_CODE_RE = re.compile(r"(?<![A-Z0-9])([A-Z2-9]{4})[- ]?([A-Z2-9]{4})(?![A-Z0-9])")
+
+
+def new_code() -> str:
+    """A one-time code such as K7MQ-2XPA (40 bits from the OS's CSPRNG)."""
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def code_hash(reference: str, code: str) -> str:
+    """What is stored instead of the code: a hash bound to the case."""
+    plain = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(f"{reference}:{plain}".encode()).hexdigest()
+
+
+def _finish(
+    session: Session, case: Case, *, actor: str, now: datetime, commit: bool = True
+) -> Case:
+    delete_identity_documents(session, case, actor=actor, now=now)
+    if commit:
+        session.commit()
+        session.refresh(case)
+    return case
+
+
+def verify_sender_match(
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> Case | None:
+    """Verify the case if the sender's address is the register's; None if it is not.
+
+    `commit=False` keeps it in the caller's transaction (intake opens and verifies at once).
+    """
+    case = ops.get_case(session, reference)
+    found = lookup_for_case(session, case)
+    customer = found.customer
+    sender = (case.requester_email or "").lower()
+    if customer is None or not sender or (customer.email or "").lower() != sender:
+        return None
+    case.customer_id = customer.id
+    ops.verify(
+        session,
+        reference=case.reference,
+        method="sender_match",
+        reason=f"sender address matches customer {customer.customer_number} in the register",
+        actor=actor,
+        now=now,
+        policy=policy,
+        commit=False,
+    )
+    return _finish(session, case, actor=actor, now=now, commit=commit)
+
+
+def send_code(
+    session: Session,
+    *,
+    reference: str,
+    sender: Sender,
+    controller: ControllerConfig,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    daily_cap: int | None = None,
+    valid_for: timedelta = CODE_VALIDITY,
+) -> Outbox | None:
+    """Mail a one-time code to the register's address and pause the case for identity.
+
+    An automatic mail (no draft): it discloses nothing but the reference. None when the
+    per-address daily cap stops it (design §2.6); the case is then left as it was.
+    """
+    case = ops.get_case(session, reference)
+    customer = subject_for_case(session, case)
+    if customer is None or not customer.email:
+        raise UserError(
+            f"{case.reference}: the register has no address for this requester;"
+            " draft an identity_request instead"
+        )
+    code = new_code()
+    expires = now + valid_for
+    rendered = render_for_case(
+        case, "verification_code", controller, {"code": code, "code_expires": expires}
+    )
+    row = queue_mail(
+        session,
+        case=case,
+        sender=sender,
+        to=customer.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        purpose="verification_code",
+        now=now,
+        automatic=True,
+        daily_cap=daily_cap,
+    )
+    if row is None:
+        return None
+    for old in session.exec(
+        select(VerificationCode).where(
+            VerificationCode.case_id == case.id, col(VerificationCode.used_at).is_(None)
+        )
+    ).all():
+        old.expires_at = min(old.expires_at, now)  # only the newest code counts
+        session.add(old)
+    session.add(
+        VerificationCode(
+            case_id=case.id or 0,
+            code_hash=code_hash(case.reference, code),
+            sent_to=customer.email,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    case.customer_id = customer.id
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="verification_code_sent",
+        now=now,
+        sent_to=customer.email,
+        customer_number=customer.customer_number,
+        expires_at=expires.isoformat(),
+        message_id=row.message_id,
+    )
+    if Status(case.status) not in PAUSED_STATUSES:
+        ops.pause(
+            session,
+            reference=case.reference,
+            waiting_for="identity",
+            reason="one-time code sent to the address in the register",
+            actor=actor,
+            now=now,
+            commit=False,
+        )
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def check_code_reply(
+    session: Session,
+    case: Case,
+    text: str,
+    now: datetime,
+    *,
+    actor: str = "intake",
+    policy: DeskPolicy = DEFAULT_POLICY,
+    commit: bool = True,
+) -> bool:
+    """Verify the case if `text` carries a valid, unused code sent for it.
+
+    Intake calls it for each reply to a case awaiting identity, before resuming the clock
+    (`commit=False` keeps it in intake's transaction); verifying ends the pause itself.
+    """
+    codes = session.exec(
+        select(VerificationCode).where(
+            VerificationCode.case_id == case.id, col(VerificationCode.used_at).is_(None)
+        )
+    ).all()
+    live = [c for c in codes if c.expires_at > now]
+    if not live:
+        return False
+    candidates = {a + b for a, b in _CODE_RE.findall(text.upper())}
+    for row in live:
+        if any(
+            hmac.compare_digest(row.code_hash, code_hash(case.reference, c)) for c in candidates
+        ):
+            row.used_at = now
+            session.add(row)
+            if case.identity_status != "verified":
+                ops.verify(
+                    session,
+                    reference=case.reference,
+                    method="code",
+                    reason="the one-time code sent to the address in the register"
+                    f" on {row.created_at.date().isoformat()} was returned",
+                    actor=actor,
+                    now=now,
+                    policy=policy,
+                    commit=False,
+                )
+            _finish(session, case, actor=actor, now=now, commit=commit)
+            return True
+    return False
+
+
+def verify_manually(
+    session: Session,
+    *,
+    reference: str,
+    method: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> Case:
+    """The contact person's own check, with the method and the reason recorded."""
+    case = ops.verify(
+        session,
+        reference=reference,
+        method=method,
+        reason=reason,
+        actor=actor,
+        now=now,
+        policy=policy,
+        commit=False,
+    )
+    return _finish(session, case, actor=actor, now=now)
+
+
+def strip_parts(raw: bytes, hashes: set[str], note: str) -> bytes | None:
+    """The message with each part whose decoded bytes hash into `hashes` replaced by `note`."""
+    try:
+        msg = message_from_bytes(raw, policy=policy.default)
+        for part in msg.walk():
+            if part.is_multipart() or not isinstance(part, EmailMessage):
+                continue
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and hashlib.sha256(data).hexdigest() in hashes:
+                part.set_content(note, disposition="inline")
+        return msg.as_bytes()
+    except Exception:  # a message we cannot rewrite must not keep the document either
+        return None
+
+
+def delete_identity_documents(session: Session, case: Case, *, actor: str, now: datetime) -> int:
+    """Delete identity-document attachments of a verified case, from the raw mail too.
+
+    Only the note "identity checked by X on D" stays (design §1.3). The message's
+    raw_sha256 keeps the hash of the mail as received, so de-duplication still works.
+    Runs inside the caller's transaction; returns how many documents were deleted.
+    """
+    if case.identity_status != "verified":
+        raise UserError(f"{case.reference}: identity documents are kept until verification")
+    rows = session.exec(
+        select(Attachment, Message)
+        .join(Message, col(Attachment.message_id) == col(Message.id))
+        .where(
+            Message.case_id == case.id,
+            col(Attachment.is_identity_document).is_(True),
+            col(Attachment.deleted_at).is_(None),
+        )
+    ).all()
+    if not rows:
+        return 0
+    day = (case.identity_verified_at or now).date().isoformat()
+    note_text = f"identity checked by {case.identity_verified_by} on {day}"
+    by_message: dict[int, tuple[Message, set[str]]] = {}
+    for attachment, message in rows:
+        attachment.data = None
+        attachment.filename = None  # a file name such as passport_<name>.jpg is personal data
+        attachment.deleted_at = now
+        session.add(attachment)
+        by_message.setdefault(message.id or 0, (message, set()))[1].add(attachment.sha256)
+    for message, hashes in by_message.values():
+        if message.raw is not None:
+            message.raw = strip_parts(
+                message.raw, hashes, f"[identity document removed: {note_text}]"
+            )
+            session.add(message)
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="identity_documents_deleted",
+        now=now,
+        count=len(rows),
+        note=note_text,
+    )
+    return len(rows)

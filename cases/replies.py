@@ -1,0 +1,201 @@
+"""Approving a reply: the exact approved text is queued, recorded and the case moves on.
+
+The drafting half lives in `cases.drafts`; its names are re-exported here because the
+Slack bot and the CLI use `replies.pending_draft` and `replies.approve_draft` together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from cases import operations as ops
+from cases.drafts import (
+    AUTOMATIC_TEMPLATES,
+    FINAL_TEMPLATES,
+    KIND_TEMPLATES,
+    RECIPIENT_NOTICE,
+    answered_templates,
+    draft_attachments,
+    draft_reply,
+    is_notice,
+    pending_draft,
+    pending_drafts,
+    render_for_case,
+    unanswered_kinds,
+)
+from cases.errors import InternalError, UserError
+from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.outbox import Sender, queue_mail
+from store.models import Case, CaseEvent, Draft, Message, Outbox
+
+__all__ = [
+    "AUTOMATIC_TEMPLATES",
+    "FINAL_TEMPLATES",
+    "KIND_TEMPLATES",
+    "RECIPIENT_NOTICE",
+    "answered_templates",
+    "approve_draft",
+    "draft_attachments",
+    "draft_reply",
+    "pending_draft",
+    "pending_drafts",
+    "render_for_case",
+    "unanswered_kinds",
+]
+
+
+def _thread(session: Session, case: Case) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References: the case's first inbound message (RFC 5322 §3.6.4)."""
+    first = session.exec(
+        select(Message)
+        .where(Message.case_id == case.id, Message.direction == "in")
+        .order_by(col(Message.received_at), col(Message.id))
+    ).first()
+    if first is None:
+        return None, []
+    return first.message_id, [*first.references, first.message_id]
+
+
+def _queue(
+    session: Session,
+    case: Case,
+    draft: Draft,
+    *,
+    sender: Sender,
+    actor: str,
+    now: datetime,
+    daily_cap: int | None,
+) -> Outbox:
+    notice = is_notice(draft)
+    in_reply_to, references = (None, []) if notice else _thread(session, case)
+    attachments = draft_attachments(draft)
+    row = queue_mail(
+        session,
+        case=case,
+        sender=sender,
+        to=draft.to_addr or "",
+        subject=draft.subject,
+        text=draft.body_text,
+        html=draft.body_html,
+        purpose=RECIPIENT_NOTICE if notice else "reply",
+        now=now,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+        daily_cap=daily_cap,
+    )
+    if row is None:
+        raise InternalError(f"{case.reference}: the outbox refused an approved reply")
+    draft.status = "approved"
+    draft.approved_by = actor
+    draft.approved_at = now
+    draft.outbox_id = row.id
+    session.add(draft)
+    # Design §1.4: the exact text sent, and the files by name and hash, not the data again.
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="recipient_notified" if notice else "reply_approved",
+        now=now,
+        draft_id=draft.id,
+        template=draft.template,
+        language=draft.language,
+        to=draft.to_addr,
+        message_id=row.message_id,
+        subject=draft.subject,
+        body_text=draft.body_text,
+        attachments=[{"filename": a["filename"], "sha256": a["sha256"]} for a in draft.attachments]
+        or None,
+    )
+    return row
+
+
+def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bool]:
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "draft")
+        .order_by(col(CaseEvent.id).desc())
+    ).all()
+    for event in events:
+        if event.detail.get("draft_id") == draft.id:
+            reasons = str(event.detail.get("refusal_reasons") or "").strip()
+            return reasons or "see the reply sent", bool(event.detail.get("partial"))
+    return "see the reply sent", False
+
+
+def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: datetime) -> None:
+    """Carry the case on according to what was just approved."""
+    ref = case.reference
+    template = draft.template
+    if template in FINAL_TEMPLATES:
+        if not unanswered_kinds(session, case):
+            done = sorted(answered_templates(session, case) & FINAL_TEMPLATES)
+            ops.respond(
+                session,
+                reference=ref,
+                outcome="answered: " + ", ".join(done),
+                actor=actor,
+                now=now,
+                commit=False,
+            )
+    elif template == "extension_notice":
+        ops.mark_extension_notified(session, reference=ref, actor=actor, now=now)
+    elif template == "refusal":
+        reasons, partial = _refusal_detail(session, case, draft)
+        if not partial and case.status != Status.REFUSED:
+            ops.refuse(session, reference=ref, reasons=reasons, actor=actor, now=now)
+    elif (
+        template in ("identity_request", "clarification_request")
+        and Status(case.status) not in PAUSED_STATUSES
+    ):
+        waiting_for = "identity" if template == "identity_request" else "clarification"
+        ops.pause(
+            session,
+            reference=ref,
+            waiting_for=waiting_for,
+            reason=f"asked the requester ({template})",
+            actor=actor,
+            now=now,
+            commit=False,
+        )
+
+
+def approve_draft(
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    sender: Sender,
+    daily_cap: int | None = None,
+) -> Outbox:
+    """Queue the pending reply exactly as drafted, with its pending Art. 19 notices first.
+
+    Everything happens in one transaction: the case moves on only if the mail is queued.
+    Returns the outbox row of the reply (or of the first notice when only notices wait).
+    """
+    case = ops.get_case(session, reference)
+    primary = pending_draft(session, reference=reference)
+    if primary is None:
+        raise UserError(f"{case.reference} has no pending draft; run `rightsdesk cases draft`")
+    notices = [
+        d for d in pending_drafts(session, reference=reference) if is_notice(d) and d is not primary
+    ]
+    try:
+        # Art. 19: the recipients are told before the requester hears that they were.
+        rows = [
+            _queue(session, case, d, sender=sender, actor=actor, now=now, daily_cap=daily_cap)
+            for d in [*notices, primary]
+        ]
+        session.flush()
+        _move_case(session, case, primary, actor=actor, now=now)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    row = rows[-1]
+    session.refresh(row)
+    return row

@@ -1,0 +1,168 @@
+"""How outgoing mail leaves: SMTP submission, or files in a local Maildir."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+_CRLF = re.compile(rb"\r?\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+HandOver = Callable[[], None]
+
+
+class Transport(Protocol):
+    """Something that delivers one RFC 5322 message."""
+
+    def send(self, raw: bytes, *, to: str, handed_over: HandOver | None = None) -> None:
+        """Deliver or raise OSError / smtplib.SMTPException.
+
+        `handed_over` is called at the point of no return (SMTP: before the final dot);
+        a transport that can repeat a delivery harmlessly need not call it.
+        """
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+def _data(conn: smtplib.SMTP, msg: bytes, hook: HandOver | None) -> tuple[int, bytes]:
+    """smtplib's DATA, with `hook` run between the message text and the final dot."""
+    conn.putcmd("data")
+    code, reply = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    quoted = _LEADING_DOT.sub(b"..", msg)  # RFC 5321 §4.5.2 transparency
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    conn.send(quoted)
+    if hook is not None:
+        hook()
+    conn.send(b".\r\n")
+    return conn.getreply()
+
+
+class _Smtp(smtplib.SMTP):
+    hook: HandOver | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        return _data(self, msg, self.hook)
+
+
+class _SmtpSsl(smtplib.SMTP_SSL):
+    hook: HandOver | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        return _data(self, msg, self.hook)
+
+
+@dataclass
+class SmtpTransport:
+    """SMTP submission with one connection reused for a batch (RFC 6409)."""
+
+    host: str
+    port: int
+    sender: str
+    security: Literal["ssl", "starttls", "plain"] = "starttls"
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    _conn: _Smtp | _SmtpSsl | None = None
+
+    def _connect(self) -> _Smtp | _SmtpSsl:
+        if self._conn is not None:
+            return self._conn
+        ctx = ssl.create_default_context()
+        conn: _Smtp | _SmtpSsl
+        if self.security == "ssl":
+            conn = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=ctx)
+        else:
+            conn = _Smtp(self.host, self.port, timeout=self.timeout)
+            if self.security == "starttls":
+                conn.starttls(context=ctx)
+        if self.user and self.password:
+            conn.login(self.user, self.password)
+        # The final dot goes out as its own small write: without NODELAY, Nagle's algorithm
+        # holds it until the server's delayed ACK of the text (~40 ms per message).
+        if conn.sock is not None:
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._conn = conn
+        return conn
+
+    def send(self, raw: bytes, *, to: str, handed_over: HandOver | None = None) -> None:
+        """Send over the open connection; one dropped before the DATA is reopened once."""
+        # RFC 5321 §2.3.8: lines end in CRLF on the wire; smtplib sends bytes unchanged.
+        wire = _CRLF.sub(b"\r\n", raw)
+        passed = False
+
+        def hook() -> None:
+            nonlocal passed
+            if handed_over is not None:
+                handed_over()
+            passed = True
+
+        for attempt in (1, 2):
+            conn = self._connect()
+            conn.hook = hook
+            try:
+                conn.sendmail(self.sender, [to], wire)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self._conn = None
+                if passed or attempt == 2:
+                    raise
+            except BaseException:
+                if not passed:  # mid-DATA without the dot: drop the line so nothing is kept
+                    self._drop()
+                raise
+            finally:
+                conn.hook = None
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        """QUIT, quietly."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                conn.close()
+
+
+@dataclass
+class MaildirTransport:
+    """Writes mail into a local Maildir (the offline default: `RIGHTSDESK_MAILDIR/outbox`).
+
+    The file name is the hash of the message, so sending the same row twice after a
+    crash leaves one file: delivery here is idempotent and needs no hand-over mark.
+    """
+
+    root: Path
+
+    def send(self, raw: bytes, *, to: str, handed_over: HandOver | None = None) -> None:
+        """Drop the message into the Maildir (tmp/, then an atomic rename into new/)."""
+        name = f"{hashlib.sha256(raw).hexdigest()[:40]}.rightsdesk"
+        for sub in ("tmp", "new", "cur"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        cur = self.root / "cur"
+        if (self.root / "new" / name).exists() or any(
+            (cur / f"{name}{suffix}").exists() for suffix in ("", ":2,", ":2,S")
+        ):
+            return
+        tmp = self.root / "tmp" / name
+        tmp.write_bytes(raw)
+        os.replace(tmp, self.root / "new" / name)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,263 @@
+"""`rightsdesk cases draft|approve|fulfil|identify|send-code|link`, `register suppressed`,
+`retention sweep` and `dossier`: finishing a case from the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import Session, col, select
+
+from cases import identity
+from cases import operations as ops
+from cases.dossier import write_dossier
+from cases.errors import UserError
+from cases.fulfilment.rectification import parse_corrections
+from cases.fulfilment.retention import sweep
+from cases.fulfilment.runner import draft_next, draft_template, fulfil
+from cases.fulfilment.suppression import is_suppressed
+from cases.register_lookup import link_customer
+from cases.replies import approve_draft, pending_drafts
+from rightsdesk import mail_wiring
+from rightsdesk.commands.admin import register_app
+from rightsdesk.commands.cases_cmd import Actor, Ref, app
+from rightsdesk.context import Desk, cli_actor
+from store.models import CaseEvent, Draft
+
+retention_app = typer.Typer(help="Storage limitation: the retention sweep.", no_args_is_help=True)
+
+
+def format_draft(draft: Draft) -> str:
+    """A draft as the contact person reviews it: headers, the exact text, the files."""
+    lines = [
+        f"--- draft {draft.id}: {draft.template} ({draft.language}), {draft.status}",
+        f"To: {draft.to_addr}",
+        f"Subject: {draft.subject}",
+        "",
+        draft.body_text.rstrip(),
+    ]
+    for att in draft.attachments:
+        lines.append(
+            f"[attachment] {att['filename']} ({att['size']} bytes, sha256 {att['sha256'][:16]}…)"
+        )
+    return "\n".join(lines)
+
+
+def _warnings(session: Session, case_id: int | None) -> list[str]:
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == "recipient_notice_needed")
+        .order_by(col(CaseEvent.id))
+    ).all()
+    return [
+        "note: tell " + ", ".join(e.detail.get("recipients", [])) + " by other means"
+        " before approving (Art. 19; no address in the register)"
+        for e in events
+    ]
+
+
+def _show_pending(session: Session, reference: str) -> None:
+    drafts = pending_drafts(session, reference=reference)
+    case = ops.get_case(session, reference)
+    for draft in drafts:
+        typer.echo(format_draft(draft))
+        typer.echo("")
+    for line in _warnings(session, case.id):
+        typer.echo(line)
+    typer.echo(f"approve with: rightsdesk cases approve {case.reference}")
+
+
+@app.command("draft")
+def draft_command(
+    reference: Ref,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Draft this reply instead of the next one.")
+    ] = None,
+    reasons: Annotated[
+        str | None, typer.Option("--reasons", help="Refusal reasons (Art. 12(4)).")
+    ] = None,
+    partial: Annotated[bool, typer.Option("--partial", help="A partial refusal.")] = False,
+    questions: Annotated[
+        str | None, typer.Option("--questions", help="What to ask (identity or clarification).")
+    ] = None,
+    actor: Actor = None,
+) -> None:
+    """Show the pending draft, drafting the reply the case needs if none is pending."""
+    desk = Desk()
+    with desk.session() as session:
+        args: dict[str, Any] = {
+            "reference": reference,
+            "actor": cli_actor(actor),
+            "now": desk.now(),
+            "controller": desk.controller,
+        }
+        if template is not None:
+            extra: dict[str, Any] = {"questions": questions}
+            if template == "refusal":
+                if not (reasons or "").strip():
+                    raise UserError("a refusal needs --reasons (GDPR Art. 12(4))")
+                extra.update(refusal_reasons=reasons, partial=partial)
+            draft_template(session, template=template, extra_context=extra, **args)
+        elif not pending_drafts(session, reference=reference):
+            draft_next(session, **args)
+        _show_pending(session, reference)
+
+
+@app.command("approve")
+def approve_command(reference: Ref, actor: Actor = None) -> None:
+    """Approve the pending draft: queue it in the outbox exactly as shown, and move the case on."""
+    desk = Desk()
+    with desk.session() as session:
+        row = approve_draft(
+            session,
+            reference=reference,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            sender=mail_wiring.sender(desk),
+            daily_cap=desk.settings.daily_auto_mail_cap,
+        )
+        case = ops.get_case(session, reference)
+    typer.echo(f"queued {row.purpose} to {row.to_addr}: {row.subject} <{row.message_id}>")
+    typer.echo(f"{case.reference}: {case.status}; the outbox sender delivers it")
+
+
+@app.command("fulfil")
+def fulfil_command(
+    reference: Ref,
+    kind: Annotated[str | None, typer.Option("--kind", help="Which of the case's rights.")] = None,
+    corrections: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="A rectification, FIELD=VALUE (repeatable)."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why processing is restricted.")
+    ] = None,
+    actor: Actor = None,
+) -> None:
+    """Carry out the next right of the case against the register and draft the reply."""
+    desk = Desk()
+    with desk.session() as session:
+        fulfil(
+            session,
+            reference=reference,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            controller=desk.controller,
+            kind=kind,
+            corrections=parse_corrections(corrections) if corrections else None,
+            reason=reason,
+        )
+        _show_pending(session, reference)
+
+
+@app.command("identify")
+def identify_command(reference: Ref, actor: Actor = None) -> None:
+    """Verify by sender match, or mail a one-time code to the register's address (Art. 12(6))."""
+    desk = Desk()
+    with desk.session() as session:
+        args: dict[str, Any] = {
+            "reference": reference,
+            "actor": cli_actor(actor),
+            "now": desk.now(),
+        }
+        case = identity.verify_sender_match(session, policy=desk.policy, **args)
+        if case is not None:
+            typer.echo(f"{case.reference}: verified, the sender address matches the register")
+            return
+        row = identity.send_code(
+            session,
+            sender=mail_wiring.sender(desk),
+            controller=desk.controller,
+            policy=desk.policy,
+            daily_cap=desk.settings.daily_auto_mail_cap,
+            **args,
+        )
+    if row is None:
+        raise UserError("the daily cap of automatic mail to that address is reached; try tomorrow")
+    typer.echo(f"{reference}: one-time code queued to the address in the register; case paused")
+
+
+@app.command("link")
+def link_command(
+    reference: Ref,
+    customer_number: Annotated[str, typer.Argument(help="The register row the request is about.")],
+    actor: Actor = None,
+) -> None:
+    """Tell rightsdesk which register row the requester is, when the search was ambiguous."""
+    desk = Desk()
+    with desk.session() as session:
+        case = ops.get_case(session, reference)
+        link_customer(
+            session,
+            case=case,
+            customer_number=customer_number,
+            actor=cli_actor(actor),
+            now=desk.now(),
+        )
+    typer.echo(f"{case.reference}: linked to {customer_number}")
+
+
+@register_app.command("suppressed")
+def suppressed_command(email: Annotated[str, typer.Argument(help="The address to check.")]) -> None:
+    """Print the suppression scopes of EMAIL; exit 0 if it is suppressed, 1 if not."""
+    desk = Desk()
+    with desk.session() as session:
+        scopes = is_suppressed(session, email)
+    if not scopes:
+        typer.echo("not suppressed")
+        raise typer.Exit(1)
+    typer.echo(" ".join(scopes))
+
+
+@retention_app.command("sweep")
+def sweep_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; change nothing.")
+    ] = False,
+    actor: Actor = None,
+) -> None:
+    """Anonymise expired customers and purge expired case records."""
+    desk = Desk()
+    with desk.session() as session:
+        report = sweep(
+            session,
+            now=desk.now(),
+            controller=desk.controller,
+            actor=cli_actor(actor),
+            dry_run=dry_run,
+        )
+    verb = "would anonymise" if dry_run else "anonymised"
+    typer.echo(f"{verb} {len(report.anonymised)} customers: {', '.join(report.anonymised) or '-'}")
+    for number, why in report.held:
+        typer.echo(f"held {number}: {why}")
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(
+        f"{verb} {len(report.purged_cases)} case records: {', '.join(report.purged_cases) or '-'}"
+    )
+
+
+def dossier_command(
+    reference: Ref,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The HTML file (default: REF.html).")
+    ] = None,
+) -> None:
+    """Write the case's dossier for a regulator: one self-contained HTML file."""
+    desk = Desk()
+    with desk.session() as session:
+        case = ops.get_case(session, reference)
+        path = write_dossier(
+            session,
+            reference=case.reference,
+            now=desk.now(),
+            controller=desk.controller,
+            path=out or Path(f"{case.reference}.html"),
+        )
+    typer.echo(str(path))
+
+
+def register(root: typer.Typer) -> None:
+    """Attach the root-level commands (the `cases` and `register` ones attach on import)."""
+    root.add_typer(retention_app, name="retention")
+    root.command("dossier")(dossier_command)

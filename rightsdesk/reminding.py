@@ -1,0 +1,185 @@
+"""The scheduler: reminders to Slack, or to the console and the contact person's mailbox."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlmodel import Session
+
+from bot.logs import slack_logger
+from bot.reminders import SlackReminders
+from cases import health
+from cases import reminder_candidates as candidates
+from cases.outbox import Sender, queue_mail
+from cases.reminder_ledger import Claimed, Poster, SweepResult, mark_posted, sweep
+from cases.reminder_texts import digest_lines, reminder_text
+from cases.reminders import ReminderConfig, due_reminders, sending_day
+from rightsdesk.context import Desk
+from store.engine import new_session
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "scheduler"
+INTERVAL = 60.0  # seconds between sweeps; reminders are per day, the minute is for the digest
+
+
+def reminder_config(desk: Desk) -> ReminderConfig:
+    """The reminder policy; the Christmas Eve reading follows the controller's choice."""
+    return ReminderConfig(christmas_eve_working=desk.policy.christmas_eve_working)
+
+
+def slack_client(desk: Desk) -> WebClient | None:
+    """A WebClient when a bot token and a channel are set, with 429 retries (design §3)."""
+    settings = desk.settings
+    if settings.slack_bot_token is None or not settings.slack_channel:
+        return None
+    base_url = WebClient.BASE_URL
+    if settings.slack_api_url:
+        base_url = settings.slack_api_url.rstrip("/") + "/"
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=base_url,
+        timeout=15,
+        logger=slack_logger(),  # filtered: slack_sdk logs whole bodies at DEBUG (design §3)
+    )
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+@dataclass
+class ConsoleAndMail:
+    """Without Slack: one line on the console, and a mail to the contact person if set."""
+
+    desk: Desk
+    echo: Callable[[str], None]
+
+    def __call__(self, item: Claimed) -> None:
+        """Print and queue; the outbox row and the ledger mark commit together."""
+        if item.reminder is not None:
+            r = item.reminder
+            # Reference, kind and dates only: the console ends up in journald (no personal data).
+            self.echo(f"reminder {r.reference} {r.kind} due {r.due_date.isoformat()}")
+            subject, lines = f"Reminder: {reminder_text(r)}", [reminder_text(r)]
+        elif item.digest is not None:
+            lines = digest_lines(item.digest)
+            for line in lines:
+                self.echo(line)
+            subject = lines[0]
+        else:
+            return
+        to = self.desk.settings.contact_email
+        if not to:
+            return
+        with self.desk.session() as session:
+            queue_mail(
+                session,
+                case=None,  # not a message of the case: a reply to it must not thread there
+                sender=_sender(self.desk),
+                to=to,
+                subject=subject[:200],
+                text="\n".join(lines) + "\n",
+                html=None,
+                purpose="reminder",
+                now=self.desk.now(),
+            )
+            mark_posted(session, item.ledger_id, self.desk.now())  # commits both
+
+
+def preview_lines(desk: Desk, now: datetime | None = None) -> list[str]:
+    """What a sweep would send at `now`, claiming nothing: the demo's closing lines."""
+    now = now or desk.now()
+    config = reminder_config(desk)
+    with desk.session() as session:
+        day = sending_day(now, config)
+        found = candidates.load(session, candidates.candidate_queries(day, config)) if day else {}
+        texts = sorted(
+            reminder_text(r) for c in found.values() for r in due_reminders(c.snapshot, now, config)
+        )
+        body = candidates.build_digest(session, now, config)
+        session.rollback()  # read only
+    lines = [f"reminder: {text}" for text in texts] or ["reminders: none due now"]
+    return lines + ([] if body.empty else digest_lines(body))
+
+
+def _sender(desk: Desk) -> Sender:
+    address = desk.settings.mail_from or desk.controller.privacy_email
+    return Sender(address=address, name=desk.controller.name)
+
+
+def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
+    """Slack when configured, else the console and mail."""
+    client = slack_client(desk)
+    if client is not None and desk.settings.slack_channel:
+        return SlackReminders(client, desk.settings.slack_channel)
+    return ConsoleAndMail(desk, echo)
+
+
+def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:
+    """One sweep: retry stale claims, claim what is due, post, mark; then a heartbeat."""
+
+    @contextmanager
+    def sessions() -> Iterator[Session]:
+        with new_session(desk.engine) as session:
+            yield session
+
+    poster = poster or build_poster(desk)
+    now = desk.now()
+    try:
+        result = sweep(sessions, poster, now=now, config=reminder_config(desk))
+    except Exception as exc:
+        _beat(desk, ok=False, error=f"sweep failed: {type(exc).__name__}")
+        raise
+    error = None if result.ok else f"{result.failed} not posted: " + "; ".join(result.errors[:5])
+    _beat(desk, ok=result.ok, error=error)
+    if result.claimed or result.retried or result.failed:
+        log.info(
+            "reminders: %d claimed, %d retried, %d posted, %d failed",
+            result.claimed,
+            result.retried,
+            result.posted,
+            result.failed,
+        )
+    return result
+
+
+def _beat(desk: Desk, *, ok: bool, error: str | None) -> None:
+    with desk.session() as session:
+        health.beat(session, COMPONENT, now=desk.now(), ok=ok, error=error, pid=os.getpid())
+
+
+def run_scheduler(
+    stop: threading.Event,
+    desk: Desk,
+    *,
+    interval: float = INTERVAL,
+    poster: Poster | None = None,
+) -> None:
+    """Sweep every `interval` seconds until `stop` is set; a failed sweep is retried next time.
+
+    This is the scheduler component of `rightsdesk run`: its own sessions, one heartbeat
+    per sweep, and a stop that waits for the sweep in flight (each post is marked in its
+    own short transaction, so nothing is half-written).
+    """
+    poster = poster or build_poster(desk)
+    with desk.session() as session:
+        health.set_state(session, COMPONENT, state="starting", now=desk.now(), pid=os.getpid())
+    try:
+        while not stop.is_set():
+            try:
+                remind_once(desk, poster)
+            except Exception as exc:  # reported in health; the next minute tries again
+                # The type only: a driver's message can quote bound values.
+                log.error("reminder sweep failed (%s)", type(exc).__name__)
+                log.debug("reminder sweep failure", exc_info=True)
+            stop.wait(interval)
+    finally:
+        with desk.session() as session:
+            health.set_state(session, COMPONENT, state="stopped", now=desk.now())

@@ -1,0 +1,106 @@
+"""The notifier against the fake Slack Web API: each case posted once, each event threaded once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.app import web_client
+from bot.notifier import sync_notifications
+from cases import operations as ops
+from store.engine import new_session
+from tests.e2e.slack_bot import ALICE, BERTIL, CHANNEL, NOW, load_case, migrated_engine, open_case
+from tests.servers.slack_fake import FakeSlack
+from tests.unit.test_bot_commands import make_deps
+
+RECEIVED = datetime(2026, 3, 5, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = migrated_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def sync(engine: Engine, fake: FakeSlack, *, show_identity: bool = False) -> int:
+    client = web_client(make_deps(api_url=fake.url))
+    with new_session(engine) as session:
+        return sync_notifications(
+            session, client, channel=CHANNEL, now=NOW, show_identity=show_identity
+        )
+
+
+def test_each_new_case_is_posted_once_without_its_requester(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    first = open_case(engine, received=RECEIVED)
+    second = open_case(engine, received=RECEIVED, requester=BERTIL)
+
+    assert sync(engine, fake_slack) == 2
+    assert sync(engine, fake_slack) == 0
+
+    posts = fake_slack.calls("chat.postMessage")
+    assert [first in p.body["text"] for p in posts] == [True, False]
+    assert second in posts[1].body["text"]
+    for post in posts:
+        assert post.token == "xoxb-test"
+        assert ALICE[0] not in post.raw.decode() and BERTIL[1] not in post.raw.decode()
+    assert load_case(engine, first).slack_ts == "1700000000.000001"
+    assert load_case(engine, first).slack_channel == CHANNEL
+
+
+def test_the_requester_is_named_in_the_channel_only_when_configured(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    open_case(engine, received=RECEIVED)
+
+    sync(engine, fake_slack, show_identity=True)
+
+    assert ALICE[1] in json.dumps(fake_slack.calls("chat.postMessage")[0].body)
+
+
+def test_each_event_is_one_thread_line_without_its_free_text_and_updates_the_root(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    ref = open_case(engine, received=RECEIVED)
+    sync(engine, fake_slack)
+    root_ts = load_case(engine, ref).slack_ts
+    with new_session(engine) as session:
+        ops.note(session, reference=ref, text=f"{ALICE[0]} called", actor="slack:U1", now=NOW)
+        ops.extend(session, reference=ref, reason="many systems", actor="slack:U2", now=NOW)
+
+    assert sync(engine, fake_slack) == 2
+    assert sync(engine, fake_slack) == 0
+
+    lines = [c.body for c in fake_slack.calls("chat.postMessage") if c.body.get("thread_ts")]
+    assert [line["text"] for line in lines] == [
+        "note by <@U1>",
+        "extend by <@U2> (extended due date 2026-06-05)",
+    ]
+    assert {line["thread_ts"] for line in lines} == {root_ts}
+    updates = fake_slack.calls("chat.update")
+    assert len(updates) == 1
+    assert updates[0].body["ts"] == root_ts and "2026-06-05 (extended)" in updates[0].body["text"]
+
+
+def test_a_rate_limited_post_is_retried_after_the_delay_slack_asks_for(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    ref = open_case(engine, received=RECEIVED)
+    fake_slack.set_response(
+        "chat.postMessage",
+        {"ok": False, "error": "ratelimited"},
+        status=429,
+        headers={"Retry-After": "1"},
+        times=1,
+    )
+
+    assert sync(engine, fake_slack) == 1
+
+    assert len(fake_slack.calls("chat.postMessage")) == 2
+    assert load_case(engine, ref).slack_ts is not None

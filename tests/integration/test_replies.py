@@ -1,0 +1,428 @@
+"""Drafts, approval, the dossier and the CLI around them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from cases import operations as ops
+from cases.dossier import build_dossier
+from cases.errors import IllegalTransition, UserError
+from cases.fulfilment.runner import draft_next, draft_template, fulfil
+from cases.replies import approve_draft, draft_reply, pending_draft, pending_drafts
+from rightsdesk.cli import main
+from store.models import CaseEvent, Customer, Draft, Message, Outbox
+from tests.replies_support import (
+    ACTOR,
+    EXAMPLE_CONFIG,
+    SENDER,
+    T0,
+    controller,
+    open_case,
+    seed_register,
+    verify,
+)
+
+CONTROLLER = controller()
+
+
+@pytest.fixture
+def people(session: Session) -> dict[str, Customer]:
+    return seed_register(session)
+
+
+def _approved_event(session: Session, case_id: int | None) -> CaseEvent:
+    return session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == "reply_approved")
+        .order_by(col(CaseEvent.id).desc())
+    ).first()  # type: ignore[return-value]
+
+
+def test_a_new_draft_supersedes_the_pending_one_and_approval_sends_the_newest(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija")
+    first = draft_reply(
+        session,
+        reference=case.reference,
+        template="identity_request",
+        extra_context={"questions": "Asiakasnumerosi?"},
+        actor=ACTOR,
+        now=T0,
+        controller=CONTROLLER,
+    )
+    second = draft_reply(
+        session,
+        reference=case.reference,
+        template="identity_request",
+        extra_context={"questions": "Viimeisimmän laskusi numero?"},
+        actor=ACTOR,
+        now=T0,
+        controller=CONTROLLER,
+    )
+    assert session.get(Draft, first.id).status == "superseded"  # type: ignore[union-attr]
+    assert pending_draft(session, reference=case.reference) == second
+    assert [d.id for d in pending_drafts(session, reference=case.reference)] == [second.id]
+
+
+def test_approval_queues_the_exact_text_threads_it_and_records_it_in_the_audit_trail(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
+    )
+    draft = fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    inbound = session.exec(select(Message).where(Message.case_id == case.id)).one()
+
+    row = approve_draft(
+        session, reference=case.reference, actor="pasi", now=T0 + timedelta(hours=1), sender=SENDER
+    )
+
+    mail = email.message_from_bytes(row.raw, policy=policy.default)
+    assert mail["In-Reply-To"] == f"<{inbound.message_id}>"
+    assert f"[{case.reference}]" in mail["Subject"] and mail["Subject"] == draft.subject
+    assert mail.get_body(("plain",)).get_content().rstrip() == draft.body_text.rstrip()  # type: ignore[union-attr]
+    assert sorted(p.get_filename() or "" for p in mail.iter_attachments()) == sorted(
+        a["filename"] for a in draft.attachments
+    )
+    event = _approved_event(session, case.id)
+    assert event.actor == "pasi" and event.detail["body_text"] == draft.body_text
+    assert event.detail["subject"] == draft.subject
+    assert {a["sha256"] for a in event.detail["attachments"]} == {
+        a["sha256"] for a in draft.attachments
+    }
+    case = ops.get_case(session, case.reference)
+    assert case.status == "responded" and case.outcome == "answered: access_response"
+    assert session.get(Draft, draft.id).status == "approved"  # type: ignore[union-attr]
+    assert pending_draft(session, reference=case.reference) is None
+
+
+def test_approving_with_nothing_pending_is_a_clear_error(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(session, kinds=["access"], email="x@example.com", name="X")
+    with pytest.raises(UserError, match="no pending draft"):
+        approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+
+
+def test_a_case_with_two_rights_is_answered_only_when_both_replies_are_approved(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(
+            session,
+            kinds=["access", "portability"],
+            email="john.smith@example.com",
+            name="John",
+            language="en",
+        ),
+    )
+    assert (
+        fulfil(
+            session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+        ).template
+        == "access_response"
+    )
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    assert ops.get_case(session, case.reference).status == "in_progress"
+    assert (
+        draft_next(
+            session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+        ).template
+        == "portability_export"
+    )
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    assert ops.get_case(session, case.reference).status == "responded"
+
+
+def test_a_request_to_see_and_delete_sends_the_copy_before_anything_is_erased(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(
+        session, kinds=["erasure", "access"], email="maija.virtanen@example.com", name="Maija"
+    )
+    case = verify(session, case)
+    first = fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    assert first.template == "access_response" and "Esimerkkikatu 1 A" in first.body_text
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    second = fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    assert second.template == "erasure_done"
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    assert ops.get_case(session, case.reference).status == "responded"
+
+
+def test_recipient_notices_go_out_with_the_reply_that_says_they_were_sent(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(
+            session,
+            kinds=["restriction"],
+            email="elin.lindqvist@example.com",
+            name="Elin",
+            language="sv",
+        ),
+    )
+    fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    assert len(pending_drafts(session, reference=case.reference)) == 3
+    row = approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    rows = session.exec(
+        select(Outbox).where(Outbox.case_id == case.id).order_by(col(Outbox.id))
+    ).all()
+    assert [r.purpose for r in rows] == ["recipient_notice", "recipient_notice", "reply"]
+    assert rows[-1].id == row.id and row.to_addr == "elin.lindqvist@example.com"
+    notified = session.exec(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == "recipient_notified"
+        )
+    ).all()
+    assert sorted(e.detail["to"] for e in notified) == [
+        "kirjanpito@tilitoimisto.example",
+        "perinta@perinta.example",
+    ]
+
+
+def test_approving_a_refusal_refuses_the_case_with_the_same_reasons(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(
+        session, kinds=["erasure"], email="john.smith@example.com", name="John", language="en"
+    )
+    draft_template(
+        session,
+        reference=case.reference,
+        template="refusal",
+        extra_context={
+            "refusal_reasons": "The same request was answered last week.",
+            "partial": False,
+        },
+        actor=ACTOR,
+        now=T0,
+        controller=CONTROLLER,
+    )
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    case = ops.get_case(session, case.reference)
+    assert case.status == "refused"
+    assert case.outcome == "refused: The same request was answered last week."
+
+
+def test_an_approved_extension_notice_records_when_the_requester_was_told(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(
+            session, kinds=["access"], email="john.smith@example.com", name="John", language="en"
+        ),
+    )
+    ops.extend(
+        session,
+        reference=case.reference,
+        reason="Ten years of archived orders.",
+        actor=ACTOR,
+        now=T0,
+    )
+    draft = draft_next(
+        session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+    )
+    assert (
+        draft.template == "extension_notice" and "Ten years of archived orders." in draft.body_text
+    )
+    approve_draft(
+        session, reference=case.reference, actor=ACTOR, now=T0 + timedelta(hours=1), sender=SENDER
+    )
+    case = ops.get_case(session, case.reference)
+    assert case.extension_notified_at == T0 + timedelta(hours=1) and case.status == "in_progress"
+
+
+def test_an_unverified_case_gets_an_identity_request_whose_approval_stops_the_clock(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(session, kinds=["access"], email="stranger@example.net", name="Outo")
+    draft = draft_next(
+        session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+    )
+    assert draft.template == "identity_request"
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    case = ops.get_case(session, case.reference)
+    assert case.status == "awaiting_identity" and case.paused_since == T0
+
+
+def test_drafting_never_changes_the_register_so_an_erasure_reply_waits_for_fulfilment(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(session, kinds=["erasure"], email="elin.lindqvist@example.com", name="Elin"),
+    )
+    with pytest.raises(UserError, match="cases fulfil"):
+        draft_next(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    # A redraft (e.g. after a correction) comes from the record of what was done.
+    again = draft_template(
+        session,
+        reference=case.reference,
+        template="erasure_done",
+        actor=ACTOR,
+        now=T0,
+        controller=CONTROLLER,
+    )
+    assert "2025-0311" in again.body_text
+
+
+def test_a_final_reply_cannot_be_approved_for_a_case_that_is_not_in_progress(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verify(
+        session,
+        open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
+    )
+    fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    ops.pause(
+        session,
+        reference=case.reference,
+        waiting_for="clarification",
+        reason="which years?",
+        actor=ACTOR,
+        now=T0,
+    )
+    with pytest.raises(IllegalTransition):
+        approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    assert session.exec(select(Outbox)).all() == []  # nothing queued: all or nothing
+
+
+def test_the_dossier_explains_the_deadline_the_check_the_messages_and_the_chain(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(
+        session,
+        kinds=["access"],
+        email="maija.virtanen@example.com",
+        name="Maija",
+        body="Haluan tietoni <script>alert(1)</script>",
+    )
+    ops.pause(
+        session,
+        reference=case.reference,
+        waiting_for="identity",
+        reason="asked for the customer number",
+        actor=ACTOR,
+        now=T0 + timedelta(days=1),
+    )
+    ops.verify(
+        session,
+        reference=case.reference,
+        method="manual",
+        reason="customer number given",
+        actor="pasi",
+        now=T0 + timedelta(days=2),
+    )
+    ops.extend(
+        session,
+        reference=case.reference,
+        reason="Archived orders.",
+        actor=ACTOR,
+        now=T0 + timedelta(days=5),
+    )
+    fulfil(
+        session,
+        reference=case.reference,
+        actor=ACTOR,
+        now=T0 + timedelta(days=6),
+        controller=CONTROLLER,
+    )
+    approve_draft(
+        session, reference=case.reference, actor=ACTOR, now=T0 + timedelta(days=6), sender=SENDER
+    )
+
+    html = build_dossier(
+        session, reference=case.reference, now=T0 + timedelta(days=7), controller=CONTROLLER
+    )
+
+    assert html.startswith("<!DOCTYPE html>") and "<link" not in html and "src=" not in html
+    assert "Case dossier DSR-2026-0001" in html
+    assert "2026-03-05" in html  # receipt date
+    assert "Reg. 1182/71" in html or "Regulation 1182/71" in html
+    # 5 April + 1 paused day = Easter Monday, so the answer is due on Tuesday 7 April.
+    assert "2026-04-06 (Easter Monday)" in html and "2026-04-07" in html
+    assert "asked for the customer number" in html
+    assert "Archived orders." in html and "within the first month" in html
+    assert "customer number given" in html and "pasi" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert "Vastaus tietojen tarkastuspyyntöösi" in html  # the reply sent
+    assert "Intact" in html
+
+
+# --- the CLI -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("RIGHTSDESK_DATABASE_URL", url)
+    monkeypatch.setenv("RIGHTSDESK_CONFIG", str(EXAMPLE_CONFIG))
+    monkeypatch.setenv("RIGHTSDESK_NOW", T0.isoformat())
+    monkeypatch.chdir(tmp_path)
+    from store import migrate
+    from store.engine import make_engine, new_session
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with new_session(engine) as session:
+        seed_register(session)
+        verify(
+            session,
+            open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
+        )
+        open_case(
+            session,
+            kinds=["marketing_opt_out"],
+            email="elin.lindqvist@example.com",
+            name="Elin",
+            language="sv",
+        )
+    engine.dispose()
+    return tmp_path
+
+
+def test_the_cli_drafts_shows_and_approves_a_reply(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cases", "draft", "DSR-2026-0001"]) == 0
+    shown = capsys.readouterr().out
+    assert "Subject: [DSR-2026-0001]" in shown and "[attachment] dsr-2026-0001.json" in shown
+    assert main(["cases", "approve", "DSR-2026-0001", "--actor", "pasi"]) == 0
+    out = capsys.readouterr().out
+    assert "queued reply to maija.virtanen@example.com" in out and "responded" in out
+    assert main(["cases", "approve", "DSR-2026-0001"]) == 2
+    assert "no pending draft" in capsys.readouterr().err
+
+
+def test_the_cli_fulfils_an_opt_out_and_reports_the_suppression(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["register", "suppressed", "elin.lindqvist@example.com"]) == 1
+    assert main(["cases", "fulfil", "DSR-2026-0002"]) == 0
+    assert "Subject: [DSR-2026-0002]" in capsys.readouterr().out
+    assert main(["register", "suppressed", "Elin.Lindqvist@example.com"]) == 0
+    assert capsys.readouterr().out.strip().endswith("marketing")
+
+
+def test_the_cli_sweeps_with_a_dry_run_and_writes_a_dossier(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["retention", "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would anonymise 1 customers: C-1004" in out and "would purge 0 case records" in out
+    assert main(["dossier", "DSR-2026-0001", "--out", "out/d.html"]) == 0
+    assert "Case dossier DSR-2026-0001" in (cli_db / "out" / "d.html").read_text(encoding="utf-8")
+    assert main(["dossier", "DSR-2099-0001"]) == 2

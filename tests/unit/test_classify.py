@@ -1,0 +1,199 @@
+"""The desk understands what a requester asks for, in Finnish, Swedish or English."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cases.classify import classify_request, detect_language
+from cases.kinds import KIND_CODES
+
+ONE_LINERS = [
+    # text, language, kinds
+    ("Poistakaa tietoni.", "fi", ["erasure"]),
+    ("poistakaa tietoni rekisteristänne", "fi", ["erasure"]),
+    ("please delete my data", "en", ["erasure"]),
+    ("plese delte my data", "en", ["erasure"]),
+    ("Radera mina uppgifter.", "sv", ["erasure"]),
+    ("Vänligen ta bort alla mina personuppgifter.", "sv", ["erasure"]),
+    ("I'd like to exercise my right to be forgotten.", "en", ["erasure"]),
+    ("Vad har ni för uppgifter om mig?", "sv", ["access"]),
+    ("Mitä teette tiedoillani?", "fi", ["access"]),
+    ("Where did you get my phone number?", "en", ["access"]),
+    ("Jag vill ha ett registerutdrag.", "sv", ["access"]),
+    ("Please send me a copy of the personal data you hold about me.", "en", ["access"]),
+    ("Osoitteeni on muuttunut, uusi osoite on Esimerkkitie 3 B.", "fi", ["rectification"]),
+    ("Mitt efternamn är felstavat, det ska vara Lindqvist.", "sv", ["rectification"]),
+    ("Please update my email address to jane.doe@example.com.", "en", ["rectification"]),
+    ("En halua suoramarkkinointia.", "fi", ["marketing_opt_out"]),
+    ("Jag vill inte få fler nyhetsbrev från er.", "sv", ["marketing_opt_out"]),
+    ("Take me off your marketing lists.", "en", ["marketing_opt_out"]),
+    ("Kiellän tietojeni julkaisemisen luetteloissa.", "fi", ["publication_opt_out"]),
+    ("Please do not publish my details in your member directory.", "en", ["publication_opt_out"]),
+    ("Siirtäkää tietoni toiselle operaattorille.", "fi", ["portability"]),
+    ("Skicka mina uppgifter i ett maskinläsbart format.", "sv", ["portability"]),
+    ("Rajoittakaa tietojeni käsittelyä.", "fi", ["restriction"]),
+    ("Kan ni begränsa behandlingen av mina uppgifter?", "sv", ["restriction"]),
+    ("Vastustan profilointia.", "fi", ["objection"]),
+    ("I object to you using my data for profiling.", "en", ["objection"]),
+    ("Haluan nähdä tietoni ja sen jälkeen pyydän niiden poistamista.", "fi", ["access", "erasure"]),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "kinds"), ONE_LINERS)
+def test_a_one_line_request_is_understood(text: str, language: str, kinds: list[str]) -> None:
+    found = classify_request("", text)
+    assert (found.language, sorted(found.kinds), found.category) == (
+        language,
+        sorted(kinds),
+        "request",
+    )
+    assert set(found.evidence) == set(kinds)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "category"),
+    [
+        ("Tietosuoja", "Haluaisin keskustella tietosuoja-asioista.", "needs_triage"),
+        ("GDPR", "Hello, I have a question about GDPR.", "needs_triage"),
+        ("Lasku", "Voinko maksaa laskun osissa?", "non_request"),
+        ("Order", "Can you tell me when my order ships?", "non_request"),
+        ("Beställning", "När levereras min beställning?", "non_request"),
+        ("Partnership", "We are a marketing agency; may we show you our tools?", "non_request"),
+        ("Muistutus", "Lähetin tietopyynnön, en ole saanut vastausta.", "follow_up"),
+        ("Muistutus: lasku erääntynyt", "Laskunne 1234 on erääntynyt.", "non_request"),
+        ("Kantelu", "Teen kantelun tietosuojavaltuutetulle, koska ette vastanneet.", "complaint"),
+        ("Complaint", "I will file a complaint with the data protection authority.", "complaint"),
+    ],
+)
+def test_a_message_gets_its_category(subject: str, text: str, category: str) -> None:
+    assert classify_request(subject, text).category == category
+
+
+def test_a_reminder_keeps_the_right_it_is_about() -> None:
+    found = classify_request(
+        "Reminder: my request according to Art. 15 GDPR",
+        "I sent you a request according to Article 15 GDPR and have not received an answer.",
+    )
+    assert found.category == "follow_up"
+    assert found.kinds == ["access"]
+    assert "Reminder" in found.evidence["follow_up"]
+
+
+def test_a_threat_to_complain_in_a_request_is_not_a_complaint() -> None:
+    found = classify_request(
+        "Request for erasure",
+        "Please erase my personal data. If you do not answer, I reserve the right to lodge "
+        "a complaint with the supervisory authority.",
+    )
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+def test_a_deletion_only_mentioned_as_a_possible_consequence_is_not_asked_for() -> None:
+    found = classify_request(
+        "Objection to direct marketing",
+        "I object to the processing of my data for direct marketing. Please tell me in advance "
+        "if the objection will result in the deletion of an account I may have with you.",
+    )
+    assert found.kinds == ["objection", "marketing_opt_out"]
+
+
+def test_a_request_phrased_only_as_a_condition_still_counts() -> None:
+    found = classify_request("", "Jos teillä on tietojani poistakaa ne.")
+    assert found.kinds == ["erasure"]
+
+
+def test_removal_from_a_mailing_list_is_a_marketing_opt_out_not_an_erasure() -> None:
+    found = classify_request("", "Poistakaa minut postituslistalta.")
+    assert found.kinds == ["marketing_opt_out"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "articles"),
+    [
+        ("Pyyntö tietosuoja-asetuksen 15 artiklan nojalla.", ["access"], ["15"]),
+        ("Pyyntö EU:n yleisen tietosuoja-asetuksen artikla 17 mukaisesti.", ["erasure"], ["17"]),
+        ("Begäran enligt artikel 16 GDPR.", ["rectification"], ["16"]),
+        ("Request under Art. 18(1)(d) GDPR.", ["restriction"], ["18"]),
+        ("Request under Article 20 GDPR.", ["portability"], ["20"]),
+        ("Objection under Art. 21(1) GDPR.", ["objection"], ["21"]),
+        ("Invändning enligt artikel 21.2 GDPR.", ["objection", "marketing_opt_out"], ["21"]),
+        ("Vastustan 21 artiklan 3 kohdan nojalla.", ["objection", "marketing_opt_out"], ["21"]),
+    ],
+)
+def test_a_cited_gdpr_article_names_the_right(
+    text: str, kinds: list[str], articles: list[str]
+) -> None:
+    found = classify_request("", text)
+    assert found.kinds == kinds
+    assert found.articles == articles
+
+
+def test_articles_that_name_no_right_are_listed_but_give_no_kind() -> None:
+    found = classify_request("", "Under Article 12(3) GDPR and Article 4(1) GDPR, answer me.")
+    assert found.articles == ["4", "12"]
+    assert found.kinds == []
+
+
+def test_the_evidence_shows_the_words_that_triggered_each_kind() -> None:
+    found = classify_request("Osoitteenmuutos", "Korjatkaa osoitteeni, ja poistakaa puhelinnumero.")
+    assert found.evidence["rectification"][0] == "Osoitteenmuutos"
+    assert "poistakaa" in found.evidence["erasure"]
+
+
+def test_kinds_are_always_known_case_kind_codes_in_their_canonical_order() -> None:
+    found = classify_request(
+        "Art. 15, 16, 17, 18, 20, 21(2)",
+        "Kiellän tietojeni julkaisemisen luetteloissa.",
+    )
+    assert found.kinds == list(KIND_CODES)
+
+
+def test_a_known_word_one_edit_from_a_keyword_is_not_corrected() -> None:
+    assert classify_request("", "I cannot use remote access on my laptop.").kinds == ["access"]
+    assert classify_request("", "We moved the remote meeting.").kinds == []
+
+
+def test_the_language_can_be_given_instead_of_detected() -> None:
+    assert classify_request("", "GDPR", language="sv").language == "sv"
+    assert classify_request("", "GDPR", language="xx").language == "fi"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hyvää päivää, pyydän tietojeni poistamista.", "fi"),
+        ("God dag, jag begär att mina uppgifter raderas.", "sv"),
+        ("Good morning, I request the deletion of my data.", "en"),
+        ("Kiitos", "fi"),
+        ("Tack så mycket", "sv"),
+        ("Thank you", "en"),
+    ],
+)
+def test_the_language_is_finnish_swedish_or_english(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12345", "GDPR", "[DSR-2026-0001]", "x@example.com"])
+def test_text_without_words_gets_the_default_language(text: str) -> None:
+    assert detect_language(text) == "fi"
+    assert detect_language(text, default="en") == "en"
+
+
+def test_a_huge_text_is_classified_quickly_enough_to_never_block_intake() -> None:
+    found = classify_request("x" * 100_000, "Poistakaa tietoni. " * 50_000)
+    assert found.kinds == ["erasure"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400), st.text(max_size=60))
+def test_any_text_gets_a_valid_classification(text: str, subject: str) -> None:
+    found = classify_request(subject, text)
+    assert found.language in ("fi", "sv", "en")
+    assert set(found.kinds) <= set(KIND_CODES)
+    assert found.category in ("request", "needs_triage", "non_request", "follow_up", "complaint")
+    assert (found.category == "request") == bool(found.kinds) or found.category in (
+        "follow_up",
+        "complaint",
+    )

@@ -1,0 +1,44 @@
+"""One-time codes (Art. 12(6)) and removing an identity document from the stored mail."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from cases.identity import code_hash, new_code, strip_parts
+
+
+def test_a_code_is_two_groups_of_four_unambiguous_characters() -> None:
+    codes = {new_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", c) for c in codes)
+
+
+def test_a_code_is_stored_as_a_hash_bound_to_the_case_and_read_however_it_is_typed() -> None:
+    stored = code_hash("DSR-2026-0001", "K7MQ-2XPA")
+    assert "K7MQ" not in stored
+    assert code_hash("DSR-2026-0001", "k7mq 2xpa") == stored
+    assert code_hash("DSR-2026-0001", "K7MQ2XPA") == stored
+    assert code_hash("DSR-2026-0002", "K7MQ-2XPA") != stored
+
+
+def test_an_identity_document_is_cut_out_of_the_raw_mail_and_the_text_stays() -> None:
+    document = b"\x89PNG fictional passport scan"
+    mail = EmailMessage()
+    mail["From"] = "Aino Esimerkki <aino@example.com>"
+    mail["Subject"] = "Request"
+    mail.set_content("Please delete my data.")
+    mail.add_attachment(document, maintype="image", subtype="png", filename="passport.png")
+    digest = hashlib.sha256(document).hexdigest()
+
+    stripped = strip_parts(mail.as_bytes(), {digest}, "[identity document removed]")
+
+    assert stripped is not None
+    parsed = message_from_bytes(stripped, policy=policy.default)
+    payloads = [p.get_payload(decode=True) for p in parsed.walk() if not p.is_multipart()]
+    assert document not in payloads
+    assert b"Please delete my data.\n" in payloads
+    assert b"[identity document removed]\n" in payloads
+    assert "passport.png" not in stripped.decode("ascii", "replace")

@@ -1,0 +1,253 @@
+"""Raw mail bytes become a ParsedMessage, or a clear UnparseableMessage; never a crash."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases.errors import UserError
+from mail_intake.errors import UnparseableMessage
+from mail_intake.parsing import normalise_message_id, parse_message
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def mail(headers: str, body: str = "Hei.\n") -> bytes:
+    return (headers.strip() + "\n\n" + body).encode("utf-8")
+
+
+def test_a_message_id_loses_its_brackets_and_its_domain_is_lowercased() -> None:
+    parsed = parse_message(mail("From: a@example.com\nMessage-ID:  <AbC.123@Mail.Example.COM> "))
+    assert parsed.message_id == "AbC.123@mail.example.com"
+
+
+def test_a_message_without_a_message_id_gets_one_derived_from_its_sha256() -> None:
+    raw = mail("From: a@example.com\nSubject: hei")
+    parsed = parse_message(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    assert parsed.raw_sha256 == digest
+    assert parsed.message_id == f"sha256-{digest}@rightsdesk.invalid"
+
+
+def test_in_reply_to_and_references_are_normalised_in_order_without_repeats() -> None:
+    parsed = parse_message(
+        mail(
+            "From: a@example.com\nIn-Reply-To: <Ack-1@RightsDesk.Invalid>\n"
+            "References: <a@X.example> <ack-1@rightsdesk.invalid>\n <a@x.example>"
+        )
+    )
+    assert parsed.in_reply_to == "Ack-1@rightsdesk.invalid"
+    assert parsed.references == ["a@x.example", "ack-1@rightsdesk.invalid"]
+    assert normalise_message_id("  ") is None
+
+
+def test_the_sender_address_is_lowercased_and_the_display_name_decoded() -> None:
+    parsed = parse_message(fixture("fi_access_formal.eml"))
+    assert parsed.from_addr == "matti.meikalainen@example.com"
+    assert parsed.from_name == "Matti Meikäläinen"
+    assert parsed.to_addrs == ["privacy@rightsdesk.invalid"]
+    assert parsed.reply_to is None
+
+
+def test_an_encoded_word_subject_is_decoded_and_its_whitespace_folded() -> None:
+    parsed = parse_message(fixture("fi_pdf_attachment.eml"))
+    assert parsed.subject == "Allekirjoitettu tarkastuspyyntö"
+    folded = parse_message(mail("From: a@example.com\nSubject: one\n   two\tthree"))
+    assert folded.subject == "one two three"
+    assert parse_message(mail("From: a@example.com")).subject == ""
+
+
+def test_the_date_is_aware_utc() -> None:
+    parsed = parse_message(fixture("fi_access_formal.eml"))
+    assert parsed.date == datetime(2026, 2, 3, 8, 15, tzinfo=UTC)
+
+
+def test_an_unreadable_date_is_none_and_recorded_as_a_defect() -> None:
+    parsed = parse_message(mail("From: a@example.com\nDate: the day after tomorrow"))
+    assert parsed.date is None
+    assert "InvalidDateDefect" in parsed.defects
+
+
+def test_an_html_only_mail_is_read_as_text() -> None:
+    parsed = parse_message(fixture("fi_html_only.eml"))
+    assert "mitä henkilötietoja teillä on minusta" in parsed.body_text
+    assert "<b>" not in parsed.body_text
+
+
+def test_an_iso_8859_1_mail_is_decoded_with_its_declared_charset() -> None:
+    parsed = parse_message(fixture("fi_iso_8859_1.eml"))
+    assert "asiakasrekisteristänne" in parsed.body_text
+    assert parsed.defects == []
+
+
+def test_an_unknown_charset_falls_back_to_cp1252_and_says_so() -> None:
+    parsed = parse_message(fixture("fi_cp1252_unknown_charset.eml"))
+    assert "“uutiskirjettä” – en halua" in parsed.body_text
+    assert any(d.startswith("UnknownCharsetDefect") for d in parsed.defects)
+    assert "CharsetFallbackDefect: cp1252" in parsed.defects
+
+
+def test_a_pdf_attachment_keeps_its_decoded_filename_bytes_and_hash() -> None:
+    parsed = parse_message(fixture("fi_pdf_attachment.eml"))
+    assert parsed.body_text.strip().startswith("Hei,")
+    (pdf,) = parsed.attachments
+    assert pdf.filename == "tarkastuspyyntö.pdf"
+    assert pdf.content_type == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-1.4")
+    assert pdf.size == len(pdf.data)
+    assert pdf.sha256 == hashlib.sha256(pdf.data).hexdigest()
+
+
+def test_an_attached_message_counts_as_an_attachment() -> None:
+    inner = "From: b@example.com\nSubject: inner\nMessage-ID: <inner@example.com>\n\nsisältö\n"
+    raw = mail(
+        'From: a@example.com\nContent-Type: multipart/mixed; boundary="B"',
+        f"--B\nContent-Type: text/plain\n\nkatso liite\n--B\n"
+        f"Content-Type: message/rfc822\n\n{inner}--B--\n",
+    )
+    parsed = parse_message(raw)
+    assert parsed.body_text.strip() == "katso liite"
+    (attached,) = parsed.attachments
+    assert attached.content_type == "message/rfc822"
+    assert b"Message-ID: <inner@example.com>" in attached.data
+
+
+def test_a_finnish_reply_keeps_only_the_senders_own_words() -> None:
+    parsed = parse_message(fixture("fi_reply_quoted.eml"))
+    assert "Poistakaa myös vanha osoitteeni." in parsed.stripped_text
+    assert "kirjoitti" not in parsed.stripped_text
+    assert "tarkastusoikeutta" not in parsed.stripped_text
+    assert "tarkastusoikeutta" in parsed.body_text  # the full body is kept
+
+
+def test_an_outlook_style_finnish_reply_drops_the_quoted_header_block() -> None:
+    parsed = parse_message(fixture("fi_reply_outlook.eml"))
+    assert "korjatkaa vielä sukunimeni" in parsed.stripped_text
+    assert "Lähettäjä" not in parsed.stripped_text
+    assert "poistopyyntönne" not in parsed.stripped_text
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "-----Alkuperäinen viesti-----\nLähettäjä: x\nhistoriaa",
+        "On Tue, 3 Feb 2026 at 10:15, Desk <privacy@rightsdesk.invalid> wrote:\n> historiaa",
+        "Den 3 feb. 2026 kl. 10:15 skrev Desk <privacy@rightsdesk.invalid>:\n> historiaa",
+        "> historiaa\n> lisää historiaa",
+    ],
+)
+def test_quoted_history_in_finnish_english_and_swedish_is_left_out(quote: str) -> None:
+    parsed = parse_message(mail("From: a@example.com", f"Uusi asia.\n\n{quote}\n"))
+    assert parsed.stripped_text == "Uusi asia."
+
+
+def test_a_rectification_list_with_dashes_is_not_taken_for_a_signature() -> None:
+    body = "Korjatkaa seuraavat:\n- Sukunimi: Testinen\n- Osoite: Esimerkkitie 3\n"
+    parsed = parse_message(mail("From: a@example.com", body))
+    assert "- Osoite: Esimerkkitie 3" in parsed.stripped_text
+
+
+def test_a_forwarded_request_keeps_the_forwarded_text_for_understanding() -> None:
+    body = "FYI\n\n-----Original Message-----\nFrom: x@example.com\nPoistakaa tietoni.\n"
+    parsed = parse_message(mail("From: a@example.com\nSubject: VL: tiedot", body))
+    assert "Poistakaa tietoni." in parsed.stripped_text
+
+
+def test_the_audit_headers_keep_what_machine_detection_needs() -> None:
+    parsed = parse_message(fixture("newsletter_list.eml"))
+    assert parsed.headers["Precedence"] == "bulk"
+    assert parsed.headers["List-Unsubscribe"] == "<mailto:unsubscribe@news.example.com>"
+    assert "List-Id" in parsed.headers
+    assert "Subject" not in parsed.headers
+
+
+def test_a_delivery_report_is_flagged_as_a_multipart_report() -> None:
+    parsed = parse_message(fixture("dsn_bounce.eml"))
+    assert parsed.is_multipart_report
+    assert [a.content_type for a in parsed.attachments] == [
+        "message/delivery-status",
+        "text/rfc822-headers",
+    ]
+
+
+def test_an_oversize_message_is_unparseable_and_the_reason_gives_the_size() -> None:
+    with pytest.raises(UnparseableMessage) as caught:
+        parse_message(fixture("fi_access_formal.eml"), max_size=100)
+    assert "over the 100-byte limit" in caught.value.reason
+    assert isinstance(caught.value, UserError)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty"),
+        (b"\n\n  \n", "empty"),
+        (b"just some words without any header\n", "no headers"),
+        (b"\x00\x01\x02PK\x03\x04binary\xff\xfe", "binary"),
+        (b"From: a@example.com\x00\x00\nSubject: x\n\nbody", "binary"),
+    ],
+)
+def test_input_that_is_not_mail_is_unparseable_with_a_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(UnparseableMessage, match=reason):
+        parse_message(raw)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_parse_or_are_refused_but_never_crash(raw: bytes) -> None:
+    try:
+        parsed = parse_message(raw)
+    except UnparseableMessage as exc:
+        assert exc.reason
+    else:
+        assert parsed.size == len(raw)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(p.name for p in FIXTURES.glob("*.eml"))),
+    st.integers(min_value=0, max_value=4000),
+    st.binary(min_size=1, max_size=40),
+)
+def test_damaged_real_mail_parses_or_is_refused_but_never_crashes(
+    name: str, at: int, garbage: bytes
+) -> None:
+    raw = fixture(name)
+    at = at % len(raw)
+    for damaged in (raw[:at], raw[:at] + garbage + raw[at:], raw[:at] + garbage):
+        try:
+            parse_message(damaged)
+        except UnparseableMessage as exc:
+            assert exc.reason
+
+
+def test_a_stray_control_character_in_a_header_is_odd_but_still_mail() -> None:
+    parsed = parse_message(b"From: a@example.com\nSubject: odd\x01 subject\n\nPoistakaa tietoni.\n")
+    assert parsed.from_addr == "a@example.com"
+    assert "Poistakaa tietoni." in parsed.body_text
+
+
+def test_raw_8bit_header_bytes_are_read_as_utf8_or_else_cp1252() -> None:
+    raw = "From: Mätti <a@example.com>\nSubject: Pyyntö\n\nx\n"
+    assert parse_message(raw.encode("utf-8")).subject == "Pyyntö"
+    assert parse_message(raw.encode("cp1252")).subject == "Pyyntö"
+
+
+def test_a_request_forwarded_as_an_attachment_is_what_gets_understood() -> None:
+    inner = "From: b@example.com\nSubject: Pyyntö\n\nPoistakaa tietoni.\n"
+    raw = mail(
+        'From: colleague@example.com\nSubject: Fw\nContent-Type: multipart/mixed; boundary="B"',
+        f"--B\nContent-Type: message/rfc822\n\n{inner}--B--\n",
+    )
+    parsed = parse_message(raw)
+    assert parsed.body_text == ""
+    assert parsed.stripped_text == "Poistakaa tietoni."
