@@ -19,6 +19,7 @@ VERIFY_IDENTITY = "verify_identity"
 PREVIEW_REPLY = "preview_reply"
 EXTEND = "extend_case"
 RESUME = "resume_case"
+REMIND_REQUESTER = "remind_requester"
 APPROVE_REPLY = "approve_reply"
 
 SECTION_LIMIT = 2900  # Slack refuses section text over 3,000 characters

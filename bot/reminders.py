@@ -13,6 +13,7 @@ from bot.blocks import (
     ASSIGN_TO_ME,
     EXTEND,
     PREVIEW_REPLY,
+    REMIND_REQUESTER,
     RESUME,
     VERIFY_IDENTITY,
     Block,
@@ -54,6 +55,7 @@ def _buttons(reminder: Reminder) -> list[Block]:
     if key == "awaiting_identity":
         elements.append(button("Verify identity", VERIFY_IDENTITY, ref))
     if key.startswith("awaiting_"):
+        elements.append(button("Remind requester", REMIND_REQUESTER, ref))
         elements.append(button("Resume", RESUME, ref))
     elif key == "extension_decide":
         elements.append(button("Extend", EXTEND, ref))

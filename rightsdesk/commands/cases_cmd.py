@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cases import identity
+from cases import identity, requester_reminder
 from cases import operations as ops
 from cases.errors import UserError
 from cases.lifecycle import Status
@@ -276,6 +276,23 @@ def triage(
 ) -> None:
     """Set the kinds of a case (needs-triage cases start work)."""
     _run(ops.set_kinds, reference=reference, kinds=kinds.split(","), actor=cli_actor(actor))
+
+
+@app.command("remind-requester")
+def remind_requester_cmd(reference: Ref, actor: Actor = None) -> None:
+    """Mail the requester our unanswered question once more (once per wait)."""
+    from rightsdesk.mail_wiring import sender
+
+    desk = Desk()
+    with desk.session() as session:
+        row = requester_reminder.remind_requester(
+            session,
+            reference=reference,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            sender=sender(desk),
+        )
+    typer.echo(f"{reference}: reminder queued to the requester ({row.subject})")
 
 
 @app.command("respond")

@@ -278,3 +278,44 @@ def test_db_copy_moves_a_sqlite_store_to_postgresql_with_the_chain_intact(
     assert run("audit", "verify", env=pg_env).returncode == 0
     again = run("db", "copy", "--from", desk_env["RIGHTSDESK_DATABASE_URL"], env=pg_env)
     assert again.returncode == 2 and "already holds" in again.stderr
+
+
+def test_the_requester_is_reminded_once_at_the_address_the_code_went_to(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**desk_env, "RIGHTSDESK_MAILDIR": str(tmp_path / "mail")}
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        "customer_number,name,email\nC-1,Aino Asiakas,aino@example.com\n", encoding="utf-8"
+    )
+    run("register", "import", str(customers), env=env, check_ok=True)
+    run(
+        "cases",
+        "open",
+        "--kinds",
+        "access",
+        "--email",
+        "someone@example.invalid",
+        "--name",
+        "Aino Asiakas",
+        "--channel",
+        "email",
+        env=env,
+        check_ok=True,
+    )
+    run("cases", "link", "DSR-2026-0001", "C-1", env=env, check_ok=True)
+    sent = run("cases", "identify", "DSR-2026-0001", env=env, check_ok=True)
+    assert "one-time code" in sent.stdout
+    reminded = run("cases", "remind-requester", "DSR-2026-0001", env=env, check_ok=True)
+    assert "reminder queued" in reminded.stdout
+    again = run("cases", "remind-requester", "DSR-2026-0001", env=env)
+    assert again.returncode == 2 and "already reminded once" in again.stderr
+    run("poll", "--once", env=env, check_ok=True)
+    outbox = tmp_path / "mail" / "outbox" / "new"
+    mails = [p.read_text(encoding="utf-8", errors="replace") for p in outbox.iterdir()]
+    assert len(mails) == 2
+    reminder = next(m for m in mails if "Muistutus" in m)
+    assert "To: aino@example.com" in reminder and "someone@example.invalid" not in reminder
+    shown = json.loads(run("cases", "show", "DSR-2026-0001", "--json", env=env).stdout)
+    assert shown["status"] == "awaiting_identity"
+    assert "requester_reminded" in [e["action"] for e in shown["events"]]

@@ -16,6 +16,7 @@ from bot.blocks import (
     ASSIGN_TO_ME,
     EXTEND,
     PREVIEW_REPLY,
+    REMIND_REQUESTER,
     RESUME,
     VERIFY_IDENTITY,
     Reply,
@@ -26,6 +27,7 @@ from bot.errors import run_guarded, tell_user
 from bot.home import OPEN_NEW_CASE, publish_home
 from bot.modals import message
 from cases import operations as ops
+from cases import requester_reminder
 
 Listener = Callable[..., None]
 
@@ -145,6 +147,23 @@ def resume_case(
     _answer(deps, body, client, respond, Reply(f"{case.reference}: {status_label(case)}."))
 
 
+def remind_requester(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Mail the requester our question once more (once per wait); the clock stays paused."""
+    ack()
+    user, reference = _clicked(body)
+    with deps.session_factory() as session:
+        requester_reminder.remind_requester(
+            session,
+            reference=reference,
+            actor=deps.actor(user),
+            now=deps.clock(),
+            sender=deps.sender,
+        )
+    _answer(deps, body, client, respond, Reply(f"{reference}: the requester is reminded once."))
+
+
 def open_new_case(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
@@ -160,6 +179,7 @@ HANDLERS: dict[str, Callable[..., None]] = {
     PREVIEW_REPLY: preview_reply,
     APPROVE_REPLY: approve_reply,
     RESUME: resume_case,
+    REMIND_REQUESTER: remind_requester,
     OPEN_NEW_CASE: open_new_case,
 }
 
