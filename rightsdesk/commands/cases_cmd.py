@@ -131,8 +131,11 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         typer.echo(f"  {ev['at']}  {ev['actor']:<20} {ev['action']:<18} {detail}")
 
 
-def _run(operation: Any, /, **kwargs: Any) -> None:
+def _run(operation: Any, /, *, with_policy: bool = False, **kwargs: Any) -> None:
+    """Run one case operation in its own session and print the case's new state."""
     desk = Desk()
+    if with_policy:
+        kwargs["policy"] = desk.policy
     with desk.session() as session:
         case = operation(session, now=desk.now(), **kwargs)
     _print_case(desk, case)
@@ -186,19 +189,15 @@ def verify(
     reason: Annotated[str, typer.Option("--reason", help="What was checked and why it suffices.")],
     actor: Actor = None,
 ) -> None:
-    """Record the identity check (Art. 12(6))."""
-    desk = Desk()
-    with desk.session() as session:
-        case = identity.verify_manually(
-            session,
-            reference=reference,
-            method=method,
-            reason=reason,
-            actor=cli_actor(actor),
-            now=desk.now(),
-            policy=desk.policy,
-        )
-    _print_case(desk, case)
+    """Record the identity check (Art. 12(6)); identity documents are then deleted."""
+    _run(
+        identity.verify_manually,
+        with_policy=True,
+        reference=reference,
+        method=method,
+        reason=reason,
+        actor=cli_actor(actor),
+    )
 
 
 @app.command("pause")
@@ -227,17 +226,7 @@ def resume(
     actor: Actor = None,
 ) -> None:
     """Restart the clock."""
-    desk = Desk()
-    with desk.session() as session:
-        case = ops.resume(
-            session,
-            reference=reference,
-            reason=reason,
-            actor=cli_actor(actor),
-            now=desk.now(),
-            policy=desk.policy,
-        )
-    _print_case(desk, case)
+    _run(ops.resume, with_policy=True, reference=reference, reason=reason, actor=cli_actor(actor))
 
 
 @app.command("extend")
@@ -249,17 +238,7 @@ def extend(
     actor: Actor = None,
 ) -> None:
     """Extend by two months with reasons, within the first month (Art. 12(3))."""
-    desk = Desk()
-    with desk.session() as session:
-        case = ops.extend(
-            session,
-            reference=reference,
-            reason=reason,
-            actor=cli_actor(actor),
-            now=desk.now(),
-            policy=desk.policy,
-        )
-    _print_case(desk, case)
+    _run(ops.extend, with_policy=True, reference=reference, reason=reason, actor=cli_actor(actor))
 
 
 @app.command("note")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from cases.deadlines import HELSINKI, add_working_days, is_working_day
 from cases.reminders import digest_due, sending_day
@@ -23,6 +23,7 @@ from rightsdesk.reminding import preview_lines, reminder_config
 from rightsdesk.settings import load_settings
 from store.audit import verify_chain
 from store.engine import new_session
+from store.models import Outbox
 
 
 def _intake(desk: Desk, directory: Path) -> None:
@@ -67,6 +68,11 @@ def demo_command(
     with desk.session() as session:
         for line in run_replies(session, desk, now, directory):
             typer.echo(line)
+        replies = session.exec(
+            select(Outbox).where(Outbox.purpose != "acknowledgement").order_by(col(Outbox.id))
+        ).all()
+        for row in replies:
+            typer.echo(f"  - {row.purpose}: {row.subject}")
     with desk.session() as session:
         cases = list_cases(session)
         typer.echo("\nCases (overdue first, then by due date; answered and closed last):")
