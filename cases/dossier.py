@@ -22,7 +22,7 @@ from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
 from store.audit import verify_chain
 from store.models import Attachment, Case, CaseEvent, CasePause, Message
-from templates.loader import kind_label
+from templates.labels import kind_label
 
 TEMPLATE = "dossier.html.j2"
 

@@ -36,7 +36,8 @@ from cases.fulfilment.common import (
 from cases.fulfilment.suppression import is_suppressed
 from cases.register_lookup import subject_for_case
 from store.models import Case, Customer, Draft, Invoice
-from templates.loader import LANGUAGES, date_local, field_label, money
+from templates.labels import LANGUAGES, field_label
+from templates.loader import date_local, money
 
 VOUCHER_YEARS = 6  # Kirjanpitolaki 1336/1997 2:10 §: invoices and other vouchers
 LEDGER_YEARS = 10  # Kirjanpitolaki 1336/1997 2:10 §: books and financial statements

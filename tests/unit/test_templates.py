@@ -12,9 +12,8 @@ import pytest
 
 from cases.controller import ControllerConfig, load_controller_toml
 from cases.kinds import KIND_CODES
+from templates.labels import KIND_LABELS, LANGUAGES, kind_label
 from templates.loader import (
-    KIND_LABELS,
-    LANGUAGES,
     TEMPLATE_DIR,
     TEMPLATE_NAMES,
     ContextError,
@@ -22,7 +21,6 @@ from templates.loader import (
     UnknownTemplate,
     date_local,
     datetime_local,
-    kind_label,
     money,
     render_email,
 )
