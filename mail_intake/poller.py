@@ -84,7 +84,9 @@ def _handle(
         raise  # the database or the server is down: stop the pass, retry later
     except Exception as exc:  # our bug: it must not stop the poller
         session.rollback()
-        log.exception("intake failed for uid %s", uid)
+        # The type only: an exception's text can quote the mail (no personal data in logs).
+        log.error("intake failed for uid %s (%s); quarantined", uid, type(exc).__name__)
+        log.debug("intake failure", exc_info=True)
         quarantine(
             session,
             raw=item.raw,
