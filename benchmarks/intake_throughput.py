@@ -1,46 +1,49 @@
-"""Intake throughput: `rightsdesk poll --once` against the plain-tools pipeline, same mailbox, same run.
+"""Intake throughput: `rightsdesk poll --once` against the plain-tools pipeline, in one run.
 
 Usage: .venv/bin/python -m benchmarks.intake_throughput [--messages 5000] [--db sqlite|postgresql]
 
-Both sides read the same messages from a local Dovecot and send acknowledgements to a local
-aiosmtpd. The plain pipeline (design.md §4) is one page of code: imapclient BODY.PEEK[] fetch,
-stdlib parse, SQLite inserts in batched transactions, acks over one SMTP connection.
+Both sides read the same generated messages (fi/sv/en, plain and HTML, some attachments) from
+one local Dovecot and send their acknowledgements to one local SMTP server in its own process.
+The plain pipeline (design.md §4) is one page of code: imapclient BODY.PEEK[] fetch, stdlib
+parse, inserts in batched transactions into the same kind of store, acks over one SMTP
+connection. The bare fetch is BODY.PEEK[] and nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import smtplib
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
+from benchmarks.common import (
+    database,
+    fill_mailbox,
+    mail_servers,
+    rightsdesk,
+    rightsdesk_env,
+    run_measured,
+    save,
+)
 from tests.mailgen import request_mail
-from tests.servers.dovecot import DovecotServer
-from tests.servers.postgres import create_database, drop_database
-from tests.servers.smtp import SmtpSink
 
-ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATIO = 1.5
+TARGET_RSS_MB = 200.0
 
 
-def fill(server: DovecotServer, user: str, count: int) -> None:
-    """APPEND `count` generated messages (three languages, plain/HTML, some attachments)."""
-    client = server.client(user)
-    for i in range(count):
-        raw, _, _ = request_mail(i, html=i % 4 == 1, attachment=i % 10 == 3, seed=11)
-        client.append("INBOX", raw)
-    client.logout()
+def messages(count: int) -> list[bytes]:
+    """The benchmark's mail: three languages, a quarter HTML-only, a tenth with a PDF."""
+    return [
+        request_mail(i, html=i % 4 == 1, attachment=i % 10 == 3, seed=11)[0] for i in range(count)
+    ]
 
 
-def bare_fetch(server: DovecotServer, user: str) -> float:
+def bare_fetch(server: Any, user: str) -> float:
     """Seconds to fetch every message with BODY.PEEK[] and nothing else."""
     start = time.perf_counter()
     client = server.client(user)
@@ -52,12 +55,42 @@ def bare_fetch(server: DovecotServer, user: str) -> float:
     return time.perf_counter() - start
 
 
-def plain_pipeline(server: DovecotServer, user: str, smtp_port: int, db: Path) -> float:
-    """The one-page baseline: fetch, parse, batched SQLite inserts, acks on one connection."""
+class _Store:
+    """The plain pipeline's table, in SQLite (sqlite3) or PostgreSQL (psycopg)."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            self.conn: Any = sqlite3.connect(url.removeprefix("sqlite:///"))
+            self.sql = "INSERT OR IGNORE INTO msg VALUES (?, ?, ?, ?, ?)"
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+            self.sql = "INSERT INTO msg VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS msg (mid TEXT UNIQUE, sender TEXT, subject TEXT,"
+            " body TEXT, raw BYTEA)"
+        )
+        self.conn.commit()
+
+    def insert(self, rows: list[tuple[str, str, str, str, bytes]]) -> None:
+        """One batch, one transaction."""
+        if isinstance(self.conn, sqlite3.Connection):
+            self.conn.executemany(self.sql, rows)
+        else:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql, rows)
+        self.conn.commit()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def plain_pipeline(server: Any, user: str, smtp_port: int, db_url: str) -> float:
+    """The one-page baseline: fetch, parse, batched inserts, acks on one SMTP connection."""
     start = time.perf_counter()
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE IF NOT EXISTS msg (mid TEXT UNIQUE, sender TEXT, subject TEXT, "
-                 "body TEXT, raw BLOB)")
+    store = _Store(db_url)
     client = server.client(user)
     client.select_folder("INBOX", readonly=True)
     uids = client.search(["ALL"])
@@ -77,77 +110,67 @@ def plain_pipeline(server: DovecotServer, user: str, smtp_port: int, db: Path) -
             ack["Subject"] = "Re: " + str(msg["Subject"])
             ack.set_content("We have received your request.")
             acks.append(ack)
-        with conn:
-            conn.executemany("INSERT OR IGNORE INTO msg VALUES (?, ?, ?, ?, ?)", rows)
+        store.insert(rows)
         for ack in acks:
             smtp.send_message(ack)
     smtp.quit()
     client.logout()
-    conn.close()
+    store.close()
     return time.perf_counter() - start
 
 
-def rightsdesk_poll(
-    server: DovecotServer, user: str, password: str, smtp_port: int, db_url: str
-) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of `rightsdesk poll --once` into an empty store."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
-    env.update(
-        RIGHTSDESK_DATABASE_URL=db_url, RIGHTSDESK_CONFIG=str(ROOT / "rightsdesk.example.toml"),
-        RIGHTSDESK_IMAP_HOST=server.host, RIGHTSDESK_IMAP_PORT=str(server.imap_port),
-        RIGHTSDESK_IMAP_USER=user, RIGHTSDESK_IMAP_PASSWORD=password,
-        RIGHTSDESK_IMAP_SECURITY="plain", RIGHTSDESK_SMTP_HOST="127.0.0.1",
-        RIGHTSDESK_SMTP_PORT=str(smtp_port), RIGHTSDESK_SMTP_SECURITY="plain",
-        RIGHTSDESK_DAILY_AUTO_MAIL_CAP="100000",
-    )
-    subprocess.run([sys.executable, "-m", "rightsdesk", "db", "upgrade"], env=env, check=True,
-                   capture_output=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "rightsdesk", "poll", "--once"], env=env,
-                            capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"poll failed: {result.stderr}")
-    print(f"  rightsdesk: {result.stdout.strip()}")
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return elapsed, peak
-
-
 def main() -> None:
-    """Run both pipelines over the same mailbox and print the figures."""
+    """Run the three over the same mailbox; print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, DovecotServer() as server:
-        sink = SmtpSink()
-        sink.start()
-        box = server.add_user("bench@example.com")
-        user = box.user
-        print(f"filling Dovecot with {args.messages} messages ...")
-        fill(server, user, args.messages)
-        fetch = bare_fetch(server, user)
-        plain = plain_pipeline(server, user, sink.port, Path(tmp) / "plain.db")
-        pg_name = None
-        if args.db == "postgresql":
-            pg_name = f"bench_{os.getpid()}"
-            db_url = create_database(pg_name)
-        else:
-            db_url = f"sqlite:///{Path(tmp) / 'rightsdesk.db'}"
-        try:
-            ours, peak = rightsdesk_poll(server, user, box.password, sink.port, db_url)
-        finally:
-            sink.stop()
-            if pg_name:
-                drop_database(pg_name)
     n = args.messages
-    print(f"messages: {n}  store: {args.db}")
+    with mail_servers() as (dovecot, smtp, tmp):
+        box = dovecot.add_user("bench@example.com")
+        print(f"filling Dovecot with {n} messages ...", flush=True)
+        fill_mailbox(dovecot, box.user, messages(n))
+        fetch = bare_fetch(dovecot, box.user)
+        with database(args.db, Path(tmp), "plain") as plain_url:
+            plain = plain_pipeline(dovecot, box.user, smtp.port, plain_url)
+        plain_acks = smtp.count
+        with database(args.db, Path(tmp), "intake") as url:
+            env = rightsdesk_env(
+                db_url=url,
+                imap=(dovecot.host, dovecot.imap_port, box.user, box.password),
+                smtp_port=smtp.port,
+            )
+            upgrade = run_measured(rightsdesk("db", "upgrade"), env)
+            if upgrade.returncode:
+                raise SystemExit(f"db upgrade failed: {upgrade.stderr}")
+            ours = run_measured(rightsdesk("poll", "--once"), env)
+        if ours.returncode:
+            raise SystemExit(f"poll failed: {ours.stderr}")
+        our_acks = smtp.count - plain_acks
+    ratio = ours.seconds / plain
+    print(f"  rightsdesk: {ours.stdout.strip()}")
+    print(f"messages: {n}  store: {args.db}  acks: plain {plain_acks}, rightsdesk {our_acks}")
     print(f"bare BODY.PEEK[] fetch:      {fetch:8.2f} s  ({n / fetch:8.0f} msg/s)")
     print(f"plain-tools pipeline:        {plain:8.2f} s  ({n / plain:8.0f} msg/s)")
-    print(f"rightsdesk poll --once:      {ours:8.2f} s  ({n / ours:8.0f} msg/s)")
-    print(f"ratio rightsdesk / plain:    {ours / plain:8.2f}   (target <= 1.5)")
-    print(f"peak RSS of the poller:      {peak:8.1f} MB (target <= 200)")
+    print(f"rightsdesk poll --once:      {ours.seconds:8.2f} s  ({n / ours.seconds:8.0f} msg/s)")
+    print(f"ratio rightsdesk / plain:    {ratio:8.2f}   (target <= {TARGET_RATIO})")
+    rss = ours.peak_rss_mb
+    print(f"peak RSS of the poller:      {rss:8.1f} MB (target <= {TARGET_RSS_MB:.0f})")
+    save(
+        f"intake_throughput_{args.db}_{n}",
+        {
+            "command": f"python -m benchmarks.intake_throughput --messages {n} --db {args.db}",
+            "messages": n,
+            "store": args.db,
+            "bare_fetch_s": round(fetch, 2),
+            "plain_s": round(plain, 2),
+            "rightsdesk_s": round(ours.seconds, 2),
+            "ratio": round(ratio, 2),
+            "peak_rss_mb": round(ours.peak_rss_mb, 1),
+            "acks_sent": our_acks,
+            "poll_output": ours.stdout.strip(),
+        },
+    )
 
 
 if __name__ == "__main__":

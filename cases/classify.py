@@ -173,10 +173,12 @@ ARTICLE_KINDS = {
 _PARAGRAPHS = r"(?:\s*\(\s*(?:\d{1,2}|[a-z])\s*\)|\.\d{1,2}\b)*"
 _AND = r"\s*(?:,|&|and|or|ja|tai|sekä|och|eller)\s*"
 # "Art. 15(3)", "Articles 15 and 17", "artikel 21.2", "15 ja 17 artiklan", "21 artiklan 2 kohta"
+# Lists are bounded ({0,20}): unbounded, every number of a long "1 ja 2 ja 3 ..." started a
+# scan to its end, and hostile text cost seconds per message.
 _ARTICLE = re.compile(
     rf"\b(?:art\.?|articles?|artikl\w*|artikel\w*)\s*(\d{{1,3}}{_PARAGRAPHS}"
-    rf"(?:{_AND}\d{{1,3}}{_PARAGRAPHS})*)"
-    rf"|\b(\d{{1,3}}(?:{_AND}\d{{1,3}})*)\s*(?:\.\s*)?artikl\w*(?:\s*(\d{{1,2}})\s*(?:mom|kohd)\w*)?",
+    rf"(?:{_AND}\d{{1,3}}{_PARAGRAPHS}){{0,20}})"
+    rf"|\b(\d{{1,3}}(?:{_AND}\d{{1,3}}){{0,20}})\s*(?:\.\s*)?artikl\w*(?:\s*(\d{{1,2}})\s*(?:mom|kohd)\w*)?",
     re.IGNORECASE,
 )
 _ARTICLE_ITEM = re.compile(rf"(\d{{1,3}})({_PARAGRAPHS})", re.IGNORECASE)
@@ -317,7 +319,9 @@ def detect_language(text: str, *, default: str = "fi") -> str:
 
 
 _LANGUAGE_NOISE = re.compile(
-    r"https?://\S+|\S+@\S+|\[[A-Z]+-\d{4}-\d+\]|\b(?:gdpr|dsgvo|art|re|fw|fwd|aw|sv|vs|vl)\b\.?:?|"
+    # Addresses bounded by RFC 5321 §4.5.3.1 lengths: "\S+@\S+" was quadratic on a long token.
+    r"https?://\S+|[^\s@]{1,64}@\S{1,255}|\[[A-Z]+-\d{4}-\d+\]|"
+    r"\b(?:gdpr|dsgvo|art|re|fw|fwd|aw|sv|vs|vl)\b\.?:?|"
     r"[\d_]+",
     re.IGNORECASE,
 )
@@ -477,11 +481,11 @@ def _hypothetical_spans(text: str) -> list[tuple[int, int]]:
     bounds = [m.start() for m in _CLAUSE.finditer(text)]
     starts = [m.start() for m in _HYPOTHETICAL.finditer(text)]
     for m in re.finditer(r"\bom\b", text, re.IGNORECASE):  # Swedish "om": "if" or "about"
-        before = text[
-            bounds[bisect_right(bounds, m.start()) - 1]
-            if bounds and bounds[0] < m.start()
-            else 0 : m.start()
-        ]
+        clause = (
+            bounds[bisect_right(bounds, m.start()) - 1] if bounds and bounds[0] < m.start() else 0
+        )
+        # The last 200 characters of the clause tell; the whole of it made "om om om ..." quadratic.
+        before = text[max(clause, m.start() - 200) : m.start()]
         after = text[m.end() : m.end() + 40].lower().split()[:3]
         if not re.search(r"\w", before.replace("och", "").replace("men", "")) or (
             _SV_CONDITIONAL_NEXT & set(after)
@@ -529,6 +533,7 @@ def _lemma(word: str, language: str) -> str:
     return str(simplemma.lemmatize(word, lang=language, low_memory=True)).lower()
 
 
+@lru_cache(maxsize=1 << 14)  # is_known reads the front-coded dictionary block by block
 def _typo(word: str, language: str) -> str | None:
     """The keyword one edit away from an unknown word ("delte" -> "delete"), if any."""
     if not 5 <= len(word) <= 40 or not word.isalpha() or word in TYPO_TARGETS:

@@ -36,6 +36,7 @@ Outcome = Literal[
     "case_opened", "follow_up", "machine", "bounce", "non_request", "duplicate", "quarantined"
 ]
 INTAKE_ACTOR = "intake"
+INTEGRITY_RETRIES = 3
 IDENTITY_DOCUMENT_HINTS = (
     "passport",
     "passi",
@@ -324,13 +325,21 @@ def process_message(
     parsed = u.parsed
     if is_known(session, message_id=parsed.message_id, sha=sha):
         return IntakeResult("duplicate")
-    try:
-        result = _route(session, parsed, u, raw=raw, source=source, uid=uid, now=now, deps=deps)
-        session.commit()
-    except IntegrityError:
-        # Another instance stored it first (unique Message-ID): exactly once holds.
-        session.rollback()
-        return IntakeResult("duplicate")
+    for attempt in range(1, INTEGRITY_RETRIES + 1):
+        try:
+            result = _route(session, parsed, u, raw=raw, source=source, uid=uid, now=now, deps=deps)
+            session.commit()
+            break
+        except IntegrityError:
+            # A unique key was taken meanwhile by another writer. If it stored this very
+            # message (unique Message-ID), exactly once holds; if it took a row we need too
+            # (the per-address mail counter of a second mail from the same sender), the
+            # message is not stored yet: try again rather than call it a duplicate.
+            session.rollback()
+            if is_known(session, message_id=parsed.message_id, sha=sha):
+                return IntakeResult("duplicate")
+            if attempt == INTEGRITY_RETRIES:
+                raise
     log.info("intake %s %s", result.outcome, result.reference or "-")
     return result
 

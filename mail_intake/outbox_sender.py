@@ -195,7 +195,9 @@ def _send_one(
         transport.send(row.raw, to=row.to_addr, handed_over=handed_over)
     except (OSError, smtplib.SMTPException) as exc:
         transport.close()
-        if row.sent_at is not None:  # the server has the whole message: never again
+        if isinstance(exc, smtplib.SMTPResponseException):
+            row.sent_at = None  # the server answered with an error: it kept nothing
+        elif row.sent_at is not None:  # the whole message went over, the answer did not
             log.warning("outbox %s: %s", row.id, UNCONFIRMED)
             row.last_error = UNCONFIRMED
             done.append(row)
@@ -208,8 +210,10 @@ def _send_one(
 
 
 def _unreachable(exc: BaseException) -> bool:
-    """A failure of the connection, not of this message."""
-    return isinstance(exc, OSError | smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError)
+    """A failure of the connection, not of this message (SMTPException is an OSError)."""
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 def _release(session: Session, rows: list[Outbox]) -> None:

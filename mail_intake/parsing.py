@@ -19,6 +19,7 @@ from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
 from mail_intake.errors import UnparseableMessage
+from mail_intake.header_cache import PARSE_POLICY
 
 MAX_SIZE = 25 * 1024 * 1024
 MAX_PARTS = 500
@@ -104,7 +105,7 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
     if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
     except Exception as exc:  # the stdlib parser should never raise; if it does, quarantine
         raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
     if not msg.keys():
@@ -170,7 +171,7 @@ def _attached_text(attachments: list[ParsedAttachment], defects: list[str]) -> s
     for attached in attachments:
         if attached.content_type == "message/rfc822":
             try:
-                inner = BytesParser(policy=policy.default).parsebytes(attached.data[:100_000])
+                inner = BytesParser(policy=PARSE_POLICY).parsebytes(attached.data[:100_000])
                 parts = [p for p in _leaves(inner, defects) if not _is_attachment(p, _ctype(p))]
                 texts = [_decode_text(p, defects) for p in parts if _ctype(p) == "text/plain"]
             except Exception:  # an unreadable attached message: nothing more to understand
@@ -189,9 +190,12 @@ def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:
         if count > MAX_PARTS:
             defects.append("TooManyPartsDefect")
             return
-        payload = part.get_payload()
-        if part.get_content_maintype() == "multipart" and isinstance(payload, list):
-            stack.extend(p for p in reversed(payload) if isinstance(p, Message))
+        # is_multipart() first: get_payload() of a leaf decodes 8-bit text with the declared
+        # charset, and a charset like "utf-8\x00" makes that raise ValueError.
+        if part.get_content_maintype() == "multipart" and part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(p for p in reversed(payload) if isinstance(p, Message))
         else:
             yield part
 
@@ -364,8 +368,10 @@ def _clean(value: str) -> str:
 # Reply stripping (design.md §2.9). mail-parser-reply knows en and sv; the Finnish markers of
 # Outlook and Gmail ("kirjoitti:", "Lähettäjä:") are ours.
 MAX_STRIP_CHARS = 200_000
+# "\s*+" is possessive: with a plain "\s*" before ".*", a long run of spaces backtracks
+# quadratically (100,000 spaces took minutes); the alternatives never start with a space.
 _QUOTE_CUT = re.compile(
-    r"^\s*(?:.*\bkirjoitti\s*:\s*$"
+    r"^\s*+(?:.*\bkirjoitti\s*:\s*$"
     r"|-{2,}\s*(?:alkuperäinen viesti|original message|ursprungligt meddelande"
     r"|välitetty viesti|forwarded message|vidarebefordrat meddelande)\s*-{2,}\s*$"
     r"|\**(?:lähettäjä|lähetetty)\s*\**:)",
