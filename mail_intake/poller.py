@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from mail_intake.intake import IntakeDeps, process_message, quarantine
 from mail_intake.sources import Fetched, MailSource, SourceUnavailable
+from mail_intake.understand import warm_up
 from store.models import MailCheckpoint
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def run_forever(
     while we were not listening is missed. Connection losses reconnect with
     backoff and jitter.
     """
+    warm_up()  # the dictionaries load before the first IDLE, not on the first mail
     attempt = 0
     while not stop.is_set():
         try:

@@ -33,6 +33,23 @@ def understand(
     return Understanding(parsed, machine, classify_request(parsed.subject, parsed.stripped_text))
 
 
+_WARM_UP = (
+    ("Tietopyyntö", "Hei, poistakaa tietoni rekisteristänne."),
+    ("Radering", "Hej, jag vill att ni raderar mina personuppgifter."),
+    ("Erasure", "Hello, please delete my personal data."),
+)
+
+
+def warm_up() -> None:
+    """Load the language detector and the fi/sv/en dictionaries now, not on the first mail.
+
+    A long-running poller calls this before it starts waiting, so that the first mail
+    in each language is not the one that waits about a second for its dictionary.
+    """
+    for subject, text in _WARM_UP:
+        classify_request(subject, text)
+
+
 def classify_json(path: str | Path) -> dict[str, Any]:
     """One line of `rightsdesk classify FILE... --json` (design.md §5)."""
     # A reminder or complaint shows as ["follow_up"] / ["complaint"], as in the corpus README;
