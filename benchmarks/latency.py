@@ -6,8 +6,9 @@ Runs what `rightsdesk run` runs, in this process: the intake component (`run_int
 intake, the outbox) and the channel notifier of the bot (`start_notifier`, as `run_bot`
 starts it), against a local Dovecot, an SMTP server and the fake Slack Web API of the test
 suite. For each message it records when the case is committed, when the acknowledgement
-reaches the SMTP server and when chat.postMessage reaches Slack. The first message (the
-dictionaries and models load on first use) is reported apart.
+reaches the SMTP server and when chat.postMessage reaches Slack. The first message, sent
+while the service is still starting (loading the classifier's dictionaries), is reported
+apart.
 """
 
 from __future__ import annotations
@@ -84,7 +85,15 @@ def main() -> None:
             _wait_for_login(box)  # Dovecot rereads its passwd file at most once a second
             desk = Desk()
             stop = threading.Event()
-            intake = threading.Thread(target=run_intake, args=(desk, stop), daemon=True)
+
+            def intake_component() -> None:
+                try:
+                    run_intake(desk, stop)
+                except BaseException as exc:  # `rightsdesk run` would restart it: say so here
+                    print(f"intake stopped: {type(exc).__name__}: {exc}", flush=True)
+                    raise
+
+            intake = threading.Thread(target=intake_component, daemon=True)
             intake.start()
             client = WebClient(token="xoxb-bench", base_url=slack.url)
             _, notifier_stop = start_notifier(

@@ -84,7 +84,10 @@ class ImapSource:
                 if folder and not client.folder_exists(folder):
                     client.create_folder(folder)
             info = client.select_folder(acc.folder)
-            self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+            uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+            if uidvalidity != self._uidvalidity:
+                self._highest = 0  # RFC 3501 §2.3.1.1: the old UIDs mean nothing now
+            self._uidvalidity = uidvalidity
             self._idle_ok = client.has_capability("IDLE")
             self._client = client
         except CONNECTION_ERRORS as exc:
@@ -141,6 +144,7 @@ class ImapSource:
 
     def fetch_new(self, *, last_key: int, batch: int = 50) -> Iterator[Fetched]:
         """Messages above `last_key`, sizes checked first, bodies by BODY.PEEK[] (no \\Seen)."""
+        self._highest = max(self._highest, last_key)
         uids = self._uids_above(last_key)
         yield from self._fetch(uids, batch)
 
@@ -205,15 +209,24 @@ class ImapSource:
         if not self.account.sent_folder:
             return
         self._sent.append(raw)
-        if len(self._sent) > SENT_BUFFER_MAX:
-            del self._sent[: len(self._sent) - SENT_BUFFER_MAX]
-            log.warning("Sent copies dropped: the buffer is full")
-        if len(self._sent) >= SENT_BATCH and self._appender is None and self._client is not None:
-            batch, self._sent = self._sent, []
-            self._appender = threading.Thread(
-                target=self._append_in_background, args=(batch,), name="sent-copies", daemon=True
-            )
-            self._appender.start()
+        if self._appender is not None and not self._appender.is_alive():
+            self._join_appender()  # reap it; one that lost the connection disconnects
+        if len(self._sent) < SENT_BATCH:
+            return
+        if self._appender is not None:  # still storing the previous batch
+            if len(self._sent) < SENT_BUFFER_MAX:
+                return
+            self._join_appender()  # far behind: wait for it rather than grow
+        if self._client is None:  # disconnected: keep the newest until the next connection
+            if len(self._sent) > SENT_BUFFER_MAX:
+                del self._sent[: len(self._sent) - SENT_BUFFER_MAX]
+                log.warning("Sent copies dropped: the IMAP connection is gone")
+            return
+        batch, self._sent = self._sent, []
+        self._appender = threading.Thread(
+            target=self._append_in_background, args=(batch,), name="sent-copies", daemon=True
+        )
+        self._appender.start()
 
     def flush_sent(self) -> None:
         """Append every buffered Sent copy now."""
@@ -251,6 +264,8 @@ class ImapSource:
         error, self._appender_error = self._appender_error, None
         if error is not None:
             log.warning("Sent copies not stored yet (%s); retrying later", type(error).__name__)
+            if isinstance(error, CONNECTION_ERRORS):
+                self._disconnect()  # the next command reconnects
 
     def sent_contains(self, message_id: str) -> bool:
         """Whether the Sent folder holds our mail with this Message-ID (after a crash mid-send)."""
@@ -275,12 +290,17 @@ class ImapSource:
         promptly. A BYE, an empty answer after the server died, or an abort from
         idle_done() all mean the connection is gone (design.md §2 imapclient facts).
         """
+        self.flush_sent()  # our sent mail reaches the Sent folder before we wait
         client = self.client
         deadline = time.monotonic() + timeout
 
         def stopping() -> bool:
             return stop is not None and stop.is_set()
 
+        # An EXISTS the server sent with an earlier command's answer is not repeated in IDLE:
+        # mail that came in during the last pass would wait a whole IDLE period. Look first.
+        if self._uids_above(self._highest):
+            return True
         if not self._idle_ok:
             while time.monotonic() < deadline and not stopping():
                 time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
