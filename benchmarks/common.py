@@ -100,6 +100,16 @@ def migrated_engine(url: str) -> Any:
     return engine
 
 
+def analyze(engine: Any) -> None:
+    """Planner statistics after a bulk load, as PostgreSQL's autovacuum keeps them.
+
+    SQLite gathers none unless told, and rightsdesk never tells it: left as it is.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
 # -- mail servers -----------------------------------------------------------------------------
 
 

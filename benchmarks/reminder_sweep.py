@@ -26,7 +26,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from benchmarks.bulk import insert_cases
-from benchmarks.common import database, migrated_engine, percentile, save
+from benchmarks.common import analyze, database, migrated_engine, percentile, save
 
 TARGET_S = 0.5
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Helsinki
@@ -50,8 +50,7 @@ def main() -> None:
         print(f"inserting {args.cases} cases ({args.active} open) ...", flush=True)
         filled = insert_cases(engine, total=args.cases, active=args.active, now=NOW)
         print(f"  inserted in {filled['insert_seconds']} s", flush=True)
-        with engine.begin() as conn:  # fresh planner statistics, as autovacuum would keep
-            conn.exec_driver_sql("ANALYZE")
+        analyze(engine)
 
         def empty_ledger() -> None:
             with Session(engine) as session:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bulk import insert_cases
-from benchmarks.common import ROOT, database, migrated_engine, percentile, save
+from benchmarks.common import ROOT, analyze, database, migrated_engine, percentile, save
 from tests.servers.slack_fake import FakeSlack
 
 TARGET_P99_MS = 100.0
@@ -70,6 +70,7 @@ def main() -> None:
         filled = insert_cases(
             engine, total=args.cases, active=args.active, now=NOW, events_per_case=3
         )
+        analyze(engine)
         controller = load_controller_toml((ROOT / "rightsdesk.example.toml").read_text())
         deps = BotDeps(
             session_factory=lambda: new_session(engine),
