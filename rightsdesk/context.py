@@ -17,7 +17,7 @@ from cases.errors import UserError
 from cases.policy import DeskPolicy
 from rightsdesk import wiring
 from rightsdesk.settings import Settings, load_settings
-from store.engine import new_session
+from store.engine import new_read_session, new_session
 
 
 @dataclass
@@ -53,6 +53,12 @@ class Desk:
     def session(self) -> Iterator[Session]:
         """A database session for one unit of work."""
         with new_session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session that only reads (health, lists): it never waits behind a writer."""
+        with new_read_session(self.engine) as session:
             yield session
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///rightsdesk.db"
+READ_ONLY = "rightsdesk_read_only"  # execution option: this connection only reads
 
 
 def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
@@ -44,9 +45,16 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader needs no write lock: in WAL mode it sees a snapshot and waits for no one.
+        deferred = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def new_session(engine: Engine) -> Session:
     """A session that keeps loaded objects usable after commit."""
     return Session(engine, expire_on_commit=False)
+
+
+def new_read_session(engine: Engine) -> Session:
+    """A session for reads only; on SQLite it never waits behind a writer."""
+    return Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from store.engine import READ_ONLY
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -26,7 +28,7 @@ def head_revision() -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
-    with engine.connect() as conn:
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -118,7 +118,7 @@ def audit_verify(
 ) -> None:
     """Check the whole hash chain; exit 1 naming the first bad row."""
     desk = Desk()
-    with desk.session() as session:
+    with desk.read_session() as session:
         case_id = None
         if reference:
             from cases.operations import get_case

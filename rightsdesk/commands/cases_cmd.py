@@ -80,7 +80,7 @@ def list_command(
             + ", ".join(s.value for s in Status)
         )
     desk = Desk()
-    with desk.session() as session:
+    with desk.read_session() as session:
         cases = list_cases(session, status=status, kind=kind)
     now = desk.now()
     if as_json:
@@ -95,7 +95,7 @@ def list_command(
 def show(reference: Ref, as_json: JsonFlag = False) -> None:
     """Show one case with its events."""
     desk = Desk()
-    with desk.session() as session:
+    with desk.read_session() as session:
         case = ops.get_case(session, reference)
         data = case_detail(session, case, desk.now())
     if as_json:

@@ -87,7 +87,7 @@ def quarantine_list(
 ) -> None:
     """List quarantined messages with their reasons."""
     desk = Desk()
-    with desk.session() as session:
+    with desk.read_session() as session:
         query = select(Quarantine).order_by(col(Quarantine.id))
         if not all_rows:
             query = query.where(col(Quarantine.resolved_at).is_(None))

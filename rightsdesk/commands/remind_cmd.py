@@ -59,7 +59,7 @@ def health_cmd(
 ) -> None:
     """Show intake, bot and scheduler: state and last success; exit 1 if one is failing or stuck."""
     desk = Desk()
-    with desk.session() as session:
+    with desk.read_session() as session:
         states = health.report(session, desk.now(), stale_after=timedelta(minutes=stale_after))
     for state in states:
         if as_json:

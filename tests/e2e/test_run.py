@@ -42,14 +42,41 @@ def _health(env: dict[str, str]) -> tuple[int, dict[str, dict[str, Any]]]:
     return out.returncode, {r["name"]: r for r in rows}
 
 
-def _wait(predicate: Any, timeout: float = 30.0) -> Any:
+def _start(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """`rightsdesk run` with its output in files (a full pipe would stall it)."""
+    with (tmp_path / "run.out").open("wb") as out, (tmp_path / "run.err").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rightsdesk", "run", "--plain-logs"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes], tmp_path: Path) -> str:
+    """SIGTERM, wait, and return what it wrote to stderr."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return (tmp_path / "run.err").read_text(errors="replace")
+
+
+def _wait(
+    predicate: Any, proc: subprocess.Popen[bytes], tmp_path: Path, timeout: float = 60.0
+) -> Any:
+    """Poll `predicate`; on a timeout, fail with what the running desk printed."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    value = None
+    while time.monotonic() < deadline and proc.poll() is None:
         value = predicate()
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError("condition not met in time")
+    stderr = _stop(proc, tmp_path)
+    raise AssertionError(
+        f"condition not met in time (last: {value!r}); exit {proc.returncode}\n{stderr[-6000:]}"
+    )
 
 
 def test_run_takes_in_mail_reports_health_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -57,14 +84,7 @@ def test_run_takes_in_mail_reports_health_and_stops_cleanly_on_sigterm(tmp_path:
     (tmp_path / "mail").mkdir()
     inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", factory=None, create=True)
     inbox.add(request_mail(1, language="fi")[0])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rightsdesk", "run", "--plain-logs"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(env, tmp_path)
     try:
 
         def healthy() -> dict[str, dict[str, Any]] | None:
@@ -72,17 +92,16 @@ def test_run_takes_in_mail_reports_health_and_stops_cleanly_on_sigterm(tmp_path:
             ok = code == 0 and {"intake", "scheduler"} <= set(rows)
             return rows if ok and rows["intake"]["last_success_at"] else None
 
-        rows = _wait(healthy)
+        rows = _wait(healthy, proc, tmp_path)
         assert rows["intake"]["state"] == "ok" and rows["scheduler"]["state"] == "ok"
         assert rows["bot"]["state"] == "absent"  # no Slack tokens: the bot is not started
         outbox = tmp_path / "mail" / "outbox" / "new"
-        _wait(lambda: outbox.exists() and any(outbox.iterdir()))
+        _wait(lambda: outbox.exists() and any(outbox.iterdir()), proc, tmp_path)
         # Mail that arrives while it runs is taken in too.
         inbox.add(request_mail(2, language="sv")[0])
-        _wait(lambda: len(list(outbox.iterdir())) == 2)
+        _wait(lambda: len(list(outbox.iterdir())) == 2, proc, tmp_path)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
+        stderr = _stop(proc, tmp_path)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
     code, rows = _health(env)
@@ -99,23 +118,15 @@ def test_health_exits_non_zero_when_a_component_is_failing(tmp_path: Path) -> No
         RIGHTSDESK_IMAP_PASSWORD="secret",
         RIGHTSDESK_IMAP_SECURITY="plain",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rightsdesk", "run", "--plain-logs"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(env, tmp_path)
     try:
 
         def failing() -> dict[str, dict[str, Any]] | None:
             code, rows = _health(env)
             return rows if code != 0 and rows.get("intake", {}).get("state") == "failing" else None
 
-        rows = _wait(failing)
+        rows = _wait(failing, proc, tmp_path)
         assert rows["intake"]["healthy"] is False and rows["intake"]["last_error"]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
+        _stop(proc, tmp_path)
     assert proc.returncode == 0
