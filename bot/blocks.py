@@ -200,7 +200,7 @@ SAFE_DETAIL_KEYS = (
 def event_line(event: CaseEvent) -> str:
     """A short thread line for an audit event: what happened and who did it."""
     action = event.action.replace("_", " ")
-    detail = event.detail or {}
+    detail = event.full_detail
     extras = []
     for key in SAFE_DETAIL_KEYS:
         value = detail.get(key)

@@ -132,9 +132,11 @@ def build_dossier(
         "now": now,
         "deadline": deadline,
         "pauses": _pauses(session, case),
-        "events": [{"event": e, "detail": _detail(e.detail)} for e in events],
+        "events": [{"event": e, "detail": _detail(e.full_detail)} for e in events],
         "messages": _messages(session, case),
-        "identity_notes": [e.detail for e in events if e.action == "identity_documents_deleted"],
+        "identity_notes": [
+            e.full_detail for e in events if e.action == "identity_documents_deleted"
+        ],
         "codes_sent": [e for e in events if e.action == "verification_code_sent"],
         "extension_event": extension,
         # Art. 12(3): an extension is only possible within the first month.

@@ -25,6 +25,33 @@ from store.models import Case, CasePause
 CHANNELS = ("email", "slack", "letter", "phone")
 LANGUAGES = ("fi", "sv", "en")
 IDENTITY_METHODS = ("sender_match", "code", "manual", "document", "in_person", "phone_callback")
+# Event detail that is personal data: addresses, free text, the text sent, register links.
+# It is kept apart from the chained facts so the retention purge can erase it (design §1.4).
+PERSONAL_DETAIL = frozenset(
+    {
+        "added",
+        "attachments",
+        "body_text",
+        "customer_number",
+        "failed",
+        "files",
+        "message",
+        "message_id",
+        "note",
+        "outcome",
+        "reason",
+        "reasons",
+        "recipients",
+        "refusal_reasons",
+        "reply_context",
+        "sent_to",
+        "subject",
+        "suppressed",
+        "text",
+        "to",
+        "unaddressed_recipients",
+    }
+)
 
 
 def get_case(session: Session, reference: str) -> Case:
@@ -46,12 +73,14 @@ def record(
     **detail: Any,
 ) -> None:
     """Append an audit event for `case` (or for the desk itself) in the current transaction."""
+    given = {k: v for k, v in detail.items() if v is not None}
     append_event(
         session,
         case_id=case.id if case else None,
         actor=actor,
         action=action,
-        detail={k: v for k, v in detail.items() if v is not None},
+        detail={k: v for k, v in given.items() if k not in PERSONAL_DETAIL},
+        personal={k: v for k, v in given.items() if k in PERSONAL_DETAIL} or None,
         at=now,
     )
 

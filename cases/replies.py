@@ -120,9 +120,10 @@ def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bo
         .order_by(col(CaseEvent.id).desc())
     ).all()
     for event in events:
-        if event.detail.get("draft_id") == draft.id:
-            reasons = str(event.detail.get("refusal_reasons") or "").strip()
-            return reasons or "see the reply sent", bool(event.detail.get("partial"))
+        detail = event.full_detail
+        if detail.get("draft_id") == draft.id:
+            reasons = str(detail.get("refusal_reasons") or "").strip()
+            return reasons or "see the reply sent", bool(detail.get("partial"))
     return "see the reply sent", False
 
 

@@ -67,7 +67,8 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
     ).all()
     data["events"] = [
-        {"at": _iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail} for e in events
+        {"at": _iso(e.at), "actor": e.actor, "action": e.action, "detail": e.full_detail}
+        for e in events
     ]
     pauses = session.exec(
         select(CasePause).where(CasePause.case_id == case.id).order_by(col(CasePause.id))

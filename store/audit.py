@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import null, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditHead, CaseEvent
@@ -28,20 +30,30 @@ def event_hash(
     actor: str,
     action: str,
     detail: dict[str, Any],
+    personal_sha256: str | None = None,
 ) -> str:
-    """The sha256 of an event's content chained to the previous event's hash."""
-    payload = _canonical(
-        {
-            "prev": prev_hash,
-            "id": event_id,
-            "case": case_id,
-            "at": at.isoformat(),
-            "actor": actor,
-            "action": action,
-            "detail": detail,
-        }
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """The sha256 of an event's content chained to the previous event's hash.
+
+    An event with a personal part is chained through that part's digest, not the part
+    itself; an event without one hashes exactly as before the part existed.
+    """
+    content: dict[str, Any] = {
+        "prev": prev_hash,
+        "id": event_id,
+        "case": case_id,
+        "at": at.isoformat(),
+        "actor": actor,
+        "action": action,
+        "detail": detail,
+    }
+    if personal_sha256 is not None:
+        content["personal"] = personal_sha256
+    return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
+
+
+def personal_digest(salt: str, personal: dict[str, Any]) -> str:
+    """The salted sha256 of an event's personal part."""
+    return hashlib.sha256((salt + _canonical(personal)).encode("utf-8")).hexdigest()
 
 
 def _lock_head(session: Session) -> AuditHead:
@@ -62,18 +74,28 @@ def append_event(
     action: str,
     detail: dict[str, Any] | None,
     at: datetime,
+    personal: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    """Add one event to the chain inside the caller's transaction (the caller commits)."""
+    """Add one event to the chain inside the caller's transaction (the caller commits).
+
+    `personal` holds what the retention purge must be able to erase (see `redact_case`).
+    """
     at = at.astimezone(UTC)  # the hash covers the stored (UTC) form
     head = _lock_head(session)
     prev = head.last_hash or GENESIS
     clean = json.loads(_canonical(detail or {}))
+    private = json.loads(_canonical(personal)) if personal else None
+    salt = secrets.token_hex(16) if private else None
+    digest = personal_digest(salt, private) if salt and private else None
     ev = CaseEvent(
         case_id=case_id,
         at=at,
         actor=actor,
         action=action,
         detail=clean,
+        personal=private,
+        personal_salt=salt,
+        personal_sha256=digest,
         prev_hash=prev,
         hash="pending-" + hashlib.sha256(f"{prev}{at.isoformat()}".encode()).hexdigest(),
     )
@@ -88,11 +110,42 @@ def append_event(
         actor=actor,
         action=action,
         detail=clean,
+        personal_sha256=digest,
     )
     head.last_event_id = ev.id
     head.last_hash = ev.hash
     session.add(head)
     return ev
+
+
+PURGE_ACTION = "retention_purge"
+
+
+def redact_case(session: Session, case_id: int) -> int:
+    """Erase the personal part of a case's events (the retention purge); the chain stays whole.
+
+    The caller records a `retention_purge` event for the case in the same transaction:
+    `verify_chain` accepts a missing personal part only for a case with that event.
+    """
+    result = session.execute(
+        update(CaseEvent)
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.personal_sha256).is_not(None))
+        .values(personal=null(), personal_salt=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _personal_problem(ev: CaseEvent, purged: set[int | None]) -> str | None:
+    """Why an event's personal part does not fit its digest, or None when it does."""
+    if ev.personal_sha256 is None:
+        return "personal part not covered by the chain: added" if ev.personal else None
+    if ev.personal is None or ev.personal_salt is None:
+        if ev.case_id is not None and ev.case_id in purged:
+            return None  # erased by the retention purge, which the chain records
+        return "personal part missing without a retention purge: deleted"
+    if personal_digest(ev.personal_salt, ev.personal) != ev.personal_sha256:
+        return "personal part does not match its hash: edited"
+    return None
 
 
 @dataclass(frozen=True)
@@ -114,6 +167,11 @@ def verify_chain(session: Session, *, case_id: int | None = None) -> ChainReport
     prev = GENESIS
     checked = 0
     last_id = 0
+    purged = set(
+        session.exec(
+            select(CaseEvent.case_id).where(CaseEvent.action == PURGE_ACTION).distinct()
+        ).all()
+    )
     rows = session.exec(select(CaseEvent).order_by(col(CaseEvent.id))).yield_per(1000)
     for ev in rows:
         assert ev.id is not None
@@ -133,9 +191,13 @@ def verify_chain(session: Session, *, case_id: int | None = None) -> ChainReport
             actor=ev.actor,
             action=ev.action,
             detail=ev.detail,
+            personal_sha256=ev.personal_sha256,
         )
         if ev.hash != expected:
             return ChainReport(False, checked, ev.id, "content does not match its hash: edited")
+        problem = _personal_problem(ev, purged)
+        if problem is not None:
+            return ChainReport(False, checked, ev.id, problem)
         prev = ev.hash
         last_id = ev.id
         if case_id is None or ev.case_id == case_id:

@@ -103,8 +103,20 @@ class CaseEvent(SQLModel, table=True):
     actor: str
     action: str = Field(index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The personal part (addresses, free text, the text sent) sits beside the chained detail:
+    # the chain covers only its salted sha256, so the retention purge can erase it (design
+    # §1.4, GDPR Art. 5(1)(e)) without breaking the chain; the salt goes with it, so the
+    # hash left behind cannot be matched against guessed addresses.
+    personal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    personal_salt: str | None = None
+    personal_sha256: str | None = None
     prev_hash: str
     hash: str = Field(unique=True)
+
+    @property
+    def full_detail(self) -> dict[str, Any]:
+        """What the event says: the chained detail and, until it is purged, the personal part."""
+        return {**self.detail, **(self.personal or {})}
 
 
 class AuditHead(SQLModel, table=True):

@@ -53,7 +53,7 @@ def already_done(session: Session, case: Case, kind: str) -> CaseEvent | None:
         .where(CaseEvent.case_id == case.id, CaseEvent.action == "fulfil")
         .order_by(col(CaseEvent.id).desc())
     ).all()
-    return next((e for e in events if e.detail.get("kind") == kind), None)
+    return next((e for e in events if e.full_detail.get("kind") == kind), None)
 
 
 def pick(row: Any, fields: Sequence[str]) -> dict[str, Any]:

@@ -20,9 +20,11 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.erasure import erase_customer
+from store import audit
 from store.models import (
     Attachment,
     Case,
+    CasePause,
     Customer,
     Draft,
     Invoice,
@@ -98,6 +100,9 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     session.exec(delete(Outbox).where(col(Outbox.case_id) == case.id))
     session.exec(delete(Message).where(col(Message.case_id) == case.id))
     session.exec(delete(VerificationCode).where(col(VerificationCode.case_id) == case.id))
+    for pause in session.exec(select(CasePause).where(CasePause.case_id == case.id)).all():
+        pause.reason = None  # the interval stays (it moved the deadline); the free text goes
+        session.add(pause)
     for row in session.exec(select(Suppression).where(Suppression.case_id == case.id)).all():
         row.case_id = None  # the opt-out stays; only its link to the purged case goes
         session.add(row)
@@ -106,11 +111,24 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     case.summary = None
     case.identity_reason = None
     case.customer_id = None
+    case.extension_reason = None
+    if case.outcome:  # "refused: <reasons>" keeps only the decision
+        case.outcome = case.outcome.split(":", 1)[0]
     case.evidence = {"purged_at": now.isoformat()}
     case.updated_at = now
     session.add(case)
+    assert case.id is not None
+    # The events' personal parts (texts sent, addresses, reasons) go too; their salted
+    # hashes stay in the chain, which the purge event below accounts for.
+    redacted = audit.redact_case(session, case.id)
     ops.record(
-        session, case, actor=actor, action="retention_purge", now=now, messages=len(message_ids)
+        session,
+        case,
+        actor=actor,
+        action=audit.PURGE_ACTION,
+        now=now,
+        messages=len(message_ids),
+        events_redacted=redacted,
     )
 
 

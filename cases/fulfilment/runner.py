@@ -64,7 +64,7 @@ def _redraft(
     controller: ControllerConfig,
 ) -> Draft:
     """Draft the reply of a right already carried out, from its audit event."""
-    context: dict[str, Any] = dict(event.detail.get("reply_context") or {})
+    context: dict[str, Any] = dict(event.full_detail.get("reply_context") or {})
     return draft_reply(
         session,
         reference=case.reference,

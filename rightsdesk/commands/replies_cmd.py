@@ -51,7 +51,7 @@ def _warnings(session: Session, case_id: int | None) -> list[str]:
         .order_by(col(CaseEvent.id))
     ).all()
     return [
-        "note: tell " + ", ".join(e.detail.get("recipients", [])) + " by other means"
+        "note: tell " + ", ".join(e.full_detail.get("recipients", [])) + " by other means"
         " before approving (Art. 19; no address in the register)"
         for e in events
     ]

@@ -174,6 +174,31 @@ def test_audit_verify_fails_naming_the_row_edited_in_the_database(
     assert "event 2" in broken.stderr
 
 
+def test_the_retention_purge_erases_the_notes_and_the_chain_still_verifies(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    opened = ["cases", "open", "--kinds", "erasure", "--email", "eero@example.com"]
+    run(*opened, env=desk_env, check_ok=True)
+    ref = "DSR-2026-0001"
+    run("cases", "note", ref, "Eero called from 040 1234567", env=desk_env, check_ok=True)
+    run("cases", "withdraw", ref, "--reason", "Eero changed his mind", env=desk_env, check_ok=True)
+    run("cases", "close", ref, env=desk_env, check_ok=True)
+    later = {**desk_env, "RIGHTSDESK_NOW": "2030-01-15T10:00:00+02:00"}
+
+    swept = run("retention", "sweep", env=later, check_ok=True)
+
+    assert f"purged 1 case records: {ref}" in swept.stdout
+    verified = run("audit", "verify", env=later)
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr
+    shown = run("cases", "show", ref, "--json", env=later, check_ok=True).stdout
+    assert "Eero" not in shown and "eero@example.com" not in shown and "040" not in shown
+    actions = [e["action"] for e in json.loads(shown)["events"]]
+    assert actions == ["open", "note", "withdraw", "close", "retention_purge"]
+    with sqlite3.connect(tmp_path / "desk.db") as db:  # the mallory who tidies up by hand
+        db.execute("UPDATE case_event SET actor = 'nobody' WHERE action = 'note'")
+    assert run("audit", "verify", env=later).returncode == 1
+
+
 def test_register_import_is_all_or_nothing_with_row_errors(
     desk_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -133,7 +133,7 @@ def test_a_note_from_slack_is_an_audit_event_with_the_slack_user_as_actor(
     assert reply.body["text"] == f"Noted on {ref}."
     with new_session(engine) as session:
         note = session.exec(select(CaseEvent).where(CaseEvent.action == "note")).one()
-    assert (note.actor, note.detail["text"]) == ("slack:U1", "called back")
+    assert (note.actor, note.full_detail["text"]) == ("slack:U1", "called back")
 
 
 def test_assign_understands_the_escaped_mention_slack_sends(

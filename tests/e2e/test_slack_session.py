@@ -320,7 +320,10 @@ def test_an_extension_without_reasons_is_refused_on_the_reasons_field(
     assert list(empty.json()["errors"]) == ["extend_reasons"]
     assert given.body == ""
     extended = wait_for_event(engine, ref, "extend")
-    assert (extended.actor, extended.detail["reason"]) == ("slack:U1", "many systems to search")
+    assert (extended.actor, extended.full_detail["reason"]) == (
+        "slack:U1",
+        "many systems to search",
+    )
     assert load_case(engine, ref).effective_due_date.isoformat() == "2026-06-05"
 
 

@@ -90,7 +90,7 @@ def test_a_name_shared_by_two_customers_goes_to_the_contact_person_not_to_a_gues
     link_customer(session, case=case, customer_number="C-2001", actor=ACTOR, now=T0)
     customer = subject_for_case(session, case)
     assert customer is not None and customer.customer_number == "C-2001"
-    assert _events(session, case, "link_customer")[0].detail == {"customer_number": "C-2001"}
+    assert _events(session, case, "link_customer")[0].full_detail == {"customer_number": "C-2001"}
 
 
 # --- access and portability ------------------------------------------------------------------
@@ -212,7 +212,7 @@ def test_rectification_records_before_and_after_and_drafts_notices_to_the_recipi
     elin = session.get(Customer, people["elin"].id)
     assert elin is not None and elin.postal_address == "Nygatan 3, 65100 Vasa"
     (event,) = _events(session, case, "fulfil")
-    assert event.detail["reply_context"]["changes"] == [
+    assert event.full_detail["reply_context"]["changes"] == [
         {
             "field": "postal_address",
             "before": "Exempelgatan 2, 65100 Vasa",
@@ -519,7 +519,7 @@ def test_identity_documents_are_deleted_once_the_requester_is_verified(
         message.raw is not None and scan not in message.raw and b"passport_maija" not in message.raw
     )
     (event,) = _events(session, case, "identity_documents_deleted")
-    assert event.detail["note"] == "identity checked by pasi on 2026-03-05"
+    assert event.full_detail["note"] == "identity checked by pasi on 2026-03-05"
 
 
 # --- retention -------------------------------------------------------------------------------
@@ -566,4 +566,33 @@ def test_the_sweep_purges_closed_case_records_after_their_retention_and_keeps_th
     assert session.exec(select(Message).where(Message.case_id == case.id)).all() == []
     assert session.exec(select(Outbox).where(Outbox.case_id == case.id)).all() == []
     assert is_suppressed(session, "old@example.net") == ["marketing"]
+    assert verify_chain(session).ok
+
+
+def test_the_purge_erases_what_the_audit_trail_said_about_the_person_and_the_chain_holds(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = open_case(session, kinds=["marketing_opt_out"], email="old@example.net", name="Vanha")
+    ops.note(session, reference=case.reference, text="soitti Vanhalle 040", actor=ACTOR, now=T0)
+    fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    ops.close(session, reference=case.reference, actor=ACTOR, now=T0)
+    sent = _events(session, case, "reply_approved")[0]
+    assert sent.full_detail["to"] == "old@example.net" and sent.personal_sha256
+    assert "to" not in sent.detail  # only the salted hash of the personal part is chained
+
+    sweep(session, now=T0 + timedelta(days=365 * 3 + 2), controller=CONTROLLER)
+
+    events = _events(session, case, "reply_approved") + _events(session, case, "note")
+    for event in events:
+        session.refresh(event)
+        assert event.personal is None and event.personal_salt is None
+        assert event.personal_sha256  # what was chained stays: the chain still verifies
+    assert events[0].full_detail["template"] and "body_text" not in events[0].full_detail
+    dump = json.dumps(
+        [e.full_detail for e in session.exec(select(CaseEvent)).all()], ensure_ascii=False
+    )
+    assert "old@example.net" not in dump and "Vanha" not in dump
+    purge = _events(session, case, "retention_purge")[0]
+    assert purge.detail["events_redacted"] >= 2
     assert verify_chain(session).ok

@@ -93,9 +93,9 @@ def test_approval_queues_the_exact_text_threads_it_and_records_it_in_the_audit_t
         a["filename"] for a in draft.attachments
     )
     event = _approved_event(session, case.id)
-    assert event.actor == "pasi" and event.detail["body_text"] == draft.body_text
-    assert event.detail["subject"] == draft.subject
-    assert {a["sha256"] for a in event.detail["attachments"]} == {
+    assert event.actor == "pasi" and event.full_detail["body_text"] == draft.body_text
+    assert event.full_detail["subject"] == draft.subject
+    assert {a["sha256"] for a in event.full_detail["attachments"]} == {
         a["sha256"] for a in draft.attachments
     }
     case = ops.get_case(session, case.reference)
@@ -185,7 +185,7 @@ def test_recipient_notices_go_out_with_the_reply_that_says_they_were_sent(
             CaseEvent.case_id == case.id, CaseEvent.action == "recipient_notified"
         )
     ).all()
-    assert sorted(e.detail["to"] for e in notified) == [
+    assert sorted(e.full_detail["to"] for e in notified) == [
         "kirjanpito@tilitoimisto.example",
         "perinta@perinta.example",
     ]
