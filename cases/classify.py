@@ -196,6 +196,17 @@ _HYPOTHETICAL = re.compile(
 _SV_CONDITIONAL_NEXT = _words(
     "du ni jag vi de det han hon man är har kommer kan ska skulle inte behandlar"
 )
+# "Älkää poistako", "do not delete", "radera inte": a right named in order to refuse it.
+# Not for objections and opt-outs, which are negative by nature ("don't send me ads").
+_NEGATION = _words(
+    "not don't dont never doesn't didn't won't wont älkää älä ei en emme ette eivät inte ej "
+    "aldrig icke"
+)
+_NEGATABLE = frozenset({"access", "rectification", "erasure", "restriction", "portability"})
+_NEGATION_REACH = 4  # words before the right's word; Swedish also puts it after ("radera inte")
+# A comma ends the negation's reach ("don't call me, delete my data") unless a that-clause
+# follows, which Finnish and Swedish always set off with one ("en halua, että ... poistetaan").
+_NEGATION_BREAK = re.compile(r"[;:.!?]|,(?!\s*(?:että|att|that)\b)", re.IGNORECASE)
 _QUESTION_WANTS = re.compile(
     r"\?\s*$|want to know|like to know|haluan tietää|haluaisin tietää|vill veta|"
     r"skulle vilja veta|kertokaa mitä|berätta vilka|tell me what",
@@ -371,6 +382,11 @@ def classify_request(subject: str, text: str, *, language: str | None = None) ->
     hits: dict[str, list[tuple[bool, str, int]]] = {}  # kind -> (hypothetical, shown, sentence)
 
     def hit(kind: str, first: int, last: int) -> None:
+        if kind in _NEGATABLE and _negated(full, tokens, first, last):
+            hits.setdefault("negated", []).append(
+                (False, full[tokens[first].start : tokens[last].end], -1)
+            )
+            return
         shown = full[tokens[first].start : tokens[last].end]
         if first == last and tokens[first].shown != shown:
             shown = tokens[first].shown
@@ -388,7 +404,11 @@ def classify_request(subject: str, text: str, *, language: str | None = None) ->
     for kind, rules in WEAK.items():
         for rule in rules:
             for first, last in _matches(rule, tokens):
-                if first not in consumed and (personal or _near_self(tokens, first, last)):
+                if first in consumed:
+                    continue
+                # "I don't want marketing": refusing marketing is itself the opt-out (Art. 21(3)).
+                refused = kind == "marketing_opt_out" and _negated(full, tokens, first, last)
+                if personal or refused or _near_self(tokens, first, last):
                     hit(kind, first, last)
     articles: list[str] = []
     for match in _ARTICLE.finditer(full):
@@ -433,7 +453,8 @@ def _decide(
     elif kinds:
         category = "request"
     else:
-        category = "needs_triage" if personal or articles else "non_request"
+        # A right named only to refuse it ("don't delete my data") is for a person to read.
+        category = "needs_triage" if personal or articles or "negated" in hits else "non_request"
     shown = [*kinds, "follow_up", "complaint"] if category != "request" else kinds
     evidence = {
         key: list(dict.fromkeys(s for hyp, s, _ in hits.get(key, ()) if not hyp or key in kinds))
@@ -465,6 +486,21 @@ _QUESTION_WORDS = _words(
     "what which where whether why how do does mitä mitkä mikä mistä miksi miten onko "
     "ovatko vad vilka vilken varifrån varför hur har"
 )
+
+
+def _negated(text: str, tokens: _Tokens, first: int, last: int) -> bool:
+    """Whether a negation governs the words first..last in their own clause."""
+    sentence = tokens[first].sentence
+    before = range(max(0, first - _NEGATION_REACH), first)
+    after = range(last + 1, min(len(tokens), last + 3))
+    for index in (*before, *after):
+        tok = tokens[index]
+        if tok.sentence != sentence or tok.surface not in _NEGATION:
+            continue
+        lo, hi = sorted((tok.end, tokens[first].start if index < first else tokens[last].end))
+        if not _NEGATION_BREAK.search(text, lo, hi):
+            return True
+    return False
 
 
 def _near_self(tokens: _Tokens, first: int, last: int) -> bool:

@@ -155,6 +155,42 @@ def test_a_known_word_one_edit_from_a_keyword_is_not_corrected() -> None:
     assert classify_request("", "We moved the remote meeting.").kinds == []
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Älkää poistako tietojani, mutta lähettäkää minulle kopio niistä.", ["access"]),
+        ("Radera inte mina uppgifter, men skicka mig en kopia.", ["access"]),
+        ("Please do not delete my data, but send me a copy of it.", ["access"]),
+        ("Please delete my data. I do not want a copy.", ["erasure"]),
+        ("Don't call me, delete my data.", ["erasure"]),
+    ],
+)
+def test_a_right_named_only_to_refuse_it_is_not_asked_for(text: str, kinds: list[str]) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", kinds)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En halua, että tietojani poistetaan.",
+        "Jag vill inte att ni raderar mina uppgifter.",
+        "Please do not delete my account.",
+    ],
+)
+def test_a_mail_that_only_refuses_a_right_goes_to_a_person(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't want marketing emails anymore.", "En halua mainoksia.", "Jag vill inte ha reklam."],
+)
+def test_refusing_marketing_is_an_opt_out(text: str) -> None:
+    assert classify_request("", text).kinds == ["marketing_opt_out"]
+
+
 def test_the_language_can_be_given_instead_of_detected() -> None:
     assert classify_request("", "GDPR", language="sv").language == "sv"
     assert classify_request("", "GDPR", language="xx").language == "fi"
