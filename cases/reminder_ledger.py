@@ -10,8 +10,8 @@ a row with posted_at NULL, which `reclaim_stale` hands out again, once, with a r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Row, and_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from cases import reminder_candidates as candidates
@@ -312,6 +313,37 @@ def sweep(
     return result
 
 
+@contextmanager
+def _pinned(sessions: SessionFactory) -> Iterator[Session]:
+    """A session that keeps one connection for a run of short transactions.
+
+    A plain session hands its connection back at every commit, and the next statement
+    checks one out again (with a ping); marking a few hundred reminders paid that each time.
+    """
+    with sessions() as session:
+        bind = session.get_bind()
+        if not isinstance(bind, Engine):  # already on a connection: use it as it is
+            yield session
+            return
+    if bind.dialect.name != "postgresql":
+        with bind.connect() as conn, Session(conn, expire_on_commit=False) as pinned:
+            yield pinned
+        return
+    # Each mark is one UPDATE, atomic on its own: autocommit spares BEGIN and COMMIT. It need
+    # not wait for the WAL flush either: a crash of our process loses nothing, and only a
+    # crash of the database server within wal_writer_delay could lose a mark and repeat one
+    # reminder, the bargain SQLite's synchronous=NORMAL makes here too. The claim, which is
+    # what keeps two instances apart, stays a synchronous transaction.
+    with bind.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("SET synchronous_commit TO OFF")
+        try:
+            with Session(conn, expire_on_commit=False) as pinned:
+                yield pinned
+        finally:
+            conn.exec_driver_sql("RESET synchronous_commit")  # before the pool hands it on
+
+
 def _deliver(
     sessions: SessionFactory,
     post: Poster,
@@ -320,17 +352,18 @@ def _deliver(
     result: SweepResult,
 ) -> None:
     """Post each claimed row outside any transaction, then mark it in a short one."""
-    for item in items:
-        try:
-            post(item)
-        except Exception as exc:  # any failure of the target: keep the claim, retry later
-            result.failed += 1
-            reason = f"{type(exc).__name__}: {exc}"[:300]
-            result.errors.append(f"{item.label}: {type(exc).__name__}")
-            log.warning("reminder %s not posted (%s)", item.label, type(exc).__name__)
-            with sessions() as session:
+    if not items:
+        return
+    with _pinned(sessions) as session:
+        for item in items:
+            try:
+                post(item)
+            except Exception as exc:  # any failure of the target: keep the claim, retry later
+                result.failed += 1
+                reason = f"{type(exc).__name__}: {exc}"[:300]
+                result.errors.append(f"{item.label}: {type(exc).__name__}")
+                log.warning("reminder %s not posted (%s)", item.label, type(exc).__name__)
                 record_failure(session, item.ledger_id, error=reason)
-            continue
-        with sessions() as session:
+                continue
             mark_posted(session, item.ledger_id, now)
-        result.posted += 1
+            result.posted += 1

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases import health
 from cases import operations as ops
@@ -284,3 +284,19 @@ def test_health_reports_each_component_and_what_is_stuck(session: Session) -> No
     assert states["bot"].last_success_at == now  # a failure keeps the last success
     health.set_state(session, "intake", state="stopped", now=now)
     assert {s.name: s.healthy for s in health.report(session, now)}["intake"]
+
+
+def test_the_marks_are_durable_and_the_connection_goes_back_to_the_pool_as_it_came(
+    engine: Engine, session: Session
+) -> None:
+    for _ in range(3):
+        _open(session, assignee=None)
+    posted: list[str] = []
+    result = sweep(_sessions(engine), lambda c: posted.append(c.label), now=_at(date(2026, 11, 25)))
+    assert result.posted == len(posted) == 3 and result.ok
+    with new_session(engine) as s:
+        rows = s.exec(select(ReminderLedger).where(col(ReminderLedger.case_id).is_not(None))).all()
+        assert sorted(r.posted_at is not None for r in rows) == [True, True, True]
+        if engine.dialect.name == "postgresql":  # the marks' asynchronous commit stayed theirs
+            assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
+            assert s.connection().get_isolation_level() == "READ COMMITTED"
