@@ -26,7 +26,7 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.register_lookup import lookup_for_case, subject_for_case
-from store.models import Attachment, Case, Message, Outbox, VerificationCode
+from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
 CODE_VALIDITY = timedelta(days=14)
 # No 0/O or 1/I: people copy the code by hand.
@@ -262,6 +262,15 @@ def strip_parts(raw: bytes, hashes: set[str], note: str) -> bytes | None:
         return None
 
 
+def _stub(message: Message, note: str) -> bytes:
+    """A mail that stands in for one that could not be rewritten: its headers and the note."""
+    stub = EmailMessage()
+    stub["Message-ID"] = f"<{message.message_id}>"
+    stub["Subject"] = "[identity document removed]"
+    stub.set_content(note)
+    return stub.as_bytes()
+
+
 def delete_identity_documents(session: Session, case: Case, *, actor: str, now: datetime) -> int:
     """Delete identity-document attachments of a verified case, from the raw mail too.
 
@@ -292,11 +301,21 @@ def delete_identity_documents(session: Session, case: Case, *, actor: str, now: 
         session.add(attachment)
         by_message.setdefault(message.id or 0, (message, set()))[1].add(attachment.sha256)
     for message, hashes in by_message.values():
+        note = f"[identity document removed: {note_text}]"
         if message.raw is not None:
-            message.raw = strip_parts(
-                message.raw, hashes, f"[identity document removed: {note_text}]"
-            )
+            message.raw = strip_parts(message.raw, hashes, note)
             session.add(message)
+        if message.direction == "in" and message.message_id:
+            # The original in the mail server's Processed folder carries the document too.
+            session.add(
+                MailRedaction(
+                    case_id=case.id,
+                    message_id=message.message_id,
+                    raw_sha256=message.raw_sha256,
+                    replacement=message.raw or _stub(message, note),
+                    requested_at=now,
+                )
+            )
     ops.record(
         session,
         case,

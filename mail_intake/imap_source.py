@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 import ssl
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
-from mail_intake.sources import Fetched, SourceUnavailable
+from mail_intake.sources import Fetched, RedactionRefused, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +281,40 @@ class ImapSource:
         finally:
             self._call(client.select_folder, self.account.folder)
         return bool(hits)
+
+    def replace_original(self, message_id: str, raw_sha256: str, replacement: bytes) -> bool:
+        """Replace a mail in the Processed folder by its redacted copy: APPEND, then UID EXPUNGE.
+
+        Found by Message-ID (SEARCH HEADER, RFC 3501 §6.4.4) and confirmed by the sha256 of
+        its bytes, so no other mail is touched; the copy keeps the original's INTERNALDATE.
+        A copy already appended by an attempt that was cut short is not appended twice.
+        Without UIDPLUS (RFC 4315) only a plain EXPUNGE exists, which would also remove
+        whatever else someone flagged \\Deleted there, so the original is left alone.
+        """
+        client, folder = self.client, self.account.processed_folder
+        self.flush_sent()
+        if not client.has_capability("UIDPLUS"):
+            raise RedactionRefused("the IMAP server offers no UID EXPUNGE (RFC 4315)")
+        self._call(client.select_folder, folder)
+        try:
+            uids = self._call(client.search, ["HEADER", "Message-ID", message_id])
+            found = self._call(client.fetch, uids, ["BODY.PEEK[]", "INTERNALDATE"]) if uids else {}
+            digests = {
+                uid: hashlib.sha256(bytes(data.get(b"BODY[]", b""))).hexdigest()
+                for uid, data in found.items()
+            }
+            originals = [uid for uid, digest in digests.items() if digest == raw_sha256]
+            if not originals:
+                return False
+            if hashlib.sha256(replacement).hexdigest() not in digests.values():
+                when = found[originals[0]].get(b"INTERNALDATE")
+                self._call(client.append, folder, replacement, flags=[b"\\Seen"], msg_time=when)
+            self._call(client.add_flags, originals, [b"\\Deleted"])
+            self._call(client.uid_expunge, originals)
+            return True
+        finally:
+            if self._client is not None:
+                self._call(client.select_folder, self.account.folder)
 
     # -- waiting --------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import threading
 import time
@@ -98,3 +99,17 @@ class MaildirSource:
     def store_sent(self, raw: bytes) -> None:
         """Keep a copy in sent/."""
         self._box("sent").add(raw)
+
+    def replace_original(self, message_id: str, raw_sha256: str, replacement: bytes) -> bool:
+        """Replace the message in processed/ whose bytes hash to `raw_sha256` by `replacement`."""
+        box = self._box("processed")
+        for key in list(box.iterkeys()):
+            try:
+                raw = box.get_bytes(key)
+            except KeyError:
+                continue
+            if hashlib.sha256(raw).hexdigest() == raw_sha256:
+                box.add(replacement)
+                box.discard(key)
+                return True
+        return False

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from mail_intake.intake import IntakeDeps, process_message, quarantine
+from mail_intake.redaction import apply_redactions
 from mail_intake.sources import Fetched, MailSource, SourceUnavailable
 from mail_intake.understand import warm_up
 from store.models import MailCheckpoint
@@ -175,6 +176,10 @@ def poll_once(
                 mover.flush()
             except SourceUnavailable:
                 log.warning("could not move the last batch; it is taken in again next time")
+    if stop is None or not stop.is_set():
+        redacted = apply_redactions(source, session_factory, clock)
+        if redacted:
+            stats.counts["originals_redacted"] = redacted
     return stats
 
 

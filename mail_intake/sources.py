@@ -14,6 +14,10 @@ class SourceUnavailable(InternalError):
     """The mail server cannot be reached or dropped the connection: reconnect with backoff."""
 
 
+class RedactionRefused(Exception):
+    """The mail server cannot replace exactly one message (e.g. no UID EXPUNGE)."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     """One message as fetched: its bytes (None when over the size limit) and where it sits."""
@@ -61,3 +65,10 @@ class MailSource(Protocol):
 
     def store_sent(self, raw: bytes) -> None:
         """Keep a copy of a mail we sent in the Sent folder, where there is one."""
+
+    def replace_original(self, message_id: str, raw_sha256: str, replacement: bytes) -> bool:
+        """Replace the processed mail whose bytes hash to `raw_sha256`; False if it is not there.
+
+        Raises RedactionRefused when the server cannot remove exactly that one message.
+        """
+        ...

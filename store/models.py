@@ -207,6 +207,29 @@ class Quarantine(SQLModel, table=True):
     attempts: int = 0
 
 
+class MailRedaction(SQLModel, table=True):
+    """An original in the mail server to replace by its redacted copy (an identity document).
+
+    The desk never deletes mail, with this one exception: the Ombudsman's decision
+    TSV/224/2023 (design §1.3) wants an identity document gone once it has been checked,
+    and the original in the Processed folder still carries it. Intake, which holds the
+    mail connection, carries these out after its pass.
+    """
+
+    __tablename__ = "mail_redaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    message_id: str  # as stored on the message row (normalised)
+    raw_sha256: str  # the original's bytes as received: only that exact mail is replaced
+    replacement: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    done_at: datetime | None = _ts(index=True)
+    outcome: str | None = None  # replaced, not_found
+    attempts: int = 0
+    last_error: str | None = None
+
+
 class Outbox(SQLModel, table=True):
     """A mail to send, committed before the send so that a crash never sends twice."""
 

@@ -235,3 +235,45 @@ def test_killing_the_poller_mid_batch_loses_and_duplicates_nothing(
     # SMTP allows (no idempotency key). Everything else arrives exactly once.
     assert set(per_address) == {f"person{i}@example.com" for i in range(total)}
     assert sum(per_address.values()) - total <= 6
+
+
+def _with_passport(sender: str, message_id: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = US
+    msg["Subject"] = "Tietopyyntö"
+    msg["Message-ID"] = message_id
+    msg.set_content("Hei, pyydän kopion tiedoistani. Passikopio liitteenä.")
+    scan = b"\x89PNG fictional passport scan of Aino Asiakas"
+    msg.add_attachment(scan, maintype="image", subtype="png", filename="passport_aino.png")
+    return msg.as_bytes()
+
+
+def test_an_identity_document_leaves_the_mail_server_too_once_identity_is_checked(
+    mailbox: Any, smtp_sink: Any, db_url: str
+) -> None:
+    env = _env(mailbox, smtp_sink, db_url)
+    mailbox.append(_with_passport("Aino Asiakas <aino@example.com>", "<id-1@example.com>"))
+    mailbox.append(_mail("Eino <eino@example.com>", "Poisto", "Poistakaa tietoni."))
+    assert _rightsdesk(env, "poll", "--once").returncode == 0
+    (ref,) = [c["reference"] for c in _cases(env) if c["requester_email"] == "aino@example.com"]
+    verified = _rightsdesk(
+        env, "cases", "verify", ref, "--method", "document", "--reason", "passport matches"
+    )
+    assert verified.returncode == 0, verified.stderr
+
+    polled = _rightsdesk(env, "poll", "--once")
+
+    assert polled.returncode == 0, polled.stderr
+    assert "1 originals_redacted" in polled.stdout
+    client = mailbox.client()
+    client.select_folder("Processed", readonly=True)
+    bodies = [d[b"BODY[]"] for d in client.fetch(client.search(["ALL"]), ["BODY[]"]).values()]
+    client.logout()
+    assert len(bodies) == 2  # the other mail is untouched, and nothing else was removed
+    mine = [b for b in bodies if b"id-1@example.com" in b]
+    assert len(mine) == 1
+    assert b"fictional passport" not in mine[0] and b"passport_aino" not in mine[0]
+    assert b"identity document removed" in mine[0]
+    again = _rightsdesk(env, "poll", "--once")
+    assert again.returncode == 0 and "originals_redacted" not in again.stdout

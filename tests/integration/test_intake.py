@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from cases import identity
 from cases import operations as ops
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
@@ -23,7 +24,7 @@ from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from mail_intake.poller import poll_once
 from store.engine import new_session
-from store.models import Case, CaseEvent, Message, Outbox, Quarantine
+from store.models import Case, CaseEvent, MailRedaction, Message, Outbox, Quarantine
 from tests.mailgen import request_mail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,3 +256,33 @@ def test_the_daily_cap_stops_a_loop_of_acknowledgements(session: Session, deps: 
         process_message(session, raw, source="t", folder=None, uid=None, now=NOW, deps=deps)
     assert _count(session, Case) == 5
     assert _count(session, Outbox) == deps.daily_cap
+
+
+def test_a_verified_identity_document_is_removed_from_the_processed_maildir_at_the_next_pass(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource
+) -> None:
+    msg = message_from_bytes(
+        _mail("Aino <aino@example.com>", "Tietopyyntö", "Pyydän kopion tiedoistani."),
+        policy=default_policy,
+    )
+    assert isinstance(msg, EmailMessage)
+    msg.add_attachment(
+        b"fictional passport scan", maintype="image", subtype="png", filename="passport.png"
+    )
+    maildir.inbox.add(msg.as_bytes())
+    maildir.inbox.add(_mail("Eino <eino@example.com>", "Poisto", "Poistakaa tietoni."))
+    poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    case = session.exec(select(Case).where(Case.requester_email == "aino@example.com")).one()
+    identity.verify_manually(
+        session, reference=case.reference, method="document", reason="ok", actor="pasi", now=NOW
+    )
+    session.commit()  # end the read the refresh began: SQLite has one writer at a time
+
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+
+    assert stats.counts == {"originals_redacted": 1}
+    processed = mailbox.Maildir(maildir.root / "processed", factory=None)
+    kept = [processed.get_bytes(k) for k in processed.iterkeys()]
+    assert len(kept) == 2 and not any(b"fictional passport" in raw for raw in kept)
+    row = session.exec(select(MailRedaction)).one()
+    assert (row.outcome, row.replacement, row.attempts) == ("replaced", b"", 1)
