@@ -8,8 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from cases import operations as ops
+from mail_intake.intake import INTAKE_ACTOR
 from mail_intake.sources import MailSource, SourceUnavailable
-from store.models import MailRedaction
+from store.models import Case, MailRedaction
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,16 @@ def apply_redactions(
                 replaced += int(found)
                 if not found:
                     log.warning("mail redaction %s: the original is not in Processed", row.id)
+                case = session.get(Case, row.case_id) if row.case_id is not None else None
+                ops.record(
+                    session,
+                    case,
+                    actor=INTAKE_ACTOR,
+                    action="mail_original_redacted",
+                    now=row.done_at,
+                    result=row.outcome,
+                    source=source.name,
+                )
             session.add(row)
             session.commit()
     return replaced

@@ -286,3 +286,7 @@ def test_a_verified_identity_document_is_removed_from_the_processed_maildir_at_t
     assert len(kept) == 2 and not any(b"fictional passport" in raw for raw in kept)
     row = session.exec(select(MailRedaction)).one()
     assert (row.outcome, row.replacement, row.attempts) == ("replaced", b"", 1)
+    event = session.exec(
+        select(CaseEvent).where(CaseEvent.action == "mail_original_redacted")
+    ).one()
+    assert (event.case_id, event.detail["result"]) == (case.id, "replaced")
