@@ -19,11 +19,11 @@ from sqlmodel import Session, col, select
 
 from cases import identity
 from cases import operations as ops
+from cases.acknowledge import queue_acknowledgement
 from cases.controller import ControllerConfig
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
-from mail_intake.acknowledge import queue_acknowledgement
 from mail_intake.errors import UnparseableMessage
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 from mail_intake.threading import find_case
@@ -142,7 +142,7 @@ def _store_message(
     raw: bytes,
     source: str,
     uid: int | None,
-    now: datetime,
+    received_at: datetime,
     category: str,
 ) -> Message:
     msg = Message(
@@ -156,7 +156,7 @@ def _store_message(
         to_addrs=", ".join(parsed.to_addrs),
         headers=dict(parsed.headers),
         sent_at=parsed.date,
-        received_at=now,
+        received_at=received_at,
         size=len(raw),
         raw=raw,
         body_text=parsed.body_text,
@@ -266,7 +266,7 @@ def _open(
     case = ops.open_case(
         session,
         kinds=kinds,
-        received_at=now,
+        received_at=msg.received_at,
         now=now,
         actor=INTAKE_ACTOR,
         # From, not Reply-To: replies must go where the register can vouch for (§2.11).
@@ -310,8 +310,13 @@ def process_message(
     uid: int | None,
     now: datetime,
     deps: IntakeDeps,
+    received_at: datetime | None = None,
 ) -> IntakeResult:
-    """Process one inbound mail exactly once; commits its own transaction."""
+    """Process one inbound mail exactly once; commits its own transaction.
+
+    `received_at` is when the mail reached us, when that was before `now` (a quarantined
+    mail run again): the clock of a request starts at receipt (EDPB 01/2022 §159).
+    """
     sha = raw_sha256(raw)
     try:
         u = understand(raw, own_addresses=deps.own_addresses, max_size=deps.max_size)
@@ -327,7 +332,17 @@ def process_message(
         return IntakeResult("duplicate")
     for attempt in range(1, INTEGRITY_RETRIES + 1):
         try:
-            result = _route(session, parsed, u, raw=raw, source=source, uid=uid, now=now, deps=deps)
+            result = _route(
+                session,
+                parsed,
+                u,
+                raw=raw,
+                source=source,
+                uid=uid,
+                now=now,
+                received=received_at or now,
+                deps=deps,
+            )
             session.commit()
             break
         except IntegrityError:
@@ -353,13 +368,21 @@ def _route(
     source: str,
     uid: int | None,
     now: datetime,
+    received: datetime,
     deps: IntakeDeps,
 ) -> IntakeResult:
     c = u.classification
     if u.machine is not None:
         category = "bounce" if u.machine.kind == "bounce" else "machine"
         msg = _store_message(
-            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category=category
+            session,
+            parsed,
+            u,
+            raw=raw,
+            source=source,
+            uid=uid,
+            received_at=received,
+            category=category,
         )
         reference = None
         if u.machine.kind == "bounce":
@@ -396,20 +419,41 @@ def _route(
     )
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
         msg = _store_message(
-            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="follow_up"
+            session,
+            parsed,
+            u,
+            raw=raw,
+            source=source,
+            uid=uid,
+            received_at=received,
+            category="follow_up",
         )
         _follow_up(session, case, msg, u, deps, now)
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if c.category == "non_request":
         msg = _store_message(
-            session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="non_request"
+            session,
+            parsed,
+            u,
+            raw=raw,
+            source=source,
+            uid=uid,
+            received_at=received,
+            category="non_request",
         )
         ops.record(
             session, None, actor=INTAKE_ACTOR, action="non_request", now=now, message=msg.message_id
         )
         return IntakeResult("non_request", None, msg.id)
     msg = _store_message(
-        session, parsed, u, raw=raw, source=source, uid=uid, now=now, category="request"
+        session,
+        parsed,
+        u,
+        raw=raw,
+        source=source,
+        uid=uid,
+        received_at=received,
+        category="request",
     )
     new_case = _open(session, parsed, u, msg, deps, now, previous=case)
     return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))

@@ -15,6 +15,7 @@ from rightsdesk.commands import (
     cases_cmd,
     demo_cmd,
     mail_cmd,
+    non_requests_cmd,
     remind_cmd,
     replies_cmd,
     run_cmd,
@@ -33,6 +34,7 @@ app.add_typer(cases_cmd.app, name="cases")
 admin.register(app)
 demo_cmd.register(app)
 mail_cmd.register(app)
+non_requests_cmd.register(app)
 run_cmd.register(app)
 remind_cmd.register(app)
 bot_cmd.register(app)

@@ -129,6 +129,7 @@ def quarantine_retry(
             uid=q.source_uid,
             now=now,
             deps=mail_wiring.intake_deps(desk),
+            received_at=q.created_at,  # the request's clock started when it first arrived
         )
         if result.outcome != "quarantined":
             q = session.get(Quarantine, quarantine_id)
