@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -11,6 +11,7 @@ from bot import queries
 from bot.blocks import Block, case_line, next_step_button, section
 from bot.deps import BotDeps
 from cases.lifecycle import ACTIVE_STATUSES
+from cases.mail_review import REVIEW_DAYS, count_set_aside
 from cases.views import list_cases
 from store.models import Case
 
@@ -30,7 +31,9 @@ def _rows(cases: list[Case], now: datetime, *, show_identity: bool) -> list[Bloc
     return rows
 
 
-def home_view(session: Session, *, user: str, now: datetime, show_identity: bool) -> Block:
+def home_view(
+    session: Session, *, user: str, now: datetime, show_identity: bool, command: str = "/rights"
+) -> Block:
     """The Home tab; every query is bounded, so it stays fast with 100,000 cases."""
     actor = f"slack:{user}"
     # list_cases orders active cases by due date: the overdue ones come first.
@@ -64,6 +67,15 @@ def home_view(session: Session, *, user: str, now: datetime, show_identity: bool
         },
         {"type": "header", "text": {"type": "plain_text", "text": "Your cases"}},
     ]
+    stuck, others = count_set_aside(session, since=now - timedelta(days=REVIEW_DAYS))
+    if stuck or others:
+        blocks.insert(
+            2,
+            section(
+                f"✉️ Mail set aside by the intake: {stuck} quarantined, {others} read as not a"
+                f" request in {REVIEW_DAYS} days. `{command} mail` shows them."
+            ),
+        )
     blocks += _rows(mine, now, show_identity=show_identity) or [section("Nothing assigned to you.")]
     blocks += [
         {"type": "divider"},
@@ -80,5 +92,11 @@ def home_view(session: Session, *, user: str, now: datetime, show_identity: bool
 def publish_home(deps: BotDeps, client: WebClient, user: str) -> None:
     """Build and publish one user's Home tab."""
     with deps.session_factory() as session:
-        view = home_view(session, user=user, now=deps.clock(), show_identity=deps.show_identity)
+        view = home_view(
+            session,
+            user=user,
+            now=deps.clock(),
+            show_identity=deps.show_identity,
+            command=deps.command,
+        )
     client.views_publish(user_id=user, view=view)

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.blocks import event_line, notification
+from bot.blocks import escape, event_line, notification
 from store.models import Case, CaseEvent, Cursor
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,36 @@ def post_new_cases(
     return len(cases)
 
 
+def _set_aside_line(event: CaseEvent, command: str) -> str | None:
+    """The channel line for mail the intake set aside; None for other desk events."""
+    detail = event.full_detail
+    if event.action == "quarantine":
+        return (
+            f"⚠️ A mail could not be read and is in quarantine ({detail.get('quarantine_id')}):"
+            f" {escape(str(detail.get('reason', '')))}. `{command} mail` lists what is set aside."
+        )
+    if event.action == "non_request" and detail.get("mail"):
+        return (
+            f"✉️ Mail {detail['mail']} was read as not a request. If it asks for a right:"
+            f" `{command} from-mail {detail['mail']} KIND`; `{command} mail` shows it."
+        )
+    return None
+
+
 def follow_events(
-    session: Session, client: WebClient, *, now: datetime, show_identity: bool
+    session: Session,
+    client: WebClient,
+    *,
+    now: datetime,
+    show_identity: bool,
+    channel: str | None = None,
+    command: str = "/rights",
 ) -> int:
-    """Thread a short line per new event and update each touched case's root message."""
+    """Thread a short line per new event and update each touched case's root message.
+
+    Mail the intake set aside (quarantined, or read as not a request) gets a line of its
+    own in the channel, without its sender or subject: a person must judge it.
+    """
     cursor = _cursor(session, now)
     events = session.exec(
         select(CaseEvent)
@@ -77,6 +103,11 @@ def follow_events(
                 )
                 posted += 1
             touched[case.id or 0] = case
+        elif case is None and channel:
+            line = _set_aside_line(event, command)
+            if line is not None:
+                client.chat_postMessage(channel=channel, text=line)
+                posted += 1
         cursor.position = event.id or cursor.position
         cursor.updated_at = now
         session.add(cursor)
@@ -97,10 +128,13 @@ def sync_notifications(
     channel: str,
     now: datetime,
     show_identity: bool = False,
+    command: str = "/rights",
 ) -> int:
     """One round: new cases to the channel, then new events to threads; returns the posts."""
     posted = post_new_cases(session, client, channel=channel, now=now, show_identity=show_identity)
-    return posted + follow_events(session, client, now=now, show_identity=show_identity)
+    return posted + follow_events(
+        session, client, now=now, show_identity=show_identity, channel=channel, command=command
+    )
 
 
 def run_notifier(
@@ -112,13 +146,19 @@ def run_notifier(
     stop: threading.Event,
     show_identity: bool = False,
     interval: float = 0.5,
+    command: str = "/rights",
 ) -> None:
     """Sync until `stop` is set; a failed round is logged by type and retried next time."""
     while not stop.is_set():
         try:
             with session_factory() as session:
                 sync_notifications(
-                    session, client, channel=channel, now=clock(), show_identity=show_identity
+                    session,
+                    client,
+                    channel=channel,
+                    now=clock(),
+                    show_identity=show_identity,
+                    command=command,
                 )
         except SlackApiError as exc:
             log.warning("Slack notifier: %s", exc.response.get("error", "api error"))
@@ -135,6 +175,7 @@ def start_notifier(
     clock: Callable[[], datetime],
     show_identity: bool = False,
     interval: float = 0.5,
+    command: str = "/rights",
 ) -> tuple[threading.Thread, threading.Event]:
     """Run the notifier in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
@@ -148,6 +189,7 @@ def start_notifier(
             "stop": stop,
             "show_identity": show_identity,
             "interval": interval,
+            "command": command,
         },
         name="slack-notifier",
         daemon=True,

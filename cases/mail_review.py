@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from cases import identity
 from cases import operations as ops
@@ -22,6 +22,7 @@ from cases.policy import DEFAULT_POLICY, DeskPolicy
 from store.models import Case, Message, Quarantine
 
 NON_REQUEST = "non_request"
+REVIEW_DAYS = 14  # how far back a person is shown mail read as not a request
 
 
 def open_quarantine(session: Session, *, limit: int = 20) -> list[Quarantine]:
@@ -49,6 +50,24 @@ def non_requests(session: Session, *, since: datetime, limit: int = 50) -> list[
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def count_set_aside(session: Session, *, since: datetime) -> tuple[int, int]:
+    """(quarantined and unresolved, read as not a request since `since` and caseless)."""
+    stuck = session.exec(
+        select(func.count()).select_from(Quarantine).where(col(Quarantine.resolved_at).is_(None))
+    ).one()
+    others = session.exec(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.category == NON_REQUEST,
+            Message.direction == "in",
+            col(Message.case_id).is_(None),
+            col(Message.received_at) >= since,
+        )
+    ).one()
+    return int(stuck), int(others)
 
 
 def open_case_from_message(

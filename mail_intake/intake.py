@@ -442,7 +442,13 @@ def _route(
             category="non_request",
         )
         ops.record(
-            session, None, actor=INTAKE_ACTOR, action="non_request", now=now, message=msg.message_id
+            session,
+            None,
+            actor=INTAKE_ACTOR,
+            action="non_request",
+            now=now,
+            message=msg.message_id,
+            mail=msg.id,
         )
         return IntakeResult("non_request", None, msg.id)
     msg = _store_message(

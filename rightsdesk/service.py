@@ -75,6 +75,7 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
             channel=deps.channel,
             clock=deps.clock,
             show_identity=deps.show_identity,
+            command=deps.command,
         )
     handler = SocketModeHandler(app, app_token=app_token)
     try:

@@ -122,6 +122,7 @@ def bot(
             channel=deps.channel,
             clock=deps.clock,
             show_identity=deps.show_identity,
+            command=deps.command,
         )
     else:
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from cases import operations as ops
+from mail_intake.intake import process_message
 from store.engine import new_session
 from store.models import CaseEvent
 from tests.e2e.slack_bot import (
@@ -28,6 +29,7 @@ from tests.e2e.slack_bot import (
     open_case,
     running_bot,
 )
+from tests.e2e.test_slack_notifier import intake_deps
 from tests.servers import slack_signing as sig
 from tests.servers.slack_fake import FakeSlack
 
@@ -264,3 +266,39 @@ def test_a_missing_token_is_one_line_naming_the_variable(
 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"error: {variable} is not set"]
+
+
+def test_a_mail_set_aside_as_no_request_is_shown_and_opened_as_its_case_from_slack(
+    engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    arrived = datetime(2026, 3, 5, 9, tzinfo=UTC)
+    question = (
+        b"From: Aino Asiakas <aino@example.com>\r\nTo: privacy@targetpartners.example\r\n"
+        b"Subject: Kysymys\r\nMessage-ID: <q-3@example.com>\r\n\r\n"
+        b"Hei, milloin tilaukseni toimitetaan?"
+    )
+    with new_session(engine) as session:
+        mail = process_message(
+            session,
+            question,
+            source="maildir",
+            folder=None,
+            uid=None,
+            now=arrived,
+            deps=intake_deps(),
+        ).message_row_id
+
+    shown = sig.post_signed(bot_url, SECRET, _command(fake_slack, "mail"))
+
+    assert shown.status == 200 and shown.json()["response_type"] == "ephemeral"
+    assert f"mail {mail} · 2026-03-05 · aino@example.com · Kysymys" in shown.json()["text"]
+    opened = sig.post_signed(bot_url, SECRET, _command(fake_slack, f"from-mail {mail} access"))
+    assert opened.status == 200
+    reply = fake_slack.wait_for("webhook")[0].body["text"]
+    assert reply.startswith("Opened DSR-") and "received 2026-03-05, due 2026-04-07" in reply
+    with new_session(engine) as session:
+        event = session.exec(select(CaseEvent).where(CaseEvent.action == "reclassified")).one()
+    assert event.actor == "slack:U1" and event.detail["kinds"] == ["access"]
+    sig.post_signed(bot_url, SECRET, _command(fake_slack, "from-mail x access"))
+    usage = fake_slack.wait_for("webhook", 2)[1].body["text"]
+    assert usage.startswith("Usage: `/rights from-mail ID KIND[,KIND]`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -12,12 +13,29 @@ from sqlalchemy.engine import Engine
 from bot.app import web_client
 from bot.notifier import sync_notifications
 from cases import operations as ops
+from cases.controller import load_controller_toml
+from cases.outbox import Sender
+from cases.policy import DeskPolicy
+from mail_intake.intake import IntakeDeps, process_message, quarantine
 from store.engine import new_session
 from tests.e2e.slack_bot import ALICE, BERTIL, CHANNEL, NOW, load_case, migrated_engine, open_case
 from tests.servers.slack_fake import FakeSlack
 from tests.unit.test_bot_commands import make_deps
 
 RECEIVED = datetime(2026, 3, 5, 9, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def intake_deps() -> IntakeDeps:
+    controller = load_controller_toml((ROOT / "rightsdesk.example.toml").read_text("utf-8"))
+    us = controller.privacy_email
+    return IntakeDeps(
+        controller=controller,
+        policy=DeskPolicy(),
+        sender=Sender(us, controller.name),
+        own_addresses={us},
+        daily_cap=3,
+    )
 
 
 @pytest.fixture
@@ -104,3 +122,36 @@ def test_a_rate_limited_post_is_retried_after_the_delay_slack_asks_for(
 
     assert len(fake_slack.calls("chat.postMessage")) == 2
     assert load_case(engine, ref).slack_ts is not None
+
+
+def test_mail_the_intake_set_aside_is_announced_in_the_channel_without_its_sender(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    sync(engine, fake_slack)  # a new desk starts following at the newest event
+    question = (
+        b"From: Aino Asiakas <aino@example.com>\r\nTo: privacy@targetpartners.example\r\n"
+        b"Subject: Tilaus 1234\r\nMessage-ID: <q-2@example.com>\r\n\r\n"
+        b"Hei, milloin tilaukseni toimitetaan?"
+    )
+    with new_session(engine) as session:
+        quarantine(
+            session,
+            raw=b"\x00junk",
+            reason="no From address",
+            source="maildir",
+            folder=None,
+            uid=None,
+            now=NOW,
+        )
+        result = process_message(
+            session, question, source="maildir", folder=None, uid=None, now=NOW, deps=intake_deps()
+        )
+    assert result.outcome == "non_request"
+
+    assert sync(engine, fake_slack) == 2
+
+    posts = [c.body for c in fake_slack.calls("chat.postMessage")]
+    assert [p["channel"] for p in posts] == [CHANNEL, CHANNEL]
+    assert "quarantine (1): no From address" in posts[0]["text"]
+    assert f"/rights from-mail {result.message_row_id} KIND" in posts[1]["text"]
+    assert all("aino" not in json.dumps(p).lower() and "Tilaus" not in json.dumps(p) for p in posts)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from cases import operations as ops
+from mail_intake.intake import quarantine
 from store.engine import new_session
 from store.models import Case, Draft, Outbox
 from tests.e2e.slack_bot import (
@@ -361,6 +362,15 @@ def test_app_home_shows_the_users_and_the_teams_cases_overdue_first(
     overdue = open_case(engine, received=LONG_AGO)
     with new_session(engine) as session:
         ops.assign(session, reference=soon, assignee="slack:U1", actor="t", now=NOW)
+        quarantine(
+            session,
+            raw=b"\x00",
+            reason="no From address",
+            source="maildir",
+            folder=None,
+            uid=None,
+            now=NOW,
+        )
 
     _post(bot_url, sig.event_body({"type": "app_home_opened", "user": "U1", "tab": "home"}))
 
@@ -372,3 +382,4 @@ def test_app_home_shows_the_users_and_the_teams_cases_overdue_first(
     assert team.index(overdue) < team.index(soon)
     assert "🔴 33 days overdue" in team
     assert ALICE[1] not in view
+    assert "1 quarantined, 0 read as not a request in 14 days. `/rights mail`" in mine

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.deps import BotDeps
 from bot.errors import run_guarded
-from bot.listeners.commands import reads, writes
+from bot.listeners.commands import mail, reads, writes
 from bot.listeners.commands.call import Call, usage
 
 # Answered inside the acknowledgement: indexed queries with a LIMIT, well under Slack's 3 s.
@@ -21,6 +21,7 @@ IN_ACK: dict[str, Callable[[Call], Reply]] = {
     "list": reads.list_cases,
     "show": reads.show_case,
     "stats": reads.show_stats,
+    "mail": mail.review,
 }
 # Acknowledged first, then done and answered through the response URL: every write, the
 # modals (trigger ids expire in 3 s) and search, which scans names and addresses.
@@ -37,6 +38,7 @@ AFTER_ACK: dict[str, Callable[[Call], Reply | None]] = {
     "approve": writes.approve,
     "refuse": writes.refuse,
     "close": writes.close,
+    "from-mail": mail.from_mail,
 }
 
 

@@ -29,6 +29,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "close": ("close REF [OUTCOME]", "close an answered case"),
     "search": ("search TEXT", "by reference, requester email or name"),
     "stats": ("stats", "the desk at a glance"),
+    "mail": ("mail", "mail the intake set aside: quarantined, or read as not a request"),
+    "from-mail": ("from-mail ID KIND[,KIND]", "open the case a set-aside mail asked for"),
 }
 
 
