@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from cases import deadlines
+from cases.mail_review import REVIEW_DAYS, count_set_aside
 from cases.reminders import CaseSnapshot, Digest, ReminderConfig, digest
 from store.models import Case, Draft
 
@@ -157,4 +158,5 @@ def build_digest(session: Session, now: datetime, config: ReminderConfig) -> Dig
     snaps = [
         replace(c.snapshot, pending_drafts=drafts.get(case_id, 0)) for case_id, c in found.items()
     ]
-    return digest(snaps, now, config)
+    stuck, others = count_set_aside(session, since=now - timedelta(days=REVIEW_DAYS))
+    return replace(digest(snaps, now, config), quarantined=stuck, not_requests=others)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cases.mail_review import REVIEW_DAYS
 from cases.reminders import DUE_TODAY, OVERDUE, UNASSIGNED, Digest, Reminder
 
 _TEXTS = {
@@ -67,4 +68,10 @@ def digest_lines(d: Digest, *, limit: int = 20) -> list[str]:
             )
         if len(items) > limit:
             lines.append(f"  … and {len(items) - limit} more")
+    if d.quarantined or d.not_requests:
+        lines.append(
+            f"Mail set aside by the intake: {d.quarantined} quarantined, {d.not_requests} read"
+            f" as not a request in {REVIEW_DAYS} days (`/rights mail`,"
+            " `rightsdesk non-requests list`)"
+        )
     return lines

@@ -299,12 +299,20 @@ class Digest:
     overdue: tuple[DigestItem, ...] = ()
     awaiting_requester: tuple[DigestItem, ...] = ()
     drafts_waiting: tuple[DigestItem, ...] = ()
+    # Mail the intake set aside for a person: unresolved quarantine, recent non-requests.
+    quarantined: int = 0
+    not_requests: int = 0
 
     @property
     def empty(self) -> bool:
         """Nothing to tell."""
         return not (
-            self.due_this_week or self.overdue or self.awaiting_requester or self.drafts_waiting
+            self.due_this_week
+            or self.overdue
+            or self.awaiting_requester
+            or self.drafts_waiting
+            or self.quarantined
+            or self.not_requests
         )
 
 

@@ -24,7 +24,9 @@ from cases.reminder_ledger import (
     reclaim_stale,
     sweep,
 )
+from cases.reminder_texts import digest_lines
 from cases.reminders import ReminderConfig
+from mail_intake.intake import quarantine
 from store.engine import new_session
 from store.models import Case, ReminderLedger
 
@@ -300,3 +302,27 @@ def test_the_marks_are_durable_and_the_connection_goes_back_to_the_pool_as_it_ca
         if engine.dialect.name == "postgresql":  # the marks' asynchronous commit stayed theirs
             assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
             assert s.connection().get_isolation_level() == "READ COMMITTED"
+
+
+def test_the_digest_tells_of_mail_set_aside_even_on_a_day_without_cases(
+    engine: Engine, session: Session
+) -> None:
+    quarantine(
+        session,
+        raw=b"\x00",
+        reason="no From address",
+        source="maildir",
+        folder=None,
+        uid=None,
+        now=_at(date(2026, 12, 17)),
+    )
+    digests: list[str] = []
+
+    def post(item: Claimed) -> None:
+        if item.digest is not None:
+            digests.append("\n".join(digest_lines(item.digest)))
+
+    sweep(_sessions(engine), post, now=_at(date(2026, 12, 18), 9, 30))
+
+    (text,) = digests
+    assert "Mail set aside by the intake: 1 quarantined, 0 read as not a request" in text
