@@ -162,6 +162,8 @@ class ControllerConfig(_Model):
     retention: Localized  # Art. 15(1)(d)
     retention_years: int = Field(default=10, ge=1, le=100)
     case_retention_years: int = Field(default=3, ge=1, le=100)  # design §1.4
+    # Storage limitation (Art. 5(1)(e)) without a cron job: `rightsdesk run` sweeps daily.
+    retention_sweep_daily: bool = True
     transfers_outside_eea: Localized  # Art. 15(2)
     transfer_safeguards: Localized  # Art. 15(2), Art. 46
     sources: LocalizedList  # Art. 15(1)(g)

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.logs import slack_logger
 from bot.reminders import SlackReminders
-from cases import health
+from cases import health, retention_schedule
 from cases import reminder_candidates as candidates
 from cases.outbox import Sender, queue_mail
 from cases.reminder_ledger import Claimed, Poster, SweepResult, mark_posted, sweep
@@ -155,6 +155,26 @@ def _beat(desk: Desk, *, ok: bool, error: str | None) -> None:
         health.beat(session, COMPONENT, now=desk.now(), ok=ok, error=error, pid=os.getpid())
 
 
+def retain_daily(desk: Desk) -> None:
+    """The daily retention sweep (cases.retention_schedule); a failure is retried next tick."""
+    try:
+        with desk.session() as session:
+            report = retention_schedule.run_daily(
+                session, now=desk.now(), controller=desk.controller
+            )
+    except Exception as exc:
+        log.error("retention sweep failed (%s)", type(exc).__name__)
+        log.debug("retention sweep failure", exc_info=True)
+        return
+    if report is not None:  # counts only: customer numbers and references stay out of logs
+        log.info(
+            "retention sweep: %d customers anonymised, %d held, %d case records purged",
+            len(report.anonymised),
+            len(report.held),
+            len(report.purged_cases),
+        )
+
+
 def run_scheduler(
     stop: threading.Event,
     desk: Desk,
@@ -179,6 +199,7 @@ def run_scheduler(
                 # The type only: a driver's message can quote bound values.
                 log.error("reminder sweep failed (%s)", type(exc).__name__)
                 log.debug("reminder sweep failure", exc_info=True)
+            retain_daily(desk)
             stop.wait(interval)
     finally:
         with desk.session() as session:

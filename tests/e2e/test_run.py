@@ -6,6 +6,7 @@ import json
 import mailbox
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -130,3 +131,40 @@ def test_health_exits_non_zero_when_a_component_is_failing(tmp_path: Path) -> No
     finally:
         _stop(proc, tmp_path)
     assert proc.returncode == 0
+
+
+def test_run_applies_the_retention_rules_once_a_day_without_a_cron_job(tmp_path: Path) -> None:
+    env = _env(tmp_path, RIGHTSDESK_NOW="2026-11-25T10:00:00+02:00")
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        "customer_number,name,email,relationship_start,relationship_end\n"
+        "C-1,Matti Menneisyys,matti@example.com,2005-01-01,2012-12-31\n"
+        "C-2,Aino Asiakas,aino@example.com,2020-01-01,\n",
+        encoding="utf-8",
+    )
+    imported = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "register", "import", str(customers)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    (tmp_path / "mail").mkdir()
+    proc = _start(env, tmp_path)
+    try:
+
+        def names() -> dict[str, str | None] | None:
+            with sqlite3.connect(tmp_path / "desk.db") as db:
+                rows = dict(db.execute("SELECT customer_number, name FROM customer").fetchall())
+                swept = db.execute(
+                    "SELECT count(*) FROM case_event WHERE action = 'retention_anonymise'"
+                ).fetchone()[0]
+            return rows if swept else None
+
+        rows = _wait(names, proc, tmp_path)
+    finally:
+        stderr = _stop(proc, tmp_path)
+    assert rows == {"ANON-1": None, "C-2": "Aino Asiakas"}  # ended over ten years ago
+    assert "retention sweep: 1 customers anonymised" in stderr and "Matti" not in stderr

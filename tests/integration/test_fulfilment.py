@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
@@ -23,6 +23,7 @@ from cases.fulfilment.runner import fulfil
 from cases.fulfilment.suppression import audience, fulfil_suppression, is_suppressed
 from cases.register_lookup import AmbiguousSubject, find_subject, link_customer, subject_for_case
 from cases.replies import approve_draft, draft_attachments, pending_drafts
+from cases.retention_schedule import run_daily
 from store.audit import verify_chain
 from store.models import (
     Attachment,
@@ -544,6 +545,21 @@ def test_the_retention_sweep_anonymises_expired_customers_unless_an_open_invoice
     assert matti is not None and matti.anonymised_at is not None and matti.name is None
     assert session.exec(select(Invoice).where(Invoice.customer_id == matti.id)).all() == []
     assert sweep(session, now=T0, controller=CONTROLLER).anonymised == []  # nothing twice
+
+
+def test_the_scheduler_sweeps_once_a_day_after_three_in_the_morning_helsinki_time(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    night = datetime(2026, 3, 5, 0, 59, tzinfo=UTC)  # 02:59 in Helsinki
+    assert run_daily(session, now=night, controller=CONTROLLER) is None
+    morning = night + timedelta(minutes=31)
+    first = run_daily(session, now=morning, controller=CONTROLLER)
+    assert first is not None and first.anonymised == ["C-1004"]
+    assert run_daily(session, now=morning + timedelta(hours=5), controller=CONTROLLER) is None
+    tomorrow = run_daily(session, now=morning + timedelta(days=1), controller=CONTROLLER)
+    assert tomorrow is not None and tomorrow.anonymised == []
+    manual = CONTROLLER.model_copy(update={"retention_sweep_daily": False})
+    assert run_daily(session, now=morning + timedelta(days=2), controller=manual) is None
 
 
 def test_the_sweep_purges_closed_case_records_after_their_retention_and_keeps_the_opt_out(
