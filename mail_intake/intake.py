@@ -372,9 +372,9 @@ def _route(
     deps: IntakeDeps,
 ) -> IntakeResult:
     c = u.classification
-    if u.machine is not None:
-        category = "bounce" if u.machine.kind == "bounce" else "machine"
-        msg = _store_message(
+
+    def store(category: str) -> Message:
+        return _store_message(
             session,
             parsed,
             u,
@@ -384,6 +384,10 @@ def _route(
             received_at=received,
             category=category,
         )
+
+    if u.machine is not None:
+        category = "bounce" if u.machine.kind == "bounce" else "machine"
+        msg = store(category)
         reference = None
         if u.machine.kind == "bounce":
             reference = _attach_bounce(session, u, msg, now)
@@ -418,29 +422,11 @@ def _route(
         prefix=deps.policy.reference_prefix,
     )
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
-        msg = _store_message(
-            session,
-            parsed,
-            u,
-            raw=raw,
-            source=source,
-            uid=uid,
-            received_at=received,
-            category="follow_up",
-        )
+        msg = store("follow_up")
         _follow_up(session, case, msg, u, deps, now)
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if c.category == "non_request":
-        msg = _store_message(
-            session,
-            parsed,
-            u,
-            raw=raw,
-            source=source,
-            uid=uid,
-            received_at=received,
-            category="non_request",
-        )
+        msg = store("non_request")
         ops.record(
             session,
             None,
@@ -451,15 +437,6 @@ def _route(
             mail=msg.id,
         )
         return IntakeResult("non_request", None, msg.id)
-    msg = _store_message(
-        session,
-        parsed,
-        u,
-        raw=raw,
-        source=source,
-        uid=uid,
-        received_at=received,
-        category="request",
-    )
+    msg = store("request")
     new_case = _open(session, parsed, u, msg, deps, now, previous=case)
     return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))
