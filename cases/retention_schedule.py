@@ -29,13 +29,17 @@ def run_daily(
     local = now.astimezone(HELSINKI)
     if not controller.retention_sweep_daily or local.time() < RUN_AFTER:
         return None
+    day = local.date().toordinal()
+    done = session.get(Cursor, CURSOR)
+    if done is not None and done.position >= day:  # the usual tick: nothing to write
+        session.rollback()
+        return None
     table = Cursor.__table__  # type: ignore[attr-defined]
     row = {"name": CURSOR, "position": 0, "updated_at": now}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(pg_insert(table).values(**row).on_conflict_do_nothing())
     else:
         session.execute(insert(table).values(**row).prefix_with("OR IGNORE"))
-    day = local.date().toordinal()
     claimed = session.execute(
         update(Cursor)
         .where(col(Cursor.name) == CURSOR, col(Cursor.position) < day)
