@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -264,3 +265,8 @@ def verify(session: Session, case: Case, at: datetime = T0) -> Case:
         actor=ACTOR,
         now=at,
     )
+
+
+def verified_case(session: Session, **request: Any) -> Case:
+    """A case opened as intake would (see `open_case`) whose sender the register vouches for."""
+    return verify(session, open_case(session, **request))

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from store import migrate
 from store.engine import make_engine, new_session
+from store.models import Customer
+from tests.replies_support import seed_register
 
 NOW = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
@@ -27,3 +29,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with new_session(engine) as s:
         yield s
+
+
+@pytest.fixture
+def people(session: Session) -> dict[str, Customer]:
+    """The fictional register of tests/replies_support.py."""
+    return seed_register(session)

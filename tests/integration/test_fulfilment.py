@@ -38,14 +38,16 @@ from store.models import (
     Suppression,
     VerificationCode,
 )
-from tests.replies_support import ACTOR, SENDER, T0, controller, open_case, seed_register, verify
+from tests.replies_support import (
+    ACTOR,
+    SENDER,
+    T0,
+    controller,
+    open_case,
+    verified_case,
+)
 
 CONTROLLER = controller()
-
-
-@pytest.fixture
-def people(session: Session) -> dict[str, Customer]:
-    return seed_register(session)
 
 
 def _events(session: Session, case: Case, action: str) -> list[CaseEvent]:
@@ -100,11 +102,8 @@ def test_a_name_shared_by_two_customers_goes_to_the_contact_person_not_to_a_gues
 def test_access_attaches_every_register_row_about_the_person_as_json_and_csv(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(
-            session, kinds=["access"], email="maija.virtanen@example.com", name="Maija Virtanen"
-        ),
+    case = verified_case(
+        session, kinds=["access"], email="maija.virtanen@example.com", name="Maija Virtanen"
     )
     draft = fulfil_access(
         session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
@@ -139,9 +138,7 @@ def test_access_attaches_every_register_row_about_the_person_as_json_and_csv(
 def test_access_for_someone_not_in_the_register_says_no_data_is_held(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session, open_case(session, kinds=["access"], email="nobody@example.com", name="Ei Ketään")
-    )
+    case = verified_case(session, kinds=["access"], email="nobody@example.com", name="Ei Ketään")
     draft = fulfil_access(
         session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
     )
@@ -161,15 +158,12 @@ def test_no_data_is_compiled_before_the_requester_is_verified(
 def test_portability_exports_only_what_the_person_provided(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["portability"],
-            email="maija.virtanen@example.com",
-            name="Maija",
-            language="en",
-        ),
+        kinds=["portability"],
+        email="maija.virtanen@example.com",
+        name="Maija",
+        language="en",
     )
     draft = fulfil_portability(
         session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
@@ -192,15 +186,12 @@ def test_portability_exports_only_what_the_person_provided(
 def test_rectification_records_before_and_after_and_drafts_notices_to_the_recipients(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["rectification"],
-            email="elin.lindqvist@example.com",
-            name="Elin",
-            language="sv",
-        ),
+        kinds=["rectification"],
+        email="elin.lindqvist@example.com",
+        name="Elin",
+        language="sv",
     )
     reply = fulfil_rectification(
         session,
@@ -236,11 +227,8 @@ def test_rectification_records_before_and_after_and_drafts_notices_to_the_recipi
 def test_a_correction_of_a_field_the_person_does_not_own_is_refused(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(
-            session, kinds=["rectification"], email="elin.lindqvist@example.com", name="Elin"
-        ),
+    case = verified_case(
+        session, kinds=["rectification"], email="elin.lindqvist@example.com", name="Elin"
     )
     with pytest.raises(UserError, match="customer_number"):
         fulfil_rectification(
@@ -260,15 +248,12 @@ def test_erasure_keeps_the_debt_in_collection_and_who_owes_it_and_erases_the_res
     session: Session, people: dict[str, Customer]
 ) -> None:
     elin_id = people["elin"].id
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["erasure"],
-            email="elin.lindqvist@example.com",
-            name="Elin",
-            language="sv",
-        ),
+        kinds=["erasure"],
+        email="elin.lindqvist@example.com",
+        name="Elin",
+        language="sv",
     )
     reply = fulfil_erasure(
         session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
@@ -296,9 +281,8 @@ def test_erasure_anonymises_a_customer_whose_recent_invoice_is_a_voucher_and_kee
     maija_id = people["maija"].id
     session.add(Suppression(email="maija.virtanen@example.com", scope="marketing", created_at=T0))
     session.commit()
-    case = verify(
-        session,
-        open_case(session, kinds=["erasure"], email="maija.virtanen@example.com", name="Maija"),
+    case = verified_case(
+        session, kinds=["erasure"], email="maija.virtanen@example.com", name="Maija"
     )
     reply = fulfil_erasure(
         session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
@@ -320,9 +304,8 @@ def test_erasure_deletes_a_customer_nothing_holds_and_unlinks_the_case(
     session: Session, people: dict[str, Customer]
 ) -> None:
     matti_id = people["matti"].id
-    case = verify(
-        session,
-        open_case(session, kinds=["erasure"], email="matti.meikalainen@example.com", name="Matti"),
+    case = verified_case(
+        session, kinds=["erasure"], email="matti.meikalainen@example.com", name="Matti"
     )
     fulfil_erasure(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
     assert session.get(Customer, matti_id) is None
@@ -339,15 +322,12 @@ def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
     session: Session, people: dict[str, Customer]
 ) -> None:
     assert "C-1003" in [c.customer_number for c in audience(session, purpose="marketing")]
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["restriction"],
-            email="john.smith@example.com",
-            name="John",
-            language="en",
-        ),
+        kinds=["restriction"],
+        email="john.smith@example.com",
+        name="John",
+        language="en",
     )
     draft = fulfil_restriction(
         session,
@@ -396,14 +376,11 @@ def test_a_marketing_opt_out_is_recorded_at_once_even_from_an_address_not_in_the
 def test_a_verified_objection_suppresses_the_register_address_for_the_objected_processing(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["objection", "publication_opt_out"],
-            email="maija.virtanen@example.com",
-            name="Maija",
-        ),
+        kinds=["objection", "publication_opt_out"],
+        email="maija.virtanen@example.com",
+        name="Maija",
     )
     fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
     assert is_suppressed(session, "maija.virtanen@example.com") == ["processing", "publication"]

@@ -25,15 +25,11 @@ from tests.replies_support import (
     controller,
     open_case,
     seed_register,
+    verified_case,
     verify,
 )
 
 CONTROLLER = controller()
-
-
-@pytest.fixture
-def people(session: Session) -> dict[str, Customer]:
-    return seed_register(session)
 
 
 def _approved_event(session: Session, case_id: int | None) -> CaseEvent:
@@ -74,9 +70,8 @@ def test_a_new_draft_supersedes_the_pending_one_and_approval_sends_the_newest(
 def test_approval_queues_the_exact_text_threads_it_and_records_it_in_the_audit_trail(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
+    case = verified_case(
+        session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"
     )
     draft = fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
     inbound = session.exec(select(Message).where(Message.case_id == case.id)).one()
@@ -115,15 +110,12 @@ def test_approving_with_nothing_pending_is_a_clear_error(
 def test_a_case_with_two_rights_is_answered_only_when_both_replies_are_approved(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["access", "portability"],
-            email="john.smith@example.com",
-            name="John",
-            language="en",
-        ),
+        kinds=["access", "portability"],
+        email="john.smith@example.com",
+        name="John",
+        language="en",
     )
     assert (
         fulfil(
@@ -162,15 +154,12 @@ def test_a_request_to_see_and_delete_sends_the_copy_before_anything_is_erased(
 def test_recipient_notices_go_out_with_the_reply_that_says_they_were_sent(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
+    case = verified_case(
         session,
-        open_case(
-            session,
-            kinds=["restriction"],
-            email="elin.lindqvist@example.com",
-            name="Elin",
-            language="sv",
-        ),
+        kinds=["restriction"],
+        email="elin.lindqvist@example.com",
+        name="Elin",
+        language="sv",
     )
     fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
     assert len(pending_drafts(session, reference=case.reference)) == 3
@@ -218,11 +207,8 @@ def test_approving_a_refusal_refuses_the_case_with_the_same_reasons(
 def test_an_approved_extension_notice_records_when_the_requester_was_told(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(
-            session, kinds=["access"], email="john.smith@example.com", name="John", language="en"
-        ),
+    case = verified_case(
+        session, kinds=["access"], email="john.smith@example.com", name="John", language="en"
     )
     ops.extend(
         session,
@@ -260,9 +246,8 @@ def test_an_unverified_case_gets_an_identity_request_whose_approval_stops_the_cl
 def test_drafting_never_changes_the_register_so_an_erasure_reply_waits_for_fulfilment(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(session, kinds=["erasure"], email="elin.lindqvist@example.com", name="Elin"),
+    case = verified_case(
+        session, kinds=["erasure"], email="elin.lindqvist@example.com", name="Elin"
     )
     with pytest.raises(UserError, match="cases fulfil"):
         draft_next(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
@@ -282,9 +267,8 @@ def test_drafting_never_changes_the_register_so_an_erasure_reply_waits_for_fulfi
 def test_a_final_reply_cannot_be_approved_for_a_case_that_is_not_in_progress(
     session: Session, people: dict[str, Customer]
 ) -> None:
-    case = verify(
-        session,
-        open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
+    case = verified_case(
+        session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"
     )
     fulfil(session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER)
     ops.pause(
@@ -379,10 +363,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     migrate.upgrade(engine)
     with new_session(engine) as session:
         seed_register(session)
-        verify(
-            session,
-            open_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija"),
-        )
+        verified_case(session, kinds=["access"], email="maija.virtanen@example.com", name="Maija")
         open_case(
             session,
             kinds=["marketing_opt_out"],
