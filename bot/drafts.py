@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.blocks import APPROVE_REPLY, Block, Reply, chunks, escape, section
 from bot.deps import BotDeps
 from cases import operations as ops
-
-
-def _replies() -> Any:
-    # Imported when used: cases.replies is written alongside the bot and may be absent.
-    from cases import replies
-
-    return replies
+from cases import replies
+from cases.drafts import is_notice, notice_warnings, pending_drafts
 
 
 def preview(deps: BotDeps, reference: str) -> Reply:
     """The pending draft, shown privately to the allowed user who asked, with Approve."""
-    replies = _replies()
     with deps.session_factory() as session:
         case = ops.get_case(session, reference)
         draft = replies.pending_draft(session, reference=case.reference)
@@ -34,6 +26,17 @@ def preview(deps: BotDeps, reference: str) -> Reply:
         blocks += [section(f"```{escape(piece)}```") for piece in chunks(draft.body_text)]
         if names:
             blocks.append(section("Attachments: " + ", ".join(escape(n) for n in names)))
+        # Approval also sends the Art. 19 notices: the approver sees whom they go to.
+        notices = [d for d in pending_drafts(session, reference=case.reference) if is_notice(d)]
+        for notice in notices:
+            blocks.append(
+                section(
+                    f"Also sent on approval: Art. 19 notice to {escape(notice.to_addr or '?')}"
+                    f" ({escape(notice.subject)})"
+                )
+            )
+        for line in notice_warnings(session, case):
+            blocks.append(section(f"⚠️ {escape(line)}"))
         blocks.append(approve_button(case.reference, draft.id))
         return Reply(f"Reply to {case.reference}: {draft.subject}", blocks)
 
@@ -63,7 +66,6 @@ def approve_button(reference: str, draft_id: int | None) -> Block:
 
 def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = None) -> Reply:
     """Approve the pending draft; with `draft_id`, only if it is still the one previewed."""
-    replies = _replies()
     with deps.session_factory() as session:
         case = ops.get_case(session, reference)
         if draft_id is not None:
@@ -81,7 +83,6 @@ def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = 
             sender=deps.sender,
             daily_cap=deps.daily_cap,
         )
-        session.commit()
         return Reply(
             f"Approved: the reply to {case.reference} is queued for sending (outbox #{outbox.id})."
         )

@@ -20,7 +20,7 @@ from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from cases.reply_context import case_context
-from store.models import Case, Draft
+from store.models import Case, CaseEvent, Draft
 from templates.loader import RenderedEmail, render_email
 
 # The reply that answers each kind (objection and marketing opt-out share one).
@@ -95,6 +95,20 @@ def pending_drafts(session: Session, *, reference: str) -> list[Draft]:
             .order_by(col(Draft.id))
         ).all()
     )
+
+
+def notice_warnings(session: Session, case: Case) -> list[str]:
+    """Recipients the approver must tell by other means (Art. 19; no address in the register)."""
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "recipient_notice_needed")
+        .order_by(col(CaseEvent.id))
+    ).all()
+    return [
+        "tell " + ", ".join(e.full_detail.get("recipients", [])) + " by other means"
+        " before approving (Art. 19; no address in the register)"
+        for e in events
+    ]
 
 
 def pending_draft(session: Session, *, reference: str) -> Draft | None:

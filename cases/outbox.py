@@ -192,12 +192,6 @@ def _references(in_reply_to: str | None, references: list[str] | None) -> list[s
     return refs[-20:]  # RFC 5322 §3.6.4; kept short
 
 
-def daily_count(session: Session, address: str, day: datetime) -> int:
-    """Automatic mails already queued to `address` on `day` (UTC date)."""
-    row = _counter(session, address, day)
-    return row.count if row else 0
-
-
 def _counter(session: Session, address: str, day: datetime) -> MailCounter | None:
     return session.exec(
         select(MailCounter).where(

@@ -268,20 +268,6 @@ class ImapSource:
             if isinstance(error, CONNECTION_ERRORS):
                 self._disconnect()  # the next command reconnects
 
-    def sent_contains(self, message_id: str) -> bool:
-        """Whether the Sent folder holds our mail with this Message-ID (after a crash mid-send)."""
-        folder = self.account.sent_folder
-        if not folder:
-            return False
-        self.flush_sent()
-        client = self.client
-        self._call(client.select_folder, folder, readonly=True)
-        try:
-            hits = self._call(client.search, ["HEADER", "Message-ID", f"<{message_id}>"])
-        finally:
-            self._call(client.select_folder, self.account.folder)
-        return bool(hits)
-
     def replace_original(self, message_id: str, raw_sha256: str, replacement: bytes) -> bool:
         """Replace a mail in the Processed folder by its redacted copy: APPEND, then UID EXPUNGE.
 

@@ -75,13 +75,17 @@ def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
     if not claimed:
         return []
     query = select(Outbox).where(col(Outbox.id).in_(claimed)).order_by(col(Outbox.id))
-    return list(session.exec(query.execution_options(populate_existing=True)).all())
+    rows = list(session.exec(query.execution_options(populate_existing=True)).all())
+    session.commit()  # end the read: SQLite's write lock must not wait on the SMTP server
+    return rows
 
 
-def recover_stuck(
-    session: Session, now: datetime, already_sent: Callable[[str], bool] | None = None
-) -> int:
-    """Rows left 'sending' by a crash: sent if handed over (or in Sent), else back to pending."""
+def recover_stuck(session: Session, now: datetime) -> int:
+    """Rows left 'sending' by a crash: sent if handed over, else back to pending.
+
+    The hand-over is recorded just before the final dot, so a row without it never
+    reached the server's queue and goes out again.
+    """
     sending = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
     stuck = [
         r
@@ -92,8 +96,6 @@ def recover_stuck(
     for row in stuck:
         if row.sent_at is not None:
             row.status, row.last_error = "sent", UNCONFIRMED
-        elif already_sent is not None and already_sent(row.message_id):
-            row.status, row.sent_at = "sent", now
         else:
             row.status = "pending"
         row.claimed_by = None
@@ -133,7 +135,8 @@ def deliver_pending(
             for start in range(0, len(due), CLAIM_BATCH):
                 rows = _claim(session, due[start : start + CLAIM_BATCH], clock())
                 if not _send_batch(session, rows, transport, clock, counts, on_sent):
-                    counts["deferred"] += len(due) - start - len(rows)
+                    # _send_batch counted this chunk's rest; these chunks were never claimed.
+                    counts["deferred"] += max(0, len(due) - start - CLAIM_BATCH)
                     break
         finally:
             transport.close()
@@ -167,8 +170,9 @@ def _send_batch(
         try:  # best effort: what went out is marked, what was not tried is free again
             _mark_sent(session, done, clock())
             _release(session, rows[index + 1 :])
-        except Exception:
-            log.warning("could not record the outbox state; recovery will", exc_info=True)
+        except Exception as exc:  # the type only: a driver's message can quote addresses
+            log.warning("could not record the outbox state (%s); recovery will", type(exc).__name__)
+            log.debug("outbox state not recorded", exc_info=True)
         raise
     _mark_sent(session, done, clock())
     counts["sent"] += len(done)

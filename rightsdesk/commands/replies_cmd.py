@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases import identity
 from cases import operations as ops
 from cases.dossier import write_dossier
+from cases.drafts import notice_warnings
 from cases.errors import UserError
 from cases.fulfilment.rectification import parse_corrections
 from cases.fulfilment.retention import sweep
@@ -23,7 +24,7 @@ from rightsdesk import mail_wiring
 from rightsdesk.commands.admin import register_app
 from rightsdesk.commands.cases_cmd import Actor, Ref, app
 from rightsdesk.context import Desk, cli_actor
-from store.models import CaseEvent, Draft
+from store.models import Draft
 
 retention_app = typer.Typer(help="Storage limitation: the retention sweep.", no_args_is_help=True)
 
@@ -44,27 +45,14 @@ def format_draft(draft: Draft) -> str:
     return "\n".join(lines)
 
 
-def _warnings(session: Session, case_id: int | None) -> list[str]:
-    events = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.action == "recipient_notice_needed")
-        .order_by(col(CaseEvent.id))
-    ).all()
-    return [
-        "note: tell " + ", ".join(e.full_detail.get("recipients", [])) + " by other means"
-        " before approving (Art. 19; no address in the register)"
-        for e in events
-    ]
-
-
 def _show_pending(session: Session, reference: str) -> None:
     drafts = pending_drafts(session, reference=reference)
     case = ops.get_case(session, reference)
     for draft in drafts:
         typer.echo(format_draft(draft))
         typer.echo("")
-    for line in _warnings(session, case.id):
-        typer.echo(line)
+    for line in notice_warnings(session, case):
+        typer.echo(f"note: {line}")
     typer.echo(f"approve with: rightsdesk cases approve {case.reference}")
 
 

@@ -193,15 +193,41 @@ def test_assigning_and_verifying_from_the_channel_message_are_audited_and_thread
 def test_the_contact_person_takes_a_case_from_its_notification_to_an_approved_reply(
     bot_url: str, fake_slack: FakeSlack, engine: Engine
 ) -> None:
-    pytest.importorskip("cases.replies")
     ref, ts = _click_through_to_verified(bot_url, fake_slack, engine)
     draft_id = _add_draft(engine, ref)
+    with new_session(engine) as session:  # what approval sends besides the reply (Art. 19)
+        case = ops.get_case(session, ref)
+        session.add(
+            Draft(
+                case_id=case.id or 0,
+                template="recipient_notice",
+                language="fi",
+                subject=f"[{ref}] Ilmoitus (19 artikla)",
+                body_text="Hei,\n\nasiakkaan tiedot on oikaistu.\n",
+                to_addr="kirjanpito@tilitoimisto.example",
+                status="pending",
+                created_at=NOW,
+                created_by="rightsdesk",
+            )
+        )
+        ops.record(
+            session,
+            case,
+            actor="slack:U1",
+            action="recipient_notice_needed",
+            now=NOW,
+            recipients=["Luottotieto Esimerkki Oy"],
+        )
+        session.commit()
 
     preview = _after(
         fake_slack, "webhook", lambda: _click(bot_url, fake_slack, "preview_reply", ref)
     )
     assert preview.body["response_type"] == "ephemeral"
-    assert "ohessa pyytämänne tiedot" in json.dumps(preview.body, ensure_ascii=False)
+    shown = json.dumps(preview.body, ensure_ascii=False)
+    assert "ohessa pyytämänne tiedot" in shown
+    assert "Also sent on approval: Art. 19 notice to kirjanpito@tilitoimisto.example" in shown
+    assert "tell Luottotieto Esimerkki Oy by other means before approving" in shown
     approve = next(
         e for b in preview.body["blocks"] if b["type"] == "actions" for e in b["elements"]
     )
