@@ -84,7 +84,7 @@ def home_view(
     blocks += _rows(team, now, show_identity=show_identity) or [section("No open cases.")]
     if active > len(team):
         blocks.append(
-            section(f"…and {active - len(team)} more: `/rights list` or `/rights search`.")
+            section(f"…and {active - len(team)} more: `{command} list` or `{command} search`.")
         )
     return {"type": "home", "blocks": blocks}
 

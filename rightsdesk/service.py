@@ -77,6 +77,8 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
             show_identity=deps.show_identity,
             command=deps.command,
         )
+    else:
+        log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
     handler = SocketModeHandler(app, app_token=app_token)
     try:
         handler.connect()  # type: ignore[no-untyped-call]

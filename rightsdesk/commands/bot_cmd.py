@@ -11,7 +11,6 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import typer
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlmodel import Session
 
@@ -108,13 +107,19 @@ def bot(
 ) -> None:
     """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP (SLACK_SIGNING_SECRET)."""
     desk = Desk()
-    deps = bot_deps(desk, http=http is not None)
-    app_token = None
-    if http is None:
-        app_token = required_secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
-    app = build_app(deps=deps)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if http is None:  # the same component `rightsdesk run` supervises, health beats included
+        from rightsdesk.service import run_bot
+
+        typer.echo("rightsdesk bot: Socket Mode (stop with SIGTERM or Ctrl-C)")
+        try:
+            run_bot(desk, stop)
+        except KeyboardInterrupt:
+            stop.set()
+        return
+    deps = bot_deps(desk, http=True)
+    app = build_app(deps=deps)
     if deps.channel:
         start_notifier(
             session_factory=deps.session_factory,
@@ -127,16 +132,7 @@ def bot(
     else:
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
     try:
-        if http is not None:
-            serve_http(app, host=host, port=http, stop=stop)
-            return
-        # Socket Mode asks apps.connections.open through app.client, so the API URL applies.
-        handler = SocketModeHandler(app, app_token=app_token)
-        handler.connect()  # type: ignore[no-untyped-call]
-        typer.echo("rightsdesk bot: connected in Socket Mode")
-        while not stop.wait(0.5):
-            pass
-        handler.close()  # type: ignore[no-untyped-call]
+        serve_http(app, host=host, port=http, stop=stop)
     except KeyboardInterrupt:
         stop.set()
 

@@ -260,7 +260,6 @@ def test_the_contact_person_takes_a_case_from_its_notification_to_an_approved_re
 def test_draft_and_approve_commands_preview_and_send_the_pending_reply(
     bot_url: str, fake_slack: FakeSlack, engine: Engine
 ) -> None:
-    pytest.importorskip("cases.replies")
     ref = open_case(engine, received=RECEIVED)
     with new_session(engine) as session:
         ops.verify(session, reference=ref, method="manual", reason="known", actor="t", now=NOW)

@@ -8,6 +8,7 @@ import pytest
 
 from mail_intake.machine import detect_machine_mail
 from mail_intake.parsing import parse_message
+from tests.servers import ci_or_skip
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -154,7 +155,7 @@ def test_bounces_in_the_shared_corpus_name_the_original_and_the_failed_recipient
 ) -> None:
     path = CORPUS / "mime-edge" / name
     if not path.exists():
-        pytest.skip("shared/corpus is not beside the repository")
+        ci_or_skip("shared/corpus is not beside the repository")
     found = detect_machine_mail(parse_message(path.read_bytes()), own_addresses=OWN)
     assert found is not None and found.kind == "bounce"
     assert (found.original_message_id, found.failed_recipients) == (original, recipients)
