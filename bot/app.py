@@ -15,12 +15,18 @@ from cases.errors import UserError
 
 
 def web_client(deps: BotDeps) -> WebClient:
-    """The Web API client; RIGHTSDESK_SLACK_API_URL replaces the base URL (tests, proxies)."""
-    base_url = deps.api_url or WebClient.BASE_URL
+    """The bot's Web API client (see `make_client`)."""
+    return make_client(deps.bot_token, deps.api_url)
+
+
+def make_client(token: str, api_url: str | None = None) -> WebClient:
+    """A Web API client with 429 retries; `api_url` replaces the base URL (tests, proxies)."""
+    base_url = api_url or WebClient.BASE_URL
     client = WebClient(
-        token=deps.bot_token,
+        token=token,
         base_url=base_url if base_url.endswith("/") else base_url + "/",
-        logger=slack_logger(),
+        timeout=15,
+        logger=slack_logger(),  # filtered: slack_sdk logs whole bodies at DEBUG (design §3)
     )
     # chat.postMessage allows about one message a second per channel; a 429 carries
     # Retry-After, which the default client does not honour (design.md §3).

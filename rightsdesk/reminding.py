@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlmodel import Session
 
-from bot.logs import slack_logger
+from bot.app import make_client
 from bot.reminders import SlackReminders
 from cases import health, retention_schedule
 from cases import reminder_candidates as candidates
-from cases.outbox import Sender, queue_mail
+from cases.outbox import queue_mail
 from cases.reminder_ledger import Claimed, Poster, SweepResult, mark_posted, sweep
 from cases.reminder_texts import digest_lines, reminder_text
 from cases.reminders import ReminderConfig, due_reminders, sending_day
+from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
 from store.engine import new_session
 
@@ -41,17 +41,7 @@ def slack_client(desk: Desk) -> WebClient | None:
     settings = desk.settings
     if settings.slack_bot_token is None or not settings.slack_channel:
         return None
-    base_url = WebClient.BASE_URL
-    if settings.slack_api_url:
-        base_url = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=base_url,
-        timeout=15,
-        logger=slack_logger(),  # filtered: slack_sdk logs whole bodies at DEBUG (design §3)
-    )
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
+    return make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
 @dataclass
@@ -82,7 +72,7 @@ class ConsoleAndMail:
             queue_mail(
                 session,
                 case=None,  # not a message of the case: a reply to it must not thread there
-                sender=_sender(self.desk),
+                sender=mail_wiring.sender(self.desk),
                 to=to,
                 subject=subject[:200],
                 text="\n".join(lines) + "\n",
@@ -109,16 +99,11 @@ def preview_lines(desk: Desk, now: datetime | None = None) -> list[str]:
     return lines + ([] if body.empty else digest_lines(body))
 
 
-def _sender(desk: Desk) -> Sender:
-    address = desk.settings.mail_from or desk.controller.privacy_email
-    return Sender(address=address, name=desk.controller.name)
-
-
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
     """Slack when configured, else the console and mail."""
-    client = slack_client(desk)
-    if client is not None and desk.settings.slack_channel:
-        return SlackReminders(client, desk.settings.slack_channel)
+    client = slack_client(desk)  # None unless a token and a channel are set
+    if client is not None:
+        return SlackReminders(client, desk.settings.slack_channel or "")
     return ConsoleAndMail(desk, echo)
 
 

@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.deps import BotDeps
 from bot.notifier import start_notifier
 from cases.errors import UserError
-from cases.outbox import Sender
+from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
 from store.engine import new_session
 
@@ -48,9 +48,7 @@ def bot_deps(desk: Desk, *, http: bool) -> BotDeps:
         session_factory=session_factory,
         controller=desk.controller,
         policy=desk.policy,
-        sender=Sender(
-            address=s.mail_from or desk.controller.privacy_email, name=desk.controller.name
-        ),
+        sender=mail_wiring.sender(desk),
         clock=desk.now,
         allowed_users=s.allowed_slack_users,
         channel=s.slack_channel or None,
