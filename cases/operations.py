@@ -57,6 +57,11 @@ PERSONAL_DETAIL = frozenset(
 def get_case(session: Session, reference: str) -> Case:
     """Load a case by its reference, or raise NotFound."""
     ref = normalise_reference(reference)
+    # A case this session already holds is the object a query would return anyway (the
+    # identity map): intake opens, verifies and acknowledges one case in one transaction.
+    for held in session.identity_map.values():
+        if isinstance(held, Case) and held.reference == ref:
+            return held
     case = session.exec(select(Case).where(Case.reference == ref)).first()
     if case is None:
         raise NotFound(f"no case {ref}")
