@@ -9,7 +9,7 @@ from sqlmodel import Session
 from cases.controller import ControllerConfig
 from cases.outbox import Sender, queue_mail
 from cases.reply_context import base_context
-from store.models import Case, Message, Outbox
+from store.models import Case, Customer, Message, Outbox
 from templates.loader import render_email
 
 
@@ -31,11 +31,14 @@ def queue_acknowledgement(
     to = case.requester_email
     if not to or to == sender.address.lower() or case.requester_undeliverable:
         return None
+    context = base_context(deps_controller, case)
+    # The greeting never echoes the sender's display name: a crafted one would put attacker
+    # text in our own mail to any address (issue 11). The register's name once verified.
+    customer = session.get(Customer, case.customer_id) if case.customer_id else None
+    verified = case.identity_status == "verified" and customer is not None
+    context["case"]["requester_name"] = customer.name if verified and customer else None
     rendered = render_email(
-        "acknowledgement",
-        case.language,
-        base_context(deps_controller, case),
-        fallback=deps_controller.fallback_language,
+        "acknowledgement", case.language, context, fallback=deps_controller.fallback_language
     )
     return queue_mail(
         session,

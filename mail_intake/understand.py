@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from cases.classify import Classification, classify_request
+from mail_intake.authentication import Verdict, authenticate
 from mail_intake.errors import UnparseableMessage
 from mail_intake.machine import MachineVerdict, detect_machine_mail
 from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
 
 DEFAULT_LANGUAGE = "fi"
+NOT_CHECKED = Verdict(False, "not checked")
 
 
 @dataclass(frozen=True)
@@ -22,15 +24,24 @@ class Understanding:
     parsed: ParsedMessage
     machine: MachineVerdict | None
     classification: Classification
+    authentication: Verdict = NOT_CHECKED
 
 
 def understand(
-    raw: bytes, *, own_addresses: Collection[str] = (), max_size: int = MAX_SIZE
+    raw: bytes,
+    *,
+    own_addresses: Collection[str] = (),
+    max_size: int = MAX_SIZE,
+    trusted_authserv_ids: frozenset[str] = frozenset(),
 ) -> Understanding:
     """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
     parsed = parse_message(raw, max_size=max_size)
     machine = detect_machine_mail(parsed, own_addresses=own_addresses)
-    return Understanding(parsed, machine, classify_request(parsed.subject, parsed.stripped_text))
+    domain = parsed.from_addr.rpartition("@")[2] if parsed.from_addr else None
+    verdict = authenticate(parsed.authentication_results, domain, trusted_authserv_ids)
+    return Understanding(
+        parsed, machine, classify_request(parsed.subject, parsed.stripped_text), verdict
+    )
 
 
 _WARM_UP = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cases.errors import UserError
 from cases.outbox import Sender
+from mail_intake.authentication import trusted_ids
 from mail_intake.imap_source import ImapAccount, ImapSource
 from mail_intake.intake import IntakeDeps
 from mail_intake.maildir_source import MaildirSource
@@ -36,6 +37,7 @@ def intake_deps(desk: Desk) -> IntakeDeps:
         own_addresses=frozenset(own),
         daily_cap=desk.settings.daily_auto_mail_cap,
         max_size=desk.settings.max_message_bytes,
+        trusted_authserv_ids=trusted_ids(desk.settings.trusted_authserv_ids.split(",")),
     )
 
 
