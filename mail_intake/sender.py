@@ -14,9 +14,10 @@ from email.utils import getaddresses
 
 MAX_FROM_CHARS = 2_000  # RFC 5322 §2.1.1: 998 per line; a longer From is not a person's
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
-# Defects of the stdlib's strict parser that change what the header says; 8-bit bytes in a
-# display name (UndecodableBytesDefect) and similar encoding slips do not.
-_CHANGING_DEFECTS = ("InvalidHeaderDefect", "ObsoleteHeaderDefect", "HeaderMissingRequiredValue")
+# Defects of the stdlib's strict parser that change what the header says. Not these: 8-bit
+# bytes in a display name (UndecodableBytesDefect), and the obsolete phrase syntax of
+# RFC 5322 §4.1 (ObsoleteHeaderDefect: `John Q. Public <…>`), which clients still write.
+_CHANGING_DEFECTS = ("InvalidHeaderDefect", "HeaderMissingRequiredValue")
 
 
 @dataclass(frozen=True)

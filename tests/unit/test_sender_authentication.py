@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.blocks import notification
 from mail_intake.authentication import (
     OMITTED,
     aligned,
@@ -14,6 +15,8 @@ from mail_intake.authentication import (
     trusted_ids,
 )
 from mail_intake.parsing import parse_message
+from tests.unit.test_bot_blocks import NOW as BLOCKS_NOW
+from tests.unit.test_bot_blocks import make_case
 
 TRUSTED = frozenset({"mx.example.net"})
 GOOGLE = trusted_ids(["google-workspace"])
@@ -25,6 +28,7 @@ FROM_CASES = [
     ('"Virtanen, Maija" <Maija.Virtanen@Example.COM>', "maija.virtanen@example.com"),
     ("maija.virtanen@example.com", "maija.virtanen@example.com"),
     ("<maija.virtanen@example.com> (Maija)", "maija.virtanen@example.com"),
+    ("Maija K. Virtanen <maija.virtanen@example.com>", "maija.virtanen@example.com"),
     ('"maija.virtanen@example.com" <maija.virtanen@example.com>', "maija.virtanen@example.com"),
     ("=?utf-8?q?Maija_Virtanen?= <maija.virtanen@example.com>", "maija.virtanen@example.com"),
     # The display-name trick of issue 11: the stdlib's strict parser itself reads Maija.
@@ -237,3 +241,17 @@ def test_presets_expand_and_names_are_case_insensitive() -> None:
     }
     assert trusted_ids(["microsoft-365"]) == {OMITTED}
     assert is_trusted_header([GMAIL], GOOGLE) and not is_trusted_header([GMAIL], TRUSTED)
+
+
+def test_the_channel_message_says_why_the_sender_is_unclear_escaped_and_offers_no_code() -> None:
+    case = make_case(
+        requester_email=None,
+        evidence={"sender": {"unclear": "the display name holds <angle> brackets"}},
+    )
+    _, blocks = notification(case, BLOCKS_NOW)
+    shown = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert "*Sender check*\nsender unclear: the display name holds &lt;angle&gt; brackets;" in (
+        "\n".join(shown)
+    )
+    actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert not any(a.startswith("send_code") for a in actions)
