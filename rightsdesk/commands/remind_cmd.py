@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from cases import health
-from rightsdesk import reminding
 from rightsdesk.context import Desk
 
 UNHEALTHY_EXIT = 1
@@ -23,6 +22,8 @@ def remind(
     ] = False,
 ) -> None:
     """Send the reminders that are due (Slack, else the console and mail), once or every minute."""
+    from rightsdesk import reminding  # Slack and mail: not for `rightsdesk health`
+
     desk = Desk()
     poster = reminding.build_poster(desk, echo=typer.echo)
     if once:

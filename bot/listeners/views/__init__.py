@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -35,16 +35,6 @@ def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: s
         client.chat_postMessage(channel=_user(body), text=text)
 
 
-def received_at(day: date, now: datetime) -> datetime:
-    """When a letter or call arrived: now if today, else noon that day in Helsinki."""
-    today = deadlines.receipt_date(now)
-    if day > today:
-        raise UserError("The received date cannot be in the future.")
-    if day == today:
-        return now
-    return datetime.combine(day, time(12, 0), deadlines.HELSINKI).astimezone(UTC)
-
-
 def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
     """Check the form; return the errors by block id and the parsed fields."""
     errors: Errors = {}
@@ -57,7 +47,7 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
     day_text = modals.text_value(view, modals.RECEIVED)
     arrived: datetime | None = None
     try:
-        arrived = received_at(date.fromisoformat(day_text), now)
+        arrived = deadlines.arrival_on(date.fromisoformat(day_text), now)
     except ValueError:
         errors[modals.RECEIVED] = "Pick the date the request arrived."
     except UserError as exc:
