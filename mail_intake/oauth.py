@@ -162,7 +162,7 @@ def request_token(config: OAuthConfig, *, now: datetime) -> dict[str, Any]:
 
 
 def _jwt_bearer(config: OAuthConfig, *, now: datetime) -> Any:
-    from authlib.integrations.requests_client import AssertionSession
+    from authlib.oauth2.rfc7523 import JWTBearerGrant
 
     key = config.service_account or {}
     if not key.get("private_key") or not key.get("client_email"):
@@ -172,21 +172,26 @@ def _jwt_bearer(config: OAuthConfig, *, now: datetime) -> Any:
     header = {"alg": "RS256"}
     if key.get("private_key_id"):
         header["kid"] = str(key["private_key_id"])  # which of the account's keys signed it
-    session = AssertionSession(
-        token_endpoint=config.token_url,
-        issuer=key["client_email"],
-        subject=config.subject,
-        audience=config.token_url,
-        grant_type=JWT_BEARER,
-        claims={"scope": config.scope},
+    issued = int(now.timestamp())
+    # Google: iss is the service account, sub the mailbox it acts for (domain-wide
+    # delegation), aud the token endpoint, at most an hour of validity (RFC 7523 §3).
+    assertion = JWTBearerGrant.sign(
         key=key["private_key"],
-        header={
-            "alg": "RS256",
-            **({"kid": key["private_key_id"]} if key.get("private_key_id") else {}),
-        },
-        timeout=config.timeout,
+        issuer=key["client_email"],
+        audience=config.token_url,
+        subject=config.subject,
+        issued_at=issued,
+        expires_at=issued + 3600,
+        claims={"scope": config.scope},
+        header=header,
     )
-    return session.fetch_token()
+    return _session(config).fetch_token(
+        config.token_url, grant_type=JWT_BEARER, assertion=_text(assertion)
+    )
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else value
 
 
 class TokenProvider:
