@@ -33,6 +33,9 @@ COMMANDS: dict[str, Entry] = {
         ("non_requests_cmd",),
         "Mail read as not a request: review it, or open the case it asked for.",
     ),
+    "mail": Entry(
+        ("mail_account_cmd",), "The privacy mailbox: OAuth 2.0 sign-in and connection check."
+    ),
     "quarantine": Entry(("mail_cmd",), "Mail intake could not process."),
     "classify": Entry(
         ("mail_cmd",), "Classify mail files: kinds, language, machine mail. No database needed."
