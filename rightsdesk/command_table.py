@@ -21,6 +21,11 @@ class Entry:
 
 # The help lines must match the commands' own (tests/unit/test_cli_imports.py checks that).
 COMMANDS: dict[str, Entry] = {
+    "init": Entry(
+        ("config_cmd",),
+        "Write rightsdesk.toml: asks for the company's facts (or takes them as flags).",
+    ),
+    "config": Entry(("config_cmd",), "The controller config: what replies say about you."),
     "cases": Entry(("cases_cmd",), "Open, move and inspect cases."),
     "deadline": Entry(
         ("deadline_cmd",), "Print the GDPR due date (Art. 12(3), Reg. 1182/71) as YYYY-MM-DD."

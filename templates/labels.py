@@ -41,8 +41,8 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "customer_number": ("asiakasnumero", "kundnummer", "customer number"),
     "name": ("nimi", "namn", "name"),
     "organisation": (
-        "edustettu organisaatio",
-        "företrädd organisation",
+        "edustamasi organisaatio",
+        "organisation som du företräder",
         "organisation represented",
     ),
     "email": ("sähköpostiosoite", "e-postadress", "email address"),

@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.deps import BotDeps
 from bot.notifier import start_notifier
 from cases.errors import UserError
-from rightsdesk import mail_wiring
+from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from store.engine import new_session
 
@@ -105,6 +105,7 @@ def bot(
 ) -> None:
     """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP (SLACK_SIGNING_SECRET)."""
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if http is None:  # the same component `rightsdesk run` supervises, health beats included

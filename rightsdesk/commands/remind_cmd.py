@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from cases import health
+from rightsdesk import wiring
 from rightsdesk.context import Desk
 
 UNHEALTHY_EXIT = 1
@@ -25,6 +26,7 @@ def remind(
     from rightsdesk import reminding  # Slack and mail: not for `rightsdesk health`
 
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     poster = reminding.build_poster(desk, echo=typer.echo)
     if once:
         result = reminding.remind_once(desk, poster)

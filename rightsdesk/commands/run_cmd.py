@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from rightsdesk import wiring
 from rightsdesk.context import Desk
 from rightsdesk.logs import configure
 from rightsdesk.reminding import run_scheduler
@@ -29,6 +30,7 @@ def run(
     """Run intake (IDLE), the Slack bot (Socket Mode) and the reminder scheduler until SIGTERM."""
     desk = Desk()
     configure(desk.settings.log_level, json_lines=not plain_logs)
+    wiring.require_own_config(desk.settings)
     _ = desk.engine, desk.controller  # fail fast, in one line, on a bad database or config
     components: dict[str, Component] = {}
     if not no_intake:
