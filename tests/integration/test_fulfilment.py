@@ -262,17 +262,42 @@ def test_erasure_keeps_the_debt_in_collection_and_who_owes_it_and_erases_the_res
     elin = session.get(Customer, elin_id)
     assert elin is not None and elin.name == "Elin Lindqvist"
     assert elin.phone is None and elin.ip_address is None
-    assert session.exec(select(Order).where(Order.customer_id == elin_id)).all() == []
-    assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin_id)).all() == []
+    # The order behind the claim is its evidence; the disclosure log serves Art. 19.
+    orders = session.exec(select(Order).where(Order.customer_id == elin_id)).all()
+    assert [o.order_number for o in orders] == ["T-2025-0311"]
+    assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin_id)).all()
     kept = session.exec(select(Invoice).where(Invoice.customer_id == elin_id)).all()
     assert [i.number for i in kept] == ["2025-0311"]
     assert "faktura 2025-0311" in reply.body_text
     assert "728/2003" in reply.body_text  # the limitation act behind the claim
+    assert "tills fordran är betald eller preskriberad" in reply.body_text
+    assert "bevaras till och med 31 december 2031\n" in reply.body_text  # also a voucher (KPL 2:10)
     assert "Perintä Esimerkki Oy" in reply.body_text  # told under Art. 19
     with pytest.raises(UserError, match="already erased"):
         fulfil_erasure(
             session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
         )
+
+
+def test_every_art_19_notice_of_an_erasure_names_the_invoice_in_collection_as_kept(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verified_case(
+        session, kinds=["erasure"], email="elin.lindqvist@example.com", name="Elin"
+    )
+    reply = fulfil_erasure(
+        session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+    )
+    notices = [d for d in pending_drafts(session, reference=case.reference) if d.id != reply.id]
+    assert notices, "the recipients of Elin's data are told"
+    for notice in notices:
+        text = notice.body_text
+        assert "lasku 2025-0311" in text and "säilytetään" in text  # kept, and until when
+        assert "kunnes saatava on maksettu tai vanhentunut" in text
+        assert "älkää poistako näitä tietoja" in text
+        # Never "we erased everything, erase it too" while an invoice stays.
+        assert "olemme poistaneet tiedot omista järjestelmistämme" not in text
+        assert "tämä viesti on ohjeemme teille" not in text
 
 
 def test_erasure_anonymises_a_customer_whose_recent_invoice_is_a_voucher_and_keeps_the_opt_out(
