@@ -1,27 +1,44 @@
-"""Post new cases to the channel and follow the audit trail into each case's thread."""
+"""Post new cases to the channel, thread each event under its case, keep each message current.
+
+Each case's channel message is reconciled from the case itself (the digest of the blocks
+Slack last accepted is stored per case), so an update that failed is retried until it lands.
+The audit-trail cursor moves only past events whose line is posted (or refused for good).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
+from bot.app import make_client
 from bot.blocks import escape, event_line, notification
-from store.models import Case, CaseEvent, Cursor
+from bot.slack_calls import Deferred, Refused, SlackCalls
+from bot.slack_posts import content_hash, deliver, is_refused
+from cases import health
+from store.models import Case, CaseEvent, Cursor, SlackPost
 
 log = logging.getLogger(__name__)
 
 CURSOR = "slack_notifier"
+COMPONENT = "slack"  # its own line in `rightsdesk health`
 BATCH = 20  # chat.postMessage allows about one message per second per channel
 EVENT_BATCH = 200
 # Not worth a thread line: the root message already says it, or nobody acts on it.
 QUIET_ACTIONS = frozenset({"open", "slack_access_denied"})
+# Another process may commit a change stamped a little before our last sync of its case.
+CLOCK_SLACK = timedelta(minutes=10)
+BEAT_EVERY = 30.0  # seconds between health beats while nothing changes
+PROBE_AFTER = 60.0  # an idle notifier asks auth.test, so a revoked token shows in health
 
 
 def _cursor(session: Session, now: datetime) -> Cursor:
@@ -35,24 +52,46 @@ def _cursor(session: Session, now: datetime) -> Cursor:
     return cursor
 
 
+def _root_key(case_id: int | None) -> str:
+    return f"case:{case_id}"
+
+
 def post_new_cases(
-    session: Session, client: WebClient, *, channel: str, now: datetime, show_identity: bool
+    session: Session, calls: SlackCalls, *, channel: str, now: datetime, show_identity: bool
 ) -> int:
-    """Post each active case not yet in Slack; each post is committed before the next."""
+    """Post each active case not yet in Slack; a case Slack refuses is skipped, not retried."""
+    refused = select(SlackPost.case_id).where(
+        col(SlackPost.key).startswith("case:"), SlackPost.state == "refused"
+    )
     cases = session.exec(
         select(Case)
         .where(col(Case.slack_ts).is_(None), col(Case.is_active).is_(True))
+        .where(col(Case.id).not_in(refused))
         .order_by(col(Case.id))
         .limit(BATCH)
     ).all()
+    posted = 0
     for case in cases:
         text, blocks = notification(case, now, show_identity=show_identity)
-        answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        case.slack_channel = str(answer.get("channel") or channel)
-        case.slack_ts = str(answer["ts"])
-        session.add(case)
+        row = deliver(
+            session,
+            calls,
+            key=_root_key(case.id),
+            case_id=case.id,
+            reference=case.reference,
+            channel=channel,
+            thread_ts=None,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+        if row is None:
+            continue
+        case.slack_channel, case.slack_ts = row.channel, row.ts
+        session.add_all([case, row])
         session.commit()  # at once: a crash now must not post the case twice
-    return len(cases)
+        posted += 1
+    return posted
 
 
 def _set_aside_line(event: CaseEvent, command: str) -> str | None:
@@ -71,16 +110,30 @@ def _set_aside_line(event: CaseEvent, command: str) -> str | None:
     return None
 
 
+def _line_for(
+    session: Session, event: CaseEvent, channel: str | None, command: str
+) -> tuple[str, str | None, str, str] | bool | None:
+    """(channel, thread, text, reference) to post; None to skip; False to wait for the root."""
+    case = session.get(Case, event.case_id) if event.case_id is not None else None
+    if case is None:
+        line = _set_aside_line(event, command) if channel else None
+        return (channel or "", None, line, "desk") if line else None
+    if event.action in QUIET_ACTIONS or is_refused(session, _root_key(case.id)):
+        return None
+    if case.slack_ts and case.slack_channel:
+        return case.slack_channel, case.slack_ts, event_line(event), case.reference
+    return False if case.is_active else None  # an open case's message comes first
+
+
 def follow_events(
     session: Session,
-    client: WebClient,
+    calls: SlackCalls,
     *,
     now: datetime,
-    show_identity: bool,
     channel: str | None = None,
     command: str = "/rights",
 ) -> int:
-    """Thread a short line per new event and update each touched case's root message.
+    """Thread a short line per new event, in order; stop at the first that cannot go yet.
 
     Mail the intake set aside (quarantined, or read as not a request) gets a line of its
     own in the channel, without its sender or subject: a person must judge it.
@@ -92,49 +145,130 @@ def follow_events(
         .order_by(col(CaseEvent.id))
         .limit(EVENT_BATCH)
     ).all()
-    touched: dict[int, Case] = {}
     posted = 0
     for event in events:
-        case = session.get(Case, event.case_id) if event.case_id is not None else None
-        if case is not None and case.slack_ts and case.slack_channel:
-            if event.action not in QUIET_ACTIONS:
-                client.chat_postMessage(
-                    channel=case.slack_channel, thread_ts=case.slack_ts, text=event_line(event)
-                )
-                posted += 1
-            touched[case.id or 0] = case
-        elif case is None and channel:
-            line = _set_aside_line(event, command)
-            if line is not None:
-                client.chat_postMessage(channel=channel, text=line)
+        target = _line_for(session, event, channel, command)
+        if target is False:
+            break
+        if isinstance(target, tuple):
+            where, thread, text, reference = target
+            row = deliver(
+                session,
+                calls,
+                key=f"event:{event.id}",
+                case_id=event.case_id,
+                reference=reference,
+                channel=where,
+                thread_ts=thread,
+                text=text,
+                blocks=None,
+                now=now,
+            )  # Deferred leaves the cursor here: the line is tried again next round
+            if row is not None:
+                session.add(row)
                 posted += 1
         cursor.position = event.id or cursor.position
         cursor.updated_at = now
         session.add(cursor)
         session.commit()  # one line per event, even across a crash
-    for case in touched.values():
-        session.refresh(case)
-        text, blocks = notification(case, now, show_identity=show_identity)
-        client.chat_update(
-            channel=case.slack_channel or "", ts=case.slack_ts or "", text=text, blocks=blocks
-        )
     return posted
+
+
+def reconcile_messages(
+    session: Session, calls: SlackCalls, *, now: datetime, show_identity: bool
+) -> int:
+    """Bring each posted case's channel message to the case's state; returns the updates."""
+    key = sa.literal("case:") + sa.cast(Case.id, sa.String)
+    rows = session.exec(
+        select(Case, SlackPost)
+        .join(SlackPost, col(SlackPost.key) == key, isouter=True)
+        .where(col(Case.slack_ts).is_not(None))
+        .where(
+            or_(
+                col(Case.is_active).is_(True),
+                col(SlackPost.content_hash).is_(None),
+                col(Case.updated_at) >= col(SlackPost.attempted_at),
+            )
+        )
+        .order_by(col(Case.id))
+    ).all()
+    updated = 0
+    for case, row in rows:
+        text, blocks = notification(case, now, show_identity=show_identity)
+        digest = content_hash(text, blocks)
+        if row is not None and row.content_hash == digest:
+            continue
+        if row is not None and row.state == "refused":
+            continue
+        try:
+            calls.call(
+                "chat.update",
+                channel=case.slack_channel or "",
+                ts=case.slack_ts or "",
+                text=text,
+                blocks=blocks,
+            )
+        except Refused as refused:  # e.g. the message was deleted: tell once, then leave it
+            log.warning("Slack refused the update of %s: %s", case.reference, refused.code)
+        row = row or SlackPost(
+            key=_root_key(case.id), case_id=case.id, state="posted", attempted_at=now
+        )
+        row.channel, row.ts = case.slack_channel, case.slack_ts
+        # A watermark, not the call's time: a change stamped a little earlier by another
+        # process (committed after this round read) still makes the case a candidate.
+        row.content_hash, row.attempted_at = digest, now - CLOCK_SLACK
+        session.add(row)
+        session.commit()
+        updated += 1
+    return updated
 
 
 def sync_notifications(
     session: Session,
-    client: WebClient,
+    calls: SlackCalls,
     *,
     channel: str,
     now: datetime,
     show_identity: bool = False,
     command: str = "/rights",
 ) -> int:
-    """One round: new cases to the channel, then new events to threads; returns the posts."""
-    posted = post_new_cases(session, client, channel=channel, now=now, show_identity=show_identity)
-    return posted + follow_events(
-        session, client, now=now, show_identity=show_identity, channel=channel, command=command
-    )
+    """One round: new cases, then event lines, then stale messages; returns the posts.
+
+    A method that is backing off holds back only its own work (Slack limits per method).
+    """
+    posted = 0
+    try:
+        posted += post_new_cases(
+            session, calls, channel=channel, now=now, show_identity=show_identity
+        )
+    except Deferred:
+        session.rollback()
+    try:
+        posted += follow_events(session, calls, now=now, channel=channel, command=command)
+    except Deferred:
+        session.rollback()
+    try:
+        reconcile_messages(session, calls, now=now, show_identity=show_identity)
+    except Deferred:
+        session.rollback()
+    return posted
+
+
+def notifier_calls(client: WebClient) -> SlackCalls:
+    """The notifier's own client: no retries inside slack_sdk (a retried post may double)."""
+    return SlackCalls(make_client(client.token or "", client.base_url, retries=False))
+
+
+def _beat(session_factory: Callable[[], Session], now: datetime, calls: SlackCalls) -> None:
+    """Slack delivery's health: failing after a few refused calls in a row, with the code."""
+    try:
+        with session_factory() as session:
+            error = calls.last_error if calls.failing else None
+            health.beat(
+                session, COMPONENT, now=now, ok=not calls.failing, error=error, pid=os.getpid()
+            )
+    except Exception as exc:  # the database may be what fails; the notifier goes on
+        log.warning("Slack health beat failed: %s", type(exc).__name__)
 
 
 def run_notifier(
@@ -148,22 +282,30 @@ def run_notifier(
     interval: float = 0.5,
     command: str = "/rights",
 ) -> None:
-    """Sync until `stop` is set; a failed round is logged by type and retried next time."""
+    """Sync until `stop` is set; each Slack method backs off on its own after a failure."""
+    calls = notifier_calls(client)
+    reported: tuple[bool, str | None] | None = None
+    beaten = float("-inf")
     while not stop.is_set():
         try:
             with session_factory() as session:
                 sync_notifications(
                     session,
-                    client,
+                    calls,
                     channel=channel,
                     now=clock(),
                     show_identity=show_identity,
                     command=command,
                 )
-        except SlackApiError as exc:
-            log.warning("Slack notifier: %s", exc.response.get("error", "api error"))
         except Exception as exc:  # the loop must outlive one bad round
             log.error("Slack notifier round failed: %s", type(exc).__name__)
+        if time.monotonic() - calls.last_call_at > PROBE_AFTER:
+            with contextlib.suppress(Deferred, Refused):
+                calls.call("auth.test")
+        state = (not calls.failing, calls.last_error if calls.failing else None)
+        if state != reported or time.monotonic() - beaten > BEAT_EVERY:
+            _beat(session_factory, clock(), calls)
+            reported, beaten = state, time.monotonic()
         stop.wait(interval)
 
 
