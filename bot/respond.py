@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -23,6 +24,12 @@ def check_webhook(answer: WebhookResponse, reference: str | None) -> bool:
     if answer.status_code == 200:
         return True
     body = (answer.body or "").strip()
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        body = str(parsed.get("error") or "")
     code = body if _CODE.fullmatch(body) else "no error code"
     log.warning(
         "Slack refused the response_url answer for case %s: HTTP %s (%s)",
