@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import web_client
-from bot.notifier import notifier_calls, sync_notifications
+from bot.notifier import notifier_calls
+from bot.notifier_sync import sync_notifications
 from bot.slack_calls import SlackCalls
 from cases import operations as ops
 from store.engine import new_session

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import web_client
-from bot.notifier import notifier_calls, sync_notifications
+from bot.notifier import notifier_calls
+from bot.notifier_sync import sync_notifications
 from bot.slack_calls import SlackCalls
 from cases import operations as ops
 from cases.controller import load_controller_toml
