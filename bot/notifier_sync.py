@@ -16,7 +16,13 @@ from sqlmodel import Session, col, or_, select
 
 from bot.blocks import escape, event_line, notification
 from bot.slack_calls import Deferred, Refused, SlackCalls
-from bot.slack_posts import content_hash, deliver, is_refused
+from bot.slack_posts import (
+    CHANNEL_ERRORS,
+    RETRY_CHANNEL_AFTER,
+    content_hash,
+    deliver,
+    is_refused,
+)
 from store.models import Case, CaseEvent, Cursor, SlackPost
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,12 @@ def post_new_cases(
 ) -> int:
     """Post each active case not yet in Slack; a case Slack refuses is skipped, not retried."""
     refused = select(SlackPost.case_id).where(
-        col(SlackPost.key).startswith("case:"), SlackPost.state == "refused"
+        col(SlackPost.key).startswith("case:"),
+        SlackPost.state == "refused",
+        or_(
+            col(SlackPost.error).not_in(CHANNEL_ERRORS),
+            col(SlackPost.attempted_at) > now - RETRY_CHANNEL_AFTER,
+        ),
     )
     cases = session.exec(
         select(Case)

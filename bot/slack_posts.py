@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "rightsdesk_post"  # message metadata: {"event_payload": {"key": KEY}}
 LOOKUP_PAGES = 5
+# Refusals about the channel, not the message: once someone invites the bot again or
+# unarchives the channel the post can go, so these are tried again, at most once an hour.
+CHANNEL_ERRORS = ("not_in_channel", "is_archived", "channel_not_found")
+RETRY_CHANNEL_AFTER = timedelta(hours=1)
 
 
 def content_hash(text: str, blocks: list[Block]) -> str:
@@ -73,8 +77,10 @@ def deliver(
     row = session.get(SlackPost, key)
     if row is not None and row.state == "posted":
         return row
-    if row is not None and row.state == "refused":
+    if row is not None and row.state == "refused" and not retry_due(row, now):
         return None
+    if not calls.backoff.ready("chat.postMessage"):
+        raise Deferred("chat.postMessage")  # before any write: a wait costs the store nothing
     if row is not None and row.state == "posting":  # the last answer never came back
         ts = find_posted(calls, key=key, channel=row.channel or channel, thread_ts=thread_ts)
         if ts is not None:
@@ -101,7 +107,7 @@ def deliver(
         session.add(row)
         session.commit()
         log.warning(
-            "Slack refused %s for %s: %s; recorded, not retried", key, reference, refused.code
+            "Slack refused %s for %s: %s; recorded and skipped", key, reference, refused.code
         )
         return None
     except Deferred as deferred:
@@ -122,7 +128,12 @@ def _posted(
     return row
 
 
+def retry_due(row: SlackPost, now: datetime) -> bool:
+    """Whether a refusal about the channel is old enough to try the post again."""
+    return row.error in CHANNEL_ERRORS and now - row.attempted_at >= RETRY_CHANNEL_AFTER
+
+
 def is_refused(session: Session, key: str) -> bool:
-    """Whether Slack refused this message for good."""
+    """Whether Slack refused this message (for good, or for now for its channel)."""
     row = session.get(SlackPost, key)
     return row is not None and row.state == "refused"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +55,9 @@ def calls(fake_slack: FakeSlack) -> SlackCalls:
     return notifier_calls(web_client(make_deps(api_url=fake_slack.url)))
 
 
-def sync(engine: Engine, calls: SlackCalls) -> int:
+def sync(engine: Engine, calls: SlackCalls, now: datetime = NOW) -> int:
     with new_session(engine) as session:
-        return sync_notifications(session, calls, channel=CHANNEL, now=NOW)
+        return sync_notifications(session, calls, channel=CHANNEL, now=now)
 
 
 def eventually(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -122,9 +122,26 @@ def test_a_case_slack_refuses_for_good_is_recorded_reported_once_and_skipped(
     assert (row.case_id, row.error) == (load_case(engine, refused).id, "invalid_blocks")
     told = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert told == [
-        f"Slack refused case:{row.case_id} for {refused}: invalid_blocks; recorded, not retried"
+        f"Slack refused case:{row.case_id} for {refused}: invalid_blocks; recorded and skipped"
     ]
     assert not calls.failing  # one refusal is about one message, not Slack delivery
+
+
+def test_a_refusal_about_the_channel_is_tried_again_an_hour_later(
+    engine: Engine, fake_slack: FakeSlack, calls: SlackCalls
+) -> None:
+    fake_slack.fail("chat.postMessage", "not_in_channel", times=1)
+    ref = open_case(engine, received=RECEIVED)
+
+    sync(engine, calls)
+    sync(engine, calls, NOW + timedelta(minutes=30))
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+    assert load_case(engine, ref).slack_ts is None
+
+    sync(engine, calls, NOW + timedelta(minutes=61))  # someone invited the bot again
+
+    assert len(fake_slack.calls("chat.postMessage")) == 2
+    assert load_case(engine, ref).slack_ts is not None
 
 
 def test_a_rate_limited_update_is_retried_until_the_message_shows_the_case(
