@@ -203,3 +203,50 @@ def test_a_bot_token_in_slack_app_token_is_one_line_and_exit_2(
     assert "Traceback" not in done.stderr
     assert "not-an-app-token" not in done.stdout + done.stderr
     assert fake_slack.calls("apps.connections.open") == []
+
+
+def test_a_reply_too_long_for_its_preview_is_read_in_full_page_by_page(
+    engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    ref = open_case(engine, received=RECEIVED)
+    body = "".join(f"rivi {n}: <tieto> & arvo " + "z" * 60 + "\n" for n in range(5000))
+    _draft(engine, ref, body, f"[{ref}] Vastaus")
+
+    _click(bot_url, fake_slack, "preview_reply", ref)
+    preview = fake_slack.wait_for("webhook")[0].body
+    assert len(preview["blocks"]) <= 50
+    more = next(b for b in preview["blocks"] if "accessory" in b)
+    assert f"{len(body):,} characters" in more["text"]["text"]
+
+    pages: list[str] = []
+    button = more["accessory"]
+    opened: str | None = None
+    while True:
+        payload = sig.block_actions_payload(
+            button["action_id"], button["value"], response_url=fake_slack.webhook_url()
+        )
+        method = "views.open"
+        if opened is not None:  # turning the page inside the modal
+            payload["view"] = {"id": opened, "type": "modal", "callback_id": ""}
+            method = "views.update"
+        before = len(fake_slack.calls(method))
+        assert sig.post_signed(bot_url, SECRET, sig.interaction_body(payload)).status == 200
+        call = fake_slack.wait_for(method, before + 1)[before]
+        view = call.body["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        assert len(view["blocks"]) <= 100
+        opened = opened or "VPAGES"  # the modal now open: its next clicks carry its id
+        pages.append(shown_text([b for b in view["blocks"][1:] if b["type"] == "section"]))
+        nexts = [
+            e
+            for b in view["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["text"]["text"] == "Next page"
+        ]
+        if not nexts:
+            break
+        button = nexts[0]
+
+    assert len(pages) > 1
+    assert "".join(pages) == body
