@@ -38,6 +38,7 @@ PERMANENT = frozenset(
         "message_not_found",
         "edit_window_closed",
         "thread_not_found",
+        "missing_scope",  # the app needs reinstalling from slack/manifest.yaml
     }
 )
 BASE_DELAY = 1.0
@@ -133,6 +134,7 @@ class SlackCalls:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_call_at: float = 0.0
+    missing_scope: set[str] = field(default_factory=set)  # methods the app may not call
 
     @property
     def failing(self) -> bool:
@@ -153,6 +155,8 @@ class SlackCalls:
         except SlackApiError as exc:
             code = error_code(exc)
             self._failed(code)
+            if code == "missing_scope":
+                self.missing_scope.add(method)
             if code in PERMANENT:
                 raise Refused(method, code) from None
             delay = self.backoff.failed(method, retry_after(exc))

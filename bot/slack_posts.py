@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "rightsdesk_post"  # message metadata: {"event_payload": {"key": KEY}}
 LOOKUP_PAGES = 5
-# Refusals about the channel, not the message: once someone invites the bot again or
-# unarchives the channel the post can go, so these are tried again, at most once an hour.
-CHANNEL_ERRORS = ("not_in_channel", "is_archived", "channel_not_found")
+# Refusals about the channel or the app, not the message: once someone invites the bot again,
+# unarchives the channel or reinstalls the app the post can go; tried again once an hour.
+CHANNEL_ERRORS = ("not_in_channel", "is_archived", "channel_not_found", "missing_scope")
 RETRY_CHANNEL_AFTER = timedelta(hours=1)
 
 
@@ -38,6 +38,8 @@ def content_hash(text: str, blocks: list[Block]) -> str:
 def find_posted(calls: SlackCalls, *, key: str, channel: str, thread_ts: str | None) -> str | None:
     """The ts of the message that carries KEY in its metadata, if Slack has it."""
     method = "conversations.replies" if thread_ts else "conversations.history"
+    if method in calls.missing_scope:
+        return None  # installed without *:history: at worst a lost answer is posted twice
     params: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200}
     if thread_ts:
         params["ts"] = thread_ts

@@ -97,6 +97,22 @@ def test_a_post_whose_answer_was_lost_is_found_in_slack_and_not_posted_twice(
     assert fake_slack.calls("conversations.replies")
 
 
+def test_without_the_history_scope_a_lost_answer_does_not_hold_back_later_cases(
+    engine: Engine, fake_slack: FakeSlack, calls: SlackCalls
+) -> None:
+    fake_slack.fail("conversations.history", "missing_scope")
+    fake_slack.lose_answer("chat.postMessage")
+    first = open_case(engine, received=RECEIVED)
+    second = open_case(engine, received=RECEIVED)
+
+    sync(engine, calls)
+    calls.backoff.succeeded("chat.postMessage")
+    sync(engine, calls)
+
+    assert load_case(engine, first).slack_ts and load_case(engine, second).slack_ts
+    assert len(fake_slack.calls("conversations.history")) == 1  # asked once, then not again
+
+
 def test_a_case_slack_refuses_for_good_is_recorded_reported_once_and_skipped(
     engine: Engine, fake_slack: FakeSlack, calls: SlackCalls, caplog: pytest.LogCaptureFixture
 ) -> None:
