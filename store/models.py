@@ -448,3 +448,22 @@ class Cursor(SQLModel, table=True):
     name: str = Field(primary_key=True)
     position: int = 0
     updated_at: datetime | None = _ts()
+
+
+class SlackPost(SQLModel, table=True):
+    """One message the Slack notifier owes: a case's channel message or an event's line.
+
+    `posting` is written before the call, so an answer lost in transit is looked up in
+    Slack (by the key in the message metadata) instead of being posted twice.
+    """
+
+    __tablename__ = "slack_post"
+
+    key: str = Field(primary_key=True)  # "case:ID" (channel message) or "event:ID" (line)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    state: str  # posting, posted, refused
+    channel: str | None = None
+    ts: str | None = None
+    content_hash: str | None = None  # of the blocks Slack last accepted for the case
+    error: str | None = None  # Slack's error code when it refused the post for good
+    attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -34,6 +34,18 @@ def required_secret(value: Any, variable: str) -> str:
     return str(value.get_secret_value()).strip()
 
 
+def app_token(desk: Desk) -> str:
+    """The Socket Mode token; a bot token (xoxb-) here is one clear line, not a restart loop."""
+    token = required_secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
+    if not token.startswith("xapp-"):
+        kind = token.split("-", 1)[0] + "-" if "-" in token else "an unknown token"
+        raise UserError(
+            f"SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write,"
+            f" not {kind}"
+        )
+    return token
+
+
 def bot_deps(desk: Desk, *, http: bool) -> BotDeps:
     """The bot's collaborators from the settings; HTTP mode needs the signing secret."""
     s = desk.settings

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from rightsdesk import wiring
+from rightsdesk.commands.bot_cmd import app_token
 from rightsdesk.context import Desk
 from rightsdesk.logs import configure
 from rightsdesk.reminding import run_scheduler
@@ -36,6 +37,7 @@ def run(
     if not no_intake:
         components["intake"] = run_intake
     if not no_bot and desk.settings.slack_bot_token and desk.settings.slack_app_token:
+        app_token(desk)  # an xoxb- token here would restart the bot forever: one line, exit 2
         components["bot"] = run_bot
     components["scheduler"] = _scheduler
     stop = threading.Event()

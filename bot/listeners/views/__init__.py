@@ -15,6 +15,7 @@ from bot import modals
 from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
+from bot.respond import check_webhook
 from cases import deadlines, identity
 from cases import operations as ops
 from cases.errors import UserError
@@ -30,7 +31,10 @@ def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: s
     """Answer where the modal was opened from: its response URL, else a direct message."""
     url = modals.metadata(view).get("response_url")
     if url:
-        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+        answer = WebhookClient(url).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        check_webhook(answer, modals.metadata(view).get("reference"))
     elif _user(body):
         client.chat_postMessage(channel=_user(body), text=text)
 
@@ -44,6 +48,8 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
     kinds = modals.value(view, modals.KINDS)
     if not isinstance(kinds, list) or not kinds:
         errors[modals.KINDS] = "Choose at least one kind of request."
+    if not modals.text_value(view, modals.CHANNEL):
+        errors[modals.CHANNEL] = "Choose how the request arrived."
     day_text = modals.text_value(view, modals.RECEIVED)
     arrived: datetime | None = None
     try:
@@ -56,7 +62,7 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
         "requester_name": name,
         "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,
         "kinds": kinds if isinstance(kinds, list) else [],
-        "channel": modals.text_value(view, modals.CHANNEL) or "letter",
+        "channel": modals.text_value(view, modals.CHANNEL),
         "language": modals.text_value(view, modals.LANGUAGE) or "fi",
         "received_at": arrived,
     }
