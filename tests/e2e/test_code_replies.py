@@ -1,0 +1,215 @@
+"""A returned one-time code verifies through intake alone (Art. 12(6)); guesses, quotes and
+outsiders do not, and the contact person reads each outcome in the case's Slack thread.
+
+Each journey: a request from an address the register does not know reaches the Maildir and
+intake opens the case; the contact person links the register row and sends the code; the
+code mail is delivered; the customer's reply reaches the Maildir and intake takes it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from store.models import Attachment, Message
+from tests.e2e.code_desk import (
+    ANSWERED,
+    SCAN,
+    CodeDesk,
+    code_desk,
+    code_of,
+    open_awaiting_code,
+    reply,
+    wrong_codes,
+)
+from tests.servers.slack_fake import FakeSlack
+
+
+@pytest.fixture
+def desk(db_url: str, tmp_path: Path, fake_slack: FakeSlack) -> Iterator[CodeDesk]:
+    yield from code_desk(db_url, tmp_path / "mail", fake_slack)
+
+
+def _actions(desk: CodeDesk, reference: str) -> list[str]:
+    return [e.action for e in desk.events(reference)]
+
+
+def test_the_right_code_in_a_reply_verifies_the_case_and_deletes_the_passport_copy(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    desk.sync_slack(ANSWERED)  # the case's root message, before the reply
+    desk.mail_in(reply(code_mail, f"Hello, here is the code: {code_of(code_mail)}\n\nJohn"))
+
+    # The passport copy goes from the original in the mail server's Processed folder too.
+    assert desk.poll(ANSWERED) == {"follow_up": 1, "originals_redacted": 1}
+
+    case = desk.case(reference)
+    assert (case.identity_status, case.identity_method) == ("verified", "code")
+    assert case.status == "in_progress" and case.paused_days == 1
+    assert desk.code_row(reference).used_at is not None
+    with desk.session() as session:
+        document = session.exec(select(Attachment)).one()
+        assert document.data is None and document.deleted_at is not None
+        request = session.exec(select(Message).order_by(col(Message.id))).first()
+        assert request is not None and request.raw is not None and SCAN not in request.raw
+    actions = _actions(desk, reference)
+    assert actions[-4:] == [
+        "message_received",
+        "verify",
+        "identity_documents_deleted",
+        "mail_original_redacted",
+    ]
+    assert "resume" not in actions  # verifying ended the pause itself
+    lines = desk.sync_slack(ANSWERED)
+    assert "verify by intake (method code)" in lines
+    assert "identity documents deleted by intake" in lines
+
+
+def test_a_wrong_code_leaves_the_case_unverified_says_so_and_the_right_one_still_verifies(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    desk.sync_slack(ANSWERED)
+    (wrong,) = wrong_codes(code_of(code_mail), 1)
+    desk.mail_in(reply(code_mail, f"My code is {wrong}"))
+
+    desk.poll(ANSWERED)
+
+    case = desk.case(reference)
+    assert case.identity_status == "unverified" and case.identity_method is None
+    (rejected,) = [e for e in desk.events(reference) if e.action == "code_reply_rejected"]
+    assert rejected.full_detail["result"] == "wrong code"
+    assert rejected.full_detail["attempts_left"] == 4
+    assert desk.sync_slack(ANSWERED) == [
+        "message received by intake",
+        "code reply rejected by intake (result wrong code; attempts left 4)",
+        "resume by intake (due date 2026-04-07)",
+    ]
+    # The contact person decides; meanwhile John tries again with the code in the mail.
+    later = ANSWERED + timedelta(hours=1)
+    desk.mail_in(reply(code_mail, code_of(code_mail).lower(), at=later))
+    desk.poll(later)
+    assert desk.case(reference).identity_method == "code"
+    assert desk.code_row(reference).attempts == 2
+
+
+@pytest.mark.parametrize(
+    "style",
+    ["angle-quoted", "only-quoted", "outlook"],
+)
+def test_a_code_that_is_only_in_the_quoted_code_mail_does_not_verify(
+    desk: CodeDesk, style: str
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    code = code_of(code_mail)
+    if style == "angle-quoted":
+        raw = reply(code_mail, "Yes, that request was mine.")
+    elif style == "only-quoted":
+        raw = reply(code_mail, "")
+    else:  # Outlook quotes without ">": a separator, then the headers and the text
+        raw = reply(
+            code_mail,
+            "Yes, that was me.\n\n-----Original Message-----\nFrom: Target Partners"
+            f" <privacy@targetpartners.example>\nSubject: code\n\nYour code: {code}\n",
+            quote=False,
+        )
+    assert code.encode() in raw
+    desk.mail_in(raw)
+
+    desk.poll(ANSWERED)
+
+    assert desk.case(reference).identity_status == "unverified"
+    assert desk.code_row(reference).attempts == 0  # nothing of John's own was a code
+    assert "code_reply_rejected" not in _actions(desk, reference)
+
+
+def test_the_sixth_attempt_is_refused_the_code_is_void_and_the_contact_person_is_told(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    desk.sync_slack(ANSWERED)
+    right = code_of(code_mail)
+    guesses = wrong_codes(right, 5)
+    desk.mail_in(reply(code_mail, f"Maybe {guesses[0]} or {guesses[1]}?"))
+    desk.poll(ANSWERED)
+    assert desk.code_row(reference).attempts == 2
+    later = ANSWERED + timedelta(hours=1)
+    desk.mail_in(reply(code_mail, " ".join(guesses[2:]), at=later))
+    desk.poll(later)
+    assert desk.code_row(reference).attempts == 5
+    assert "code_voided" in _actions(desk, reference)
+
+    last = ANSWERED + timedelta(hours=2)
+    desk.mail_in(reply(code_mail, f"Sorry, this is it: {right}", at=last))
+    desk.poll(last)
+
+    assert desk.case(reference).identity_status == "unverified"
+    assert desk.code_row(reference).used_at is None
+    rejected = [e for e in desk.events(reference) if e.action == "code_reply_rejected"]
+    assert rejected[-1].full_detail["result"] == "void code"
+    lines = desk.sync_slack(last)
+    assert (
+        "code voided by intake (result attempt budget spent; send a new code or verify by hand)"
+        in lines
+    )
+    assert "code reply rejected by intake (result void code)" in lines
+
+
+def test_one_reply_with_200000_guesses_and_the_right_code_does_not_verify(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    right = code_of(code_mail)
+    guesses = " ".join(wrong_codes(right, 200_000))
+    desk.mail_in(reply(code_mail, f"{guesses} {right}", quote=False))
+
+    desk.poll(ANSWERED)
+
+    assert desk.case(reference).identity_status == "unverified"
+    assert desk.code_row(reference).attempts == 5
+    assert "code_voided" in _actions(desk, reference)
+
+
+def test_an_outsider_writing_into_the_case_leaves_it_paused_and_is_attached_as_a_third_party(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    desk.sync_slack(ANSWERED)
+    paused = desk.case(reference)
+    desk.mail_in(
+        reply(
+            code_mail,
+            f"Here is my passport and the code {code_of(code_mail)}.",
+            sender="mallory@evil.invalid",
+            name="John Smith",
+            attachments=[("passport.jpg", "image/jpeg", b"\xff\xd8\xff forged scan")],
+        )
+    )
+
+    assert desk.poll(ANSWERED) == {"follow_up": 1}
+
+    case = desk.case(reference)
+    assert case.status == "awaiting_identity" and case.paused_since == paused.paused_since
+    assert case.identity_status == "unverified"
+    assert desk.code_row(reference).attempts == 0  # not even checked
+    actions = _actions(desk, reference)
+    assert actions[-1] == "third_party_message"
+    assert "message_received" not in actions and "resume" not in actions
+    with desk.session() as session:
+        outsider = session.exec(
+            select(Message).where(Message.from_addr == "mallory@evil.invalid")
+        ).one()
+        assert outsider.case_id == case.id and outsider.category == "third_party"
+        (forged,) = session.exec(
+            select(Attachment).where(Attachment.message_id == outsider.id)
+        ).all()
+        assert not forged.is_identity_document
+    assert desk.sync_slack(ANSWERED) == [
+        "third party message by intake (result not from the requester or the register's"
+        " address; clock and identity unchanged)"
+    ]
