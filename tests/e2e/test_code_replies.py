@@ -8,6 +8,9 @@ code mail is delivered; the customer's reply reaches the Maildir and intake take
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from store.models import Attachment, Message
+from store.engine import make_engine, new_session
+from store.models import Attachment, Case, CaseEvent, Message
 from tests.e2e.code_desk import (
     ANSWERED,
     SCAN,
@@ -27,6 +31,8 @@ from tests.e2e.code_desk import (
     wrong_codes,
 )
 from tests.servers.slack_fake import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -213,3 +219,46 @@ def test_an_outsider_writing_into_the_case_leaves_it_paused_and_is_attached_as_a
         "third party message by intake (result not from the requester or the register's"
         " address; clock and identity unchanged)"
     ]
+
+
+def test_the_demo_customer_returns_the_code_by_mail_before_the_reply_it_unlocks(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "demo", "--dir", str(tmp_path / "demo")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "restriction (en): responded (identity: the code came back by mail)" in result.stdout
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo' / 'rightsdesk.db'}")
+    with new_session(engine) as session:
+        (case,) = session.exec(select(Case).where(Case.identity_method == "code")).all()
+        events = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+        ).all()
+        answer = session.exec(
+            select(Message).where(Message.case_id == case.id, Message.category == "follow_up")
+        ).one()
+    engine.dispose()
+    assert [e.at for e in events] == sorted(e.at for e in events)  # the record in time order
+    actions = [e.action for e in events]
+    assert actions[:6] == [
+        "open",
+        "verification_code_sent",
+        "pause",
+        "message_received",  # the customer's answer, taken in from the demo Maildir
+        "verify",
+        "fulfil",
+    ]
+    assert actions[-2:] == ["reply_approved", "respond"]
+    verify = events[actions.index("verify")]
+    assert verify.actor == "intake" and verify.full_detail["method"] == "code"
+    assert answer.from_addr == "john.smith@example.com" and answer.source == "maildir"
+    assert answer.received_at == verify.at
