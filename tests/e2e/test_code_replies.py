@@ -22,6 +22,7 @@ from store.engine import make_engine, new_session
 from store.models import Attachment, Case, CaseEvent, Message
 from tests.e2e.code_desk import (
     ANSWERED,
+    CODE_SENT,
     SCAN,
     CodeDesk,
     code_desk,
@@ -102,6 +103,22 @@ def test_a_wrong_code_leaves_the_case_unverified_says_so_and_the_right_one_still
     desk.poll(later)
     assert desk.case(reference).identity_method == "code"
     assert desk.code_row(reference).attempts == 2
+
+
+def test_an_expired_code_leaves_the_case_unverified_and_says_so_in_the_thread(
+    desk: CodeDesk,
+) -> None:
+    reference, code_mail = open_awaiting_code(desk)
+    desk.sync_slack(ANSWERED)
+    late = CODE_SENT + timedelta(days=15)  # a code is valid for 14 days
+    desk.mail_in(reply(code_mail, f"Back from holiday: {code_of(code_mail)}", at=late))
+
+    desk.poll(late)
+
+    assert desk.case(reference).identity_status == "unverified"
+    assert desk.code_row(reference).used_at is None
+    lines = desk.sync_slack(late)
+    assert "code reply rejected by intake (result expired code; attempts left 5)" in lines
 
 
 @pytest.mark.parametrize(
