@@ -8,11 +8,15 @@ code mail is delivered; the customer's reply reaches the Maildir and intake take
 
 from __future__ import annotations
 
+import json
+import mailbox
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,7 @@ from tests.e2e.code_desk import (
     reply,
     wrong_codes,
 )
+from tests.replies_support import T0, request_mail
 from tests.servers.slack_fake import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,3 +284,59 @@ def test_the_demo_customer_returns_the_code_by_mail_before_the_reply_it_unlocks(
     assert verify.actor == "intake" and verify.full_detail["method"] == "code"
     assert answer.from_addr == "john.smith@example.com" and answer.source == "maildir"
     assert answer.received_at == verify.at
+
+
+def _cli(env: dict[str, str], now: datetime, *args: str) -> str:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", *args],
+        env={**base, **env, "RIGHTSDESK_NOW": now.isoformat()},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_at_the_terminal_identify_then_the_customers_reply_verifies_through_poll_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    maildir = tmp_path / "mail"
+    maildir.mkdir()
+    env = {
+        "RIGHTSDESK_DATABASE_URL": db_url,
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+        "RIGHTSDESK_MAILDIR": str(maildir),
+    }
+    _cli(env, T0, "db", "upgrade")
+    _cli(env, T0, "register", "import", str(ROOT / "rightsdesk" / "demo_data" / "customers.csv"))
+    _, request = request_mail(
+        sender_name="John Smith",
+        sender="j.smith.home@example.org",
+        subject="Subject access request",
+        body="Hello,\n\nunder Article 15 GDPR please send me a copy of my personal data.\n\nJohn\n",
+        at=T0,
+    )
+    mailbox.Maildir(maildir / "inbox", factory=None, create=True).add(request)
+    assert "1 case_opened" in _cli(env, T0, "poll", "--once")
+    _cli(env, CODE_SENT, "cases", "link", "DSR-2026-0001", "C-1003")
+    assert "code queued" in _cli(env, CODE_SENT, "cases", "identify", "DSR-2026-0001")
+    _cli(env, CODE_SENT, "poll", "--once")  # the outbox sender delivers the code mail
+    outbox = mailbox.Maildir(maildir / "outbox", factory=None, create=False)
+    sent = [
+        message_from_bytes(outbox.get_bytes(k), policy=policy.default) for k in outbox.iterkeys()
+    ]
+    (code_mail,) = [m for m in sent if str(m["To"]) == "john.smith@example.com"]
+    assert isinstance(code_mail, EmailMessage)
+
+    answer = reply(code_mail, f"The code is {code_of(code_mail)}")
+    mailbox.Maildir(maildir / "inbox", factory=None, create=True).add(answer)
+    assert "1 follow_up" in _cli(env, ANSWERED, "poll", "--once")
+
+    shown = json.loads(_cli(env, ANSWERED, "cases", "show", "DSR-2026-0001", "--json"))
+    assert (shown["identity_status"], shown["identity_method"]) == ("verified", "code")
+    assert shown["status"] == "in_progress" and shown["identity_verified_by"] == "intake"
+    assert [e["action"] for e in shown["events"]][-2:] == ["message_received", "verify"]
