@@ -9,13 +9,10 @@ arrive are deleted once the case is verified, leaving only the note of who check
 from __future__ import annotations
 
 import hashlib
-import hmac
-import re
 import secrets
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -30,19 +27,8 @@ from cases.register_lookup import lookup_for_case, subject_for_case
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
 CODE_VALIDITY = timedelta(days=14)
-CODE_ATTEMPTS = 5  # candidates tried per code before it is void (40 bits stay out of reach)
-CODE_TEXT_CHARS = 20_000  # a code is typed near the top; the budget holds whatever follows
 # No 0/O or 1/I: people copy the code by hand.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# A candidate is written in the code's own alphabet: in capitals, as the mail shows it, or in
-# small letters with its hyphen (so that prose such as "back here" is not taken for a code).
-# Zero-width lookaheads find overlapping candidates: "HERE K7MQ 2XPA" holds two.
-_CODE_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?=([A-HJ-NP-Z2-9]{4})[- ]?([A-HJ-NP-Z2-9]{4})(?![A-Za-z0-9]))"
-)
-_TYPED_CODE_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?=([a-hj-np-z2-9]{4})-([a-hj-np-z2-9]{4})(?![A-Za-z0-9]))", re.IGNORECASE
-)
 
 
 def new_code() -> str:
@@ -185,119 +171,6 @@ def send_code(
     session.commit()
     session.refresh(row)
     return row
-
-
-class CodeCheck(StrEnum):
-    """What a reply did to the case's one-time code."""
-
-    NO_CODE = "no_code"  # nothing shaped like a code, or no code was ever sent
-    VERIFIED = "verified"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    VOID = "void"  # the attempt budget is spent: only a new code (or a person) verifies
-
-
-def code_candidates(text: str) -> list[str]:
-    """Each distinct code-shaped token in `text`, in the order written, without its separator."""
-    found = [m for pattern in (_CODE_RE, _TYPED_CODE_RE) for m in pattern.finditer(text)]
-    found.sort(key=lambda m: m.start())
-    return list(dict.fromkeys((m.group(1) + m.group(2)).upper() for m in found))
-
-
-def _matches(reference: str, row: VerificationCode, candidate: str) -> bool:
-    # Constant time: the stored hash must not leak through how long a comparison takes.
-    return hmac.compare_digest(row.code_hash, code_hash(reference, candidate))
-
-
-def _reject(
-    session: Session,
-    case: Case,
-    row: VerificationCode,
-    result: CodeCheck,
-    *,
-    actor: str,
-    now: datetime,
-) -> CodeCheck:
-    ops.record(
-        session,
-        case,
-        actor=actor,
-        action="code_reply_rejected",
-        now=now,
-        result=f"{result.value} code",
-        attempts=row.attempts,
-        attempts_left=max(0, CODE_ATTEMPTS - row.attempts),
-    )
-    return result
-
-
-def check_code_reply(
-    session: Session,
-    case: Case,
-    text: str,
-    now: datetime,
-    *,
-    actor: str = "intake",
-    policy: DeskPolicy = DEFAULT_POLICY,
-) -> CodeCheck:
-    """Check the code-shaped tokens of a reply's own text against the case's newest code.
-
-    Intake calls it, in its own transaction, for each reply to a case awaiting identity.
-    Each distinct candidate is one attempt; after CODE_ATTEMPTS the code is void (a reply
-    holding thousands of guesses gets five). A match verifies (method `code`), which ends
-    the pause and deletes identity documents as a manual verification does. Never commits.
-    """
-    candidates = code_candidates(text[:CODE_TEXT_CHARS])
-    if not candidates or case.identity_status == "verified":
-        return CodeCheck.NO_CODE
-    row = session.exec(
-        select(VerificationCode)
-        .where(VerificationCode.case_id == case.id, col(VerificationCode.used_at).is_(None))
-        .order_by(col(VerificationCode.id).desc())
-        .limit(1)
-        .with_for_update()  # two replies at once must not both spend the same attempt
-    ).first()
-    if row is None:
-        return CodeCheck.NO_CODE
-    if row.attempts >= CODE_ATTEMPTS:
-        return _reject(session, case, row, CodeCheck.VOID, actor=actor, now=now)
-    if row.expires_at <= now:
-        expired = any(_matches(case.reference, row, c) for c in candidates[:CODE_ATTEMPTS])
-        result = CodeCheck.EXPIRED if expired else CodeCheck.WRONG
-        return _reject(session, case, row, result, actor=actor, now=now)
-    for candidate in candidates:
-        row.attempts += 1
-        if _matches(case.reference, row, candidate):
-            row.used_at = now
-            session.add(row)
-            ops.verify(
-                session,
-                reference=case.reference,
-                method="code",
-                reason="the one-time code sent to the address in the register"
-                f" on {row.created_at.date().isoformat()} was returned",
-                actor=actor,
-                now=now,
-                policy=policy,
-                commit=False,
-            )
-            _finish(session, case, actor=actor, now=now, commit=False)
-            return CodeCheck.VERIFIED
-        if row.attempts >= CODE_ATTEMPTS:
-            break
-    session.add(row)
-    if row.attempts < CODE_ATTEMPTS:
-        return _reject(session, case, row, CodeCheck.WRONG, actor=actor, now=now)
-    ops.record(
-        session,
-        case,
-        actor=actor,
-        action="code_voided",
-        now=now,
-        result="attempt budget spent; send a new code or verify by hand",
-        attempts=row.attempts,
-    )
-    return CodeCheck.VOID
 
 
 def verify_manually(

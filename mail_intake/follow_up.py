@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from cases import identity
+from cases import code_check
 from cases import operations as ops
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
@@ -95,7 +95,7 @@ def take_in(
     policy: DeskPolicy,
     actor: str,
     now: datetime,
-) -> identity.CodeCheck | None:
+) -> code_check.CodeCheck | None:
     """Join `msg` to `case` in the caller's transaction; None when a third party wrote it.
 
     From a party to the case: a reply to a case awaiting identity is checked for the code
@@ -116,9 +116,9 @@ def take_in(
         message=msg.message_id,
         closed=case.status == Status.CLOSED.value,
     )
-    checked = identity.CodeCheck.NO_CODE
+    checked = code_check.CodeCheck.NO_CODE
     if case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
-        checked = identity.check_code_reply(
+        checked = code_check.check_code_reply(
             session, case, own_text(parsed), now, actor=actor, policy=policy
         )
     if Status(case.status) in PAUSED_STATUSES:

@@ -7,7 +7,8 @@ import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from cases.identity import code_candidates, code_hash, new_code, strip_parts
+from cases.code_check import code_candidates
+from cases.identity import code_hash, new_code, strip_parts
 
 
 def test_a_code_is_two_groups_of_four_unambiguous_characters() -> None:
