@@ -17,7 +17,7 @@ from cases import operations as ops
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
-from mail_intake.parsing import ParsedMessage, strip_quoted
+from mail_intake.parsing import ParsedMessage
 from store.models import Attachment, Case, Message, VerificationCode
 
 THIRD_PARTY = "third_party"
@@ -39,11 +39,13 @@ def own_text(parsed: ParsedMessage) -> str:
     """What the writer typed in this reply: no quoted lines, nothing from a reply header on.
 
     Only these words may carry a returned code: a quoted copy of our code mail proves nothing.
-    The parser's stripped text falls back to the whole body when nothing is left, so the
-    quote marks are dropped again here.
+    The parser's stripped text keeps a forward whole and falls back to the whole body (or to
+    an attached message) when nothing else is left, so quotes and headers are cut again here.
     """
+    if not parsed.body_text.strip():  # the stripped text is an attached message's, not theirs
+        return ""
     kept: list[str] = []
-    for line in strip_quoted(parsed.body_text).splitlines():
+    for line in parsed.stripped_text.splitlines():
         if _QUOTE_START.match(line):
             break
         if not line.lstrip().startswith(">"):

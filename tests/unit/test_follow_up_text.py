@@ -47,3 +47,18 @@ def test_a_code_that_is_only_quoted_is_not_own_text(body: str) -> None:
 def test_a_forwarded_code_mail_is_not_own_text() -> None:
     body = f"FYI\n\n---------- Forwarded message ---------\nFrom: Desk\n\nYour code: {CODE}\n"
     assert CODE not in _parsed(body, subject="Fwd: [DSR-2026-0001] Your verification code")
+
+
+def test_a_code_mail_forwarded_as_an_attachment_is_not_own_text() -> None:
+    ours = EmailMessage()
+    ours["From"] = "privacy@example.com"
+    ours["Subject"] = "[DSR-2026-0001] Your verification code"
+    ours.set_content(f"Please reply with the following one-time code: {CODE}\n")
+    mail = EmailMessage()
+    mail["From"] = "John Smith <john.smith@example.com>"
+    mail["Subject"] = "Fwd: [DSR-2026-0001] Your verification code"
+    mail["Message-ID"] = "<reply-2@example.com>"
+    mail.add_attachment(ours)
+    parsed = parse_message(mail.as_bytes())
+    assert CODE in parsed.stripped_text  # what the classifier reads
+    assert CODE not in own_text(parsed)
