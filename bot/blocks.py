@@ -208,6 +208,8 @@ SAFE_DETAIL_KEYS = (
     "waiting_for",
     "kinds",
     "template",
+    "result",  # set only to fixed, non-personal text (e.g. a code reply's verdict)
+    "attempts_left",
 )
 
 

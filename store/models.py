@@ -300,6 +300,8 @@ class VerificationCode(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = _ts()
+    # Candidates tried against this code; at the budget the code is void (design §1.3).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # --- The customer register the privacy notice describes ---------------------------------

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from cases import identity
+from cases import code_check, identity
 from cases import operations as ops
 from cases.errors import UserError
 from cases.fulfilment.access import fulfil_access
@@ -454,8 +454,10 @@ def test_a_stranger_address_gets_a_code_sent_to_the_registers_address_and_only_i
     assert ops.get_case(session, case.reference).status == "awaiting_identity"
 
     later = T0 + timedelta(days=2)
-    assert not identity.check_code_reply(session, case, "my code is ABCD-EFGH", later)
-    assert identity.check_code_reply(session, case, f"> quoted\nHere it is: {sent.lower()}", later)
+    wrong = code_check.check_code_reply(session, case, "my code is ABCD-EFGH", later)
+    assert wrong == code_check.CodeCheck.WRONG
+    typed = code_check.check_code_reply(session, case, f"Here it is: {sent.lower()}", later)
+    assert typed == code_check.CodeCheck.VERIFIED
     case = ops.get_case(session, case.reference)
     assert (case.identity_status, case.identity_method, case.status) == (
         "verified",
@@ -463,7 +465,8 @@ def test_a_stranger_address_gets_a_code_sent_to_the_registers_address_and_only_i
         "in_progress",
     )
     assert case.paused_days == 2
-    assert not identity.check_code_reply(session, case, sent, later)  # used once
+    used = code_check.check_code_reply(session, case, sent, later)
+    assert used == code_check.CodeCheck.NO_CODE  # used once: the case is verified
 
 
 def test_an_expired_code_does_not_verify(session: Session, people: dict[str, Customer]) -> None:
@@ -486,7 +489,8 @@ def test_an_expired_code_does_not_verify(session: Session, people: dict[str, Cus
     assert row is not None
     text = row.raw.decode("utf-8", "replace")
     sent = next(t for t in text.split() if len(t) == 9 and t[4] == "-")
-    assert not identity.check_code_reply(session, case, sent, T0 + timedelta(days=2))
+    late = code_check.check_code_reply(session, case, sent, T0 + timedelta(days=2))
+    assert late == code_check.CodeCheck.EXPIRED
     assert ops.get_case(session, case.reference).identity_status == "unverified"
 
 
