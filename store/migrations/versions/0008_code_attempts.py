@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_code_attempts"
-down_revision: str | None = "0006"
+revision: str = "0008_code_attempts"
+down_revision: str | None = "0007_slack_refusals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
