@@ -448,3 +448,13 @@ class Cursor(SQLModel, table=True):
     name: str = Field(primary_key=True)
     position: int = 0
     updated_at: datetime | None = _ts()
+
+
+class SlackRequest(SQLModel, table=True):
+    """A signed Slack request already handled: a replay of the same body changes nothing twice."""
+
+    __tablename__ = "slack_request"
+
+    body_sha256: str = Field(primary_key=True)
+    signed_at: int = Field(index=True)  # X-Slack-Request-Timestamp (Unix seconds)
+    surface: str
