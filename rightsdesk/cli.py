@@ -20,6 +20,7 @@ from rightsdesk.commands import (
     replies_cmd,
     run_cmd,
 )
+from rightsdesk.logs import private_handlers
 
 log = logging.getLogger("rightsdesk")
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    private_handlers()  # tracebacks without exception messages: they can quote the mail
     # flufl.bounce logs tracebacks (with message text) when its guesses fail; we fall back.
     logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
@@ -83,5 +85,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; what it creates is private to its user, whatever the umask.
+
+    The store, the Maildir, dossiers and exports hold personal data: files 0600, directories
+    0700, as the systemd unit's UMask=0077 (deploy/rightsdesk.service) and the Dockerfile do.
+    """
+    os.umask(0o077)
     sys.exit(main())

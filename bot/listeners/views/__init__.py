@@ -18,6 +18,7 @@ from bot.errors import run_guarded
 from cases import deadlines, identity
 from cases import operations as ops
 from cases.errors import UserError
+from store.sanitise import clean_line
 
 Errors = dict[str, str]
 
@@ -48,7 +49,7 @@ def received_at(day: date, now: datetime) -> datetime:
 def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
     """Check the form; return the errors by block id and the parsed fields."""
     errors: Errors = {}
-    name = modals.text_value(view, modals.REQUESTER_NAME)
+    name = clean_line(modals.text_value(view, modals.REQUESTER_NAME))
     if not name:
         errors[modals.REQUESTER_NAME] = "Give the requester's name."
     kinds = modals.value(view, modals.KINDS)
