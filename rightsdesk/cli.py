@@ -20,7 +20,6 @@ from rightsdesk.commands import (
     replies_cmd,
     run_cmd,
 )
-from rightsdesk.logs import private_handlers
 
 log = logging.getLogger("rightsdesk")
 
@@ -52,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    private_handlers()  # tracebacks without exception messages: they can quote the mail
+    # Tracebacks without exception messages: they can quote the mail (issue 11).
+    from rightsdesk.logs import private_handlers  # stdlib only: as lazy as the commands
+
+    private_handlers()
     # flufl.bounce logs tracebacks (with message text) when its guesses fail; we fall back.
     logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
