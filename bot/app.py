@@ -9,6 +9,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.access import allow_list
 from bot.deps import BotDeps
 from bot.errors import answer_error
+from bot.idempotency import once_only
 from bot.listeners import register_listeners
 from bot.logs import slack_logger
 from bot.respond import check_responses
@@ -62,6 +63,7 @@ def build_app(*, deps: BotDeps, process_before_response: bool = False) -> App:
         )
     app.use(check_responses)
     app.use(allow_list(deps))
+    app.use(once_only(deps))  # a replayed signed request acts once (issue 11)
     app.error(answer_error)
     register_listeners(app, deps)
     return app

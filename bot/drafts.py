@@ -8,6 +8,7 @@ from bot.reply_view import preview_body
 from cases import operations as ops
 from cases import replies
 from cases.drafts import is_notice, notice_warnings, pending_drafts
+from store.models import Draft
 
 
 def preview(deps: BotDeps, reference: str) -> Reply:
@@ -75,6 +76,12 @@ def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = 
         if draft_id is not None:
             current = replies.pending_draft(session, reference=case.reference)
             if current is None or current.id != draft_id:
+                previewed = session.get(Draft, draft_id)
+                if previewed and previewed.case_id == case.id and previewed.status == "approved":
+                    return Reply(
+                        f"{case.reference}: the reply was already approved by"
+                        f" {previewed.approved_by}; nothing more was sent."
+                    )
                 return Reply(
                     f"The reply to {case.reference} changed since you previewed it:"
                     " preview it again before approving."

@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Tracebacks without exception messages: they can quote the mail (issue 11).
+    from rightsdesk.logs import private_handlers  # stdlib only: as lazy as the commands
+
+    private_handlers()
     # flufl.bounce logs tracebacks (with message text) when its guesses fail; we fall back.
     logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
     command = typer.main.get_command(app)
@@ -100,5 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; what it creates is private to its user, whatever the umask.
+
+    The store, the Maildir, dossiers and exports hold personal data: files 0600, directories
+    0700, as the systemd unit's UMask=0077 (deploy/rightsdesk.service) and the Dockerfile do.
+    """
+    os.umask(0o077)
     sys.exit(main())

@@ -469,3 +469,13 @@ class SlackPost(SQLModel, table=True):
     content_hash: str | None = None  # of the blocks Slack last accepted for the case
     error: str | None = None  # Slack's error code when it refused the post for good
     attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class SlackRequest(SQLModel, table=True):
+    """A signed Slack request already handled: a replay of the same body changes nothing twice."""
+
+    __tablename__ = "slack_request"
+
+    body_sha256: str = Field(primary_key=True)
+    signed_at: int = Field(index=True)  # X-Slack-Request-Timestamp (Unix seconds)
+    surface: str

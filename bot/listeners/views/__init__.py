@@ -19,6 +19,7 @@ from bot.respond import check_webhook
 from cases import deadlines, identity
 from cases import operations as ops
 from cases.errors import UserError
+from store.sanitise import clean_line
 
 Errors = dict[str, str]
 
@@ -42,7 +43,7 @@ def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: s
 def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
     """Check the form; return the errors by block id and the parsed fields."""
     errors: Errors = {}
-    name = modals.text_value(view, modals.REQUESTER_NAME)
+    name = clean_line(modals.text_value(view, modals.REQUESTER_NAME))
     if not name:
         errors[modals.REQUESTER_NAME] = "Give the requester's name."
     kinds = modals.value(view, modals.KINDS)

@@ -1,7 +1,7 @@
 """verification_code.attempts: how many candidates were tried against the code
 
-Revision ID: 0007_code_attempts
-Revises: 0006
+Revision ID: 0008_code_attempts
+Revises: 0007_slack_refusals
 """
 
 from collections.abc import Sequence
