@@ -66,12 +66,15 @@ def desk(request: pytest.FixtureRequest, dovecot: DovecotServer) -> Iterator[Des
             ]
             return any(r["name"] == "intake" and r["last_success_at"] for r in rows)
 
-        desk.wait(intake_ready, "first intake pass")
+        # Starting takes longer than an outcome: the language models load before the first pass.
+        desk.wait(intake_ready, "first intake pass", timeout=180)
         yield desk
     finally:
         desk.stop()
+        unclean = desk.unclean_stops()
         slack.stop()
         smtp.stop()
         if pg_name is not None:
             pg.drop_database(pg_name)
         shutil.rmtree(root, ignore_errors=True)
+    assert not unclean, f"the service did not stop cleanly on SIGTERM: {unclean}"

@@ -195,9 +195,9 @@ class Desk:
 
     # waiting --------------------------------------------------------------------------------
 
-    def wait(self, probe: Callable[[], T | None], what: str) -> T:
+    def wait(self, probe: Callable[[], T | None], what: str, timeout: float = WAIT) -> T:
         """Poll PROBE until it gives something (up to WAIT s); else fail with the logs."""
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + timeout
         while True:
             value = probe()
             if value:
@@ -205,7 +205,7 @@ class Desk:
             dead = [n for n, p in self.processes.items() if p.poll() is not None]
             if dead or time.monotonic() > deadline:
                 raise AssertionError(
-                    f"[{self.store}] no {what} within {WAIT:.0f} s"
+                    f"[{self.store}] no {what} within {timeout:.0f} s"
                     + (f"; exited: {dead}" if dead else "")
                     + f"\n{self.logs()}"
                 )
@@ -246,6 +246,16 @@ class Desk:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+    def unclean_stops(self) -> str:
+        """What did not stop cleanly (an exit code, a traceback), with the logs; else ''."""
+        unclean = []
+        for name, process in self.processes.items():
+            log = self.root / f"{name}.log"
+            text = log.read_text(errors="replace") if log.exists() else ""
+            if process.returncode != 0 or "Traceback" in text:
+                unclean.append(f"{name} exited {process.returncode}")
+        return f"[{self.store}] {', '.join(unclean)}\n{self.logs()}" if unclean else ""
 
 
 def environment(
@@ -293,7 +303,7 @@ def wait_for_port(port: int, desk: Desk) -> None:
         except OSError:
             return False
 
-    desk.wait(listening, f"bot listening on {port}")
+    desk.wait(listening, f"bot listening on {port}", timeout=120)
 
 
 def mail(

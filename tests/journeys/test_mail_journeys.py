@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.journeys.desk import Desk, mail, one_time_code, text_of
+
+pytestmark = pytest.mark.dovecot  # and PostgreSQL, through the desk's parameter
 
 # Fictional requesters, one per journey, so that the journeys share one desk.
 SARA = ("Sara Lindqvist", "sara.lindqvist@example.invalid")

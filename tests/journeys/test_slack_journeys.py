@@ -6,8 +6,12 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from tests.journeys.desk import EARLIER, USER, Desk, mail, text_of
 from tests.servers.slack_fake import Call
+
+pytestmark = pytest.mark.dovecot  # and PostgreSQL, through the desk's parameter
 
 LIISA = ("Liisa Korhonen", "liisa.korhonen@example.com")
 OLIVER = ("Oliver Brown", "oliver.brown@example.com")
