@@ -20,6 +20,7 @@ MIKKO_AT_HOME = ("Mikko Virtanen", "mikko.home@example.invalid")
 MIKKO_IN_REGISTER = "mikko.virtanen@example.com"
 ELIN = ("Elin Korhonen", "elin.korhonen@example.invalid")
 AINO = ("Aino Virtanen", "aino.virtanen@example.invalid")
+ANNA = ("Anna Nieminen", "anna.nieminen@example.invalid")
 
 ACCESS_FI = (
     "Tietopyyntö",
@@ -158,6 +159,31 @@ def test_a_requester_who_does_not_answer_brings_a_dm_and_from_it_a_reminder_mail
     assert text_of(reminder).startswith("Muistutamme alla olevasta viestistämme")
     assert text_of(code_mail).strip() in text_of(reminder)
     assert MIKKO_AT_HOME[1] not in reminder.rcpt_tos
+
+
+def test_a_case_due_today_brings_its_assignee_a_reminder_by_direct_message(desk: Desk) -> None:
+    # A letter received a month ago (9 November) is due today, Wednesday 9 December.
+    opened = desk.cli(
+        "cases", "open", "--kinds", "erasure", "--name", ANNA[0], "--email", ANNA[1],
+        "--channel", "letter", "--received", "2026-11-09", "--json", now=EARLIER,
+    )  # fmt: skip
+    reference = json.loads(opened)["reference"]
+    desk.cli("cases", "assign", reference, f"slack:{USER}", now=EARLIER)
+
+    desk.cli("remind", "--once", ok=False)  # what the scheduler of `run` does every minute
+
+    def direct_message() -> Call | None:
+        for call in desk.slack.calls("chat.postMessage"):
+            ids = [b.get("block_id") for b in _blocks(call.body)]
+            if f"reminder:due_today:{reference}" in ids:
+                return call
+        return None
+
+    dm = desk.wait(direct_message, f"the due-today reminder of {reference}")
+    assert dm.body["channel"] == f"D{USER}"
+    assert reference in dm.body["text"]
+    assert ANNA[0] not in json.dumps(dm.body) and ANNA[1] not in json.dumps(dm.body)
+    assert _button(dm, "preview_reply")["value"] == reference
 
 
 _PUBLICATION_POST = re.compile(r"^DSR-\d{4}-\d+: publication opt out, due ")
