@@ -37,10 +37,19 @@ class _Override:
     lost: bool = False  # do the work, then drop the connection before answering
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    method: str
+    when: Callable[[Call], bool]
+    payload: dict[str, Any]
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
+    answers: list[tuple[Call, dict[str, Any]]] = field(default_factory=list)
     overrides: dict[str, list[_Override]] = field(default_factory=dict)
+    refusals: list[_Refusal] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     messages: list[dict[str, Any]] = field(default_factory=list)  # what chat.postMessage posted
@@ -137,6 +146,7 @@ class FakeSlack:
         """Forget recorded calls (overrides stay)."""
         with self._state.cond:
             self._state.calls.clear()
+            self._state.answers.clear()
 
     def set_response(
         self,
@@ -181,17 +191,43 @@ class FakeSlack:
         with self._state.cond:
             return [m for m in self._state.messages if channel in (None, m["channel"])]
 
+    def refuse_when(
+        self, method: str, when: Callable[[Call], bool], error: str = "invalid_blocks"
+    ) -> None:
+        """Answer every call of METHOD for which WHEN is true with `ok: false` and ERROR, for good.
+
+        E.g. Slack refusing one case's message while it still accepts every other post.
+        """
+        refusal = _Refusal(method, when, {"ok": False, "error": error})
+        with self._state.cond:
+            self._state.refusals.append(refusal)
+
+    def answers(self, method: str | None = None) -> list[tuple[Call, dict[str, Any]]]:
+        """(call, what the fake answered) pairs, optionally only those of METHOD."""
+        with self._state.cond:
+            return [(c, a) for c, a in self._state.answers if method is None or c.method == method]
+
     def reset_responses(self) -> None:
         """Back to the canned answers."""
         with self._state.cond:
             self._state.overrides.clear()
+            self._state.refusals.clear()
 
     # serving --------------------------------------------------------------------------------
 
     def _handle(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers, payload = self._answer(call)
+        with self._state.cond:
+            self._state.answers.append((call, payload))
+        return status, headers, payload
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._state.cond:
             self._state.calls.append(call)
             self._state.cond.notify_all()
+            for refusal in self._state.refusals:
+                if refusal.method == call.method and refusal.when(call):
+                    return 200, {}, dict(refusal.payload)
             queue = self._state.overrides.get(call.method, [])
             lost = False
             if queue:
