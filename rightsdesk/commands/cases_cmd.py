@@ -237,7 +237,27 @@ def extend(
     actor: Actor = None,
 ) -> None:
     """Extend by two months with reasons, within the first month (Art. 12(3))."""
-    _run(ops.extend, with_policy=True, reference=reference, reason=reason, actor=cli_actor(actor))
+    from cases.decisions import extend_and_draft_notice  # drafting loads the templates
+
+    desk = Desk()
+    with desk.session() as session:
+        case, notice = extend_and_draft_notice(
+            session,
+            reference=reference,
+            reason=reason,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            policy=desk.policy,
+            controller=desk.controller,
+        )
+    _print_case(desk, case)
+    if notice is not None:
+        typer.echo(
+            f"the notice with the reasons is drafted: rightsdesk cases draft {case.reference},"
+            f" then rightsdesk cases approve {case.reference}"
+        )
+    else:
+        typer.echo("no address to mail: tell the requester the reasons by other means")
 
 
 @app.command("note")

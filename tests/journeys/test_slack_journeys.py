@@ -93,7 +93,6 @@ def test_an_extension_given_in_slack_is_notified_to_the_requester_with_its_reaso
     )
     assert given.body == ""  # the modal closes
     assert desk.show(reference)["extended_due_date"] == "2027-03-09"
-    desk.cli("cases", "draft", reference)  # the notice the extension needs (Art. 12(3))
     _approve_in_slack(desk, reference, ts)
 
     notice = desk.mail_to(OLIVER[1], f"[{reference}]", "extending the time limit")

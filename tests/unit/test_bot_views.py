@@ -42,7 +42,7 @@ def test_an_incomplete_new_case_form_names_each_missing_field() -> None:
         view({"received": {"type": "datepicker", "selected_date": None}}), NOW
     )
 
-    assert set(errors) == {modals.REQUESTER_NAME, modals.KINDS, modals.RECEIVED}
+    assert set(errors) == {modals.REQUESTER_NAME, modals.KINDS, modals.RECEIVED, modals.CHANNEL}
 
 
 def test_a_complete_new_case_form_gives_the_fields_of_open_case() -> None:

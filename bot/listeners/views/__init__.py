@@ -16,7 +16,7 @@ from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
 from bot.respond import check_webhook
-from cases import deadlines, identity
+from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
 from store.sanitise import clean_line
@@ -127,18 +127,21 @@ def submit_extend(
 
     def act(reasons: str, actor: str) -> str:
         with deps.session_factory() as session:
-            case = ops.extend(
+            case, notice = decisions.extend_and_draft_notice(
                 session,
                 reference=_reference(view),
                 reason=reasons,
                 actor=actor,
                 now=deps.clock(),
                 policy=deps.policy,
+                controller=deps.controller,
             )
-        return (
-            f"Extended {case.reference} to {due_text(case)}. Tell the requester the reasons"
-            " within the first month (Art. 12(3))."
+        told = (
+            "The notice with your reasons is drafted: Preview reply, then Approve sends it."
+            if notice is not None
+            else "There is no address to mail: tell the requester the reasons by other means."
         )
+        return f"Extended {case.reference} to {due_text(case)}. {told} (Art. 12(3))"
 
     _reasoned(
         deps,
@@ -158,11 +161,22 @@ def submit_refuse(
     """Refuse with reasons (Art. 12(4))."""
 
     def act(reasons: str, actor: str) -> str:
+        reference = _reference(view)
         with deps.session_factory() as session:
-            case = ops.refuse(
-                session, reference=_reference(view), reasons=reasons, actor=actor, now=deps.clock()
+            draft = decisions.draft_refusal(
+                session,
+                reference=reference,
+                reasons=reasons,
+                actor=actor,
+                now=deps.clock(),
+                controller=deps.controller,
             )
-        return f"Refused {case.reference}. The refusal reply states the reasons and remedies."
+        if draft is None:
+            return f"Refused {reference}; there is no address: send the reasons by letter."
+        return (
+            f"The refusal of {reference} is drafted with your reasons and the remedies"
+            " (Art. 12(4)): Preview reply, then Approve sends it and refuses the case."
+        )
 
     _reasoned(
         deps,
