@@ -99,14 +99,31 @@ def preview_lines(desk: Desk, now: datetime | None = None) -> list[str]:
     return lines + ([] if body.empty else digest_lines(body, command=desk.settings.slack_command))
 
 
+@dataclass
+class SlackAndMail:
+    """Slack first, where the contact person works; then the same text to their mailbox."""
+
+    slack: Poster
+    mail: ConsoleAndMail
+
+    def __call__(self, item: Claimed) -> None:
+        """Post, then queue the mail and mark the reminder done in one commit."""
+        self.slack(item)
+        self.mail(item)
+
+
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
-    """Slack when configured, else the console and mail."""
+    """Slack when configured, else the console; and mail to RIGHTSDESK_CONTACT_EMAIL if set."""
     client = slack_client(desk)  # None unless a token and a channel are set
-    if client is not None:
-        return SlackReminders(
-            client, desk.settings.slack_channel or "", command=desk.settings.slack_command
-        )
-    return ConsoleAndMail(desk, echo)
+    if client is None:
+        return ConsoleAndMail(desk, echo)
+    slack = SlackReminders(
+        client, desk.settings.slack_channel or "", command=desk.settings.slack_command
+    )
+    if desk.settings.contact_email:
+        # A deadline must not hang on one channel: Slack may be down or unread that day.
+        return SlackAndMail(slack, ConsoleAndMail(desk, lambda _line: None))
+    return slack
 
 
 def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:
