@@ -61,6 +61,11 @@ STRONG: dict[str, tuple[str, ...]] = {
         "avsluta ~ prenumeration*",
         f"stop|quit|lopettakaa|lopeta|lopettaa|sluta|stoppa ~ {_ADS}",
         f"no|ei|inga|ingen|älkää more|enää|mer|fler|mera {_ADS}",
+        # "Älkää soitelko enää", "don't call me again", "ring inte mer": a standing no to
+        # being contacted is the Art. 21(3) opt-out.
+        "älkää|älä ~ soit*|soitel*|lähettä*|lähettel*|spämm*|mailat* ~ enää",
+        "don't|dont|never ~ call|text|email|mail|contact|spam ~ again|anymore",
+        "ring|ringa|skicka|maila|mejla|spamma ~ inte|aldrig ~ mer|igen|längre",
     ),
     "publication_opt_out": (
         "postitustarr*|osoitetarr*|adressetikett*|julkaisukiel*",
@@ -74,7 +79,7 @@ WEAK: dict[str, tuple[str, ...]] = {
         "copy|kopio*|kopia|kopior ~ @self",
         "@self ~ copy|kopio*|kopia",
         "see|view|nähdä|se @self",
-        "see|view|get|gimme|download|nähdä|nähä|saada|saan|ladata|få|ladda ~ @self @data",
+        "see|view|gimme|download|nähdä|nähä|ladata|ladda ~ @self @data",
     ),
     "rectification": (
         "correct|correction|corrected|update*|change|changed|changes|amend*|inaccurate|"
@@ -106,6 +111,8 @@ WEAK: dict[str, tuple[str, ...]] = {
         "kieltää ~ käsittely|käsittelyn|käsittelyä",
         "stop|cease|quit|lopettaa|lopettakaa|lopeta|sluta ~ processing|using|käsittely*|"
         "käyttämä*|käyttö*|behandla*|behandling*|använda*",
+        "en|ei|don't|dont|not|inte halua|want|vill ~ käyt*|käsittel*|use|using|process*|"
+        "använd*|behandla* ~ @data",
     ),
     "marketing_opt_out": (
         "marketing|markkinoin*|marknadsför*|mainon*|mainos*|reklam*|advertis*|ads|spam*|"
