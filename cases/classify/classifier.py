@@ -107,9 +107,17 @@ def classify_request(
         hits += [
             _hit(signal, full, tokens, a, b) for rule in rules for a, b in matches(rule, tokens)
         ]
-    other = [name for name, rules in lx.NOT_A_REQUEST.items() if any_match(rules, tokens)]
-    topic = any_match(lx.PRIVACY_TOPIC, tokens)
-    return _decide(lang, hits, _articles(full), personal=personal, other=bool(other) and not topic)
+    return _decide(
+        lang, hits, _articles(full), personal=personal, other=_something_else(hits, tokens)
+    )
+
+
+def _something_else(hits: list[Hit], tokens: Tokens) -> bool:
+    """Whether a mail that asks for no right is recognisably not about data protection."""
+    if any(h.key in _KIND_ORDER for h in hits):
+        return False  # a right is asked for: what else the mail is does not matter
+    other = any(any_match(rules, tokens) for rules in lx.NOT_A_REQUEST.values())
+    return other and not any_match(lx.PRIVACY_TOPIC, tokens)
 
 
 def _hit(key: str, text: str, tokens: Tokens, first: int, last: int) -> Hit:
