@@ -223,12 +223,24 @@ def _question_for_access(text: str, tokens: Tokens, hits: list[Hit]) -> list[Hit
     for tok in tokens:
         by_sentence.setdefault(tok.sentence, []).append(tok)
     found = []
+    elsewhere: set[int] | None = None  # sentences about orders, invoices, logins: found lazily
     for sentence, toks in by_sentence.items():
         wording = text[toks[0].start : toks[-1].end + 1]
         opens = toks[0].surface in lx.QUESTION_WORDS  # typed without a question mark
         if sentence in taken or not (opens or _QUESTION_WANTS.search(wording)):
             continue
-        has = {name for name in ("@self", "@data") if any(in_set(name, *t.words) for t in toks)}
-        if has == {"@self", "@data"} and any(t.surface in lx.QUESTION_WORDS for t in toks):
+        has = {n for n in ("@self", "@data", "@number") if any(in_set(n, *t.words) for t in toks)}
+        if "@self" not in has or not has & {"@data", "@number"}:
+            continue
+        if not any(t.surface in lx.QUESTION_WORDS for t in toks):
+            continue
+        if elsewhere is None:
+            elsewhere = _sentences_about_something_else(tokens)
+        if sentence not in elsewhere:  # "What's my order number?" asks for no right
             found.append(Hit("access", wording.strip(), sentence))
     return found
+
+
+def _sentences_about_something_else(tokens: Tokens) -> set[int]:
+    rules = (rule for group in lx.NOT_A_REQUEST.values() for rule in group)
+    return {tokens[first].sentence for rule in rules for first, _ in matches(rule, tokens)}

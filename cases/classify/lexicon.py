@@ -166,11 +166,12 @@ SETS: dict[str, tuple[str, ...]] = {
         "minulta|omat|omia|mun|mulle|mulla|multa|mua|musta|mut|miun",
     ),
     "@data": (
-        "data*|information|info*|details|address*|addy|email*|e-mail*|name|phone*|number|"
+        "data*|information|info*|details|address*|addy|email*|e-mail*|name|phone*|"
         "account|tieto*|tiedo*|henkilötie*|osoite*|osoitt*|sähköposti*|nimi*|nime*|puhelin*|"
-        "numero*|tili*|uppgift*|personuppgift*|adress*|e-post*|namn*|telefon*|nummer*|konto*|"
-        "profil*",
+        "tili*|uppgift*|personuppgift*|adress*|e-post*|namn*|telefon*|konto*|profil*",
     ),
+    # "Where did you get my number?": data only in a question, never "my order number".
+    "@number": ("number|numbers|numero*|nummer*",),
 }
 # Mail that is recognisably something else. With no right asked for and no data-protection
 # topic, one of these makes a mail a non-request; anything else goes to a person (needs_triage),
@@ -183,7 +184,7 @@ NOT_A_REQUEST: dict[str, tuple[str, ...]] = {
         "due date",
     ),
     "order": (
-        "tilau*|tilaus*|beställning*|leverans*|levereras|toimitu*|toimite*|toimitet*|"
+        "tilau*|tilaus*|beställning*|ordern|ordernummer*|orderbekräftelse*|leverans*|levereras|toimitu*|toimite*|toimitet*|"
         "delivery|shipping|shipment|ships|parcel|paketti*|paket*|tracking|discount*|"
         "alennu*|rabatt*|price*|hinta*|hinna*|pris*|coupon*|voucher*|lahjakort*|presentkort*",
         "my|your|our|the|an|this order|orders",
@@ -205,6 +206,10 @@ NOT_A_REQUEST: dict[str, tuple[str, ...]] = {
         "cover letter",
         "open position|positions|role",
         "apply|applied for|to ~ job|position|role",
+    ),
+    "account_support": (
+        "password*|salasana*|lösenord*|login|log-in|kirjautu*|saldo*|balance",
+        "log|logga in",
     ),
     "spam": (
         "lottery|lotto*|winner|prize|voittaja*|voitit|vinnare|vunnit|bitcoin|crypto*|krypto*|"

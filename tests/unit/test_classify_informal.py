@@ -141,6 +141,22 @@ def test_mail_that_is_recognisably_something_else_is_not_a_request(
     assert (found.language, found.kinds, found.category) == (language, [], "non_request")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's my order number?",
+        "Mikä on mun tilauksen numero?",
+        "Vad är mitt ordernummer?",
+        "What is my account balance?",
+        "How do I log in to my account?",
+        "Unohdin salasanani, miten kirjaudun?",
+    ],
+)
+def test_a_question_about_my_order_or_login_asks_for_no_right(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.kinds, found.category) == ([], "non_request")
+
+
 @pytest.mark.parametrize("text", ["Hello", "Hei!", "?", "Tack", "asdf qwerty"])
 def test_mail_nobody_can_read_is_for_a_person_not_set_aside(text: str) -> None:
     assert classify_request("", text).category == "needs_triage"
