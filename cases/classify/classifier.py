@@ -203,7 +203,7 @@ def _decide(
         # The clock runs from receipt (EDPB 01/2022 §159): whatever is not recognisably
         # something else, a right named only to refuse it included, is for a person to read.
         category = "needs_triage"
-    shown = [*kinds, Signal.FOLLOW_UP, Signal.COMPLAINT] if category != "request" else kinds
+    shown = [*kinds, "follow_up", "complaint"] if category != "request" else kinds
     evidence = {
         key: list(dict.fromkeys(h.shown for h in hits if h.key == key and _counts(h, kinds)))
         for key in shown
