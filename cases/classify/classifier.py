@@ -82,11 +82,9 @@ class Classification:
 def classify_request(
     subject: str, text: str, *, language: str | None = None, names: Collection[str] = ()
 ) -> Classification:
-    """The rights a message invokes and its category; `language` is detected when not given.
-
-    `names` (the sender's display name) are left out when the language is detected, so that
-    a Finnish mail signed "Björn Lindqvist" stays Finnish.
-    """
+    """The rights a message invokes and its category; `language` is detected when not given."""
+    # `names` (the sender's display name) are left out of language detection: a Finnish mail
+    # signed "Björn Lindqvist" stays Finnish.
     subject = subject.strip()[:1000]
     full = (f"{subject}\n\n{text}" if subject else text)[:MAX_TEXT_CHARS]
     lang = (

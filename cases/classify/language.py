@@ -29,7 +29,7 @@ _GREETING = re.compile(
 )
 _SIGN_OFF = (
     r"(?i:(?:med\s+)?(?:vänliga|bästa|varma)\s+hälsningar|hälsningar|mvh|vh|hälsn|"
-    r"(?:ystävällisin|parhain|lämpimin|ystävällisin)?\s*terveisin|terv|t|yst\.\s*terv|"
+    r"(?:ystävällisin|parhain|lämpimin)?\s*terveisin|terv|t|yst\.\s*terv|"
     r"(?:best|kind|warm)(?:est)?\s+regards|regards|best|cheers|br|sincerely|"
     r"yours\s+(?:sincerely|truly|faithfully)|thanks|thank\s+you|thx|kiitos|kiitti|tack|"
     r"tack\s+på\s+förhand|kiitos\s+jo\s+etukäteen|thanks\s+in\s+advance)"
@@ -61,7 +61,7 @@ def own_words(text: str, *, names: Collection[str] = ()) -> str:
     # would cost quadratic time on hostile input.
     body = body[:-_SHORT] + _SIGN_OFF_TAIL.sub("", body[-_SHORT:])
     for name in names:
-        for part in re.findall(r"[^\W\d_]{2,}", name):
+        for part in re.findall(r"[^\W\d_]{2,}", name)[:6]:  # a name, not a hostile header
             body = re.sub(rf"\b{re.escape(part)}\b", " ", body, flags=re.IGNORECASE)
     return body.strip()
 
@@ -73,7 +73,8 @@ def detect_language(text: str, *, default: str = "fi") -> str:
         return default
     few = re.findall(r"[^\W\d_]+", words[:200])
     # "Thanks", "Tack så mycket", "wanna see my data": up to six words a dictionary knows
-    # them where n-grams guess (98% -> 99% on the benchmark's short texts and one-liners).
+    # them where n-grams guess (on the benchmark's short texts and one-liners plus informal
+    # ones, 111 in all, up to three words was 94% right, up to six 97%).
     if len(few) <= 6:
         ranked = simplemma.langdetect(" ".join(few), lang=LANGUAGES, low_memory=True)
         if ranked[0][0] in LANGUAGES and ranked[0][1] > ranked[1][1]:
