@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,12 @@ def understand(
     """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
     parsed = parse_message(raw, max_size=max_size)
     machine = detect_machine_mail(parsed, own_addresses=own_addresses)
-    return Understanding(parsed, machine, classify_request(parsed.subject, parsed.stripped_text))
+    names = [parsed.from_name] if parsed.from_name else []
+    found = classify_request(parsed.subject, parsed.stripped_text, names=names)
+    if machine is not None and found.category == "needs_triage":
+        # An auto-reply or a bounce is recognisably something else: never a request to triage.
+        found = replace(found, category="non_request")
+    return Understanding(parsed, machine, found)
 
 
 _WARM_UP = (
