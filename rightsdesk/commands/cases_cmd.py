@@ -317,6 +317,16 @@ def withdraw(
     _run(ops.withdraw, reference=reference, reason=reason, actor=cli_actor(actor))
 
 
+@app.command("dismiss")
+def dismiss(
+    reference: Ref,
+    reason: Annotated[str, typer.Option("--reason", help="Why the mail asks for no right.")],
+    actor: Actor = None,
+) -> None:
+    """Close a triage case that asks for no right (a greeting, thanks); no reply is sent."""
+    _run(ops.dismiss, reference=reference, reason=reason, actor=cli_actor(actor))
+
+
 @app.command("close")
 def close(
     reference: Ref,

@@ -42,7 +42,7 @@ MAILS = [
     ("aino@example.com", "Aino Asiakas", "", "vad vet ni om mig", "sv", "needs_triage", []),
 ]
 SUBJECT_START = {
-    "fi": "Olemme vastaanottaneet",
+    "fi": "Saimme",
     "sv": "Vi har tagit emot",
     "en": "We have received",
 }
@@ -108,3 +108,26 @@ def test_slang_one_liners_open_cases_with_a_due_date_and_are_acknowledged_in_the
     assert "seller@example.com" not in acknowledgements
     listed = json.loads(_rightsdesk("non-requests", "list", "--json", env=env).stdout)
     assert [(m["from"], m["subject"]) for m in listed] == [("seller@example.com", "Partnership")]
+
+
+def test_a_greeting_in_triage_is_dismissed_as_no_request_without_a_reply(tmp_path: Path) -> None:
+    maildir = tmp_path / "mail"
+    env = {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+        "RIGHTSDESK_NOW": "2026-11-24T10:00:00+02:00",
+        "RIGHTSDESK_MAILDIR": str(maildir),
+    }
+    _deliver(maildir, "tuula@example.com", "Tuula Tervehdys", "Moi", "Moi! Kiitos vaan.", 1)
+    _rightsdesk("poll", "--once", env=env)
+    (case,) = json.loads(_rightsdesk("cases", "list", "--json", env=env).stdout)
+    assert case["status"] == "needs_triage"  # the clock ran until a person looked
+    sent_before = len(list((maildir / "outbox" / "new").iterdir()))
+
+    _rightsdesk("cases", "dismiss", case["reference"], "--reason", "a greeting", env=env)
+
+    shown = json.loads(_rightsdesk("cases", "show", case["reference"], "--json", env=env).stdout)
+    assert shown["status"] == "closed"
+    assert shown["outcome"] == "not a request: a greeting"
+    assert [e["action"] for e in shown["events"]][-1] == "dismiss"
+    assert len(list((maildir / "outbox" / "new").iterdir())) == sent_before  # no reply
