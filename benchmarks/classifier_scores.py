@@ -210,9 +210,9 @@ def corpus_scores() -> dict[str, Any]:
 
 def language_detectors() -> dict[str, Callable[[str], str]]:
     """The candidates compared, all limited to fi/sv/en; the first is what rightsdesk uses."""
-    from cases.classify import _py3langid, detect_language
+    from cases.classify.language import detect_language, py3langid_detector
 
-    langid = _py3langid()
+    langid = py3langid_detector()
     found: dict[str, Callable[[str], str]] = {
         "simplemma + lingua-low (chosen)": detect_language,
         "py3langid": lambda text: langid(text) or "fi",

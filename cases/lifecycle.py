@@ -64,6 +64,9 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "respond": (frozenset({_S.IN_PROGRESS}), _S.RESPONDED),
     "refuse": (_ACTIVE, _S.REFUSED),
     "withdraw": (_ACTIVE, _S.WITHDRAWN),
+    # Intake opens a case for anything it cannot tell apart from a request (the clock runs
+    # from receipt); a person who reads a mere greeting or thanks closes it as no request.
+    "dismiss": (frozenset({_S.NEEDS_TRIAGE}), _S.CLOSED),
     "close": (ANSWERED_STATUSES, _S.CLOSED),
     "reopen": (ANSWERED_STATUSES | {_S.CLOSED}, None),  # back to work; target by identity
 }

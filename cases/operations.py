@@ -454,6 +454,17 @@ def withdraw(session: Session, *, reference: str, actor: str, now: datetime, rea
     return _save(session, case)
 
 
+def dismiss(session: Session, *, reference: str, reason: str, actor: str, now: datetime) -> Case:
+    """Close a triage case that asks for no right (a greeting, thanks); the mail stays."""
+    case = get_case(session, reference)
+    why = _require(reason, "a reason")
+    _move(case, "dismiss", now)
+    case.outcome = f"not a request: {why}"
+    case.closed_at = now
+    record(session, case, actor=actor, action="dismiss", now=now, reason=why)
+    return _save(session, case)
+
+
 def close(
     session: Session, *, reference: str, actor: str, now: datetime, outcome: str | None = None
 ) -> Case:

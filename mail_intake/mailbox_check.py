@@ -84,8 +84,9 @@ def check_imap(
     try:
         if account.security == "starttls":
             client.starttls(ssl.create_default_context())
-        client.login(account.user, account.password)
-        report.lines.append(f"{where}: logged in as {account.user} ({account.security})")
+        account.log_in(client)
+        how = "OAuth 2.0" if account.token else "password"
+        report.lines.append(f"{where}: logged in as {account.user} ({account.security}, {how})")
         headers: list[list[str]] = []
         folders = [
             ("inbox", account.folder),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from mail_intake.authentication import Verdict, authenticate
 from mail_intake.errors import UnparseableMessage
 from mail_intake.machine import MachineVerdict, detect_machine_mail
 from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
+from store.sanitise import clean_line
 
 DEFAULT_LANGUAGE = "fi"
 NOT_CHECKED = Verdict(False, "not checked")
@@ -37,10 +38,16 @@ def understand(
     """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
     parsed = parse_message(raw, max_size=max_size)
     machine = detect_machine_mail(parsed, own_addresses=own_addresses)
+    names = [parsed.from_name] if parsed.from_name else []
+    found = classify_request(parsed.subject, parsed.stripped_text, names=names)
+    if machine is not None and found.category == "needs_triage":
+        # An auto-reply or a bounce is recognisably something else: never a request to triage.
+        found = replace(found, category="non_request")
     domain = parsed.from_addr.rpartition("@")[2] if parsed.from_addr else None
     verdict = authenticate(parsed.authentication_results, domain, trusted_authserv_ids)
+    # The detail quotes header text (an authserv-id): no controls into the store or a terminal.
     return Understanding(
-        parsed, machine, classify_request(parsed.subject, parsed.stripped_text), verdict
+        parsed, machine, found, replace(verdict, detail=clean_line(verdict.detail))
     )
 
 

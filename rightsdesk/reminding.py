@@ -59,7 +59,7 @@ class ConsoleAndMail:
             self.echo(f"reminder {r.reference} {r.kind} due {r.due_date.isoformat()}")
             subject, lines = f"Reminder: {reminder_text(r)}", [reminder_text(r)]
         elif item.digest is not None:
-            lines = digest_lines(item.digest)
+            lines = digest_lines(item.digest, command=self.desk.settings.slack_command)
             for line in lines:
                 self.echo(line)
             subject = lines[0]
@@ -96,15 +96,34 @@ def preview_lines(desk: Desk, now: datetime | None = None) -> list[str]:
         body = candidates.build_digest(session, now, config)
         session.rollback()  # read only
     lines = [f"reminder: {text}" for text in texts] or ["reminders: none due now"]
-    return lines + ([] if body.empty else digest_lines(body))
+    return lines + ([] if body.empty else digest_lines(body, command=desk.settings.slack_command))
+
+
+@dataclass
+class SlackAndMail:
+    """Slack first, where the contact person works; then the same text to their mailbox."""
+
+    slack: Poster
+    mail: ConsoleAndMail
+
+    def __call__(self, item: Claimed) -> None:
+        """Post, then queue the mail and mark the reminder done in one commit."""
+        self.slack(item)
+        self.mail(item)
 
 
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
-    """Slack when configured, else the console and mail."""
+    """Slack when configured, else the console; and mail to RIGHTSDESK_CONTACT_EMAIL if set."""
     client = slack_client(desk)  # None unless a token and a channel are set
-    if client is not None:
-        return SlackReminders(client, desk.settings.slack_channel or "")
-    return ConsoleAndMail(desk, echo)
+    if client is None:
+        return ConsoleAndMail(desk, echo)
+    slack = SlackReminders(
+        client, desk.settings.slack_channel or "", command=desk.settings.slack_command
+    )
+    if desk.settings.contact_email:
+        # A deadline must not hang on one channel: Slack may be down or unread that day.
+        return SlackAndMail(slack, ConsoleAndMail(desk, lambda _line: None))
+    return slack
 
 
 def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:

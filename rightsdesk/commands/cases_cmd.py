@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from cases import identity, requester_reminder
+from cases import deadlines, identity, requester_reminder
 from cases import operations as ops
 from cases.errors import UserError
 from cases.lifecycle import Status
 from cases.views import case_detail, case_summary, list_cases
-from rightsdesk.commands.admin import parse_received_at
 from rightsdesk.context import Desk, cli_actor
 from store.models import Case
 
@@ -160,7 +159,7 @@ def open_command(
     """Open a case for a request received by letter, phone or mail."""
     desk = Desk()
     now = desk.now()
-    received_at = parse_received_at(received) if received else now
+    received_at = deadlines.parse_arrival(received, now) if received else now
     with desk.session() as session:
         case = ops.open_case(
             session,
@@ -239,7 +238,27 @@ def extend(
     actor: Actor = None,
 ) -> None:
     """Extend by two months with reasons, within the first month (Art. 12(3))."""
-    _run(ops.extend, with_policy=True, reference=reference, reason=reason, actor=cli_actor(actor))
+    from cases.decisions import extend_and_draft_notice  # drafting loads the templates
+
+    desk = Desk()
+    with desk.session() as session:
+        case, notice = extend_and_draft_notice(
+            session,
+            reference=reference,
+            reason=reason,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            policy=desk.policy,
+            controller=desk.controller,
+        )
+    _print_case(desk, case)
+    if notice is not None:
+        typer.echo(
+            f"the notice with the reasons is drafted: rightsdesk cases draft {case.reference},"
+            f" then rightsdesk cases approve {case.reference}"
+        )
+    else:
+        typer.echo("no address to mail: tell the requester the reasons by other means")
 
 
 @app.command("note")
@@ -299,6 +318,16 @@ def withdraw(
     _run(ops.withdraw, reference=reference, reason=reason, actor=cli_actor(actor))
 
 
+@app.command("dismiss")
+def dismiss(
+    reference: Ref,
+    reason: Annotated[str, typer.Option("--reason", help="Why the mail asks for no right.")],
+    actor: Actor = None,
+) -> None:
+    """Close a triage case that asks for no right (a greeting, thanks); no reply is sent."""
+    _run(ops.dismiss, reference=reference, reason=reason, actor=cli_actor(actor))
+
+
 @app.command("close")
 def close(
     reference: Ref,
@@ -315,3 +344,8 @@ def reopen(
 ) -> None:
     """Reopen a case."""
     _run(ops.reopen, reference=reference, reason=reason, actor=cli_actor(actor))
+
+
+def register(root: typer.Typer) -> None:
+    """Attach `cases` to the root app."""
+    root.add_typer(app, name="cases")

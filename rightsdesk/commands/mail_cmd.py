@@ -12,47 +12,17 @@ import typer
 from sqlmodel import Session, col, select
 
 from cases.errors import NotFound, UserError
-from mail_intake import mailbox_check
 from mail_intake.intake import process_message
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import poll_once
 from mail_intake.understand import classify_json
-from rightsdesk import mail_wiring
+from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from rightsdesk.service import run_intake
 from store.engine import new_session
 from store.models import Quarantine
 
 quarantine_app = typer.Typer(help="Mail intake could not process.", no_args_is_help=True)
-mail_app = typer.Typer(help="The mailbox: check the connection and its mail.", no_args_is_help=True)
-
-
-@mail_app.command("check")
-def mail_check() -> None:
-    """Log in to IMAP (and SMTP), list folders, judge recent mail's authentication; send nothing.
-
-    Exit 0 when all is well, else 1 with one line per problem.
-    """
-    desk = Desk()
-    s = desk.settings
-    trusted = mail_wiring.trusted_authserv_ids(desk)
-    if s.imap_configured:
-        report = mailbox_check.check_imap(mail_wiring.imap_account(desk), trusted)
-    else:
-        report = mailbox_check.check_maildir(s.maildir, trusted)
-    smtp = mail_wiring.smtp_account(desk)
-    if smtp is None:
-        report.lines.append(f"SMTP is not configured: replies go to {s.maildir / 'outbox'}")
-    else:
-        sent = mailbox_check.check_smtp(smtp)
-        report.lines.extend(sent.lines)
-        report.problems.extend(sent.problems)
-    for line in report.lines:
-        typer.echo(line)
-    for problem in report.problems:
-        typer.echo(f"problem: {problem}", err=True)
-    if report.problems:
-        raise typer.Exit(1)
 
 
 def poll(
@@ -62,6 +32,7 @@ def poll(
 ) -> None:
     """Take in new mail from IMAP (or the local Maildir) and send the outbox."""
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     source = mail_wiring.mail_source(desk)
     deps = mail_wiring.intake_deps(desk)
 
@@ -179,4 +150,3 @@ def register(app: typer.Typer) -> None:
     app.command("poll")(poll)
     app.command("classify")(classify)
     app.add_typer(quarantine_app, name="quarantine")
-    app.add_typer(mail_app, name="mail")

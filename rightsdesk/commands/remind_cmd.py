@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from cases import health
-from rightsdesk import reminding
+from rightsdesk import wiring
 from rightsdesk.context import Desk
 
 UNHEALTHY_EXIT = 1
@@ -23,7 +23,10 @@ def remind(
     ] = False,
 ) -> None:
     """Send the reminders that are due (Slack, else the console and mail), once or every minute."""
+    from rightsdesk import reminding  # Slack and mail: not for `rightsdesk health`
+
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     poster = reminding.build_poster(desk, echo=typer.echo)
     if once:
         result = reminding.remind_once(desk, poster)

@@ -67,7 +67,10 @@ def test_a_good_mailbox_is_reported_and_left_as_it_was(mailbox: Mailbox, smtp_si
 
     assert done.returncode == 0, done.stderr
     out = done.stdout.splitlines()
-    assert f"IMAP {mailbox.host}:{mailbox.imap_port}: logged in as {mailbox.user} (plain)" in out
+    assert (
+        f"IMAP {mailbox.host}:{mailbox.imap_port}: logged in as {mailbox.user} (plain, password)"
+        in out
+    )
     assert "folder inbox: INBOX (exists)" in out
     assert "folder processed: Processed (exists)" in out
     assert "folder failed: Rejected (missing)" in out

@@ -41,7 +41,7 @@ def test_a_mail_read_as_no_request_can_become_its_case_with_the_clock_from_its_a
         b"From: Aino Asiakas <aino@example.com>\r\nTo: privacy@targetpartners.example\r\n"
         b"Subject: Kysymys\r\nMessage-ID: <q-1@example.com>\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-        + "Hei, haluan tietää mitä teillä on.".encode()
+        + "Hei, haluan tietää mitä teillä on tilauksestani tallessa.".encode()
     )
     _inbox(tmp_path).add(question)
     run("poll", "--once", env=_env(tmp_path, ARRIVED), check_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -15,9 +15,11 @@ from bot import modals
 from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
-from cases import deadlines, identity
+from bot.respond import check_webhook
+from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
+from store.sanitise import clean_line
 
 Errors = dict[str, str]
 
@@ -30,34 +32,29 @@ def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: s
     """Answer where the modal was opened from: its response URL, else a direct message."""
     url = modals.metadata(view).get("response_url")
     if url:
-        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+        answer = WebhookClient(url).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        check_webhook(answer, modals.metadata(view).get("reference"))
     elif _user(body):
         client.chat_postMessage(channel=_user(body), text=text)
-
-
-def received_at(day: date, now: datetime) -> datetime:
-    """When a letter or call arrived: now if today, else noon that day in Helsinki."""
-    today = deadlines.receipt_date(now)
-    if day > today:
-        raise UserError("The received date cannot be in the future.")
-    if day == today:
-        return now
-    return datetime.combine(day, time(12, 0), deadlines.HELSINKI).astimezone(UTC)
 
 
 def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
     """Check the form; return the errors by block id and the parsed fields."""
     errors: Errors = {}
-    name = modals.text_value(view, modals.REQUESTER_NAME)
+    name = clean_line(modals.text_value(view, modals.REQUESTER_NAME))
     if not name:
         errors[modals.REQUESTER_NAME] = "Give the requester's name."
     kinds = modals.value(view, modals.KINDS)
     if not isinstance(kinds, list) or not kinds:
         errors[modals.KINDS] = "Choose at least one kind of request."
+    if not modals.text_value(view, modals.CHANNEL):
+        errors[modals.CHANNEL] = "Choose how the request arrived."
     day_text = modals.text_value(view, modals.RECEIVED)
     arrived: datetime | None = None
     try:
-        arrived = received_at(date.fromisoformat(day_text), now)
+        arrived = deadlines.arrival_on(date.fromisoformat(day_text), now)
     except ValueError:
         errors[modals.RECEIVED] = "Pick the date the request arrived."
     except UserError as exc:
@@ -66,7 +63,7 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
         "requester_name": name,
         "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,
         "kinds": kinds if isinstance(kinds, list) else [],
-        "channel": modals.text_value(view, modals.CHANNEL) or "letter",
+        "channel": modals.text_value(view, modals.CHANNEL),
         "language": modals.text_value(view, modals.LANGUAGE) or "fi",
         "received_at": arrived,
     }
@@ -130,18 +127,21 @@ def submit_extend(
 
     def act(reasons: str, actor: str) -> str:
         with deps.session_factory() as session:
-            case = ops.extend(
+            case, notice = decisions.extend_and_draft_notice(
                 session,
                 reference=_reference(view),
                 reason=reasons,
                 actor=actor,
                 now=deps.clock(),
                 policy=deps.policy,
+                controller=deps.controller,
             )
-        return (
-            f"Extended {case.reference} to {due_text(case)}. Tell the requester the reasons"
-            " within the first month (Art. 12(3))."
+        told = (
+            "The notice with your reasons is drafted: Preview reply, then Approve sends it."
+            if notice is not None
+            else "There is no address to mail: tell the requester the reasons by other means."
         )
+        return f"Extended {case.reference} to {due_text(case)}. {told} (Art. 12(3))"
 
     _reasoned(
         deps,
@@ -161,11 +161,22 @@ def submit_refuse(
     """Refuse with reasons (Art. 12(4))."""
 
     def act(reasons: str, actor: str) -> str:
+        reference = _reference(view)
         with deps.session_factory() as session:
-            case = ops.refuse(
-                session, reference=_reference(view), reasons=reasons, actor=actor, now=deps.clock()
+            draft = decisions.draft_refusal(
+                session,
+                reference=reference,
+                reasons=reasons,
+                actor=actor,
+                now=deps.clock(),
+                controller=deps.controller,
             )
-        return f"Refused {case.reference}. The refusal reply states the reasons and remedies."
+        if draft is None:
+            return f"Refused {reference}; there is no address: send the reasons by letter."
+        return (
+            f"The refusal of {reference} is drafted with your reasons and the remedies"
+            " (Art. 12(4)): Preview reply, then Approve sends it and refuses the case."
+        )
 
     _reasoned(
         deps,

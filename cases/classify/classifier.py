@@ -1,0 +1,244 @@
+"""What a requester's text asks for: the rights it invokes, and its category."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from cases.classify import lexicon as lx
+from cases.classify.language import LANGUAGES, detect_request_language
+from cases.classify.rules import (
+    Token,
+    Tokens,
+    any_match,
+    hypothetical_spans,
+    in_set,
+    inside,
+    matches,
+    near_self,
+    negated,
+    tokenise,
+)
+from cases.kinds import CaseKind
+
+Category = Literal["request", "needs_triage", "non_request", "follow_up", "complaint"]
+MAX_TEXT_CHARS = 100_000  # a request is never longer; hostile mail must not cost minutes
+_KIND_ORDER = [k.value for k in CaseKind]
+_PARAGRAPHS = r"(?:\s*\(\s*(?:\d{1,2}|[a-z])\s*\)|\.\d{1,2}\b)*"
+_AND = r"\s*(?:,|&|and|or|ja|tai|sekä|och|eller)\s*"
+# "Art. 15(3)", "Articles 15 and 17", "artikel 21.2", "15 ja 17 artiklan", "21 artiklan 2 kohta"
+# Lists are bounded ({0,20}): unbounded, every number of a long "1 ja 2 ja 3 ..." started a
+# scan to its end, and hostile text cost seconds per message.
+_ARTICLE = re.compile(
+    rf"\b(?:art\.?|articles?|artikl\w*|artikel\w*)\s*(\d{{1,3}}{_PARAGRAPHS}"
+    rf"(?:{_AND}\d{{1,3}}{_PARAGRAPHS}){{0,20}})"
+    rf"|\b(\d{{1,3}}(?:{_AND}\d{{1,3}}){{0,20}})\s*(?:\.\s*)?artikl\w*(?:\s*(\d{{1,2}})\s*(?:mom|kohd)\w*)?",
+    re.IGNORECASE,
+)
+_ARTICLE_ITEM = re.compile(rf"(\d{{1,3}})({_PARAGRAPHS})", re.IGNORECASE)
+_QUESTION_WANTS = re.compile(
+    r"\?\s*$|want to know|like to know|wanna know|haluan tietää|haluaisin tietää|vill veta|"
+    r"skulle vilja veta|kertokaa mitä|kertokaa mitkä|berätta vilka|berätta vad|tell me what",
+    re.IGNORECASE,
+)
+
+
+class Signal(StrEnum):
+    """What a hit says besides a right: the words that make a mail a reminder or a complaint."""
+
+    FOLLOW_UP = "follow_up"
+    COMPLAINT = "complaint"  # Art. 77 cited
+    COMPLAINT_WORD = "complaint_word"
+    AUTHORITY = "authority"
+    REFUSED = "refused"  # a right named only to refuse it ("älkää poistako")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Words of the text that name a right (a CaseKind code) or a Signal."""
+
+    key: str
+    shown: str
+    sentence: int  # -1 for a cited article, which stands outside the sentence rules
+    hypothetical: bool = False
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A message understood: its language, the rights it asks for, the words that said so."""
+
+    language: str
+    # For a follow_up or complaint: the rights of the earlier request it refers to, so that
+    # a reminder about a request we never received can still open the right case.
+    kinds: list[str]
+    evidence: dict[str, list[str]]
+    category: Category
+    articles: list[str]
+
+
+def classify_request(
+    subject: str, text: str, *, language: str | None = None, names: Collection[str] = ()
+) -> Classification:
+    """The rights a message invokes and its category; `language` is detected when not given."""
+    # `names` (the sender's display name) are left out of language detection: a Finnish mail
+    # signed "Björn Lindqvist" stays Finnish.
+    subject = subject.strip()[:1000]
+    full = (f"{subject}\n\n{text}" if subject else text)[:MAX_TEXT_CHARS]
+    lang = (
+        language
+        if language in LANGUAGES
+        else detect_request_language(subject, text[:MAX_TEXT_CHARS], names=names)
+    )
+    hypothetical = hypothetical_spans(full)
+    tokens = tokenise(full, lang, hypothetical)
+    personal = any_match(lx.PERSONAL_DATA, tokens)
+    hits = [*_right_hits(full, tokens, personal), *_article_hits(full, hypothetical)]
+    hits += _question_for_access(full, tokens, hits)
+    for signal, rules in (
+        (Signal.FOLLOW_UP, lx.FOLLOW_UP),
+        (Signal.COMPLAINT_WORD, lx.COMPLAINT),
+        (Signal.AUTHORITY, lx.AUTHORITY),
+    ):
+        hits += [
+            _hit(signal, full, tokens, a, b) for rule in rules for a, b in matches(rule, tokens)
+        ]
+    return _decide(
+        lang, hits, _articles(full), personal=personal, other=_something_else(hits, tokens)
+    )
+
+
+def _something_else(hits: list[Hit], tokens: Tokens) -> bool:
+    """Whether a mail that asks for no right is recognisably not about data protection."""
+    if any(h.key in _KIND_ORDER for h in hits):
+        return False  # a right is asked for: what else the mail is does not matter
+    other = any(any_match(rules, tokens) for rules in lx.NOT_A_REQUEST.values())
+    return other and not any_match(lx.PRIVACY_TOPIC, tokens)
+
+
+def _hit(key: str, text: str, tokens: Tokens, first: int, last: int) -> Hit:
+    shown = text[tokens[first].start : tokens[last].end]
+    if first == last and tokens[first].shown != shown:
+        shown = tokens[first].shown  # a corrected typo: "delte (delete)"
+    return Hit(key, shown, tokens[first].sentence, tokens[first].hypothetical)
+
+
+def _right_hits(text: str, tokens: Tokens, personal: bool) -> list[Hit]:
+    hits: list[Hit] = []
+
+    def add(kind: str, first: int, last: int) -> None:
+        if kind in lx.NEGATABLE and negated(text, tokens, first, last):
+            # Outside the sentence rules: "don't delete it, but what do you have on me?" asks.
+            hits.append(Hit(Signal.REFUSED, text[tokens[first].start : tokens[last].end], -1))
+        else:
+            hits.append(_hit(kind, text, tokens, first, last))
+
+    consumed: set[int] = set()
+    for kind, rules in lx.STRONG.items():
+        for rule in rules:
+            for first, last in matches(rule, tokens):
+                add(kind, first, last)
+                if kind == "marketing_opt_out":  # "remove me from the list" is not erasure
+                    consumed.update(range(first, last + 1))
+    for kind, rules in lx.WEAK.items():
+        for rule in rules:
+            for first, last in matches(rule, tokens):
+                if first in consumed:
+                    continue
+                # "I don't want marketing": refusing marketing is itself the opt-out (Art. 21(3)).
+                refused = kind == "marketing_opt_out" and negated(text, tokens, first, last)
+                # A rule that names the data ("poistakaa tiedot") is about personal data itself.
+                about_data = "@data" in rule
+                if personal or refused or about_data or near_self(tokens, first, last):
+                    add(kind, first, last)
+    return hits
+
+
+def _articles(text: str) -> list[str]:
+    return [
+        item.group(1)
+        for match in _ARTICLE.finditer(text)
+        for item in _ARTICLE_ITEM.finditer(match.group(1) or match.group(2))
+    ]
+
+
+def _article_hits(text: str, hypothetical: list[tuple[int, int]]) -> Iterable[Hit]:
+    for match in _ARTICLE.finditer(text):
+        hyp = inside(match.start(), hypothetical)
+        for item in _ARTICLE_ITEM.finditer(match.group(1) or match.group(2)):
+            number = item.group(1)
+            paragraph = match.group(3) or (re.findall(r"\d+", item.group(2)) or [""])[0]
+            cited = [*lx.ARTICLE_KINDS.get(number, ())]
+            if number == "21" and paragraph in ("2", "3"):  # Art. 21(2)-(3): direct marketing
+                cited.append("marketing_opt_out")
+            if number == "77":  # Art. 77: a complaint to a supervisory authority
+                cited.append(Signal.COMPLAINT)
+            for key in cited:
+                yield Hit(key, match.group(0).strip(), -1, hyp)
+
+
+def _decide(
+    lang: str, hits: list[Hit], articles: list[str], *, personal: bool, other: bool
+) -> Classification:
+    def asked(key: str) -> bool:
+        return any(h.key == key and not h.hypothetical for h in hits)
+
+    kinds = [k for k in _KIND_ORDER if asked(k)]
+    if not kinds:  # only hypothetical mentions ("if you have my data, delete it"): take them
+        kinds = [k for k in _KIND_ORDER if any(h.key == k for h in hits)]
+    category: Category
+    if asked(Signal.COMPLAINT) or (asked(Signal.COMPLAINT_WORD) and asked(Signal.AUTHORITY)):
+        category = "complaint"
+    elif asked(Signal.FOLLOW_UP) and (personal or kinds or articles):
+        category = "follow_up"
+    elif kinds:
+        category = "request"
+    elif other and not articles and not any(h.key == Signal.REFUSED for h in hits):
+        category = "non_request"  # recognisably something else: sales, invoice, job, spam
+    else:
+        # The clock runs from receipt (EDPB 01/2022 §159): whatever is not recognisably
+        # something else, a right named only to refuse it included, is for a person to read.
+        category = "needs_triage"
+    shown = [*kinds, "follow_up", "complaint"] if category != "request" else kinds
+    evidence = {
+        key: list(dict.fromkeys(h.shown for h in hits if h.key == key and _counts(h, kinds)))
+        for key in shown
+    }
+    unique = sorted(set(articles), key=int)
+    return Classification(lang, kinds, {k: v for k, v in evidence.items() if v}, category, unique)
+
+
+def _counts(hit: Hit, kinds: list[str]) -> bool:
+    return not hit.hypothetical or hit.key in kinds
+
+
+def _question_for_access(text: str, tokens: Tokens, hits: list[Hit]) -> list[Hit]:
+    """ "Mitä teette tiedoillani?", "mitä tietoja teil on musta" ask for access (Art. 15)."""
+    taken = {h.sentence for h in hits}
+    by_sentence: dict[int, list[Token]] = {}
+    for tok in tokens:
+        by_sentence.setdefault(tok.sentence, []).append(tok)
+    found = []
+    elsewhere: set[int] | None = None  # sentences about orders, invoices, logins: found lazily
+    for sentence, toks in by_sentence.items():
+        wording = text[toks[0].start : toks[-1].end + 1]
+        opens = toks[0].surface in lx.QUESTION_WORDS  # typed without a question mark
+        if sentence in taken or not (opens or _QUESTION_WANTS.search(wording)):
+            continue
+        has = {n for n in ("@self", "@data", "@number") if any(in_set(n, *t.words) for t in toks)}
+        if "@self" not in has or not has & {"@data", "@number"}:
+            continue
+        if not any(t.surface in lx.QUESTION_WORDS for t in toks):
+            continue
+        if elsewhere is None:
+            elsewhere = _sentences_about_something_else(tokens)
+        if sentence not in elsewhere:  # "What's my order number?" asks for no right
+            found.append(Hit("access", wording.strip(), sentence))
+    return found
+
+
+def _sentences_about_something_else(tokens: Tokens) -> set[int]:
+    rules = (rule for group in lx.NOT_A_REQUEST.values() for rule in group)
+    return {tokens[first].sentence for rule in rules for first, _ in matches(rule, tokens)}

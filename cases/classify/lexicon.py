@@ -1,0 +1,264 @@
+"""The words that name each right, in Finnish, Swedish and English, formal and informal.
+
+A rule is tokens separated by spaces; "a|b" alternatives; "x*" a prefix of the word or its
+lemma; "~" lets up to five words come between; "@self" / "@data" the named word sets below.
+STRONG rules count alone; WEAK ones only in a mail about personal data or next to "my".
+All languages at once: a Finnish mail may quote English and vice versa.
+"""
+
+from __future__ import annotations
+
+
+def words(text: str) -> frozenset[str]:
+    """The space-separated words of a text, as a set."""
+    return frozenset(text.split())
+
+
+_ADS = (
+    "ads|advert*|spam*|spämm*|mainoks*|mainos*|mainont*|reklam*|marketing|markkinoin*|"
+    "promo|promos|promotion*|roskaposti*|utskick*|newsletters"
+)
+STRONG: dict[str, tuple[str, ...]] = {
+    "access": (
+        "tarkastusoikeu*|tarkastuspyyn*|tietopyyn*|registerutdrag*|dsar|insynsrätt*",
+        "subject access",
+        "right of|to access",
+        "access request",
+        "rätt till tillgång",
+    ),
+    "rectification": (
+        "rectification|rectify|rectified|oikaisu*|oikaista|oikaise*|korjauspyyn*|rättelse*|"
+        "rätta|rättas|rättar|osoitteenmuutos*|nimenmuutos*|adressändring*|namnändring*",
+        "change of address",
+        "new address",
+        "uusi osoite",
+        "ny adress",
+    ),
+    "erasure": (
+        "erasure|erase|forgotten|poisto-oikeu*|unohdetu*|hävittä*|hävite*|radera*|radering*|"
+        "glömd*|glömmas",
+    ),
+    "restriction": ("restriction|restrict|restricted|rajoittamisoikeu*|begränsning*",),
+    "portability": (
+        "portability|dataportabilitet*|portabilitet*|siirrettävyy*|siirto-oikeu*|siirtopyyn*|"
+        "machine-readable|maskinläsbar*|koneluettav*",
+        "machine readable",
+    ),
+    "objection": ("objection|vastust*|invänd*|motsätt*", "right to object"),
+    "marketing_opt_out": (
+        "suoramarkkinoin*|suoramain*|direktmarknadsför*|direktreklam*|newsletter*|uutiskirje*|"
+        "nyhetsbrev*|unsubscribe|unsub|opt-out|avregistrera*|avprenumerera*|etämyyn*|puhelinmyyn*|"
+        "telemarketing|telemarknadsför*|telefonförsälj*|markkinatutkimu*|mielipidetutkimu*|"
+        "marknadsundersökning*|opinionsundersökning*|markkinointiviest*|mainospost*|"
+        "reklamutskick*|postituslist*|sähköpostilist*|utskickslist*|sändlist*|myyntipuhel*|"
+        "markkinointipuhel*|telemarkkinoin*|säljsamtal*",
+        "direct marketing",
+        "opt out",
+        "market|opinion research",
+        "mailing list",
+        "remove|delete|take|poista*|ota|otta*|ta ~ list|lists|lista*|listo*|listor|mailing|"
+        "postituslist*|sähköpostilist*|utskickslist*|sändlist*|newsletter*|uutiskirje*|nyhetsbrev*",
+        "avsluta ~ prenumeration*",
+        f"stop|quit|lopettakaa|lopeta|lopettaa|sluta|stoppa ~ {_ADS}",
+        f"no|ei|inga|ingen|älkää more|enää|mer|fler|mera {_ADS}",
+        # "Älkää soitelko enää", "don't call me again", "ring inte mer": a standing no to
+        # being contacted is the Art. 21(3) opt-out.
+        "älkää|älä ~ soit*|soitel*|lähettä*|lähettel*|spämm*|mailat* ~ enää",
+        "don't|dont|never ~ call|text|email|mail|contact|spam ~ again|anymore",
+        "ring|ringa|skicka|maila|mejla|spamma ~ inte|aldrig ~ mer|igen|längre",
+    ),
+    "publication_opt_out": (
+        "postitustarr*|osoitetarr*|adressetikett*|julkaisukiel*",
+        "mailing label|labels",
+    ),
+}
+# Slang and typed-in-a-hurry forms sit beside the formal ones: "dellatkaa", "fixa", "spämmi".
+WEAK: dict[str, tuple[str, ...]] = {
+    "access": (
+        "access|tarkastaa|tarkistaa|tarkastus|pääsy*|tillgång*|utdrag",
+        "copy|kopio*|kopia|kopior ~ @self",
+        "@self ~ copy|kopio*|kopia",
+        "see|view|nähdä|se @self",
+        "see|view|gimme|download|nähdä|nähä|ladata|ladda ~ @self @data",
+    ),
+    "rectification": (
+        "correct|correction|corrected|update*|change|changed|changes|amend*|inaccurate|"
+        "incorrect|wrong|outdated|misspelled|moved|fix|fixed|korja*|päivit*|muuttaa|muuttua|"
+        "muutos|vaihtaa|vaihtua|virhee*|virheelli*|vanhentun*|korrigera*|uppdatera*|ändra*|"
+        "ändring*|felaktig*|fel|felstava*|felskriv*|felregistrera*|flyttat|byta|bytt|fixa*|"
+        "väär*|misspel*",
+    ),
+    "erasure": (
+        "delete|deletion|remove|removal|wipe|purge|poista*|poiste*|poisto*|poistam*|anonymise|"
+        "anonymize|anonymisoi*|anonymisera|deletoi*|dellat*|dellaa|deleta*|tuhot*|tuhoa*|"
+        "rensa*|sudda*",
+        "ta bort",
+        "get rid of",
+        "delete|remove|wipe|erase|poista*|deletoi*|dellat*|dellaa|tuhot*|tuhoa*|radera|rensa* "
+        "~ @data",
+    ),
+    "restriction": (
+        "rajoit*|begränsa*",
+        "limit*|suspend*|freeze|block*|jäädyt*|keskeyt*|spärra*|frysa ~ processing|käsittely*|"
+        "behandling*",
+    ),
+    "portability": (
+        "transfer|transmit|port|siirtää|siirtä*|siirrä*|överföra|överför ~ another|other|new|"
+        "toinen|toise*|uusi|uute*|annan|annat|andra|ny|nya",
+    ),
+    "objection": (
+        "object",
+        "kieltää ~ käsittely|käsittelyn|käsittelyä",
+        "stop|cease|quit|lopettaa|lopettakaa|lopeta|sluta ~ processing|using|käsittely*|"
+        "käyttämä*|käyttö*|behandla*|behandling*|använda*",
+        "en|ei|don't|dont|not|inte halua|want|vill ~ käyt*|käsittel*|use|using|process*|"
+        "använd*|behandla* ~ @data",
+    ),
+    "marketing_opt_out": (
+        "marketing|markkinoin*|marknadsför*|mainon*|mainos*|reklam*|advertis*|ads|spam*|"
+        "spämm*|roskaposti*|utskick*|promotional|promo|promos",
+        "stop|quit|lopettaa|lopettakaa|lopeta|sluta ~ sending|send|emailing|mailing|calling|"
+        "texting|messaging|contacting|lähettä*|lähettel*|soitt*|soitel*|skicka*|ringa|ring*|"
+        "maila*|mejla*|spamma*",
+    ),
+    "publication_opt_out": (
+        "julkai*|luettelo*|publish*|publication|publicer*|publicering*|directory|directories|"
+        "förteckning*|katalog*",
+    ),
+}
+FOLLOW_UP = (
+    "reminder|admonition|påminnelse*|förmaning*|muistutus*|karhu*",
+    "not|n't received ~ answer|reply|response",
+    "no answer|reply|response",
+    "still waiting",
+    "inget svar",
+    "inte fått ~ svar",
+    "väntar fortfarande",
+    "ole saanut|saaneet ~ vastau*|vastaus*|vastaust*",
+    "odotan edelleen|vielä",
+    "previous|earlier request",
+    "tidigare begäran|förfrågan",
+    "aiempa*|aiemm*|edellise* pyyn*|viest*",
+)
+COMPLAINT = ("complaint|complain|klagomål*|klaga|kantelu*|valitus|valituksen|anmälan",)
+AUTHORITY = (
+    "supervisory|authority|ombudsman|tietosuojavaltuutet*|valvontaviranomai*|"
+    "tietosuojaviranomai*|tillsynsmyndighet*|integritetsskyddsmyndighet*|imy|"
+    "dataskyddsmyndighet*|dpa|ico",
+)
+# Data protection as the topic of the mail: reason enough to give it to a person.
+PRIVACY_TOPIC = (
+    "gdpr|dsgvo|henkilötie*|tietosuoj*|personuppgift*|dataskydd*|integritet*|privacy|"
+    "rekisteröi*|registrerad*|asiakasrekister*|rekisteri*",
+    "personal data|information",
+    "data protection",
+)
+# The sender's own data: "my data", "tietoni", "info on me", "uppgifter om mig".
+OWN_DATA = (
+    "@self @data",
+    "@mydata",
+    "@data about|concerning|regarding|on|om|minusta|minua|musta @self",
+)
+PERSONAL_DATA = PRIVACY_TOPIC + OWN_DATA
+SETS: dict[str, tuple[str, ...]] = {
+    "@self": (
+        "my|me|mine|myself|mina|min|mitt|mig|mej|minun|minua|minusta|minulle|minulla|minut|"
+        "minulta|omat|omia|mun|mulle|mulla|multa|mua|musta|mut|miun",
+    ),
+    "@data": (
+        "data*|information|info*|details|address*|addy|email*|e-mail*|name|phone*|"
+        "account|tieto*|tiedo*|henkilötie*|osoite*|osoitt*|sähköposti*|nimi*|nime*|puhelin*|"
+        "tili*|uppgift*|personuppgift*|adress*|e-post*|namn*|telefon*|konto*|profil*",
+    ),
+    # "Where did you get my number?": data only in a question, never "my order number".
+    "@number": ("number|numbers|numero*|nummer*",),
+}
+# Mail that is recognisably something else. With no right asked for and no data-protection
+# topic, one of these makes a mail a non-request; anything else goes to a person (needs_triage),
+# since the clock runs from receipt whether or not we understood it (EDPB 01/2022 §159).
+NOT_A_REQUEST: dict[str, tuple[str, ...]] = {
+    "invoice": (
+        "invoice*|lasku*|faktura*|fakturor*|eräpäivä*|förfallodag*|payment*|maksu*|"
+        "betalning*|kuitti*|kvitto*|receipt|refund*|hyvitys*|återbetalning*|osamaksu*|"
+        "avbetalning*|erääntyn*|reskontra*",
+        "due date",
+    ),
+    "order": (
+        "tilau*|tilaus*|beställning*|ordern|ordernummer*|orderbekräftelse*|leverans*|levereras|toimitu*|toimite*|toimitet*|"
+        "delivery|shipping|shipment|ships|parcel|paketti*|paket*|tracking|discount*|"
+        "alennu*|rabatt*|price*|hinta*|hinna*|pris*|coupon*|voucher*|lahjakort*|presentkort*",
+        "my|your|our|the|an|this order|orders",
+        "order number|status|confirmation",
+    ),
+    "sales": (
+        "demo|webinar*|partnership*|yhteistyö*|samarbet*|esitellä|esittely*|esittele*|"
+        "presentera*|tapaami*|palaveri*|möte|mötet|meeting|agency|byrå|plattform*|platform|"
+        "crm|seo|leads|liidi*|asiakkuudenhallin*|tarjou*|erbjud*|offer|offering|ratkaisu*|"
+        "lösning*|solution*|pricing|sponsor*|sales|myynti*|försäljning*|reseller|"
+        "jälleenmyyj*|återförsälj*",
+        "quick|short|brief call|chat",
+        "lyhyt puhelu|tapaaminen",
+    ),
+    "job_application": (
+        "cv|resume|résumé|curriculum|työpaik*|työhakemu*|hakemu*|rekry*|harjoittelu*|"
+        "internship|trainee|ansökan|ansöka|jobb*|praktik*|työnhak*|vacancy|vacancies|"
+        "recruit*|rekryter*|applying",
+        "cover letter",
+        "open position|positions|role",
+        "apply|applied for|to ~ job|position|role",
+    ),
+    "account_support": (
+        "password*|salasana*|lösenord*|login|log-in|kirjautu*|saldo*|balance",
+        "log|logga in",
+    ),
+    "spam": (
+        "lottery|lotto*|winner|prize|voittaja*|voitit|vinnare|vunnit|bitcoin|crypto*|krypto*|"
+        "viagra|casino|kasino*|inheritance|perintö*|beneficiary|millions",
+        "click here",
+        "klikkaa tästä|tätä",
+        "klicka här",
+        "investment opportunity",
+        "you have|you've won",
+    ),
+    "newsletter": (
+        "uutuud*|uutuuks*|kampanja*|kampanj*|campaign|alennusmyyn*|rea|realisation|sale",
+        "read|view online|in ~ browser",
+        "lue|katso verkossa|selaimessa",
+        "läs|visa online|webbläsare*",
+        "spring|summer|autumn|winter|new collection",
+        "kevään|kesän|syksyn|talven uutuudet|mallisto",
+        "vårens|sommarens|höstens|vinterns nyheter|kollektion",
+    ),
+}
+# Words worth correcting by one edit ("delte"), when the word itself is unknown (len >= 5).
+TYPO_TARGETS = words(
+    "delete erase remove rectify correct access unsubscribe objection restrict portability "
+    "marketing newsletter poistakaa poistaa poistaminen radera rättelse invänder oikaista "
+    "korjatkaa suoramarkkinointia direktmarknadsföring tarkastusoikeus"
+)
+# GDPR article -> kinds (Arts. 15-18, 20, 21; 21(2)-(3) is the direct-marketing objection).
+ARTICLE_KINDS = {
+    "15": ("access",),
+    "16": ("rectification",),
+    "17": ("erasure",),
+    "18": ("restriction",),
+    "20": ("portability",),
+    "21": ("objection",),
+}
+SV_CONDITIONAL_NEXT = words(
+    "du ni jag vi de det han hon man är har kommer kan ska skulle inte behandlar"
+)
+# "Älkää poistako", "do not delete", "radera inte": a right named in order to refuse it.
+# Not for objections and opt-outs, which are negative by nature ("don't send me ads").
+NEGATION = words(
+    "not don't dont never doesn't didn't won't wont älkää älä ei en emme ette eivät inte ej "
+    "aldrig icke"
+)
+NEGATABLE = frozenset({"access", "rectification", "erasure", "restriction", "portability"})
+# Words that open a question, colloquial ones too ("onks", "whats"): a sentence that starts
+# with one asks even when the sender typed no question mark.
+QUESTION_WORDS = words(
+    "what what's whats wat which where whether why how do does "
+    "mitä mitäs mitkä mikä mistä miksi miks miten onko onks onkse ootteko ootteks oletteko "
+    "vad vilka vilken varifrån varför hur har finns"
+)

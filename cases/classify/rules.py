@@ -1,0 +1,232 @@
+"""The rule language of the lexicon: tokens with lemmas, rules matched within a sentence."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
+
+import simplemma
+
+from cases.classify.lexicon import NEGATION, SETS, SV_CONDITIONAL_NEXT, TYPO_TARGETS
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_SENTENCE_END = r"[.!?](?=\s+[A-ZÅÄÖ\"'(\-•*]|\s*$)|\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)"
+_SENTENCE = re.compile(_SENTENCE_END)
+_CLAUSE = re.compile(_SENTENCE_END + r"|[,;!?]|:(?=\s)")
+# Hypothetical or threatened, not asked for: "if you object...", "otherwise I reserve the right".
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|unless|whether|in case|otherwise|reserve the right|jos|mikäli|ellei|ellette|"
+    r"jollei|muuten|muussa tapauksessa|pidätän|pidätämme|varaan|ifall|huruvida|annars|"
+    r"förbehåller)\b",
+    re.IGNORECASE,
+)
+_NEGATION_REACH = 4  # words before the right's word; Swedish also puts it after ("radera inte")
+# A comma ends the negation's reach ("don't call me, delete my data") unless a that-clause
+# follows, which Finnish and Swedish always set off with one ("en halua, että ... poistetaan").
+_NEGATION_BREAK = re.compile(r"[;:.!?]|,(?!\s*(?:että|att|that)\b)", re.IGNORECASE)
+
+
+@dataclass
+class Token:
+    """One word of the text: as written, lower-cased, lemmatised, and where it stands."""
+
+    surface: str
+    lemma: str
+    start: int
+    end: int
+    sentence: int
+    hypothetical: bool
+    shown: str
+
+    @property
+    def words(self) -> tuple[str, str]:
+        return self.surface, self.lemma
+
+
+@dataclass(frozen=True, eq=False)
+class _Step:
+    """One word of a rule; `gap` words may come between it and the word before."""
+
+    gap: int
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    named: tuple[str, ...]
+
+
+@cache
+def _compiled(rule: str) -> tuple[_Step, ...]:
+    steps = []
+    gap = 0
+    for part in rule.split():
+        if part == "~":
+            gap = 5
+            continue
+        alts = part.split("|")
+        exact = frozenset(a for a in alts if not a.endswith("*") and not a.startswith("@"))
+        prefixes = tuple(a[:-1] for a in alts if a.endswith("*"))
+        steps.append(_Step(gap, exact, prefixes, tuple(a for a in alts if a.startswith("@"))))
+        gap = 1
+    return tuple(steps)
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_matches(step: _Step, surface: str, lemma: str) -> bool:
+    if surface in step.exact or lemma in step.exact:
+        return True
+    if step.prefixes and (surface.startswith(step.prefixes) or lemma.startswith(step.prefixes)):
+        return True
+    return any(in_set(name, surface, lemma) for name in step.named)
+
+
+@lru_cache(maxsize=1 << 16)
+def in_set(name: str, surface: str, lemma: str) -> bool:
+    """Whether a word belongs to a named set of the lexicon ("@self", "@data", "@mydata")."""
+    if name == "@mydata":  # one Finnish word: "tietoni" = "my data"
+        return in_set("@self", surface, lemma) and in_set("@data", surface, lemma)
+    if name == "@self" and len(surface) >= 6 and surface.endswith("ni"):
+        return lemma != surface or not surface.isascii()  # Finnish possessive: "tietoni"
+    steps = (step for rule in SETS[name] for step in _compiled(rule))
+    return any(_word_matches(step, surface, lemma) for step in steps)
+
+
+class Tokens(list[Token]):
+    """The words of a text, with where each distinct (word, lemma) occurs."""
+
+    @cached_property
+    def where(self) -> dict[tuple[str, str], list[int]]:
+        found: dict[tuple[str, str], list[int]] = {}
+        for i, tok in enumerate(self):
+            found.setdefault(tok.words, []).append(i)
+        return found
+
+
+def matches(rule: str, tokens: Tokens) -> Iterator[tuple[int, int]]:
+    """(first, last) token indexes of each match of a rule, within one sentence."""
+    first, *rest = _compiled(rule)
+    starts = (at for words, at in tokens.where.items() if _word_matches(first, *words))
+    for i in sorted(i for at in starts for i in at):
+        tok = tokens[i]
+        last = i
+        for step in rest:
+            window = tokens[last + 1 : last + 2 + step.gap]
+            same = (j for j, t in enumerate(window, last + 1) if t.sentence == tok.sentence)
+            found = next((j for j in same if _word_matches(step, *tokens[j].words)), None)
+            if found is None:
+                break
+            last = found
+        else:
+            yield i, last
+
+
+def any_match(rules: tuple[str, ...], tokens: Tokens) -> bool:
+    """Whether any of the rules matches anywhere."""
+    return any(True for rule in rules for _ in matches(rule, tokens))
+
+
+def negated(text: str, tokens: Tokens, first: int, last: int) -> bool:
+    """Whether a negation governs the words first..last in their own clause."""
+    sentence = tokens[first].sentence
+    before = range(max(0, first - _NEGATION_REACH), first)
+    after = range(first + 1, min(len(tokens), last + 3))  # "radera inte mina uppgifter"
+    for index in (*before, *after):
+        tok = tokens[index]
+        if tok.sentence != sentence or tok.surface not in NEGATION:
+            continue
+        if first < index <= last and tok.surface == "en":  # inside: Swedish "mig en kopia"
+            continue
+        lo, hi = sorted((tok.end, tokens[first].start if index < first else tokens[first].end))
+        if not _NEGATION_BREAK.search(text, lo, hi):
+            return True
+    return False
+
+
+def near_self(tokens: Tokens, first: int, last: int) -> bool:
+    """Whether "my", "minun", "mig" stands within three words, in the same sentence."""
+    near = tokens[max(0, first - 3) : last + 4]
+    return any(t.sentence == tokens[first].sentence and in_set("@self", *t.words) for t in near)
+
+
+def hypothetical_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans from a conditional word to the end of its clause."""
+    bounds = [m.start() for m in _CLAUSE.finditer(text)]
+    starts = [m.start() for m in _HYPOTHETICAL.finditer(text)]
+    for m in re.finditer(r"\bom\b", text, re.IGNORECASE):  # Swedish "om": "if" or "about"
+        clause = (
+            bounds[bisect_right(bounds, m.start()) - 1] if bounds and bounds[0] < m.start() else 0
+        )
+        # The last 200 characters of the clause tell; the whole of it made "om om om ..." quadratic.
+        before = text[max(clause, m.start() - 200) : m.start()]
+        after = text[m.end() : m.end() + 40].lower().split()[:3]
+        if not re.search(r"\w", before.replace("och", "").replace("men", "")) or (
+            SV_CONDITIONAL_NEXT & set(after)
+        ):
+            starts.append(m.start())
+    spans = []
+    for start in sorted(starts):
+        index = bisect_right(bounds, start)
+        spans.append((start, bounds[index] if index < len(bounds) else len(text)))
+    return spans
+
+
+def inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a position falls in one of the spans (sorted; later starts never end sooner)."""
+    index = bisect_right(spans, (position, len(spans) and spans[-1][1] + 1)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
+def tokenise(text: str, language: str, hypothetical: list[tuple[int, int]]) -> Tokens:
+    """The words of a text with their lemmas, sentences and typo corrections."""
+    breaks = [m.end() for m in _SENTENCE.finditer(text)]
+    tokens = Tokens()
+    for m in _WORD.finditer(text):
+        surface = m.group().lower().replace("’", "'")
+        shown = m.group()
+        fixed = _typo(surface, language)
+        if fixed:
+            shown, surface = f"{shown} ({fixed})", fixed
+        tokens.append(
+            Token(
+                surface=surface,
+                lemma=_lemma(surface, language),
+                start=m.start(),
+                end=m.end(),
+                sentence=bisect_right(breaks, m.start()),
+                hypothetical=inside(m.start(), hypothetical),
+                shown=shown,
+            )
+        )
+    return tokens
+
+
+def _lemma(word: str, language: str) -> str:
+    if not 3 <= len(word) <= 40 or not word.replace("-", "").isalpha():
+        return word
+    return str(simplemma.lemmatize(word, lang=language, low_memory=True)).lower()
+
+
+@lru_cache(maxsize=1 << 14)  # is_known reads the front-coded dictionary block by block
+def _typo(word: str, language: str) -> str | None:
+    """The keyword one edit away from an unknown word ("delte" -> "delete"), if any."""
+    if not 5 <= len(word) <= 40 or not word.isalpha() or word in TYPO_TARGETS:
+        return None
+    candidates = [t for t in TYPO_TARGETS if t[0] == word[0] and abs(len(t) - len(word)) <= 1]
+    if not candidates or simplemma.is_known(word, lang=language, low_memory=True):
+        return None
+    return next((t for t in candidates if _one_edit(word, t)), None)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance exactly 1 (a swap counts as one edit)."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
