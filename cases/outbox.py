@@ -85,9 +85,15 @@ def compose(
     if html:
         msg.add_alternative(html, subtype="html")
     for att in attachments or []:
-        maintype, _, subtype = att.content_type.partition("/")
+        kind, *raw_params = (p.strip() for p in att.content_type.split(";"))
+        maintype, _, subtype = kind.partition("/")
+        params = dict(p.partition("=")[::2] for p in raw_params if "=" in p)
         msg.add_attachment(
-            att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename
+            att.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=att.filename,
+            params=params or None,
         )
     return msg
 
