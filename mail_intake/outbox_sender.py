@@ -15,6 +15,8 @@ import logging
 import os
 import smtplib
 import socket
+import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -26,7 +28,14 @@ from sqlmodel import Session, col, select
 from mail_intake.transports import MaildirTransport, SmtpTransport, Transport
 from store.models import Outbox
 
-__all__ = ["MaildirTransport", "SmtpTransport", "Transport", "deliver_pending", "recover_stuck"]
+__all__ = [
+    "MaildirTransport",
+    "SmtpTransport",
+    "Transport",
+    "deliver_pending",
+    "has_due",
+    "recover_stuck",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +45,29 @@ STUCK_AFTER = timedelta(minutes=10)  # a 'sending' row this old belonged to a pr
 UNCONFIRMED = "delivery unconfirmed: the connection ended after the whole message was handed over"
 
 
+_in_flight: Counter[int] = Counter()  # rows batches of this process are sending right now
+_in_flight_lock = threading.Lock()
+
+
 def _me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _orphaned(row: Outbox) -> bool:
+    """Claimed by this process, but no batch of it is sending the row: its batch failed."""
+    with _in_flight_lock:
+        return row.claimed_by == _me() and row.id not in _in_flight
+
+
+def _track(ids: Sequence[int], *, on: bool) -> None:
+    with _in_flight_lock:
+        if on:
+            _in_flight.update(ids)
+        else:  # counted: two passes may hold the same id (only one of them claimed it)
+            _in_flight.subtract(ids)
+            for row_id in ids:
+                if _in_flight[row_id] <= 0:
+                    del _in_flight[row_id]
 
 
 def _dead(claimed_by: str | None) -> bool:
@@ -91,6 +121,7 @@ def recover_stuck(session: Session, now: datetime) -> int:
         r
         for r in sending
         if _dead(r.claimed_by)
+        or _orphaned(r)
         or (r.next_attempt_at is not None and r.next_attempt_at < now - STUCK_AFTER)
     ]
     for row in stuck:
@@ -102,6 +133,16 @@ def recover_stuck(session: Session, now: datetime) -> int:
         session.add(row)
     session.commit()
     return len(stuck)
+
+
+def has_due(session: Session, now: datetime) -> bool:
+    """Whether a pending row is due: one lookup on the status index (the SQLite poll)."""
+    query = (
+        select(Outbox.id)
+        .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
 
 
 def _due(session: Session, now: datetime, limit: int) -> list[int]:
@@ -133,8 +174,14 @@ def deliver_pending(
         due = _due(session, clock(), limit)
         try:
             for start in range(0, len(due), CLAIM_BATCH):
-                rows = _claim(session, due[start : start + CLAIM_BATCH], clock())
-                if not _send_batch(session, rows, transport, clock, counts, on_sent):
+                chunk = due[start : start + CLAIM_BATCH]
+                _track(chunk, on=True)  # before the claim: a row claimed is never an orphan
+                try:
+                    rows = _claim(session, chunk, clock())
+                    sent_all = _send_batch(session, rows, transport, clock, counts, on_sent)
+                finally:
+                    _track(chunk, on=False)
+                if not sent_all:
                     # _send_batch counted this chunk's rest; these chunks were never claimed.
                     counts["deferred"] += max(0, len(due) - start - CLAIM_BATCH)
                     break
