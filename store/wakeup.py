@@ -118,7 +118,8 @@ class ListenWakeup:
                     pass
             return woken
         except Exception as exc:  # the connection or the server is gone: probe once it is back
-            log.warning("wakeup channel=%s lost=%s", self._channel, type(exc).__name__)
+            if self._conn is not None:  # once per loss, not once a second while it lasts
+                log.warning("wakeup channel=%s lost=%s", self._channel, type(exc).__name__)
             self.close()
             time.sleep(min(timeout, 1.0))
             self._checked = 0.0  # notifications sent meanwhile were lost: look at the table
