@@ -8,6 +8,7 @@ empty, so no intake pass is what sends the mail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from email import message_from_bytes
 from pathlib import Path
 
 from tests.e2e.outbox_journey import (
@@ -68,6 +69,11 @@ def test_code_and_approved_reply_queued_at_the_terminal_leave_while_run_runs(
     assert [code.message["Message-ID"], reply.message["Message-ID"]] == [
         m.message["Message-ID"] for m in smtp_sink.messages
     ]  # each once, the code first
+    copies = [
+        str(message_from_bytes(path.read_bytes())["Message-ID"])
+        for path in (tmp_path / "mail" / "sent" / "new").iterdir()
+    ]  # the outbox keeps a copy of each in the Maildir's sent/, as intake did
+    assert sorted(copies) == sorted([code.message["Message-ID"], reply.message["Message-ID"]])
 
 
 def test_bot_http_alone_sends_a_reply_approved_at_the_terminal(
