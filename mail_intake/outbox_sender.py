@@ -16,7 +16,6 @@ import os
 import smtplib
 import socket
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -45,29 +44,11 @@ STUCK_AFTER = timedelta(minutes=10)  # a 'sending' row this old belonged to a pr
 UNCONFIRMED = "delivery unconfirmed: the connection ended after the whole message was handed over"
 
 
-_in_flight: Counter[int] = Counter()  # rows batches of this process are sending right now
-_in_flight_lock = threading.Lock()
+_one_pass = threading.Lock()  # one pass per process: its claims are then all its own
 
 
 def _me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _orphaned(row: Outbox) -> bool:
-    """Claimed by this process, but no batch of it is sending the row: its batch failed."""
-    with _in_flight_lock:
-        return row.claimed_by == _me() and row.id not in _in_flight
-
-
-def _track(ids: Sequence[int], *, on: bool) -> None:
-    with _in_flight_lock:
-        if on:
-            _in_flight.update(ids)
-        else:  # counted: two passes may hold the same id (only one of them claimed it)
-            _in_flight.subtract(ids)
-            for row_id in ids:
-                if _in_flight[row_id] <= 0:
-                    del _in_flight[row_id]
 
 
 def _dead(claimed_by: str | None) -> bool:
@@ -110,18 +91,20 @@ def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
     return rows
 
 
-def recover_stuck(session: Session, now: datetime) -> int:
+def recover_stuck(session: Session, now: datetime, *, own_claims: bool = False) -> int:
     """Rows left 'sending' by a crash: sent if handed over, else back to pending.
 
     The hand-over is recorded just before the final dot, so a row without it never
-    reached the server's queue and goes out again.
+    reached the server's queue and goes out again. `own_claims` also frees this
+    process's claims: only for a caller that holds `_one_pass` (no pass of ours runs).
     """
+    me = _me() if own_claims else None
     sending = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
     stuck = [
         r
         for r in sending
         if _dead(r.claimed_by)
-        or _orphaned(r)
+        or (me is not None and r.claimed_by == me)
         or (r.next_attempt_at is not None and r.next_attempt_at < now - STUCK_AFTER)
     ]
     for row in stuck:
@@ -169,19 +152,13 @@ def deliver_pending(
     pending without spending an attempt.
     """
     counts = {"sent": 0, "failed": 0, "deferred": 0}
-    with session_factory() as session:
-        recover_stuck(session, clock())
+    with _one_pass, session_factory() as session:
+        recover_stuck(session, clock(), own_claims=True)
         due = _due(session, clock(), limit)
         try:
             for start in range(0, len(due), CLAIM_BATCH):
-                chunk = due[start : start + CLAIM_BATCH]
-                _track(chunk, on=True)  # before the claim: a row claimed is never an orphan
-                try:
-                    rows = _claim(session, chunk, clock())
-                    sent_all = _send_batch(session, rows, transport, clock, counts, on_sent)
-                finally:
-                    _track(chunk, on=False)
-                if not sent_all:
+                rows = _claim(session, due[start : start + CLAIM_BATCH], clock())
+                if not _send_batch(session, rows, transport, clock, counts, on_sent):
                     # _send_batch counted this chunk's rest; these chunks were never claimed.
                     counts["deferred"] += max(0, len(due) - start - CLAIM_BATCH)
                     break
