@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from store.models import ComponentHealth
 
-COMPONENTS: tuple[str, ...] = ("intake", "bot", "scheduler")
+COMPONENTS: tuple[str, ...] = ("intake", "outbox", "bot", "scheduler")
 STATES: tuple[str, ...] = ("starting", "ok", "failing", "stopped")
 # A component beats at least every few minutes (the scheduler every minute, intake on every
 # IDLE round, at most 10 minutes apart per RFC 2177); silence longer than this means stuck.

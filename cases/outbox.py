@@ -17,6 +17,9 @@ from functools import lru_cache
 from sqlmodel import Session, select
 
 from store.models import Case, MailCounter, Message, Outbox
+from store.wakeup import notify
+
+OUTBOX_CHANNEL = "rightsdesk_outbox"  # the outbox component LISTENs here (store.wakeup)
 
 LOOP_HEADER = "X-Rightsdesk-Loop"
 _PLAIN_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")  # printable ASCII, single spaces
@@ -228,6 +231,8 @@ def queue_mail(
     Automatic mail over the per-address daily cap is not queued (None): a loop with
     another robot must not become a flood. The Message row is written now, so a
     reply to this mail threads even if it arrives before the send is confirmed.
+    The outbox component is notified in the same transaction: woken at its commit,
+    never for a mail rolled back.
     """
     counter = _counter(session, to, now) if automatic else None
     if automatic and daily_cap is not None and (counter.count if counter else 0) >= daily_cap:
@@ -283,4 +288,5 @@ def queue_mail(
         counter.count += 1
         session.add(counter)
     session.flush()
+    notify(session, OUTBOX_CHANNEL)
     return row

@@ -60,7 +60,7 @@ def health_cmd(
     ] = int(health.DEFAULT_STALE_AFTER.total_seconds() // 60),
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per component.")] = False,
 ) -> None:
-    """Show intake, bot and scheduler: state and last success; exit 1 if one is failing or stuck."""
+    """Show each component (intake, outbox, bot, scheduler); exit 1 if one fails or is stuck."""
     desk = Desk()
     with desk.read_session() as session:
         states = health.report(session, desk.now(), stale_after=timedelta(minutes=stale_after))
