@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from cases.controller import ControllerConfig
+from cases.fulfilment.suppression import is_suppressed
 from cases.outbox import Sender, queue_mail
 from cases.reply_context import base_context
 from store.models import Case, Message, Outbox
@@ -31,10 +32,16 @@ def queue_acknowledgement(
     to = case.requester_email
     if not to or to == sender.address.lower() or case.requester_undeliverable:
         return None
+    context = base_context(deps_controller, case)
+    # Opt-outs are in force from intake (Art. 21(3)): the acknowledgement says so.
+    context["opt_outs"] = [
+        s for s in is_suppressed(session, to) if s in ("marketing", "publication")
+    ]
+    context["opt_out_address"] = to
     rendered = render_email(
         "acknowledgement",
         case.language,
-        base_context(deps_controller, case),
+        context,
         fallback=deps_controller.fallback_language,
     )
     return queue_mail(
