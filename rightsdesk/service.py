@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -11,19 +10,18 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.notifier import start_notifier
-from cases import health
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
 from store.engine import new_session
 
 log = logging.getLogger(__name__)
 
 
 def _beat(desk: Desk, name: str, *, ok: bool, error: str | None = None) -> None:
-    with desk.session() as session:
-        health.beat(session, name, now=desk.now(), ok=ok, error=error, pid=os.getpid())
+    board(desk).beat(name, ok=ok, error=error)  # never raises: the store may be what fails
 
 
 def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0) -> None:
