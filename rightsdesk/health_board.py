@@ -176,9 +176,12 @@ class HealthBoard:
         return True
 
     def _failed(self, exc: Exception) -> None:
-        log.warning("health_update_failed=%s (kept until the store is back)", type(exc).__name__)
         now = self._clock()
         with self._lock:
+            if not self._failing:  # one warning per outage, not one per retry
+                log.warning(
+                    "health_update_failed=%s (kept until the store is back)", type(exc).__name__
+                )
             if self._store_error is None:
                 self._store_error = ComponentState(
                     STORE, "failing", None, type(exc).__name__, now, self._pid, False

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 COMPONENT = "scheduler"
 INTERVAL = 60.0  # seconds between sweeps; reminders are per day, the minute is for the digest
+RETRY_FAILED_SWEEP = 10.0  # a sweep the store refused is tried again this soon
 
 
 def reminder_config(desk: Desk) -> ReminderConfig:
@@ -176,13 +177,15 @@ def run_scheduler(
     board(desk).set_state(COMPONENT, "starting")
     try:
         while not stop.is_set():
+            wait = interval
             try:
                 remind_once(desk, poster)
-            except Exception as exc:  # reported in health; the next minute tries again
+            except Exception as exc:  # reported in health; retried soon: the store may be back
                 # The type only: a driver's message can quote bound values.
                 log.error("reminder sweep failed (%s)", type(exc).__name__)
                 log.debug("reminder sweep failure", exc_info=True)
+                wait = min(interval, RETRY_FAILED_SWEEP)
             retain_daily(desk)
-            stop.wait(interval)
+            stop.wait(wait)
     finally:
         board(desk).set_state(COMPONENT, "stopped")
