@@ -127,12 +127,6 @@ class HealthBoard:
             self._put(ComponentState(name, state, last_success, last_error, now, self._pid, False))
         self._flush()
 
-    def states(self) -> list[ComponentState]:
-        """What this process knows now, the store's own failure included."""
-        with self._lock:
-            extra = [self._store_error] if self._store_error else []
-            return [*self._states.values(), *extra]
-
     def _put(self, state: ComponentState) -> None:
         self._states[state.name] = state
         self._pending[state.name] = state

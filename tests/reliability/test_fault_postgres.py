@@ -7,6 +7,9 @@ pg_terminate_backend, which is what the desk sees of a server going away and com
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -24,6 +27,8 @@ from tests.reliability.faults import (
     desk_env,
     taken_in,
 )
+from tests.reliability.support import ROOT
+from tests.servers import free_port
 from tests.servers import postgres as pg
 
 pytestmark = [pytest.mark.slow, pytest.mark.dovecot, pytest.mark.postgres]
@@ -105,3 +110,26 @@ def test_postgresql_connections_cut_mid_intake_and_refused_for_a_while_lose_noth
     assert code == 0, desk.stderr()[-4000:]
     assert "Traceback" not in desk.stderr()
     check_intact(pg_url, mailbox, smtp_sink, BEFORE + CUT + DURING)
+
+
+def test_health_exits_1_not_the_usage_code_when_the_database_cannot_be_reached(
+    tmp_path: Any,
+) -> None:
+    port = free_port()  # nothing listens there
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    env.update(
+        RIGHTSDESK_DATABASE_URL=f"postgresql+psycopg://rightsdesk:secret@127.0.0.1:{port}/desk",
+        RIGHTSDESK_RUN_DIR=str(tmp_path / "run"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "health"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 1, out.stderr
+    assert "cannot open database" in out.stderr and "secret" not in out.stderr
+    assert "Traceback" not in out.stderr
