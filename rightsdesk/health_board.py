@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session
 
 from cases import health
@@ -53,7 +54,10 @@ def status_glob(settings: Settings) -> tuple[Path, str]:
         base = Path(runtime) / "rightsdesk"
     else:
         base = Path(tempfile.gettempdir()) / f"rightsdesk-{os.getuid()}"
-    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+    except ArgumentError:  # a malformed URL: `health` reports the database itself
+        url = settings.database_url
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
     return base, f"health-{digest}-*.json"
 

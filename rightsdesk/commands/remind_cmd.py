@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from cases import health
 from cases.errors import UserError
 from rightsdesk import health_board, reminding
 from rightsdesk.context import Desk
+from store.engine import make_engine
 
 UNHEALTHY_EXIT = 1
 
@@ -66,6 +67,10 @@ def health_cmd(
     """
     desk = Desk()
     now = desk.now()  # a bad RIGHTSDESK_NOW is a usage error (2), raised before the database
+    try:  # so is a URL no engine can be built for (nothing is connected here)
+        make_engine(desk.settings.database_url).dispose()
+    except ArgumentError as exc:
+        raise UserError(f"RIGHTSDESK_DATABASE_URL: {type(exc).__name__}") from None
     limit = timedelta(minutes=stale_after)
     live = health_board.live_states(desk.settings)
     table: list[health.ComponentState] = []
