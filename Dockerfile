@@ -18,6 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --system --uid 10001 --home-dir /var/lib/rightsdesk --create-home \
         --shell /usr/sbin/nologin rightsdesk \
+    && chmod 0700 /var/lib/rightsdesk \
     && mkdir -p /etc/rightsdesk
 
 WORKDIR /app
@@ -49,5 +50,7 @@ HEALTHCHECK --interval=2m --timeout=30s --start-period=2m --retries=2 \
     CMD ["rightsdesk", "health"]
 # SIGTERM stops it cleanly: IDLE ended, work in flight finished, nothing half-written.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["rightsdesk"]
+# Case records are personal data: files 0600, directories 0700, like UMask=0077 in
+# deploy/rightsdesk.service (the rightsdesk command also sets it for what it creates).
+ENTRYPOINT ["/bin/sh", "-c", "umask 0077 && exec rightsdesk \"$@\"", "rightsdesk"]
 CMD ["run"]

@@ -22,7 +22,11 @@ RESUME = "resume_case"
 REMIND_REQUESTER = "remind_requester"
 APPROVE_REPLY = "approve_reply"
 
-SECTION_LIMIT = 2900  # Slack refuses section text over 3,000 characters
+SECTION_MAX = 3000  # Slack refuses section text over 3,000 characters
+SECTION_LIMIT = 2900  # what a section built from our own words is cut to
+MESSAGE_BLOCKS = 50  # blocks in one message (a modal takes 100)
+ZWJ = "\u200d"  # after an @ in user text: Slack reads no @here or @channel in it
+_MENTION_AT = re.compile(r"(?<![\w.+-])@(?=\w)")
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,14 @@ class Reply:
         return {"text": self.text, "blocks": self.blocks or None}
 
 
-def escape(text: str) -> str:
+def escape_exact(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """User text for mrkdwn: escaped, and a zero-width joiner after a leading @ (no @here)."""
+    return _MENTION_AT.sub("@" + ZWJ, escape_exact(text))
 
 
 def who(actor: str | None) -> str:
@@ -114,11 +123,16 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     return element
 
 
+def mrkdwn(text: str) -> Block:
+    """A mrkdwn text object; verbatim: Slack links no bare URL and reads no @here in it."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def section(text: str) -> Block:
     """A mrkdwn section, cut to what Slack accepts."""
     if len(text) > SECTION_LIMIT:
         text = text[: SECTION_LIMIT - 1] + "…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def case_buttons(case: Case) -> Block:
@@ -150,12 +164,12 @@ def notification(
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Kinds*\n{kinds_text(case)}"},
-                {"type": "mrkdwn", "text": f"*Language*\n{case.language}"},
-                {"type": "mrkdwn", "text": f"*Due*\n{due_text(case)}\n{due_cue(case, now)}"},
-                {"type": "mrkdwn", "text": f"*Status*\n{status_label(case)}"},
-                {"type": "mrkdwn", "text": f"*Assignee*\n{who(case.assignee)}"},
-                {"type": "mrkdwn", "text": f"*Channel*\n{case.channel}"},
+                mrkdwn(f"*Kinds*\n{kinds_text(case)}"),
+                mrkdwn(f"*Language*\n{case.language}"),
+                mrkdwn(f"*Due*\n{due_text(case)}\n{due_cue(case, now)}"),
+                mrkdwn(f"*Status*\n{status_label(case)}"),
+                mrkdwn(f"*Assignee*\n{who(case.assignee)}"),
+                mrkdwn(f"*Channel*\n{case.channel}"),
             ],
         },
     ]
@@ -194,6 +208,8 @@ SAFE_DETAIL_KEYS = (
     "waiting_for",
     "kinds",
     "template",
+    "result",  # set only to fixed, non-personal text (e.g. a code reply's verdict)
+    "attempts_left",
 )
 
 
@@ -232,15 +248,6 @@ def detail_blocks(case: Case, events: list[CaseEvent], now: datetime) -> list[Bl
     if Status(case.status) in ACTIVE_STATUSES:
         blocks.append(case_buttons(case))
     return blocks
-
-
-def chunks(text: str, size: int = SECTION_LIMIT, limit: int = 12) -> list[str]:
-    """Cut a long text into section-sized pieces; the last says how much was left out."""
-    pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
-    if len(pieces) > limit:
-        left = len(text) - size * limit
-        pieces = [*pieces[:limit], f"… ({left} more characters not shown)"]
-    return pieces
 
 
 MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from bot.blocks import APPROVE_REPLY, Block, Reply, chunks, escape, section
+from bot.blocks import APPROVE_REPLY, MESSAGE_BLOCKS, Block, Reply, escape, section
 from bot.deps import BotDeps
+from bot.reply_view import preview_body
 from cases import operations as ops
 from cases import replies
 from cases.drafts import is_notice, notice_warnings, pending_drafts
+from store.models import Draft
 
 
 def preview(deps: BotDeps, reference: str) -> Reply:
@@ -22,23 +24,26 @@ def preview(deps: BotDeps, reference: str) -> Reply:
             f"Subject: {escape(draft.subject)}"
         )
         names = [str(a.get("filename") or "attachment") for a in draft.attachments or []]
-        blocks: list[Block] = [section(heading)]
-        blocks += [section(f"```{escape(piece)}```") for piece in chunks(draft.body_text)]
+        after: list[Block] = []
         if names:
-            blocks.append(section("Attachments: " + ", ".join(escape(n) for n in names)))
+            after.append(section("Attachments: " + ", ".join(escape(n) for n in names)))
         # Approval also sends the Art. 19 notices: the approver sees whom they go to.
         notices = [d for d in pending_drafts(session, reference=case.reference) if is_notice(d)]
         for notice in notices:
-            blocks.append(
+            after.append(
                 section(
                     f"Also sent on approval: Art. 19 notice to {escape(notice.to_addr or '?')}"
                     f" ({escape(notice.subject)})"
                 )
             )
         for line in notice_warnings(session, case):
-            blocks.append(section(f"⚠️ {escape(line)}"))
-        blocks.append(approve_button(case.reference, draft.id))
-        return Reply(f"Reply to {case.reference}: {draft.subject}", blocks)
+            after.append(section(f"⚠️ {escape(line)}"))
+        after.append(approve_button(case.reference, draft.id))
+        # The reply exactly as it is mailed, in what room one message leaves (50 blocks).
+        room = MESSAGE_BLOCKS - 1 - len(after)
+        body = preview_body(draft.body_text, room=room, reference=case.reference, draft_id=draft.id)
+        blocks: list[Block] = [section(heading), *body, *after]
+        return Reply(f"Reply to {case.reference}: {escape(draft.subject)}", blocks)
 
 
 def approve_button(reference: str, draft_id: int | None) -> Block:
@@ -71,6 +76,12 @@ def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = 
         if draft_id is not None:
             current = replies.pending_draft(session, reference=case.reference)
             if current is None or current.id != draft_id:
+                previewed = session.get(Draft, draft_id)
+                if previewed and previewed.case_id == case.id and previewed.status == "approved":
+                    return Reply(
+                        f"{case.reference}: the reply was already approved by"
+                        f" {previewed.approved_by}; nothing more was sent."
+                    )
                 return Reply(
                     f"The reply to {case.reference} changed since you previewed it:"
                     " preview it again before approving."

@@ -69,7 +69,9 @@ def _modal(
 def new_case(today: date, meta: dict[str, Any]) -> Block:
     """A request that came by letter, phone or in person: the clock starts at receipt."""
     kinds = [_option(k.value) for k in CaseKind]
-    channels = [_option(c) for c in CHANNELS if c != "email"] + [_option("email")]
+    # Letters and calls first; no default, so nobody opens a letter as a Slack message.
+    first = [c for c in ("letter", "phone") if c in CHANNELS]
+    channels = [_option(c) for c in first + [c for c in CHANNELS if c not in first]]
     languages = [_option(code, _LANGUAGE_NAMES[code]) for code in LANGUAGES]
     blocks = [
         _input(REQUESTER_NAME, "Requester's name", {"type": "plain_text_input"}),
@@ -82,7 +84,7 @@ def new_case(today: date, meta: dict[str, Any]) -> Block:
         _input(
             CHANNEL,
             "How did it arrive?",
-            {"type": "static_select", "options": channels, "initial_option": channels[0]},
+            {"type": "static_select", "options": channels},
         ),
         _input(
             RECEIVED,

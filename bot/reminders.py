@@ -12,13 +12,16 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import (
     ASSIGN_TO_ME,
     EXTEND,
+    MESSAGE_BLOCKS,
     PREVIEW_REPLY,
     REMIND_REQUESTER,
     RESUME,
+    SECTION_MAX,
     VERIFY_IDENTITY,
     Block,
     button,
     escape,
+    mrkdwn,
     section,
 )
 from cases.reminder_ledger import Claimed
@@ -76,20 +79,44 @@ def reminder_message(reminder: Reminder) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def digest_message(digest: Digest) -> tuple[str, list[Block]]:
-    """Fallback text and blocks of the daily digest."""
-    lines = digest_lines(digest)
+def _digest_sections(lines: list[str]) -> list[Block]:
+    """The digest's lines in code-block sections within Slack's 3,000 characters each."""
+    room = SECTION_MAX - 8  # the fences and the newline between lines
+    sections: list[Block] = []
+    current: list[str] = []
+    for line in (escape(line)[:room] for line in lines):
+        if current and len("\n".join([*current, line])) > room:
+            sections.append(section_exact("```" + "\n".join(current) + "```"))
+            current = []
+        current.append(line)
+    if current:
+        sections.append(section_exact("```" + "\n".join(current) + "```"))
+    return sections
+
+
+def digest_messages(digest: Digest, *, command: str = "/rights") -> list[tuple[str, list[Block]]]:
+    """The daily digest, every case in it: as many messages as Slack's 50 blocks need."""
+    lines = digest_lines(digest, limit=None, command=command)
     title, body = lines[0], lines[1:]
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        section("```" + escape("\n".join(body)) + "```"),
-    ]
     summary = (
         f"{title}: {len(digest.overdue)} overdue, {len(digest.due_this_week)} due this week, "
         f"{len(digest.awaiting_requester)} awaiting the requester, "
         f"{len(digest.drafts_waiting)} drafts to approve"
     )
-    return summary, blocks
+    header: Block = {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
+    sections = _digest_sections(body) or [section("Nothing to report.")]
+    per_message = MESSAGE_BLOCKS - 1
+    parts = [sections[i : i + per_message] for i in range(0, len(sections), per_message)]
+    messages = []
+    for n, part in enumerate(parts, start=1):
+        text = summary if len(parts) == 1 else f"{summary} (part {n} of {len(parts)})"
+        messages.append((text, [header, *part] if n == 1 else part))
+    return messages
+
+
+def section_exact(text: str) -> Block:
+    """A section whose text is already within Slack's limit (never cut)."""
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 @dataclass
@@ -98,14 +125,15 @@ class SlackReminders:
 
     client: WebClient
     channel: str
+    command: str = "/rights"
 
     def __call__(self, item: Claimed) -> None:
         """Post one claimed item; raises SlackApiError so the ledger keeps it for a retry."""
         if item.reminder is not None:
             self.post_reminder(item.reminder, thread=(item.thread_channel, item.thread_ts))
         elif item.digest is not None:
-            text, blocks = digest_message(item.digest)
-            self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+            for text, blocks in digest_messages(item.digest, command=self.command):
+                self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
 
     def post_reminder(
         self, reminder: Reminder, *, thread: tuple[str | None, str | None] = (None, None)

@@ -126,13 +126,20 @@ class Authority(_Model):
     """The supervisory authority a data subject may complain to (GDPR Art. 77)."""
 
     name: Localized
-    street_address: str
-    postal_address: str
+    street_address: Localized  # street and city names differ by language (Helsingfors)
+    postal_address: Localized
     phone: str
     email: str
     website: str
 
-    _text = field_validator("street_address", "postal_address", "phone")(_check_text)
+    _text = field_validator("phone")(_check_text)
+
+    @field_validator("street_address", "postal_address", mode="before")
+    @classmethod
+    def _one_text_for_all(cls, value: object) -> object:
+        # A plain string (older configs) reads the same in every language.
+        return {lang: value for lang in LANGUAGES} if isinstance(value, str) else value
+
     _email = field_validator("email")(_check_email)
 
     @field_validator("website")
@@ -155,6 +162,11 @@ class ControllerConfig(_Model):
     privacy_email: str  # requests arrive here; replies are sent from it
     contact_person: ContactPerson
     register_name: Localized
+    # The register's name inflected as each sentence needs it (Finnish has no preposition to
+    # put before a name: "asiakasrekisterissämme", not "rekisterissämme Asiakasrekisteri").
+    register_in: Localized | None = None  # fi inessive, sv "i vårt …", en "in our …"
+    register_from: Localized | None = None  # fi elative, sv "ur vårt …", en "from our …"
+    register_ours: Localized | None = None  # fi genitive/accusative, sv "vårt …", en "our …"
     purposes: LocalizedList  # Art. 15(1)(a)
     legal_basis: Localized  # Art. 13(1)(c)
     data_categories: LocalizedList  # Art. 15(1)(b)
@@ -174,6 +186,11 @@ class ControllerConfig(_Model):
     reference_prefix: str = "DSR"
     christmas_eve_working: bool = False
     accounting_retention: Localized  # Kirjanpitolaki 1336/1997 2:10; Art. 17(3)(b)
+    # Facts the controller has confirmed itself (see cases.config_check.CONFIRM): replies
+    # state them to data subjects, so they are never taken on trust from an example.
+    confirmed: list[str] = Field(default_factory=list)
+    # Values the file holds as placeholders until the controller gives the real ones.
+    placeholders: list[str] = Field(default_factory=list)
 
     _text = field_validator("name", "address", "phone")(_check_text)
     _email = field_validator("email", "privacy_email")(_check_email)
@@ -223,6 +240,26 @@ class ControllerConfig(_Model):
         return value
 
 
+def _inflected(config: ControllerConfig) -> ControllerConfig:
+    """Fill the inflected forms an older config lacks with the plain name after a noun."""
+    name = config.register_name
+    defaults = {
+        "register_in": Localized(
+            fi=f"rekisterissämme {name.fi}", sv=f"i vårt register {name.sv}", en=f"in our {name.en}"
+        ),
+        "register_from": Localized(
+            fi=f"rekisteristämme {name.fi}",
+            sv=f"ur vårt register {name.sv}",
+            en=f"from our {name.en}",
+        ),
+        "register_ours": Localized(
+            fi=f"rekisterimme {name.fi}", sv=f"vårt register {name.sv}", en=f"our {name.en}"
+        ),
+    }
+    missing = {k: v for k, v in defaults.items() if getattr(config, k) is None}
+    return config.model_copy(update=missing) if missing else config
+
+
 def _describe(error: Any) -> str:
     """One line: the dotted field path and pydantic's message, lower-cased like the rest."""
     path = ""
@@ -240,7 +277,7 @@ def load_controller_toml(text: str) -> ControllerConfig:
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"config: not valid TOML: {exc}") from None
     try:
-        return ControllerConfig.model_validate(data)
+        return _inflected(ControllerConfig.model_validate(data))
     except ValidationError as exc:
         errors = exc.errors()
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -199,6 +199,55 @@ def deadline_instant(due: date) -> datetime:
     return datetime.combine(due, _END_OF_DAY, tzinfo=HELSINKI).astimezone(UTC)
 
 
+def parse_receipt_date(text: str) -> date:
+    """A receipt date from the user: a Helsinki date (2026-03-05) or an aware ISO-8601 moment."""
+    value = text.strip()
+    if "T" not in value and " " not in value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise UserError(
+                f"not a date: {text!r} (use YYYY-MM-DD or an ISO-8601 datetime)"
+            ) from None
+    return receipt_date(_aware_moment(text))
+
+
+def _aware_moment(text: str) -> datetime:
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"not a datetime: {text!r} (use e.g. 2026-03-31T22:30:00Z)") from None
+    if moment.tzinfo is None:
+        raise UserError(f"datetime {text!r} needs an offset such as Z or +02:00")
+    return moment.astimezone(UTC)
+
+
+def arrival_on(day: date, now: datetime) -> datetime:
+    """When a request that arrived on `day` (no time known) arrived: now if today, else noon.
+
+    The one rule for "a date without a time", for the terminal and Slack alike: noon in
+    Helsinki keeps the receipt date whatever the offset, and today means now, so a letter
+    opened today is never dated before an acknowledgement sent for it.
+    """
+    if day > receipt_date(now):
+        raise UserError("The received date cannot be in the future.")
+    if day == receipt_date(now):
+        return now
+    return datetime.combine(day, time(12, 0), HELSINKI).astimezone(UTC)
+
+
+def parse_arrival(text: str, now: datetime) -> datetime:
+    """The moment a request arrived, from a date (see `arrival_on`) or an aware datetime."""
+    value = text.strip()
+    if "T" in value or " " in value:
+        moment = _aware_moment(value)
+        if moment > now:
+            raise UserError("The received time cannot be in the future.")
+        return moment
+    return arrival_on(parse_receipt_date(value), now)
+
+
 def check_extension(*, due: date, now: datetime, reason: str | None) -> None:
     """Refuse an extension without reasons or after the one-month due date (GDPR Art. 12(3))."""
     if reason is None or not reason.strip():

@@ -9,8 +9,6 @@ arrive are deleted once the case is verified, leaving only the note of who check
 from __future__ import annotations
 
 import hashlib
-import hmac
-import re
 import secrets
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -31,7 +29,6 @@ from store.models import Attachment, Case, MailRedaction, Message, Outbox, Verif
 CODE_VALIDITY = timedelta(days=14)
 # No 0/O or 1/I: people copy the code by hand.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_CODE_RE = re.compile(r"(?<![A-Z0-9])([A-Z2-9]{4})[- ]?([A-Z2-9]{4})(?![A-Z0-9])")
 
 
 def new_code() -> str:
@@ -174,53 +171,6 @@ def send_code(
     session.commit()
     session.refresh(row)
     return row
-
-
-def check_code_reply(
-    session: Session,
-    case: Case,
-    text: str,
-    now: datetime,
-    *,
-    actor: str = "intake",
-    policy: DeskPolicy = DEFAULT_POLICY,
-    commit: bool = True,
-) -> bool:
-    """Verify the case if `text` carries a valid, unused code sent for it.
-
-    Intake calls it for each reply to a case awaiting identity, before resuming the clock
-    (`commit=False` keeps it in intake's transaction); verifying ends the pause itself.
-    """
-    codes = session.exec(
-        select(VerificationCode).where(
-            VerificationCode.case_id == case.id, col(VerificationCode.used_at).is_(None)
-        )
-    ).all()
-    live = [c for c in codes if c.expires_at > now]
-    if not live:
-        return False
-    candidates = {a + b for a, b in _CODE_RE.findall(text.upper())}
-    for row in live:
-        if any(
-            hmac.compare_digest(row.code_hash, code_hash(case.reference, c)) for c in candidates
-        ):
-            row.used_at = now
-            session.add(row)
-            if case.identity_status != "verified":
-                ops.verify(
-                    session,
-                    reference=case.reference,
-                    method="code",
-                    reason="the one-time code sent to the address in the register"
-                    f" on {row.created_at.date().isoformat()} was returned",
-                    actor=actor,
-                    now=now,
-                    policy=policy,
-                    commit=False,
-                )
-            _finish(session, case, actor=actor, now=now, commit=commit)
-            return True
-    return False
 
 
 def verify_manually(

@@ -41,8 +41,8 @@ def reminder_text(reminder: Reminder) -> str:
     )
 
 
-def digest_lines(d: Digest, *, limit: int = 20) -> list[str]:
-    """The digest as plain text lines, each section capped at `limit` cases."""
+def digest_lines(d: Digest, *, limit: int | None = 20, command: str = "/rights") -> list[str]:
+    """The digest as plain text lines, each section capped at `limit` cases (None: all)."""
     lines = [f"Rights desk digest for {d.day:%a} {d.day.isoformat()}"]
     sections = (
         ("Overdue", d.overdue, "{ref}: due {due}, {late} days overdue{who}"),
@@ -54,7 +54,7 @@ def digest_lines(d: Digest, *, limit: int = 20) -> list[str]:
         if not items:
             continue
         lines.append(f"{title} ({len(items)}):")
-        for item in items[:limit]:
+        for item in items[:limit] if limit is not None else items:
             who = "" if item.assignee else " (unassigned)"  # staff names stay out of logs
             lines.append(
                 "  "
@@ -66,12 +66,12 @@ def digest_lines(d: Digest, *, limit: int = 20) -> list[str]:
                     who=who,
                 )
             )
-        if len(items) > limit:
+        if limit is not None and len(items) > limit:
             lines.append(f"  … and {len(items) - limit} more")
     if d.quarantined or d.not_requests:
         lines.append(
             f"Mail set aside by the intake: {d.quarantined} quarantined, {d.not_requests} read"
-            f" as not a request in {REVIEW_DAYS} days (`/rights mail`,"
+            f" as not a request in {REVIEW_DAYS} days (`{command} mail`,"
             " `rightsdesk non-requests list`)"
         )
     return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from cases import operations as ops
@@ -35,6 +36,7 @@ __all__ = [
     "FINAL_TEMPLATES",
     "KIND_TEMPLATES",
     "RECIPIENT_NOTICE",
+    "AlreadyDecided",
     "answered_templates",
     "approve_draft",
     "draft_attachments",
@@ -88,9 +90,6 @@ def _queue(
     )
     if row is None:
         raise InternalError(f"{case.reference}: the outbox refused an approved reply")
-    draft.status = "approved"
-    draft.approved_by = actor
-    draft.approved_at = now
     draft.outbox_id = row.id
     session.add(draft)
     # Design §1.4: the exact text sent, and the files by name and hash, not the data again.
@@ -164,6 +163,41 @@ def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: d
         )
 
 
+class AlreadyDecided(UserError):
+    """Someone else approved (or replaced) the draft first: nothing was queued by this call."""
+
+
+def _already(case: Case, draft: Draft) -> str:
+    return (
+        f"{case.reference} has no pending draft: the reply was already approved by"
+        f" {draft.approved_by}; nothing more was sent"
+    )
+
+
+def _claim(session: Session, case: Case, draft: Draft, *, actor: str, now: datetime) -> None:
+    """Mark the draft approved only if it is still pending; the row count decides.
+
+    On PostgreSQL the UPDATE takes the row lock: a concurrent approver waits, then finds
+    the status changed and matches no row (READ COMMITTED re-checks the WHERE clause).
+    SQLite's BEGIN IMMEDIATE serialises the writers before this point.
+    """
+    claimed = session.execute(
+        update(Draft)
+        .where(col(Draft.id) == draft.id, col(Draft.status) == "pending")
+        .values(status="approved", approved_by=actor, approved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = session.get(Draft, draft.id, populate_existing=True)
+        if current is not None and current.status == "approved":
+            raise AlreadyDecided(_already(case, current))
+        raise AlreadyDecided(
+            f"{case.reference}: the draft changed meanwhile; review it again before approving"
+        )
+    draft.status, draft.approved_by, draft.approved_at = "approved", actor, now
+
+
 def approve_draft(
     session: Session,
     *,
@@ -181,11 +215,21 @@ def approve_draft(
     case = ops.get_case(session, reference)
     primary = pending_draft(session, reference=reference)
     if primary is None:
+        last = session.exec(
+            select(Draft)
+            .where(Draft.case_id == case.id, Draft.status == "approved")
+            .order_by(col(Draft.approved_at).desc(), col(Draft.id).desc())
+        ).first()
+        if last is not None:
+            raise AlreadyDecided(_already(case, last))
         raise UserError(f"{case.reference} has no pending draft; run `rightsdesk cases draft`")
     notices = [
         d for d in pending_drafts(session, reference=reference) if is_notice(d) and d is not primary
     ]
     try:
+        # One approval per draft: claim every draft before anything is queued.
+        for d in sorted([*notices, primary], key=lambda d: d.id or 0):
+            _claim(session, case, d, actor=actor, now=now)
         # Art. 19: the recipients are told before the requester hears that they were.
         rows = [
             _queue(session, case, d, sender=sender, actor=actor, now=now, daily_cap=daily_cap)
@@ -194,6 +238,8 @@ def approve_draft(
         session.flush()
         _move_case(session, case, primary, actor=actor, now=now)
         session.commit()
+    except AlreadyDecided:
+        raise
     except Exception:
         session.rollback()
         raise

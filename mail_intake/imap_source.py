@@ -8,7 +8,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,9 +47,22 @@ class ImapAccount:
     sent_folder: str | None = "Sent"
     connect_timeout: float = 15.0
     read_timeout: float = 120.0
+    # OAuth 2.0: a fresh access token for each login (mail_intake.oauth.TokenProvider.token).
+    token: Callable[[], str] | None = None
 
     def __repr__(self) -> str:
         return f"ImapAccount({self.user}@{self.host}:{self.port}, {self.security})"
+
+    def log_in(self, client: IMAPClient) -> None:
+        """LOGIN with the password, or SASL XOAUTH2 / OAUTHBEARER (RFC 7628) with a token."""
+        if self.token is None:
+            client.login(self.user, self.password)
+            return
+        token = self.token()
+        if client.has_capability("AUTH=XOAUTH2") or not client.has_capability("AUTH=OAUTHBEARER"):
+            client.oauth2_login(self.user, token)
+        else:
+            client.oauthbearer_login(self.user, token)
 
 
 class ImapSource:
@@ -80,7 +93,7 @@ class ImapSource:
             client = IMAPClient(acc.host, port=acc.port, ssl=acc.security == "ssl", timeout=timeout)
             if acc.security == "starttls":
                 client.starttls(ssl.create_default_context())
-            client.login(acc.user, acc.password)
+            acc.log_in(client)
             for folder in (acc.processed_folder, acc.failed_folder, acc.sent_folder):
                 if folder and not client.folder_exists(folder):
                     client.create_folder(folder)

@@ -21,9 +21,10 @@ from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
 from cases.controller import ControllerConfig
-from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.lifecycle import Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
+from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 from mail_intake.threading import find_case
@@ -217,27 +218,8 @@ def _attach_bounce(session: Session, u: Understanding, msg: Message, now: dateti
 def _follow_up(
     session: Session, case: Case, msg: Message, u: Understanding, deps: IntakeDeps, now: datetime
 ) -> None:
-    """A reply joins its case; an answer to a question of ours restarts the clock."""
-    msg.case_id = case.id
-    ops.record(
-        session,
-        case,
-        actor=INTAKE_ACTOR,
-        action="message_received",
-        now=now,
-        message=msg.message_id,
-        closed=case.status == Status.CLOSED.value,
-    )
-    if Status(case.status) in PAUSED_STATUSES:
-        ops.resume(
-            session,
-            reference=case.reference,
-            actor=INTAKE_ACTOR,
-            now=now,
-            reason="the requester answered",
-            policy=deps.policy,
-            commit=False,
-        )
+    """A reply joins its case: who wrote it, the code it may carry, the clock (follow_up.py)."""
+    follow_up.take_in(session, case, msg, u.parsed, policy=deps.policy, actor=INTAKE_ACTOR, now=now)
 
 
 def _open(

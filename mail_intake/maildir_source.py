@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import mailbox
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -49,16 +51,37 @@ class MaildirSource:
         return self._inbox
 
     def fetch_new(self, *, last_key: int = 0, batch: int = 100) -> Iterator[Fetched]:
-        """Every message in the inbox, in delivery order (Maildir names start with the time)."""
+        """Every message in the inbox, in delivery order (Maildir names start with the time).
+
+        The size is read from the file system first, as the IMAP source asks RFC822.SIZE:
+        an oversized mail is reported, never read into memory.
+        """
         for key in sorted(self.inbox.keys()):
+            path = self._path_of("inbox", key)
+            if path is None:
+                continue  # taken by another reader meanwhile
             try:
-                raw = self.inbox.get_bytes(key)
-            except KeyError:  # taken by another reader meanwhile
+                size = path.stat().st_size
+                if size > self.max_size:
+                    yield Fetched(key=key, raw=None, size=size, folder="inbox", oversize=True)
+                    continue
+                with path.open("rb") as handle:
+                    raw = handle.read(self.max_size + 1)
+            except FileNotFoundError:
                 continue
-            if len(raw) > self.max_size:
+            if len(raw) > self.max_size:  # it grew after the check
                 yield Fetched(key=key, raw=None, size=len(raw), folder="inbox", oversize=True)
                 continue
             yield Fetched(key=key, raw=raw, size=len(raw), folder="inbox")
+
+    def _path_of(self, folder: str, key: str) -> Path | None:
+        """The file of KEY in a Maildir folder: its name is the key, in cur/ maybe `KEY:2,FLAGS`."""
+        for sub in ("new", "cur"):
+            exact = self.root / folder / sub / key
+            if exact.is_file():
+                return exact
+        # Only files a mail client flagged carry the info suffix: list cur/ for those alone.
+        return next(iter(sorted((self.root / folder / "cur").glob(f"{glob.escape(key)}:*"))), None)
 
     def checkpoint(self) -> tuple[int, int]:
         """Maildirs have no UIDs."""
@@ -69,12 +92,15 @@ class MaildirSource:
         return iter(())
 
     def _move(self, key: int | str, folder: str) -> None:
-        try:
-            raw = self.inbox.get_bytes(str(key))
-        except KeyError:
+        """Rename the file into FOLDER: atomic, and a huge mail is never read to move it."""
+        source = self._path_of("inbox", str(key))
+        if source is None:
             return
-        self._box(folder).add(raw)
-        self.inbox.discard(str(key))
+        self._box(folder)  # creates tmp/, new/ and cur/
+        try:
+            os.replace(source, self.root / folder / source.parent.name / source.name)
+        except FileNotFoundError:  # taken by another reader meanwhile
+            return
 
     def mark_processed(self, keys: list[int | str]) -> None:
         """Move to processed/ (the original is kept, never deleted)."""

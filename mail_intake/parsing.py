@@ -20,6 +20,7 @@ from mailparser_reply import EmailMessage
 
 from mail_intake.errors import UnparseableMessage
 from mail_intake.header_cache import PARSE_POLICY
+from mail_intake.sanitise import printable
 
 MAX_SIZE = 25 * 1024 * 1024
 MAX_PARTS = 500
@@ -111,7 +112,7 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
     if not msg.keys():
         raise UnparseableMessage("no headers found")
     try:
-        return _build(msg, raw)
+        return printable(_build(msg, raw))
     except RecursionError as exc:
         raise UnparseableMessage("MIME structure nested too deeply") from exc
 

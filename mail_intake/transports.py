@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from mail_intake import oauth
+
 _CRLF = re.compile(rb"\r?\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -74,7 +76,30 @@ class SmtpTransport:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    # OAuth 2.0: a fresh access token for each session (mail_intake.oauth.TokenProvider.token).
+    token: Callable[[], str] | None = None
     _conn: _Smtp | _SmtpSsl | None = None
+
+    def _authenticate(self, conn: smtplib.SMTP) -> None:
+        """AUTH XOAUTH2 (or OAUTHBEARER, RFC 7628) with a token, else LOGIN with the password."""
+        if self.token is None:
+            if self.user and self.password:
+                conn.login(self.user, self.password)
+            return
+        user = self.user or self.sender
+        conn.ehlo_or_helo_if_needed()
+        offered = conn.esmtp_features.get("auth", "").upper().split()
+        if "XOAUTH2" in offered or "OAUTHBEARER" not in offered:
+            mechanism, initial = "XOAUTH2", oauth.xoauth2_string(user, self.token())
+        else:
+            mechanism, initial = "OAUTHBEARER", oauth.oauthbearer_string(user, self.token())
+
+        def respond(challenge: bytes | None = None) -> str:
+            # A 334 after the initial response carries the server's error (JSON); an empty
+            # answer ends the exchange so that the server reports it as a 5xx (RFC 7628 §3.2.3).
+            return initial if challenge is None else ""
+
+        conn.auth(mechanism, respond, initial_response_ok=True)
 
     def _connect(self) -> _Smtp | _SmtpSsl:
         if self._conn is not None:
@@ -87,8 +112,7 @@ class SmtpTransport:
             conn = _Smtp(self.host, self.port, timeout=self.timeout)
             if self.security == "starttls":
                 conn.starttls(context=ctx)
-        if self.user and self.password:
-            conn.login(self.user, self.password)
+        self._authenticate(conn)
         # The final dot goes out as its own small write: without NODELAY, Nagle's algorithm
         # holds it until the server's delayed ACK of the text (~40 ms per message).
         if conn.sock is not None:

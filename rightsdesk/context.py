@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -18,6 +19,9 @@ from cases.policy import DeskPolicy
 from rightsdesk import wiring
 from rightsdesk.settings import Settings, load_settings
 from store.engine import new_read_session, new_session
+
+if TYPE_CHECKING:
+    from mail_intake.oauth import TokenProvider
 
 
 @dataclass
@@ -48,6 +52,13 @@ class Desk:
     def policy(self) -> DeskPolicy:
         """Reference prefix and holiday reading."""
         return wiring.policy_for(self.controller)
+
+    @cached_property
+    def mail_tokens(self) -> TokenProvider:
+        """OAuth 2.0 access tokens for IMAP and SMTP, one cache for both."""
+        from rightsdesk.oauth_wiring import token_provider
+
+        return token_provider(self.settings)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,11 +1,13 @@
-"""Demo mail: requests in Finnish, Swedish and English dropped into the demo Maildir."""
+"""Demo mail: requests in Finnish, Swedish and English, and a returned code, for the Maildir."""
 
 from __future__ import annotations
 
 import mailbox
+import re
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
 SAMPLES: tuple[tuple[str, str, str, str, str | None], ...] = (
@@ -67,3 +69,31 @@ def drop_samples(maildir: Path, now: datetime, domain: str) -> int:
     for index in range(len(SAMPLES)):
         inbox.add(build_sample(index, now, domain))
     return len(SAMPLES)
+
+
+def code_reply(code_mail: bytes, at: datetime) -> bytes:
+    """The customer's answer to our code mail: the code typed on top, our mail quoted below."""
+    mail = message_from_bytes(code_mail, policy=policy.default)
+    body = mail.get_body(("plain",)) if isinstance(mail, EmailMessage) else None
+    text = str(body.get_content()) if body is not None else ""
+    found = re.search(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b", text)
+    name, address = parseaddr(str(mail["To"]))
+    answer = EmailMessage()
+    answer["From"] = formataddr((name, address))
+    answer["To"] = str(mail["From"])
+    answer["Subject"] = f"Re: {mail['Subject']}"
+    answer["Date"] = format_datetime(at)
+    answer["Message-ID"] = f"<demo-code-{int(at.timestamp())}@example.com>"
+    answer["In-Reply-To"] = str(mail["Message-ID"])
+    answer["References"] = str(mail["Message-ID"])
+    quoted = "\n".join(f"> {line}" for line in text.splitlines())
+    answer.set_content(
+        f"Hello,\n\nhere is the code: {found.group(0) if found else ''}\n\n{name}\n\n"
+        f"On {format_datetime(at)}, {mail['From']} wrote:\n{quoted}\n"
+    )
+    return answer.as_bytes()
+
+
+def drop(maildir: Path, raw: bytes) -> None:
+    """Deliver one mail into `maildir/inbox` as a mail server would."""
+    mailbox.Maildir(maildir / "inbox", factory=None, create=True).add(raw)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from cases import identity
 from cases import operations as ops
@@ -18,10 +17,11 @@ from cases.dossier import write_dossier
 from cases.fulfilment.runner import fulfil
 from cases.replies import approve_draft, pending_draft, unanswered_kinds
 from mail_intake.outbox_sender import MaildirTransport, deliver_pending
-from rightsdesk import mail_wiring
+from mail_intake.poller import poll_once
+from rightsdesk import demo_mail, mail_wiring
 from rightsdesk.context import Desk
 from store.engine import new_session
-from store.models import Case, Message, Outbox
+from store.models import Case, Message
 
 ACTOR = "demo:contact-person"
 
@@ -143,22 +143,15 @@ def _inbound(session: Session, req: DemoRequest, *, to: str, at: datetime) -> Me
     return row
 
 
-def _code_from_outbox(session: Session, case: Case) -> str:
-    """The code as the person reads it in the mail we sent (only its hash is stored)."""
-    row = session.exec(
-        select(Outbox)
-        .where(Outbox.case_id == case.id, Outbox.purpose == "verification_code")
-        .order_by(col(Outbox.id).desc())
-    ).first()
-    found = re.search(rb"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b", row.raw if row else b"")
-    return found.group(0).decode() if found else ""
+def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> datetime:
+    """Sender match when the address is the register's, else a code to the register's address.
 
-
-def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> None:
-    """Sender match when the address is the register's, else a code to the register's address."""
+    The customer answers the code mail a couple of hours later; the answer reaches the
+    Maildir and intake verifies the case. Returns when the contact person carries on.
+    """
     if identity.verify_sender_match(session, reference=case.reference, actor=ACTOR, now=at):
-        return
-    identity.send_code(
+        return at
+    row = identity.send_code(
         session,
         reference=case.reference,
         sender=mail_wiring.sender(desk),
@@ -167,9 +160,18 @@ def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> None:
         now=at,
         policy=desk.policy,
     )
+    if row is None:
+        return at
     answered = at + timedelta(hours=2)
-    reply = f"Here is the code: {_code_from_outbox(session, case)}"
-    identity.check_code_reply(session, case, reply, answered, actor="intake", policy=desk.policy)
+    demo_mail.drop(desk.settings.maildir, demo_mail.code_reply(row.raw, answered))
+    session.commit()  # SQLite: end this session's transaction so that intake can write
+    source = mail_wiring.mail_source(desk)
+    source.connect()
+    poll_once(
+        source, lambda: new_session(desk.engine), mail_wiring.intake_deps(desk), lambda: answered
+    )
+    session.refresh(case)
+    return answered
 
 
 def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> Case:
@@ -192,7 +194,7 @@ def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> Case
     session.commit()
     at += timedelta(hours=3)
     if req.kind not in ("objection", "marketing_opt_out", "publication_opt_out"):
-        _identify(session, desk, case, at)
+        at = _identify(session, desk, case, at)
     while unanswered_kinds(session, case):
         at += timedelta(minutes=20)
         fulfil(
@@ -223,7 +225,8 @@ def run_replies(session: Session, desk: Desk, now: datetime, out_dir: Path) -> l
     for offset, req in enumerate(REQUESTS):
         case = _carry(session, desk, req, start + timedelta(minutes=7 * offset))
         cases.append(case)
-        lines.append(f"  {case.reference} {req.kind} ({req.language}): {case.status}")
+        how = " (identity: the code came back by mail)" if case.identity_method == "code" else ""
+        lines.append(f"  {case.reference} {req.kind} ({req.language}): {case.status}{how}")
     outbox_dir = out_dir / "mail" / "outbox"
     session.commit()  # SQLite: end this session's transaction so the sender can write
     sent = deliver_pending(lambda: new_session(desk.engine), MaildirTransport(outbox_dir), desk.now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime
 
 # slack_sdk logs whole request bodies at DEBUG and Bolt logs bodies on signature
@@ -27,6 +28,34 @@ class JsonLineFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class FramesOnly(logging.Filter):
+    """Tracebacks as file, line and function only, never an exception's message."""
+
+    # A message can quote the mail: a PostgreSQL error repeats the failing row, SQLAlchemy
+    # the SQL parameters, the email package a header value (issue 11).
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            parts: list[str] = []
+            seen: set[int] = set()
+            while error is not None and id(error) not in seen and len(parts) < 5:
+                seen.add(id(error))
+                frames = "".join(traceback.format_tb(error.__traceback__))
+                parts.insert(0, f"Traceback (frames only):\n{frames}{type(error).__name__}")
+                error = error.__cause__ or error.__context__
+            record.exc_info = None
+            record.exc_text = "\n\nwhile handling it:\n".join(parts)
+        return True
+
+
+def private_handlers() -> None:
+    """Put `FramesOnly` on every handler of the root logger."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, FramesOnly) for f in handler.filters):
+            handler.addFilter(FramesOnly())
+
+
 def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Configure the root logger for a long-running process."""
     handler = logging.StreamHandler()
@@ -35,6 +64,8 @@ def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
         if json_lines
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    if not json_lines:  # JSON lines carry the error's type only, never a traceback
+        handler.addFilter(FramesOnly())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from cases.errors import UserError
 from cases.outbox import Sender
 from mail_intake.imap_source import ImapAccount, ImapSource
@@ -9,7 +11,10 @@ from mail_intake.intake import IntakeDeps
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, Transport
 from mail_intake.sources import MailSource
+from rightsdesk import oauth_wiring
 from rightsdesk.context import Desk
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 _DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "plain": 143},
@@ -44,15 +49,18 @@ def mail_source(desk: Desk) -> MailSource:
     s = desk.settings
     if not s.imap_configured:
         return MaildirSource(s.maildir, max_size=s.max_message_bytes)
-    if s.imap_password is None:
+    oauth2 = s.imap_auth == "oauth2"
+    if s.imap_password is None and not oauth2:
         raise UserError("RIGHTSDESK_IMAP_PASSWORD is not set")
-    if s.imap_security == "plain" and s.imap_host not in ("127.0.0.1", "localhost", "::1"):
+    host, port = _endpoint(desk, "imap")
+    if s.imap_security == "plain" and host not in LOOPBACK:
         raise UserError("RIGHTSDESK_IMAP_SECURITY=plain is only allowed on loopback")
     account = ImapAccount(
-        host=s.imap_host or "",
-        port=s.imap_port or _DEFAULT_PORTS["imap"][s.imap_security],
+        host=host,
+        port=port,
         user=s.imap_user or "",
-        password=s.imap_password.get_secret_value(),
+        password=s.imap_password.get_secret_value() if s.imap_password and not oauth2 else "",
+        token=desk.mail_tokens.token if oauth2 else None,
         security=s.imap_security,
         folder=s.imap_folder,
         processed_folder=s.imap_processed_folder,
@@ -67,11 +75,29 @@ def transport(desk: Desk) -> Transport:
     s = desk.settings
     if not s.smtp_configured:
         return MaildirTransport(s.maildir / "outbox")
+    host, port = _endpoint(desk, "smtp")
+    password = s.smtp_password.get_secret_value() if s.smtp_password else None
     return SmtpTransport(
-        host=s.smtp_host or "",
-        port=s.smtp_port or _DEFAULT_PORTS["smtp"][s.smtp_security],
+        host=host,
+        port=port,
         sender=sender(desk).address,
         security=s.smtp_security,
-        user=s.smtp_user,
-        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+        # With OAuth the token names the mailbox; an SMTP user defaults to the IMAP one.
+        user=s.smtp_user or (s.imap_user if s.smtp_auth == "oauth2" else None),
+        password=password if s.smtp_auth == "password" else None,
+        token=desk.mail_tokens.token if s.smtp_auth == "oauth2" else None,
     )
+
+
+def _endpoint(desk: Desk, service: Literal["imap", "smtp"]) -> tuple[str, int]:
+    """Host and port: the settings, else the OAuth provider's preset, else the usual port."""
+    s = desk.settings
+    host, port = (s.imap_host, s.imap_port) if service == "imap" else (s.smtp_host, s.smtp_port)
+    security = s.imap_security if service == "imap" else s.smtp_security
+    uses_oauth = (s.imap_auth if service == "imap" else s.smtp_auth) == "oauth2"
+    found = oauth_wiring.preset(s) if uses_oauth else None
+    if found is not None:
+        preset_host, preset_port, _ = found.imap if service == "imap" else found.smtp
+        if not host:
+            return preset_host, port or preset_port
+    return host or "", port or _DEFAULT_PORTS[service][security]

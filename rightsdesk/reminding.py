@@ -60,7 +60,7 @@ class ConsoleAndMail:
             self.echo(f"reminder {r.reference} {r.kind} due {r.due_date.isoformat()}")
             subject, lines = f"Reminder: {reminder_text(r)}", [reminder_text(r)]
         elif item.digest is not None:
-            lines = digest_lines(item.digest)
+            lines = digest_lines(item.digest, command=self.desk.settings.slack_command)
             for line in lines:
                 self.echo(line)
             subject = lines[0]
@@ -97,14 +97,16 @@ def preview_lines(desk: Desk, now: datetime | None = None) -> list[str]:
         body = candidates.build_digest(session, now, config)
         session.rollback()  # read only
     lines = [f"reminder: {text}" for text in texts] or ["reminders: none due now"]
-    return lines + ([] if body.empty else digest_lines(body))
+    return lines + ([] if body.empty else digest_lines(body, command=desk.settings.slack_command))
 
 
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
     """Slack when configured, else the console and mail."""
     client = slack_client(desk)  # None unless a token and a channel are set
     if client is not None:
-        return SlackReminders(client, desk.settings.slack_channel or "")
+        return SlackReminders(
+            client, desk.settings.slack_channel or "", command=desk.settings.slack_command
+        )
     return ConsoleAndMail(desk, echo)
 
 

@@ -60,10 +60,11 @@ def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0
 
 def run_bot(desk: Desk, stop: threading.Event) -> None:
     """The Slack bot in Socket Mode with the channel notifier, until `stop`."""
-    from rightsdesk.commands.bot_cmd import bot_deps, required_secret
+    from rightsdesk.commands.bot_cmd import app_token as checked_app_token
+    from rightsdesk.commands.bot_cmd import bot_deps
 
     deps = bot_deps(desk, http=False)
-    app_token = required_secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
+    app_token = checked_app_token(desk)
     app = build_app(deps=deps)
     notifier_stop: threading.Event | None = None
     if deps.channel:

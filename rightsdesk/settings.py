@@ -31,13 +31,27 @@ class Settings(BaseSettings):
     imap_processed_folder: str = "Processed"
     imap_failed_folder: str = "Failed"
     imap_sent_folder: str = "Sent"
+    imap_auth: Literal["password", "oauth2"] = "password"
 
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_security: Literal["ssl", "starttls", "plain"] = "starttls"
+    smtp_auth: Literal["password", "oauth2", "none"] = "password"
     mail_from: str | None = None
+
+    # OAuth 2.0 for Microsoft 365 and Google Workspace mailboxes (README: "Microsoft 365").
+    oauth_provider: Literal["microsoft", "google", "custom"] | None = None
+    oauth_tenant: str | None = None
+    oauth_client_id: str | None = None
+    oauth_client_secret: SecretStr | None = None
+    oauth_token_url: str | None = None
+    oauth_device_url: str | None = None
+    oauth_authorize_url: str | None = None
+    oauth_scope: str | None = None
+    oauth_service_account_file: Path | None = None
+    oauth_token_file: Path = Path("rightsdesk-oauth.json")
     maildir: Path = Path("mail")
     max_message_bytes: int = 25 * 1024 * 1024
     daily_auto_mail_cap: int = 5
@@ -64,14 +78,20 @@ class Settings(BaseSettings):
     run_dir: Path | None = None  # the health status file; default: a private runtime dir
 
     @property
+    def oauth_preset(self) -> bool:
+        """True when a provider preset supplies the mail hosts (Microsoft 365, Google)."""
+        return self.oauth_provider in ("microsoft", "google")
+
+    @property
     def imap_configured(self) -> bool:
         """True when an IMAP account is set; otherwise the local Maildir is used."""
-        return bool(self.imap_host and self.imap_user)
+        preset = self.imap_auth == "oauth2" and self.oauth_preset
+        return bool((self.imap_host or preset) and self.imap_user)
 
     @property
     def smtp_configured(self) -> bool:
         """True when an SMTP server is set; otherwise replies go to the Maildir outbox."""
-        return bool(self.smtp_host)
+        return bool(self.smtp_host or (self.smtp_auth == "oauth2" and self.oauth_preset))
 
     @property
     def allowed_slack_users(self) -> frozenset[str]:

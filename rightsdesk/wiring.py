@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -24,6 +25,26 @@ def config_path(settings: Settings) -> Path:
         return settings.config
     local = Path("rightsdesk.toml")
     return local if local.exists() else EXAMPLE_CONFIG
+
+
+def require_own_config(settings: Settings) -> None:
+    """Refuse to serve real people from the example's facts unless it is named on purpose.
+
+    `run`, `poll`, `bot` and `remind` send mail and Slack messages that quote the config;
+    the shipped example holds placeholders (recipients, addresses) that must never reach a
+    customer by default. Naming it in RIGHTSDESK_CONFIG works, with a warning on each start.
+    """
+    if settings.config is None and not Path("rightsdesk.toml").exists():
+        raise UserError(
+            "no controller config: run `rightsdesk init` to write rightsdesk.toml, or name"
+            " one with RIGHTSDESK_CONFIG"
+        )
+    if config_path(settings).resolve() == EXAMPLE_CONFIG.resolve():
+        logging.getLogger("rightsdesk").warning(
+            "using the example controller config %s: replies quote its example facts;"
+            " run `rightsdesk init` and `rightsdesk config check`",
+            EXAMPLE_CONFIG.name,
+        )
 
 
 def load_controller(settings: Settings) -> ControllerConfig:

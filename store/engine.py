@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -13,14 +15,42 @@ READ_ONLY = "rightsdesk_read_only"  # execution option: this connection only rea
 
 
 def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
-    """Build an engine; SQLite gets WAL, foreign keys and serialised writers."""
+    """Build an engine; SQLite gets WAL, foreign keys and serialised writers.
+
+    SQL parameters and result rows are mail text and names: `hide_parameters` keeps them out
+    of every exception message, and the engine's loggers (which print parameters at INFO and
+    rows at DEBUG once the root logger is that verbose) stay at WARNING unless `echo` is asked.
+    """
+    if not echo:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         _serialise_sqlite_writers(engine)
+        _private_sqlite_file(url)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would honour the umask: 0644).
+
+    The store holds personal data; its -wal and -shm files take the main file's mode.
+    """
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    except OSError:  # a missing directory or no permission: SQLite will say so, clearly
+        return
+    os.close(fd)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

@@ -300,6 +300,8 @@ class VerificationCode(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = _ts()
+    # Candidates tried against this code; at the budget the code is void (design §1.3).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # --- The customer register the privacy notice describes ---------------------------------
@@ -448,3 +450,32 @@ class Cursor(SQLModel, table=True):
     name: str = Field(primary_key=True)
     position: int = 0
     updated_at: datetime | None = _ts()
+
+
+class SlackPost(SQLModel, table=True):
+    """One message the Slack notifier owes: a case's channel message or an event's line.
+
+    `posting` is written before the call, so an answer lost in transit is looked up in
+    Slack (by the key in the message metadata) instead of being posted twice.
+    """
+
+    __tablename__ = "slack_post"
+
+    key: str = Field(primary_key=True)  # "case:ID" (channel message) or "event:ID" (line)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    state: str  # posting, posted, refused
+    channel: str | None = None
+    ts: str | None = None
+    content_hash: str | None = None  # of the blocks Slack last accepted for the case
+    error: str | None = None  # Slack's error code when it refused the post for good
+    attempted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class SlackRequest(SQLModel, table=True):
+    """A signed Slack request already handled: a replay of the same body changes nothing twice."""
+
+    __tablename__ = "slack_request"
+
+    body_sha256: str = Field(primary_key=True)
+    signed_at: int = Field(index=True)  # X-Slack-Request-Timestamp (Unix seconds)
+    surface: str

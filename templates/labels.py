@@ -41,8 +41,8 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
     "customer_number": ("asiakasnumero", "kundnummer", "customer number"),
     "name": ("nimi", "namn", "name"),
     "organisation": (
-        "edustettu organisaatio",
-        "företrädd organisation",
+        "edustamasi organisaatio",
+        "organisation som du företräder",
         "organisation represented",
     ),
     "email": ("sähköpostiosoite", "e-postadress", "email address"),
@@ -114,6 +114,21 @@ KEPT_REASONS: dict[str, tuple[str, str, str]] = {
         "the Finnish Accounting Act (1336/1997), chapter 2, section 10, requires invoices "
         "and other vouchers to be kept for 6 years from the end of the year in which the "
         "financial year ended; a legal obligation (Article 17(3)(b) GDPR)",
+    ),
+    "claim_evidence": (
+        "tilaukset ovat näyttöä saatavasta, joka on oikeusvaatimus (tietosuoja-asetuksen "
+        "17 artiklan 3 kohdan e alakohta)",
+        "beställningarna är bevis för en fordran som är ett rättsligt anspråk (artikel 17.3 e "
+        "i dataskyddsförordningen)",
+        "the orders are the evidence of a claim, which is a legal claim (Article 17(3)(e) GDPR)",
+    ),
+    "disclosure_log": (
+        "tieto luovutuksista tarvitaan, jotta voimme ilmoittaa vastaanottajille poistosta ja "
+        "osoittaa ilmoittaneemme (tietosuoja-asetuksen 19 artikla ja 5 artiklan 2 kohta)",
+        "uppgiften om utlämnanden behövs för att vi ska kunna underrätta mottagarna om "
+        "raderingen och visa att vi har gjort det (artikel 19 och 5.2 i dataskyddsförordningen)",
+        "the record of disclosures is needed to tell the recipients of the erasure and to show "
+        "that we did (Articles 19 and 5(2) GDPR)",
     ),
     "marketing_suppression": (
         "sähköpostiosoite säilytetään markkinointikieltoluettelossa, jotta voimme noudattaa "

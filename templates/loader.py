@@ -17,10 +17,12 @@ Context contract (every template uses only these keys; `controller` and `case` a
 - ``attachments``: list of file names (access_response, portability_export).
 - ``changes``: list of {field, before, after} (rectification_done; recipient_notice when
   ``action`` is rectification).
-- ``erased``: list of str; ``kept``: list of {item, reason} (erasure_done). Items that are
+- ``erased``: list of str; ``kept``: list of {item, reason, until} (erasure_done; and
+  recipient_notice, from the same decision, when ``action`` is erasure). Items that are
   keys of ``FIELD_LABELS`` ("email", "orders", ...) are translated, other text is shown
   as is; a reason that is a key of ``KEPT_REASONS`` ("open_invoice", "debt_collection",
-  "bookkeeping", "voucher", "marketing_suppression") becomes the standard legal reason.
+  "bookkeeping", "voucher", "claim_evidence", "disclosure_log", "marketing_suppression")
+  becomes the standard legal reason; ``until`` (optional) says until when, in words.
 - ``notified_recipients``: list of recipient names told under Art. 19 (rectification_done,
   erasure_done, restriction_confirmation).
 - ``refusal_reasons``: str; ``partial``: bool (refusal).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import BotDeps
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, commands, events, full_reply, views
 
 
 def register_listeners(app: App, deps: BotDeps) -> None:
@@ -14,3 +14,4 @@ def register_listeners(app: App, deps: BotDeps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
+    full_reply.register(app, deps)

@@ -163,6 +163,7 @@ def draft_notices(
     now: datetime,
     controller: ControllerConfig,
     changes: Sequence[Mapping[str, Any]] | None = None,
+    decision: Mapping[str, Any] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Draft an Art. 19 notice to each recipient; returns (drafted, without an address)."""
     drafted: list[str] = []
@@ -180,6 +181,10 @@ def draft_notices(
                 "action": action,
                 "subject_data": {"customer": dict(person)},
                 "changes": [dict(c) for c in changes or []],
+                # The erasure decision (what went, what stays and until when), in the
+                # notice's language: the reply is written from the same record.
+                "erased": list((decision or {}).get("erased", [])),
+                "kept": list((decision or {}).get("kept", [])),
             },
             actor=actor,
             now=now,

@@ -86,6 +86,17 @@ _PHRASES: dict[str, tuple[str, str, str]] = {
         "din e-postadress {email} i vår spärrlista för marknadsföring",
         "your email address {email} on our marketing suppression list",
     ),
+    "until_day": ("{day} asti", "till och med {day}", "until {day}"),
+    "until_claim": (
+        "kunnes saatava on maksettu tai vanhentunut",
+        "tills fordran är betald eller preskriberad",
+        "until the claim is paid or time-barred",
+    ),
+    "until_opt_out": (
+        "niin kauan kuin kieltosi on voimassa",
+        "så länge ditt förbud gäller",
+        "for as long as your objection stands",
+    ),
 }
 
 
@@ -99,38 +110,101 @@ def _day(value: date | None, lang: str) -> str:
     return date_local(value, lang) if value is not None else "–"
 
 
+def _booked_year(invoice: Invoice) -> int:
+    # The financial year is taken to be the calendar year of the last entry on the invoice.
+    return max(invoice.issued_on.year, invoice.paid_on.year if invoice.paid_on else 0)
+
+
+def voucher_until(invoice: Invoice) -> date:
+    """The last day the invoice must be kept as a voucher (Accounting Act 2:10: 6 years)."""
+    return date(_booked_year(invoice) + VOUCHER_YEARS, 12, 31)
+
+
 def invoice_hold(invoice: Invoice, today: date) -> str | None:
     """Why an invoice must be kept on `today` (a KEPT_REASONS code), or None."""
     if invoice.status == "open":
         return "open_invoice"
     if invoice.status == "in_collection":
         return "debt_collection"
-    booked = max(invoice.issued_on.year, invoice.paid_on.year if invoice.paid_on else 0)
-    if today <= date(booked + VOUCHER_YEARS, 12, 31):
+    if today <= voucher_until(invoice):
         return "voucher"
-    if today <= date(booked + LEDGER_YEARS, 12, 31):
+    if today <= date(_booked_year(invoice) + LEDGER_YEARS, 12, 31):
         return "bookkeeping"
     return None
 
 
+def _hold_until(invoice: Invoice, reason: str) -> tuple[str, dict[str, Any]]:
+    if reason in CLAIM_REASONS:
+        return ("until_claim", {})
+    if reason == "voucher":
+        return ("until_day", {"day": voucher_until(invoice)})
+    return ("until_day", {"day": date(_booked_year(invoice) + LEDGER_YEARS, 12, 31)})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of the decision: a phrase key and its values, with why and until when kept."""
+
+    key: str
+    values: dict[str, Any]
+    reason: str | None = None
+    until: tuple[str, dict[str, Any]] | None = None
+
+    def text(self, lang: str) -> str:
+        """The item in `lang` (dates and sums written as that language writes them)."""
+        return _render(self.key, self.values, lang)
+
+
+def _render(key: str, values: dict[str, Any], lang: str) -> str:
+    if key in FIELD_KEYS:
+        return field_label(key, lang)
+    shown = {
+        k: _day(v, lang) if isinstance(v, date) else money(v, lang) if k == "amount" else v
+        for k, v in values.items()
+    }
+    if "status" in shown:
+        shown["status"] = field_label(str(shown["status"]), lang)
+    return phrase(key, lang, **shown)
+
+
+FIELD_KEYS = frozenset(PERSONAL_FIELDS)
+
+
 @dataclass
 class ErasureOutcome:
-    """What happened to one customer's rows, in the reply's words."""
+    """The erasure decision for one customer: what went, what stays, why and until when.
 
-    erased: list[str] = field(default_factory=list)
-    kept: list[dict[str, str]] = field(default_factory=list)
+    The reply and every Art. 19 notice are written from this one record, each in its own
+    language, so that they can never say different things.
+    """
+
+    erased_entries: list[Entry] = field(default_factory=list)
+    kept_entries: list[Entry] = field(default_factory=list)
     customer: str = "deleted"  # deleted, anonymised, kept_for_claim
 
+    def erased(self, lang: str) -> list[str]:
+        """What was erased, in `lang`."""
+        return [e.text(lang) for e in self.erased_entries]
 
-def _invoice_item(invoice: Invoice, lang: str) -> str:
-    return phrase(
-        "invoice",
-        lang,
-        number=invoice.number,
-        day=_day(invoice.issued_on, lang),
-        amount=money(invoice.amount, lang),
-        status=field_label(invoice.status, lang),
-    )
+    def kept(self, lang: str) -> list[dict[str, str]]:
+        """What is kept, with the reason code and until when, in `lang`."""
+        return [
+            {
+                "item": e.text(lang),
+                "reason": e.reason or "",
+                "until": _render(e.until[0], e.until[1], lang) if e.until else "",
+            }
+            for e in self.kept_entries
+        ]
+
+
+def _invoice(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "number": invoice.number,
+        "day": invoice.issued_on,
+        "amount": invoice.amount,
+        "status": invoice.status,
+    }
 
 
 def anonymise(customer: Customer, *, now: datetime) -> None:
@@ -151,51 +225,72 @@ def erase_customer(
     now: datetime,
     lang: str,
     keep_stub: bool = False,
+    disclosure_log_until: date | None = None,
 ) -> ErasureOutcome:
-    """Erase one customer's rows, keeping what the law requires; the caller commits."""
+    """Erase one customer's rows, keeping what the law requires; the caller commits.
+
+    `disclosure_log_until`: keep the record of disclosures (to whom, when) until then, as
+    Art. 19 needs it to tell the recipients and to show that they were told.
+    """
+    del lang  # the outcome is written out later, in each reader's language
     today = deadlines.receipt_date(now)
     out = ErasureOutcome()
     holds: list[str] = []
+    claim_days: list[date] = []
     for invoice in invoices_of(session, customer):
         hold = invoice_hold(invoice, today)
         if hold:
             holds.append(hold)
-            out.kept.append({"item": _invoice_item(invoice, lang), "reason": hold})
-        else:
-            out.erased.append(_invoice_item(invoice, lang))
-            session.delete(invoice)
-    for order in orders_of(session, customer):
-        out.erased.append(
-            phrase(
-                "order", lang, number=order.order_number or "–", day=_day(order.ordered_on, lang)
+            out.kept_entries.append(
+                Entry("invoice", _invoice(invoice), hold, _hold_until(invoice, hold))
             )
-        )
+            if hold in CLAIM_REASONS:
+                claim_days.append(invoice.issued_on)
+                # A claim is also a voucher: after it is settled the bookkeeping keeps it.
+                out.kept_entries.append(
+                    Entry("invoice", _invoice(invoice), "voucher", _hold_until(invoice, "voucher"))
+                )
+        else:
+            out.erased_entries.append(Entry("invoice", _invoice(invoice)))
+            session.delete(invoice)
+    evidence_until = max(claim_days) if claim_days else None
+    for order in orders_of(session, customer):
+        values = {"number": order.order_number or "–", "day": order.ordered_on}
+        if evidence_until is not None and order.ordered_on and order.ordered_on <= evidence_until:
+            # The orders behind a live claim are its evidence (Art. 17(3)(e)).
+            out.kept_entries.append(Entry("order", values, "claim_evidence", ("until_claim", {})))
+            continue
+        out.erased_entries.append(Entry("order", values))
         session.delete(order)
     for disclosure, recipient in disclosures_of(session, customer):
-        out.erased.append(
-            phrase(
-                "disclosure",
-                lang,
-                recipient=recipient.name,
-                day=_day(disclosure.disclosed_on, lang),
+        values = {"recipient": recipient.name, "day": disclosure.disclosed_on}
+        if disclosure_log_until is not None:
+            out.kept_entries.append(
+                Entry(
+                    "disclosure",
+                    values,
+                    "disclosure_log",
+                    ("until_day", {"day": disclosure_log_until}),
+                )
             )
-        )
+            continue
+        out.erased_entries.append(Entry("disclosure", values))
         session.delete(disclosure)
     session.flush()  # children first: no ORM relationships tell SQLAlchemy the order
     claims = [h for h in holds if h in CLAIM_REASONS]
     if claims:
         for name in CLAIM_FIELDS_ERASED:
             if getattr(customer, name) is not None:
-                out.erased.append(field_label(name, lang))
+                out.erased_entries.append(Entry(name, {}))
                 setattr(customer, name, None)
         customer.updated_at = now
         reason = "debt_collection" if "debt_collection" in claims else "open_invoice"
-        out.kept.append({"item": phrase("claim_details", lang), "reason": reason})
+        out.kept_entries.append(Entry("claim_details", {}, reason, ("until_claim", {})))
         out.customer = "kept_for_claim"
         session.add(customer)
-    elif holds or keep_stub:
+    elif holds or keep_stub or (disclosure_log_until is not None and out.kept_entries):
         anonymise(customer, now=now)
-        out.erased.append(phrase("customer_anonymised", lang))
+        out.erased_entries.append(Entry("customer_anonymised", {}))
         out.customer = "anonymised"
         session.add(customer)
     else:
@@ -203,7 +298,7 @@ def erase_customer(
             linked.customer_id = None
             session.add(linked)
         session.flush()
-        out.erased.append(phrase("customer_deleted", lang))
+        out.erased_entries.append(Entry("customer_deleted", {}))
         session.delete(customer)
     session.flush()
     return out
@@ -225,27 +320,49 @@ def fulfil_erasure(
     notified: list[str] = []
     customer_number = None
     emails = {case.requester_email or ""}
+    today = deadlines.receipt_date(now)
+    log_until = date(today.year + controller.case_retention_years, 12, 31)
     if customer is not None:
         customer_number = customer.customer_number
         emails.add(customer.email or "")
+        person = identify(customer)  # before the erasure: the notices must say whose data
+        recipients = recipients_of(session, customer)
+        outcome = erase_customer(
+            session, customer, now=now, lang=lang, disclosure_log_until=log_until
+        )
+    for email in sorted(e for e in emails if e):
+        if "marketing" in is_suppressed(session, email):
+            # The opt-out outlives the erasure, or we could market to the address again.
+            outcome.kept_entries.append(
+                Entry(
+                    "suppression",
+                    {"email": email},
+                    "marketing_suppression",
+                    ("until_opt_out", {}),
+                )
+            )
+    if customer is not None:
+        notice_lang = controller.fallback_language
         drafted, unaddressed = draft_notices(
             session,
             case=case,
-            recipients=recipients_of(session, customer),
-            person=identify(customer),
+            recipients=recipients,
+            person=person,
             action="erasure",
             actor=actor,
             now=now,
             controller=controller,
+            decision={
+                "erased": outcome.erased(notice_lang),
+                "kept": outcome.kept(notice_lang),
+            },
         )
         notified = drafted + unaddressed
-        outcome = erase_customer(session, customer, now=now, lang=lang)
-    for email in sorted(e for e in emails if e):
-        if "marketing" in is_suppressed(session, email):
-            # The opt-out outlives the erasure, or we could market to the address again.
-            item = phrase("suppression", lang, email=email)
-            outcome.kept.append({"item": item, "reason": "marketing_suppression"})
-    reply = {"erased": outcome.erased, "kept": outcome.kept, "notified_recipients": notified}
+    reply = {
+        "erased": outcome.erased(lang),
+        "kept": outcome.kept(lang),
+        "notified_recipients": notified,
+    }
     record_fulfilment(
         session,
         case,

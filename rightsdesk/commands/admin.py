@@ -1,14 +1,12 @@
-"""Commands around the desk: deadline, db, audit, register."""
+"""Commands around the desk: db, audit, register."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cases import deadlines
 from cases.errors import UserError
 from cases.register_import import guess_table, import_csv
 from rightsdesk.context import Desk, cli_actor
@@ -20,58 +18,6 @@ from store.engine import make_engine
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 register_app = typer.Typer(help="The customer register.", no_args_is_help=True)
-
-
-def parse_received(text: str) -> date:
-    """A Helsinki date (2026-03-05) or an ISO-8601 datetime with offset (2026-03-31T22:30:00Z)."""
-    value = text.strip()
-    if "T" not in value and " " not in value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise UserError(
-                f"not a date: {text!r} (use YYYY-MM-DD or an ISO-8601 datetime)"
-            ) from None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise UserError(f"not a datetime: {text!r} (use e.g. 2026-03-31T22:30:00Z)") from None
-    if moment.tzinfo is None:
-        raise UserError(f"datetime {text!r} needs an offset such as Z or +02:00")
-    return deadlines.receipt_date(moment)
-
-
-def parse_received_at(text: str) -> datetime:
-    """The moment a request arrived: a datetime with offset, or noon Helsinki on a date."""
-    if "T" in text or " " in text.strip():
-        parse_received(text)  # validates, with the same messages
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    return datetime.combine(parse_received(text), time(12, 0), deadlines.HELSINKI)
-
-
-def deadline(
-    received: Annotated[
-        str, typer.Argument(help="Receipt date (Helsinki) or ISO datetime with offset.")
-    ],
-    extended: Annotated[
-        bool, typer.Option("--extended", help="The Art. 12(3) extended date.")
-    ] = False,
-    paused_days: Annotated[
-        int, typer.Option("--paused-days", min=0, help="Days the clock stood still.")
-    ] = 0,
-    christmas_eve_working: Annotated[
-        bool,
-        typer.Option("--christmas-eve-working", help="Treat 24 Dec as a working day (safe date)."),
-    ] = False,
-) -> None:
-    """Print the GDPR due date (Art. 12(3), Reg. 1182/71) as YYYY-MM-DD."""
-    receipt = parse_received(received)
-    compute = deadlines.extended_due_date if extended else deadlines.due_date
-    typer.echo(
-        compute(
-            receipt, paused_days=paused_days, christmas_eve_working=christmas_eve_working
-        ).isoformat()
-    )
 
 
 @db_app.command("upgrade")
@@ -163,7 +109,6 @@ def register_import(
 
 def register(app: typer.Typer) -> None:
     """Attach these commands to the root app."""
-    app.command("deadline")(deadline)
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
     app.add_typer(register_app, name="register")

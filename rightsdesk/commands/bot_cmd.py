@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.deps import BotDeps
 from bot.notifier import start_notifier
 from cases.errors import UserError
-from rightsdesk import mail_wiring
+from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from store.engine import new_session
 
@@ -32,6 +32,18 @@ def required_secret(value: Any, variable: str) -> str:
     if value is None or not value.get_secret_value().strip():
         raise UserError(f"{variable} is not set")
     return str(value.get_secret_value()).strip()
+
+
+def app_token(desk: Desk) -> str:
+    """The Socket Mode token; a bot token (xoxb-) here is one clear line, not a restart loop."""
+    token = required_secret(desk.settings.slack_app_token, "SLACK_APP_TOKEN")
+    if not token.startswith("xapp-"):
+        kind = token.split("-", 1)[0] + "-" if "-" in token else "an unknown token"
+        raise UserError(
+            f"SLACK_APP_TOKEN must be an app-level token (xapp-…) with connections:write,"
+            f" not {kind}"
+        )
+    return token
 
 
 def bot_deps(desk: Desk, *, http: bool) -> BotDeps:
@@ -105,6 +117,7 @@ def bot(
 ) -> None:
     """Run the Slack bot: Socket Mode (SLACK_APP_TOKEN) or HTTP (SLACK_SIGNING_SECRET)."""
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if http is None:  # the same component `rightsdesk run` supervises, health beats included

@@ -8,12 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from cases import identity, requester_reminder
+from cases import deadlines, identity, requester_reminder
 from cases import operations as ops
 from cases.errors import UserError
 from cases.lifecycle import Status
 from cases.views import case_detail, case_summary, list_cases
-from rightsdesk.commands.admin import parse_received_at
 from rightsdesk.context import Desk, cli_actor
 from store.models import Case
 
@@ -159,7 +158,7 @@ def open_command(
     """Open a case for a request received by letter, phone or mail."""
     desk = Desk()
     now = desk.now()
-    received_at = parse_received_at(received) if received else now
+    received_at = deadlines.parse_arrival(received, now) if received else now
     with desk.session() as session:
         case = ops.open_case(
             session,
@@ -314,3 +313,8 @@ def reopen(
 ) -> None:
     """Reopen a case."""
     _run(ops.reopen, reference=reference, reason=reason, actor=cli_actor(actor))
+
+
+def register(root: typer.Typer) -> None:
+    """Attach `cases` to the root app."""
+    root.add_typer(app, name="cases")

@@ -11,6 +11,7 @@ import typer
 from sqlmodel import Session, col, select
 
 from cases.deadlines import HELSINKI, add_working_days, is_working_day
+from cases.errors import UserError
 from cases.reminders import digest_due, sending_day
 from cases.views import list_cases
 from mail_intake.outbox_sender import deliver_pending, subject_of
@@ -49,12 +50,32 @@ def _intake(desk: Desk, directory: Path) -> None:
         typer.echo(f"  - {subject_of(outbox.get_bytes(key))}")
 
 
+MARKER = ".rightsdesk-demo"  # written into the directory the demo made; a rerun may reset it
+
+
+def _claim_dir(directory: Path) -> None:
+    """Make the demo directory, or reuse one a demo made; never empty someone else's."""
+    if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
+        raise UserError(f"--dir {directory} is not a directory; choose another --dir")
+    marker = directory / MARKER
+    ours = marker.is_file() and not marker.is_symlink()
+    # The demo replaces its store and mail: refuse rather than delete foreign files.
+    if directory.exists() and not ours and any(directory.iterdir()):
+        raise UserError(
+            f"--dir {directory} is not empty and was not made by `rightsdesk demo`;"
+            " choose a new or empty directory"
+        )
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    marker.write_text("made by `rightsdesk demo`; a rerun replaces this directory's demo data\n")
+
+
 def demo_command(
     directory: Annotated[
         Path, typer.Option("--dir", help="Where the demo keeps everything.")
     ] = Path("demo"),
 ) -> None:
     """Run the offline demo: register, cases, mail intake, deadlines and the audit check."""
+    _claim_dir(directory)
     db_path = demo.prepare_dir(directory)
     desk = Desk(load_settings(database_url=f"sqlite:///{db_path}", maildir=directory / "mail"))
     now = desk.now()

@@ -16,7 +16,7 @@ from mail_intake.intake import process_message
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import poll_once
 from mail_intake.understand import classify_json
-from rightsdesk import mail_wiring
+from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from rightsdesk.service import run_intake
 from store.engine import new_session
@@ -32,6 +32,7 @@ def poll(
 ) -> None:
     """Take in new mail from IMAP (or the local Maildir) and send the outbox."""
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     source = mail_wiring.mail_source(desk)
     deps = mail_wiring.intake_deps(desk)
 

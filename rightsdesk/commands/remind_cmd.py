@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from cases import health
 from cases.errors import UserError
-from rightsdesk import health_board, reminding
+from rightsdesk import health_board, wiring
 from rightsdesk.context import Desk
 from store.engine import make_engine
 
@@ -26,7 +26,10 @@ def remind(
     ] = False,
 ) -> None:
     """Send the reminders that are due (Slack, else the console and mail), once or every minute."""
+    from rightsdesk import reminding  # Slack and mail: not for `rightsdesk health`
+
     desk = Desk()
+    wiring.require_own_config(desk.settings)
     poster = reminding.build_poster(desk, echo=typer.echo)
     if once:
         result = reminding.remind_once(desk, poster)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from sqlmodel import Session
 
 from cases import identity
 from cases import operations as ops
-from cases.dossier import write_dossier
+from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
 from cases.errors import UserError
 from cases.fulfilment.rectification import parse_corrections
@@ -225,23 +227,52 @@ def sweep_command(
     )
 
 
+def check_target(path: Path, *, force: bool) -> None:
+    """Refuse a symbolic link always, and an existing file unless FORCE."""
+    if path.is_symlink():
+        raise UserError(f"{path} is a symbolic link; give the real path of the file to write")
+    if path.exists() and not force:
+        raise UserError(f"{path} exists; pass --force to overwrite it")
+
+
+def write_private(path: Path, text: str, *, force: bool) -> None:
+    """Write TEXT to PATH, 0600; never through a symbolic link, never over a file unless FORCE."""
+    check_target(path, force=force)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # O_NOFOLLOW and O_EXCL close the gap between the checks above and the open.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError as exc:
+        raise UserError(f"{path} exists; pass --force to overwrite it") from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UserError(f"{path} is a symbolic link; give the real path") from exc
+        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an overwritten file keeps its old mode otherwise
+        handle.write(text)
+
+
 def dossier_command(
     reference: Ref,
     out: Annotated[
         Path | None, typer.Option("--out", help="The HTML file (default: REF.html).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the file if it exists.")
+    ] = False,
 ) -> None:
     """Write the case's dossier for a regulator: one self-contained HTML file."""
     desk = Desk()
     with desk.session() as session:
         case = ops.get_case(session, reference)
-        path = write_dossier(
-            session,
-            reference=case.reference,
-            now=desk.now(),
-            controller=desk.controller,
-            path=out or Path(f"{case.reference}.html"),
+        path = out or Path(f"{case.reference}.html")
+        check_target(path, force=force)
+        html = build_dossier(
+            session, reference=case.reference, now=desk.now(), controller=desk.controller
         )
+    write_private(path, html, force=force)
     typer.echo(str(path))
 
 

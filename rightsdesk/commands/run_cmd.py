@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from rightsdesk import wiring
+from rightsdesk.commands.bot_cmd import app_token
 from rightsdesk.context import Desk
 from rightsdesk.logs import configure
 from rightsdesk.reminding import run_scheduler
@@ -29,11 +31,13 @@ def run(
     """Run intake (IDLE), the Slack bot (Socket Mode) and the reminder scheduler until SIGTERM."""
     desk = Desk()
     configure(desk.settings.log_level, json_lines=not plain_logs)
+    wiring.require_own_config(desk.settings)
     _ = desk.engine, desk.controller  # fail fast, in one line, on a bad database or config
     components: dict[str, Component] = {}
     if not no_intake:
         components["intake"] = run_intake
     if not no_bot and desk.settings.slack_bot_token and desk.settings.slack_app_token:
+        app_token(desk)  # an xoxb- token here would restart the bot forever: one line, exit 2
         components["bot"] = run_bot
     components["scheduler"] = _scheduler
     stop = threading.Event()

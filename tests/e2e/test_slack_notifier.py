@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import web_client
-from bot.notifier import sync_notifications
+from bot.notifier import notifier_calls
+from bot.notifier_sync import sync_notifications
+from bot.slack_calls import SlackCalls
 from cases import operations as ops
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
@@ -45,11 +48,16 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+_CALLS: dict[str, SlackCalls] = {}  # one notifier client per fake: its backoff persists
+
+
 def sync(engine: Engine, fake: FakeSlack, *, show_identity: bool = False) -> int:
-    client = web_client(make_deps(api_url=fake.url))
+    calls = _CALLS.get(fake.url)
+    if calls is None:
+        calls = _CALLS[fake.url] = notifier_calls(web_client(make_deps(api_url=fake.url)))
     with new_session(engine) as session:
         return sync_notifications(
-            session, client, channel=CHANNEL, now=NOW, show_identity=show_identity
+            session, calls, channel=CHANNEL, now=NOW, show_identity=show_identity
         )
 
 
@@ -106,21 +114,22 @@ def test_each_event_is_one_thread_line_without_its_free_text_and_updates_the_roo
     assert updates[0].body["ts"] == root_ts and "2026-06-05 (extended)" in updates[0].body["text"]
 
 
-def test_a_rate_limited_post_is_retried_after_the_delay_slack_asks_for(
+def test_a_rate_limited_post_waits_the_delay_slack_asks_for_then_goes_once(
     engine: Engine, fake_slack: FakeSlack
 ) -> None:
     ref = open_case(engine, received=RECEIVED)
-    fake_slack.set_response(
-        "chat.postMessage",
-        {"ok": False, "error": "ratelimited"},
-        status=429,
-        headers={"Retry-After": "1"},
-        times=1,
-    )
+    fake_slack.fail("chat.postMessage", "ratelimited", status=429, retry_after=1, times=1)
 
-    assert sync(engine, fake_slack) == 1
+    assert sync(engine, fake_slack) == 0  # refused: no retry storm inside the round
+    assert sync(engine, fake_slack) == 0  # still within Retry-After: no call at all
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+    deadline = time.monotonic() + 10
+    while load_case(engine, ref).slack_ts is None and time.monotonic() < deadline:
+        sync(engine, fake_slack)
+        time.sleep(0.1)
 
     assert len(fake_slack.calls("chat.postMessage")) == 2
+    assert len(fake_slack.messages(CHANNEL)) == 1
     assert load_case(engine, ref).slack_ts is not None
 
 

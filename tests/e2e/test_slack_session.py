@@ -279,6 +279,9 @@ def test_the_new_modal_opens_a_case_for_a_letter_with_its_receipt_date(
 ) -> None:
     _command(bot_url, fake_slack, "new")
     form = fake_slack.wait_for("views.open")[0]
+    how = next(b for b in _view(form)["blocks"] if b["block_id"] == "channel")["element"]
+    assert "initial_option" not in how  # a letter or a call: the user says which
+    assert [o["value"] for o in how["options"]][:2] == ["letter", "phone"]
     values = {
         "requester_name": _text("Elin Andersson"),
         "requester_email": {"value": {"type": "email_text_input", "value": "elin@example.com"}},
@@ -319,6 +322,7 @@ def test_the_new_modal_refuses_a_received_date_in_the_future_on_that_field(
             "kinds": {
                 "value": {"type": "multi_static_select", "selected_options": [{"value": "access"}]}
             },
+            "channel": _select("phone"),
             "received": {"value": {"type": "datepicker", "selected_date": "2026-03-11"}},
         },
     )

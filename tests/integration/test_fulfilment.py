@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from cases import identity
+from cases import code_check, identity
 from cases import operations as ops
 from cases.errors import UserError
 from cases.fulfilment.access import fulfil_access
@@ -262,17 +262,42 @@ def test_erasure_keeps_the_debt_in_collection_and_who_owes_it_and_erases_the_res
     elin = session.get(Customer, elin_id)
     assert elin is not None and elin.name == "Elin Lindqvist"
     assert elin.phone is None and elin.ip_address is None
-    assert session.exec(select(Order).where(Order.customer_id == elin_id)).all() == []
-    assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin_id)).all() == []
+    # The order behind the claim is its evidence; the disclosure log serves Art. 19.
+    orders = session.exec(select(Order).where(Order.customer_id == elin_id)).all()
+    assert [o.order_number for o in orders] == ["T-2025-0311"]
+    assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin_id)).all()
     kept = session.exec(select(Invoice).where(Invoice.customer_id == elin_id)).all()
     assert [i.number for i in kept] == ["2025-0311"]
     assert "faktura 2025-0311" in reply.body_text
     assert "728/2003" in reply.body_text  # the limitation act behind the claim
+    assert "tills fordran är betald eller preskriberad" in reply.body_text
+    assert "bevaras till och med 31 december 2031\n" in reply.body_text  # also a voucher (KPL 2:10)
     assert "Perintä Esimerkki Oy" in reply.body_text  # told under Art. 19
     with pytest.raises(UserError, match="already erased"):
         fulfil_erasure(
             session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
         )
+
+
+def test_every_art_19_notice_of_an_erasure_names_the_invoice_in_collection_as_kept(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    case = verified_case(
+        session, kinds=["erasure"], email="elin.lindqvist@example.com", name="Elin"
+    )
+    reply = fulfil_erasure(
+        session, reference=case.reference, actor=ACTOR, now=T0, controller=CONTROLLER
+    )
+    notices = [d for d in pending_drafts(session, reference=case.reference) if d.id != reply.id]
+    assert notices, "the recipients of Elin's data are told"
+    for notice in notices:
+        text = notice.body_text
+        assert "lasku 2025-0311" in text and "säilytetään" in text  # kept, and until when
+        assert "kunnes saatava on maksettu tai vanhentunut" in text
+        assert "älkää poistako näitä tietoja" in text
+        # Never "we erased everything, erase it too" while an invoice stays.
+        assert "olemme poistaneet tiedot omista järjestelmistämme" not in text
+        assert "tämä viesti on ohjeemme teille" not in text
 
 
 def test_erasure_anonymises_a_customer_whose_recent_invoice_is_a_voucher_and_keeps_the_opt_out(
@@ -429,8 +454,10 @@ def test_a_stranger_address_gets_a_code_sent_to_the_registers_address_and_only_i
     assert ops.get_case(session, case.reference).status == "awaiting_identity"
 
     later = T0 + timedelta(days=2)
-    assert not identity.check_code_reply(session, case, "my code is ABCD-EFGH", later)
-    assert identity.check_code_reply(session, case, f"> quoted\nHere it is: {sent.lower()}", later)
+    wrong = code_check.check_code_reply(session, case, "my code is ABCD-EFGH", later)
+    assert wrong == code_check.CodeCheck.WRONG
+    typed = code_check.check_code_reply(session, case, f"Here it is: {sent.lower()}", later)
+    assert typed == code_check.CodeCheck.VERIFIED
     case = ops.get_case(session, case.reference)
     assert (case.identity_status, case.identity_method, case.status) == (
         "verified",
@@ -438,7 +465,8 @@ def test_a_stranger_address_gets_a_code_sent_to_the_registers_address_and_only_i
         "in_progress",
     )
     assert case.paused_days == 2
-    assert not identity.check_code_reply(session, case, sent, later)  # used once
+    used = code_check.check_code_reply(session, case, sent, later)
+    assert used == code_check.CodeCheck.NO_CODE  # used once: the case is verified
 
 
 def test_an_expired_code_does_not_verify(session: Session, people: dict[str, Customer]) -> None:
@@ -461,7 +489,8 @@ def test_an_expired_code_does_not_verify(session: Session, people: dict[str, Cus
     assert row is not None
     text = row.raw.decode("utf-8", "replace")
     sent = next(t for t in text.split() if len(t) == 9 and t[4] == "-")
-    assert not identity.check_code_reply(session, case, sent, T0 + timedelta(days=2))
+    late = code_check.check_code_reply(session, case, sent, T0 + timedelta(days=2))
+    assert late == code_check.CodeCheck.EXPIRED
     assert ops.get_case(session, case.reference).identity_status == "unverified"
 
 

@@ -24,3 +24,13 @@ def test_every_migration_can_be_undone_and_redone(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+def test_the_quick_head_lookup_agrees_with_alembic() -> None:
+    assert migrate.head_revision() == migrate.alembic_head_revision()
+
+
+def test_the_quick_revision_lookup_agrees_with_alembic(engine: Engine) -> None:
+    with engine.connect() as conn:
+        expected = MigrationContext.configure(conn).get_current_revision()
+    assert migrate.current_revision(engine) == expected == migrate.head_revision()

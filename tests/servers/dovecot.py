@@ -21,6 +21,7 @@ from types import TracebackType
 from imapclient import IMAPClient
 
 from . import free_port, wait_until_bindable
+from .oauth import OAuthServer
 
 DEFAULT_USER = "desk@example.com"
 DEFAULT_PASSWORD = "secret"
@@ -63,7 +64,41 @@ def _nogroup() -> grp.struct_group:
     raise RuntimeError("neither group nogroup nor nobody exists")
 
 
-def _config(root: Path, account: Account, imap_port: int, lmtp_port: int) -> str:
+def _passdb(root: Path, introspection_url: str | None) -> str:
+    """passwd-file with PLAIN, or only OAuth 2.0 bearer tokens checked by introspection."""
+    if introspection_url is None:
+        return f"""auth_mechanisms = plain
+# One passwd-file per user: Dovecot rereads a changed passwd-file at most once a second,
+# so users added within the same second would otherwise stay unknown.
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users/%u
+}}"""
+    (root / "dovecot-oauth2.conf.ext").write_text(
+        f"""introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+"""
+    )
+    return f"""# OAuth 2.0 only (RFC 7628 OAUTHBEARER and XOAUTH2): no password is accepted.
+auth_mechanisms = xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}"""
+
+
+def _config(
+    root: Path,
+    account: Account,
+    imap_port: int,
+    lmtp_port: int,
+    introspection_url: str | None = None,
+) -> str:
     mailboxes = "\n".join(
         f"  mailbox {name} {{\n    auto = create\n{special}  }}"
         for name, special in (
@@ -81,7 +116,6 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain
 default_login_user = {account.user}
 default_internal_user = {account.user}
 default_internal_group = {account.group}
@@ -90,12 +124,7 @@ first_valid_gid = 0
 mail_location = maildir:~/Maildir
 postmaster_address = postmaster@example.com
 
-# One passwd-file per user: Dovecot rereads a changed passwd-file at most once a second,
-# so users added within the same second would otherwise stay unknown.
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users/%u
-}}
+{_passdb(root, introspection_url)}
 userdb {{
   driver = static
   args = uid={account.uid} gid={account.gid} home={root}/mail/%u
@@ -139,7 +168,9 @@ class DovecotServer:
         user: str = DEFAULT_USER,
         password: str = DEFAULT_PASSWORD,
         binary: str | None = None,
+        oauth: OAuthServer | None = None,
     ) -> None:
+        self.oauth = oauth  # OAuth-only: tokens checked at this server's introspection
         self.user = user
         self.password = password
         self.binary = binary or find_dovecot() or "dovecot"
@@ -243,7 +274,10 @@ class DovecotServer:
         """A logged-in IMAPClient, plain TCP (no TLS); the caller logs out."""
         client = IMAPClient(self.host, port=self.imap_port, ssl=False, timeout=10)
         try:
-            client.login(user or self.user, password or self._password_of(user))
+            if self.oauth is not None:
+                client.oauth2_login(user or self.user, self.oauth.issue(user or self.user))
+            else:
+                client.login(user or self.user, password or self._password_of(user))
         except BaseException:
             with contextlib.suppress(Exception):
                 client.shutdown()
@@ -313,7 +347,8 @@ class DovecotServer:
         self.lmtp_port = free_port()
         while self.lmtp_port == self.imap_port:
             self.lmtp_port = free_port()
-        config = _config(root, self._account, self.imap_port, self.lmtp_port)
+        introspection = f"{self.oauth.url}/introspect" if self.oauth else None
+        config = _config(root, self._account, self.imap_port, self.lmtp_port, introspection)
         (root / "dovecot.conf").write_text(config)
 
     def _write_passwd(self) -> None:

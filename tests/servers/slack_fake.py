@@ -34,14 +34,28 @@ class _Override:
     status: int
     headers: dict[str, str]
     remaining: int | None  # None: for good
+    lost: bool = False  # do the work, then drop the connection before answering
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    method: str
+    when: Callable[[Call], bool]
+    payload: dict[str, Any]
 
 
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
+    answers: list[tuple[Call, dict[str, Any]]] = field(default_factory=list)
     overrides: dict[str, list[_Override]] = field(default_factory=dict)
+    refusals: list[_Refusal] = field(default_factory=list)
     cond: threading.Condition = field(default_factory=threading.Condition)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    messages: list[dict[str, Any]] = field(default_factory=list)  # what chat.postMessage posted
+
+
+LOST = -1  # the status _handle returns when the answer is to be lost
 
 
 class FakeSlack:
@@ -132,6 +146,7 @@ class FakeSlack:
         """Forget recorded calls (overrides stay)."""
         with self._state.cond:
             self._state.calls.clear()
+            self._state.answers.clear()
 
     def set_response(
         self,
@@ -151,27 +166,82 @@ class FakeSlack:
         with self._state.cond:
             self._state.overrides.setdefault(method, []).append(override)
 
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: float | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Refuse METHOD with Slack's ERROR (429 with Retry-After for "ratelimited")."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        payload = {"ok": False, "error": error}
+        self.set_response(method, payload, status=status, headers=headers, times=times)
+
+    def lose_answer(self, method: str, *, times: int = 1) -> None:
+        """Do what METHOD asks (a post is posted), then close the connection unanswered."""
+        override = _Override({}, LOST, {}, times, lost=True)
+        with self._state.cond:
+            self._state.overrides.setdefault(method, []).append(override)
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted so far (channel, ts, thread_ts, text, blocks, metadata)."""
+        with self._state.cond:
+            return [m for m in self._state.messages if channel in (None, m["channel"])]
+
+    def refuse_when(
+        self, method: str, when: Callable[[Call], bool], error: str = "invalid_blocks"
+    ) -> None:
+        """Answer every call of METHOD for which WHEN is true with `ok: false` and ERROR, for good.
+
+        E.g. Slack refusing one case's message while it still accepts every other post.
+        """
+        refusal = _Refusal(method, when, {"ok": False, "error": error})
+        with self._state.cond:
+            self._state.refusals.append(refusal)
+
+    def answers(self, method: str | None = None) -> list[tuple[Call, dict[str, Any]]]:
+        """(call, what the fake answered) pairs, optionally only those of METHOD."""
+        with self._state.cond:
+            return [(c, a) for c, a in self._state.answers if method is None or c.method == method]
+
     def reset_responses(self) -> None:
         """Back to the canned answers."""
         with self._state.cond:
             self._state.overrides.clear()
+            self._state.refusals.clear()
 
     # serving --------------------------------------------------------------------------------
 
     def _handle(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers, payload = self._answer(call)
+        with self._state.cond:
+            self._state.answers.append((call, payload))
+        return status, headers, payload
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._state.cond:
             self._state.calls.append(call)
             self._state.cond.notify_all()
+            for refusal in self._state.refusals:
+                if refusal.method == call.method and refusal.when(call):
+                    return 200, {}, dict(refusal.payload)
             queue = self._state.overrides.get(call.method, [])
+            lost = False
             if queue:
                 override = queue[0]
                 if override.remaining is not None:
                     override.remaining -= 1
                     if override.remaining <= 0:
                         queue.pop(0)
-                return override.status, override.headers, override.payload
+                if not override.lost:
+                    return override.status, override.headers, override.payload
+                lost = True
             n = next(self._state.counter)
-        return 200, {}, self._canned(call, n)
+            payload = self._canned(call, n)
+        return (LOST if lost else 200), {}, payload
 
     def _canned(self, call: Call, n: int) -> dict[str, Any]:
         answer = _CANNED.get(call.method)
@@ -183,10 +253,51 @@ def _ts(n: int) -> str:
     return f"1700000000.{n:06d}"
 
 
-def _post_message(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+def _post_message(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
     channel = body.get("channel", "C1")
     message = {"type": "message", "text": body.get("text", ""), "user": "UBOT", "ts": _ts(n)}
+    fake._state.messages.append(
+        {
+            "channel": channel,
+            "ts": _ts(n),
+            "thread_ts": body.get("thread_ts"),
+            "text": body.get("text", ""),
+            "blocks": body.get("blocks"),
+            "metadata": body.get("metadata"),
+        }
+    )
     return {"channel": channel, "ts": _ts(n), "message": message}
+
+
+def _history(fake: FakeSlack, body: dict[str, Any], n: int, *, thread: bool) -> dict[str, Any]:
+    """conversations.history (top-level, newest first) or .replies (one thread, oldest first)."""
+    channel, ts = body.get("channel"), body.get("ts")
+    found = [
+        m
+        for m in fake._state.messages
+        if m["channel"] == channel
+        and ((m["thread_ts"] == ts or m["ts"] == ts) if thread else not m["thread_ts"])
+    ]
+    with_metadata = str(body.get("include_all_metadata", "")).lower() in ("true", "1")
+    messages = [
+        {
+            "type": "message",
+            "ts": m["ts"],
+            "text": m["text"],
+            **({"thread_ts": m["thread_ts"]} if m["thread_ts"] else {}),
+            **({"metadata": m["metadata"]} if with_metadata and m["metadata"] else {}),
+        }
+        for m in (found if thread else reversed(found))
+    ]
+    return {"messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+
+def _replies(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return _history(fake, body, n, thread=True)
+
+
+def _channel_history(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return _history(fake, body, n, thread=False)
 
 
 def _update(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
@@ -246,6 +357,8 @@ def _ephemeral(_: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
 _CANNED: dict[str, Callable[[FakeSlack, dict[str, Any], int], dict[str, Any]]] = {
     "chat.postMessage": _post_message,
     "chat.update": _update,
+    "conversations.replies": _replies,
+    "conversations.history": _channel_history,
     "chat.postEphemeral": _ephemeral,
     "views.open": _view,
     "views.publish": _view,
@@ -300,6 +413,9 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             call = Call(parts.path, method, body, token, headers, raw)
             status, extra_headers, payload = fake._handle(call)
+            if status == LOST:  # Slack did it, but the answer never reaches the client
+                self.close_connection = True
+                return
             self._reply(status, extra_headers, payload)
 
         def _reply(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -13,6 +14,14 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 FORM = "application/x-www-form-urlencoded"
+_triggers = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A fresh trigger id, as Slack gives every command, click and submission its own."""
+    return f"1337.{next(_triggers)}.abcdef"
+
+
 JSON = "application/json"
 
 
@@ -46,7 +55,7 @@ def slash_command_body(
     channel_name: str = "rights",
     team_id: str = "T1",
     response_url: str = "http://127.0.0.1:9/webhook/response",
-    trigger_id: str = "1337.42.abcdef",
+    trigger_id: str | None = None,
 ) -> str:
     """A slash command as the urlencoded form Slack POSTs."""
     return urlencode(
@@ -63,7 +72,7 @@ def slash_command_body(
             "api_app_id": "A1",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
         }
     )
 
@@ -109,7 +118,7 @@ def block_actions_payload(
     channel_id: str = "C1",
     message_ts: str = "1700000000.000001",
     response_url: str = "http://127.0.0.1:9/webhook/response",
-    trigger_id: str = "1337.42.abcdef",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A `block_actions` payload for a button click in a channel message."""
     return {
@@ -124,7 +133,7 @@ def block_actions_payload(
             "channel_id": channel_id,
             "is_ephemeral": False,
         },
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
         "channel": {"id": channel_id, "name": "rights"},
         "message": {"type": "message", "ts": message_ts, "text": "", "blocks": []},
         "response_url": response_url,
@@ -147,6 +156,7 @@ def view_submission_payload(
     private_metadata: str = "",
     user_id: str = "U1",
     view_id: str = "V00000001",
+    trigger_id: str | None = None,
 ) -> dict[str, Any]:
     """A `view_submission` payload; VALUES is state.values: {block_id: {action_id: {...}}}."""
     return {
@@ -155,7 +165,7 @@ def view_submission_payload(
         "user": {"id": user_id, "username": "alice", "team_id": "T1"},
         "api_app_id": "A1",
         "token": "legacy-verification-token",
-        "trigger_id": "1337.42.abcdef",
+        "trigger_id": trigger_id or new_trigger_id(),
         "view": {
             "id": view_id,
             "team_id": "T1",

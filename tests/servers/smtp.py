@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import threading
 import time
@@ -14,6 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from . import free_port, wait_until_bindable
+from .oauth import OAuthServer
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class _Recorder:
             raw = content.encode() if isinstance(content, str) else (content or b"")
         auth = session.auth_data
         login = auth.login.decode() if isinstance(auth, LoginPassword) else None
+        if isinstance(auth, str):  # a bearer token's user (XOAUTH2, OAUTHBEARER)
+            login = auth
         message = email.message_from_bytes(raw, policy=policy.default)
         self._sink._record(
             ReceivedMail(envelope.mail_from or "", tuple(envelope.rcpt_tos), raw, message, login)
@@ -50,14 +54,67 @@ class _Recorder:
         return "250 OK message accepted"
 
 
+class _OAuthRecorder(_Recorder):
+    """Also takes AUTH XOAUTH2 and OAUTHBEARER, checking the token by introspection."""
+
+    def __init__(self, sink: SmtpSink, oauth: OAuthServer) -> None:
+        super().__init__(sink)
+        self._oauth = oauth
+
+    async def _bearer(self, server: SMTP, args: list[str], mechanism: str) -> AuthResult:
+        # args: the mechanism, then the initial response if the client sent one (RFC 4954 §4).
+        if len(args) > 1:
+            try:
+                raw = base64.b64decode(args[1].encode(), validate=True)
+            except ValueError:
+                return AuthResult(success=False, handled=False)
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=False)
+            raw = answer
+        text = raw.decode(errors="replace")
+        fields = dict(
+            part.split("=", 1) for part in text.split("\x01") if "=" in part and part[:2] != "n,"
+        )
+        user = fields.get("user") or _gs2_user(text)
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        seen = self._oauth.introspect(token)
+        if not seen.get("active") or seen.get("username") != user:
+            self._sink.refused_logins += 1
+            return AuthResult(success=False, handled=False)
+        self._sink.mechanisms.append(mechanism)
+        return AuthResult(success=True, auth_data=user)
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._bearer(server, args, "OAUTHBEARER")
+
+
+def _gs2_user(text: str) -> str | None:
+    """The authzid of an OAUTHBEARER GS2 header: `n,a=user,` (RFC 7628 §3.1)."""
+    header = text.split("\x01", 1)[0]
+    for part in header.split(","):
+        if part.startswith("a="):
+            return part[2:]
+    return None
+
+
 class SmtpSink:
     """aiosmtpd Controller on 127.0.0.1; restart() keeps the port, messages keep accumulating."""
 
     host = "127.0.0.1"
 
-    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, *, credentials: tuple[str, str] | None = None, oauth: OAuthServer | None = None
+    ) -> None:
         self.port = 0
         self.credentials = credentials
+        self.oauth = oauth  # OAuth-only: PLAIN and LOGIN are switched off
+        self.mechanisms: list[str] = []
+        self.refused_logins = 0
         self.messages: list[ReceivedMail] = []
         self._cond = threading.Condition()
         self._failures: list[str] = []
@@ -73,7 +130,15 @@ class SmtpSink:
         if self.credentials is not None:
             # Plain AUTH without TLS: loopback only, the client under test sends credentials.
             kwargs = {"authenticator": self._authenticate, "auth_require_tls": False}
-        controller = Controller(_Recorder(self), hostname=self.host, port=self.port, **kwargs)
+        handler: _Recorder = _Recorder(self)
+        if self.oauth is not None:
+            handler = _OAuthRecorder(self, self.oauth)
+            kwargs = {
+                "auth_require_tls": False,  # loopback only
+                "auth_required": True,
+                "auth_exclude_mechanism": ["PLAIN", "LOGIN"],
+            }
+        controller = Controller(handler, hostname=self.host, port=self.port, **kwargs)
         controller.start()
         self._controller = controller
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.blocks import (
-    chunks,
     due_cue,
+    escape,
     event_line,
     next_step_button,
     notification,
@@ -143,9 +143,13 @@ def test_app_home_offers_the_next_step_for_where_the_case_stands() -> None:
     )
 
 
-def test_a_long_reply_is_cut_into_sections_slack_accepts_and_says_what_was_left_out() -> None:
-    pieces = chunks("x" * 50_000, size=2900, limit=12)
+def test_user_text_cannot_mention_the_channel_and_sections_are_verbatim() -> None:
+    text = escape("@channel @here <!everyone> see http://evil.example & aino@example.com")
 
-    assert len(pieces) == 13
-    assert all(len(p) <= 2900 for p in pieces)
-    assert pieces[-1] == f"… ({50_000 - 2900 * 12} more characters not shown)"
+    assert text == (
+        "@\u200dchannel @\u200dhere &lt;!everyone&gt; see http://evil.example &amp;"
+        " aino@example.com"
+    )
+    _, blocks = notification(make_case(), NOW)
+    texts = [blocks[0]["text"], *blocks[1]["fields"]]
+    assert all(t["verbatim"] is True for t in texts)

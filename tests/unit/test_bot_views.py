@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
-
 from bot import modals
-from bot.listeners.views import _new_case_errors, received_at
-from cases.errors import UserError
+from bot.listeners.views import _new_case_errors
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
@@ -19,19 +16,6 @@ def view(values: dict[str, dict[str, Any]], meta: str = "") -> dict[str, Any]:
         "private_metadata": meta,
         "state": {"values": {block: {"value": element} for block, element in values.items()}},
     }
-
-
-def test_a_letter_received_today_starts_the_clock_now() -> None:
-    assert received_at(date(2026, 3, 10), NOW) == NOW
-
-
-def test_a_letter_received_earlier_counts_from_noon_that_day_in_helsinki() -> None:
-    assert received_at(date(2026, 3, 2), NOW) == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-def test_a_received_date_in_the_future_is_refused() -> None:
-    with pytest.raises(UserError, match="cannot be in the future"):
-        received_at(date(2026, 3, 11), NOW)
 
 
 def test_each_element_type_gives_its_value() -> None:

@@ -45,7 +45,11 @@ def test_the_example_config_carries_the_privacy_notices_facts(config: Controller
     assert config.retention_years == 10
     assert config.case_retention_years == 3
     assert "sopimukseen" in config.legal_basis.fi
-    assert len(config.data_categories.fi) == 9
+    # Contract, legal obligation, legitimate interest (Art. 21) and consent, per purpose.
+    for basis in ("b alakohta", "c alakohta", "f alakohta", "21 artikla", "a alakohta", "205 §"):
+        assert basis in config.legal_basis.fi
+    assert len(config.data_categories.fi) == 11  # with the cookie section's browsing data
+    assert any("Google Analytics" in c for c in config.data_categories.fi)
 
 
 def test_the_example_config_only_mails_reserved_domains(config: ControllerConfig) -> None:
@@ -58,19 +62,29 @@ def test_the_example_config_names_the_recipients_and_not_the_staff(
     config: ControllerConfig,
 ) -> None:
     categories = [r.category.fi for r in config.recipients]
+    # Every kind the privacy notice names: financial administration, collection, credit
+    # decisions, value-added services, partners' servers and Google Analytics.
     assert categories == [
         "taloushallinnon ulkoistuskumppani",
         "perintätoimisto",
         "luottotietopalvelun tarjoaja",
+        "lisäarvopalvelun tuottaja",
+        "yhteistyökumppani, jonka palvelimilla osa rekisterin tiedoista on teknisistä syistä",
+        "verkkoanalytiikkapalvelu",
     ]
-    assert all(r.name and not r.outside_eea for r in config.recipients)
+    assert [r.name for r in config.recipients if r.outside_eea] == [
+        "Google Ireland Limited (Google Analytics)"
+    ]
     assert not any("henkilöstö" in c for c in categories)
 
 
 def test_the_example_config_has_the_ombudsmans_current_address(config: ControllerConfig) -> None:
     authority = config.supervisory_authority
-    assert authority.street_address == "Lintulahdenkuja 4, 00530 Helsinki"
-    assert authority.postal_address == "PL 800, 00531 Helsinki"
+    assert authority.street_address.fi == "Lintulahdenkuja 4, 00530 Helsinki"
+    assert authority.postal_address.fi == "PL 800, 00531 Helsinki"
+    assert authority.street_address.sv == "Fågelviksgränden 4, 00530 Helsingfors"
+    assert authority.postal_address.sv == "PB 800, 00531 Helsingfors"
+    assert authority.postal_address.en == "P.O. Box 800, 00531 Helsinki"
     assert authority.phone == "+358 29 566 6700"
     assert authority.email == "tietosuoja@om.fi"
     assert authority.website == "https://tietosuoja.fi"
@@ -80,8 +94,10 @@ def test_the_example_config_has_the_ombudsmans_current_address(config: Controlle
 def test_the_example_config_states_transfer_safeguards_and_accounting_periods(
     config: ControllerConfig,
 ) -> None:
-    assert "46 artiklan 2 kohdan c alakohta" in config.transfer_safeguards.fi
-    assert "Article 46(2)(c)" in config.transfer_safeguards.en
+    # The notice names no safeguard: the example says so honestly and flags a placeholder.
+    assert "vakiosopimuslausek" not in config.transfer_safeguards.fi
+    assert "standard contractual" not in config.transfer_safeguards.en
+    assert "transfer_safeguards" in config.placeholders
     assert "1336/1997" in config.accounting_retention.fi
     assert "6 år" in config.accounting_retention.sv
 
@@ -120,7 +136,7 @@ def test_a_translation_that_drops_an_item_is_rejected() -> None:
     text = edited('  "laskutustiedot",\n', "")
     message = load_error(text)
     assert message.startswith("config: data_categories: the languages list different numbers")
-    assert "fi 8, sv 9, en 9" in message
+    assert "fi 10, sv 11, en 11" in message
 
 
 def test_a_fallback_language_that_is_not_offered_is_rejected() -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cases import deadlines
 from cases.deadlines import (
     HELSINKI,
     add_months_clamped,
@@ -437,3 +438,39 @@ def roll_back(day: date) -> date:
     while not is_working_day(day):
         day -= timedelta(days=1)
     return day
+
+
+ARRIVAL_NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+
+
+def test_a_letter_received_today_starts_the_clock_now() -> None:
+    assert deadlines.arrival_on(date(2026, 3, 10), ARRIVAL_NOW) == ARRIVAL_NOW
+
+
+def test_a_letter_received_earlier_counts_from_noon_that_day_in_helsinki() -> None:
+    assert deadlines.arrival_on(date(2026, 3, 2), ARRIVAL_NOW) == datetime(
+        2026, 3, 2, 10, 0, tzinfo=UTC
+    )
+
+
+def test_a_received_date_in_the_future_is_refused() -> None:
+    with pytest.raises(UserError, match="cannot be in the future"):
+        deadlines.arrival_on(date(2026, 3, 11), ARRIVAL_NOW)
+
+
+def test_the_terminal_and_slack_share_one_rule_for_a_date_without_a_time() -> None:
+    assert deadlines.parse_arrival("2026-03-10", ARRIVAL_NOW) == ARRIVAL_NOW
+    assert deadlines.parse_arrival("2026-03-02", ARRIVAL_NOW) == datetime(
+        2026, 3, 2, 10, 0, tzinfo=UTC
+    )
+    assert deadlines.parse_arrival("2026-03-09T22:30:00Z", ARRIVAL_NOW) == datetime(
+        2026, 3, 9, 22, 30, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-03-11", "2026-03-10T11:00:00Z", "yesterday", "2026-03-09T10:00"]
+)
+def test_an_arrival_in_the_future_or_without_an_offset_is_refused(text: str) -> None:
+    with pytest.raises(UserError):
+        deadlines.parse_arrival(text, ARRIVAL_NOW)

@@ -7,6 +7,7 @@ import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from cases.code_check import code_candidates
 from cases.identity import code_hash, new_code, strip_parts
 
 
@@ -42,3 +43,13 @@ def test_an_identity_document_is_cut_out_of_the_raw_mail_and_the_text_stays() ->
     assert b"Please delete my data.\n" in payloads
     assert b"[identity document removed]\n" in payloads
     assert "passport.png" not in stripped.decode("ascii", "replace")
+
+
+def test_code_candidates_are_code_shaped_tokens_and_prose_is_not_one() -> None:
+    assert code_candidates("Here you are: K7MQ-2XPA") == ["K7MQ2XPA"]
+    assert code_candidates("typed by hand: k7mq-2xpa, and again K7MQ 2XPA") == ["K7MQ2XPA"]
+    # Ordinary words never count as attempts: I and O are not in the alphabet, small letters
+    # need the hyphen, and a reference is not a code.
+    assert code_candidates("with this code, back here, your code [DSR-2026-0006]") == []
+    # Overlapping candidates are all seen: a capital word before the code hides nothing.
+    assert code_candidates("HERE K7MQ 2XPA") == ["HEREK7MQ", "K7MQ2XPA"]

@@ -161,7 +161,7 @@ ACCESS_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "15(1)(f)": ("oikeus tehdä valitus valvontaviranomaiselle", "tietosuojavaltuutettu"),
         "15(1)(g)": ("Mistä tiedot on saatu", "päivityspalveluja"),
         "15(1)(h)": ("Automaattinen päätöksenteko", "pelkästään automaattisen käsittelyn"),
-        "15(2)": ("15 artiklan 2 kohta", "vakiosopimuslausekkeisiin"),
+        "15(2)": ("15 artiklan 2 kohta", "suojatoimiin"),
         "15(3)": ("Tämä jäljennös on maksuton", "kohtuullisen maksun"),
     },
     "sv": {
@@ -178,7 +178,7 @@ ACCESS_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "15(1)(g)": ("Varifrån uppgifterna kommer", "uppdateringstjänster"),
         "15(1)(h)": ("Automatiserat beslutsfattande", "enbart grundar sig på automatiserad"),
-        "15(2)": ("artikel 15.2", "standardavtalsklausuler"),
+        "15(2)": ("artikel 15.2", "skyddsåtgärder"),
         "15(3)": ("Denna kopia är kostnadsfri", "rimlig avgift"),
     },
     "en": {
@@ -192,7 +192,7 @@ ACCESS_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "15(1)(f)": ("right to lodge a complaint with a supervisory authority", "Ombudsman"),
         "15(1)(g)": ("Where the data comes from", "address update services"),
         "15(1)(h)": ("Automated decision-making", "based solely on automated processing"),
-        "15(2)": ("Article 15(2)", "standard contractual clauses"),
+        "15(2)": ("Article 15(2)", "safeguards"),
         "15(3)": ("This copy is free of charge", "reasonable fee"),
     },
 }
@@ -207,7 +207,7 @@ def test_an_access_response_names_every_item_article_15_requires(
         for phrase in phrases:
             assert phrase in email.text, f"{lang} text lacks {item}: {phrase!r}"
             assert phrase in email.html, f"{lang} html lacks {item}: {phrase!r}"
-    assert_in_both(email, "tietosuoja@om.fi", "+358 29 566 6700", "Lintulahdenkuja 4")
+    assert_in_both(email, "tietosuoja@om.fi", "+358 29 566 6700", *OMBUDSMAN_ADDRESS[lang])
     assert_in_both(email, controller.supervisory_authority.name.get(lang))
 
 
@@ -461,7 +461,7 @@ def test_an_unsupported_language_falls_back_to_finnish(controller: ControllerCon
     email = render_email("acknowledgement", "de", sample_context(controller))
     assert email.language == "fi"
     assert '<html lang="fi">' in email.html
-    assert "Olemme vastaanottaneet" in email.subject
+    assert "Saimme tietosuojapyyntösi" in email.subject
 
 
 def test_the_fallback_language_can_be_chosen(controller: ControllerConfig) -> None:
@@ -507,3 +507,84 @@ def test_every_kind_of_request_has_a_name_in_every_language() -> None:
     assert kind_label("marketing_opt_out", "fi") == "suoramarkkinoinnin kieltäminen"
     assert kind_label("portability", "sv") == "dataportabilitet"
     assert kind_label("publication_opt_out", "de") == kind_label("publication_opt_out", "fi")
+
+
+OMBUDSMAN_ADDRESS = {
+    "fi": ("Lintulahdenkuja 4, 00530 Helsinki", "PL 800, 00531 Helsinki"),
+    "sv": ("Fågelviksgränden 4, 00530 Helsingfors", "PB 800, 00531 Helsingfors"),
+    "en": ("Lintulahdenkuja 4, 00530 Helsinki", "P.O. Box 800, 00531 Helsinki"),
+}
+COMPLAINT_WHERE = {
+    "fi": "jossa väitetty rikkominen on tapahtunut",
+    "sv": "där det påstådda intrånget har ägt rum",
+    "en": "where the alleged infringement took place",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_ombudsman_is_given_in_the_reply_language_with_every_place_to_complain(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("refusal", lang, sample_context(controller))
+    assert_in_both(email, *OMBUDSMAN_ADDRESS[lang], COMPLAINT_WHERE[lang])
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases", "not_phrases"),
+    [
+        (
+            "fi",
+            ("Saimme pyyntösi 5.3.2026.", "asiakasrekisterissämme", "viestin aiherivillä"),
+            ("Olemme vastaanottaneet", "rekisterissämme Asiakasrekisteri", "viestin otsikossa"),
+        ),
+        (
+            "sv",
+            ("Vi har tagit emot din begäran den 5 mars 2026.", "i vårt kundregister"),
+            ("Vi tog den", "i vårt register Kundregister"),
+        ),
+        ("en", ("in our customer register",), ("in our Customer register",)),
+    ],
+)
+def test_the_acknowledgement_reads_as_a_native_writer_would_put_it(
+    controller: ControllerConfig, lang: str, phrases: tuple[str, ...], not_phrases: tuple[str, ...]
+) -> None:
+    email = render("acknowledgement", lang, sample_context(controller))
+    assert_in_both(email, *phrases)
+    for phrase in not_phrases:
+        assert phrase not in email.text and phrase not in email.html
+
+
+def test_processors_are_not_called_disclosures_in_finnish(controller: ControllerConfig) -> None:
+    email = render("access_response", "fi", sample_context(controller))
+    assert_in_both(email, "Tietojasi käsittelevät puolestamme tai niitä luovutetaan")
+    assert "Tietojasi voidaan luovuttaa seuraaville" not in email.text
+
+
+def test_the_organisation_label_speaks_to_the_reader() -> None:
+    from templates.labels import FIELD_LABELS
+
+    assert FIELD_LABELS["organisation"][:2] == (
+        "edustamasi organisaatio",
+        "organisation som du företräder",
+    )
+
+
+def test_an_older_config_with_one_address_and_no_inflected_name_still_reads(
+    controller: ControllerConfig,
+) -> None:
+    from cases.controller import load_controller_toml
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for table in ("register_in", "register_from", "register_ours"):
+        start = text.index(f"[{table}]")
+        text = text[:start] + text[text.index("\n\n", start) + 2 :]
+    # The per-language address tables close the file: an older config had one string each.
+    text = text[: text.index("[supervisory_authority.street_address]")]
+    text = text.replace(
+        "[supervisory_authority]\n",
+        '[supervisory_authority]\nstreet_address = "Lintulahdenkuja 4, 00530 Helsinki"\n'
+        'postal_address = "PL 800, 00531 Helsinki"\n',
+    )
+    older = load_controller_toml(text)
+    assert older.register_in is not None and older.register_in.sv.startswith("i vårt register")
+    assert older.supervisory_authority.postal_address.sv == "PL 800, 00531 Helsinki"

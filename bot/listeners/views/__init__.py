@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -15,9 +15,11 @@ from bot import modals
 from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
+from bot.respond import check_webhook
 from cases import deadlines, identity
 from cases import operations as ops
 from cases.errors import UserError
+from store.sanitise import clean_line
 
 Errors = dict[str, str]
 
@@ -30,34 +32,29 @@ def _tell(body: dict[str, Any], view: dict[str, Any], client: WebClient, text: s
     """Answer where the modal was opened from: its response URL, else a direct message."""
     url = modals.metadata(view).get("response_url")
     if url:
-        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+        answer = WebhookClient(url).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+        check_webhook(answer, modals.metadata(view).get("reference"))
     elif _user(body):
         client.chat_postMessage(channel=_user(body), text=text)
-
-
-def received_at(day: date, now: datetime) -> datetime:
-    """When a letter or call arrived: now if today, else noon that day in Helsinki."""
-    today = deadlines.receipt_date(now)
-    if day > today:
-        raise UserError("The received date cannot be in the future.")
-    if day == today:
-        return now
-    return datetime.combine(day, time(12, 0), deadlines.HELSINKI).astimezone(UTC)
 
 
 def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[str, Any]]:
     """Check the form; return the errors by block id and the parsed fields."""
     errors: Errors = {}
-    name = modals.text_value(view, modals.REQUESTER_NAME)
+    name = clean_line(modals.text_value(view, modals.REQUESTER_NAME))
     if not name:
         errors[modals.REQUESTER_NAME] = "Give the requester's name."
     kinds = modals.value(view, modals.KINDS)
     if not isinstance(kinds, list) or not kinds:
         errors[modals.KINDS] = "Choose at least one kind of request."
+    if not modals.text_value(view, modals.CHANNEL):
+        errors[modals.CHANNEL] = "Choose how the request arrived."
     day_text = modals.text_value(view, modals.RECEIVED)
     arrived: datetime | None = None
     try:
-        arrived = received_at(date.fromisoformat(day_text), now)
+        arrived = deadlines.arrival_on(date.fromisoformat(day_text), now)
     except ValueError:
         errors[modals.RECEIVED] = "Pick the date the request arrived."
     except UserError as exc:
@@ -66,7 +63,7 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
         "requester_name": name,
         "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,
         "kinds": kinds if isinstance(kinds, list) else [],
-        "channel": modals.text_value(view, modals.CHANNEL) or "letter",
+        "channel": modals.text_value(view, modals.CHANNEL),
         "language": modals.text_value(view, modals.LANGUAGE) or "fi",
         "received_at": arrived,
     }

@@ -1,0 +1,179 @@
+"""Web API calls for the notifier: per-method backoff, refusals told apart, a health state."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+log = logging.getLogger(__name__)
+
+# Slack refuses these for this one message whatever we do: retrying changes nothing.
+PERMANENT = frozenset(
+    {
+        "not_in_channel",
+        "is_archived",
+        "channel_not_found",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "cant_update_message",
+        "message_not_found",
+        "edit_window_closed",
+        "thread_not_found",
+        "missing_scope",  # the app needs reinstalling from slack/manifest.yaml
+    }
+)
+BASE_DELAY = 1.0
+MAX_DELAY = 300.0
+FAILING_AFTER = 3  # consecutive failed calls before Slack delivery counts as failing
+
+
+class Deferred(Exception):
+    """Not now: the method is backing off, or the call failed in a way worth retrying.
+
+    `unknown` is True when Slack may have acted on the call although no answer came back.
+    """
+
+    def __init__(self, method: str, *, unknown: bool = False) -> None:
+        super().__init__(method)
+        self.method = method
+        self.unknown = unknown
+
+
+class Refused(Exception):
+    """Slack refused this message for good; `code` is Slack's error code (never a body)."""
+
+    def __init__(self, method: str, code: str) -> None:
+        super().__init__(code)
+        self.method = method
+        self.code = code
+
+
+def error_code(exc: BaseException) -> str:
+    """Slack's error code for a refused call, else the exception's type (no message: data)."""
+    if isinstance(exc, SlackApiError):
+        code = exc.response.get("error") if exc.response is not None else None
+        status = getattr(exc.response, "status_code", None)
+        return str(code or (f"http_{status}" if status else "api_error"))
+    return type(exc).__name__
+
+
+def _form(value: Any) -> Any:
+    """A query parameter as Slack reads it (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds Slack asked us to wait (a 429's Retry-After header), if it said so."""
+    if not isinstance(exc, SlackApiError) or exc.response is None:
+        return None
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Backoff:
+    """Per-method waiting: Slack rate-limits each method on its own (Tier 2, 3, special)."""
+
+    clock: Callable[[], float] = time.monotonic
+    jitter: Callable[[float, float], float] = random.uniform
+    _failures: dict[str, int] = field(default_factory=dict)
+    _not_before: dict[str, float] = field(default_factory=dict)
+
+    def ready(self, method: str) -> bool:
+        """Whether METHOD may be called now."""
+        return self.clock() >= self._not_before.get(method, 0.0)
+
+    def failed(self, method: str, wait: float | None = None) -> float:
+        """Wait Retry-After when Slack gave it, else exponentially more; with jitter."""
+        n = self._failures.get(method, 0)
+        self._failures[method] = n + 1
+        if wait is not None:
+            delay = wait + self.jitter(0.0, min(1.0, wait / 4 + 0.1))
+        else:
+            delay = self.jitter(0.5, 1.0) * min(MAX_DELAY, BASE_DELAY * 2.0**n)
+        self._not_before[method] = self.clock() + delay
+        return delay
+
+    def succeeded(self, method: str) -> None:
+        """METHOD works again."""
+        self._failures.pop(method, None)
+        self._not_before.pop(method, None)
+
+
+@dataclass
+class SlackCalls:
+    """The notifier's client: each call is ready-checked, classified and counted for health."""
+
+    client: WebClient
+    backoff: Backoff = field(default_factory=Backoff)
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_call_at: float = 0.0
+    missing_scope: set[str] = field(default_factory=set)  # methods the app may not call
+
+    @property
+    def failing(self) -> bool:
+        """Too many calls in a row failed."""
+        return self.consecutive_failures >= FAILING_AFTER
+
+    def call(self, method: str, **kwargs: Any) -> SlackResponse:
+        """Call METHOD; raises Deferred (try later) or Refused (give this message up)."""
+        if not self.backoff.ready(method):
+            raise Deferred(method)
+        self.last_call_at = self.backoff.clock()
+        try:
+            if method in ("conversations.replies", "conversations.history", "auth.test"):
+                params = {k: _form(v) for k, v in kwargs.items()}
+                answer = self.client.api_call(method, http_verb="GET", params=params)
+            else:
+                answer = self.client.api_call(method, json=kwargs)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            self._failed(code)
+            if code == "missing_scope":
+                self.missing_scope.add(method)
+            if code in PERMANENT:
+                raise Refused(method, code) from None
+            delay = self.backoff.failed(method, retry_after(exc))
+            log.warning("Slack %s: %s (next try in %.0fs)", method, code, delay)
+            raise Deferred(method) from None
+        except Exception as exc:  # no answer: Slack may or may not have acted on it
+            self._failed(type(exc).__name__)
+            delay = self.backoff.failed(method)
+            log.warning("Slack %s: %s (next try in %.0fs)", method, type(exc).__name__, delay)
+            raise Deferred(method, unknown=True) from None
+        self.backoff.succeeded(method)
+        self._succeeded()
+        return answer
+
+    def _failed(self, code: str) -> None:
+        self.consecutive_failures += 1
+        self.last_error = code
+
+    def _succeeded(self) -> None:
+        self.consecutive_failures = 0

@@ -1,0 +1,136 @@
+"""A reply that found its case: who wrote it, the one-time code it may carry, and the clock.
+
+A case reference is sequential and a subject tag is easy to type, so finding the case says
+nothing about the writer: only the requester's address and the register's address for the
+data subject speak for the case. Anyone else's mail is kept on the case as a third party's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from cases import code_check
+from cases import operations as ops
+from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.policy import DeskPolicy
+from cases.register_lookup import lookup_for_case
+from mail_intake.parsing import ParsedMessage
+from store.models import Attachment, Case, Message, VerificationCode
+
+THIRD_PARTY = "third_party"
+# The statuses a code may verify from (cases.lifecycle's "verify" transition).
+VERIFIABLE = frozenset({Status.RECEIVED, Status.AWAITING_IDENTITY, Status.NEEDS_TRIAGE})
+# Where the quoted part starts when nothing marks it with ">": reply headers and separators
+# in en, fi and sv. Fixed phrases only: no pattern here backtracks over a long line.
+_QUOTE_START = re.compile(
+    r"^\s*+(?:.*\b(?:wrote|kirjoitti|skrev)\s*:\s*$"
+    r"|-{2,}\s*(?:original message|alkuperäinen viesti|ursprungligt meddelande"
+    r"|forwarded message|välitetty viesti|vidarebefordrat meddelande)"
+    r"|_{8,}\s*$"
+    r"|\**(?:from|sent|lähettäjä|lähetetty|från|skickat)\s*\**:)",
+    re.IGNORECASE,
+)
+
+
+def own_text(parsed: ParsedMessage) -> str:
+    """What the writer typed in this reply: no quoted lines, nothing from a reply header on.
+
+    Only these words may carry a returned code: a quoted copy of our code mail proves nothing.
+    The parser's stripped text keeps a forward whole and falls back to the whole body (or to
+    an attached message) when nothing else is left, so quotes and headers are cut again here.
+    """
+    if not parsed.body_text.strip():  # the stripped text is an attached message's, not theirs
+        return ""
+    kept: list[str] = []
+    for line in parsed.stripped_text.splitlines():
+        if _QUOTE_START.match(line):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def case_parties(session: Session, case: Case) -> set[str]:
+    """The addresses that speak for the case: the requester's and the register's for the subject."""
+    addresses = {case.requester_email}
+    found = lookup_for_case(session, case)
+    if found.customer is not None:
+        addresses.add(found.customer.email)
+    # The register's address a code went to stays a party even if the register changes since.
+    addresses.update(
+        session.exec(
+            select(VerificationCode.sent_to).where(VerificationCode.case_id == case.id)
+        ).all()
+    )
+    return {a.strip().lower() for a in addresses if a and a.strip()}
+
+
+def _attach_third_party(
+    session: Session, case: Case, msg: Message, *, actor: str, now: datetime
+) -> None:
+    """Keep the mail on the case, but as an outsider's: no resume, no code, no identity document."""
+    msg.category = THIRD_PARTY
+    session.add(msg)
+    for attachment in session.exec(select(Attachment).where(Attachment.message_id == msg.id)):
+        attachment.is_identity_document = False  # not the data subject's proof of identity
+        session.add(attachment)
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="third_party_message",
+        now=now,
+        message=msg.message_id,
+        result="not from the requester or the register's address; clock and identity unchanged",
+    )
+
+
+def take_in(
+    session: Session,
+    case: Case,
+    msg: Message,
+    parsed: ParsedMessage,
+    *,
+    policy: DeskPolicy,
+    actor: str,
+    now: datetime,
+) -> code_check.CodeCheck | None:
+    """Join `msg` to `case` in the caller's transaction; None when a third party wrote it.
+
+    From a party to the case: a reply to a case awaiting identity is checked for the code
+    (Art. 12(6)), a match verifies and ends the pause; otherwise an answer to a question of
+    ours restarts the clock (EDPB 01/2022 §159).
+    """
+    msg.case_id = case.id
+    sender = (parsed.from_addr or "").strip().lower()
+    if not sender or sender not in case_parties(session, case):
+        _attach_third_party(session, case, msg, actor=actor, now=now)
+        return None
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="message_received",
+        now=now,
+        message=msg.message_id,
+        closed=case.status == Status.CLOSED.value,
+    )
+    checked = code_check.CodeCheck.NO_CODE
+    if case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
+        checked = code_check.check_code_reply(
+            session, case, own_text(parsed), now, actor=actor, policy=policy
+        )
+    if Status(case.status) in PAUSED_STATUSES:
+        ops.resume(
+            session,
+            reference=case.reference,
+            actor=actor,
+            now=now,
+            reason="the requester answered",
+            policy=policy,
+            commit=False,
+        )
+    return checked

@@ -1,0 +1,32 @@
+"""A parsed mail made safe to store and to print: controls and escape sequences removed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from store.sanitise import clean_line, clean_text
+
+if TYPE_CHECKING:
+    from mail_intake.parsing import ParsedMessage
+
+
+def _line(value: str | None) -> str | None:
+    return (clean_line(value) or None) if value else None
+
+
+def printable(parsed: ParsedMessage) -> ParsedMessage:
+    """Names, subject, headers, bodies and file names without NUL, ESC/OSC or other controls.
+
+    PostgreSQL refuses NUL in text, and escape sequences would reach the operator's terminal
+    (issue 11); the raw bytes stay the record, untouched.
+    """
+    return replace(
+        parsed,
+        subject=clean_line(parsed.subject),
+        from_name=_line(parsed.from_name),
+        headers={name: clean_line(value) for name, value in parsed.headers.items()},
+        body_text=clean_text(parsed.body_text),
+        stripped_text=clean_text(parsed.stripped_text),
+        attachments=[replace(a, filename=_line(a.filename)) for a in parsed.attachments],
+    )

@@ -1,0 +1,128 @@
+"""Journeys by mail and at the terminal: the requester writes, the contact person types."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.journeys.desk import Desk, mail, one_time_code, text_of
+
+pytestmark = pytest.mark.dovecot  # and PostgreSQL, through the desk's parameter
+
+# Fictional requesters, one per journey, so that the journeys share one desk.
+SARA = ("Sara Lindqvist", "sara.lindqvist@example.invalid")
+JOHAN_ELSEWHERE = ("Johan Berg", "johan.b.private@example.invalid")
+JOHAN_IN_REGISTER = ("Johan Berg", "johan.berg@example.com")
+MAIJA = ("Maija Mäkinen", "maija.makinen@example.com")
+EMMA = ("Emma Andersson", "emma.andersson@example.invalid")
+
+
+def test_a_request_by_mail_is_acknowledged_in_its_language_with_the_reference_and_listed(
+    desk: Desk,
+) -> None:
+    request = mail(
+        SARA,
+        "Begäran om registerutdrag",
+        "Hej!\n\nJag begär en kopia av alla personuppgifter som ni behandlar om mig enligt"
+        " artikel 15 i dataskyddsförordningen.\n\nMed vänliga hälsningar\nSara Lindqvist\n",
+    )
+    desk.send(request)
+
+    case = desk.case_from(SARA[1])
+    ack = desk.mail_to(SARA[1], f"[{case['reference']}]")
+
+    assert str(ack.message["Subject"]) == (
+        f"[{case['reference']}] Vi har tagit emot din begäran om dina personuppgifter"
+    )
+    assert text_of(ack).startswith("Hej Sara Lindqvist")
+    assert ack.message["Auto-Submitted"] == "auto-replied"
+    assert ack.message["In-Reply-To"] == request["Message-ID"]
+    assert (case["kinds"], case["language"], case["status"], case["channel"]) == (
+        ["access"],
+        "sv",
+        "received",
+        "email",
+    )
+    assert (case["receipt_date"], case["due_date"]) == ("2026-12-09", "2027-01-11")
+
+
+def test_a_requester_writing_from_an_unknown_address_is_verified_by_mailing_back_the_code(
+    desk: Desk,
+) -> None:
+    desk.send(
+        mail(
+            JOHAN_ELSEWHERE,
+            "Subject access request",
+            "Dear Sir or Madam,\n\nunder Article 15 GDPR I request a copy of all personal data"
+            " you hold about me.\n\nYours faithfully,\nJohan Berg\n",
+        )
+    )
+    reference = desk.case_from(JOHAN_ELSEWHERE[1])["reference"]
+    assert desk.show(reference)["identity_status"] == "unverified"
+
+    # The contact person tells rightsdesk who this is, and has the code mailed to the register.
+    desk.cli("cases", "link", reference, "C-3002")
+    desk.cli("cases", "identify", reference)
+    code_mail = desk.mail_to(JOHAN_IN_REGISTER[1], f"[{reference}]", "verification code")
+    code = one_time_code(text_of(code_mail))
+    assert JOHAN_ELSEWHERE[1] not in code_mail.rcpt_tos  # never to whoever wrote in (Art. 12(6))
+
+    # The customer answers from the register's mailbox, quoting our mail under the code.
+    quoted = "\n".join(f"> {line}" for line in text_of(code_mail).splitlines())
+    desk.send(
+        mail(
+            JOHAN_IN_REGISTER,
+            f"Re: {code_mail.message['Subject']}",
+            f"Hello,\n\nthe code is {code}\n\nJohan\n\n{quoted}\n",
+            reply_to=code_mail,
+        )
+    )
+
+    verified = desk.wait(
+        lambda: (shown := desk.show(reference))["identity_status"] == "verified" and shown,
+        f"{reference} verified by the returned code",
+    )
+    assert verified["identity_method"] == "code"
+    assert verified["status"] != "awaiting_identity"
+
+
+def test_a_reply_approved_at_the_terminal_reaches_the_requester(desk: Desk) -> None:
+    request = mail(
+        MAIJA,
+        "Tietopyyntö",
+        "Hei,\n\npyydän tietosuoja-asetuksen 15 artiklan nojalla kopion kaikista minua"
+        " koskevista henkilötiedoista.\n\nTerveisin\nMaija Mäkinen\n",
+    )
+    desk.send(request)
+    reference = desk.case_from(MAIJA[1])["reference"]
+    shown = desk.show(reference)
+    assert (shown["identity_status"], shown["identity_method"]) == ("verified", "sender_match")
+
+    desk.cli("cases", "fulfil", reference)
+    desk.cli("cases", "approve", reference)
+
+    reply = desk.mail_to(MAIJA[1], f"[{reference}]", "Vastaus tietojen tarkastuspyyntöösi")
+    assert text_of(reply).startswith("Hei Maija Mäkinen")
+    assert reply.message["Auto-Submitted"] is None  # a person approved it
+    assert reply.message["In-Reply-To"] == request["Message-ID"]
+    files = {p.get_filename(): p.get_content() for p in reply.message.iter_attachments()}
+    data = json.loads(files[f"{reference.lower()}.json"])
+    assert data["customer"]["customer_number"] == "C-3001"
+    assert desk.show(reference)["status"] == "responded"
+
+
+def test_a_refusal_approved_at_the_terminal_reaches_the_requester_with_its_reasons(
+    desk: Desk,
+) -> None:
+    desk.send(mail(EMMA, "Radering", "Hej, jag vill att ni raderar mina personuppgifter.\nEmma\n"))
+    reference = desk.case_from(EMMA[1])["reference"]
+    reasons = "Vi har inga uppgifter om dig utöver denna begäran."
+
+    desk.cli("cases", "draft", reference, "--template", "refusal", "--reasons", reasons)
+    desk.cli("cases", "approve", reference)
+
+    refusal = desk.mail_to(EMMA[1], f"[{reference}]", "Beslut om din begäran")
+    assert reasons in text_of(refusal)
+    assert "Dataombudsmannens byrå" in text_of(refusal)  # the remedies (Art. 12(4))
+    assert desk.show(reference)["status"] == "refused"
