@@ -73,7 +73,7 @@ def test_postgresql_connections_cut_mid_intake_and_refused_for_a_while_lose_noth
     desk.start()
     try:
         Feeder(mailbox, 0, BEFORE, every=0.2).run()
-        desk.wait("the first requests", all_taken_in(pg_url, smtp_sink, BEFORE), 90)
+        desk.wait("the first requests", all_taken_in(pg_url, smtp_sink, BEFORE), 180)
         pid = desk.pid
 
         # Connections cut while a batch is taken in: the desk reconnects by itself.

@@ -34,7 +34,7 @@ def test_a_write_lock_held_past_the_busy_timeout_shows_in_health_and_intake_resu
     desk.start()
     try:
         Feeder(mailbox, 0, BEFORE, every=0.2).run()
-        desk.wait("the first requests", all_taken_in(db_url, smtp_sink, BEFORE), 90)
+        desk.wait("the first requests", all_taken_in(db_url, smtp_sink, BEFORE), 180)
         desk.ok_within(WITHIN, time.monotonic())
         pid = desk.pid
 
