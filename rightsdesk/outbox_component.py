@@ -9,7 +9,6 @@ notifies OUTBOX_CHANNEL in its transaction; this component waits on that wake-up
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -17,13 +16,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from cases import health
 from cases.outbox import OUTBOX_CHANNEL
 from mail_intake.outbox_sender import deliver_pending, has_due
 from mail_intake.sources import MailSource
 from mail_intake.transports import Transport
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
 from store.engine import new_read_session, new_session
 from store.wakeup import open_wakeup
 
@@ -69,12 +68,8 @@ def _sent_copies_source(desk: Desk) -> MailSource | None:
 
 
 def _beat(desk: Desk, *, ok: bool, error: str | None = None) -> None:
-    """Heartbeat; the database may be what fails, so a failed beat is only logged."""
-    try:
-        with new_session(desk.engine) as session:
-            health.beat(session, NAME, now=desk.now(), ok=ok, error=error, pid=os.getpid())
-    except Exception as exc:
-        log.warning("component=outbox health_update_failed=%s", type(exc).__name__)
+    """Heartbeat through the health board: kept in memory and on disk while the store fails."""
+    board(desk).beat(NAME, ok=ok, error=error)
 
 
 def run_outbox(desk: Desk, stop: threading.Event) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -11,11 +10,11 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.notifier import start_notifier
-from cases import health
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
 from rightsdesk.outbox_component import run_outbox
 from store.engine import new_session
 
@@ -25,8 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def _beat(desk: Desk, name: str, *, ok: bool, error: str | None = None) -> None:
-    with desk.session() as session:
-        health.beat(session, name, now=desk.now(), ok=ok, error=error, pid=os.getpid())
+    board(desk).beat(name, ok=ok, error=error)  # never raises: the store may be what fails
 
 
 def run_intake(
