@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from cases.controller import ControllerConfig
+from cases.fulfilment.suppression import is_suppressed
 from cases.outbox import Sender, queue_mail
 from cases.reply_context import base_context
 from store.models import Case, Customer, Message, Outbox
@@ -37,8 +38,16 @@ def queue_acknowledgement(
     customer = session.get(Customer, case.customer_id) if case.customer_id else None
     verified = case.identity_status == "verified" and customer is not None
     context["case"]["requester_name"] = customer.name if verified and customer else None
+    # Opt-outs are in force from intake (Art. 21(3)): the acknowledgement says so.
+    context["opt_outs"] = [
+        s for s in is_suppressed(session, to) if s in ("marketing", "publication")
+    ]
+    context["opt_out_address"] = to
     rendered = render_email(
-        "acknowledgement", case.language, context, fallback=deps_controller.fallback_language
+        "acknowledgement",
+        case.language,
+        context,
+        fallback=deps_controller.fallback_language,
     )
     return queue_mail(
         session,

@@ -17,6 +17,9 @@ from functools import lru_cache
 from sqlmodel import Session, select
 
 from store.models import Case, MailCounter, Message, Outbox
+from store.wakeup import notify
+
+OUTBOX_CHANNEL = "rightsdesk_outbox"  # the outbox component LISTENs here (store.wakeup)
 
 LOOP_HEADER = "X-Rightsdesk-Loop"
 _PLAIN_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")  # printable ASCII, single spaces
@@ -85,9 +88,15 @@ def compose(
     if html:
         msg.add_alternative(html, subtype="html")
     for att in attachments or []:
-        maintype, _, subtype = att.content_type.partition("/")
+        kind, *raw_params = (p.strip() for p in att.content_type.split(";"))
+        maintype, _, subtype = kind.partition("/")
+        params = dict(p.partition("=")[::2] for p in raw_params if "=" in p)
         msg.add_attachment(
-            att.data, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename
+            att.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=att.filename,
+            params=params or None,
         )
     return msg
 
@@ -222,6 +231,8 @@ def queue_mail(
     Automatic mail over the per-address daily cap is not queued (None): a loop with
     another robot must not become a flood. The Message row is written now, so a
     reply to this mail threads even if it arrives before the send is confirmed.
+    The outbox component is notified in the same transaction: woken at its commit,
+    never for a mail rolled back.
     """
     counter = _counter(session, to, now) if automatic else None
     if automatic and daily_cap is not None and (counter.count if counter else 0) >= daily_cap:
@@ -277,4 +288,5 @@ def queue_mail(
         counter.count += 1
         session.add(counter)
     session.flush()
+    notify(session, OUTBOX_CHANNEL)
     return row

@@ -21,6 +21,7 @@ from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
 from cases.controller import ControllerConfig
+from cases.fulfilment.suppression import opt_out_at_intake
 from cases.lifecycle import Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
@@ -268,6 +269,7 @@ def _open(
         commit=False,
     )
     msg.case_id = case.id
+    opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
         identity.verify_sender_match(

@@ -15,6 +15,7 @@ import logging
 import os
 import smtplib
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -26,7 +27,14 @@ from sqlmodel import Session, col, select
 from mail_intake.transports import MaildirTransport, SmtpTransport, Transport
 from store.models import Outbox
 
-__all__ = ["MaildirTransport", "SmtpTransport", "Transport", "deliver_pending", "recover_stuck"]
+__all__ = [
+    "MaildirTransport",
+    "SmtpTransport",
+    "Transport",
+    "deliver_pending",
+    "has_due",
+    "recover_stuck",
+]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,9 @@ MAX_ATTEMPTS = 12
 CLAIM_BATCH = 100  # rows claimed per statement: one commit per batch, not per row
 STUCK_AFTER = timedelta(minutes=10)  # a 'sending' row this old belonged to a process that died
 UNCONFIRMED = "delivery unconfirmed: the connection ended after the whole message was handed over"
+
+
+_one_pass = threading.Lock()  # one pass per process: its claims are then all its own
 
 
 def _me() -> str:
@@ -80,17 +91,20 @@ def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
     return rows
 
 
-def recover_stuck(session: Session, now: datetime) -> int:
+def recover_stuck(session: Session, now: datetime, *, own_claims: bool = False) -> int:
     """Rows left 'sending' by a crash: sent if handed over, else back to pending.
 
     The hand-over is recorded just before the final dot, so a row without it never
-    reached the server's queue and goes out again.
+    reached the server's queue and goes out again. `own_claims` also frees this
+    process's claims: only for a caller that holds `_one_pass` (no pass of ours runs).
     """
+    me = _me() if own_claims else None
     sending = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
     stuck = [
         r
         for r in sending
         if _dead(r.claimed_by)
+        or (me is not None and r.claimed_by == me)
         or (r.next_attempt_at is not None and r.next_attempt_at < now - STUCK_AFTER)
     ]
     for row in stuck:
@@ -102,6 +116,16 @@ def recover_stuck(session: Session, now: datetime) -> int:
         session.add(row)
     session.commit()
     return len(stuck)
+
+
+def has_due(session: Session, now: datetime) -> bool:
+    """Whether a pending row is due: one lookup on the status index (the SQLite poll)."""
+    query = (
+        select(Outbox.id)
+        .where(Outbox.status == "pending", col(Outbox.next_attempt_at) <= now)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
 
 
 def _due(session: Session, now: datetime, limit: int) -> list[int]:
@@ -128,8 +152,8 @@ def deliver_pending(
     pending without spending an attempt.
     """
     counts = {"sent": 0, "failed": 0, "deferred": 0}
-    with session_factory() as session:
-        recover_stuck(session, clock())
+    with _one_pass, session_factory() as session:
+        recover_stuck(session, clock(), own_claims=True)
         due = _due(session, clock(), limit)
         try:
             for start in range(0, len(due), CLAIM_BATCH):

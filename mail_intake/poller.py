@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 IDLE_RENEW_SECONDS = (
     540.0  # RFC 2177 §3: re-issue IDLE at least every 29 minutes; servers cut at 10+
 )
+# A failing store is retried often enough that intake resumes within seconds of its return;
+# each retry is one query on the open IMAP session, not a new login.
+STORE_BACKOFF_CAP = 15.0
 
 
 @dataclass
@@ -202,8 +205,10 @@ def run_forever(
     """Poll, then wait with IDLE (renewed every 9 minutes) or at an interval, until `stop`.
 
     After every IDLE the folder is re-synced by UID range, so nothing announced
-    while we were not listening is missed. Connection losses reconnect with
-    backoff and jitter.
+    while we were not listening is missed. Each kind of fault backs off on its own,
+    with jitter: a lost server connection reconnects (its count resets after a good
+    login), a failing store keeps the logged-in session and retries the pass (its
+    count resets only after a pass that reached the store).
     """
     warm_up()  # the dictionaries load before the first IDLE, not on the first mail
     attempt = 0
@@ -211,12 +216,8 @@ def run_forever(
         try:
             source.connect()
             attempt = 0
-            while not stop.is_set():
-                stats = poll_once(source, session_factory, deps, clock, stop=stop)
-                if after_pass is not None:
-                    after_pass(stats)
-                source.wait_for_mail(min(IDLE_RENEW_SECONDS, poll_interval), stop)
-        except (SourceUnavailable, OperationalError) as exc:
+            _serve(source, session_factory, deps, clock, stop, after_pass, on_error, poll_interval)
+        except SourceUnavailable as exc:
             if on_error is not None:
                 on_error(exc)
             delay = backoff_delay(attempt)
@@ -230,3 +231,34 @@ def run_forever(
             stop.wait(delay)
         finally:
             source.close()
+
+
+def _serve(
+    source: MailSource,
+    session_factory: Callable[[], Session],
+    deps: IntakeDeps,
+    clock: Callable[[], datetime],
+    stop: threading.Event,
+    after_pass: Callable[[PollStats], None] | None,
+    on_error: Callable[[BaseException], None] | None,
+    poll_interval: float,
+) -> None:
+    """Passes on one connected source until `stop` or until the source fails."""
+    store_attempt = 0
+    while not stop.is_set():
+        try:
+            stats = poll_once(source, session_factory, deps, clock, stop=stop)
+            if after_pass is not None:
+                after_pass(stats)
+        except OperationalError as exc:  # the store is down, full or locked; IMAP is fine
+            if on_error is not None:
+                on_error(exc)
+            delay = backoff_delay(store_attempt, cap=STORE_BACKOFF_CAP)
+            store_attempt += 1
+            log.warning(
+                "intake store unavailable (%s); retrying in %.1fs", type(exc).__name__, delay
+            )
+            stop.wait(delay)
+            continue
+        store_attempt = 0
+        source.wait_for_mail(min(IDLE_RENEW_SECONDS, poll_interval), stop)

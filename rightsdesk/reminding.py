@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,20 +14,22 @@ from sqlmodel import Session
 
 from bot.app import make_client
 from bot.reminders import SlackReminders
-from cases import health, retention_schedule
 from cases import reminder_candidates as candidates
+from cases import retention_schedule
 from cases.outbox import queue_mail
 from cases.reminder_ledger import Claimed, Poster, SweepResult, mark_posted, sweep
 from cases.reminder_texts import digest_lines, reminder_text
 from cases.reminders import ReminderConfig, due_reminders, sending_day
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
 from store.engine import new_session
 
 log = logging.getLogger(__name__)
 
 COMPONENT = "scheduler"
 INTERVAL = 60.0  # seconds between sweeps; reminders are per day, the minute is for the digest
+RETRY_FAILED_SWEEP = 10.0  # a sweep the store refused is tried again this soon
 
 
 def reminder_config(desk: Desk) -> ReminderConfig:
@@ -155,8 +156,7 @@ def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:
 
 
 def _beat(desk: Desk, *, ok: bool, error: str | None) -> None:
-    with desk.session() as session:
-        health.beat(session, COMPONENT, now=desk.now(), ok=ok, error=error, pid=os.getpid())
+    board(desk).beat(COMPONENT, ok=ok, error=error)  # memory and status file first
 
 
 def retain_daily(desk: Desk) -> None:
@@ -193,18 +193,18 @@ def run_scheduler(
     own short transaction, so nothing is half-written).
     """
     poster = poster or build_poster(desk)
-    with desk.session() as session:
-        health.set_state(session, COMPONENT, state="starting", now=desk.now(), pid=os.getpid())
+    board(desk).set_state(COMPONENT, "starting")
     try:
         while not stop.is_set():
+            wait = interval
             try:
                 remind_once(desk, poster)
-            except Exception as exc:  # reported in health; the next minute tries again
+            except Exception as exc:  # reported in health; retried soon: the store may be back
                 # The type only: a driver's message can quote bound values.
                 log.error("reminder sweep failed (%s)", type(exc).__name__)
                 log.debug("reminder sweep failure", exc_info=True)
+                wait = min(interval, RETRY_FAILED_SWEEP)
             retain_daily(desk)
-            stop.wait(interval)
+            stop.wait(wait)
     finally:
-        with desk.session() as session:
-            health.set_state(session, COMPONENT, state="stopped", now=desk.now())
+        board(desk).set_state(COMPONENT, "stopped")

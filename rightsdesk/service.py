@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -11,23 +10,27 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.notifier import start_notifier
-from cases import health
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
+from rightsdesk.outbox_component import run_outbox
 from store.engine import new_session
+
+__all__ = ["run_bot", "run_intake", "run_outbox"]
 
 log = logging.getLogger(__name__)
 
 
 def _beat(desk: Desk, name: str, *, ok: bool, error: str | None = None) -> None:
-    with desk.session() as session:
-        health.beat(session, name, now=desk.now(), ok=ok, error=error, pid=os.getpid())
+    board(desk).beat(name, ok=ok, error=error)  # never raises: the store may be what fails
 
 
-def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0) -> None:
-    """Intake with IDLE (or polling), sending the outbox after every pass, until `stop`."""
+def run_intake(
+    desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0, send_outbox: bool = True
+) -> None:
+    """Intake with IDLE (or polling) until `stop`, sending the outbox after each pass if asked."""
     source = mail_wiring.mail_source(desk)
     deps = mail_wiring.intake_deps(desk)
     transport = mail_wiring.transport(desk)
@@ -36,7 +39,9 @@ def run_intake(desk: Desk, stop: threading.Event, *, poll_interval: float = 60.0
         return new_session(desk.engine)
 
     def after_pass(stats: PollStats) -> None:
-        sent = deliver_pending(factory, transport, desk.now, on_sent=source.store_sent)
+        sent = {"sent": 0}
+        if send_outbox:
+            sent = deliver_pending(factory, transport, desk.now, on_sent=source.store_sent)
         if stats.total or sent["sent"]:
             log.info(
                 "component=intake event=pass %s outbox_sent=%s",

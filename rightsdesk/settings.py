@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     now: datetime | None = None  # a frozen clock for tests and rehearsals; aware ISO-8601
     contact_email: str | None = None  # reminders by mail when Slack is not configured
     log_level: str = "INFO"
+    run_dir: Path | None = None  # the health status file; default: a private runtime dir
 
     @property
     def oauth_preset(self) -> bool:

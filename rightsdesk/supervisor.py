@@ -1,43 +1,39 @@
 """`rightsdesk run`: intake, Slack bot and scheduler in one process, each in its own thread.
 
-A component that crashes is reported (health table and log) and restarted with
-backoff; SIGTERM or Ctrl-C sets one stop event that every component watches, so
-IDLE is ended, the work in flight finishes and nothing is left half-written.
+A component that crashes is reported (health and log) and restarted with backoff,
+which starts again from the shortest wait once the component has run well for a minute.
+SIGTERM or Ctrl-C sets one stop event that every component watches, so IDLE is ended,
+the work in flight finishes and nothing is left half-written.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cases import health
 from rightsdesk.context import Desk
+from rightsdesk.health_board import board
 
 log = logging.getLogger("rightsdesk.run")
 
 Component = Callable[[Desk, threading.Event], None]
+# A component that ran this long before it crashed was healthy: its next restart comes at
+# once, as after a first crash (intake never returns, so a return cannot be the reset).
+HEALTHY_RUN_SECONDS = 60.0
 
 
 def _mark(
     desk: Desk, name: str, *, ok: bool | None, error: str | None = None, state: str | None = None
 ) -> None:
-    """Record a component's state; the health table must never take the supervisor down."""
-    try:
-        with desk.session() as session:
-            if state is not None:
-                health.set_state(
-                    session, name, state=state, now=desk.now(), error=error, pid=os.getpid()
-                )
-            else:
-                health.beat(
-                    session, name, now=desk.now(), ok=bool(ok), error=error, pid=os.getpid()
-                )
-    except Exception as exc:  # the database may be the thing that is down
-        log.warning("component=%s health_update_failed=%s", name, type(exc).__name__)
+    """Record a component's state: in memory and the status file first, the table when it can."""
+    if state is not None:
+        board(desk).set_state(name, state, error=error)
+    else:
+        board(desk).beat(name, ok=bool(ok), error=error)
 
 
 @dataclass
@@ -49,16 +45,26 @@ class Supervised:
     restarts: int = 0
     thread: threading.Thread | None = field(default=None, repr=False)
 
-    def loop(self, desk: Desk, stop: threading.Event, *, max_backoff: float) -> None:
+    def loop(
+        self,
+        desk: Desk,
+        stop: threading.Event,
+        *,
+        max_backoff: float,
+        healthy_after: float = HEALTHY_RUN_SECONDS,
+    ) -> None:
         """Run the component until stop; on a crash, report it and restart with backoff."""
         attempt = 0
         while not stop.is_set():
             _mark(desk, self.name, ok=None, state="starting")
+            started = time.monotonic()
             try:
                 self.target(desk, stop)
                 attempt = 0
             except Exception as exc:
                 self.restarts += 1
+                if time.monotonic() - started >= healthy_after:
+                    attempt = 0
                 delay = random.uniform(0, min(max_backoff, 2.0 ** min(attempt, 8)))
                 attempt += 1
                 log.error(

@@ -67,9 +67,11 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL never corrupts and survives a killed process; only an OS crash can
-        # lose the newest commits (sqlite.org/pragma.html#pragma_synchronous).
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk when COMMIT returns. Intake moves the mail to Processed
+        # and sends the acknowledgement right after its commit; with NORMAL an OS crash or a
+        # failing filesystem could lose that commit after its reference had left
+        # (sqlite.org/pragma.html#pragma_synchronous; cost measured in BENCHMARKS.md).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

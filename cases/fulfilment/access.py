@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
 
 from cases import operations as ops
 from cases.controller import ControllerConfig
@@ -24,7 +25,59 @@ from cases.fulfilment.common import (
 )
 from cases.outbox import MailAttachment
 from cases.register_lookup import subject_for_case
-from store.models import Customer, Draft
+from store.models import Case, Customer, Draft, Message, Outbox
+
+DESK_SOURCE = {
+    "fi": "tietosuojapyyntöjen käsittely (pyyntösi ja kirjeenvaihto kanssamme)",
+    "sv": "hanteringen av dataskyddsbegäranden (dina begäranden och vår korrespondens)",
+    "en": "the handling of data protection requests (your requests and our correspondence)",
+}
+CASE_FIELDS = ("reference", "kinds", "receipt_date", "status", "outcome")
+CORRESPONDENCE_FIELDS = ("case", "direction", "date", "subject")
+
+
+def desk_records(session: Session, case: Case, customer: Customer | None) -> dict[str, Any]:
+    """What this desk itself holds about the person (Art. 15(3)): requests and correspondence.
+
+    Their requests are found by their address and by their register row; the mail is each
+    message to and from us in those requests, by date and subject (the full text stays in
+    our records and is given on request).
+    """
+    addresses = {a.lower() for a in (case.requester_email, customer and customer.email) if a}
+    conditions: list[ColumnElement[bool]] = []
+    if addresses:
+        conditions.append(func.lower(col(Case.requester_email)).in_(addresses))
+    if customer is not None and customer.id is not None:
+        conditions.append(col(Case.customer_id) == customer.id)
+    found = session.exec(select(Case).where(or_(*conditions))).all() if conditions else []
+    cases = sorted({c.id: c for c in [*found, case]}.values(), key=lambda c: c.received_at)
+    ids = [c.id for c in cases]
+    refs = {c.id: c.reference for c in cases}
+    mail: list[dict[str, Any]] = []
+    for m in session.exec(select(Message).where(col(Message.case_id).in_(ids))).all():
+        if m.direction == "in":
+            mail.append(
+                {"case": refs[m.case_id], "direction": "in", "date": m.received_at,
+                 "subject": m.subject or ""}
+            )  # fmt: skip
+    sent = select(Outbox).where(col(Outbox.case_id).in_(ids), col(Outbox.sent_at).is_not(None))
+    for o in session.exec(sent).all():
+        mail.append(
+            {"case": refs[o.case_id], "direction": "out", "date": o.sent_at, "subject": o.subject}
+        )
+    return {
+        "cases": [
+            {
+                "reference": c.reference,
+                "kinds": ",".join(c.kinds),
+                "receipt_date": c.receipt_date,
+                "status": c.status,
+                "outcome": c.outcome,
+            }
+            for c in cases
+        ],
+        "correspondence": sorted(mail, key=lambda row: row["date"]),
+    }
 
 
 def collect(session: Session, customer: Customer) -> dict[str, Any]:
@@ -42,23 +95,36 @@ def collect(session: Session, customer: Customer) -> dict[str, Any]:
 
 
 def access_files(
-    *, reference: str, data: dict[str, Any], controller: ControllerConfig, now: datetime
+    *,
+    reference: str,
+    data: dict[str, Any],
+    controller: ControllerConfig,
+    now: datetime,
+    lang: str = "fi",
 ) -> list[MailAttachment]:
-    """The copy of the data (Art. 15(3)): one JSON, and a CSV per table with rows."""
+    """The copy of the data (Art. 15(3)): one JSON, and a CSV per table with rows.
+
+    The JSON labels each part by its source: the register, and this desk's own records.
+    """
+    register = {k: v for k, v in data.items() if k != "desk"}
     payload = {
         "controller": controller.name,
-        "register": controller.register_name.en,
         "reference": reference,
         "generated_at": now,
-        **data,
+        "sources": {
+            "register": {"name": controller.register_name.get(lang), **register},
+            "desk": {"name": DESK_SOURCE[lang if lang in DESK_SOURCE else "fi"], **data["desk"]},
+        },
     }
     tables = {
         "customer": ([data["customer"]], CUSTOMER_FIELDS),
         "orders": (data["orders"], ORDER_FIELDS),
         "invoices": (data["invoices"], INVOICE_FIELDS),
         "disclosures": (data["disclosures"], DISCLOSURE_FIELDS),
+        "requests": (data["desk"]["cases"], CASE_FIELDS),
+        "correspondence": (data["desk"]["correspondence"], CORRESPONDENCE_FIELDS),
     }
-    return exports(reference, payload, tables)
+    return exports(reference, payload, tables, lang)
 
 
 def fulfil_access(
@@ -69,8 +135,16 @@ def fulfil_access(
     require_ready(case)
     customer = subject_for_case(session, case)
     data = collect(session, customer) if customer is not None else None
+    if data is not None:
+        data["desk"] = desk_records(session, case, customer)
     files = (
-        access_files(reference=case.reference, data=data, controller=controller, now=now)
+        access_files(
+            reference=case.reference,
+            data=data,
+            controller=controller,
+            now=now,
+            lang=case.language,
+        )
         if data is not None
         else []
     )

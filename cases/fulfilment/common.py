@@ -18,6 +18,7 @@ from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from store.models import Case, CaseEvent, Customer, Disclosure, Invoice, Order, Recipient
+from templates.labels import field_label
 
 CUSTOMER_FIELDS = (
     "customer_number",
@@ -116,11 +117,20 @@ def export_json(payload: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def export_csv(rows: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> bytes:
-    """One table as CSV; UTF-8 with a byte-order mark so spreadsheets read ä and å right."""
+CSV_TYPE = "text/csv; charset=utf-8; header=present"  # RFC 7111 §5.1 (charset, header)
+
+
+def export_csv(
+    rows: Sequence[Mapping[str, Any]], fields: Sequence[str], lang: str | None = None
+) -> bytes:
+    """One table as CSV; UTF-8 with a byte-order mark so spreadsheets read ä and å right.
+
+    The header row is in the reply's language when `lang` is given (the JSON keeps the
+    stable field names for programs, with the same labels in its `labels` block).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180
-    writer.writerow(fields)
+    writer.writerow([field_label(f, lang) for f in fields] if lang else list(fields))
     for row in rows:
         cells = []
         for name in fields:
@@ -137,13 +147,18 @@ def exports(
     reference: str,
     payload: Mapping[str, Any],
     tables: Mapping[str, tuple[list[Any], Sequence[str]]],
+    lang: str | None = None,
 ) -> list[MailAttachment]:
     """The JSON of everything, and one CSV per table that has rows."""
     stem = reference.lower()
+    if lang:
+        names = {f for _, fields in tables.values() for f in fields}
+        payload = {**payload, "labels": {lang: {f: field_label(f, lang) for f in sorted(names)}}}
     files = [MailAttachment(f"{stem}.json", "application/json", export_json(payload))]
     for name, (rows, fields) in tables.items():
         if rows:
-            files.append(MailAttachment(f"{stem}-{name}.csv", "text/csv", export_csv(rows, fields)))
+            data = export_csv(rows, fields, lang)
+            files.append(MailAttachment(f"{stem}-{name}.csv", CSV_TYPE, data))
     return files
 
 

@@ -20,6 +20,8 @@ from bot.notifier import start_notifier
 from cases.errors import UserError
 from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
+from rightsdesk.outbox_component import run_outbox
+from rightsdesk.supervisor import Supervised
 from store.engine import new_session
 
 log = logging.getLogger(__name__)
@@ -142,10 +144,19 @@ def bot(
         )
     else:
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
+    # The same outbox component `rightsdesk run` supervises: replies approved here go out.
+    outbox = Supervised("outbox", run_outbox)
+    outbox.thread = threading.Thread(
+        target=outbox.loop, args=(desk, stop), kwargs={"max_backoff": 60.0}, name="outbox"
+    )
+    outbox.thread.start()
     try:
         serve_http(app, host=host, port=http, stop=stop)
     except KeyboardInterrupt:
+        pass
+    finally:
         stop.set()
+        outbox.thread.join(timeout=30)
 
 
 def register(app: typer.Typer) -> None:

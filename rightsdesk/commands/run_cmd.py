@@ -13,12 +13,16 @@ from rightsdesk.commands.bot_cmd import app_token
 from rightsdesk.context import Desk
 from rightsdesk.logs import configure
 from rightsdesk.reminding import run_scheduler
-from rightsdesk.service import run_bot, run_intake
+from rightsdesk.service import run_bot, run_intake, run_outbox
 from rightsdesk.supervisor import Component, run_components
 
 
 def _scheduler(desk: Desk, stop: threading.Event) -> None:
     run_scheduler(stop, desk)
+
+
+def _intake(desk: Desk, stop: threading.Event) -> None:
+    run_intake(desk, stop, send_outbox=False)  # the outbox component sends, at once
 
 
 def run(
@@ -28,14 +32,15 @@ def run(
         bool, typer.Option("--plain-logs", help="Text logs, not JSON lines.")
     ] = False,
 ) -> None:
-    """Run intake (IDLE), the Slack bot (Socket Mode) and the reminder scheduler until SIGTERM."""
+    """Run intake (IDLE), the outbox, the Slack bot and the reminder scheduler until SIGTERM."""
     desk = Desk()
     configure(desk.settings.log_level, json_lines=not plain_logs)
     wiring.require_own_config(desk.settings)
     _ = desk.engine, desk.controller  # fail fast, in one line, on a bad database or config
     components: dict[str, Component] = {}
     if not no_intake:
-        components["intake"] = run_intake
+        components["intake"] = _intake
+    components["outbox"] = run_outbox
     if not no_bot and desk.settings.slack_bot_token and desk.settings.slack_app_token:
         app_token(desk)  # an xoxb- token here would restart the bot forever: one line, exit 2
         components["bot"] = run_bot

@@ -139,7 +139,15 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
     assert case["status"] == "in_progress" and case["assignee"] == "pasi"
     assert case["due_date"] == "2026-12-21" and case["extended_due_date"] == "2027-02-22"
     shown = json.loads(run("cases", "show", ref, "--json", env=desk_env, check_ok=True).stdout)
-    assert [e["action"] for e in shown["events"]] == ["open", "assign", "verify", "extend", "note"]
+    # The extension drafts its notice to the requester at once (Art. 12(3)).
+    assert [e["action"] for e in shown["events"]] == [
+        "open",
+        "assign",
+        "verify",
+        "extend",
+        "draft",
+        "note",
+    ]
     closing = run("cases", "close", ref, env=desk_env)
     assert closing.returncode == 2
     assert closing.stderr.strip() == (

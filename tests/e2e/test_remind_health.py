@@ -59,6 +59,7 @@ def test_a_desk_where_nothing_ran_yet_is_not_unhealthy(db: str, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "intake     absent    last success never",
+        "outbox     absent    last success never",
         "bot        absent    last success never",
         "scheduler  absent    last success never",
     ]
@@ -95,6 +96,7 @@ def test_json_output_has_one_object_per_component(db: str, tmp_path: Path) -> No
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["name"], r["state"], r["healthy"]) for r in rows] == [
         ("intake", "absent", True),
+        ("outbox", "absent", True),
         ("bot", "ok", True),
         ("scheduler", "absent", True),
     ]

@@ -111,25 +111,35 @@ def test_access_attaches_every_register_row_about_the_person_as_json_and_csv(
 
     files = {a.filename: a.data for a in draft_attachments(draft)}
     assert sorted(files) == [
+        "dsr-2026-0001-correspondence.csv",
         "dsr-2026-0001-customer.csv",
         "dsr-2026-0001-disclosures.csv",
         "dsr-2026-0001-invoices.csv",
         "dsr-2026-0001-orders.csv",
+        "dsr-2026-0001-requests.csv",
         "dsr-2026-0001.json",
     ]
     data = json.loads(files["dsr-2026-0001.json"])
-    assert data["customer"]["email"] == "maija.virtanen@example.com"
-    assert [o["order_number"] for o in data["orders"]] == ["T-2015-0007", "T-2025-0042"]
-    assert [i["number"] for i in data["invoices"]] == ["2015-0007", "2025-0042"]
+    register = data["sources"]["register"]
+    assert register["name"] == "Asiakasrekisteri"
+    assert register["customer"]["email"] == "maija.virtanen@example.com"
+    assert [o["order_number"] for o in register["orders"]] == ["T-2015-0007", "T-2025-0042"]
+    assert [i["number"] for i in register["invoices"]] == ["2015-0007", "2025-0042"]
     # Recipients by name (CJEU C-154/21), including one without a mail address.
-    assert sorted(d["recipient"] for d in data["disclosures"]) == [
+    assert sorted(d["recipient"] for d in register["disclosures"]) == [
         "Luottotieto Esimerkki Oy",
         "Tilitoimisto Esimerkki Oy",
     ]
+    # Art. 15(3) covers the desk's own records of the person too: this very request.
+    desk = data["sources"]["desk"]
+    assert [c["reference"] for c in desk["cases"]] == [case.reference]
+    assert data["labels"]["fi"]["number"] == "laskun numero"
     rows = list(
         csv.DictReader(io.StringIO(files["dsr-2026-0001-invoices.csv"].decode("utf-8-sig")))
     )
-    assert [r["number"] for r in rows] == ["2015-0007", "2025-0042"]
+    assert [r["laskun numero"] for r in rows] == ["2015-0007", "2025-0042"]  # fi headers
+    csv_types = {a.filename: a.content_type for a in draft_attachments(draft)}
+    assert csv_types["dsr-2026-0001-invoices.csv"] == "text/csv; charset=utf-8; header=present"
     assert "Tilitoimisto Esimerkki Oy" in draft.body_text
     assert "T-2025-0042" in draft.body_text
     assert draft.template == "access_response" and draft.language == "fi"

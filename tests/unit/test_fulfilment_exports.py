@@ -48,7 +48,7 @@ def test_the_export_has_one_json_and_a_csv_for_each_table_with_rows() -> None:
     )
     assert [(f.filename, f.content_type) for f in files] == [
         ("dsr-2026-0001.json", "application/json"),
-        ("dsr-2026-0001-customer.csv", "text/csv"),
+        ("dsr-2026-0001-customer.csv", "text/csv; charset=utf-8; header=present"),
     ]
 
 
@@ -63,3 +63,15 @@ def test_corrections_are_field_value_pairs_and_an_empty_value_clears_the_field()
 def test_a_correction_without_a_field_and_an_equals_sign_is_refused(bad: str) -> None:
     with pytest.raises(UserError):
         parse_corrections([bad])
+
+
+def test_csv_headers_are_in_the_reply_language_and_the_json_carries_the_labels() -> None:
+    files = exports(
+        "DSR-2026-0001",
+        {"customer": {"name": "Åsa"}},
+        {"customer": ([{"name": "Åsa", "email": "asa@example.com"}], ("name", "email"))},
+        "sv",
+    )
+    header = files[1].data.decode("utf-8-sig").splitlines()[0]
+    assert header == "namn,e-postadress"
+    assert json.loads(files[0].data)["labels"] == {"sv": {"email": "e-postadress", "name": "namn"}}

@@ -588,3 +588,18 @@ def test_an_older_config_with_one_address_and_no_inflected_name_still_reads(
     older = load_controller_toml(text)
     assert older.register_in is not None and older.register_in.sv.startswith("i vårt register")
     assert older.supervisory_authority.postal_address.sv == "PL 800, 00531 Helsinki"
+
+
+STOPPED = {
+    "fi": ("mainonnan kohdistaminen", "Tietosuojavaltuutetun toimisto"),
+    "sv": ("riktad reklam", "Dataombudsmannens byrå"),
+    "en": ("targeting advertising", "Office of the Data Protection Ombudsman"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_objection_reply_names_the_processing_stopped_and_the_remedies_for_what_continues(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("objection_confirmation", lang, with_case(controller, kinds=["objection"]))
+    assert_in_both(email, *STOPPED[lang])

@@ -1,0 +1,142 @@
+"""Wake a waiting component when another process commits work for it.
+
+One small interface over two mechanisms: on PostgreSQL the writer issues NOTIFY in the
+transaction that creates the work (PostgreSQL delivers it at commit and drops it on
+rollback) and the waiter LISTENs on a connection of its own; on SQLite, which has no
+notifications, the waiter asks a cheap indexed `probe` query at a short interval. The
+PostgreSQL waiter also asks the probe now and then, for notifications missed while its
+connection was down and for work that only comes due with time (a retry's backoff).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+Probe = Callable[[], bool]
+_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a plain SQL identifier: LISTEN takes no bind
+POLL_INTERVAL = 0.5  # SQLite: the probe runs at most this far apart (under 1 s)
+RECHECK_AFTER = 10.0  # PostgreSQL: the probe runs this often even without a notification
+
+
+class Wakeup(Protocol):
+    """Something a component blocks on until work may be waiting."""
+
+    def wait(self, timeout: float) -> bool:
+        """Block until work may be waiting (True) or `timeout` seconds pass (False)."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds and end a wait in progress."""
+
+
+def _channel(name: str) -> str:
+    if not _CHANNEL.fullmatch(name):
+        raise ValueError(f"not a plain channel name: {name!r}")
+    return name
+
+
+def notify(session: Session, channel: str) -> None:
+    """Announce work on `channel` in the caller's transaction (delivered at its commit)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction, key = session.get_transaction(), f"notified:{channel}"
+    if transaction is not None and session.info.get(key) is transaction:
+        return  # PostgreSQL folds equal notifications of one transaction into one anyway
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": _channel(channel)})
+    session.info[key] = transaction
+
+
+class PollWakeup:
+    """Runs `probe` every `interval` seconds until it finds work or the timeout passes."""
+
+    def __init__(self, probe: Probe, *, interval: float = POLL_INTERVAL) -> None:
+        self._probe = probe
+        self._interval = interval
+        self._closed = threading.Event()
+
+    def wait(self, timeout: float) -> bool:
+        """True as soon as the probe finds work; False after `timeout` or close()."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closed.wait(min(self._interval, remaining)):
+                return False
+            if self._probe():
+                return True
+
+    def close(self) -> None:
+        """End a wait in progress."""
+        self._closed.set()
+
+
+class ListenWakeup:
+    """PostgreSQL LISTEN on a connection outside the pool; reconnects after losing it."""
+
+    def __init__(
+        self, engine: Engine, channel: str, probe: Probe, *, recheck: float = RECHECK_AFTER
+    ) -> None:
+        self._engine = engine
+        self._channel = _channel(channel)
+        self._probe = probe
+        self._recheck = recheck
+        self._conn: Any = None
+        self._checked = time.monotonic()
+
+    def _connect(self) -> Any:
+        if self._conn is None:
+            cargs, cparams = self._engine.dialect.create_connect_args(self._engine.url)
+            conn = self._engine.dialect.connect(*cargs, **cparams)
+            conn.autocommit = True
+            conn.execute(f"LISTEN {self._channel}")
+            self._conn = conn
+        return self._conn
+
+    def wait(self, timeout: float) -> bool:
+        """True on a notification (or a probe that finds work); False after `timeout`."""
+        if time.monotonic() - self._checked >= self._recheck:
+            self._checked = time.monotonic()
+            if self._probe():
+                return True
+        try:
+            conn = self._connect()
+            woken = False
+            for _ in conn.notifies(timeout=timeout, stop_after=1):
+                woken = True
+            if woken:  # several commits at once need one round of work, not one each
+                for _ in conn.notifies(timeout=0.0):
+                    pass
+            return woken
+        except Exception as exc:  # the connection or the server is gone: probe once it is back
+            if self._conn is not None:  # once per loss, not once a second while it lasts
+                log.warning("wakeup channel=%s lost=%s", self._channel, type(exc).__name__)
+            self.close()
+            time.sleep(min(timeout, 1.0))
+            self._checked = 0.0  # notifications sent meanwhile were lost: look at the table
+            return False
+
+    def close(self) -> None:
+        """Close the listening connection."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # already broken; nothing more to release
+                log.debug("wakeup connection close failed", exc_info=True)
+
+
+def open_wakeup(engine: Engine, channel: str, probe: Probe) -> Wakeup:
+    """LISTEN/NOTIFY on PostgreSQL, an indexed poll (`probe`) elsewhere."""
+    if engine.dialect.name == "postgresql" and hasattr(engine.dialect.dbapi, "Notify"):
+        return ListenWakeup(engine, channel, probe)
+    return PollWakeup(probe)

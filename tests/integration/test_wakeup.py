@@ -1,0 +1,45 @@
+"""The outbox's wake-up: a committed queued mail wakes the waiter, a rolled-back one does not."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from cases.outbox import OUTBOX_CHANNEL, Sender, queue_mail
+from mail_intake.outbox_sender import has_due
+from store.engine import new_read_session, new_session
+from store.wakeup import ListenWakeup, PollWakeup, open_wakeup
+
+NOW = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+SENDER = Sender(address="privacy@targetpartners.example", name="Target Partners")
+
+
+def _queue(engine: Engine, *, commit: bool) -> None:
+    with new_session(engine) as session:
+        queue_mail(
+            session, case=None, sender=SENDER, to="aino@example.com", subject="Koodi",
+            text="Koodi: 123456", html=None, purpose="verification_code", now=NOW,
+        )  # fmt: skip
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+
+
+def test_a_committed_mail_wakes_the_outbox_and_a_rolled_back_one_does_not(engine: Engine) -> None:
+    def due() -> bool:
+        with new_read_session(engine) as session:
+            return has_due(session, NOW)
+
+    wakeup = open_wakeup(engine, OUTBOX_CHANNEL, due)
+    expected = ListenWakeup if engine.dialect.name == "postgresql" else PollWakeup
+    assert isinstance(wakeup, expected)
+    try:
+        assert wakeup.wait(0.5) is False  # nothing queued (on PostgreSQL: now listening)
+        _queue(engine, commit=False)
+        assert wakeup.wait(1.5) is False  # no NOTIFY is delivered for a rollback, no row polled
+        _queue(engine, commit=True)
+        assert wakeup.wait(5.0) is True  # NOTIFY at the commit; on SQLite the indexed poll
+    finally:
+        wakeup.close()
