@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cases.lifecycle import ACTIVE_STATUSES, PAUSED_STATUSES, Status
+from cases.sender_check import code_offered, sender_note
 from cases.views import days_left
 from store.models import Case, CaseEvent
 
@@ -21,6 +22,7 @@ EXTEND = "extend_case"
 RESUME = "resume_case"
 REMIND_REQUESTER = "remind_requester"
 APPROVE_REPLY = "approve_reply"
+SEND_CODE = "send_code"
 
 SECTION_MAX = 3000  # Slack refuses section text over 3,000 characters
 SECTION_LIMIT = 2900  # what a section built from our own words is cut to
@@ -175,9 +177,24 @@ def notification(
     ]
     if show_identity:
         blocks.append(section(f"*Requester*\n{identity_text(case)}"))
+    blocks.extend(sender_blocks(case))
     if Status(case.status) in ACTIVE_STATUSES:
         blocks.append(case_buttons(case))
     return text, blocks
+
+
+def sender_blocks(case: Case) -> list[Block]:
+    """Why the sender is or is not verified by address, and the code offered in one click."""
+    note = sender_note(case)
+    if note is None:
+        return []
+    found: list[Block] = [section(f"*Sender check*\n{escape(note)}")]
+    if code_offered(case) and Status(case.status) in ACTIVE_STATUSES:
+        send = button("Send code", f"{SEND_CODE}:{case.reference}", case.reference)
+        found.append(
+            {"type": "actions", "block_id": f"sender:{case.reference}", "elements": [send]}
+        )
+    return found
 
 
 def next_step_button(case: Case) -> Block | None:
@@ -242,7 +259,7 @@ def detail_blocks(case: Case, events: list[CaseEvent], now: datetime) -> list[Bl
     if case.outcome:
         lines.append(f"Outcome: {escape(case.outcome)}")
     history = "\n".join(f"• {_event_at(e)} {event_line(e)}" for e in events[-15:])
-    blocks = [section("\n".join(lines))]
+    blocks = [section("\n".join(lines)), *sender_blocks(case)]
     if history:
         blocks.append(section(f"*History*\n{history}"))
     if Status(case.status) in ACTIVE_STATUSES:

@@ -10,7 +10,7 @@ from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import is_suppressed
 from cases.outbox import Sender, queue_mail
 from cases.reply_context import base_context
-from store.models import Case, Message, Outbox
+from store.models import Case, Customer, Message, Outbox
 from templates.loader import render_email
 
 
@@ -33,6 +33,11 @@ def queue_acknowledgement(
     if not to or to == sender.address.lower() or case.requester_undeliverable:
         return None
     context = base_context(deps_controller, case)
+    # The greeting never echoes the sender's display name: a crafted one would put attacker
+    # text in our own mail to any address (issue 11). The register's name once verified.
+    customer = session.get(Customer, case.customer_id) if case.customer_id else None
+    verified = case.identity_status == "verified" and customer is not None
+    context["case"]["requester_name"] = customer.name if verified and customer else None
     # Opt-outs are in force from intake (Art. 21(3)): the acknowledgement says so.
     context["opt_outs"] = [
         s for s in is_suppressed(session, to) if s in ("marketing", "publication")

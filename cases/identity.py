@@ -24,6 +24,7 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.register_lookup import lookup_for_case, subject_for_case
+from cases.sender_check import sender_evidence as sender_evidence
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
 CODE_VALIDITY = timedelta(days=14)
@@ -61,9 +62,13 @@ def verify_sender_match(
     now: datetime,
     policy: DeskPolicy = DEFAULT_POLICY,
     commit: bool = True,
+    authenticated: bool | None = None,
 ) -> Case | None:
-    """Verify the case if the sender's address is the register's; None if it is not.
+    """Verify the case if the sender's authenticated address is the register's; else None.
 
+    `authenticated` is intake's verdict on the From domain (mail_intake/authentication.py);
+    None reads the one intake recorded with the case. A matching address without it only
+    notes "address matches, not authenticated": a forged From matches too (issue 11).
     `commit=False` keeps it in the caller's transaction (intake opens and verifies at once).
     """
     case = ops.get_case(session, reference)
@@ -72,12 +77,31 @@ def verify_sender_match(
     sender = (case.requester_email or "").lower()
     if customer is None or not sender or (customer.email or "").lower() != sender:
         return None
+    checked = dict((case.evidence or {}).get("sender") or {})
+    if authenticated is None:
+        authenticated = checked.get("authenticated") is True
+    if not authenticated or checked.get("unclear"):
+        if not checked.get("address_matches"):
+            # A new dict: the JSON column notices reassignment, not mutation in place.
+            case.evidence = {**case.evidence, "sender": {**checked, "address_matches": True}}
+            ops.record(
+                session,
+                case,
+                actor=actor,
+                action="sender_match_unauthenticated",
+                now=now,
+                customer_number=customer.customer_number,
+            )
+            if commit:
+                session.commit()
+        return None
     case.customer_id = customer.id
     ops.verify(
         session,
         reference=case.reference,
         method="sender_match",
-        reason=f"sender address matches customer {customer.customer_number} in the register",
+        reason=f"sender address matches customer {customer.customer_number} in the register"
+        + (f"; {checked['detail']}" if checked.get("detail") else ""),
         actor=actor,
         now=now,
         policy=policy,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from cases import deadlines
 from cases.lifecycle import ACTIVE_STATUSES, OPEN_STATUSES, Status
+from cases.sender_check import sender_note
 from store.models import Case, CaseEvent, CasePause
 
 
@@ -59,6 +60,7 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
             "identity_reason": case.identity_reason,
             "identity_verified_by": case.identity_verified_by,
             "identity_verified_at": _iso(case.identity_verified_at),
+            "sender_check": sender_note(case),
             "evidence": case.evidence,
             "is_complex": case.is_complex,
         }

@@ -61,6 +61,8 @@ class IntakeDeps:
     own_addresses: Collection[str] = ()
     daily_cap: int = 5
     max_size: int = 25 * 1024 * 1024
+    # Receiving servers whose Authentication-Results count (mail_intake/authentication.py).
+    trusted_authserv_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -241,6 +243,11 @@ def _open(
     }
     if previous is not None:
         evidence["follows_closed_case"] = previous.reference
+    evidence["sender"] = identity.sender_evidence(
+        unclear=parsed.sender_unclear,
+        authenticated=u.authentication.authenticated,
+        detail=u.authentication.detail,
+    )
     kinds = list(c.kinds)
     if c.category == "complaint":
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
@@ -253,7 +260,7 @@ def _open(
         now=now,
         actor=INTAKE_ACTOR,
         # From, not Reply-To: replies must go where the register can vouch for (§2.11).
-        requester_email=parsed.from_addr or parsed.reply_to,
+        requester_email=parsed.from_addr or (None if parsed.sender_unclear else parsed.reply_to),
         requester_name=parsed.from_name,
         language=c.language,
         channel="email",
@@ -272,6 +279,7 @@ def _open(
             now=now,
             policy=deps.policy,
             commit=False,
+            authenticated=u.authentication.authenticated,
         )
     queue_acknowledgement(
         session,
@@ -303,7 +311,12 @@ def process_message(
     """
     sha = raw_sha256(raw)
     try:
-        u = understand(raw, own_addresses=deps.own_addresses, max_size=deps.max_size)
+        u = understand(
+            raw,
+            own_addresses=deps.own_addresses,
+            max_size=deps.max_size,
+            trusted_authserv_ids=deps.trusted_authserv_ids,
+        )
     except UnparseableMessage as exc:
         if is_known(session, message_id=None, sha=sha):
             return IntakeResult("duplicate")

@@ -21,6 +21,7 @@ from mailparser_reply import EmailMessage
 from mail_intake.errors import UnparseableMessage
 from mail_intake.header_cache import PARSE_POLICY
 from mail_intake.sanitise import printable
+from mail_intake.sender import read_sender
 
 MAX_SIZE = 25 * 1024 * 1024
 MAX_PARTS = 500
@@ -82,6 +83,10 @@ class ParsedMessage:
     is_multipart_report: bool
     size: int
     raw: bytes = field(default=b"", repr=False, compare=False)
+    # Why From names no trustworthy address (mail_intake/sender.py); None when it does.
+    sender_unclear: str | None = None
+    # The Authentication-Results values, topmost first (RFC 8601), for mail_intake/authentication.
+    authentication_results: tuple[str, ...] = ()
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -142,7 +147,7 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
     own_words = strip_quoted(body, forwarded=_is_forward(subject))
     if not own_words:  # "forward as attachment": the attached request is what to understand
         own_words = _attached_text(attachments, defects)
-    sender = _addresses(msg, "From")
+    sender = read_sender(msg)
     reply_to = _addresses(msg, "Reply-To")
     return ParsedMessage(
         message_id=normalise_message_id(_header(msg, "Message-ID"))
@@ -151,8 +156,8 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
         in_reply_to=normalise_message_id(_header(msg, "In-Reply-To")),
         references=_references(_header(msg, "References")),
         subject=subject,
-        from_addr=sender[0][1] if sender else None,
-        from_name=(sender[0][0] or None) if sender else None,
+        from_addr=sender.address,
+        from_name=sender.name,
         to_addrs=[addr for _, addr in _addresses(msg, "To")],
         reply_to=reply_to[0][1] if reply_to else None,
         date=_date(_header(msg, "Date"), defects),
@@ -164,6 +169,12 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
         is_multipart_report=msg.get_content_type() == "multipart/report",
         size=len(raw),
         raw=raw,
+        sender_unclear=sender.unclear,
+        authentication_results=tuple(
+            _fold(_clean(str(v)))[:MAX_HEADER_CHARS]
+            for k, v in msg.raw_items()
+            if k.lower() == "authentication-results"
+        ),
     )
 
 

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from cases.classify import Classification, classify_request
+from mail_intake.authentication import Verdict, authenticate
 from mail_intake.errors import UnparseableMessage
 from mail_intake.machine import MachineVerdict, detect_machine_mail
 from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
+from store.sanitise import clean_line
 
 DEFAULT_LANGUAGE = "fi"
+NOT_CHECKED = Verdict(False, "not checked")
 
 
 @dataclass(frozen=True)
@@ -22,10 +25,15 @@ class Understanding:
     parsed: ParsedMessage
     machine: MachineVerdict | None
     classification: Classification
+    authentication: Verdict = NOT_CHECKED
 
 
 def understand(
-    raw: bytes, *, own_addresses: Collection[str] = (), max_size: int = MAX_SIZE
+    raw: bytes,
+    *,
+    own_addresses: Collection[str] = (),
+    max_size: int = MAX_SIZE,
+    trusted_authserv_ids: frozenset[str] = frozenset(),
 ) -> Understanding:
     """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
     parsed = parse_message(raw, max_size=max_size)
@@ -35,7 +43,12 @@ def understand(
     if machine is not None and found.category == "needs_triage":
         # An auto-reply or a bounce is recognisably something else: never a request to triage.
         found = replace(found, category="non_request")
-    return Understanding(parsed, machine, found)
+    domain = parsed.from_addr.rpartition("@")[2] if parsed.from_addr else None
+    verdict = authenticate(parsed.authentication_results, domain, trusted_authserv_ids)
+    # The detail quotes header text (an authserv-id): no controls into the store or a terminal.
+    return Understanding(
+        parsed, machine, found, replace(verdict, detail=clean_line(verdict.detail))
+    )
 
 
 _WARM_UP = (

@@ -79,6 +79,7 @@ COMMANDS: dict[str, Entry] = {
 GROUP_EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
     "cases": {sub: ("replies_cmd",) for sub in ("draft", "approve", "fulfil", "identify", "link")},
     "register": {"suppressed": ("replies_cmd",)},
+    "mail": {"check": ("mail_check_cmd",)},
 }
 
 

@@ -10,6 +10,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
+# The demo's own receiving server: its Authentication-Results are trusted in the demo only
+# (RIGHTSDESK_TRUSTED_AUTHSERV_IDS), so sender match verifies as on an authenticated desk.
+DEMO_AUTHSERV_ID = "mx.demo.rightsdesk.invalid"
+
 SAMPLES: tuple[tuple[str, str, str, str, str | None], ...] = (
     (
         "Aino Asiakas <aino.asiakas@example.com>",
@@ -51,6 +55,12 @@ def build_sample(index: int, now: datetime, domain: str) -> bytes:
     """One sample request (or auto-reply) as RFC 5322 bytes."""
     sender, subject, body, _language, auto = SAMPLES[index]
     msg = EmailMessage()
+    from_domain = sender.rpartition("@")[2].rstrip(">")
+    # RFC 8601: what the receiving server found; DKIM aligned, DMARC passed.
+    msg["Authentication-Results"] = (
+        f"{DEMO_AUTHSERV_ID}; dkim=pass header.d={from_domain};"
+        f" dmarc=pass (p=reject) header.from={from_domain}"
+    )
     msg["From"] = sender
     msg["To"] = f"privacy@{domain}"
     msg["Subject"] = subject

@@ -20,6 +20,7 @@ from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from mail_intake.poller import poll_once
 from rightsdesk import demo_mail, mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.demo_mail import DEMO_AUTHSERV_ID
 from store.engine import new_session
 from store.models import Case, Message
 
@@ -115,6 +116,8 @@ def _inbound(session: Session, req: DemoRequest, *, to: str, at: datetime) -> Me
     """Store the request as intake would: the whole RFC 5322 message and its text."""
     mail = EmailMessage()
     message_id = make_msgid(domain="example.com").strip("<>")
+    domain = req.email.rpartition("@")[2]
+    mail["Authentication-Results"] = f"{DEMO_AUTHSERV_ID}; dmarc=pass header.from={domain}"
     mail["From"] = f"{req.name} <{req.email}>"
     mail["To"] = to
     mail["Subject"] = req.subject
@@ -186,7 +189,15 @@ def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> Case
         requester_email=req.email,
         requester_name=req.name,
         language=req.language,
-        evidence={"organisation": req.organisation} if req.organisation else None,
+        evidence={
+            # As intake records it: the demo's receiving server authenticated the From domain.
+            "sender": identity.sender_evidence(
+                unclear=None,
+                authenticated=True,
+                detail=f"dmarc=pass for {req.email.rpartition('@')[2]} ({DEMO_AUTHSERV_ID})",
+            ),
+            **({"organisation": req.organisation} if req.organisation else {}),
+        },
         policy=desk.policy,
     )
     inbound.case_id = case.id

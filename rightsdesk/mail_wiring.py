@@ -6,8 +6,10 @@ from typing import Literal
 
 from cases.errors import UserError
 from cases.outbox import Sender
+from mail_intake.authentication import trusted_ids
 from mail_intake.imap_source import ImapAccount, ImapSource
 from mail_intake.intake import IntakeDeps
+from mail_intake.mailbox_check import SmtpAccount
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, Transport
 from mail_intake.sources import MailSource
@@ -41,6 +43,7 @@ def intake_deps(desk: Desk) -> IntakeDeps:
         own_addresses=frozenset(own),
         daily_cap=desk.settings.daily_auto_mail_cap,
         max_size=desk.settings.max_message_bytes,
+        trusted_authserv_ids=trusted_authserv_ids(desk),
     )
 
 
@@ -49,13 +52,19 @@ def mail_source(desk: Desk) -> MailSource:
     s = desk.settings
     if not s.imap_configured:
         return MaildirSource(s.maildir, max_size=s.max_message_bytes)
+    return ImapSource(imap_account(desk), max_size=s.max_message_bytes)
+
+
+def imap_account(desk: Desk) -> ImapAccount:
+    """The configured IMAP account; a one-line error when it is incomplete or unsafe."""
+    s = desk.settings
     oauth2 = s.imap_auth == "oauth2"
     if s.imap_password is None and not oauth2:
         raise UserError("RIGHTSDESK_IMAP_PASSWORD is not set")
     host, port = _endpoint(desk, "imap")
     if s.imap_security == "plain" and host not in LOOPBACK:
         raise UserError("RIGHTSDESK_IMAP_SECURITY=plain is only allowed on loopback")
-    account = ImapAccount(
+    return ImapAccount(
         host=host,
         port=port,
         user=s.imap_user or "",
@@ -67,7 +76,25 @@ def mail_source(desk: Desk) -> MailSource:
         failed_folder=s.imap_failed_folder,
         sent_folder=s.imap_sent_folder or None,
     )
-    return ImapSource(account, max_size=s.max_message_bytes)
+
+
+def trusted_authserv_ids(desk: Desk) -> frozenset[str]:
+    """RIGHTSDESK_TRUSTED_AUTHSERV_IDS with the presets expanded."""
+    return trusted_ids(desk.settings.trusted_authserv_ids.split(","))
+
+
+def smtp_account(desk: Desk) -> SmtpAccount | None:
+    """The submission server for `mail check`, or None when replies go to the Maildir."""
+    s = desk.settings
+    if not s.smtp_configured:
+        return None
+    return SmtpAccount(
+        host=s.smtp_host or "",
+        port=s.smtp_port or _DEFAULT_PORTS["smtp"][s.smtp_security],
+        security=s.smtp_security,
+        user=s.smtp_user,
+        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+    )
 
 
 def transport(desk: Desk) -> Transport:

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     maildir: Path = Path("mail")
     max_message_bytes: int = 25 * 1024 * 1024
     daily_auto_mail_cap: int = 5
+    # Receiving servers whose Authentication-Results count; presets google-workspace and
+    # microsoft-365. Unset: no mail is authenticated, sender match never verifies by itself.
+    trusted_authserv_ids: str = ""
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "RIGHTSDESK_SLACK_BOT_TOKEN")

@@ -31,6 +31,9 @@ EXAMPLE_CONFIG = ROOT / "rightsdesk.example.toml"
 T0 = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 SENDER = Sender(address="privacy@targetpartners.example", name="Target Partners Finland Oy")
 ACTOR = "test:contact-person"
+# The receiving server the tests trust (RIGHTSDESK_TRUSTED_AUTHSERV_IDS); request mails carry
+# its RFC 8601 verdict, so sender match verifies as it would on an authenticated mailbox.
+TRUSTED_AUTHSERV_ID = "mx.rightsdesk-test.invalid"
 
 
 def controller() -> ControllerConfig:
@@ -174,10 +177,16 @@ def request_mail(
     at: datetime,
     attachments: list[tuple[str, str, bytes]] | None = None,
     in_reply_to: str | None = None,
+    authenticated: bool = True,
 ) -> tuple[str, bytes]:
-    """An RFC 5322 request (Message-ID without brackets, raw bytes)."""
+    """An RFC 5322 request (Message-ID without brackets, raw bytes), DMARC-passed by default."""
     mail = EmailMessage()
     message_id = make_msgid(domain="example.com").strip("<>")
+    if authenticated:
+        domain = sender.rpartition("@")[2]
+        mail["Authentication-Results"] = (
+            f"{TRUSTED_AUTHSERV_ID}; dmarc=pass (p=reject) header.from={domain}"
+        )
     mail["From"] = f"{sender_name} <{sender}>"
     mail["To"] = SENDER.address
     mail["Subject"] = subject

@@ -118,6 +118,7 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         "assignee",
         "identity_status",
         "identity_method",
+        "sender_check",
         "outcome",
         "closed_at",
     ):

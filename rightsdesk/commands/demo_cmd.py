@@ -77,7 +77,13 @@ def demo_command(
     """Run the offline demo: register, cases, mail intake, deadlines and the audit check."""
     _claim_dir(directory)
     db_path = demo.prepare_dir(directory)
-    desk = Desk(load_settings(database_url=f"sqlite:///{db_path}", maildir=directory / "mail"))
+    desk = Desk(
+        load_settings(
+            database_url=f"sqlite:///{db_path}",
+            maildir=directory / "mail",
+            trusted_authserv_ids=demo_mail.DEMO_AUTHSERV_ID,
+        )
+    )
     now = desk.now()
     typer.echo(f"rightsdesk demo in {directory}/ (controller: {desk.controller.name})")
     with desk.session() as session:

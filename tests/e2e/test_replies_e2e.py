@@ -31,7 +31,15 @@ from mail_intake.outbox_sender import SmtpTransport, deliver_pending
 from store import migrate
 from store.engine import make_engine, new_session
 from store.models import Attachment, Customer, Disclosure, Invoice, Message, Order
-from tests.replies_support import ACTOR, SENDER, T0, controller, request_mail, seed_register
+from tests.replies_support import (
+    ACTOR,
+    SENDER,
+    T0,
+    TRUSTED_AUTHSERV_ID,
+    controller,
+    request_mail,
+    seed_register,
+)
 from tests.servers.smtp import ReceivedMail, SmtpSink
 
 CONTROLLER = controller()
@@ -40,6 +48,7 @@ DEPS = IntakeDeps(
     policy=DEFAULT_POLICY,
     sender=SENDER,
     own_addresses=frozenset({SENDER.address}),
+    trusted_authserv_ids=frozenset({TRUSTED_AUTHSERV_ID}),
 )
 
 

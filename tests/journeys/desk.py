@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PRIVACY = "privacy@targetpartners.example"  # the privacy address of rightsdesk.example.toml
 SECRET = "journey-signing-secret"
 CHANNEL = "C0JOURNEY"
+# The receiving server in front of the mailbox: its RFC 8601 verdict is what the desk trusts.
+AUTHSERV_ID = "mx.journeys.invalid"
 USER = "U0PASI"  # the contact person in Slack, on the allow-list (a real-looking id)
 WAIT = 60.0  # outcomes are awaited this long; nothing here measures speed
 # A Wednesday morning in Helsinki: a working day after 08:00, when reminders go out.
@@ -288,6 +290,7 @@ def environment(
             "RIGHTSDESK_SLACK_API_URL": slack.url,
             "RIGHTSDESK_SLACK_CHANNEL": CHANNEL,
             "RIGHTSDESK_SLACK_ALLOWED_USERS": USER,
+            "RIGHTSDESK_TRUSTED_AUTHSERV_IDS": AUTHSERV_ID,
         }
     )
     return env
@@ -316,6 +319,8 @@ def mail(
 ) -> EmailMessage:
     """A mail a requester writes to the privacy address; a reply threads onto REPLY_TO."""
     message = EmailMessage()
+    domain = sender[1].split("@")[1]
+    message["Authentication-Results"] = f"{AUTHSERV_ID}; dmarc=pass header.from={domain}"
     message["From"] = f"{sender[0]} <{sender[1]}>"
     message["To"] = PRIVACY
     message["Subject"] = subject

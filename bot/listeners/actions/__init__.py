@@ -18,6 +18,7 @@ from bot.blocks import (
     PREVIEW_REPLY,
     REMIND_REQUESTER,
     RESUME,
+    SEND_CODE,
     VERIFY_IDENTITY,
     Reply,
     status_label,
@@ -26,8 +27,8 @@ from bot.deps import BotDeps
 from bot.errors import run_guarded, tell_user
 from bot.home import OPEN_NEW_CASE, publish_home
 from bot.modals import message
+from cases import identity, requester_reminder
 from cases import operations as ops
-from cases import requester_reminder
 
 Listener = Callable[..., None]
 
@@ -164,6 +165,30 @@ def remind_requester(
     _answer(deps, body, client, respond, Reply(f"{reference}: the requester is reminded once."))
 
 
+def send_code(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """What `rightsdesk cases identify` does: sender match, else the code to the register."""
+    ack()
+    user, reference = _clicked(body)
+    args: dict[str, Any] = {"reference": reference, "actor": deps.actor(user), "now": deps.clock()}
+    with deps.session_factory() as session:
+        if identity.verify_sender_match(session, policy=deps.policy, **args) is not None:
+            text = f"{reference}: verified, the authenticated sender address matches the register"
+        elif identity.send_code(
+            session,
+            sender=deps.sender,
+            controller=deps.controller,
+            policy=deps.policy,
+            daily_cap=deps.daily_cap,
+            **args,
+        ):
+            text = f"{reference}: one-time code queued to the address in the register; case paused"
+        else:
+            text = f"{reference}: the daily cap of automatic mail to that address is reached"
+    _answer(deps, body, client, respond, Reply(text))
+
+
 def open_new_case(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
@@ -180,6 +205,7 @@ HANDLERS: dict[str, Callable[..., None]] = {
     APPROVE_REPLY: approve_reply,
     RESUME: resume_case,
     REMIND_REQUESTER: remind_requester,
+    SEND_CODE: send_code,
     OPEN_NEW_CASE: open_new_case,
 }
 
