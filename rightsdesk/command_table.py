@@ -52,7 +52,7 @@ COMMANDS: dict[str, Entry] = {
     "audit": Entry(("admin",), "The tamper-evident audit trail."),
     "run": Entry(
         ("run_cmd",),
-        "Run intake (IDLE), the Slack bot (Socket Mode) and the reminder scheduler until SIGTERM.",
+        "Run intake (IDLE), the outbox, the Slack bot and the reminder scheduler until SIGTERM.",
     ),
     "bot": Entry(
         ("bot_cmd",),
@@ -64,8 +64,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "health": Entry(
         ("remind_cmd",),
-        "Show intake, bot and scheduler: state and last success; exit 1 if one is failing or"
-        " stuck.",
+        "Show each component (intake, outbox, bot, scheduler); exit 1 if one fails or is stuck.",
     ),
     "db": Entry(("admin",), "The database schema."),
     "demo": Entry(

@@ -279,13 +279,16 @@ def test_an_erasure_removes_the_rows_keeps_the_debt_in_collection_and_names_it_i
     assert text.startswith("Hej Elin Lindqvist,")
     assert "faktura 2025-0311" in text and "under indrivning" in text
     assert "728/2003" in text and "artikel 17.3 e" in text
-    assert "beställning T-2025-0311" in text  # named among what was erased
+    # The order behind the claim is its evidence, kept until the claim is settled.
+    assert "beställning T-2025-0311" in text and "tills fordran är betald" in text
     elin = desk.people["elin"]
     with desk.session() as session:
         customer = session.get(Customer, elin)
         assert customer is not None and customer.phone is None and customer.ip_address is None
-        assert session.exec(select(Order).where(Order.customer_id == elin)).all() == []
-        assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin)).all() == []
+        orders = session.exec(select(Order).where(Order.customer_id == elin)).all()
+        assert [o.order_number for o in orders] == ["T-2025-0311"]
+        # The disclosure log stays while Art. 19 needs it (the notices below).
+        assert session.exec(select(Disclosure).where(Disclosure.customer_id == elin)).all()
         kept = session.exec(select(Invoice).where(Invoice.customer_id == elin)).all()
         assert [(i.number, i.status) for i in kept] == [("2025-0311", "in_collection")]
     notices = [
@@ -297,6 +300,9 @@ def test_an_erasure_removes_the_rows_keeps_the_debt_in_collection_and_names_it_i
         "kirjanpito@tilitoimisto.example",
         "perinta@perinta.example",
     ]
+    for notice in notices:  # each names the invoice in collection as kept
+        body = notice.message.get_body(("plain",))
+        assert body is not None and "2025-0311" in body.get_content()
 
 
 def test_a_restriction_flags_the_customer_and_keeps_them_off_marketing_lists(desk: Desk) -> None:
