@@ -342,7 +342,10 @@ def text_of(received: ReceivedMail) -> str:
 
 
 def one_time_code(text: str) -> str:
-    """The one-time code in the code mail (four characters, a dash, four characters)."""
-    found = re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", text)
+    """The one-time code in the code mail: 4 + 4 characters of its alphabet (no 0, 1, I, O).
+
+    The alphabet matters: "2026-0001" in the case reference has the same shape.
+    """
+    found = re.search(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b", text)
     assert found is not None, "no one-time code in the mail"
     return found.group(0)
