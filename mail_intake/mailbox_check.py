@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
-from typing import Literal
 
 from imapclient import IMAPClient
 
+from cases.errors import UserError
 from mail_intake.authentication import OMITTED, is_trusted_header, parse_header
 from mail_intake.imap_source import CONNECTION_ERRORS, ImapAccount
+from mail_intake.transports import SmtpTransport
 
 RECENT = 50  # RFC 8601 headers are judged on this many of the newest messages
 _HEADERS = b"BODY.PEEK[HEADER.FIELDS (AUTHENTICATION-RESULTS)]"
@@ -25,18 +26,6 @@ class CheckReport:
 
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SmtpAccount:
-    """The submission server, as the outbox uses it."""
-
-    host: str
-    port: int
-    security: Literal["ssl", "starttls", "plain"]
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 15.0
 
 
 def judge_recent(headers: list[list[str]], trusted: frozenset[str], report: CheckReport) -> None:
@@ -66,9 +55,17 @@ def judge_recent(headers: list[list[str]], trusted: frozenset[str], report: Chec
 
 
 def check_imap(
-    account: ImapAccount, trusted: frozenset[str], *, recent: int = RECENT
+    account: ImapAccount,
+    trusted: frozenset[str],
+    *,
+    recent: int = RECENT,
+    create_folders: bool = False,
 ) -> CheckReport:
-    """Log in, report the four folders, and judge the newest mail of the inbox and Processed."""
+    """Log in, report the four folders, and judge the newest mail of the inbox and Processed.
+
+    With `create_folders`, a missing Processed, Failed or Sent folder is created (the only
+    change the check makes, and only when asked).
+    """
     report = CheckReport()
     where = f"IMAP {account.host}:{account.port}"
     try:
@@ -99,14 +96,22 @@ def check_imap(
                 report.lines.append(f"folder {role}: not used")
                 continue
             exists = client.folder_exists(folder)
+            if not exists and create_folders and role != "inbox":
+                client.create_folder(folder)
+                report.lines.append(f"folder {role}: {folder} (created)")
+                continue
             report.lines.append(f"folder {role}: {folder} ({'exists' if exists else 'missing'})")
             if not exists and role == "inbox":
                 report.problems.append(f"the inbox folder {folder} does not exist")
             elif not exists:
-                report.lines.append(f"  (intake creates {folder} when it first connects)")
+                report.lines.append(
+                    f"  (intake creates {folder} when it first connects; --create-folders now)"
+                )
             if exists and role in ("inbox", "processed"):
                 headers.extend(_recent_headers(client, folder, recent))
         judge_recent(headers, trusted, report)
+    except UserError as exc:  # the token server refused: our own one-line message
+        report.problems.append(f"{where}: {exc}")
     except CONNECTION_ERRORS as exc:
         report.problems.append(f"{where}: {type(exc).__name__} (login or folder access failed)")
     finally:
@@ -153,31 +158,17 @@ def check_maildir(root: Path, trusted: frozenset[str], *, recent: int = RECENT) 
     return report
 
 
-def check_smtp(account: SmtpAccount) -> CheckReport:
-    """Connect, secure and log in to the submission server, then QUIT: no mail is sent."""
+def check_smtp(transport: SmtpTransport) -> CheckReport:
+    """Connect, secure and authenticate exactly as the outbox does, then QUIT: nothing is sent."""
     report = CheckReport()
-    where = f"SMTP {account.host}:{account.port}"
-    ctx = ssl.create_default_context()
+    where = f"SMTP {transport.host}:{transport.port}"
     try:
-        conn: smtplib.SMTP
-        if account.security == "ssl":
-            conn = smtplib.SMTP_SSL(
-                account.host, account.port, timeout=account.timeout, context=ctx
-            )
-        else:
-            conn = smtplib.SMTP(account.host, account.port, timeout=account.timeout)
-        try:
-            conn.ehlo()
-            if account.security == "starttls":
-                conn.starttls(context=ctx)
-            if account.user and account.password:
-                conn.login(account.user, account.password)
-            report.lines.append(f"{where}: connected ({account.security}), nothing sent")
-        finally:
-            try:
-                conn.quit()
-            except (OSError, smtplib.SMTPException):
-                conn.close()
+        how = transport.check()
+        report.lines.append(f"{where}: logged in ({transport.security}, {how}), nothing sent")
+    except UserError as exc:  # the token server refused: our own one-line message
+        report.problems.append(f"{where}: {exc}")
+    except smtplib.SMTPAuthenticationError as exc:
+        report.problems.append(f"{where}: login refused ({exc.smtp_code})")
     except (OSError, smtplib.SMTPException) as exc:
         report.problems.append(f"{where}: {type(exc).__name__}")
     return report

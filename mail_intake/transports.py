@@ -120,6 +120,15 @@ class SmtpTransport:
         self._conn = conn
         return conn
 
+    def check(self) -> str:
+        """Connect, secure and authenticate as a send would, then QUIT; says how it logged in."""
+        self.close()
+        self._connect()
+        self.close()
+        if self.token is not None:
+            return "OAuth 2.0"
+        return "password" if self.user and self.password else "no login"
+
     def send(self, raw: bytes, *, to: str, handed_over: HandOver | None = None) -> None:
         """Send over the open connection; one dropped before the DATA is reopened once."""
         # RFC 5321 §2.3.8: lines end in CRLF on the wire; smtplib sends bytes unchanged.

@@ -9,7 +9,6 @@ from cases.outbox import Sender
 from mail_intake.authentication import trusted_ids
 from mail_intake.imap_source import ImapAccount, ImapSource
 from mail_intake.intake import IntakeDeps
-from mail_intake.mailbox_check import SmtpAccount
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, Transport
 from mail_intake.sources import MailSource
@@ -81,20 +80,6 @@ def imap_account(desk: Desk) -> ImapAccount:
 def trusted_authserv_ids(desk: Desk) -> frozenset[str]:
     """RIGHTSDESK_TRUSTED_AUTHSERV_IDS with the presets expanded."""
     return trusted_ids(desk.settings.trusted_authserv_ids.split(","))
-
-
-def smtp_account(desk: Desk) -> SmtpAccount | None:
-    """The submission server for `mail check`, or None when replies go to the Maildir."""
-    s = desk.settings
-    if not s.smtp_configured:
-        return None
-    return SmtpAccount(
-        host=s.smtp_host or "",
-        port=s.smtp_port or _DEFAULT_PORTS["smtp"][s.smtp_security],
-        security=s.smtp_security,
-        user=s.smtp_user,
-        password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-    )
 
 
 def transport(desk: Desk) -> Transport:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from mail_intake import mailbox_check
+from mail_intake.transports import SmtpTransport
 from rightsdesk import mail_wiring
 from rightsdesk.commands.mail_account_cmd import mail_app
 from rightsdesk.context import Desk
 
 
-def mail_check() -> None:
+def mail_check(
+    create_folders: Annotated[
+        bool,
+        typer.Option("--create-folders", help="Create a missing Processed, Failed or Sent folder."),
+    ] = False,
+) -> None:
     """Log in to IMAP (and SMTP), list folders, judge recent mail's authentication; send nothing.
 
     Exit 0 when all is well, else 1 with one line per problem.
@@ -19,11 +27,13 @@ def mail_check() -> None:
     s = desk.settings
     trusted = mail_wiring.trusted_authserv_ids(desk)
     if s.imap_configured:
-        report = mailbox_check.check_imap(mail_wiring.imap_account(desk), trusted)
+        report = mailbox_check.check_imap(
+            mail_wiring.imap_account(desk), trusted, create_folders=create_folders
+        )
     else:
         report = mailbox_check.check_maildir(s.maildir, trusted)
-    smtp = mail_wiring.smtp_account(desk)
-    if smtp is None:
+    smtp = mail_wiring.transport(desk)
+    if not isinstance(smtp, SmtpTransport):
         report.lines.append(f"SMTP is not configured: replies go to {s.maildir / 'outbox'}")
     else:
         sent = mailbox_check.check_smtp(smtp)

@@ -76,7 +76,7 @@ def test_a_good_mailbox_is_reported_and_left_as_it_was(mailbox: Mailbox, smtp_si
     assert "folder failed: Rejected (missing)" in out
     assert any(line.startswith("folder sent: Sent (") for line in out)
     assert "recent mail: 2 of the last 3 carry a trusted Authentication-Results header" in out
-    assert f"SMTP 127.0.0.1:{smtp_sink.port}: connected (plain), nothing sent" in out
+    assert f"SMTP 127.0.0.1:{smtp_sink.port}: logged in (plain, no login), nothing sent" in out
     assert done.stderr == ""
     assert smtp_sink.messages == []
     with mailbox.client() as client:

@@ -308,3 +308,27 @@ def test_run_keeps_working_across_token_expiry_and_a_token_server_outage(
         proc.wait(timeout=60)
     err = (desk["tmp"] / "run.err").read_text()
     assert "Traceback" not in err and CLIENT_SECRET not in err
+
+
+def test_mail_check_logs_in_to_both_servers_with_oauth_and_names_a_broken_secret(
+    desk: dict[str, Any], oauth_dovecot: DovecotServer
+) -> None:
+    env = {
+        **desk["env"],
+        "RIGHTSDESK_OAUTH_CLIENT_SECRET": CLIENT_SECRET,
+        "RIGHTSDESK_TRUSTED_AUTHSERV_IDS": "mx.oauth.example",
+    }
+    stamped = b"Authentication-Results: mx.oauth.example; dmarc=pass header.from=example.com\r\n"
+    oauth_dovecot.append(stamped + request_mail(108, language="fi")[0], user=desk["mailbox"])
+    checked = _cli(env, "mail", "check", "--create-folders")
+    assert checked.returncode == 0, checked.stderr
+    assert f"logged in as {desk['mailbox']} (plain, OAuth 2.0)" in checked.stdout
+    assert "logged in (plain, OAuth 2.0), nothing sent" in checked.stdout
+    assert "recent mail: 1 of the last 1 carry a trusted" in checked.stdout
+
+    broken = _cli({**env, "RIGHTSDESK_OAUTH_CLIENT_SECRET": "wrong"}, "mail", "check")
+    assert broken.returncode == 1
+    problems = [line for line in broken.stderr.splitlines() if line.startswith("problem:")]
+    assert any("IMAP" in p and "invalid_client" in p for p in problems)
+    assert any("SMTP" in p and "invalid_client" in p for p in problems)
+    assert "Traceback" not in broken.stderr
