@@ -21,6 +21,7 @@ from mailparser_reply import EmailMessage
 from mail_intake.errors import UnparseableMessage
 from mail_intake.header_cache import PARSE_POLICY
 from mail_intake.sanitise import printable
+from mail_intake.sender import raw_header_text as _clean
 from mail_intake.sender import read_sender
 
 MAX_SIZE = 25 * 1024 * 1024
@@ -364,17 +365,6 @@ def _is_forward(subject: str) -> bool:
 
 def _fold(value: str) -> str:
     return " ".join(value.split())
-
-
-def _clean(value: str) -> str:
-    """Undo surrogateescape left by the parser for raw 8-bit header bytes."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    data = value.encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 # Reply stripping (design.md §2.9). mail-parser-reply knows en and sv; the Finnish markers of

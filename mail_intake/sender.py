@@ -39,7 +39,7 @@ def read_sender(msg: Message) -> Sender:
     raw = raws[0]
     if len(raw) > MAX_FROM_CHARS:
         return Sender(None, None, "From header too long")
-    lenient = [(n, a.strip().lower()) for n, a in getaddresses([_clean(raw)]) if a.strip()]
+    lenient = [(n, a.strip().lower()) for n, a in getaddresses([raw_header_text(raw)]) if a.strip()]
     try:
         header = msg.get("From")
         mailboxes = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
@@ -48,7 +48,10 @@ def read_sender(msg: Message) -> Sender:
         return Sender(None, None, "From header cannot be parsed")
     if len(mailboxes) != 1:
         return Sender(None, None, f"From names {len(mailboxes)} mailboxes, not one")
-    name, addr_spec = _clean(mailboxes[0][0]).strip(), _clean(mailboxes[0][1]).strip().lower()
+    name, addr_spec = (
+        raw_header_text(mailboxes[0][0]).strip(),
+        raw_header_text(mailboxes[0][1]).strip().lower(),
+    )
     shown = name or None
     if any(d in _CHANGING_DEFECTS for d in defects):
         return Sender(None, shown, "From is malformed (a strict parse repairs it)")
@@ -64,7 +67,7 @@ def read_sender(msg: Message) -> Sender:
     return Sender(addr_spec, shown)
 
 
-def _clean(value: str) -> str:
+def raw_header_text(value: str) -> str:
     """Undo surrogateescape left by the parser for raw 8-bit header bytes."""
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
