@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.app import web_client
-from bot.notifier import sync_notifications
+from bot.notifier import notifier_calls, sync_notifications
 from cases import identity
 from cases import operations as ops
 from cases.policy import DEFAULT_POLICY
@@ -78,9 +78,9 @@ class CodeDesk:
     def sync_slack(self, at: datetime) -> list[str]:
         """One notifier round; returns the thread lines it posted."""
         before = len(self.slack.calls("chat.postMessage"))
-        client = web_client(make_deps(api_url=self.slack.url))
+        calls = notifier_calls(web_client(make_deps(api_url=self.slack.url)))
         with self.session() as session:
-            sync_notifications(session, client, channel=CHANNEL, now=at)
+            sync_notifications(session, calls, channel=CHANNEL, now=at)
         posts = self.slack.calls("chat.postMessage")[before:]
         return [str(p.body["text"]) for p in posts if p.body.get("thread_ts")]
 
