@@ -21,6 +21,7 @@ from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
 from store.audit import append_event
 from store.models import Case, CasePause
+from store.sanitise import clean_line, clean_text
 
 CHANNELS = ("email", "slack", "letter", "phone")
 LANGUAGES = ("fi", "sv", "en")
@@ -91,9 +92,11 @@ def record(
 
 
 def _require(text: str | None, what: str) -> str:
-    if text is None or not text.strip():
+    # Typed text (reasons, notes) is shown at terminals and in Slack: no escape sequences.
+    cleaned = clean_text(text or "").strip()
+    if not cleaned:
         raise UserError(f"{what} is required")
-    return text.strip()
+    return cleaned
 
 
 def recompute_deadlines(case: Case, policy: DeskPolicy = DEFAULT_POLICY) -> None:
@@ -163,7 +166,7 @@ def open_case(
         status=status.value,
         language=language,
         requester_email=(requester_email or "").strip().lower() or None,
-        requester_name=requester_name,
+        requester_name=clean_line(requester_name) or None if requester_name else None,
         channel=channel,
         received_at=received_at,
         receipt_date=receipt,

@@ -132,3 +132,20 @@ def test_the_demo_directory_is_private_under_umask_022_and_a_rerun_may_reuse_it(
         if _mode(p) != (0o700 if p.is_dir() else 0o600)
     }
     assert loose == {}
+
+
+def test_escape_sequences_typed_at_the_terminal_never_reach_the_next_reader(
+    tmp_path: Path,
+) -> None:
+    env = {"RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}"}
+    opened = _rightsdesk(
+        "cases", "open", "--name", "Eve\x1b]0;owned\x07 Hacker\x7f", "--email",
+        "eve@example.com", "--kinds", "access", "--received", "2026-03-05", env=env,
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    noted = _rightsdesk("cases", "note", "DSR-2026-0001", "call back\x1b[2J\x1b[31m soon", env=env)
+    assert noted.returncode == 0, noted.stderr
+    shown = _rightsdesk("cases", "show", "DSR-2026-0001", "--json", env=env)
+    assert "\x1b" not in shown.stdout and "\\u001b" not in shown.stdout
+    assert "\\u007f" not in shown.stdout and "\x7f" not in shown.stdout
+    assert "Eve Hacker" in shown.stdout and "call back soon" in shown.stdout
