@@ -15,6 +15,7 @@ from typing import Any, Literal
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
+from cases.errors import UserError
 from mail_intake.sources import Fetched, RedactionRefused, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,11 @@ class ImapSource:
             client = IMAPClient(acc.host, port=acc.port, ssl=acc.security == "ssl", timeout=timeout)
             if acc.security == "starttls":
                 client.starttls(ssl.create_default_context())
-            acc.log_in(client)
+            try:
+                acc.log_in(client)
+            except UserError:  # the token server refused: close the socket, say why
+                client.shutdown()
+                raise
             for folder in (acc.processed_folder, acc.failed_folder, acc.sent_folder):
                 if folder and not client.folder_exists(folder):
                     client.create_folder(folder)

@@ -24,6 +24,10 @@ def printable(parsed: ParsedMessage) -> ParsedMessage:
     return replace(
         parsed,
         subject=clean_line(parsed.subject),
+        # Identifiers and addresses are shown too (`cases show`): no controls in them either.
+        message_id=clean_line(parsed.message_id) if parsed.message_id else parsed.message_id,
+        in_reply_to=clean_line(parsed.in_reply_to) if parsed.in_reply_to else parsed.in_reply_to,
+        references=[clean_line(r) for r in parsed.references],
         from_name=_line(parsed.from_name),
         headers={name: clean_line(value) for name, value in parsed.headers.items()},
         body_text=clean_text(parsed.body_text),

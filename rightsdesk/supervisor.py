@@ -67,20 +67,34 @@ class Supervised:
                     attempt = 0
                 delay = random.uniform(0, min(max_backoff, 2.0 ** min(attempt, 8)))
                 attempt += 1
+                error = _error_of(exc)
                 log.error(
                     "component=%s event=crashed error=%s restart_in=%.1fs",
                     self.name,
-                    type(exc).__name__,
+                    error,
                     delay,
                 )
                 log.debug("component %s crash", self.name, exc_info=True)
-                _mark(desk, self.name, ok=False, error=type(exc).__name__)
+                _mark(desk, self.name, ok=False, error=error)
                 stop.wait(delay)
                 continue
             if not stop.is_set():  # returned on its own: run it again after a pause
                 stop.wait(1.0)
         _mark(desk, self.name, ok=None, state="stopped")
         log.info("component=%s event=stopped", self.name)
+
+
+def _error_of(exc: BaseException) -> str:
+    """What health shows: the type, and the provider's code for a refused OAuth token.
+
+    Our own OAuth error carries only the provider's code (`invalid_grant`, …) and the
+    setting to fix, never personal data; any other message could quote a mail, so only
+    the type is shown.
+    """
+    code = getattr(exc, "code", None)
+    if type(exc).__name__ == "OAuthTokenError" and isinstance(code, str):
+        return f"OAuthTokenError: {code} (check the OAuth settings; `rightsdesk mail check`)"
+    return type(exc).__name__
 
 
 def run_components(

@@ -120,7 +120,7 @@ def opt_out_at_intake(session: Session, case: Case, *, actor: str, now: datetime
         action="opt_out_in_force",
         now=now,
         scopes=scopes,
-        email=case.requester_email,
+        suppressed=[case.requester_email],  # personal: kept out of the chained facts
     )
     return added
 

@@ -122,14 +122,23 @@ def bot(
     wiring.require_own_config(desk.settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # The same outbox component `rightsdesk run` supervises: replies approved here go out.
+    outbox = Supervised("outbox", run_outbox)
+    outbox.thread = threading.Thread(
+        target=outbox.loop, args=(desk, stop), kwargs={"max_backoff": 60.0}, name="outbox"
+    )
     if http is None:  # the same component `rightsdesk run` supervises, health beats included
         from rightsdesk.service import run_bot
 
         typer.echo("rightsdesk bot: Socket Mode (stop with SIGTERM or Ctrl-C)")
+        outbox.thread.start()
         try:
             run_bot(desk, stop)
         except KeyboardInterrupt:
+            pass
+        finally:
             stop.set()
+            outbox.thread.join(timeout=30)
         return
     deps = bot_deps(desk, http=True)
     app = build_app(deps=deps)
@@ -144,11 +153,6 @@ def bot(
         )
     else:
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
-    # The same outbox component `rightsdesk run` supervises: replies approved here go out.
-    outbox = Supervised("outbox", run_outbox)
-    outbox.thread = threading.Thread(
-        target=outbox.loop, args=(desk, stop), kwargs={"max_backoff": 60.0}, name="outbox"
-    )
     outbox.thread.start()
     try:
         serve_http(app, host=host, port=http, stop=stop)
