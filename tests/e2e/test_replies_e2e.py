@@ -213,13 +213,15 @@ def test_an_access_request_is_answered_in_finnish_with_every_article_15_item_and
     files = _files(reply)
     stem = reference.lower()
     data = json.loads(files[f"{stem}.json"])
-    assert data["customer"]["customer_number"] == "C-1001"
-    assert {d["recipient"] for d in data["disclosures"]} == {
+    register = data["sources"]["register"]  # each part labelled by where it comes from
+    assert register["customer"]["customer_number"] == "C-1001"
+    assert {d["recipient"] for d in register["disclosures"]} == {
         "Tilitoimisto Esimerkki Oy",
         "Luottotieto Esimerkki Oy",
     }
+    assert reference in [c["reference"] for c in data["sources"]["desk"]["cases"]]
     orders = list(csv.DictReader(io.StringIO(files[f"{stem}-orders.csv"].decode("utf-8-sig"))))
-    assert [o["order_number"] for o in orders] == ["T-2015-0007", "T-2025-0042"]
+    assert [o["tilausnumero"] for o in orders] == ["T-2015-0007", "T-2025-0042"]  # fi headers
     assert reply.message["In-Reply-To"] is not None  # threaded to the request
     count = _with(desk, lambda s: len(s.exec(select(Order)).all()))
     assert count == 4  # access reads, never changes

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from cases import operations as ops
+from cases.replies import pending_drafts
 from mail_intake.intake import quarantine
 from store.engine import new_session
 from store.models import Case, Draft, Outbox
@@ -370,7 +371,7 @@ def test_extending_after_the_one_month_due_date_is_refused_with_an_explanation(
     assert load_case(engine, ref).extended_due_date is None
 
 
-def test_the_refuse_modal_records_the_reasons(
+def test_the_refuse_modal_drafts_the_refusal_with_the_reasons_for_approval(
     bot_url: str, fake_slack: FakeSlack, engine: Engine
 ) -> None:
     ref = open_case(engine, received=RECEIVED)
@@ -379,9 +380,14 @@ def test_the_refuse_modal_records_the_reasons(
 
     _submit(bot_url, form, {"refuse_reasons": _text("manifestly unfounded: 40th copy this year")})
 
-    refused = wait_for_event(engine, ref, "refuse")
-    assert refused.actor == "slack:U1"
-    assert load_case(engine, ref).status == "refused"
+    drafted = wait_for_event(engine, ref, "draft")
+    assert drafted.actor == "slack:U1"
+    with new_session(engine) as session:
+        (draft,) = pending_drafts(session, reference=ref)
+    assert draft.template == "refusal"
+    assert "manifestly unfounded: 40th copy this year" in draft.body_text
+    # Refused when the reply with the reasons and remedies is approved (Art. 12(4)).
+    assert load_case(engine, ref).status != "refused"
 
 
 def test_app_home_shows_the_users_and_the_teams_cases_overdue_first(
