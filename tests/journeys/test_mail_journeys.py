@@ -109,7 +109,7 @@ def test_a_reply_approved_at_the_terminal_reaches_the_requester(desk: Desk) -> N
     assert reply.message["In-Reply-To"] == request["Message-ID"]
     files = {p.get_filename(): p.get_content() for p in reply.message.iter_attachments()}
     data = json.loads(files[f"{reference.lower()}.json"])
-    assert data["customer"]["customer_number"] == "C-3001"
+    assert data["sources"]["register"]["customer"]["customer_number"] == "C-3001"
     assert desk.show(reference)["status"] == "responded"
 
 
