@@ -152,14 +152,17 @@ def test_debug_logs_of_a_failing_insert_hold_no_mail_text(
     assert SECRET_PHRASE.encode() in held.raw  # nothing lost: quarantined for a retry
 
 
+SIZE = 1024 * 1024 * 1024
+
+
 def test_an_oversized_maildir_file_is_quarantined_without_being_read(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     maildir = tmp_path / "mail"
     _deliver(maildir, _mail(b"Iso liite", b"Liitteena kaikki.\r\n"))
     (path,) = (maildir / "inbox" / "new").iterdir()
-    with path.open("r+b") as handle:  # 400 MB, sparse: nothing of it is on the disk
-        handle.truncate(400 * 1024 * 1024)
+    with path.open("r+b") as handle:  # 1 GiB, sparse: nothing of it is on the disk
+        handle.truncate(SIZE)
 
     poller = subprocess.Popen(
         [sys.executable, "-m", "rightsdesk", "poll", "--once"],
@@ -172,10 +175,12 @@ def test_an_oversized_maildir_file_is_quarantined_without_being_read(
     poller.returncode = os.waitstatus_to_exitcode(status)
 
     assert poller.returncode == 0
-    assert usage.ru_maxrss < 200 * 1024  # KiB: the 400 MB were never in memory
+    # KiB. The process itself (Python, SQLAlchemy, the classifier's tables) takes 150-300 MB
+    # depending on what it loads; reading the file whole would add the whole GiB.
+    assert usage.ru_maxrss < SIZE // 2 // 1024
     with new_session(engine) as session:
         held = session.exec(select(Quarantine)).one()
-    assert "over the" in held.reason and str(400 * 1024 * 1024) in held.reason
+    assert "over the" in held.reason and str(SIZE) in held.reason
     assert held.raw == b""
-    assert [p.stat().st_size for p in (maildir / "failed" / "new").iterdir()] == [400 * 1024 * 1024]
+    assert [p.stat().st_size for p in (maildir / "failed" / "new").iterdir()] == [SIZE]
     assert not any((maildir / "inbox" / "new").iterdir())
