@@ -213,6 +213,7 @@ def test_binary_junk_is_quarantined_or_stored_and_never_crashes_intake(
     _take_in(session, raw)
 
 
+@pytest.mark.timeout(900)  # 3,000 examples take about 300 s on a loaded 2-core machine
 @_examples(3_000)
 @given(raw=malformed_mail())
 def test_broken_boundaries_charsets_and_encodings_never_crash_intake(
