@@ -25,7 +25,9 @@ def printable(parsed: ParsedMessage) -> ParsedMessage:
         parsed,
         subject=clean_line(parsed.subject),
         # Identifiers and addresses are shown too (`cases show`): no controls in them either.
-        message_id=clean_line(parsed.message_id) if parsed.message_id else parsed.message_id,
+        # A Message-ID made only of controls keeps its raw form: an empty one would collide
+        # with every other such mail on the unique index (found by the MIME fuzz test).
+        message_id=clean_line(parsed.message_id) or parsed.message_id,
         in_reply_to=clean_line(parsed.in_reply_to) if parsed.in_reply_to else parsed.in_reply_to,
         references=[clean_line(r) for r in parsed.references],
         from_name=_line(parsed.from_name),
