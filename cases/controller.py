@@ -11,18 +11,17 @@ import tomllib
 from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from cases.errors import UserError
+from cases.localized import LANGUAGES, Localized, LocalizedList, StrictModel, check_text
+from cases.systems import RegisterSystem, System
 
-LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
+__all__ = ["LANGUAGES", "ControllerConfig", "Localized", "LocalizedList", "load_controller_toml"]
 
 # Deliberately loose: the address only has to be usable in a To: header, not RFC 5322-perfect.
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -36,70 +35,7 @@ def _check_email(value: str) -> str:
     return value
 
 
-def _check_text(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-class _Model(BaseModel):
-    """Immutable, and strict about unknown keys so a misspelt TOML key is reported."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Localized(_Model):
-    """One text in each supported language."""
-
-    fi: str
-    sv: str
-    en: str
-
-    @field_validator("fi", "sv", "en")
-    @classmethod
-    def _not_empty(cls, value: str) -> str:
-        return _check_text(value)
-
-    def get(self, lang: str, fallback: str = "fi") -> str:
-        """The text in `lang`, or in `fallback` when `lang` is not supported."""
-        return str(getattr(self, lang if lang in LANGUAGES else fallback))
-
-    def __str__(self) -> str:
-        return self.fi
-
-
-class LocalizedList(_Model):
-    """The same list of items in each supported language, item for item."""
-
-    fi: list[str]
-    sv: list[str]
-    en: list[str]
-
-    @field_validator("fi", "sv", "en")
-    @classmethod
-    def _items_not_empty(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must list at least one item")
-        return [_check_text(item) for item in value]
-
-    @model_validator(mode="after")
-    def _same_length(self) -> LocalizedList:
-        # A translation that drops an item silently tells one language group less.
-        if not len(self.fi) == len(self.sv) == len(self.en):
-            raise ValueError(
-                f"the languages list different numbers of items "
-                f"(fi {len(self.fi)}, sv {len(self.sv)}, en {len(self.en)})"
-            )
-        return self
-
-    def get(self, lang: str, fallback: str = "fi") -> list[str]:
-        """The items in `lang`, or in `fallback` when `lang` is not supported."""
-        items: list[str] = getattr(self, lang if lang in LANGUAGES else fallback)
-        return list(items)
-
-
-class ContactPerson(_Model):
+class ContactPerson(StrictModel):
     """Whom to contact about the register (the notice's "yhteyshenkilö")."""
 
     name: str
@@ -107,11 +43,11 @@ class ContactPerson(_Model):
     phone: str
     address: str
 
-    _text = field_validator("name", "phone", "address")(_check_text)
+    _text = field_validator("name", "phone", "address")(check_text)
     _email = field_validator("email")(_check_email)
 
 
-class RecipientInfo(_Model):
+class RecipientInfo(StrictModel):
     """A recipient of the register's data, named as CJEU C-154/21 requires where known."""
 
     name: str
@@ -119,10 +55,10 @@ class RecipientInfo(_Model):
     purpose: Localized
     outside_eea: bool = False
 
-    _text = field_validator("name")(_check_text)
+    _text = field_validator("name")(check_text)
 
 
-class Authority(_Model):
+class Authority(StrictModel):
     """The supervisory authority a data subject may complain to (GDPR Art. 77)."""
 
     name: Localized
@@ -132,7 +68,7 @@ class Authority(_Model):
     email: str
     website: str
 
-    _text = field_validator("phone")(_check_text)
+    _text = field_validator("phone")(check_text)
 
     @field_validator("street_address", "postal_address", mode="before")
     @classmethod
@@ -150,7 +86,7 @@ class Authority(_Model):
         return value
 
 
-class ControllerConfig(_Model):
+class ControllerConfig(StrictModel):
     """Everything a reply states about the controller and its register."""
 
     name: str
@@ -191,8 +127,11 @@ class ControllerConfig(_Model):
     confirmed: list[str] = Field(default_factory=list)
     # Values the file holds as placeholders until the controller gives the real ones.
     placeholders: list[str] = Field(default_factory=list)
+    # The data map (`[[systems]]`): where the register's data lives. Without one, the
+    # built-in register is the only system (see `systems_or_register`).
+    systems: list[System] = Field(default_factory=list)
 
-    _text = field_validator("name", "address", "phone")(_check_text)
+    _text = field_validator("name", "address", "phone")(check_text)
     _email = field_validator("email", "privacy_email")(_check_email)
 
     @field_validator("business_id", "website")
@@ -215,6 +154,21 @@ class ControllerConfig(_Model):
         if duplicates:
             raise ValueError(f"recipient named more than once: {', '.join(duplicates)}")
         return value
+
+    @field_validator("systems")
+    @classmethod
+    def _one_name_each(cls, value: list[System]) -> list[System]:
+        names = [s.name.casefold() for s in value]
+        duplicates = sorted({s.name for s in value if names.count(s.name.casefold()) > 1})
+        if duplicates:
+            raise ValueError(f"system named more than once: {', '.join(duplicates)}")
+        if sum(s.kind == "register" for s in value) > 1:
+            raise ValueError("the built-in register can be listed only once")
+        return value
+
+    def systems_or_register(self) -> list[System]:
+        """The data map, or the built-in register alone when the file names no systems."""
+        return list(self.systems) or [RegisterSystem(name=self.register_name.fi)]
 
     @field_validator("languages")
     @classmethod
