@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from cases import deadlines
 from cases.lifecycle import ACTIVE_STATUSES, OPEN_STATUSES, Status
 from cases.sender_check import sender_note
-from store.models import Case, CaseEvent, CasePause
+from store.models import Case, CaseEvent, CasePause, Outbox
 
 
 def days_left(case: Case, now: datetime) -> int | None:
@@ -84,7 +84,31 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
         }
         for p in pauses
     ]
+    data["mail"] = [_delivery(row) for row in case_mail(session, case)]
     return data
+
+
+def case_mail(session: Session, case: Case) -> list[Outbox]:
+    """The case's outgoing mail, oldest first."""
+    query = select(Outbox).where(Outbox.case_id == case.id).order_by(col(Outbox.id))
+    return list(session.exec(query).all())
+
+
+def _delivery(row: Outbox) -> dict[str, Any]:
+    # 'sent' with an error kept: the whole message went over but the server's answer never
+    # came (a crash or a cut connection after the final dot), so it is not sent again
+    # (RFC 5321 §4.1.1.4; RFC 1047) and a person checks that it arrived.
+    state = "unconfirmed" if row.status == "sent" and row.last_error else row.status
+    return {
+        "purpose": row.purpose,
+        "to": row.to_addr,
+        "subject": row.subject,
+        "delivery": state,
+        "attempts": row.attempts,
+        "queued_at": _iso(row.created_at),
+        "sent_at": _iso(row.sent_at),
+        "error": row.last_error,
+    }
 
 
 def list_cases(

@@ -129,6 +129,12 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
     for ev in data["events"]:
         detail = ", ".join(f"{k}={v}" for k, v in ev["detail"].items())
         typer.echo(f"  {ev['at']}  {ev['actor']:<20} {ev['action']:<18} {detail}")
+    if data["mail"]:
+        typer.echo("mail:")
+    for mail in data["mail"]:
+        when = mail["sent_at"] or mail["queued_at"]
+        note = f"  ({mail['error']})" if mail["error"] else ""
+        typer.echo(f"  {when}  {mail['purpose']:<20} {mail['delivery']:<11} {mail['to']}{note}")
 
 
 def _run(operation: Any, /, *, with_policy: bool = False, **kwargs: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -28,7 +29,7 @@ from mail_intake.outbox_sender import UNCONFIRMED, deliver_pending
 from mail_intake.transports import SmtpTransport
 from store import migrate
 from store.engine import make_engine, new_session
-from store.models import Outbox
+from store.models import Case, Outbox
 from tests.mailgen import request_mail
 from tests.reliability.support import ROOT, US, repeated
 from tests.servers import free_port
@@ -54,6 +55,27 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     migrate.upgrade(eng)
     yield eng
     eng.dispose()
+
+
+def _show(engine: Engine, case_id: int | None, *flags: str) -> str:
+    """What `rightsdesk cases show REF [FLAGS]` prints for the case."""
+    with new_session(engine) as session:
+        reference = session.get(Case, case_id).reference  # type: ignore[union-attr]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
+    env.update(
+        RIGHTSDESK_DATABASE_URL=str(engine.url),
+        RIGHTSDESK_CONFIG=str(ROOT / "rightsdesk.example.toml"),
+    )
+    shown = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "cases", "show", reference, *flags],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return shown.stdout
 
 
 def _queue_acknowledgements(engine: Engine, count: int) -> Callable[[], Session]:
@@ -194,5 +216,12 @@ def test_a_sender_killed_mid_transaction_neither_loses_nor_repeats_the_reply(
         row = session.exec(select(Outbox)).one()
     if stall == "data":
         assert counts["sent"] == 0 and row.last_error == UNCONFIRMED
+        # The contact person sees that this one may not have arrived.
+        shown = json.loads(_show(engine, row.case_id, "--json"))
+        assert [(m["purpose"], m["delivery"]) for m in shown["mail"]] == [
+            ("acknowledgement", "unconfirmed")
+        ]
+        text = _show(engine, row.case_id).split("mail:\n", 1)[1]
+        assert "acknowledgement" in text and "unconfirmed" in text and UNCONFIRMED in text
     else:
         assert counts["sent"] == 1 and len(smtp_sink.messages) == 1
