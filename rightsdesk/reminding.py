@@ -6,10 +6,11 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.app import make_client
@@ -106,11 +107,28 @@ class SlackAndMail:
 
     slack: Poster
     mail: ConsoleAndMail
+    slack_failures: list[str] = field(default_factory=list)  # since the last sweep's report
 
     def __call__(self, item: Claimed) -> None:
-        """Post, then queue the mail and mark the reminder done in one commit."""
-        self.slack(item)
+        """Post, then queue the mail and mark the reminder done in one commit.
+
+        A deadline must not hang on one channel (Art. 12(3)): when Slack refuses, the mail
+        still goes and the reminder counts as delivered; the refusal is reported to `health`
+        instead of holding the mail back until Slack is up again.
+        """
+        try:
+            self.slack(item)
+        except Exception as exc:
+            code = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+            code = str(code or type(exc).__name__)  # the error code only, never a body
+            self.slack_failures.append(f"{item.label}: {code}")
+            log.warning("reminder %s: Slack refused (%s); mailed only", item.label, code)
         self.mail(item)
+
+    def take_failures(self) -> list[str]:
+        """The Slack refusals since the last call (then forgotten)."""
+        failures, self.slack_failures = self.slack_failures, []
+        return failures
 
 
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
@@ -143,7 +161,10 @@ def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:
         _beat(desk, ok=False, error=f"sweep failed: {type(exc).__name__}")
         raise
     error = None if result.ok else f"{result.failed} not posted: " + "; ".join(result.errors[:5])
-    _beat(desk, ok=result.ok, error=error)
+    mailed_only = poster.take_failures() if isinstance(poster, SlackAndMail) else []
+    if mailed_only and error is None:
+        error = f"{len(mailed_only)} mailed only, Slack refused: " + "; ".join(mailed_only[:5])
+    _beat(desk, ok=result.ok and not mailed_only, error=error)
     if result.claimed or result.retried or result.failed:
         log.info(
             "reminders: %d claimed, %d retried, %d posted, %d failed",

@@ -195,6 +195,38 @@ def test_a_slack_outage_is_reported_by_health_and_the_reminder_goes_out_later_on
     assert well.returncode == 0, well.stdout
 
 
+def test_with_slack_down_the_contact_person_still_gets_each_reminder_by_mail_and_health_says_why(
+    desk: tuple[Engine, dict[str, str]], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    engine, env = desk
+    env = {**_slack_env(env, fake_slack), "RIGHTSDESK_CONTACT_EMAIL": "pasi.kinnunen@example.com"}
+    fake_slack.set_response("chat.postMessage", {"ok": False, "error": "service_unavailable"})
+    morning = date(2026, 12, 15)
+    swept = remind(env, tmp_path, "remind", "--once", now=_at(morning))
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert "3 posted" in swept.stdout
+    with new_session(engine) as session:
+        mails = session.exec(select(Outbox).where(Outbox.purpose == "reminder")).all()
+    assert sorted(m.subject.split(":")[1].split()[0] for m in mails) == [
+        "DSR-2026-0001",
+        "DSR-2026-0002",
+        "DSR-2026-0002",
+    ]
+    sick = remind(env, tmp_path, "health", now=_at(morning, 9, 31))
+    assert sick.returncode == 1 and "scheduler  failing" in sick.stdout
+    assert "mailed only, Slack refused" in sick.stdout and "service_unavailable" in sick.stdout
+    assert "maija" not in (swept.stdout + swept.stderr + sick.stdout).lower()
+    # Slack back: nothing is mailed or posted twice, and health recovers on the next sweep.
+    fake_slack.reset_responses()
+    fake_slack.clear()
+    again = remind(env, tmp_path, "remind", "--once", now=_at(morning, 10))
+    assert again.returncode == 0 and posted(fake_slack) == []
+    with new_session(engine) as session:
+        assert len(session.exec(select(Outbox).where(Outbox.purpose == "reminder")).all()) == 3
+    well = remind(env, tmp_path, "health", now=_at(morning, 10, 1))
+    assert well.returncode == 0, well.stdout
+
+
 def test_remind_without_once_sweeps_until_sigterm_then_stops_cleanly(
     desk: tuple[Engine, dict[str, str]], fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
