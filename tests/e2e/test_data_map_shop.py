@@ -89,7 +89,8 @@ def shop(url: str, sql: str) -> list[Any]:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql)).all()]
+            params = {"m": MAIJA} if ":m" in sql else {}
+            return [tuple(r) for r in conn.execute(text(sql), params).all()]
     finally:
         engine.dispose()
 
@@ -159,7 +160,7 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     url = env["SHOP_DATABASE_URL"]
     reference = open_case(env, "access,erasure")
     her_orders = {
-        str(r[0]) for r in shop(url, f"SELECT id FROM wp_wc_orders WHERE billing_email = '{MAIJA}'")
+        str(r[0]) for r in shop(url, "SELECT id FROM wp_wc_orders WHERE billing_email = :m")
     }
     assert len(her_orders) >= 2
 
@@ -174,16 +175,14 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
 
     preview = ok(env, "cases", "fulfil", reference, "--kind", "erasure", "--dry-run")
     assert "Verkkokauppa: would erase" in preview and "Verkkokauppa: would keep" in preview
-    assert shop(url, f"SELECT count(*) FROM wp_users WHERE user_email = '{MAIJA}'") == [(1,)]
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
 
     ok(env, "cases", "fulfil", reference, "--kind", "erasure")
-    assert shop(url, f"SELECT count(*) FROM wp_users WHERE user_email = '{MAIJA}'") == [(0,)]
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
     assert shop(url, "SELECT count(*) FROM wp_users WHERE display_name LIKE '%Esimerkki%'") == [
         (0,)
     ]
-    assert shop(url, f"SELECT count(*) FROM wp_wc_customer_lookup WHERE email = '{MAIJA}'") == [
-        (0,)
-    ]
+    assert shop(url, "SELECT count(*) FROM wp_wc_customer_lookup WHERE email = :m") == [(0,)]
     assert shop(url, "SELECT count(*) FROM wp_wc_customer_lookup WHERE postcode = '00100'") == [
         (0,)
     ]
@@ -236,7 +235,9 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: 
         engine = create_engine(url, poolclass=NullPool)
         blocker = engine.connect()
         blocker.begin()
-        blocker.execute(text(f"SELECT 1 FROM wp_users WHERE user_email = '{MAIJA}' FOR UPDATE"))
+        blocker.execute(
+            text("SELECT 1 FROM wp_users WHERE user_email = :m FOR UPDATE"), {"m": MAIJA}
+        )
         base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
         proc = subprocess.Popen(
             [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
@@ -256,11 +257,11 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: 
         engine.dispose()
         # Unchanged: the other tables' deletions went with the killed transaction.
         assert shop(url, "SELECT count(*) FROM wp_usermeta") == before
-        assert shop(url, f"SELECT count(*) FROM wp_users WHERE user_email = '{MAIJA}'") == [(1,)]
+        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
         ok(env, "cases", "fulfil", reference)
         trail = events(env, reference)
         said = [e["detail"] for e in trail if e["action"] == "system_erasure_interrupted"]
         assert said == [{"system": "Verkkokauppa", "state": "unchanged"}]
-        assert shop(url, f"SELECT count(*) FROM wp_users WHERE user_email = '{MAIJA}'") == [(0,)]
+        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
     finally:
         pg.drop_database(name)
