@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, and_, func, inspect, literal, or_, select
+from sqlalchemy import Column, MetaData, String, Table, func, inspect, literal, or_, select
 from sqlalchemy.engine import Connection, Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -334,20 +334,45 @@ class SqlConnector:
                     plan.changes.append(Change(mapped.table, key, before, after))
         return plan
 
+    def rectify(
+        self, person: Person, corrections: Mapping[str, str | None], *, dry_run: bool = False
+    ) -> SqlPlan:
+        """Set each corrected field in the columns the mapping names for it, one transaction."""
+        keys = {t.table: t.key for t in self.system.tables}
+        with self._connect(write=not dry_run) as conn:
+            found = self._find(conn, person)
+            plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
+            for mapped in self.system.tables:
+                columns = {
+                    column: corrections[field]
+                    for field, column in mapped.rectify.items()
+                    if field in corrections
+                }
+                for row in found[mapped.table] if columns else []:
+                    before = {c: row[c] for c, v in columns.items() if row[c] != v}
+                    after = {c: columns[c] for c in before}
+                    if after:
+                        plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
+            if not dry_run:
+                self._write(conn, plan, keys)
+        return plan
+
+    def _write(self, conn: Connection, plan: SqlPlan, keys: Mapping[str, str]) -> None:
+        for change in plan.changes:
+            table = self._table(conn, change.table)
+            where = table.c[keys[change.table]] == change.key
+            if change.after is None:
+                conn.execute(table.delete().where(where))
+            else:
+                conn.execute(table.update().where(where).values(**change.after))
+
     def erase(self, person: Person, today: date, *, dry_run: bool = False) -> SqlPlan:
         """Erase the person's rows in one transaction (or only say what would change)."""
         keys = {t.table: t.key for t in self.system.tables}
         with self._connect(write=not dry_run) as conn:
             plan = self._plan(conn, person, today)
-            if dry_run:
-                return plan
-            for change in plan.changes:
-                table = self._table(conn, change.table)
-                where = table.c[keys[change.table]] == change.key
-                if change.after is None:
-                    conn.execute(table.delete().where(where))
-                else:
-                    conn.execute(table.update().where(and_(where)).values(**change.after))
+            if not dry_run:
+                self._write(conn, plan, keys)
         return plan
 
 

@@ -113,14 +113,14 @@ def access_files(
     sources: dict[str, Any] = {}
     tables: dict[str, tuple[list[Any], Sequence[str]]] = {}
     if data is not None:
-        register = {k: v for k, v in data.items() if k != "desk"}
+        register = {k: v for k, v in data.items() if k not in ("desk", "systems_searched")}
         sources["register"] = {"name": controller.register_name.get(lang), **register}
         sources["desk"] = {
             "name": DESK_SOURCE[lang if lang in DESK_SOURCE else "fi"],
             **data["desk"],
         }
         tables = {
-            "customer": ([data["customer"]], CUSTOMER_FIELDS),
+            "customer": ([data["customer"]] if data["customer"] else [], CUSTOMER_FIELDS),
             "orders": (data["orders"], ORDER_FIELDS),
             "invoices": (data["invoices"], INVOICE_FIELDS),
             "disclosures": (data["disclosures"], DISCLOSURE_FIELDS),
@@ -161,6 +161,12 @@ def fulfil_access(
     others = [s for s in mapped if s.kind != "register"]
     systems = read_systems(others, env or {}, person_for(case, customer))
     found_elsewhere = any(s.get("tables") for s in systems.values())
+    if data is None and found_elsewhere:
+        # Not in the register, but in another system: the reply confirms processing all the same.
+        data = {"customer": {}, "orders": [], "invoices": [], "disclosures": []}
+        data["desk"] = desk_records(session, case, None)
+    if data is not None and others:
+        data["systems_searched"] = [s.name for s in mapped]
     files = (
         access_files(
             reference=case.reference,
@@ -181,7 +187,9 @@ def fulfil_access(
         now=now,
         customer_number=customer.customer_number if customer else None,
         found=data is not None,
-        rows={k: len(v) for k, v in data.items() if isinstance(v, list)} if data else None,
+        rows={k: len(v) for k, v in data.items() if isinstance(v, list) and k != "systems_searched"}
+        if data
+        else None,
         systems_searched=[s.name for s in mapped],
         systems=systems_section(systems),
     )

@@ -111,7 +111,7 @@ def fulfil(
         if chosen == "access":
             return fulfil_access(session, env=env, **args)
         if chosen == "portability":
-            return fulfil_portability(session, **args)
+            return fulfil_portability(session, env=env, **args)
         if chosen == "rectification":
             wanted = corrections if corrections is not None else case.evidence.get("corrections")
             if not isinstance(wanted, Mapping):
@@ -119,7 +119,7 @@ def fulfil(
                     f"{case.reference}: say what to correct, e.g."
                     " `rightsdesk cases fulfil REF --set postal_address='Uusi katu 1'`"
                 )
-            return fulfil_rectification(session, corrections=wanted, **args)
+            return fulfil_rectification(session, corrections=wanted, env=env, **args)
         if chosen == "erasure":
             return fulfil_erasure(session, env=env, **args)
         if chosen == "restriction":

@@ -312,3 +312,43 @@ def record_waiting(
         detail={"reason": str(error)},
     )
     session.commit()
+
+
+def rectify_in_systems(
+    session: Session,
+    case: Case,
+    *,
+    systems: Sequence[System],
+    env: Mapping[str, str],
+    person: Person,
+    corrections: Mapping[str, str | None],
+    actor: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Apply the corrections in each `sql` system (one transaction each, Art. 16), recorded."""
+    outcomes: list[dict[str, Any]] = []
+    for system in sql_systems(systems):
+        connector = _connector(system, env)
+        try:
+            plan = connector.rectify(person, corrections)
+        finally:
+            connector.dispose()
+        detail = _plan_detail(plan)
+        personal = {
+            "rows": [
+                {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
+                for c in plan.changes
+            ]
+        }
+        _record(
+            session,
+            case,
+            action="system_rectified",
+            actor=actor,
+            now=now,
+            detail=detail,
+            personal=_jsonable(personal),
+        )
+        session.commit()
+        outcomes.append(detail)
+    return outcomes

@@ -247,7 +247,11 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: 
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while not shop(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"):
+        waiting = (
+            "SELECT 1 FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        while not shop(url, waiting):
             assert time.monotonic() < deadline, "the erasure never reached the locked row"
             time.sleep(0.1)
         proc.send_signal(signal.SIGKILL)
@@ -265,3 +269,48 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: 
         assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
     finally:
         pg.drop_database(name)
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), url], check=True, capture_output=True)
+    return {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+        "RIGHTSDESK_NOW": NOW,
+        "SHOP_DATABASE_URL": url,
+    }
+
+
+def test_portability_rectification_and_the_dossier_cover_the_shop(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = sqlite_env
+    url = env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "portability,rectification")
+    ok(env, "cases", "fulfil", reference, "--kind", "portability")
+    export = next(d for d in drafts(env, reference) if d["template"] == "portability_export")
+    data = json.loads(base64.b64decode(export["files"][0]["data_b64"]))
+    orders = data["systems"]["Verkkokauppa"]["tables"]["wp_wc_orders"]
+    assert len(orders) == 3 and "ip_address" not in orders[0]  # only what she provided
+
+    result = rightsdesk(
+        env,
+        "cases",
+        "fulfil",
+        reference,
+        "--kind",
+        "rectification",
+        "--set",
+        "phone=+358 40 999 0000",
+    )
+    # She is not in the desk's register copy, only in the shop: corrected there, said so.
+    assert result.returncode == 2 and "corrected in Verkkokauppa" in result.stderr
+    assert shop(url, "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m") == [
+        ("+358 40 999 0000",)
+    ]
+    out = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(out))
+    html = out.read_text("utf-8")
+    assert "Systems searched" in html and "Verkkokauppa" in html and "rectified 6 row(s)" in html
