@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Column, MetaData, String, Table, func, inspect, literal, or_, select
 from sqlalchemy.engine import Connection, Engine, RowMapping, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import create_engine
@@ -170,6 +170,14 @@ class SqlConnector:
                 if not write:
                     _read_only(conn)
                 yield conn
+        except OperationalError as exc:
+            # The connection broke mid-way: the transaction is gone, the system unchanged.
+            raise Waiting(f"{self.name} is not reachable ({_cause(exc)})") from None
+        except SQLAlchemyError as exc:
+            raise UserError(
+                f"{self.name}: the database does not match the mapping ({_cause(exc)});"
+                " run `rightsdesk systems check`"
+            ) from None
         finally:
             conn.close()
 
@@ -194,12 +202,20 @@ class SqlConnector:
                 if mapped.table not in existing:
                     problems.append(f"{self.name}: table {mapped.table} does not exist")
                     continue
-                columns = {c["name"] for c in schema.get_columns(mapped.table)}
+                described = {c["name"]: c for c in schema.get_columns(mapped.table)}
+                columns = set(described)
                 problems.extend(
                     f"{self.name}: table {mapped.table}: column {name} does not exist"
                     for name in mapped.columns()
                     if name not in columns
                 )
+                if isinstance(mapped.erase, dict):
+                    problems.extend(
+                        f"{self.name}: table {mapped.table}: column {name} cannot be NULL"
+                        " (erase = null); use mask or hash"
+                        for name, how in mapped.erase.items()
+                        if how == "null" and name in described and not described[name]["nullable"]
+                    )
                 if mapped.join:
                     target = mapped.join.table
                     if target in existing:
@@ -239,12 +255,6 @@ class SqlConnector:
                 match = or_(*(func.lower(table.c[c]).in_(emails) for c in mapped.email))
                 for row in conn.execute(select(table).where(match, *only)).mappings():
                     rows[row[mapped.key]] = row
-            if not rows and mapped.name and person.name and not mapped.join:
-                wanted = " ".join(person.name.split()).lower()
-                full: ColumnElement[Any] = _concat([table.c[c] for c in mapped.name])
-                match_name = func.lower(full) == wanted
-                for row in conn.execute(select(table).where(match_name, *only)).mappings():
-                    rows[row[mapped.key]] = row
             if mapped.join:
                 parents = found.get(mapped.join.table, [])
                 values = sorted({p[mapped.join.target_column] for p in parents} - {None}, key=str)
@@ -252,6 +262,13 @@ class SqlConnector:
                     linked = table.c[mapped.join.column].in_(values)
                     for row in conn.execute(select(table).where(linked, *only)).mappings():
                         rows[row[mapped.key]] = row
+            if not rows and mapped.name and person.name:
+                # Only when neither the address nor a join found the person here.
+                wanted = " ".join(person.name.split()).lower()
+                full: ColumnElement[Any] = _concat([table.c[c] for c in mapped.name])
+                match_name = func.lower(full) == wanted
+                for row in conn.execute(select(table).where(match_name, *only)).mappings():
+                    rows[row[mapped.key]] = row
             found[mapped.table] = sorted(rows.values(), key=lambda r: str(r[mapped.key]))
         return found
 

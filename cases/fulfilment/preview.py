@@ -11,7 +11,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import require_ready
-from cases.fulfilment.erasure import erase_customer
+from cases.fulfilment.erasure import Entry, erase_customer
 from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind
 from cases.fulfilment.systems import entries, person_for, plan_systems
 from cases.register_lookup import subject_for_case
@@ -63,8 +63,12 @@ def preview(
         if not erased and not kept:
             lines.append(f"{name}: nothing about the requester; nothing changes")
         lines += [f"{name}: would erase {e.text(LANG).split(': ', 1)[1]}" for e in erased]
-        lines += [
-            f"{name}: would keep {e.text(LANG).split(': ', 1)[1]} ({e.values.get('law', e.reason)})"
-            for e in kept
-        ]
+        lines += [f"{name}: would keep {e.text(LANG).split(': ', 1)[1]} ({_why(e)})" for e in kept]
     return lines
+
+
+def _why(entry: Entry) -> str:
+    """The law a hold names, or why a row is kept with another."""
+    if "law" in entry.values:
+        return str(entry.values["law"])
+    return "kept with the row it belongs to"
