@@ -11,7 +11,7 @@ who owes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -93,9 +93,9 @@ _PHRASES: dict[str, tuple[str, str, str]] = {
         "{system}: the rows of table {table} ({count})",
     ),
     "sql_columns": (
-        "{system}: taulun {table} tiedot {columns} ({count} riviä)",
-        "{system}: uppgifterna {columns} i tabellen {table} ({count} rader)",
-        "{system}: {columns} in table {table} ({count} rows)",
+        "{system}: taulun {table} tiedot {columns} (rivejä: {count})",
+        "{system}: uppgifterna {columns} i tabellen {table} (rader: {count})",
+        "{system}: {columns} in table {table} (rows: {count})",
     ),
     "sql_kept": (
         "{system}: taulun {table} rivit ({count})",
@@ -211,12 +211,16 @@ class ErasureOutcome:
         """What is kept, with the reason code and until when, in `lang`."""
         return [_kept(e, lang) for e in self.kept_entries]
 
-    def by_system(self, lang: str, register: str) -> list[dict[str, Any]]:
+    def by_system(
+        self, lang: str, register: str, systems: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
         """The same record cut per system of the data map: name, erased, kept (in `lang`).
 
-        Entries without a `system` value are the built-in register's.
+        Entries without a `system` value are the built-in register's; every name in
+        `systems` gets its section, empty until something is recorded for it (a task).
         """
-        names = [register] + [str(e.values["system"]) for e in self._all() if "system" in e.values]
+        named = [str(e.values["system"]) for e in self._all() if "system" in e.values]
+        names = [register, *systems, *named]
         sections: dict[str, dict[str, Any]] = {
             n: {"system": n, "erased": [], "kept": []} for n in dict.fromkeys(names)
         }
@@ -438,7 +442,11 @@ def fulfil_erasure(
         "kept": outcome.kept(lang),
         "notified_recipients": notified,
         # The same record per system of the data map (manual systems add their tasks' part).
-        "systems": outcome.by_system(lang, controller.register_name.get(lang)),
+        "systems": outcome.by_system(
+            lang,
+            controller.register_name.get(lang),
+            [s.name for s in mapped if s.kind != "register"],
+        ),
     }
     record_fulfilment(
         session,
