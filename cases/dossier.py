@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,26 @@ def _detail(detail: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return items
 
 
+def _systems(events: Sequence[CaseEvent]) -> dict[str, list[str]]:
+    """Each system of the data map the case searched, with what was done there (no values)."""
+    systems: dict[str, list[str]] = {}
+    for event in events:
+        detail = event.full_detail
+        for name in detail.get("systems_searched") or []:
+            systems.setdefault(str(name), [])
+        name = str(detail.get("system", ""))
+        if event.action in ("system_erased", "system_rectified") and name:
+            verb = "erased" if event.action == "system_erased" else "rectified"
+            note = f"{verb} {len(detail.get('changes', []))} row(s)"
+            kept = sum(int(k.get("rows", 0)) for k in detail.get("kept", []))
+            systems.setdefault(name, []).append(note + (f", kept {kept}" if kept else ""))
+        elif event.action == "system_erasure_interrupted" and name:
+            systems.setdefault(name, []).append(f"interrupted, found {detail.get('state')}")
+        elif event.action == "waiting_for_system":
+            systems.setdefault("(waiting)", []).append(str(detail.get("reason", "")))
+    return systems
+
+
 def build_dossier(
     session: Session, *, reference: str, now: datetime, controller: ControllerConfig
 ) -> str:
@@ -143,6 +164,7 @@ def build_dossier(
         "extension_within": extension is not None
         and deadlines.receipt_date(extension.at) <= deadline["one_month"].due,
         "chain": chain,
+        "systems": _systems(events),
     }
     return _environment().get_template(TEMPLATE).render(context)
 

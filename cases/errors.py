@@ -19,5 +19,9 @@ class NotFound(UserError):
     """No case (or register row) with that reference."""
 
 
+class Waiting(DeskError):
+    """A system the case needs is not reachable: the case waits, nothing was changed."""
+
+
 class InternalError(DeskError):
     """Our fault: logged with a case reference, never with personal data."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cases.localized import LocalizedList, StrictModel
+from cases.sql_mapping import SqlHold, SqlTable, check_mapping
 
 __all__ = [
     "RIGHTS",
@@ -60,6 +61,16 @@ class SqlSystem(_Common):
     # `${VAR}` is taken from the environment when the connection is made, so the
     # secret never sits in the file.
     url: str
+    # The mapping (cases/sql_mapping.py): where the person is and what each right does.
+    tables: list[SqlTable] = Field(default_factory=list)
+    holds: list[SqlHold] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _mapping_holds_together(self) -> SqlSystem:
+        problems = check_mapping(self.tables, self.holds)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class ManualSystem(_Common):

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from cases.errors import DeskError, UserError
+from cases.errors import DeskError, UserError, Waiting
 from rightsdesk.command_table import COMMANDS, ROOT_HELP, load_command
 
 log = logging.getLogger("rightsdesk")
@@ -59,6 +59,7 @@ def _root() -> None:
 
 USAGE_EXIT = 2  # bad input: the user's fault (click's own convention too)
 FAILURE_EXIT = 1  # our fault
+WAITING_EXIT = 75  # try again later: a system of the data map is not reachable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         return USAGE_EXIT
+    except Waiting as exc:
+        # A system the case needs is down: the case waits, nothing failed (sysexits EX_TEMPFAIL).
+        typer.echo(f"waiting: {exc}", err=True)
+        return WAITING_EXIT
     except DeskError as exc:
         typer.echo(f"error: {exc}", err=True)
         return FAILURE_EXIT

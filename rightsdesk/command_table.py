@@ -67,6 +67,7 @@ COMMANDS: dict[str, Entry] = {
         "Show each component (intake, outbox, bot, scheduler); exit 1 if one fails or is stuck.",
     ),
     "db": Entry(("admin",), "The database schema."),
+    "systems": Entry(("systems_cmd",), "The data map: the systems that hold personal data."),
     "demo": Entry(
         ("demo_cmd",),
         "Run the offline demo: register, cases, mail intake, deadlines and the audit check.",

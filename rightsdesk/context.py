@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ class Desk:
         from rightsdesk.oauth_wiring import token_provider
 
         return token_provider(self.settings)
+
+    def system_env(self) -> dict[str, str]:
+        """The environment the data map's `${VAR}` URLs are resolved from."""
+        return dict(os.environ)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts the loopback servers the integration and e2e tests use:
 # Dovecot (IMAP + LMTP; the test fixture runs its own instance from a temp dir)
-# and PostgreSQL (a role and database for the tests).
+# PostgreSQL (a role and database for the tests) and MariaDB (binaries only: the test
+# fixture starts its own mariadbd with its own data directory and port).
 # Idempotent and non-interactive: safe to run on every CI job and on a laptop.
 # As non-root it only reports what is missing and exits 0 (tests then skip, or fail when CI=true).
 set -euo pipefail
@@ -17,6 +18,11 @@ PG_DATABASE="${RIGHTSDESK_TEST_PG_DATABASE:-rightsdesk}"
 log() { printf 'install-test-servers: %s\n' "$*"; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+have_mariadb() {
+    command -v mariadb-install-db >/dev/null 2>&1 \
+        && { [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1; }
+}
 
 have_dovecot() {
     command -v dovecot >/dev/null 2>&1 \
@@ -80,6 +86,7 @@ report_missing() {
 main() {
     local missing=()
     have_dovecot || missing+=("dovecot")
+    have_mariadb || missing+=("mariadb")
     local cluster
     cluster="$(pick_cluster)"
     [ -n "$cluster" ] || missing+=("postgresql")
@@ -90,6 +97,7 @@ main() {
             case "$m" in
                 dovecot) todo+=("apt-get install -y dovecot-imapd dovecot-lmtpd") ;;
                 postgresql) todo+=("apt-get install -y postgresql") ;;
+                mariadb) todo+=("apt-get install -y mariadb-server") ;;
             esac
         done
         if [ -n "$cluster" ]; then
@@ -117,6 +125,16 @@ main() {
         systemctl stop dovecot || true
     fi
     log "dovecot $(dovecot --version)"
+
+    if ! have_mariadb; then
+        log "installing mariadb-server"
+        apt_install mariadb-server
+    fi
+    # The packaged service is not needed either: the fixture runs its own mariadbd.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mariadb 2>/dev/null; then
+        systemctl stop mariadb || true
+    fi
+    log "$(/usr/sbin/mariadbd --version 2>/dev/null | head -n1 || true)"
 
     if [ -z "$cluster" ]; then
         log "installing postgresql"

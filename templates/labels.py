@@ -142,6 +142,14 @@ KEPT_REASONS: dict[str, tuple[str, str, str]] = {
         "the record of disclosures is needed to tell the recipients of the erasure and to show "
         "that we did (Articles 19 and 5(2) GDPR)",
     ),
+    "kept_with_row": (
+        "tiedot kuuluvat säilytettävään riviin (esimerkiksi tilauksen osoitteet) ja "
+        "säilytetään sen kanssa samasta syystä",
+        "uppgifterna hör till en rad som bevaras (till exempel beställningens adresser) och "
+        "bevaras med den av samma skäl",
+        "the data belongs to a row that is kept (for example an order's addresses) and is "
+        "kept with it for the same reason",
+    ),
     "marketing_suppression": (
         "sähköpostiosoite säilytetään markkinointikieltoluettelossa, jotta voimme noudattaa "
         "kieltoasi (tietosuoja-asetuksen 21 artiklan 3 kohta)",

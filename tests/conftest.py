@@ -11,6 +11,7 @@ import pytest
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.dovecot import DovecotServer, Mailbox, find_dovecot
+from tests.servers.mariadb import MariaDbServer, find_mariadbd
 from tests.servers.slack_fake import FakeSlack
 from tests.servers.smtp import SmtpSink
 
@@ -64,6 +65,22 @@ def mailbox(dovecot: DovecotServer) -> Mailbox:
     if not dovecot.running:  # a test stopped the shared server and did not restart it
         dovecot.start()
     return dovecot.add_user(f"u{next(_users)}@example.com", "secret")
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDbServer]:
+    """The session's own mariadbd (own data directory, free port on 127.0.0.1)."""
+    binary = find_mariadbd()
+    if binary is None:
+        ci_or_skip("mariadb-server is not installed (scripts/install-test-servers.sh)")
+    server = MariaDbServer(binary=binary)
+    try:
+        server.start()
+    except Exception as error:
+        server.close()
+        pytest.fail(f"MariaDB did not start: {error}")
+    yield server
+    server.close()
 
 
 @pytest.fixture

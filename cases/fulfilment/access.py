@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from cases.fulfilment.common import (
     pick,
     require_ready,
 )
+from cases.fulfilment.systems import person_for, read_systems, systems_section
 from cases.outbox import MailAttachment
 from cases.register_lookup import subject_for_case
 from store.models import Case, Customer, Draft, Message, Outbox
@@ -97,46 +99,74 @@ def collect(session: Session, customer: Customer) -> dict[str, Any]:
 def access_files(
     *,
     reference: str,
-    data: dict[str, Any],
+    data: dict[str, Any] | None,
     controller: ControllerConfig,
     now: datetime,
     lang: str = "fi",
+    systems: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[MailAttachment]:
     """The copy of the data (Art. 15(3)): one JSON, and a CSV per table with rows.
 
-    The JSON labels each part by its source: the register, and this desk's own records.
+    The JSON labels each part by its source: the register, this desk's own records, and one
+    section per other system of the data map (its tables, or the task a person does there).
     """
-    register = {k: v for k, v in data.items() if k != "desk"}
-    payload = {
+    sources: dict[str, Any] = {}
+    tables: dict[str, tuple[list[Any], Sequence[str]]] = {}
+    if data is not None:
+        register = {k: v for k, v in data.items() if k not in ("desk", "systems_searched")}
+        sources["register"] = {"name": controller.register_name.get(lang), **register}
+        sources["desk"] = {
+            "name": DESK_SOURCE[lang if lang in DESK_SOURCE else "fi"],
+            **data["desk"],
+        }
+        tables = {
+            "customer": ([data["customer"]] if data["customer"] else [], CUSTOMER_FIELDS),
+            "orders": (data["orders"], ORDER_FIELDS),
+            "invoices": (data["invoices"], INVOICE_FIELDS),
+            "disclosures": (data["disclosures"], DISCLOSURE_FIELDS),
+            "requests": (data["desk"]["cases"], CASE_FIELDS),
+            "correspondence": (data["desk"]["correspondence"], CORRESPONDENCE_FIELDS),
+        }
+    payload: dict[str, Any] = {
         "controller": controller.name,
         "reference": reference,
         "generated_at": now,
-        "sources": {
-            "register": {"name": controller.register_name.get(lang), **register},
-            "desk": {"name": DESK_SOURCE[lang if lang in DESK_SOURCE else "fi"], **data["desk"]},
-        },
+        "sources": sources,
+        "systems": dict(systems or {}),
     }
-    tables = {
-        "customer": ([data["customer"]], CUSTOMER_FIELDS),
-        "orders": (data["orders"], ORDER_FIELDS),
-        "invoices": (data["invoices"], INVOICE_FIELDS),
-        "disclosures": (data["disclosures"], DISCLOSURE_FIELDS),
-        "requests": (data["desk"]["cases"], CASE_FIELDS),
-        "correspondence": (data["desk"]["correspondence"], CORRESPONDENCE_FIELDS),
-    }
+    for n, section in enumerate((systems or {}).values(), start=1):
+        for table, rows in section.get("tables", {}).items():
+            if rows:
+                tables[f"system{n}-{table}"] = (rows, list(rows[0]))
     return exports(reference, payload, tables, lang)
 
 
 def fulfil_access(
-    session: Session, *, reference: str, actor: str, now: datetime, controller: ControllerConfig
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Compile the access report and draft the reply; the register is only read."""
+    """Compile the access report from every system and draft the reply; nothing is changed."""
     case = ops.get_case(session, reference)
     require_ready(case)
     customer = subject_for_case(session, case)
     data = collect(session, customer) if customer is not None else None
     if data is not None:
         data["desk"] = desk_records(session, case, customer)
+    mapped = controller.systems_or_register()
+    others = [s for s in mapped if s.kind != "register"]
+    systems = read_systems(others, env or {}, person_for(case, customer))
+    found_elsewhere = any(s.get("tables") for s in systems.values())
+    if data is None and found_elsewhere:
+        # Not in the register, but in another system: the reply confirms processing all the same.
+        data = {"customer": {}, "orders": [], "invoices": [], "disclosures": []}
+        data["desk"] = desk_records(session, case, None)
+    if data is not None and others:
+        data["systems_searched"] = [s.name for s in mapped]
     files = (
         access_files(
             reference=case.reference,
@@ -144,8 +174,9 @@ def fulfil_access(
             controller=controller,
             now=now,
             lang=case.language,
+            systems=systems,
         )
-        if data is not None
+        if data is not None or found_elsewhere
         else []
     )
     ops.record(
@@ -156,7 +187,11 @@ def fulfil_access(
         now=now,
         customer_number=customer.customer_number if customer else None,
         found=data is not None,
-        rows={k: len(v) for k, v in data.items() if isinstance(v, list)} if data else None,
+        rows={k: len(v) for k, v in data.items() if isinstance(v, list) and k != "systems_searched"}
+        if data
+        else None,
+        systems_searched=[s.name for s in mapped],
+        systems=systems_section(systems),
     )
     # A restricted customer's data is still shown to the person: access is not "processing"
     # Art. 18(2) forbids, and the copy says that processing is restricted.

@@ -11,6 +11,7 @@ who owes it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -36,7 +37,7 @@ from cases.fulfilment.common import (
 from cases.fulfilment.suppression import is_suppressed
 from cases.register_lookup import subject_for_case
 from store.models import Case, Customer, Draft, Invoice
-from templates.labels import LANGUAGES, field_label
+from templates.labels import LANGUAGES, field_label, kept_reason
 from templates.loader import date_local, money
 
 VOUCHER_YEARS = 6  # Kirjanpitolaki 1336/1997 2:10 §: invoices and other vouchers
@@ -85,6 +86,26 @@ _PHRASES: dict[str, tuple[str, str, str]] = {
         "sähköpostiosoitteesi {email} markkinointikieltoluettelossa",
         "din e-postadress {email} i vår spärrlista för marknadsföring",
         "your email address {email} on our marketing suppression list",
+    ),
+    "sql_deleted": (
+        "{system}: taulun {table} rivit ({count})",
+        "{system}: raderna i tabellen {table} ({count})",
+        "{system}: the rows of table {table} ({count})",
+    ),
+    "sql_columns": (
+        "{system}: taulun {table} tiedot {columns} (rivejä: {count})",
+        "{system}: uppgifterna {columns} i tabellen {table} (rader: {count})",
+        "{system}: {columns} in table {table} (rows: {count})",
+    ),
+    "sql_kept": (
+        "{system}: taulun {table} rivit ({count})",
+        "{system}: raderna i tabellen {table} ({count})",
+        "{system}: the rows of table {table} ({count})",
+    ),
+    "until_condition": (
+        "niin kauan kuin säilyttämisen peruste on voimassa",
+        "så länge grunden för att bevara dem gäller",
+        "for as long as the reason for keeping them applies",
     ),
     "until_day": ("{day} asti", "till och med {day}", "until {day}"),
     "until_claim": (
@@ -188,14 +209,40 @@ class ErasureOutcome:
 
     def kept(self, lang: str) -> list[dict[str, str]]:
         """What is kept, with the reason code and until when, in `lang`."""
-        return [
-            {
-                "item": e.text(lang),
-                "reason": e.reason or "",
-                "until": _render(e.until[0], e.until[1], lang) if e.until else "",
-            }
-            for e in self.kept_entries
-        ]
+        return [_kept(e, lang) for e in self.kept_entries]
+
+    def by_system(
+        self, lang: str, register: str, systems: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """The same record cut per system of the data map: name, erased, kept (in `lang`).
+
+        Entries without a `system` value are the built-in register's; every name in
+        `systems` gets its section, empty until something is recorded for it (a task).
+        """
+        named = [str(e.values["system"]) for e in self._all() if "system" in e.values]
+        names = [register, *systems, *named]
+        sections: dict[str, dict[str, Any]] = {
+            n: {"system": n, "erased": [], "kept": []} for n in dict.fromkeys(names)
+        }
+        for e in self.erased_entries:
+            sections[str(e.values.get("system", register))]["erased"].append(e.text(lang))
+        for e in self.kept_entries:
+            sections[str(e.values.get("system", register))]["kept"].append(_kept(e, lang))
+        return list(sections.values())
+
+    def _all(self) -> list[Entry]:
+        return [*self.erased_entries, *self.kept_entries]
+
+
+def _kept(e: Entry, lang: str) -> dict[str, str]:
+    # A hold of a company system names its law beside the reason (Art. 17(3)(b)).
+    law = e.values.get("law")
+    reason = e.reason or ""
+    return {
+        "item": e.text(lang),
+        "reason": f"{kept_reason(reason, lang)} ({law})" if law else reason,
+        "until": _render(e.until[0], e.until[1], lang) if e.until else "",
+    }
 
 
 def _invoice(invoice: Invoice) -> dict[str, Any]:
@@ -305,9 +352,21 @@ def erase_customer(
 
 
 def fulfil_erasure(
-    session: Session, *, reference: str, actor: str, now: datetime, controller: ControllerConfig
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Erase the person's register data, draft the Art. 19 notices and the reply."""
+    """Erase the person's data in every system and the register; draft notices and reply.
+
+    The company's `sql` systems go first, each in its own transaction and each recorded as
+    it is done (cases.fulfilment.systems); the register and the reply are the last step.
+    """
+    from cases.fulfilment import systems as data_map  # it builds on this module's Entry
+
     case = ops.get_case(session, reference)
     require_ready(case)
     if already_done(session, case, "erasure") is not None:
@@ -317,6 +376,23 @@ def fulfil_erasure(
     lang = case.language
     customer = subject_for_case(session, case)
     outcome = ErasureOutcome()
+    mapped = controller.systems_or_register()
+    searched = [s.name for s in mapped]
+    subject = data_map.person_for(case, customer)
+    for detail in data_map.erase_in_systems(
+        session,
+        case,
+        systems=mapped,
+        env=env or {},
+        person=subject,
+        actor=actor,
+        now=now,
+        today=deadlines.receipt_date(now),
+    ):
+        erased, kept = data_map.entries(detail)
+        outcome.erased_entries.extend(erased)
+        outcome.kept_entries.extend(kept)
+    customer = subject_for_case(session, case)  # the session was committed meanwhile
     notified: list[str] = []
     customer_number = None
     emails = {case.requester_email or ""}
@@ -327,9 +403,12 @@ def fulfil_erasure(
         emails.add(customer.email or "")
         person = identify(customer)  # before the erasure: the notices must say whose data
         recipients = recipients_of(session, customer)
-        outcome = erase_customer(
+        register = erase_customer(
             session, customer, now=now, lang=lang, disclosure_log_until=log_until
         )
+        outcome.erased_entries[:0] = register.erased_entries
+        outcome.kept_entries[:0] = register.kept_entries
+        outcome.customer = register.customer
     for email in sorted(e for e in emails if e):
         if "marketing" in is_suppressed(session, email):
             # The opt-out outlives the erasure, or we could market to the address again.
@@ -362,6 +441,12 @@ def fulfil_erasure(
         "erased": outcome.erased(lang),
         "kept": outcome.kept(lang),
         "notified_recipients": notified,
+        # The same record per system of the data map (manual systems add their tasks' part).
+        "systems": outcome.by_system(
+            lang,
+            controller.register_name.get(lang),
+            [s.name for s in mapped if s.kind != "register"],
+        ),
     }
     record_fulfilment(
         session,
@@ -372,6 +457,7 @@ def fulfil_erasure(
         customer_number=customer_number,
         reply_context=reply,
         customer_outcome=outcome.customer if customer is not None else "not_found",
+        systems_searched=searched,
     )
     return draft_reply(
         session,

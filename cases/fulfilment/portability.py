@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from cases.controller import ControllerConfig
 from cases.drafts import draft_reply
 from cases.errors import UserError
 from cases.fulfilment.common import ORDER_FIELDS, exports, orders_of, pick, require_ready
+from cases.fulfilment.systems import person_for, read_systems
 from cases.register_lookup import subject_for_case
 from store.models import Customer, Draft
 
@@ -29,41 +31,55 @@ def provided_data(session: Session, customer: Customer) -> dict[str, Any]:
 
 
 def fulfil_portability(
-    session: Session, *, reference: str, actor: str, now: datetime, controller: ControllerConfig
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Export the provided data and draft the reply with the files attached."""
+    """Export the provided data from every system and draft the reply with the files attached."""
     case = ops.get_case(session, reference)
     require_ready(case)
     customer = subject_for_case(session, case)
-    if customer is None:
+    others = [s for s in controller.systems_or_register() if s.kind == "sql"]
+    systems = read_systems(others, env or {}, person_for(case, customer), portability=True)
+    if customer is None and not any(s.get("tables") for s in systems.values()):
         raise UserError(
-            f"{case.reference}: the register holds no data about the requester;"
+            f"{case.reference}: no system holds data about the requester;"
             " answer with `rightsdesk cases draft REF --template refusal`"
         )
-    data = provided_data(session, customer)
-    payload = {
+    data = (
+        provided_data(session, customer) if customer is not None else {"customer": {}, "orders": []}
+    )
+    payload: dict[str, Any] = {
         "controller": controller.name,
         "reference": case.reference,
         "generated_at": now,
         "legal_basis": "contract, GDPR Art. 6(1)(b)",
         **data,
     }
-    files = exports(
-        case.reference,
-        payload,
-        {
-            "customer": ([data["customer"]], PROVIDED_FIELDS),
-            "orders": (data["orders"], ORDER_FIELDS),
-        },
-    )
+    tables: dict[str, tuple[list[Any], Sequence[str]]] = {
+        "customer": ([data["customer"]] if data["customer"] else [], PROVIDED_FIELDS),
+        "orders": (data["orders"], ORDER_FIELDS),
+    }
+    if systems:
+        # One section per system of the data map, and a CSV per table of each.
+        payload["systems"] = systems
+        for n, section in enumerate(systems.values(), start=1):
+            for table, rows in section["tables"].items():
+                tables[f"system{n}-{table}"] = (rows, list(rows[0]))
+    files = exports(case.reference, payload, tables)
     ops.record(
         session,
         case,
         actor=actor,
         action="portability_exported",
         now=now,
-        customer_number=customer.customer_number,
+        customer_number=customer.customer_number if customer else None,
         files=[f.filename for f in files],
+        systems_searched=[s.name for s in controller.systems_or_register()],
     )
     return draft_reply(
         session,

@@ -21,6 +21,7 @@ from cases.fulfilment.common import (
     record_fulfilment,
     require_ready,
 )
+from cases.fulfilment.systems import person_for, rectify_in_systems
 from cases.register_lookup import subject_for_case
 from store.models import Draft
 
@@ -66,8 +67,9 @@ def fulfil_rectification(
     actor: str,
     now: datetime,
     controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
-    """Apply the corrections (before and after in the audit trail), draft notices and reply."""
+    """Apply the corrections in every system (before and after in the trail); draft the reply."""
     case = ops.get_case(session, reference)
     require_ready(case)
     if already_done(session, case, "rectification") is not None:
@@ -76,14 +78,31 @@ def fulfil_rectification(
         )
     wanted = _check(corrections)
     customer = subject_for_case(session, case)
+    elsewhere = rectify_in_systems(
+        session,
+        case,
+        systems=controller.systems_or_register(),
+        env=env or {},
+        person=person_for(case, customer),
+        corrections=wanted,
+        actor=actor,
+        now=now,
+    )
+    changed_elsewhere = sum(len(d["changes"]) for d in elsewhere)
+    customer = subject_for_case(session, case)  # the session was committed meanwhile
     if customer is None:
+        if changed_elsewhere:
+            raise UserError(
+                f"{case.reference}: corrected in {', '.join(d['system'] for d in elsewhere)};"
+                " the register holds no data about the requester"
+            )
         raise UserError(f"{case.reference}: the register holds no data about the requester")
     changes: list[dict[str, Any]] = [
         {"field": field, "before": getattr(customer, field), "after": value}
         for field, value in wanted.items()
         if getattr(customer, field) != value
     ]
-    if not changes:
+    if not changes and not changed_elsewhere:
         raise UserError(f"{case.reference}: the register already holds these values")
     # Recipients find the person by what they were given, i.e. the values before the change.
     person = identify(customer)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.drafts import FINAL_TEMPLATES, KIND_TEMPLATES, draft_reply, unanswered_kinds
-from cases.errors import UserError
+from cases.errors import UserError, Waiting
 from cases.fulfilment.access import fulfil_access
 from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import fulfil_erasure
@@ -19,6 +19,7 @@ from cases.fulfilment.portability import fulfil_portability
 from cases.fulfilment.rectification import fulfil_rectification
 from cases.fulfilment.restriction import fulfil_restriction
 from cases.fulfilment.suppression import KIND_SCOPES, fulfil_suppression
+from cases.fulfilment.systems import record_waiting
 from cases.lifecycle import Status
 from store.models import Case, CaseEvent, Draft
 
@@ -86,6 +87,7 @@ def fulfil(
     kind: str | None = None,
     corrections: Mapping[str, str | None] | None = None,
     reason: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
     """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
 
@@ -107,9 +109,9 @@ def fulfil(
             "controller": controller,
         }
         if chosen == "access":
-            return fulfil_access(session, **args)
+            return fulfil_access(session, env=env, **args)
         if chosen == "portability":
-            return fulfil_portability(session, **args)
+            return fulfil_portability(session, env=env, **args)
         if chosen == "rectification":
             wanted = corrections if corrections is not None else case.evidence.get("corrections")
             if not isinstance(wanted, Mapping):
@@ -117,12 +119,17 @@ def fulfil(
                     f"{case.reference}: say what to correct, e.g."
                     " `rightsdesk cases fulfil REF --set postal_address='Uusi katu 1'`"
                 )
-            return fulfil_rectification(session, corrections=wanted, **args)
+            return fulfil_rectification(session, corrections=wanted, env=env, **args)
         if chosen == "erasure":
-            return fulfil_erasure(session, **args)
+            return fulfil_erasure(session, env=env, **args)
         if chosen == "restriction":
             return fulfil_restriction(session, reason=reason, **args)
         return fulfil_suppression(session, **args)
+    except Waiting as waiting:
+        # A system is down: nothing more changes, the case says what it waits for.
+        session.rollback()
+        record_waiting(session, case, error=waiting, actor=actor, now=now)
+        raise
     except Exception:
         session.rollback()
         raise
@@ -137,6 +144,7 @@ def draft_template(
     now: datetime,
     controller: ControllerConfig,
     extra_context: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
     """Draft `template` for the case, filling the context from the register or the record."""
     case = ops.get_case(session, reference)
@@ -147,7 +155,13 @@ def draft_template(
         kind = kinds[0]
         if kind in READ_ONLY_KINDS:
             return fulfil(
-                session, reference=reference, actor=actor, now=now, controller=controller, kind=kind
+                session,
+                reference=reference,
+                actor=actor,
+                now=now,
+                controller=controller,
+                kind=kind,
+                env=env,
             )
         done = already_done(session, case, _event_kind(kind))
         if done is None:
@@ -180,7 +194,13 @@ def next_template(session: Session, case: Case) -> str:
 
 
 def draft_next(
-    session: Session, *, reference: str, actor: str, now: datetime, controller: ControllerConfig
+    session: Session,
+    *,
+    reference: str,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
 ) -> Draft:
     """Draft the reply the case needs next (what `rightsdesk cases draft` shows)."""
     case = ops.get_case(session, reference)
@@ -191,4 +211,5 @@ def draft_next(
         actor=actor,
         now=now,
         controller=controller,
+        env=env,
     )

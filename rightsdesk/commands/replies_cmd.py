@@ -81,6 +81,7 @@ def draft_command(
             "actor": cli_actor(actor),
             "now": desk.now(),
             "controller": desk.controller,
+            "env": desk.system_env(),
         }
         if template is not None:
             extra: dict[str, Any] = {"questions": questions}
@@ -123,11 +124,27 @@ def fulfil_command(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why processing is restricted.")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show per system what would change; change nothing.")
+    ] = False,
     actor: Actor = None,
 ) -> None:
-    """Carry out the next right of the case against the register and draft the reply."""
+    """Carry out the next right of the case in every system of the data map; draft the reply."""
     desk = Desk()
     with desk.session() as session:
+        if dry_run:
+            from cases.fulfilment.preview import preview
+
+            for line in preview(
+                session,
+                reference=reference,
+                controller=desk.controller,
+                env=desk.system_env(),
+                now=desk.now(),
+                kind=kind,
+            ):
+                typer.echo(line)
+            return
         fulfil(
             session,
             reference=reference,
@@ -137,6 +154,7 @@ def fulfil_command(
             kind=kind,
             corrections=parse_corrections(corrections) if corrections else None,
             reason=reason,
+            env=desk.system_env(),
         )
         _show_pending(session, reference)
 

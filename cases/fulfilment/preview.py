@@ -1,0 +1,74 @@
+"""`cases fulfil REF --dry-run`: what carrying out the right would change, per system."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import Session
+
+from cases import deadlines
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.fulfilment.common import require_ready
+from cases.fulfilment.erasure import Entry, erase_customer
+from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind
+from cases.fulfilment.systems import entries, person_for, plan_systems
+from cases.register_lookup import subject_for_case
+from cases.systems import ManualSystem
+
+LANG = "en"  # the preview is for the desk's staff at a terminal
+
+
+def preview(
+    session: Session,
+    *,
+    reference: str,
+    controller: ControllerConfig,
+    env: Mapping[str, str],
+    now: datetime,
+    kind: str | None = None,
+) -> list[str]:
+    """One line per system and change; nothing is written anywhere (the session rolls back)."""
+    case = ops.get_case(session, reference)
+    chosen = _next_kind(session, case, kind)
+    require_ready(case)
+    mapped = controller.systems_or_register()
+    if chosen in READ_ONLY_KINDS:
+        return [f"{case.reference} {chosen}: reads {s.name}; nothing changes" for s in mapped]
+    if chosen != "erasure":
+        return [f"{case.reference} {chosen}: changes only the register; nothing else is touched"]
+    lines: list[str] = []
+    customer = subject_for_case(session, case)
+    for system in mapped:
+        if system.kind == "register":
+            if customer is None:
+                lines.append(f"{system.name}: no row about the requester; nothing changes")
+                continue
+            try:
+                outcome = erase_customer(session, customer, now=now, lang=LANG)
+            finally:
+                session.rollback()
+            lines += [f"{system.name}: would erase {text}" for text in outcome.erased(LANG)]
+            lines += [
+                f"{system.name}: would keep {k['item']} ({k['until'] or k['reason']})"
+                for k in outcome.kept(LANG)
+            ]
+        elif isinstance(system, ManualSystem):
+            lines.append(f"{system.name}: a task for {system.owner}; rightsdesk changes nothing")
+    today = deadlines.receipt_date(now)
+    for detail in plan_systems(mapped, env, person_for(case, customer), today):
+        erased, kept = entries(detail)
+        name = detail["system"]
+        if not erased and not kept:
+            lines.append(f"{name}: nothing about the requester; nothing changes")
+        lines += [f"{name}: would erase {e.text(LANG).split(': ', 1)[1]}" for e in erased]
+        lines += [f"{name}: would keep {e.text(LANG).split(': ', 1)[1]} ({_why(e)})" for e in kept]
+    return lines
+
+
+def _why(entry: Entry) -> str:
+    """The law a hold names, or why a row is kept with another."""
+    if "law" in entry.values:
+        return str(entry.values["law"])
+    return "kept with the row it belongs to"

@@ -1,0 +1,354 @@
+"""Fulfilment across the data map: copy from and erase in each `sql` system, with a record.
+
+Each system's erasure is one transaction there, and the desk records it in two steps: the
+plan before (committed), the outcome after. After a crash in between, the next run compares
+the plan with the system and records whether it was left unchanged or fully changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases.errors import Waiting
+from cases.fulfilment.erasure import Entry
+from cases.sql_connector import Person, SqlConnector, SqlPlan, plain
+from cases.systems import ManualSystem, SqlSystem, System
+from store.audit import append_event
+from store.models import Case, CaseEvent, Customer
+
+__all__ = [
+    "erase_in_systems",
+    "person_for",
+    "plan_systems",
+    "read_systems",
+    "sql_systems",
+    "systems_section",
+]
+
+
+def sql_systems(systems: Sequence[System]) -> list[SqlSystem]:
+    """The `sql` systems of the data map, in its order."""
+    return [s for s in systems if isinstance(s, SqlSystem)]
+
+
+def person_for(case: Case, customer: Customer | None) -> Person:
+    """Whom the systems look for: the requester's and the register's address, and the name."""
+    emails = tuple(e for e in {case.requester_email, customer and customer.email} if e)
+    name = (customer.name if customer is not None else None) or case.requester_name
+    return Person(emails=emails, name=name)
+
+
+def _connector(system: SqlSystem, env: Mapping[str, str]) -> SqlConnector:
+    return SqlConnector(system, env)
+
+
+def read_systems(
+    systems: Sequence[System], env: Mapping[str, str], person: Person, *, portability: bool = False
+) -> dict[str, dict[str, Any]]:
+    """One section per system of the data map (Art. 15(3)): its rows, or its task."""
+    sections: dict[str, dict[str, Any]] = {}
+    for system in systems:
+        if isinstance(system, SqlSystem):
+            connector = _connector(system, env)
+            try:
+                tables = connector.read(person, portability=portability)
+            finally:
+                connector.dispose()
+            sections[system.name] = {"name": system.name, "kind": "sql", "tables": tables}
+        elif isinstance(system, ManualSystem):
+            # A person searches it; the task's outcome is added to this section.
+            sections[system.name] = {"name": system.name, "kind": "manual", "owner_task": True}
+    return sections
+
+
+def systems_section(sections: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The searched systems for the audit trail: names and rows per table, no values."""
+    return {
+        name: {
+            "kind": section["kind"],
+            "rows": {t: len(rows) for t, rows in section.get("tables", {}).items()},
+        }
+        for name, section in sections.items()
+    }
+
+
+def _events(session: Session, case: Case, action: str) -> list[CaseEvent]:
+    return list(
+        session.exec(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.action == action)
+            .order_by(col(CaseEvent.id))
+        ).all()
+    )
+
+
+def _for(events: list[CaseEvent], system: str) -> CaseEvent | None:
+    return next((e for e in reversed(events) if e.full_detail.get("system") == system), None)
+
+
+def _plan_detail(plan: SqlPlan) -> dict[str, Any]:
+    return {
+        "system": plan.system,
+        "changes": [c.describe() for c in plan.changes],
+        "kept": [
+            {
+                "table": k.table,
+                "rows": k.rows,
+                "reason": k.reason,
+                "law": k.law,
+                "until": k.until.isoformat() if k.until else None,
+            }
+            for k in plan.kept
+        ],
+        "found": plan.found,
+    }
+
+
+def entries(detail: Mapping[str, Any]) -> tuple[list[Entry], list[Entry]]:
+    """The erased and kept items of one system's outcome, as the decision record has them."""
+    system = str(detail["system"])
+    groups: dict[tuple[str, str, str], int] = {}
+    for change in detail.get("changes", []):
+        columns = "" if change["action"] == "delete" else ", ".join(change["columns"])
+        group = (change["table"], change["action"], columns)
+        groups[group] = groups.get(group, 0) + 1
+    erased = [
+        Entry(
+            "sql_deleted" if action == "delete" else "sql_columns",
+            {"system": system, "table": table, "count": count, "columns": columns},
+        )
+        for (table, action, columns), count in groups.items()
+    ]
+    kept: list[Entry] = []
+    for hold in detail.get("kept", []):
+        until: tuple[str, dict[str, Any]]
+        if hold["until"]:
+            until = ("until_day", {"day": date.fromisoformat(hold["until"])})
+        else:
+            until = ("until_condition", {})
+        reason = "kept_with_row" if hold["reason"] == "kept_with" else hold["reason"]
+        values = {"system": system, "table": hold["table"], "count": hold["rows"]}
+        if hold["reason"] != "kept_with":
+            values["law"] = hold["law"]
+        kept.append(Entry("sql_kept", values, reason, until))
+    return erased, kept
+
+
+def plan_systems(
+    systems: Sequence[System], env: Mapping[str, str], person: Person, today: date
+) -> list[dict[str, Any]]:
+    """What an erasure would change in each `sql` system (`cases fulfil --dry-run`)."""
+    plans = []
+    for system in sql_systems(systems):
+        connector = _connector(system, env)
+        try:
+            plans.append(_plan_detail(connector.erase(person, today, dry_run=True)))
+        finally:
+            connector.dispose()
+    return plans
+
+
+def _record(
+    session: Session,
+    case: Case,
+    *,
+    action: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any],
+    personal: dict[str, Any] | None = None,
+) -> None:
+    append_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action=action,
+        detail=detail,
+        personal=personal,
+        at=now,
+    )
+
+
+def erase_in_systems(
+    session: Session,
+    case: Case,
+    *,
+    systems: Sequence[System],
+    env: Mapping[str, str],
+    person: Person,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> list[dict[str, Any]]:
+    """Erase in each `sql` system, one transaction each; returns each system's outcome detail.
+
+    The desk's own transaction is committed around each system (plan, then outcome), so the
+    case always says how far the erasure got.
+    """
+    outcomes: list[dict[str, Any]] = []
+    started = _events(session, case, "system_erasure_started")
+    finished = _events(session, case, "system_erased")
+    for system in sql_systems(systems):
+        done = _for(finished, system.name)
+        if done is not None:
+            outcomes.append(done.full_detail)
+            continue
+        connector = _connector(system, env)
+        try:
+            plan = connector.erase(person, today, dry_run=True)
+            before = _for(started, system.name)
+            if before is not None:
+                outcomes.append(
+                    _recover(session, case, before, plan, connector, person, actor, now, today)
+                )
+                continue
+            detail = _plan_detail(plan)
+            _record(
+                session, case, action="system_erasure_started", actor=actor, now=now, detail=detail
+            )
+            session.commit()
+            outcomes.append(_apply(session, case, connector, person, actor, now, today))
+        finally:
+            connector.dispose()
+    return outcomes
+
+
+def _apply(
+    session: Session,
+    case: Case,
+    connector: SqlConnector,
+    person: Person,
+    actor: str,
+    now: datetime,
+    today: date,
+    *,
+    state: str | None = None,
+) -> dict[str, Any]:
+    plan = connector.erase(person, today)  # one transaction in the system
+    detail = _plan_detail(plan)
+    if state:
+        detail["interrupted"] = state
+    personal = {
+        "rows": [
+            {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
+            for c in plan.changes
+        ]
+    }
+    # The values only in the purgeable personal part; the chain keeps their digests.
+    _record(
+        session,
+        case,
+        action="system_erased",
+        actor=actor,
+        now=now,
+        detail=detail,
+        personal=_jsonable(personal),
+    )
+    session.commit()
+    return detail
+
+
+def _recover(
+    session: Session,
+    case: Case,
+    started: CaseEvent,
+    plan: SqlPlan,
+    connector: SqlConnector,
+    person: Person,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> dict[str, Any]:
+    """An erasure that began before a crash: say whether the system was changed, then finish."""
+    planned = started.full_detail
+    if plan.empty and planned.get("changes"):
+        # The system's transaction committed; the desk never heard of it.
+        detail = {**planned, "interrupted": "fully changed"}
+        _record(
+            session,
+            case,
+            action="system_erasure_interrupted",
+            actor=actor,
+            now=now,
+            detail={"system": connector.name, "state": "fully changed"},
+        )
+        _record(session, case, action="system_erased", actor=actor, now=now, detail=detail)
+        session.commit()
+        return detail
+    _record(
+        session,
+        case,
+        action="system_erasure_interrupted",
+        actor=actor,
+        now=now,
+        detail={"system": connector.name, "state": "unchanged"},
+    )
+    session.commit()
+    return _apply(session, case, connector, person, actor, now, today, state="unchanged")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return plain(value)
+
+
+def record_waiting(
+    session: Session, case: Case, *, error: Waiting, actor: str, now: datetime
+) -> None:
+    """The case waits for a system that is down: said in the trail, nothing else changes."""
+    _record(
+        session,
+        case,
+        action="waiting_for_system",
+        actor=actor,
+        now=now,
+        detail={"reason": str(error)},
+    )
+    session.commit()
+
+
+def rectify_in_systems(
+    session: Session,
+    case: Case,
+    *,
+    systems: Sequence[System],
+    env: Mapping[str, str],
+    person: Person,
+    corrections: Mapping[str, str | None],
+    actor: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Apply the corrections in each `sql` system (one transaction each, Art. 16), recorded."""
+    outcomes: list[dict[str, Any]] = []
+    for system in sql_systems(systems):
+        connector = _connector(system, env)
+        try:
+            plan = connector.rectify(person, corrections)
+        finally:
+            connector.dispose()
+        detail = _plan_detail(plan)
+        personal = {
+            "rows": [
+                {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
+                for c in plan.changes
+            ]
+        }
+        _record(
+            session,
+            case,
+            action="system_rectified",
+            actor=actor,
+            now=now,
+            detail=detail,
+            personal=_jsonable(personal),
+        )
+        session.commit()
+        outcomes.append(detail)
+    return outcomes

@@ -1,0 +1,316 @@
+"""The data map on a real WooCommerce shop: SQLite, PostgreSQL and MariaDB, through the CLI.
+
+Each test seeds the example shop (examples/woocommerce/seed.py) into a fresh database,
+points RIGHTSDESK_CONFIG at examples/woocommerce/rightsdesk.toml and SHOP_DATABASE_URL at
+the shop, and drives `rightsdesk` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.servers import ci_or_skip
+from tests.servers import postgres as pg
+from tests.servers.mariadb import MariaDbServer
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "woocommerce"
+MAIJA = "maija.esimerkki@example.com"
+NOW = "2026-12-02T10:00:00+02:00"
+
+
+def rightsdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RIGHTSDESK_", "SLACK_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "rightsdesk", *args],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    result = rightsdesk(env, *args)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result.stdout
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def shop_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly seeded shop on each kind of server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shop.db'}"
+        name = None
+    elif request.param == "postgresql":
+        if not pg.available():
+            ci_or_skip("PostgreSQL is not reachable (pg_ctlcluster 15 main start)")
+        name = pg.unique_name("rightsdesk_shop")
+        url = pg.create_database(name)
+    else:
+        server: MariaDbServer = request.getfixturevalue("mariadb")
+        url = server.create_database()
+        name = None
+    seeded = subprocess.run(
+        [sys.executable, str(EXAMPLE / "seed.py"), url], capture_output=True, text=True, check=False
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    yield url
+    if name is not None:
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def env(tmp_path: Path, shop_url: str) -> dict[str, str]:
+    return {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+        "RIGHTSDESK_NOW": NOW,
+        "SHOP_DATABASE_URL": shop_url,
+    }
+
+
+def shop(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            params = {"m": MAIJA} if ":m" in sql else {}
+            return [tuple(r) for r in conn.execute(text(sql), params).all()]
+    finally:
+        engine.dispose()
+
+
+def open_case(env: dict[str, str], kinds: str) -> str:
+    out = ok(
+        env,
+        "cases", "open", "--kinds", kinds, "--email", MAIJA, "--name", "Maija Esimerkki",
+        "--language", "en", "--channel", "email",
+    )  # fmt: skip
+    reference = out.split(":")[0].split()[-1]
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "known customer")
+    return reference
+
+
+def drafts(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT d.template, d.body_text, d.attachments FROM draft d"
+                    ' JOIN "case" c ON c.id = d.case_id WHERE c.reference = :r ORDER BY d.id'
+                ),
+                {"r": reference},
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        {
+            "template": r[0],
+            "body": r[1],
+            "files": json.loads(r[2]) if isinstance(r[2], str) else r[2],
+        }
+        for r in rows
+    ]
+
+
+def events(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
+    shown = json.loads(ok(env, "cases", "show", reference, "--json"))
+    return list(shown["events"])
+
+
+def test_systems_check_passes_and_names_a_column_that_is_gone(env: dict[str, str]) -> None:
+    listed = json.loads(ok(env, "systems", "list", "--json"))
+    assert [(s["name"], s["kind"]) for s in listed] == [
+        ("Asiakasrekisteri", "register"),
+        ("Verkkokauppa", "sql"),
+        ("Tilitoimisto Esimerkki Oy", "manual"),
+    ]
+    assert listed[1]["url"] == "${SHOP_DATABASE_URL}"  # the secret is never printed
+    assert "ok: 1 sql system" in ok(env, "systems", "check")
+
+    url = env["SHOP_DATABASE_URL"]
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE wp_wc_customer_lookup DROP COLUMN postcode"))
+    engine.dispose()
+    result = rightsdesk(env, "systems", "check")
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines() == [
+        "Verkkokauppa: table wp_wc_customer_lookup: column postcode does not exist"
+    ]
+
+
+def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> None:
+    url = env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "access,erasure")
+    her_orders = {
+        str(r[0]) for r in shop(url, "SELECT id FROM wp_wc_orders WHERE billing_email = :m")
+    }
+    assert len(her_orders) >= 2
+
+    ok(env, "cases", "fulfil", reference, "--kind", "access")
+    access = next(d for d in drafts(env, reference) if d["template"] == "access_response")
+    copy = next(f for f in access["files"] if f["filename"].endswith(".json"))
+    payload = json.loads(base64.b64decode(copy["data_b64"]))
+    shop_part = payload["systems"]["Verkkokauppa"]
+    assert {str(o["id"]) for o in shop_part["tables"]["wp_wc_orders"]} == her_orders
+    assert payload["systems"]["Tilitoimisto Esimerkki Oy"]["kind"] == "manual"
+    assert any(f["filename"].endswith("wp_wc_orders.csv") for f in access["files"])
+
+    preview = ok(env, "cases", "fulfil", reference, "--kind", "erasure", "--dry-run")
+    assert "Verkkokauppa: would erase" in preview and "Verkkokauppa: would keep" in preview
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
+
+    ok(env, "cases", "fulfil", reference, "--kind", "erasure")
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE display_name LIKE '%Esimerkki%'") == [
+        (0,)
+    ]
+    assert shop(url, "SELECT count(*) FROM wp_wc_customer_lookup WHERE email = :m") == [(0,)]
+    assert shop(url, "SELECT count(*) FROM wp_wc_customer_lookup WHERE postcode = '00100'") == [
+        (0,)
+    ]
+    others = shop(url, "SELECT count(*) FROM wp_wc_customer_lookup")
+    assert others == [(2,)]  # the other customers are untouched
+    reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
+    assert "Verkkokauppa: the rows of table wp_wc_orders" in reply
+    assert "Kirjanpitolaki 1336/1997 2:10" in reply and "until 31 December 2030" in reply
+    assert "Laki velan vanhentumisesta 728/2003" in reply
+    erased = [e for e in events(env, reference) if e["action"] == "system_erased"]
+    assert len(erased) == 1 and erased[0]["detail"]["system"] == "Verkkokauppa"
+    change = erased[0]["detail"]["changes"][0]
+    assert len(change["before_sha256"]) == 64 and "before" not in change
+
+
+def test_a_shop_that_is_down_makes_the_case_wait(env: dict[str, str], tmp_path: Path) -> None:
+    down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
+    reference = open_case(down, "erasure")
+    result = rightsdesk(down, "cases", "fulfil", reference)
+    assert result.returncode == 75, result.stderr
+    assert result.stderr.startswith("waiting: Verkkokauppa is not reachable")
+    assert "Traceback" not in result.stderr
+    shown = json.loads(ok(down, "cases", "show", reference, "--json"))
+    assert shown["status"] == "in_progress"
+    assert any(e["action"] == "waiting_for_system" for e in shown["events"])
+    # Back up: the same command finishes the work.
+    ok(env, "cases", "fulfil", reference)
+    assert any(e["action"] == "system_erased" for e in events(env, reference))
+
+
+def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: Path) -> None:
+    """PostgreSQL: the test holds a lock on Maija's account row, so the erasure blocks after
+    changing the other tables; kill -9 then; the shop must show none of those changes."""
+    if not pg.available():
+        ci_or_skip("PostgreSQL is not reachable (pg_ctlcluster 15 main start)")
+    name = pg.unique_name("rightsdesk_shop")
+    url = pg.create_database(name)
+    try:
+        subprocess.run(
+            [sys.executable, str(EXAMPLE / "seed.py"), url], check=True, capture_output=True
+        )
+        env = {
+            "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+            "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+            "RIGHTSDESK_NOW": NOW,
+            "SHOP_DATABASE_URL": url,
+        }
+        reference = open_case(env, "erasure")
+        before = shop(url, "SELECT count(*) FROM wp_usermeta")
+        engine = create_engine(url, poolclass=NullPool)
+        blocker = engine.connect()
+        blocker.begin()
+        blocker.execute(
+            text("SELECT 1 FROM wp_users WHERE user_email = :m FOR UPDATE"), {"m": MAIJA}
+        )
+        base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
+            env={**base, **env},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        waiting = (
+            "SELECT 1 FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        while not shop(url, waiting):
+            assert time.monotonic() < deadline, "the erasure never reached the locked row"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        blocker.rollback()
+        blocker.close()
+        engine.dispose()
+        # Unchanged: the other tables' deletions went with the killed transaction.
+        assert shop(url, "SELECT count(*) FROM wp_usermeta") == before
+        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
+        ok(env, "cases", "fulfil", reference)
+        trail = events(env, reference)
+        said = [e["detail"] for e in trail if e["action"] == "system_erasure_interrupted"]
+        assert said == [{"system": "Verkkokauppa", "state": "unchanged"}]
+        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
+    finally:
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), url], check=True, capture_output=True)
+    return {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+        "RIGHTSDESK_NOW": NOW,
+        "SHOP_DATABASE_URL": url,
+    }
+
+
+def test_portability_rectification_and_the_dossier_cover_the_shop(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = sqlite_env
+    url = env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "portability,rectification")
+    ok(env, "cases", "fulfil", reference, "--kind", "portability")
+    export = next(d for d in drafts(env, reference) if d["template"] == "portability_export")
+    data = json.loads(base64.b64decode(export["files"][0]["data_b64"]))
+    orders = data["systems"]["Verkkokauppa"]["tables"]["wp_wc_orders"]
+    assert len(orders) == 3 and "ip_address" not in orders[0]  # only what she provided
+
+    result = rightsdesk(
+        env,
+        "cases",
+        "fulfil",
+        reference,
+        "--kind",
+        "rectification",
+        "--set",
+        "phone=+358 40 999 0000",
+    )
+    # She is not in the desk's register copy, only in the shop: corrected there, said so.
+    assert result.returncode == 2 and "corrected in Verkkokauppa" in result.stderr
+    assert shop(url, "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m") == [
+        ("+358 40 999 0000",)
+    ]
+    out = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(out))
+    html = out.read_text("utf-8")
+    assert "Systems searched" in html and "Verkkokauppa" in html and "rectified 6 row(s)" in html
