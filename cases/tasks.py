@@ -102,6 +102,7 @@ def open_tasks_for(
             system=system.name,
             kind=right,
             owner=system.owner,
+            instructions=instructions(system, right),
             due_date=task_due(case, now),
             created_at=now,
         )
@@ -119,25 +120,23 @@ def open_tasks_for(
             task_due=task.due_date.isoformat(),
         )
         if not system.owner_is_slack_user:
-            _mail_owner(session, case, task, system, sender=sender, now=now)
+            _mail_owner(session, case, task, sender=sender, now=now)
         opened.append(task)
     return opened
 
 
-def owner_text(case: Case, task: Task, text: str) -> str:
+def owner_text(case: Case, task: Task) -> str:
     """The request to the owner: the case, the person to look for, the instructions."""
     who = ", ".join(x for x in (case.requester_name, case.requester_email) if x) or "-"
     return (
         f"Case {case.reference}: please {VERBS[task.kind]} the data of this person in"
         f" {task.system} by {task.due_date.isoformat()} (GDPR Art. 12(3)).\n\n"
-        f"Person: {who}\n\nWhat to do: {text}\n"
+        f"Person: {who}\n\nWhat to do: {task.instructions}\n"
     )
 
 
-def _mail_owner(
-    session: Session, case: Case, task: Task, system: ManualSystem, *, sender: Sender, now: datetime
-) -> None:
-    text = owner_text(case, task, instructions(system, task.kind)) + (
+def _mail_owner(session: Session, case: Case, task: Task, *, sender: Sender, now: datetime) -> None:
+    text = owner_text(case, task) + (
         f"\nReply to this message with what you found or did (or that there was nothing"
         f" about the person); for a copy, attach the export. The desk records your answer"
         f" as task {task.id}.\n"
@@ -146,8 +145,8 @@ def _mail_owner(
         session,
         case=case,
         sender=sender,
-        to=system.owner,
-        subject=f"[{case.reference}] Task {task.id}: {VERBS[task.kind]} data in {system.name}",
+        to=task.owner,
+        subject=f"[{case.reference}] Task {task.id}: {VERBS[task.kind]} data in {task.system}",
         text=text,
         html=None,
         purpose="task",
@@ -164,7 +163,11 @@ def get_task(session: Session, task_id: int) -> Task:
 
 
 def list_tasks(
-    session: Session, *, case: Case | None = None, status: str | None = None
+    session: Session,
+    *,
+    case: Case | None = None,
+    status: str | None = None,
+    limit: int | None = None,
 ) -> list[tuple[Task, Case]]:
     """Tasks with their cases, nearest due first."""
     query = select(Task, Case).join(Case, col(Case.id) == col(Task.case_id))
@@ -172,7 +175,8 @@ def list_tasks(
         query = query.where(Task.case_id == case.id)
     if status is not None:
         query = query.where(Task.status == status)
-    rows = session.exec(query.order_by(col(Task.due_date), col(Task.id))).all()
+    query = query.order_by(col(Task.due_date), col(Task.id))
+    rows = session.exec(query.limit(limit) if limit is not None else query).all()
     return [(t, c) for t, c in rows]
 
 

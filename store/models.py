@@ -500,6 +500,7 @@ class Task(SQLModel, table=True):
     system: str  # the system's name in the data map
     kind: str  # access, erasure, rectification, restriction
     owner: str  # a Slack user id or an e-mail address
+    instructions: str = Field(sa_type=Text)  # as the data map said when the task opened
     status: str = "open"  # open, done
     due_date: date
     outcome: str | None = None  # done, nothing_there

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("system", sa.String(), nullable=False),
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("owner", sa.String(), nullable=False),
+        sa.Column("instructions", sa.Text(), nullable=False),
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("outcome", sa.String(), nullable=True),
