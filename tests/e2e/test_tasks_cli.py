@@ -186,6 +186,43 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
     assert [e["detail"]["result"] for e in done_events] == ["done", "nothing_there"]
     assert shown["status"] == "responded"
 
+    # The dossier lists each task and what its owner answered.
+    dossier = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(dossier))
+    html = dossier.read_text(encoding="utf-8")
+    assert "Tasks in the manual systems of the data map" in html
+    assert "Kaksi laskua löytyi. (file netvisor-export.csv)" in html
+    assert "nothing there" in html
+
+
+def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
+    env: dict[str, str],
+) -> None:
+    opened = ok(
+        env, "cases", "open", "--kinds", "erasure", "--email", PERSON[1], "--name", PERSON[0],
+        "--received", "2026-03-09", "--json",
+    )  # fmt: skip
+    reference = json.loads(opened)["reference"]
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    assert task["due"] == "2026-04-02"
+
+    # 09:30 in Helsinki on the task's due date: the reminder and the digest are due.
+    morning = {**env, "RIGHTSDESK_NOW": "2026-04-02T09:30:00+03:00"}
+    out = ok(morning, "remind", "--once")
+    assert f"reminder {reference} tasks due 2026-04-02" in out.splitlines()
+    assert "Open tasks of manual systems (1):" in out
+    assert f"{reference}: task due 2026-04-02" in out
+    assert PERSON[1] not in out and PERSON[0] not in out
+
+    # Late (after Easter, 3-6 April are holidays), daily; once answered, nothing more.
+    late = ok({**env, "RIGHTSDESK_NOW": "2026-04-07T09:30:00+03:00"}, "remind", "--once")
+    assert f"reminder {reference} tasks due 2026-04-02" in late.splitlines()  # daily when late
+    ok(env, "tasks", "done", str(task["id"]), "--note", "Yhteystiedot poistettu Netvisorista.")
+    after = ok({**env, "RIGHTSDESK_NOW": "2026-04-08T09:30:00+03:00"}, "remind", "--once")
+    assert "tasks due" not in after and "Open tasks" not in after
+
 
 def test_tasks_done_refuses_an_unknown_task_and_a_second_answer(env: dict[str, str]) -> None:
     assert refused(env, "tasks", "done", "999", "--note", "x") == "error: no task 999"
