@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot.blocks import Block, button, escape, mrkdwn, section
 from bot.deps import BotDeps
 from bot.slack_calls import SlackCalls
-from bot.slack_posts import deliver
+from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
 from cases.tasks import VERBS, TaskFile, owner_text
 from store.models import Case, SlackPost, Task
 
@@ -32,7 +32,6 @@ TASK_MODAL = "task_done_form"
 TASK_NOTE = "task_note"
 TASK_FILE = "task_file"
 BATCH = 20
-_SLACK_OWNER = ("U", "W")
 MAX_DOWNLOAD = 10 * 1024 * 1024
 
 
@@ -70,14 +69,24 @@ def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) ->
         select(Task, Case)
         .join(Case, col(Case.id) == col(Task.case_id))
         .join(SlackPost, col(SlackPost.key) == key, isouter=True)
-        .where(col(Task.status) == "open", col(SlackPost.key).is_(None))
+        .where(
+            col(Task.status) == "open",
+            or_(col(Task.owner).startswith("U"), col(Task.owner).startswith("W")),
+            or_(
+                col(SlackPost.key).is_(None),
+                col(SlackPost.state).not_in(("posted", "refused")),  # a lost answer: look it up
+                sa.and_(
+                    col(SlackPost.state) == "refused",
+                    col(SlackPost.error).in_(CHANNEL_ERRORS),
+                    col(SlackPost.attempted_at) <= now - RETRY_CHANNEL_AFTER,
+                ),
+            ),
+        )
         .order_by(col(Task.id))
         .limit(BATCH)
     ).all()
     posted = 0
-    for task, case in rows:
-        if not task.owner.startswith(_SLACK_OWNER):
-            continue  # an e-mail owner got the request through the outbox
+    for task, case in rows:  # an e-mail owner got the request through the outbox
         text, blocks = task_message(task, case)
         row = deliver(
             session,
