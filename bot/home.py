@@ -49,7 +49,7 @@ def _task_rows(rows: list[tuple[Task, Case]], now: datetime) -> list[Block]:
             )
         )
     if len(rows) > TASKS:
-        blocks.append(section(f"…and {len(rows) - TASKS} more: `rightsdesk tasks list`."))
+        blocks.append(section("…and more: `rightsdesk tasks list` shows them all."))
     return blocks
 
 
@@ -108,7 +108,7 @@ def home_view(
         blocks.append(
             section(f"…and {active - len(team)} more: `{command} list` or `{command} search`.")
         )
-    tasks = list_tasks(session, status="open", limit=TASKS + 1)
+    tasks = list_tasks(session, status="open", limit=TASKS + 1, active_cases=True)
     if tasks:
         blocks += [
             {"type": "divider"},
