@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks import section
 from bot.deps import BotDeps
 from bot.modals import message
+from bot.tasks import owner_may
 from cases import operations as ops
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def allow_list(deps: BotDeps) -> Callable[..., BoltResponse | None]:
         next_: Callable[[], None],
     ) -> BoltResponse | None:
         user = requesting_user(body, context.user_id)
-        if deps.is_allowed(user):
+        if deps.is_allowed(user) or owner_may(deps, body, user):
             next_()
             return None
         return refuse(deps, body=body, user=user, client=client, respond=context.respond)

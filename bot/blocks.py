@@ -227,6 +227,9 @@ SAFE_DETAIL_KEYS = (
     "template",
     "result",  # set only to fixed, non-personal text (e.g. a code reply's verdict)
     "attempts_left",
+    "system",  # a system of the data map, by its configured name
+    "task_kind",
+    "task_due",
 )
 
 

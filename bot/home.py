@@ -8,15 +8,18 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import queries
-from bot.blocks import Block, case_line, next_step_button, section
+from bot.blocks import Block, case_line, escape, next_step_button, section
 from bot.deps import BotDeps
+from cases import deadlines
 from cases.lifecycle import ACTIVE_STATUSES
 from cases.mail_review import REVIEW_DAYS, count_set_aside
+from cases.tasks import list_tasks
 from cases.views import list_cases
-from store.models import Case
+from store.models import Case, Task
 
 MINE = 15
 TEAM = 25  # Slack allows 100 blocks in a view; each case is one section
+TASKS = 10
 OPEN_NEW_CASE = "open_new_case"
 
 
@@ -29,6 +32,25 @@ def _rows(cases: list[Case], now: datetime, *, show_identity: bool) -> list[Bloc
             row["accessory"] = step
         rows.append(row)
     return rows
+
+
+def _task_rows(rows: list[tuple[Task, Case]], now: datetime) -> list[Block]:
+    """Open tasks of manual systems by their own due date (a week before the case's)."""
+    today = deadlines.receipt_date(now)
+    blocks: list[Block] = []
+    for task, case in rows[:TASKS]:
+        late = "🔴 " if task.due_date < today else ""
+        owner = f"<@{task.owner}>" if task.owner.startswith(("U", "W")) else escape(task.owner)
+        blocks.append(
+            section(
+                f"{late}*{case.reference}* · {task.kind} in {escape(task.system)} · task due"
+                f" {task.due_date.isoformat()} (case due {case.effective_due_date.isoformat()})"
+                f" · {owner}"
+            )
+        )
+    if len(rows) > TASKS:
+        blocks.append(section("…and more: `rightsdesk tasks list` shows them all."))
+    return blocks
 
 
 def home_view(
@@ -86,6 +108,13 @@ def home_view(
         blocks.append(
             section(f"…and {active - len(team)} more: `{command} list` or `{command} search`.")
         )
+    tasks = list_tasks(session, status="open", limit=TASKS + 1, active_cases=True)
+    if tasks:
+        blocks += [
+            {"type": "divider"},
+            {"type": "header", "text": {"type": "plain_text", "text": "Open tasks"}},
+            *_task_rows(tasks, now),
+        ]
     return {"type": "home", "blocks": blocks}
 
 

@@ -23,6 +23,7 @@ from bot.slack_posts import (
     deliver,
     is_refused,
 )
+from bot.tasks import post_task_messages
 from store.models import Case, CaseEvent, Cursor, SlackPost
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,10 @@ def sync_notifications(
         session.rollback()
     try:
         reconcile_messages(session, calls, now=now, show_identity=show_identity)
+    except Deferred:
+        session.rollback()
+    try:  # the owners' tasks, each in a direct message (issue 15)
+        posted += post_task_messages(session, calls, now=now)
     except Deferred:
         session.rollback()
     return posted

@@ -37,6 +37,7 @@ _ICONS = {
     "extension_window": ":hourglass_flowing_sand:",
     "awaiting_requester": ":mailbox_with_no_mail:",
     "unassigned": ":raising_hand:",
+    "tasks": ":clipboard:",
 }
 
 
@@ -101,7 +102,8 @@ def digest_messages(digest: Digest, *, command: str = "/rights") -> list[tuple[s
     summary = (
         f"{title}: {len(digest.overdue)} overdue, {len(digest.due_this_week)} due this week, "
         f"{len(digest.awaiting_requester)} awaiting the requester, "
-        f"{len(digest.drafts_waiting)} drafts to approve"
+        f"{len(digest.drafts_waiting)} drafts to approve, "
+        f"{len(digest.tasks_open)} open tasks"
     )
     header: Block = {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
     sections = _digest_sections(body) or [section("Nothing to report.")]

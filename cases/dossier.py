@@ -21,6 +21,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
+from cases.tasks import list_tasks
 from store.audit import verify_chain
 from store.models import Attachment, Case, CaseEvent, CasePause, Message
 from templates.labels import kind_label
@@ -165,6 +166,8 @@ def build_dossier(
         and deadlines.receipt_date(extension.at) <= deadline["one_month"].due,
         "chain": chain,
         "systems": _systems(events),
+        # Issue 15: what each manual system's owner was asked and answered.
+        "tasks": [t for t, _ in list_tasks(session, case=case)],
     }
     return _environment().get_template(TEMPLATE).render(context)
 

@@ -20,6 +20,7 @@ from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from cases.reply_context import case_context
+from cases.tasks import outcomes, rights_of_template, task_files
 from store.models import Case, CaseEvent, Draft
 from templates.loader import RenderedEmail, render_email
 
@@ -147,6 +148,13 @@ def draft_reply(
     if not to:
         raise UserError(f"{case.reference} has no email address to reply to; answer by letter")
     context = dict(extra_context or {})
+    right = rights_of_template(template)
+    if right is not None:
+        # What the owners of the manual systems found or did (issue 15); their copies
+        # go along with ours (Art. 15(3)).
+        context.setdefault("manual_systems", outcomes(session, case, right))
+        if right == "access":
+            attachments = [*attachments, *task_files(session, case)]
     context.setdefault("attachments", [a.filename for a in attachments])
     rendered = render_for_case(case, template, controller, context, language=language)
     notice = template == RECIPIENT_NOTICE

@@ -7,14 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Row, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from cases import deadlines
 from cases.mail_review import REVIEW_DAYS, count_set_aside
 from cases.reminders import CaseSnapshot, Digest, ReminderConfig, digest
-from store.models import Case, Draft
+from store.models import Case, Draft, Task
 
 CaseSelect: TypeAlias = "Select[*tuple[Any, ...]]"
 CHUNK = 500
@@ -117,7 +117,31 @@ def candidate_queries(today: date, config: ReminderConfig) -> list[CaseSelect]:
             col(Case.receipt_date) >= today - _UNASSIGNED_WINDOW,
             col(Case.receipt_date) <= unassigned_day,
         ),
+        # ix_task_status_due: an owner's task due within a working day, or late.
+        _cases().where(active, col(Case.id).in_(_open_task_cases(horizon))),
     ]
+
+
+def _open_task_cases(until: date | None = None) -> Any:
+    """The ids of cases with an open task (due by `until`), for an IN (...) subquery."""
+    query = sa_select(col(Task.case_id)).where(col(Task.status) == "open")
+    if until is not None:
+        query = query.where(col(Task.due_date) <= until)
+    return query
+
+
+def _with_tasks(session: Session, found: dict[int, Candidate]) -> dict[int, Candidate]:
+    """Add each case's open tasks (count, earliest due date) to its snapshot."""
+    for chunk in chunks(sorted(found)):
+        rows = session.execute(
+            sa_select(col(Task.case_id), func.min(col(Task.due_date)), func.count())
+            .where(col(Task.status) == "open", col(Task.case_id).in_(chunk))
+            .group_by(col(Task.case_id))
+        )
+        for case_id, due, count in rows:
+            snap = replace(found[case_id].snapshot, task_due=due, open_tasks=count)
+            found[case_id] = replace(found[case_id], snapshot=snap)
+    return found
 
 
 def load(session: Session, queries: Iterable[CaseSelect]) -> dict[int, Candidate]:
@@ -126,7 +150,7 @@ def load(session: Session, queries: Iterable[CaseSelect]) -> dict[int, Candidate
     for query in queries:
         for row in session.execute(query):
             found.setdefault(row.id, _candidate(row))
-    return found
+    return _with_tasks(session, found)
 
 
 def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Candidate]:
@@ -152,6 +176,7 @@ def build_digest(session: Session, now: datetime, config: ReminderConfig) -> Dig
         [
             _cases().where(active, col(Case.effective_due_date) <= week),
             _cases().where(active, col(Case.paused_since).is_not(None)),
+            _cases().where(active, col(Case.id).in_(_open_task_cases())),
         ],
     )
     found.update(by_ids(session, set(drafts) - set(found)))

@@ -26,6 +26,14 @@ _TEXTS = {
         "the clock is paused (EDPB 01/2022 §159)."
     ),
     UNASSIGNED: "{ref} has no assignee after {days} working {day_word}; it is due {due}.",
+    "tasks_due": (
+        "{ref}: a manual system's task is due {due}, {days} working {day_word} left; the reply"
+        " waits for its owner (`rightsdesk tasks list --case {ref}`)."
+    ),
+    "tasks_overdue": (
+        "{ref}: a manual system's task was due {due}, {days} {day_word} ago; the reply waits"
+        " for its owner and the case's own deadline still runs (GDPR Art. 12(3))."
+    ),
 }
 _BEFORE_TEXT = "{ref} is due {due}: {days} working {day_word} left (GDPR Art. 12(3))."
 
@@ -49,6 +57,7 @@ def digest_lines(d: Digest, *, limit: int | None = 20, command: str = "/rights")
         ("Due in the next 7 days", d.due_this_week, "{ref}: due {due}{who}"),
         ("Awaiting the requester", d.awaiting_requester, "{ref}: waiting {days} working days"),
         ("Drafts waiting for approval", d.drafts_waiting, "{ref}: due {due}"),
+        ("Open tasks of manual systems", d.tasks_open, "{ref}: task due {due}{who}"),
     )
     for title, items, line in sections:
         if not items:

@@ -16,6 +16,7 @@ OVERDUE = "overdue"
 EXTENSION_WINDOW = "extension_window"
 AWAITING_REQUESTER = "awaiting_requester"
 UNASSIGNED = "unassigned"
+TASKS = "tasks"  # a manual system's owner has not answered (issue 15)
 DIGEST = "digest"
 
 
@@ -60,6 +61,8 @@ class CaseSnapshot:
     is_complex: bool = False
     assignee: str | None = None
     pending_drafts: int = 0
+    task_due: date | None = None  # the earliest due date of the case's open tasks
+    open_tasks: int = 0
 
     @classmethod
     def of(cls, case: Case, *, pending_drafts: int = 0) -> CaseSnapshot:
@@ -219,6 +222,21 @@ def _unassigned_reminder(case: CaseSnapshot, day: date, config: ReminderConfig) 
     return _make(case, UNASSIGNED, target_due(case, config), scheduled, UNASSIGNED, days)
 
 
+def _task_reminder(case: CaseSnapshot, day: date, config: ReminderConfig) -> Reminder | None:
+    """An owner's task, due a week before the case: the working day before, on it, then daily."""
+    if case.task_due is None:
+        return None
+    due = case.task_due
+    if day > due:
+        return _make(case, TASKS, due, day, "tasks_overdue", (day - due).days)
+    scheduled = min(deadlines_before(due, 1, config), due)
+    if day < scheduled:
+        return None
+    if day >= due:
+        scheduled = due
+    return _make(case, TASKS, due, scheduled, "tasks_due", _wd_between(day, due, config))
+
+
 def _make(case: CaseSnapshot, kind: str, due: date, day: date, key: str, days: int) -> Reminder:
     return Reminder(
         case_id=case.id,
@@ -242,7 +260,7 @@ def due_reminders(
     rules = [_unassigned_reminder, _awaiting_reminder]
     if not case.paused:
         # While paused the due date is still moving (EDPB §159): no countdown, only the nudge.
-        rules += [_extension_reminder, _deadline_reminder]
+        rules += [_extension_reminder, _deadline_reminder, _task_reminder]
     found = (rule(case, day, config) for rule in rules)
     return [r for r in found if r is not None]
 
@@ -273,6 +291,9 @@ def rebuild(
         days = _wd_between(current, due_date, config)
         if kind == EXTENSION_WINDOW:
             key = "extension_decide" if case.extended_due_date is None else "extension_notify"
+        if kind == TASKS:
+            late = (current - due_date).days
+            key, days = ("tasks_overdue", late) if late > 0 else ("tasks_due", days)
     return _make(case, kind, due_date, day, key, max(days, 0))
 
 
@@ -299,6 +320,8 @@ class Digest:
     overdue: tuple[DigestItem, ...] = ()
     awaiting_requester: tuple[DigestItem, ...] = ()
     drafts_waiting: tuple[DigestItem, ...] = ()
+    # Open tasks of manual systems, by their own due date (issue 15).
+    tasks_open: tuple[DigestItem, ...] = ()
     # Mail the intake set aside for a person: unresolved quarantine, recent non-requests.
     quarantined: int = 0
     not_requests: int = 0
@@ -311,6 +334,7 @@ class Digest:
             or self.overdue
             or self.awaiting_requester
             or self.drafts_waiting
+            or self.tasks_open
             or self.quarantined
             or self.not_requests
         )
@@ -329,7 +353,7 @@ def digest(
 ) -> Digest:
     """Due in the coming seven days, overdue, awaiting the requester, drafts to approve."""
     day = today(now)
-    week, late, waiting, drafts = [], [], [], []
+    week, late, waiting, drafts, tasks = [], [], [], [], []
     for case in sorted(cases, key=lambda c: (c.effective_due_date, c.reference)):
         if not case.active:
             continue
@@ -344,4 +368,10 @@ def digest(
             week.append(item)
         if case.pending_drafts:
             drafts.append(item)
-    return Digest(day, tuple(week), tuple(late), tuple(waiting), tuple(drafts))
+        if case.task_due is not None:
+            left = (case.task_due - day).days
+            tasks.append(
+                DigestItem(case.reference, case.task_due, left, case.assignee, case.status)
+            )
+    tasks.sort(key=lambda i: (i.due_date, i.reference))
+    return Digest(day, tuple(week), tuple(late), tuple(waiting), tuple(drafts), tuple(tasks))

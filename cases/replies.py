@@ -29,6 +29,7 @@ from cases.drafts import (
 from cases.errors import InternalError, UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
+from cases.tasks import require_no_open_tasks
 from store.models import Case, CaseEvent, Draft, Message, Outbox
 
 __all__ = [
@@ -223,6 +224,10 @@ def approve_draft(
         if last is not None:
             raise AlreadyDecided(_already(case, last))
         raise UserError(f"{case.reference} has no pending draft; run `rightsdesk cases draft`")
+    if primary.template in FINAL_TEMPLATES or is_notice(primary):
+        # The answer waits for the owners of manual systems; an extension notice or a
+        # refusal may still go (Art. 12(3), 12(4)).
+        require_no_open_tasks(session, case)
     notices = [
         d for d in pending_drafts(session, reference=reference) if is_notice(d) and d is not primary
     ]

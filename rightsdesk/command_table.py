@@ -27,6 +27,9 @@ COMMANDS: dict[str, Entry] = {
     ),
     "config": Entry(("config_cmd",), "The controller config: what replies say about you."),
     "cases": Entry(("cases_cmd",), "Open, move and inspect cases."),
+    "tasks": Entry(
+        ("tasks_cmd",), "Tasks for the owners of manual systems: list them, record their answers."
+    ),
     "deadline": Entry(
         ("deadline_cmd",), "Print the GDPR due date (Art. 12(3), Reg. 1182/71) as YYYY-MM-DD."
     ),

@@ -479,3 +479,35 @@ class SlackRequest(SQLModel, table=True):
     body_sha256: str = Field(primary_key=True)
     signed_at: int = Field(index=True)  # X-Slack-Request-Timestamp (Unix seconds)
     surface: str
+
+
+class Task(SQLModel, table=True):
+    """A right carried out by hand in a `manual` system of the data map, by its owner.
+
+    The note and the file are what the owner found or did; they go into the reply and the
+    dossier and are purged with the case record.
+    """
+
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("case_id", "system", "kind"),
+        # Reminders, the digest and App Home read open tasks by due date.
+        Index("ix_task_status_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    system: str  # the system's name in the data map
+    kind: str  # access, erasure, rectification, restriction
+    owner: str  # a Slack user id or an e-mail address
+    instructions: str = Field(sa_type=Text)  # as the data map said when the task opened
+    status: str = "open"  # open, done
+    due_date: date
+    outcome: str | None = None  # done, nothing_there
+    note: str | None = Field(default=None, sa_type=Text)
+    file_name: str | None = None
+    file_type: str | None = None
+    file_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    done_at: datetime | None = _ts()
+    done_by: str | None = None

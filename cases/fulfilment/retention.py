@@ -31,6 +31,7 @@ from store.models import (
     Message,
     Outbox,
     Suppression,
+    Task,
     VerificationCode,
 )
 
@@ -100,6 +101,7 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     session.exec(delete(Outbox).where(col(Outbox.case_id) == case.id))
     session.exec(delete(Message).where(col(Message.case_id) == case.id))
     session.exec(delete(VerificationCode).where(col(VerificationCode.case_id) == case.id))
+    session.exec(delete(Task).where(col(Task.case_id) == case.id))  # owners' notes and files
     for pause in session.exec(select(CasePause).where(CasePause.case_id == case.id)).all():
         pause.reason = None  # the interval stays (it moved the deadline); the free text goes
         session.add(pause)

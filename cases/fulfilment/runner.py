@@ -21,6 +21,8 @@ from cases.fulfilment.restriction import fulfil_restriction
 from cases.fulfilment.suppression import KIND_SCOPES, fulfil_suppression
 from cases.fulfilment.systems import record_waiting
 from cases.lifecycle import Status
+from cases.outbox import Sender
+from cases.tasks import open_tasks_for
 from store.models import Case, CaseEvent, Draft
 
 READ_ONLY_KINDS = ("access", "portability")
@@ -88,15 +90,26 @@ def fulfil(
     corrections: Mapping[str, str | None] | None = None,
     reason: str | None = None,
     env: Mapping[str, str] | None = None,
+    sender: Sender | None = None,
 ) -> Draft:
     """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
 
     A right already carried out is not done twice: its reply is drafted again from the
     audit event. All or nothing: on any error the register is left as it was.
+    The data map's manual systems get their tasks in the same transaction.
     """
     case = ops.get_case(session, reference)
     chosen = _next_kind(session, case, kind)
     try:
+        open_tasks_for(
+            session,
+            case,
+            chosen,
+            controller=controller,
+            sender=sender or Sender(controller.privacy_email, controller.name),
+            actor=actor,
+            now=now,
+        )
         done = already_done(session, case, _event_kind(chosen))
         if done is not None and chosen not in READ_ONLY_KINDS:
             return _redraft(

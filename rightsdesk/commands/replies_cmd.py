@@ -22,6 +22,7 @@ from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.fulfilment.suppression import is_suppressed
 from cases.register_lookup import link_customer
 from cases.replies import approve_draft, pending_drafts
+from cases.tasks import open_tasks
 from rightsdesk import mail_wiring
 from rightsdesk.commands.admin import register_app
 from rightsdesk.commands.cases_cmd import Actor, Ref, app
@@ -155,8 +156,16 @@ def fulfil_command(
             corrections=parse_corrections(corrections) if corrections else None,
             reason=reason,
             env=desk.system_env(),
+            sender=mail_wiring.sender(desk),
         )
         _show_pending(session, reference)
+        for task in open_tasks(session, ops.get_case(session, reference)):
+            owner = task.owner
+            typer.echo(
+                f"task {task.id}: {task.kind} in {task.system} for {owner}, due"
+                f" {task.due_date.isoformat()}; the reply waits for it"
+                f" (rightsdesk tasks done {task.id} --note TEXT)"
+            )
 
 
 @app.command("identify")

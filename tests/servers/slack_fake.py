@@ -53,6 +53,7 @@ class _State:
     cond: threading.Condition = field(default_factory=threading.Condition)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     messages: list[dict[str, Any]] = field(default_factory=list)  # what chat.postMessage posted
+    files: dict[str, bytes] = field(default_factory=dict)  # uploads, by path under /files/
 
 
 LOST = -1  # the status _handle returns when the answer is to be lost
@@ -121,6 +122,19 @@ class FakeSlack:
     def webhook_url(self, name: str = "response") -> str:
         """A response_url that this fake records."""
         return f"{self.base}/webhook/{name}"
+
+    def add_file(self, name: str, data: bytes, mimetype: str = "text/csv") -> dict[str, Any]:
+        """A file a user uploaded in a modal, as file_input's state carries it."""
+        file_id = f"F{len(self._state.files) + 1:08d}"
+        with self._state.cond:
+            self._state.files[f"/files/{file_id}/{name}"] = data
+        return {
+            "id": file_id,
+            "name": name,
+            "mimetype": mimetype,
+            "size": len(data),
+            "url_private_download": f"{self.base}/files/{file_id}/{name}",
+        }
 
     # assertions -----------------------------------------------------------------------------
 
@@ -399,6 +413,9 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             body: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
             body.update(_parse_body(self.headers.get("Content-Type", ""), raw))
+            if parts.path.startswith("/files/"):
+                self._file(parts.path)
+                return
             if parts.path.startswith("/api/"):
                 method = parts.path.removeprefix("/api/")
             elif parts.path.startswith("/webhook/"):
@@ -417,6 +434,23 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             self._reply(status, extra_headers, payload)
+
+        def _file(self, path: str) -> None:
+            """A private file: only with a bot token, as files.slack.com wants."""
+            with fake._state.cond:
+                data = fake._state.files.get(path)
+                fake._state.calls.append(
+                    Call(path, "files", {}, self.headers.get("Authorization"), {}, b"")
+                )
+                fake._state.cond.notify_all()
+            if data is None or not self.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+                self._reply(404, {}, {"ok": False, "error": "file_not_found"})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _reply(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()

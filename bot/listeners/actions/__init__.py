@@ -27,8 +27,12 @@ from bot.deps import BotDeps
 from bot.errors import run_guarded, tell_user
 from bot.home import OPEN_NEW_CASE, publish_home
 from bot.modals import message
+from bot.tasks import TASK_DONE, TASK_NOTHING, done_form
 from cases import identity, requester_reminder
 from cases import operations as ops
+from cases.task_work import finish_task
+from cases.tasks import get_task
+from store.models import Case
 
 Listener = Callable[..., None]
 
@@ -197,6 +201,47 @@ def open_new_case(
     openers.open_new_case(deps, client, trigger_id=body["trigger_id"], meta={})
 
 
+def _task_id(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+def task_done(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """The owner's Done: a form for the note (and for a copy, the export)."""
+    ack()
+    _, value = _clicked(body)
+    with deps.session_factory() as session:
+        task = get_task(session, _task_id(value))
+        case = session.get(Case, task.case_id)
+        if task.status == "done" or case is None:
+            reply = Reply(f"Task {task.id} is already done ({task.outcome}).")
+            _answer(deps, body, client, respond, reply)
+            return
+        view = done_form(task, case, _meta(body))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def task_nothing_there(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """The owner's Nothing there: the system holds nothing about the person."""
+    ack()
+    user, value = _clicked(body)
+    with deps.session_factory() as session:
+        task, case, _ = finish_task(
+            session,
+            task_id=_task_id(value),
+            outcome="nothing_there",
+            note=None,
+            actor=deps.actor(user),
+            now=deps.clock(),
+            controller=deps.controller,
+        )
+        text = f"Thank you: task {task.id} ({case.reference}) is recorded as nothing there."
+    _answer(deps, body, client, respond, Reply(text))
+
+
 HANDLERS: dict[str, Callable[..., None]] = {
     ASSIGN_TO_ME: assign_to_me,
     VERIFY_IDENTITY: verify_identity,
@@ -207,6 +252,8 @@ HANDLERS: dict[str, Callable[..., None]] = {
     REMIND_REQUESTER: remind_requester,
     SEND_CODE: send_code,
     OPEN_NEW_CASE: open_new_case,
+    TASK_DONE: task_done,
+    TASK_NOTHING: task_nothing_there,
 }
 
 

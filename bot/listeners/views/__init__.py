@@ -16,9 +16,11 @@ from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
 from bot.respond import check_webhook
+from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file, submitted_note
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
+from cases.task_work import finish_task
 from store.sanitise import clean_line
 
 Errors = dict[str, str]
@@ -221,11 +223,43 @@ def submit_verify(
     )
 
 
+def submit_task_done(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Record the owner's note (and file); a pending reply of that right is drafted again."""
+    note = submitted_note(view)
+    if not note:
+        ack(response_action="errors", errors={TASK_NOTE: "Say what you found or did."})
+        return
+    task_id = int(modals.metadata(view).get("task_id") or 0)
+    try:
+        attached = submitted_file(deps, view)
+        with deps.session_factory() as session:
+            task, case, _ = finish_task(
+                session,
+                task_id=task_id,
+                outcome="done",
+                note=note,
+                actor=deps.actor(_user(body)),
+                now=deps.clock(),
+                controller=deps.controller,
+                file=attached,
+            )
+            text = f"Thank you: task {task.id} ({case.reference}) is done."
+    except (UserError, ValueError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, UserError) else "the file could not be fetched"
+        ack(response_action="errors", errors={TASK_NOTE: reason})
+        return
+    ack()
+    _tell(body, view, client, text)
+
+
 HANDLERS: dict[str, Callable[..., None]] = {
     modals.NEW_CASE: submit_new_case,
     modals.EXTEND_CASE: submit_extend,
     modals.REFUSE_CASE: submit_refuse,
     modals.VERIFY_CASE: submit_verify,
+    TASK_MODAL: submit_task_done,
 }
 
 

@@ -1,0 +1,208 @@
+"""A manual system's task in Slack: a direct message to its owner with Done and Nothing there.
+
+The owner needs the person's name and address to find them, so the task goes only to the
+owner's DM, never to a channel (Art. 5(1)(c), 32). An owner need not be on the allow-list:
+they may answer their own tasks, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, or_, select
+
+from bot.blocks import Block, button, escape, mrkdwn, section
+from bot.deps import BotDeps
+from bot.slack_calls import SlackCalls
+from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
+from cases.tasks import VERBS, TaskFile, owner_text
+from store.models import Case, SlackPost, Task
+
+log = logging.getLogger(__name__)
+
+TASK_DONE = "task_done"
+TASK_NOTHING = "task_nothing_there"
+TASK_MODAL = "task_done_form"
+TASK_NOTE = "task_note"
+TASK_FILE = "task_file"
+BATCH = 20
+MAX_DOWNLOAD = 10 * 1024 * 1024
+
+
+def task_key(task_id: int | None) -> str:
+    """The notifier's once-only key of a task's direct message."""
+    return f"task:{task_id}"
+
+
+def task_message(task: Task, case: Case) -> tuple[str, list[Block]]:
+    """The direct message: what to do, for whom, by when; Done and Nothing there."""
+    text = f"{case.reference}: please {VERBS[task.kind]} data in {task.system}"
+    value = str(task.id)
+    nothing = button("Nothing there", TASK_NOTHING, value)
+    nothing["confirm"] = {
+        "title": {"type": "plain_text", "text": "Nothing there?"},
+        "text": mrkdwn(f"{escape(task.system)} holds nothing about this person."),
+        "confirm": {"type": "plain_text", "text": "Nothing there"},
+        "deny": {"type": "plain_text", "text": "Back"},
+    }
+    blocks: list[Block] = [
+        section(f"*Task {task.id}* · {escape(owner_text(case, task))}"),
+        {
+            "type": "actions",
+            "block_id": f"task:{task.id}",
+            "elements": [button("Done", TASK_DONE, value, style="primary"), nothing],
+        },
+    ]
+    return text, blocks
+
+
+def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) -> int:
+    """DM each open task of a Slack owner once; returns the messages posted."""
+    key = sa.literal("task:") + sa.cast(Task.id, sa.String)
+    rows = session.exec(
+        select(Task, Case)
+        .join(Case, col(Case.id) == col(Task.case_id))
+        .join(SlackPost, col(SlackPost.key) == key, isouter=True)
+        .where(
+            col(Task.status) == "open",
+            or_(col(Task.owner).startswith("U"), col(Task.owner).startswith("W")),
+            or_(
+                col(SlackPost.key).is_(None),
+                col(SlackPost.state).not_in(("posted", "refused")),  # a lost answer: look it up
+                sa.and_(
+                    col(SlackPost.state) == "refused",
+                    col(SlackPost.error).in_(CHANNEL_ERRORS),
+                    col(SlackPost.attempted_at) <= now - RETRY_CHANNEL_AFTER,
+                ),
+            ),
+        )
+        .order_by(col(Task.id))
+        .limit(BATCH)
+    ).all()
+    posted = 0
+    for task, case in rows:  # an e-mail owner got the request through the outbox
+        text, blocks = task_message(task, case)
+        row = deliver(
+            session,
+            calls,
+            key=task_key(task.id),
+            case_id=case.id,
+            reference=case.reference,
+            channel=task.owner,  # a user id: Slack posts it in the app's DM with them
+            thread_ts=None,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+        if row is not None:
+            session.add(row)
+            session.commit()
+            posted += 1
+    return posted
+
+
+def owner_may(deps: BotDeps, body: dict[str, Any], user: str | None) -> bool:
+    """Whether a user off the allow-list is answering a task of their own (and only that)."""
+    if not user:
+        return False
+    task_id: str | None = None
+    if body.get("type") == "block_actions":
+        actions = body.get("actions") or []
+        if len(actions) == 1 and actions[0].get("action_id") in (TASK_DONE, TASK_NOTHING):
+            task_id = str(actions[0].get("value") or "")
+    elif body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        if view.get("callback_id") == TASK_MODAL:
+            task_id = str(_meta(view).get("task_id") or "")
+    if not task_id or not task_id.isdigit():
+        return False
+    with deps.session_factory() as session:
+        task = session.get(Task, int(task_id))
+        return task is not None and task.owner == user
+
+
+def _meta(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def done_form(task: Task, case: Case, meta: dict[str, Any]) -> Block:
+    """The Done modal: a note, and for a copy the export as a file."""
+    blocks: list[Block] = [
+        section(f"*Task {task.id}* ({case.reference}): {VERBS[task.kind]} data in {task.system}."),
+        {
+            "type": "input",
+            "block_id": TASK_NOTE,
+            "label": {"type": "plain_text", "text": "What did you find or do?"},
+            "element": {"type": "plain_text_input", "multiline": True, "action_id": "value"},
+        },
+    ]
+    if task.kind == "access":
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": TASK_FILE,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "The export (goes with the copy)"},
+                "element": {"type": "file_input", "action_id": "value", "max_files": 1},
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": TASK_MODAL,
+        "title": {"type": "plain_text", "text": "Task done"},
+        "submit": {"type": "plain_text", "text": "Done"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({**meta, "task_id": task.id}, separators=(",", ":")),
+        "blocks": blocks,
+    }
+
+
+def submitted_note(view: dict[str, Any]) -> str:
+    """The note typed into the Done modal."""
+    state = view.get("state", {}).get("values", {}).get(TASK_NOTE, {}).get("value", {})
+    return str(state.get("value") or "").strip()
+
+
+def submitted_file(deps: BotDeps, view: dict[str, Any]) -> TaskFile | None:
+    """The file uploaded in the Done modal, fetched from Slack with the bot token."""
+    state = view.get("state", {}).get("values", {}).get(TASK_FILE, {}).get("value", {})
+    files = state.get("files") or []
+    if not files:
+        return None
+    meta = files[0]
+    url = str(meta.get("url_private_download") or meta.get("url_private") or "")
+    if not _trusted(deps, url):
+        raise ValueError("the file link is not Slack's")
+    data = _download(deps, url)
+    return TaskFile(
+        name=str(meta.get("name") or "export"),
+        content_type=str(meta.get("mimetype") or "application/octet-stream"),
+        data=data,
+    )
+
+
+def _trusted(deps: BotDeps, url: str) -> bool:
+    """Only Slack's file host (or the API host a test points the bot at) gets our token."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname == "files.slack.com":
+        return True
+    api = urlsplit(deps.api_url or "")
+    return bool(deps.api_url) and (parts.scheme, parts.netloc) == (api.scheme, api.netloc)
+
+
+def _download(deps: BotDeps, url: str) -> bytes:
+    token = {"Authorization": f"Bearer {deps.bot_token}"}
+    request = urllib.request.Request(url, headers=token)  # noqa: S310 (a Slack https URL)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (checked above)
+        data: bytes = response.read(MAX_DOWNLOAD + 1)
+    return data  # one byte too many is refused as too large by complete_task

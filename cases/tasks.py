@@ -1,0 +1,330 @@
+"""Tasks: a right carried out by hand in a `manual` system of the data map, by its owner.
+
+The controller answers for every place the person's data lives (Art. 15(1), 17(1)), also
+where a person, not rightsdesk, has to look. Each task has its own due date a week before
+the case's, never after it, so the reply still goes out in time (Art. 12(3)).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases import deadlines
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.errors import NotFound, UserError
+from cases.outbox import MailAttachment, Sender, queue_mail
+from cases.systems import ManualSystem
+from store.models import Case, Task
+from store.sanitise import clean_line, clean_text
+
+# The right a case kind asks a system owner to carry out (portability is a copy too).
+TASK_KINDS: dict[str, str] = {
+    "access": "access",
+    "portability": "access",
+    "erasure": "erasure",
+    "rectification": "rectification",
+    "restriction": "restriction",
+}
+# What the owner is asked to do, as the task's title says it.
+VERBS: dict[str, str] = {
+    "access": "find and export",
+    "erasure": "erase",
+    "rectification": "rectify",
+    "restriction": "restrict the processing of",
+}
+OUTCOMES = ("done", "nothing_there")
+LEAD_DAYS = 7  # the owner's answer is due a week before the reply (Art. 12(3))
+MAX_FILE = 10 * 1024 * 1024  # what a reply can still carry as an attachment
+
+
+def task_due(case: Case, now: datetime) -> date:
+    """A week before the case's deadline, never after it, and not before today if possible."""
+    due = case.effective_due_date
+    today = deadlines.receipt_date(now)
+    return min(due, max(today, due - timedelta(days=LEAD_DAYS)))
+
+
+def systems_for(controller: ControllerConfig, right: str) -> list[ManualSystem]:
+    """The manual systems that hold data the right concerns.
+
+    A system that lists instructions is asked only for the rights it lists; one that lists
+    none is asked for every right.
+    """
+    return [
+        s
+        for s in controller.systems
+        if isinstance(s, ManualSystem) and (not s.instructions or right in s.instructions)
+    ]
+
+
+def instructions(system: ManualSystem, right: str) -> str:
+    """What the owner does for the right, in their own words, or the generic request."""
+    return system.instructions.get(right) or (
+        f"Please {VERBS[right]} the data about this person in {system.name}."
+    )
+
+
+def open_tasks_for(
+    session: Session,
+    case: Case,
+    kind: str,
+    *,
+    controller: ControllerConfig,
+    sender: Sender,
+    actor: str,
+    now: datetime,
+) -> list[Task]:
+    """Open a task per manual system for the case kind; an existing one is not repeated.
+
+    Owners reached by e-mail get their mail through the outbox in the same transaction;
+    Slack owners get a direct message from the notifier once the transaction commits.
+    """
+    right = TASK_KINDS.get(kind)
+    if right is None:
+        return []
+    opened: list[Task] = []
+    for system in systems_for(controller, right):
+        exists = session.exec(
+            select(Task).where(
+                Task.case_id == case.id, Task.system == system.name, Task.kind == right
+            )
+        ).first()
+        if exists is not None:
+            continue
+        task = Task(
+            case_id=case.id or 0,
+            system=system.name,
+            kind=right,
+            owner=system.owner,
+            instructions=instructions(system, right),
+            due_date=task_due(case, now),
+            created_at=now,
+        )
+        session.add(task)
+        session.flush()
+        ops.record(
+            session,
+            case,
+            actor=actor,
+            action="task_opened",
+            now=now,
+            task_id=task.id,
+            system=system.name,
+            task_kind=right,
+            task_due=task.due_date.isoformat(),
+        )
+        if not system.owner_is_slack_user:
+            _mail_owner(session, case, task, sender=sender, now=now)
+        opened.append(task)
+    return opened
+
+
+def owner_text(case: Case, task: Task) -> str:
+    """The request to the owner: the case, the person to look for, the instructions."""
+    who = ", ".join(x for x in (case.requester_name, case.requester_email) if x) or "-"
+    return (
+        f"Case {case.reference}: please {VERBS[task.kind]} the data of this person in"
+        f" {task.system} by {task.due_date.isoformat()} (GDPR Art. 12(3)).\n\n"
+        f"Person: {who}\n\nWhat to do: {task.instructions}\n"
+    )
+
+
+def _mail_owner(session: Session, case: Case, task: Task, *, sender: Sender, now: datetime) -> None:
+    text = owner_text(case, task) + (
+        f"\nReply to this message with what you found or did (or that there was nothing"
+        f" about the person); for a copy, attach the export. The desk records your answer"
+        f" as task {task.id}.\n"
+    )
+    queue_mail(
+        session,
+        case=case,
+        sender=sender,
+        to=task.owner,
+        subject=f"[{case.reference}] Task {task.id}: {VERBS[task.kind]} data in {task.system}",
+        text=text,
+        html=None,
+        purpose="task",
+        now=now,
+    )
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    """The task, or NotFound."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def list_tasks(
+    session: Session,
+    *,
+    case: Case | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    active_cases: bool = False,
+) -> list[tuple[Task, Case]]:
+    """Tasks with their cases, nearest due first (with `active_cases`, of cases still owed)."""
+    query = select(Task, Case).join(Case, col(Case.id) == col(Task.case_id))
+    if active_cases:
+        query = query.where(col(Case.is_active).is_(True))
+    if case is not None:
+        query = query.where(Task.case_id == case.id)
+    if status is not None:
+        query = query.where(Task.status == status)
+    query = query.order_by(col(Task.due_date), col(Task.id))
+    rows = session.exec(query.limit(limit) if limit is not None else query).all()
+    return [(t, c) for t, c in rows]
+
+
+def task_summary(task: Task, case: Case) -> dict[str, Any]:
+    """A task as `tasks list --json` prints it."""
+    return {
+        "id": task.id,
+        "case": case.reference,
+        "system": task.system,
+        "kind": task.kind,
+        "status": task.status,
+        "owner": task.owner,
+        "due": task.due_date.isoformat(),
+        "outcome": task.outcome,
+        "done_at": task.done_at.isoformat() if task.done_at else None,
+        "done_by": task.done_by,
+        "file": task.file_name,
+    }
+
+
+def open_tasks(session: Session, case: Case) -> list[Task]:
+    """The case's tasks still open."""
+    return list(
+        session.exec(
+            select(Task)
+            .where(Task.case_id == case.id, Task.status == "open")
+            .order_by(col(Task.id))
+        ).all()
+    )
+
+
+def require_no_open_tasks(session: Session, case: Case) -> None:
+    """Refuse to answer while an owner has not reported back: the reply would be incomplete."""
+    waiting = open_tasks(session, case)
+    if waiting:
+        names = "; ".join(
+            f"task {t.id} ({t.kind} in {t.system}, due {t.due_date.isoformat()})" for t in waiting
+        )
+        raise UserError(f"{case.reference} has open tasks: {names}")
+
+
+@dataclass(frozen=True)
+class TaskFile:
+    """A file the owner attached (for access: the export from their system)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def complete_task(
+    session: Session,
+    *,
+    task_id: int,
+    outcome: str,
+    note: str | None,
+    actor: str,
+    now: datetime,
+    file: TaskFile | None = None,
+) -> Task:
+    """Record the owner's answer; the outcome goes into the audit trail and the reply."""
+    task = get_task(session, task_id)
+    case = session.get(Case, task.case_id)
+    if case is None:
+        raise NotFound(f"no case for task {task_id}")
+    if outcome not in OUTCOMES:
+        raise UserError(f"unknown outcome {outcome!r}; use {', '.join(OUTCOMES)}")
+    if task.status == "done":
+        raise UserError(f"task {task.id} is already done ({task.outcome}, by {task.done_by})")
+    text = clean_text(note or "").strip() or None
+    if outcome == "done" and text is None:
+        raise UserError("say what was done: a note is required")
+    if file is not None:
+        if task.kind != "access":
+            raise UserError(f"task {task.id} is a {task.kind} task: only a copy takes a file")
+        if len(file.data) > MAX_FILE:
+            raise UserError(f"the file is larger than {MAX_FILE // (1024 * 1024)} MiB")
+        task.file_name = clean_line(file.name) or f"task-{task.id}"
+        task.file_type = file.content_type or "application/octet-stream"
+        task.file_data = file.data
+    task.status, task.outcome, task.note = "done", outcome, text
+    task.done_at, task.done_by = now, actor
+    session.add(task)
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action="task_done",
+        now=now,
+        task_id=task.id,
+        system=task.system,
+        task_kind=task.kind,
+        result=outcome,
+        note=text,
+        files=[task.file_name] if file is not None else None,
+        file_sha256=hashlib.sha256(file.data).hexdigest() if file is not None else None,
+    )
+    return task
+
+
+def outcomes(session: Session, case: Case, right: str | None = None) -> list[dict[str, Any]]:
+    """What each manual system's owner reported, for the reply context and the dossier.
+
+    Each item: ``system``, ``kind``, ``status`` (open, done), ``outcome`` (done,
+    nothing_there or None), ``note``, ``file`` (the file name or None).
+    """
+    query = select(Task).where(Task.case_id == case.id)
+    if right is not None:
+        query = query.where(Task.kind == right)
+    return [
+        {
+            "system": t.system,
+            "kind": t.kind,
+            "status": t.status,
+            "outcome": t.outcome,
+            "note": t.note,
+            "file": t.file_name,
+        }
+        for t in session.exec(query.order_by(col(Task.id))).all()
+    ]
+
+
+def task_files(session: Session, case: Case) -> list[MailAttachment]:
+    """The files owners attached to the case's access tasks: they go with the copy."""
+    rows = session.exec(
+        select(Task)
+        .where(Task.case_id == case.id, Task.kind == "access", col(Task.file_data).is_not(None))
+        .order_by(col(Task.id))
+    ).all()
+    return [
+        MailAttachment(
+            filename=t.file_name or f"task-{t.id}",
+            content_type=t.file_type or "application/octet-stream",
+            data=t.file_data or b"",
+        )
+        for t in rows
+    ]
+
+
+def rights_of_template(template: str) -> str | None:
+    """The task right whose outcome a reply template reports, if any."""
+    return {
+        "access_response": "access",
+        "portability_export": "access",
+        "erasure_done": "erasure",
+        "rectification_done": "rectification",
+        "restriction_confirmation": "restriction",
+    }.get(template)

@@ -1,0 +1,100 @@
+"""`rightsdesk tasks list|done`: the manual systems' tasks and their owners' answers."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cases import operations as ops
+from cases.errors import UserError
+from cases.task_work import finish_task
+from cases.tasks import TaskFile, list_tasks, task_summary
+from rightsdesk.commands.cases_cmd import Actor
+from rightsdesk.context import Desk, cli_actor
+
+app = typer.Typer(
+    help="Tasks for the owners of manual systems: list them, record their answers.",
+    no_args_is_help=True,
+)
+
+_COLUMNS = ("id", "case", "system", "kind", "status", "due", "owner")
+
+
+@app.command("list")
+def list_command(
+    reference: Annotated[
+        str | None, typer.Option("--case", help="Only the tasks of this case.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the tasks, nearest due first."""
+    desk = Desk()
+    with desk.read_session() as session:
+        case = ops.get_case(session, reference) if reference else None
+        rows = [task_summary(t, c) for t, c in list_tasks(session, case=case)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("no tasks")
+        return
+    table = [
+        _COLUMNS,
+        *[tuple(str(r[c] if c != "due" else r["due"]) for c in _COLUMNS) for r in rows],
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
+    for line in table:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _read_file(path: Path) -> TaskFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return TaskFile(name=path.name, content_type=content_type, data=data)
+
+
+@app.command("done")
+def done_command(
+    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's number.")],
+    note: Annotated[str | None, typer.Option("--note", help="What was found or done.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="For a copy: the export from the system.")
+    ] = None,
+    nothing_there: Annotated[
+        bool, typer.Option("--nothing-there", help="The system holds nothing about the person.")
+    ] = False,
+    actor: Actor = None,
+) -> None:
+    """Record the owner's answer; a pending reply of that right is drafted again with it."""
+    desk = Desk()
+    attached = _read_file(file) if file is not None else None
+    with desk.session() as session:
+        task, case, draft = finish_task(
+            session,
+            task_id=task_id,
+            outcome="nothing_there" if nothing_there else "done",
+            note=note,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            controller=desk.controller,
+            file=attached,
+        )
+        outcome = task.outcome
+        left = [t for t, _ in list_tasks(session, case=case, status="open")]
+    typer.echo(f"task {task_id} ({case.reference}): {outcome}")
+    if draft is not None:
+        typer.echo(f"{case.reference}: the reply is drafted again with the answer")
+    if left:
+        typer.echo(f"{case.reference}: {len(left)} task(s) still open")
+
+
+def register(root: typer.Typer) -> None:
+    """Attach `tasks` to the root app."""
+    root.add_typer(app, name="tasks")

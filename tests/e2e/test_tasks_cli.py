@@ -1,0 +1,241 @@
+"""Manual systems become tasks (issue 15): opened by `cases fulfil`, answered by `tasks done`.
+
+Every step is a `rightsdesk` process; the owner's mail and the replies arrive at the
+aiosmtpd sink through `rightsdesk poll --once`, as the outbox sends them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.outbox_journey import US, desk_env
+from tests.servers.smtp import ReceivedMail, SmtpSink
+
+ROOT = Path(__file__).resolve().parents[2]
+OWNER = "kirjanpito@tilitoimisto.example.com"
+FIRM = "Esimerkki Tilitoimisto Oy"
+# A fictional customer on a reserved domain.
+PERSON = ("Maija Esimerkki", "maija.esimerkki@example.com")
+DATA_MAP = f"""
+[[systems]]
+name = "Asiakasrekisteri"
+kind = "register"
+
+[[systems]]
+name = "{FIRM}"
+kind = "manual"
+owner = "{OWNER}"
+[systems.instructions]
+access = "Hae asiakas Netvisorista sähköpostiosoitteella ja vie hänen laskunsa CSV-tiedostoon."
+erasure = "Poista asiakkaan yhteystiedot Netvisorista; tositteet säilytetään (KPL 2:10)."
+"""
+
+
+def config_with_data_map(tmp_path: Path) -> Path:
+    """rightsdesk.example.toml plus a data map: the built-in register and the accounting firm."""
+    path = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    path.write_text(example + DATA_MAP, encoding="utf-8")
+    return path
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rightsdesk", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    done = cli(env, *args)
+    assert done.returncode == 0, f"rightsdesk {' '.join(args)}: {done.returncode}\n{done.stderr}"
+    return done.stdout
+
+
+def refused(env: dict[str, str], *args: str) -> str:
+    """The command exits 2 with one line on stderr and no traceback; that line."""
+    done = cli(env, *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def tasks(env: dict[str, str], reference: str) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = json.loads(
+        ok(env, "tasks", "list", "--case", reference, "--json")
+    )
+    return rows
+
+
+def mail_to(sink: SmtpSink, address: str, count: int) -> list[ReceivedMail]:
+    sink.wait_for(count, timeout=30)
+    return [m for m in sink.messages if address in m.rcpt_tos]
+
+
+def text_of(mail: ReceivedMail) -> str:
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert isinstance(body, EmailMessage)
+    return str(body.get_content())
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path, smtp_sink: SmtpSink) -> dict[str, str]:
+    environment = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_CONFIG=str(config_with_data_map(tmp_path)),
+        RIGHTSDESK_NOW="2026-03-10T10:00:00+02:00",
+    )
+    ok(environment, "db", "upgrade")
+    customers = tmp_path / "customers.csv"
+    customers.write_text(
+        "customer_number,name,email,relationship_start,relationship_end\n"
+        f"C-1,{PERSON[0]},{PERSON[1]},2020-01-01,\n",
+        encoding="utf-8",
+    )
+    ok(environment, "register", "import", str(customers))
+    return environment
+
+
+def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_tasks_are_done(
+    env: dict[str, str], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    opened = ok(
+        env, "cases", "open", "--kinds", "access,erasure", "--email", PERSON[1],
+        "--name", PERSON[0], "--received", "2026-03-09", "--json",
+    )  # fmt: skip
+    reference = json.loads(opened)["reference"]
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+
+    # Access first: the firm gets a task, due a week before the case (Art. 12(3)).
+    fulfilled = ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    assert {k: task[k] for k in ("case", "system", "kind", "status")} == {
+        "case": reference,
+        "system": FIRM,
+        "kind": "access",
+        "status": "open",
+    }
+    assert isinstance(task["id"], int)
+    assert task["due"] == "2026-04-02"  # the case is due 2026-04-09
+    assert f"task {task['id']}" in fulfilled
+
+    line = refused(env, "cases", "approve", reference)
+    assert f"task {task['id']}" in line and FIRM in line
+
+    # The owner is an address: the request reaches them by mail, with whom to look for.
+    ok(env, "poll", "--once")
+    (owner_mail,) = mail_to(smtp_sink, OWNER, 1)
+    body = text_of(owner_mail)
+    assert reference in str(owner_mail.message["Subject"])
+    assert PERSON[0] in body and PERSON[1] in body
+    assert "vie hänen laskunsa CSV-tiedostoon" in body
+    assert str(owner_mail.message["From"]).endswith(f"<{US}>")
+
+    export = tmp_path / "netvisor-export.csv"
+    export.write_text("lasku,pvm,summa\n1001,2025-05-02,120.00\n", encoding="utf-8")
+    done = ok(
+        env, "tasks", "done", str(task["id"]), "--note", "Kaksi laskua löytyi.",
+        "--file", str(export),
+    )  # fmt: skip
+    assert "drafted again" in done
+    assert tasks(env, reference)[0]["status"] == "done"
+
+    ok(env, "cases", "approve", reference)
+    ok(env, "poll", "--once")
+    (reply,) = [
+        m
+        for m in mail_to(smtp_sink, PERSON[1], 2)
+        if f"[{reference}]" in str(m.message["Subject"]) and m.message["Auto-Submitted"] is None
+    ]
+    assert f"{FIRM}: Kaksi laskua löytyi. (liitteenä: netvisor-export.csv)" in text_of(reply)
+    files = {p.get_filename(): p.get_content() for p in reply.message.iter_attachments()}
+    assert "1001,2025-05-02,120.00" in str(files["netvisor-export.csv"])
+    assert f"{reference.lower()}.json" in files
+
+    # Then the erasure: a second task for the firm, and again no answer without it.
+    ok(env, "cases", "fulfil", reference)
+    open_now = [t for t in tasks(env, reference) if t["status"] == "open"]
+    assert [(t["system"], t["kind"]) for t in open_now] == [(FIRM, "erasure")]
+    assert f"task {open_now[0]['id']}" in refused(env, "cases", "approve", reference)
+    ok(env, "tasks", "done", str(open_now[0]["id"]), "--nothing-there")
+    ok(env, "cases", "approve", reference)
+    ok(env, "poll", "--once")
+    erasure_reply = [
+        m for m in mail_to(smtp_sink, PERSON[1], 4) if "poist" in str(m.message["Subject"]).lower()
+    ]
+    assert f"{FIRM}: ei sinua koskevia tietoja" in text_of(erasure_reply[-1])
+
+    # The outcomes are in the audit trail; the note only in its purgeable personal part.
+    shown = json.loads(ok(env, "cases", "show", reference, "--json"))
+    done_events = [e for e in shown["events"] if e["action"] == "task_done"]
+    assert [e["detail"]["result"] for e in done_events] == ["done", "nothing_there"]
+    assert shown["status"] == "responded"
+
+    # The dossier lists each task and what its owner answered.
+    dossier = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(dossier))
+    html = dossier.read_text(encoding="utf-8")
+    assert "Tasks in the manual systems of the data map" in html
+    assert "Kaksi laskua löytyi. (file netvisor-export.csv)" in html
+    assert "nothing there" in html
+
+
+def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
+    env: dict[str, str],
+) -> None:
+    opened = ok(
+        env, "cases", "open", "--kinds", "erasure", "--email", PERSON[1], "--name", PERSON[0],
+        "--received", "2026-03-09", "--json",
+    )  # fmt: skip
+    reference = json.loads(opened)["reference"]
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    assert task["due"] == "2026-04-02"
+
+    # 09:30 in Helsinki on the task's due date: the reminder and the digest are due.
+    morning = {**env, "RIGHTSDESK_NOW": "2026-04-02T09:30:00+03:00"}
+    out = ok(morning, "remind", "--once")
+    assert f"reminder {reference} tasks due 2026-04-02" in out.splitlines()
+    assert "Open tasks of manual systems (1):" in out
+    assert f"{reference}: task due 2026-04-02" in out
+    assert PERSON[1] not in out and PERSON[0] not in out
+
+    # Late (after Easter, 3-6 April are holidays), daily; once answered, nothing more.
+    late = ok({**env, "RIGHTSDESK_NOW": "2026-04-07T09:30:00+03:00"}, "remind", "--once")
+    assert f"reminder {reference} tasks due 2026-04-02" in late.splitlines()  # daily when late
+    ok(env, "tasks", "done", str(task["id"]), "--note", "Yhteystiedot poistettu Netvisorista.")
+    after = ok({**env, "RIGHTSDESK_NOW": "2026-04-08T09:30:00+03:00"}, "remind", "--once")
+    assert "tasks due" not in after and "Open tasks" not in after
+
+
+def test_tasks_done_refuses_an_unknown_task_and_a_second_answer(env: dict[str, str]) -> None:
+    assert refused(env, "tasks", "done", "999", "--note", "x") == "error: no task 999"
+    assert ok(env, "tasks", "list") == "no tasks\n"
+    assert json.loads(ok(env, "tasks", "list", "--json")) == []
+
+
+def test_without_a_data_map_fulfilment_opens_no_task(env: dict[str, str]) -> None:
+    plain = {**env, "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml")}
+    reference = json.loads(
+        ok(plain, "cases", "open", "--kinds", "access", "--email", PERSON[1], "--json")
+    )["reference"]
+    ok(plain, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(plain, "cases", "fulfil", reference)
+    assert tasks(plain, reference) == []
+    ok(plain, "cases", "approve", reference)

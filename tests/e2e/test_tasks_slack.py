@@ -1,0 +1,247 @@
+"""A manual system's task in Slack (issue 15): a DM to its owner, Done and Nothing there.
+
+`rightsdesk bot --http` runs as a subprocess with the notifier on; the contact person works
+at the terminal and in Slack, the owner (not on the allow-list) answers in the DM. Every
+Slack request is signed; the fake Slack API records what the bot sent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.tasks import TASK_DONE, TASK_FILE, TASK_MODAL, TASK_NOTE, TASK_NOTHING
+from store.engine import new_session
+from store.models import CaseEvent
+from tests.e2e.slack_bot import (
+    ALICE,
+    CHANNEL,
+    ROOT,
+    SECRET,
+    bot_environment,
+    events,
+    migrated_engine,
+    running_bot,
+)
+from tests.servers import slack_signing as sig
+from tests.servers.slack_fake import FakeSlack
+
+OWNER = "U3OWNER"  # the accounting firm's contact, not on the allow-list (U1, U2)
+FIRM = "Esimerkki Tilitoimisto Oy"
+DATA_MAP = f"""
+[[systems]]
+name = "Asiakasrekisteri"
+kind = "register"
+
+[[systems]]
+name = "{FIRM}"
+kind = "manual"
+owner = "{OWNER}"
+[systems.instructions]
+access = "Search Netvisor by e-mail and export the customer's invoices as CSV."
+erasure = "Remove the customer's contact details from Netvisor; vouchers stay (KPL 2:10)."
+"""
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = migrated_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def env(db_url: str, fake_slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "rightsdesk.toml"
+    config.write_text(
+        (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8") + DATA_MAP, encoding="utf-8"
+    )
+    return bot_environment(db_url, fake_slack, RIGHTSDESK_CONFIG=str(config))
+
+
+@pytest.fixture
+def bot_url(engine: Engine, env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    with running_bot(env, tmp_path) as url:
+        yield url
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", *args],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"rightsdesk {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def fulfilled_case(env: dict[str, str], kinds: str = "access") -> str:
+    opened = cli(
+        env, "cases", "open", "--kinds", kinds, "--name", ALICE[0], "--email", ALICE[1], "--json"
+    )
+    reference = str(json.loads(opened)["reference"])
+    cli(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    cli(env, "cases", "fulfil", reference)
+    return reference
+
+
+def task_of(env: dict[str, str], reference: str) -> dict[str, Any]:
+    (task,) = json.loads(cli(env, "tasks", "list", "--case", reference, "--json"))
+    return dict(task)
+
+
+def dm_of(fake: FakeSlack, task_id: int, timeout: float = 20.0) -> dict[str, Any]:
+    """The direct message the notifier posted to the owner for TASK_ID."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in fake.messages(OWNER):
+            if message["metadata"]["event_payload"]["key"] == f"task:{task_id}":
+                return message
+        time.sleep(0.1)
+    raise TimeoutError(f"task {task_id} was not sent to its owner")
+
+
+def click(url: str, fake: FakeSlack, action: str, value: str, user: str) -> None:
+    payload = sig.block_actions_payload(
+        action, value, user_id=user, channel_id=f"D{user}", response_url=fake.webhook_url(user)
+    )
+    assert sig.post_signed(url, SECRET, sig.interaction_body(payload)).status == 200
+
+
+def webhook_texts(fake: FakeSlack, name: str) -> list[str]:
+    return [str(c.body.get("text")) for c in fake.calls("webhook") if c.path.endswith(f"/{name}")]
+
+
+def wait_until(predicate: Any, what: str, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError(what)
+
+
+def test_the_owner_gets_the_task_in_a_dm_and_answers_it_with_a_note_and_the_export(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    reference = fulfilled_case(env)
+    task = task_of(env, reference)
+
+    # Only the owner's DM carries whom to look for; the channel never does.
+    dm = dm_of(fake_slack, task["id"])
+    assert dm["channel"] == OWNER
+    dm_text = json.dumps(dm["blocks"], ensure_ascii=False)
+    assert (
+        ALICE[0] in dm_text and ALICE[1] in dm_text and "export the customer's invoices" in dm_text
+    )
+    assert [e["action_id"] for e in dm["blocks"][-1]["elements"]] == [TASK_DONE, TASK_NOTHING]
+    wait_until(lambda: fake_slack.messages(CHANNEL), "the case in the channel")
+    for posted in fake_slack.messages(CHANNEL):
+        assert ALICE[0] not in json.dumps(posted) and ALICE[1] not in json.dumps(posted)
+
+    # App Home shows the task with its own due date.
+    home = sig.event_body({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    assert sig.post_signed(bot_url, SECRET, home).status == 200
+    (publish,) = fake_slack.wait_for("views.publish")
+    home_text = json.dumps(publish.body, ensure_ascii=False)
+    assert "Open tasks" in home_text and f"task due {task['due']}" in home_text
+
+    # The Slack approve refuses while the task is open, naming it.
+    command = sig.slash_command_body(
+        text=f"approve {reference}", user_id="U1", response_url=fake_slack.webhook_url("approver")
+    )
+    assert sig.post_signed(bot_url, SECRET, command).status == 200
+    refusal = wait_until(lambda: webhook_texts(fake_slack, "approver"), "the approve answer")
+    assert f"task {task['id']}" in refusal[0] and FIRM in refusal[0]
+
+    # Someone else off the allow-list cannot answer the owner's task.
+    click(bot_url, fake_slack, TASK_NOTHING, str(task["id"]), "U9STRANGER")
+    wait_until(
+        lambda: any(e.action == "slack_access_denied" for e in events_all(engine)),
+        "the refusal in the audit trail",
+    )
+    assert task_of(env, reference)["status"] == "open"
+
+    # The owner clicks Done: a form for the note and, for a copy, the export.
+    click(bot_url, fake_slack, TASK_DONE, str(task["id"]), OWNER)
+    (opened,) = fake_slack.wait_for("views.open")
+    view = (
+        json.loads(opened.body["view"])
+        if isinstance(opened.body["view"], str)
+        else opened.body["view"]
+    )
+    assert view["callback_id"] == TASK_MODAL
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [TASK_NOTE, TASK_FILE]
+
+    upload = fake_slack.add_file("netvisor.csv", b"invoice,date\n1001,2025-05-02\n")
+    values = {
+        TASK_NOTE: {"value": {"type": "plain_text_input", "value": "Two invoices in Netvisor."}},
+        TASK_FILE: {"value": {"type": "file_input", "files": [upload]}},
+    }
+    submit = sig.view_submission_payload(
+        TASK_MODAL, values, private_metadata=view["private_metadata"], user_id=OWNER
+    )
+    answer = sig.post_signed(bot_url, SECRET, sig.interaction_body(submit))
+    assert answer.status == 200 and answer.body in ("", "{}"), answer.body
+
+    done = wait_until(
+        lambda: (t := task_of(env, reference))["status"] == "done" and t, "the task done"
+    )
+    assert (done["outcome"], done["file"], done["done_by"]) == (
+        "done",
+        "netvisor.csv",
+        f"slack:{OWNER}",
+    )
+    assert any(
+        c.method == "files" and c.token == "Bearer xoxb-test-token" for c in fake_slack.calls()
+    )
+
+    # Now the approve goes through; the reply carries the firm's answer and its file.
+    command = sig.slash_command_body(
+        text=f"approve {reference}", user_id="U1", response_url=fake_slack.webhook_url("again")
+    )
+    assert sig.post_signed(bot_url, SECRET, command).status == 200
+    approved = wait_until(lambda: webhook_texts(fake_slack, "again"), "the second approve")
+    assert approved[0].startswith("Approved"), approved
+    sent = [e for e in events(engine, reference) if e.action == "reply_approved"]
+    (reply,) = sent
+    assert f"{FIRM}: Two invoices in Netvisor." in reply.full_detail["body_text"]
+    assert "netvisor.csv" in [a["filename"] for a in reply.full_detail["attachments"]]
+
+
+def test_nothing_there_from_the_dm_records_the_outcome_and_lets_the_reply_go(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    reference = fulfilled_case(env, "erasure")
+    task = task_of(env, reference)
+    assert task["kind"] == "erasure"
+    dm_of(fake_slack, task["id"])
+
+    click(bot_url, fake_slack, TASK_NOTHING, str(task["id"]), OWNER)
+    wait_until(lambda: task_of(env, reference)["status"] == "done", "the task done")
+    assert task_of(env, reference)["outcome"] == "nothing_there"
+    thanks = wait_until(lambda: webhook_texts(fake_slack, OWNER), "the owner's answer")
+    assert "nothing there" in thanks[0]
+    (done_event,) = [e for e in events(engine, reference) if e.action == "task_done"]
+    assert done_event.detail["result"] == "nothing_there"
+    cli(env, "cases", "approve", reference)
+
+
+def events_all(engine: Engine) -> list[CaseEvent]:
+    """Every audit event, the desk's own too."""
+    with new_session(engine) as session:
+        return list(session.exec(select(CaseEvent)).all())
