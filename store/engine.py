@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import threading
+import time
+import weakref
 from typing import Any
 
 from sqlalchemy import event, make_url
@@ -12,6 +16,45 @@ from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///rightsdesk.db"
 READ_ONLY = "rightsdesk_read_only"  # execution option: this connection only reads
+
+
+class WriteWaits:
+    """Writers of this process now waiting at BEGIN IMMEDIATE for SQLite's write lock.
+
+    A writer blocked by another process learns nothing until the busy timeout ends; whoever
+    reports health can see from here, at once and without the database, that one waits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: dict[int, float] = {}
+        self._ids = itertools.count()
+
+    def started(self) -> int:
+        """A writer begins to wait; returns its token."""
+        with self._lock:
+            token = next(self._ids)
+            self._since[token] = time.monotonic()
+            return token
+
+    def ended(self, token: int) -> None:
+        """The writer got the lock or gave up."""
+        with self._lock:
+            self._since.pop(token, None)
+
+    def longest(self) -> float:
+        """Seconds the longest-waiting writer has waited so far (0 when none waits)."""
+        with self._lock:
+            oldest = min(self._since.values(), default=None)
+        return 0.0 if oldest is None else time.monotonic() - oldest
+
+
+_WAITS: weakref.WeakKeyDictionary[Engine, WriteWaits] = weakref.WeakKeyDictionary()
+
+
+def write_waits(engine: Engine) -> WriteWaits:
+    """The engine's waiting writers (always none on PostgreSQL, whose waits are row locks)."""
+    return _WAITS.setdefault(engine, WriteWaits())
 
 
 def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
@@ -61,6 +104,8 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     SQLAlchemy's documented recipe for taking the write lock at BEGIN.
     """
 
+    waits = write_waits(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
@@ -78,8 +123,14 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A reader needs no write lock: in WAL mode it sees a snapshot and waits for no one.
-        deferred = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        token = waits.started()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to busy_timeout for the lock
+        finally:
+            waits.ended(token)
 
 
 def new_session(engine: Engine) -> Session:
