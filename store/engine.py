@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import urllib.parse
 import weakref
 from typing import Any
 
@@ -75,8 +76,50 @@ def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
         )
         _serialise_sqlite_writers(engine)
         _private_sqlite_file(url)
+        _let_go_of_a_failing_file(engine)
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+
+
+# SQLite's primary result codes that mean the file or its filesystem failed, not the SQL.
+_FILE_FAULTS = frozenset({8, 10, 13, 14})  # READONLY, IOERR, FULL, CANTOPEN
+RELEASE_FOR = 60.0  # seconds after the last such fault during which no connection is kept
+
+
+def _let_go_of_a_failing_file(engine: Engine) -> None:
+    """While the store's filesystem fails, keep no connection open between uses.
+
+    An ext4 that remounted itself read-only after an error stays so until it is unmounted,
+    checked and mounted again; `umount` refuses while any process holds a file on it. So the
+    pool closes each connection as it comes back, and a connection opens the file only if it
+    exists (mode=rw): between `umount` and `mount` nothing creates an empty store in the bare
+    mount point. Once the filesystem is back, the next connection finds the repaired store,
+    and the process goes on without a restart.
+    """
+    faulted = [float("-inf")]
+
+    @event.listens_for(engine, "do_connect")
+    def _no_create(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        path = cargs[0] if cargs else cparams.get("database")
+        if not isinstance(path, str) or path in ("", ":memory:") or path.startswith("file:"):
+            return
+        target = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=rw"
+        if cargs:
+            cargs[0] = target
+        else:
+            cparams["database"] = target
+        cparams["uri"] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _note_fault(context: Any) -> None:
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _FILE_FAULTS:
+            faulted[0] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _close_while_failing(dbapi_conn: Any, record: Any) -> None:
+        if dbapi_conn is not None and time.monotonic() - faulted[0] < RELEASE_FOR:
+            record.invalidate()  # closed now; the next checkout opens the file afresh
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -61,7 +61,6 @@ def test_a_write_lock_held_past_the_busy_timeout_shows_in_health_and_intake_resu
             # Past the busy timeout the writer itself fails, and says how.
             found = desk.wait("intake failing", _intake_failing(desk), BUSY_TIMEOUT + WITHIN)
             assert "OperationalError" in (found["intake"]["last_error"] or "")
-            assert found["store"]["state"] == "failing", found  # still waiting, still shown
             assert taken_in(db_url) == BEFORE  # nothing got past the lock
         finally:
             locker.execute("ROLLBACK")
