@@ -71,7 +71,7 @@ def main() -> None:
 
     from slack_sdk import WebClient
 
-    from bot.notifier import start_notifier
+    from bot.notifier import POLL_INTERVAL, start_notifier
     from rightsdesk.context import Desk
     from rightsdesk.health_board import board
     from rightsdesk.service import run_intake
@@ -101,7 +101,7 @@ def main() -> None:
             client = WebClient(token="xoxb-bench", base_url=slack.url)
 
             def wakeup(probe: Probe) -> Wakeup:  # as rightsdesk.notifier_wiring wires it
-                return open_wakeup(desk.engine, EVENTS_CHANNEL, probe)
+                return open_wakeup(desk.engine, EVENTS_CHANNEL, probe, poll_interval=POLL_INTERVAL)
 
             _, notifier_stop = start_notifier(
                 session_factory=lambda: new_session(desk.engine),

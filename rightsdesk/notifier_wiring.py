@@ -8,7 +8,7 @@ import threading
 from slack_bolt import App
 
 from bot.deps import BotDeps
-from bot.notifier import start_notifier
+from bot.notifier import POLL_INTERVAL, start_notifier
 from rightsdesk.context import Desk
 from rightsdesk.health_board import board
 from store.audit import EVENTS_CHANNEL
@@ -24,7 +24,7 @@ def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> threading.Eve
         return None
 
     def wakeup(probe: Probe) -> Wakeup:
-        return open_wakeup(desk.engine, EVENTS_CHANNEL, probe)
+        return open_wakeup(desk.engine, EVENTS_CHANNEL, probe, poll_interval=POLL_INTERVAL)
 
     _, notifier_stop = start_notifier(
         session_factory=deps.session_factory,
