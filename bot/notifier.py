@@ -119,7 +119,7 @@ def run_notifier(
     waiter = wakeup(probe) if wakeup else PollWakeup(probe, interval=POLL_INTERVAL)
     reported: tuple[bool, str | None] | None = None
     beaten = last_round = last_probe = float("-inf")
-    work = True
+    work, channel_gone = True, False
     try:
         while not stop.is_set():
             if work or time.monotonic() - last_round >= ROUND_EVERY:
@@ -128,10 +128,12 @@ def run_notifier(
             idle = time.monotonic() - calls.last_call_at
             if idle > PROBE_AFTER or (calls.streaks and time.monotonic() - last_probe > PROBE_GAP):
                 last_probe = time.monotonic()
-                channel_gone = calls.failing and calls.last_error in CHANNEL_ERRORS
                 _probe_slack(calls, channel)
-                if channel_gone and not calls.failing:
-                    _retry_channel_refusals(session_factory, clock())
+            if calls.failing and calls.last_error in CHANNEL_ERRORS:
+                channel_gone = True
+            elif channel_gone and not calls.failing:  # by the probe or by a round's call
+                channel_gone = False
+                _retry_channel_refusals(session_factory, clock())
             state = (not calls.failing, calls.last_error if calls.failing else None)
             work = False
             if state != reported or time.monotonic() - beaten > BEAT_EVERY:
