@@ -41,6 +41,20 @@ PERMANENT = frozenset(
         "missing_scope",  # the app needs reinstalling from slack/manifest.yaml
     }
 )
+# Slack refuses every call, not one message: the token or the channel is gone. One such
+# answer is enough to call delivery failing; other errors must repeat FAILING_AFTER times.
+DELIVERY_GONE = frozenset(
+    {
+        "token_revoked",
+        "token_expired",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "not_in_channel",
+        "is_archived",
+        "channel_not_found",
+    }
+)
 BASE_DELAY = 1.0
 MAX_DELAY = 300.0
 FAILING_AFTER = 3  # consecutive failed calls before Slack delivery counts as failing
@@ -103,19 +117,22 @@ class Backoff:
     jitter: Callable[[float, float], float] = random.uniform
     _failures: dict[str, int] = field(default_factory=dict)
     _not_before: dict[str, float] = field(default_factory=dict)
+    _asked: set[str] = field(default_factory=set)  # waits Slack itself set (Retry-After)
 
     def ready(self, method: str) -> bool:
         """Whether METHOD may be called now."""
         return self.clock() >= self._not_before.get(method, 0.0)
 
-    def failed(self, method: str, wait: float | None = None) -> float:
-        """Wait Retry-After when Slack gave it, else exponentially more; with jitter."""
+    def failed(self, method: str, wait: float | None = None, *, cap: float = MAX_DELAY) -> float:
+        """Wait Retry-After when Slack gave it, else exponentially more (up to `cap`); jitter."""
         n = self._failures.get(method, 0)
         self._failures[method] = n + 1
         if wait is not None:
             delay = wait + self.jitter(0.0, min(1.0, wait / 4 + 0.1))
+            self._asked.add(method)
         else:
-            delay = self.jitter(0.5, 1.0) * min(MAX_DELAY, BASE_DELAY * 2.0**n)
+            delay = self.jitter(0.5, 1.0) * min(cap, BASE_DELAY * 2.0**n)
+            self._asked.discard(method)
         self._not_before[method] = self.clock() + delay
         return delay
 
@@ -123,6 +140,18 @@ class Backoff:
         """METHOD works again."""
         self._failures.pop(method, None)
         self._not_before.pop(method, None)
+        self._asked.discard(method)
+
+    def slack_is_back(self) -> None:
+        """Another call got through: end the waits we chose, keep those Slack asked for."""
+        for method in [m for m in self._not_before if m not in self._asked]:
+            self.succeeded(method)
+
+    def next_ready(self) -> float | None:
+        """Seconds until the earliest waiting method may be called again (None: none waits)."""
+        now = self.clock()
+        waits = [t - now for t in self._not_before.values() if t > now]
+        return min(waits) if waits else None
 
 
 @dataclass
@@ -131,18 +160,29 @@ class SlackCalls:
 
     client: WebClient
     backoff: Backoff = field(default_factory=Backoff)
-    consecutive_failures: int = 0
-    last_error: str | None = None
     last_call_at: float = 0.0
     missing_scope: set[str] = field(default_factory=set)  # methods the app may not call
+    # method -> (failed calls in a row, Slack's code of the last): Slack limits per method,
+    # so a probe that gets through does not hide chat.update failing on its own.
+    streaks: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def failing(self) -> bool:
-        """Too many calls in a row failed."""
-        return self.consecutive_failures >= FAILING_AFTER
+        """A method failed FAILING_AFTER times in a row, or the token or channel is gone."""
+        return any(n >= FAILING_AFTER or code in DELIVERY_GONE for n, code in self.streaks.values())
 
-    def call(self, method: str, **kwargs: Any) -> SlackResponse:
-        """Call METHOD; raises Deferred (try later) or Refused (give this message up)."""
+    @property
+    def last_error(self) -> str | None:
+        """Slack's code (or the exception's type) of the worst current streak."""
+        streaks = self.streaks.values()
+        worst = max(streaks, default=None, key=lambda s: (s[1] in DELIVERY_GONE, s[0]))
+        return worst[1] if worst else None
+
+    def call(self, method: str, *, cap: float = MAX_DELAY, **kwargs: Any) -> SlackResponse:
+        """Call METHOD; raises Deferred (try later) or Refused (give this message up).
+
+        `cap` bounds the backoff after a failure (a health probe must not wait minutes).
+        """
         if not self.backoff.ready(method):
             raise Deferred(method)
         self.last_call_at = self.backoff.clock()
@@ -154,26 +194,34 @@ class SlackCalls:
                 answer = self.client.api_call(method, json=kwargs)
         except SlackApiError as exc:
             code = error_code(exc)
-            self._failed(code)
+            if code not in PERMANENT or code in DELIVERY_GONE or code == "missing_scope":
+                self._failed(method, code)  # not a refusal of this one message's content
             if code == "missing_scope":
                 self.missing_scope.add(method)
             if code in PERMANENT:
                 raise Refused(method, code) from None
-            delay = self.backoff.failed(method, retry_after(exc))
+            delay = self.backoff.failed(method, retry_after(exc), cap=cap)
             log.warning("Slack %s: %s (next try in %.0fs)", method, code, delay)
             raise Deferred(method) from None
         except Exception as exc:  # no answer: Slack may or may not have acted on it
-            self._failed(type(exc).__name__)
-            delay = self.backoff.failed(method)
+            self._failed(method, type(exc).__name__)
+            delay = self.backoff.failed(method, cap=cap)
             log.warning("Slack %s: %s (next try in %.0fs)", method, type(exc).__name__, delay)
             raise Deferred(method, unknown=True) from None
         self.backoff.succeeded(method)
-        self._succeeded()
+        self._succeeded(method)
         return answer
 
-    def _failed(self, code: str) -> None:
-        self.consecutive_failures += 1
-        self.last_error = code
+    def _failed(self, method: str, code: str) -> None:
+        n, _ = self.streaks.get(method, (0, code))
+        self.streaks[method] = (n + 1, code)
 
-    def _succeeded(self) -> None:
-        self.consecutive_failures = 0
+    def _succeeded(self, method: str) -> None:
+        """A call got through: its own streak ends, and so do those Slack-wide faults caused."""
+        if not self.streaks:
+            return
+        self.streaks.pop(method, None)
+        for other, (_, code) in list(self.streaks.items()):
+            if code != "ratelimited":  # a rate limit is the one fault that is per method
+                del self.streaks[other]
+        self.backoff.slack_is_back()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from cases.errors import UserError
 from mail_intake.sources import Fetched, RedactionRefused, SourceUnavailable
@@ -50,6 +50,7 @@ class ImapAccount:
     read_timeout: float = 120.0
     # OAuth 2.0: a fresh access token for each login (mail_intake.oauth.TokenProvider.token).
     token: Callable[[], str] | None = None
+    forget: Callable[[], None] | None = None  # drops the cached token the server refused
 
     def __repr__(self) -> str:
         return f"ImapAccount({self.user}@{self.host}:{self.port}, {self.security})"
@@ -59,7 +60,16 @@ class ImapAccount:
         if self.token is None:
             client.login(self.user, self.password)
             return
-        token = self.token()
+        try:
+            self._sasl_login(client, self.token())
+        except LoginError:  # AUTHENTICATIONFAILED: revoked early, or our clock is off
+            if self.forget is None:
+                raise
+            log.warning("IMAP refused the cached OAuth token: fetching a fresh one")
+            self.forget()
+            self._sasl_login(client, self.token())  # a second refusal counts as a failure
+
+    def _sasl_login(self, client: IMAPClient, token: str) -> None:
         if client.has_capability("AUTH=XOAUTH2") or not client.has_capability("AUTH=OAUTHBEARER"):
             client.oauth2_login(self.user, token)
         else:

@@ -223,6 +223,12 @@ def _send_one(
         transport.send(row.raw, to=row.to_addr, handed_over=handed_over)
     except (OSError, smtplib.SMTPException) as exc:
         transport.close()
+        if isinstance(exc, smtplib.SMTPAuthenticationError):  # the login's fault, not the mail's
+            row.attempts -= 1  # RFC 4954 535: no attempt spent, the row waits for the login
+            _release(session, [row])
+            counts["deferred"] += 1
+            log.warning("outbox %s not sent: SMTP login refused (%s)", row.id, exc.smtp_code)
+            return False
         if isinstance(exc, smtplib.SMTPResponseException):
             row.sent_at = None  # the server answered with an error: it kept nothing
         elif row.sent_at is not None:  # the whole message went over, the answer did not

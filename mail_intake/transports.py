@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import smtplib
@@ -15,6 +16,7 @@ from typing import Any, Literal, Protocol
 
 from mail_intake import oauth
 
+log = logging.getLogger(__name__)
 _CRLF = re.compile(rb"\r?\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -78,6 +80,7 @@ class SmtpTransport:
     timeout: float = 30.0
     # OAuth 2.0: a fresh access token for each session (mail_intake.oauth.TokenProvider.token).
     token: Callable[[], str] | None = None
+    forget: Callable[[], None] | None = None  # drops the cached token the server refused
     _conn: _Smtp | _SmtpSsl | None = None
 
     def _authenticate(self, conn: smtplib.SMTP) -> None:
@@ -86,13 +89,23 @@ class SmtpTransport:
             if self.user and self.password:
                 conn.login(self.user, self.password)
             return
+        try:
+            self._sasl(conn, self.token())
+        except smtplib.SMTPAuthenticationError:  # 535: revoked early, or our clock is off
+            if self.forget is None:
+                raise
+            log.warning("SMTP refused the cached OAuth token: fetching a fresh one")
+            self.forget()
+            self._sasl(conn, self.token())  # RFC 4954 §4: AUTH may be tried again at once
+
+    def _sasl(self, conn: smtplib.SMTP, token: str) -> None:
         user = self.user or self.sender
         conn.ehlo_or_helo_if_needed()
         offered = conn.esmtp_features.get("auth", "").upper().split()
         if "XOAUTH2" in offered or "OAUTHBEARER" not in offered:
-            mechanism, initial = "XOAUTH2", oauth.xoauth2_string(user, self.token())
+            mechanism, initial = "XOAUTH2", oauth.xoauth2_string(user, token)
         else:
-            mechanism, initial = "OAUTHBEARER", oauth.oauthbearer_string(user, self.token())
+            mechanism, initial = "OAUTHBEARER", oauth.oauthbearer_string(user, token)
 
         def respond(challenge: bytes | None = None) -> str:
             # A 334 after the initial response carries the server's error (JSON); an empty

@@ -30,12 +30,16 @@ from cases import health
 from cases.health import ComponentState
 from rightsdesk.context import Desk
 from rightsdesk.settings import Settings
-from store.engine import new_session
+from store.engine import WriteWaits, new_session, write_waits
 
 log = logging.getLogger("rightsdesk.health")
 
 STORE = "store"  # the pseudo-component shown while the board cannot write the table
 RETRY_SECONDS = 2.0
+# A write waiting this long for SQLite's lock is a fault (busy_timeout is 30 s): health says
+# so now, not after the timeout, and without the database the writer is waiting for.
+LOCK_WAIT_FAILING = 10.0
+LOCK_WATCH_EVERY = 1.0
 _ATTR = "_health_board"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -105,6 +109,7 @@ class HealthBoard:
         self._states: dict[str, ComponentState] = {}
         self._pending: dict[str, ComponentState] = {}
         self._store_error: ComponentState | None = None
+        self._lock_wait: ComponentState | None = None
         self._failing = False  # the last table write failed; a retry thread is running
         self._pid = os.getpid()
 
@@ -131,6 +136,24 @@ class HealthBoard:
             self._put(ComponentState(name, state, last_success, last_error, now, self._pid, False))
         self._flush()
 
+    def lock_wait(self, seconds: float | None) -> None:
+        """A write has waited this long for the store's lock (None: no write waits now)."""
+        with self._lock:
+            if seconds is None:
+                if self._lock_wait is not None:
+                    self._lock_wait = None
+                    self._write_file()
+                return
+            if self._lock_wait is None:
+                log.warning("store write lock held by another process for %.0fs", seconds)
+            error = f"write lock wait {int(seconds)}s"
+            old = self._lock_wait
+            if old is None or old.last_error != error:
+                self._lock_wait = ComponentState(
+                    STORE, "failing", None, error, self._clock(), self._pid, False
+                )
+                self._write_file()
+
     def _put(self, state: ComponentState) -> None:
         self._states[state.name] = state
         self._pending[state.name] = state
@@ -139,7 +162,7 @@ class HealthBoard:
     def _write_file(self) -> None:
         if self._path is None:
             return
-        extra = [self._store_error] if self._store_error else []
+        extra = [s for s in (self._store_error, self._lock_wait) if s is not None][:1]
         try:
             if _private_dir(self._path.parent):
                 health.write_status_file(
@@ -207,4 +230,18 @@ def board(desk: Desk) -> HealthBoard:
     path = base / pattern.replace("*", str(os.getpid()))
     _remove_dead(base, pattern)
     made = HealthBoard(lambda: new_session(desk.engine), desk.now, path)
-    return desk.__dict__.setdefault(_ATTR, made)  # type: ignore[no-any-return]
+    found = desk.__dict__.setdefault(_ATTR, made)
+    if found is made and desk.engine.dialect.name == "sqlite":
+        waits = write_waits(desk.engine)
+        threading.Thread(
+            target=_watch_lock, args=(made, waits), name="store-lock-watch", daemon=True
+        ).start()
+    return found
+
+
+def _watch_lock(made: HealthBoard, waits: WriteWaits) -> None:
+    """Mark the store failing while a write of this process waits too long for the lock."""
+    while True:
+        time.sleep(LOCK_WATCH_EVERY)
+        longest = waits.longest()
+        made.lock_wait(longest if longest >= LOCK_WAIT_FAILING else None)

@@ -69,6 +69,7 @@ def imap_account(desk: Desk) -> ImapAccount:
         user=s.imap_user or "",
         password=s.imap_password.get_secret_value() if s.imap_password and not oauth2 else "",
         token=desk.mail_tokens.token if oauth2 else None,
+        forget=desk.mail_tokens.forget if oauth2 else None,
         security=s.imap_security,
         folder=s.imap_folder,
         processed_folder=s.imap_processed_folder,
@@ -98,6 +99,7 @@ def transport(desk: Desk) -> Transport:
         user=s.smtp_user or (s.imap_user if s.smtp_auth == "oauth2" else None),
         password=password if s.smtp_auth == "password" else None,
         token=desk.mail_tokens.token if s.smtp_auth == "oauth2" else None,
+        forget=desk.mail_tokens.forget if s.smtp_auth == "oauth2" else None,
     )
 
 

@@ -9,12 +9,12 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlmodel import Session
 
 from bot.app import build_app
-from bot.notifier import start_notifier
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
 from rightsdesk import mail_wiring
 from rightsdesk.context import Desk
 from rightsdesk.health_board import board
+from rightsdesk.notifier_wiring import start_channel_notifier
 from rightsdesk.outbox_component import run_outbox
 from store.engine import new_session
 
@@ -73,18 +73,7 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
     deps = bot_deps(desk, http=False)
     app_token = checked_app_token(desk)
     app = build_app(deps=deps)
-    notifier_stop: threading.Event | None = None
-    if deps.channel:
-        _, notifier_stop = start_notifier(
-            session_factory=deps.session_factory,
-            client=app.client,
-            channel=deps.channel,
-            clock=deps.clock,
-            show_identity=deps.show_identity,
-            command=deps.command,
-        )
-    else:
-        log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
+    notifier_stop = start_channel_notifier(desk, deps, app)
     handler = SocketModeHandler(app, app_token=app_token)
     try:
         handler.connect()  # type: ignore[no-untyped-call]

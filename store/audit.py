@@ -13,8 +13,10 @@ from sqlalchemy import null, update
 from sqlmodel import Session, col, select
 
 from store.models import AuditHead, CaseEvent
+from store.wakeup import notify
 
 GENESIS = "0" * 64
+EVENTS_CHANNEL = "rightsdesk_events"  # the Slack notifier LISTENs here (store.wakeup)
 
 
 def _canonical(value: Any) -> str:
@@ -115,6 +117,7 @@ def append_event(
     head.last_event_id = ev.id
     head.last_hash = ev.hash
     session.add(head)
+    notify(session, EVENTS_CHANNEL)  # delivered at the commit: the notifier posts the line
     return ev
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import threading
+import time
+import urllib.parse
+import weakref
 from typing import Any
 
 from sqlalchemy import event, make_url
@@ -12,6 +17,45 @@ from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///rightsdesk.db"
 READ_ONLY = "rightsdesk_read_only"  # execution option: this connection only reads
+
+
+class WriteWaits:
+    """Writers of this process now waiting at BEGIN IMMEDIATE for SQLite's write lock.
+
+    A writer blocked by another process learns nothing until the busy timeout ends; whoever
+    reports health can see from here, at once and without the database, that one waits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: dict[int, float] = {}
+        self._ids = itertools.count()
+
+    def started(self) -> int:
+        """A writer begins to wait; returns its token."""
+        with self._lock:
+            token = next(self._ids)
+            self._since[token] = time.monotonic()
+            return token
+
+    def ended(self, token: int) -> None:
+        """The writer got the lock or gave up."""
+        with self._lock:
+            self._since.pop(token, None)
+
+    def longest(self) -> float:
+        """Seconds the longest-waiting writer has waited so far (0 when none waits)."""
+        with self._lock:
+            oldest = min(self._since.values(), default=None)
+        return 0.0 if oldest is None else time.monotonic() - oldest
+
+
+_WAITS: weakref.WeakKeyDictionary[Engine, WriteWaits] = weakref.WeakKeyDictionary()
+
+
+def write_waits(engine: Engine) -> WriteWaits:
+    """The engine's waiting writers (always none on PostgreSQL, whose waits are row locks)."""
+    return _WAITS.setdefault(engine, WriteWaits())
 
 
 def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
@@ -32,8 +76,50 @@ def make_engine(url: str = DEFAULT_URL, *, echo: bool = False) -> Engine:
         )
         _serialise_sqlite_writers(engine)
         _private_sqlite_file(url)
+        _let_go_of_a_failing_file(engine)
         return engine
     return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+
+
+# SQLite's primary result codes that mean the file or its filesystem failed, not the SQL.
+_FILE_FAULTS = frozenset({8, 10, 13, 14})  # READONLY, IOERR, FULL, CANTOPEN
+RELEASE_FOR = 60.0  # seconds after the last such fault during which no connection is kept
+
+
+def _let_go_of_a_failing_file(engine: Engine) -> None:
+    """While the store's filesystem fails, keep no connection open between uses.
+
+    An ext4 that remounted itself read-only after an error stays so until it is unmounted,
+    checked and mounted again; `umount` refuses while any process holds a file on it. So the
+    pool closes each connection as it comes back, and a connection opens the file only if it
+    exists (mode=rw): between `umount` and `mount` nothing creates an empty store in the bare
+    mount point. Once the filesystem is back, the next connection finds the repaired store,
+    and the process goes on without a restart.
+    """
+    faulted = [float("-inf")]
+
+    @event.listens_for(engine, "do_connect")
+    def _no_create(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        path = cargs[0] if cargs else cparams.get("database")
+        if not isinstance(path, str) or path in ("", ":memory:") or path.startswith("file:"):
+            return
+        target = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=rw"
+        if cargs:
+            cargs[0] = target
+        else:
+            cparams["database"] = target
+        cparams["uri"] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _note_fault(context: Any) -> None:
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _FILE_FAULTS:
+            faulted[0] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _close_while_failing(dbapi_conn: Any, record: Any) -> None:
+        if dbapi_conn is not None and time.monotonic() - faulted[0] < RELEASE_FOR:
+            record.invalidate()  # closed now; the next checkout opens the file afresh
 
 
 def _private_sqlite_file(url: str) -> None:
@@ -61,6 +147,8 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     SQLAlchemy's documented recipe for taking the write lock at BEGIN.
     """
 
+    waits = write_waits(engine)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below be the only one
@@ -78,8 +166,14 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A reader needs no write lock: in WAL mode it sees a snapshot and waits for no one.
-        deferred = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        token = waits.started()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to busy_timeout for the lock
+        finally:
+            waits.ended(token)
 
 
 def new_session(engine: Engine) -> Session:

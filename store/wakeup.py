@@ -135,8 +135,10 @@ class ListenWakeup:
                 log.debug("wakeup connection close failed", exc_info=True)
 
 
-def open_wakeup(engine: Engine, channel: str, probe: Probe) -> Wakeup:
-    """LISTEN/NOTIFY on PostgreSQL, an indexed poll (`probe`) elsewhere."""
+def open_wakeup(
+    engine: Engine, channel: str, probe: Probe, *, poll_interval: float = POLL_INTERVAL
+) -> Wakeup:
+    """LISTEN/NOTIFY on PostgreSQL, an indexed poll (`probe`) every `poll_interval` elsewhere."""
     if engine.dialect.name == "postgresql" and hasattr(engine.dialect.dbapi, "Notify"):
         return ListenWakeup(engine, channel, probe)
-    return PollWakeup(probe)
+    return PollWakeup(probe, interval=poll_interval)

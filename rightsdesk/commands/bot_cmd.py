@@ -16,10 +16,10 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.deps import BotDeps
-from bot.notifier import start_notifier
 from cases.errors import UserError
 from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
+from rightsdesk.notifier_wiring import start_channel_notifier
 from rightsdesk.outbox_component import run_outbox
 from rightsdesk.supervisor import Supervised
 from store.engine import new_session
@@ -142,17 +142,7 @@ def bot(
         return
     deps = bot_deps(desk, http=True)
     app = build_app(deps=deps)
-    if deps.channel:
-        start_notifier(
-            session_factory=deps.session_factory,
-            client=app.client,
-            channel=deps.channel,
-            clock=deps.clock,
-            show_identity=deps.show_identity,
-            command=deps.command,
-        )
-    else:
-        log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
+    notifier_stop = start_channel_notifier(desk, deps, app)
     outbox.thread.start()
     try:
         serve_http(app, host=host, port=http, stop=stop)
@@ -160,6 +150,8 @@ def bot(
         pass
     finally:
         stop.set()
+        if notifier_stop is not None:
+            notifier_stop.set()
         outbox.thread.join(timeout=30)
 
 

@@ -20,6 +20,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import create_engine, text
 
 from tests.mailgen import request_mail
 from tests.servers import ci_or_skip
@@ -314,6 +315,49 @@ def test_run_keeps_working_across_token_expiry_and_a_token_server_outage(
         proc.wait(timeout=60)
     err = (desk["tmp"] / "run.err").read_text()
     assert "Traceback" not in err and CLIENT_SECRET not in err
+
+
+def test_a_refused_cached_token_is_forgotten_and_a_fresh_one_fetched_without_spending_attempts(
+    desk: dict[str, Any],
+    oauth_server: OAuthServer,
+    oauth_dovecot: DovecotServer,
+    oauth_smtp: SmtpSink,
+) -> None:
+    """The servers refuse the cached token (revoked an hour before its expiry): IMAP answers
+    AUTHENTICATIONFAILED, SMTP 535. The desk drops it, fetches a fresh one once and goes on;
+    the acknowledgement's outbox row spends one attempt, its own."""
+    env = {**desk["env"], "RIGHTSDESK_OAUTH_CLIENT_SECRET": CLIENT_SECRET}
+    env["RIGHTSDESK_IMAP_SENT_FOLDER"] = ""  # no IMAP login after a send: SMTP meets it first
+    first = _deliver(oauth_dovecot, desk["mailbox"], 108)
+    proc = _run(env, desk["tmp"])
+    try:
+        _acknowledged(oauth_smtp, first, timeout=90)
+        requested = len(oauth_server.state.grants)
+        oauth_server.revoke_access_tokens()  # the cached token is an hour from its expiry
+        second = _deliver(oauth_dovecot, desk["mailbox"], 109)  # the IDLE session goes on
+        _acknowledged(oauth_smtp, second, timeout=90)  # SMTP said 535 to the cached token
+        assert len(oauth_server.state.grants) > requested  # a fresh token was fetched
+        requested = len(oauth_server.state.grants)
+        oauth_server.revoke_access_tokens()
+        oauth_dovecot.restart()  # the IDLE session ends: the next login uses the cached token
+        third = _deliver(oauth_dovecot, desk["mailbox"], 110)
+        _acknowledged(oauth_smtp, third, timeout=90)
+        assert len(oauth_server.state.grants) > requested
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    err = (desk["tmp"] / "run.err").read_text()
+    assert "IMAP refused the cached OAuth token" in err
+    assert "SMTP refused the cached OAuth token" in err
+    assert "Traceback" not in err and CLIENT_SECRET not in err
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT status, attempts FROM outbox")).all()
+    finally:
+        engine.dispose()
+    assert sorted(tuple(r) for r in rows) == [("sent", 1)] * 3
 
 
 def test_mail_check_logs_in_to_both_servers_with_oauth_and_names_a_broken_secret(

@@ -93,15 +93,30 @@ def sh_out(*args: str) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def _umount_while_running(mount: Path, timeout: float = 60.0) -> None:
+    """Unmount the store's filesystem under the running desk, which holds no file on it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = subprocess.run(["umount", str(mount)], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return
+        held = subprocess.run(["fuser", "-vm", str(mount)], capture_output=True, text=True)
+        assert time.monotonic() < deadline, f"store busy: {done.stderr}{held.stderr[-1000:]}"
+        time.sleep(0.2)
+
+
 def test_a_store_whose_filesystem_turns_read_only_mid_intake_loses_no_acknowledged_case(
     mailbox: Any, smtp_sink: Any, tmp_path: Path
 ) -> None:
     """After the error no process can write the store until it is checked and mounted again.
 
-    The desk reports it and keeps the mail in the inbox; the operator stops it, runs fsck,
-    mounts the store again and starts it. Every acknowledged reference is then still its
-    requester's case (the acknowledgement left only after its commit was on disk), the
-    mail of the outage is taken in, and no reference is handed out twice.
+    ext4 keeps a filesystem that remounted itself read-only (emergency_ro) so until it is
+    unmounted: `mount -o remount,rw` leaves it read-only. The desk reports it, keeps the
+    mail in the inbox and lets go of the store's files, so the operator can unmount it, run
+    fsck and mount it again while the desk runs; the same process then takes in the mail of
+    the outage. Every acknowledged reference is still its requester's case (the
+    acknowledgement left only after its commit was on disk), and no reference is handed out
+    twice.
     """
     mount = tmp_path / "store"
     with loop_ext4(mount) as image:
@@ -111,6 +126,7 @@ def test_a_store_whose_filesystem_turns_read_only_mid_intake_loses_no_acknowledg
         try:
             Feeder(mailbox, 0, BEFORE, every=0.2).run()
             desk.wait("the first requests", all_taken_in(db_url, smtp_sink, BEFORE), 180)
+            pid = desk.pid
             feeder = Feeder(mailbox, BEFORE, BEFORE + DURING, every=0.4)
             feeder.start()
             desk.wait("intake under way", lambda: taken_in(db_url) > BEFORE or None, 60)
@@ -119,24 +135,22 @@ def test_a_store_whose_filesystem_turns_read_only_mid_intake_loses_no_acknowledg
             feeder.join()
             _store_failing(desk.failing_within(WITHIN, failed_at))
             before_repair = acknowledged(smtp_sink)
+
+            _umount_while_running(mount)  # no restart: the desk holds nothing open there
+            repaired = subprocess.run(["e2fsck", "-fy", str(image)], check=False)
+            assert repaired.returncode in (0, 1), "e2fsck could not repair the store's filesystem"
+            assert not (mount / "desk.db").exists()  # nothing made a store in the bare mount point
+            sh("mount", "-o", "loop,errors=remount-ro", str(image), str(mount))
+            mounted_at = time.monotonic()
+
+            count = BEFORE + DURING
+            desk.wait("the requests of the outage", all_taken_in(db_url, smtp_sink, count), 180)
+            desk.ok_within(WITHIN, mounted_at)  # the repaired store is in use again
+            assert desk.pid == pid  # recovered by itself: the same process, no restart
         finally:
             code = desk.stop()
         assert code == 0, desk.stderr()[-4000:]
         assert "Traceback" not in desk.stderr()
-
-        sh("umount", str(mount))
-        repaired = subprocess.run(["e2fsck", "-fy", str(image)], check=False)
-        assert repaired.returncode in (0, 1), "e2fsck could not repair the store's filesystem"
-        sh("mount", "-o", "loop,errors=remount-ro", str(image), str(mount))
-
-        desk.start()
-        try:
-            count = BEFORE + DURING
-            desk.wait("the requests of the outage", all_taken_in(db_url, smtp_sink, count), 180)
-            desk.ok_within(WITHIN, time.monotonic())  # the repaired store is in use again
-        finally:
-            code = desk.stop()
-        assert code == 0, desk.stderr()[-4000:]
         for request, reference in before_repair.items():  # still theirs after the repair
             assert acknowledged(smtp_sink)[request] == reference
         check_intact(db_url, mailbox, smtp_sink, count)

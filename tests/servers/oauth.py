@@ -104,6 +104,11 @@ class OAuthServer:
         with self._lock:
             self.state.refresh.clear()
 
+    def revoke_access_tokens(self) -> None:
+        """Every access token issued so far void before its expiry (revoked by an admin)."""
+        with self._lock:
+            self.state.access.clear()
+
     def introspect(self, token: str) -> dict[str, Any]:
         """RFC 7662 §2.2: active, and whose the token is."""
         with self._lock:

@@ -1,0 +1,39 @@
+"""The Slack channel notifier as `run` and `bot` start it: commit wake-ups, the health board."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt import App
+
+from bot.deps import BotDeps
+from bot.notifier import POLL_INTERVAL, start_notifier
+from rightsdesk.context import Desk
+from rightsdesk.health_board import board
+from store.audit import EVENTS_CHANNEL
+from store.wakeup import Probe, Wakeup, open_wakeup
+
+log = logging.getLogger(__name__)
+
+
+def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> threading.Event | None:
+    """The channel notifier, woken by commits, its health on the desk's board."""
+    if not deps.channel:
+        log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
+        return None
+
+    def wakeup(probe: Probe) -> Wakeup:
+        return open_wakeup(desk.engine, EVENTS_CHANNEL, probe, poll_interval=POLL_INTERVAL)
+
+    _, notifier_stop = start_notifier(
+        session_factory=deps.session_factory,
+        client=app.client,
+        channel=deps.channel,
+        clock=deps.clock,
+        health=board(desk),
+        wakeup=wakeup,
+        show_identity=deps.show_identity,
+        command=deps.command,
+    )
+    return notifier_stop
