@@ -54,6 +54,7 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
     data = case_summary(case, now)
     data.update(
         {
+            "extension_ground": case.extension_ground,
             "extension_reason": case.extension_reason,
             "extension_notified_at": _iso(case.extension_notified_at),
             "identity_method": case.identity_method,

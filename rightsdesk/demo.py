@@ -135,6 +135,7 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
             actor=DEMO_ACTOR,
             now=at,
             policy=policy,
+            ground="complexity",
             reason="The request covers ten years of orders kept in an archive"
             " that must be searched by hand.",
         ),

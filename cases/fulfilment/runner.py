@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -86,6 +86,7 @@ def fulfil(
     kind: str | None = None,
     corrections: Mapping[str, str | None] | None = None,
     reason: str | None = None,
+    accuracy_check_until: date | None = None,
 ) -> Draft:
     """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
 
@@ -121,7 +122,9 @@ def fulfil(
         if chosen == "erasure":
             return fulfil_erasure(session, **args)
         if chosen == "restriction":
-            return fulfil_restriction(session, reason=reason, **args)
+            return fulfil_restriction(
+                session, reason=reason, accuracy_check_until=accuracy_check_until, **args
+            )
         return fulfil_suppression(session, **args)
     except Exception:
         session.rollback()

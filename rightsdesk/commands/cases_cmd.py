@@ -112,6 +112,7 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         "receipt_date",
         "due_date",
         "extended_due_date",
+        "extension_ground",
         "extension_reason",
         "days_left",
         "paused_days",
@@ -235,9 +236,16 @@ def extend(
     reason: Annotated[
         str, typer.Option("--reason", help="Why more time is needed (told to the requester).")
     ],
+    ground: Annotated[
+        str | None,
+        typer.Option(
+            "--ground",
+            help="The Art. 12(3) ground: complexity or number-of-requests (required).",
+        ),
+    ] = None,
     actor: Actor = None,
 ) -> None:
-    """Extend by two months with reasons, within the first month (Art. 12(3))."""
+    """Extend by two months on an Art. 12(3) ground, with reasons, within the first month."""
     from cases.decisions import extend_and_draft_notice  # drafting loads the templates
 
     desk = Desk()
@@ -246,6 +254,7 @@ def extend(
             session,
             reference=reference,
             reason=reason,
+            ground=ground,
             actor=cli_actor(actor),
             now=desk.now(),
             policy=desk.policy,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,6 +113,16 @@ def approve_command(reference: Ref, actor: Actor = None) -> None:
     typer.echo(f"{case.reference}: {case.status}; the outbox sender delivers it")
 
 
+def _day(text: str | None) -> date | None:
+    """A YYYY-MM-DD option, or a one-line error."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"not a date (YYYY-MM-DD): {text.strip()!r}") from None
+
+
 @app.command("fulfil")
 def fulfil_command(
     reference: Ref,
@@ -122,6 +133,14 @@ def fulfil_command(
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why processing is restricted.")
+    ] = None,
+    accuracy_check_until: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-check-until",
+            help="The person contests accuracy: the date (YYYY-MM-DD) by which we check it"
+            " (Art. 18(1)(a)).",
+        ),
     ] = None,
     actor: Actor = None,
 ) -> None:
@@ -137,6 +156,7 @@ def fulfil_command(
             kind=kind,
             corrections=parse_corrections(corrections) if corrections else None,
             reason=reason,
+            accuracy_check_until=_day(accuracy_check_until),
         )
         _show_pending(session, reference)
 

@@ -116,6 +116,8 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
         ref,
         "--reason",
         "ten years of archived orders",
+        "--ground",
+        "complexity",
         env=desk_env,
         check_ok=True,
     )

@@ -46,6 +46,7 @@ def sample_context(controller: ControllerConfig, **overrides: Any) -> dict[str, 
             "due_date": date(2026, 4, 7),
             "extended_due_date": date(2026, 6, 5),
             "extension_reasons": "Pyyntö koskee useita järjestelmiä.",
+            "extension_ground": "complexity",
             "requester_name": "Maija Meikäläinen",
             "language": "fi",
         },
@@ -93,6 +94,8 @@ def sample_context(controller: ControllerConfig, **overrides: Any) -> dict[str, 
             {"item": "invoices", "reason": "voucher"},
         ],
         "notified_recipients": ["Esimerkki Tilitoimisto Oy"],
+        "restricted": ["customer", "orders", "invoices"],
+        "accuracy_check_until": "2026-04-20",
         "refusal_reasons": "Pyyntö on ilmeisen perusteeton (12 artiklan 5 kohta).",
         "partial": True,
         "code": "482913",
@@ -603,3 +606,96 @@ def test_an_objection_reply_names_the_processing_stopped_and_the_remedies_for_wh
 ) -> None:
     email = render("objection_confirmation", lang, with_case(controller, kinds=["objection"]))
     assert_in_both(email, *STOPPED[lang])
+
+
+GROUND = {
+    "fi": ("kahdella kuukaudella, koska pyyntösi on monimutkainen", "olemme saaneet paljon"),
+    "sv": ("med två månader, eftersom din begäran är komplicerad", "ett stort antal begäranden"),
+    "en": ("by two months, because your request is complex", "a large number of requests"),
+}
+OWN_WORDS = {
+    "fi": "Käsittelijämme omin sanoin:",
+    "sv": "Med vår handläggares egna ord:",
+    "en": "In our case handler's own words:",
+}
+QUOTES = {"fi": ("”", "”"), "sv": ("”", "”"), "en": ("“", "”")}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_extension_notice_names_the_art_12_3_ground_chosen_for_the_case(
+    controller: ControllerConfig, lang: str
+) -> None:
+    complexity = render("extension_notice", lang, sample_context(controller))
+    many = render(
+        "extension_notice", lang, with_case(controller, extension_ground="number_of_requests")
+    )
+    assert_in_both(complexity, GROUND[lang][0])
+    assert GROUND[lang][1] not in complexity.text
+    assert_in_both(many, GROUND[lang][1])
+    assert GROUND[lang][0] not in many.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("extension_notice", {}),
+        ("refusal", {}),
+        ("identity_request", {"questions": "Which invoice number did you pay last?"}),
+        ("clarification_request", {"questions": "Which invoice number did you pay last?"}),
+    ],
+)
+def test_free_text_from_the_contact_person_is_quoted_as_their_own_words(
+    controller: ControllerConfig, lang: str, name: str, overrides: dict[str, Any]
+) -> None:
+    context = sample_context(controller, **overrides)
+    typed = {
+        "extension_notice": context["case"]["extension_reasons"],
+        "refusal": context["refusal_reasons"],
+    }.get(name, overrides.get("questions"))
+    email = render(name, lang, context)
+    opening, closing = QUOTES[lang]
+    assert_in_both(email, OWN_WORDS[lang], f"{opening}{typed}{closing}")
+    # Introduced before the quote, in the reply's language, not passed off as our text.
+    assert email.text.index(OWN_WORDS[lang]) < email.text.index(f"{opening}{typed}")
+    assert "<blockquote" in email.html
+
+
+RESTRICTED = {
+    "fi": (
+        "asiakastiedot",
+        "tilaukset",
+        "laskut",
+        "viimeistään 20.4.2026",
+        "18 artiklan 1 kohdan a",
+    ),
+    "sv": ("kunduppgifter", "beställningar", "fakturor", "senast den 20 april 2026", "18.1 a"),
+    "en": ("customer details", "orders", "invoices", "by 20 April 2026", "Article 18(1)(a)"),
+}
+CONTESTED = {
+    "fi": "Olet kiistänyt tietojesi paikkansapitävyyden",
+    "sv": "Du har bestritt att dina uppgifter är korrekta",
+    "en": "You have contested the accuracy of your data",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_restriction_reply_names_the_data_the_accuracy_check_and_its_date(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("restriction_confirmation", lang, sample_context(controller))
+    assert_in_both(email, CONTESTED[lang], *RESTRICTED[lang])
+    plain = render(
+        "restriction_confirmation",
+        lang,
+        sample_context(controller, accuracy_check_until=None, restricted=["customer"]),
+    )
+    assert CONTESTED[lang] not in plain.text and RESTRICTED[lang][0] in plain.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_restriction_notice_to_a_recipient_names_the_data_and_the_accuracy_check(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("recipient_notice", lang, sample_context(controller, action="restriction"))
+    assert_in_both(email, *RESTRICTED[lang][:3], RESTRICTED[lang][3].split(" ", 1)[1])
