@@ -126,6 +126,12 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         value = data.get(key)
         if value not in (None, [], ""):
             typer.echo(f"{key:>18}: {', '.join(value) if isinstance(value, list) else value}")
+    for other in data["related_cases"]:
+        # The same person's other requests: read together, answered consistently.
+        typer.echo(
+            f"{'related case':>18}: {other['reference']} ({', '.join(other['kinds']) or '-'},"
+            f" {other['status']}, received {other['receipt_date']})"
+        )
     typer.echo("events:")
     for ev in data["events"]:
         detail = ", ".join(f"{k}={v}" for k, v in ev["detail"].items())

@@ -354,3 +354,32 @@ def test_the_requester_is_reminded_once_at_the_address_the_code_went_to(
     shown = json.loads(run("cases", "show", "DSR-2026-0001", "--json", env=env).stdout)
     assert shown["status"] == "awaiting_identity"
     assert "requester_reminded" in [e["action"] for e in shown["events"]]
+
+
+def test_cases_show_links_the_same_persons_other_cases(desk_env: dict[str, str]) -> None:
+    def opened(email: str, received: str, kinds: str) -> str:
+        out = run(
+            "cases", "open", "--kinds", kinds, "--email", email, "--received", received,
+            "--json", env=desk_env, check_ok=True,
+        ).stdout  # fmt: skip
+        return str(json.loads(out)["reference"])
+
+    first = opened("Aino.Laine@example.com", "2026-11-02", "access")
+    other = opened("elsa.holm@example.com", "2026-11-03", "erasure")
+    second = opened("aino.laine@example.com", "2026-11-20", "erasure")
+
+    shown = run("cases", "show", second, env=desk_env, check_ok=True).stdout
+    data = json.loads(run("cases", "show", second, "--json", env=desk_env, check_ok=True).stdout)
+
+    assert f"related case: {first} (access, received, received 2026-11-02)" in shown
+    assert other not in shown
+    assert data["related_cases"] == [
+        {
+            "reference": first,
+            "kinds": ["access"],
+            "status": "received",
+            "receipt_date": "2026-11-02",
+        }
+    ]
+    back = json.loads(run("cases", "show", first, "--json", env=desk_env, check_ok=True).stdout)
+    assert [c["reference"] for c in back["related_cases"]] == [second]

@@ -153,7 +153,7 @@ def test_an_extension_at_the_terminal_names_its_ground_and_quotes_the_reasons(
     assert desk.show(reference)["extension_ground"] == "number_of_requests"
     desk.cli("cases", "approve", reference)
 
-    notice = text_of(desk.mail_to(AINO[1], f"[{reference}]", "määräai"))
+    notice = text_of(desk.mail_to(AINO[1], f"[{reference}]", "määräai")).replace("\r\n", "\n")
     assert "kahdella kuukaudella, koska olemme saaneet paljon pyyntöjä" in notice
     # English typed by the contact person is quoted as their words, not passed off as Finnish.
     assert f"Käsittelijämme omin sanoin:\n\n    ”{reasons}”" in notice
@@ -179,7 +179,7 @@ def test_a_restriction_while_accuracy_is_checked_names_the_data_and_the_date(
     desk.cli("cases", "fulfil", reference, "--accuracy-check-until", "2026-12-23")
     desk.cli("cases", "approve", reference)
 
-    reply = text_of(desk.mail_to(ELSA[1], f"[{reference}]", "begränsa"))
+    reply = text_of(desk.mail_to(ELSA[1], f"[{reference}]", "begränsa")).replace("\r\n", "\n")
     assert "Begränsningen gäller följande uppgifter om dig:\n\n- kunduppgifter" in reply
     assert "Du har bestritt att dina uppgifter är korrekta" in reply
     assert "senast den 23 december 2026" in reply and "artikel 18.1 a" in reply

@@ -104,7 +104,8 @@ def test_an_extension_given_in_slack_is_notified_to_the_requester_with_its_reaso
     notice = desk.mail_to(OLIVER[1], f"[{reference}]", "extending the time limit")
     # The ground is Art. 12(3)'s; the reasons are quoted as the contact person's own words.
     assert "by two months, because your request is complex" in text_of(notice)
-    assert f"In our case handler's own words:\n\n    “{reasons}”" in text_of(notice)
+    lines = text_of(notice).replace("\r\n", "\n")
+    assert f"In our case handler's own words:\n\n    “{reasons}”" in lines
     assert "9 March 2027" in text_of(notice)
     assert desk.show(reference)["extension_notified_at"] is not None
 
