@@ -35,6 +35,7 @@ PERSONAL_DETAIL = frozenset(
         "attachments",
         "body_text",
         "customer_number",
+        "decision",
         "failed",
         "files",
         "message",

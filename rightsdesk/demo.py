@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from cases import operations as ops
+from cases.fulfilment.suppression import opt_out_at_intake
 from cases.policy import DeskPolicy
 from cases.register_import import import_csv
 from store.models import Case
@@ -32,12 +33,14 @@ class DemoCase:
     steps: tuple[str, ...] = ()
 
 
+# People of their own: the requests carried to a reply (demo_replies) and the sample mail
+# (demo_mail) are other people's, so no one's cases contradict each other (issue 14.10).
 DEMO_CASES = (
     DemoCase(
         1,
         ("access", "portability"),
-        "maija.virtanen@example.com",
-        "Maija Virtanen",
+        "anna.korhonen@example.com",
+        "Anna Korhonen",
         "fi",
         "email",
         ("assign", "verify"),
@@ -45,8 +48,8 @@ DEMO_CASES = (
     DemoCase(
         9,
         ("erasure",),
-        "elin.lindqvist@example.com",
-        "Elin Lindqvist",
+        "karin.nystrom@example.com",
+        "Karin Nyström",
         "sv",
         "email",
         ("assign", "verify"),
@@ -54,8 +57,8 @@ DEMO_CASES = (
     DemoCase(
         20,
         ("access",),
-        "john.smith@example.com",
-        "John Smith",
+        "peter.jones@example.com",
+        "Peter Jones",
         "en",
         "letter",
         ("assign", "verify", "extend"),
@@ -63,8 +66,8 @@ DEMO_CASES = (
     DemoCase(
         45,
         ("rectification",),
-        "matti.meikalainen@example.com",
-        "Matti Meikäläinen",
+        "ville.nieminen@example.com",
+        "Ville Nieminen",
         "fi",
         "phone",
         ("assign",),
@@ -72,8 +75,8 @@ DEMO_CASES = (
     DemoCase(
         3,
         ("marketing_opt_out",),
-        "maija.virtanen@example.com",
-        "Maija Virtanen",
+        "liisa.laine@example.com",
+        "Liisa Laine",
         "fi",
         "email",
         ("verify", "respond", "close"),
@@ -114,8 +117,17 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
         channel=spec.channel,
         policy=policy,
     )
+    # Art. 21(3): an opt-out is in force from intake, before anything else is done.
+    opt_out_at_intake(session, case, actor="intake", now=received)
+    session.commit()
     ref = case.reference
     at = received + timedelta(hours=3)
+    # A letter is checked by hand against the register; a mail by its sender address.
+    method, why = (
+        ("manual", "signed letter; name and postal address match the register")
+        if spec.channel == "letter"
+        else ("sender_match", "sender address matches the register")
+    )
     steps: dict[str, Callable[[], Case]] = {
         "assign": lambda: ops.assign(
             session, reference=ref, assignee="pasi", actor=DEMO_ACTOR, now=at
@@ -123,8 +135,8 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
         "verify": lambda: ops.verify(
             session,
             reference=ref,
-            method="sender_match",
-            reason="sender address matches the register",
+            method=method,
+            reason=why,
             actor=DEMO_ACTOR,
             now=at,
             policy=policy,

@@ -372,6 +372,10 @@ def fulfil_erasure(
         customer_number=customer_number,
         reply_context=reply,
         customer_outcome=outcome.customer if customer is not None else "not_found",
+        # The same decision in every language, for the dossier's versions (issue 14.9).
+        decision={
+            code: {"erased": outcome.erased(code), "kept": outcome.kept(code)} for code in LANGUAGES
+        },
     )
     return draft_reply(
         session,
