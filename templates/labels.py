@@ -45,6 +45,12 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
         "organisation som du företräder",
         "organisation represented",
     ),
+    # The same field when a notice to a recipient speaks of the data subject (Art. 19).
+    "subject_organisation": (
+        "edustamansa organisaatio",
+        "organisation som den registrerade företräder",
+        "organisation represented",
+    ),
     "email": ("sähköpostiosoite", "e-postadress", "email address"),
     "postal_address": ("postiosoite", "postadress", "postal address"),
     "phone": ("puhelinnumero", "telefonnummer", "telephone number"),

@@ -699,3 +699,82 @@ def test_a_restriction_notice_to_a_recipient_names_the_data_and_the_accuracy_che
 ) -> None:
     email = render("recipient_notice", lang, sample_context(controller, action="restriction"))
     assert_in_both(email, *RESTRICTED[lang][:3], RESTRICTED[lang][3].split(" ", 1)[1])
+
+
+SUBJECT_ORGANISATION = {
+    "fi": ("edustamansa organisaatio: Esimerkki Ky", "edustamasi organisaatio"),
+    "sv": ("organisation som den registrerade företräder: Esimerkki Ky", "som du företräder"),
+    "en": ("organisation represented: Esimerkki Ky", "you represent"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_recipient_notice_speaks_of_the_data_subjects_organisation_in_the_third_person(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("recipient_notice", lang, sample_context(controller, action="erasure"))
+    said, never = SUBJECT_ORGANISATION[lang]
+    assert_in_both(email, said)
+    assert never not in email.text and never not in email.html
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases", "not_phrases"),
+    [
+        (
+            "fi",
+            (
+                "Kieltosi on jo voimassa sähköpostiosoitteesi maija@example.com osalta:",
+                "eikä sen voimaantulo edellytä henkilöllisyytesi varmistamista",
+                "Käsityksemme mukaan pyyntösi koskee",
+            ),
+            ("merkinneet kieltosi voimaan", "Ymmärrämme, että"),
+        ),
+        (
+            "sv",
+            (
+                "Ditt förbud gäller redan för e-postadressen maija@example.com:",
+                "förutsätter inte att vi först kontrollerar din identitet",
+                "Enligt vår uppfattning gäller din begäran",
+            ),
+            ("Vi har redan registrerat ditt förbud", "Vi uppfattar att"),
+        ),
+    ],
+)
+def test_the_acknowledgement_of_an_opt_out_reads_natively(
+    controller: ControllerConfig, lang: str, phrases: tuple[str, ...], not_phrases: tuple[str, ...]
+) -> None:
+    context = sample_context(
+        controller, opt_outs=["marketing"], opt_out_address="maija@example.com"
+    )
+    email = render("acknowledgement", lang, context)
+    assert_in_both(email, *phrases)
+    for phrase in not_phrases:
+        assert phrase not in email.text and phrase not in email.html
+
+
+def test_finnish_and_swedish_notices_and_replies_fixed_in_the_native_pass(
+    controller: ControllerConfig,
+) -> None:
+    fi_notice = render("recipient_notice", "fi", sample_context(controller, action="erasure"))
+    assert "poistakaa muut tiedot, mutta säilyttäkää" in fi_notice.text
+    sv_notice = render("recipient_notice", "sv", sample_context(controller, action="erasure"))
+    assert "indrivningen av en fordran under indrivning" not in sv_notice.text
+    erasure = render("erasure_done", "fi", sample_context(controller))
+    assert "Olemme käsitelleet pyyntösi, joka koskee tietojesi poistamista" in erasure.text
+    objection = render("objection_confirmation", "fi", with_case(controller, kinds=["objection"]))
+    assert "seuraavissa tarkoituksissa, joiden perusteena oli oikeutettu etumme" in objection.text
+
+
+def test_an_older_config_names_its_register_without_a_case_ending_it_cannot_have() -> None:
+    from cases.controller import load_controller_toml
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for table in ("register_in", "register_from", "register_ours"):
+        start = text.index(f"[{table}]")
+        text = text[:start] + text[text.index("\n\n", start) + 2 :]
+    older = load_controller_toml(text)
+    assert older.register_in is not None and older.register_ours is not None
+    assert older.register_in.fi.startswith("rekisterissämme nimeltä ")
+    assert older.register_in.sv.startswith("i vårt register med namnet ")
+    assert older.register_ours.en.startswith("our register named ")
