@@ -27,7 +27,7 @@ from cases.related import related_cases
 from store.audit import verify_chain
 from store.models import Attachment, Case, CaseEvent, CasePause, Message, Outbox
 from templates.labels import LANGUAGES as LANGUAGE_CODES
-from templates.labels import extension_ground, kept_reason, kind_label
+from templates.labels import kept_reason, kind_label
 
 TEMPLATE = "dossier.html.j2"
 
@@ -192,6 +192,7 @@ def _decisions(events: list[CaseEvent]) -> list[dict[str, Any]]:
             {
                 "action": event.action,
                 "kind": str(detail.get("kind") or "") if event.action == "fulfil" else "",
+                "method": str(detail.get("method") or "") if event.action == "verify" else "",
                 "what": str(what or "").replace("_", " "),
                 "by": event.actor,
                 "at": event.at,
@@ -261,7 +262,6 @@ def _version(case: Case, lang: str, events: list[CaseEvent]) -> dict[str, Any]:
         "t": texts(lang),
         "kinds": [kind_label(k, lang) for k in case.kinds],
         "kept": _kept(events, lang),
-        "ground": extension_ground(case.extension_ground, lang) if case.extension_ground else "",
     }
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 # (fi, sv, en) per key.
 _TEXT: dict[str, tuple[str, str, str]] = {
-    "title": ("Asiakirja-aineisto", "Ärendeakt", "Case dossier"),
+    "title": (
+        "Selvitys pyynnön käsittelystä",
+        "Redogörelse för hanteringen av begäran",
+        "Case dossier",
+    ),
     "version": ("Suomenkielinen versio", "Svensk version", "English version"),
     "intro": (
-        "Rekisteröidyn pyyntö rekisterinpitäjälle {controller} ({address}). Koonnut rightsdesk"
-        " {now}. Ajat ovat Suomen aikaa, ja niiden perässä on ero UTC-aikaan.",
+        "Rekisteröidyn pyyntö rekisterinpitäjälle {controller} ({address}). Laadittu"
+        " rightsdeskillä {now}. Ajat ovat Suomen aikaa; perässä on aikaero UTC:hen.",
         "Den registrerades begäran till den personuppgiftsansvarige {controller} ({address})."
-        " Sammanställd av rightsdesk {now}. Tiderna anges i finländsk tid med skillnaden"
-        " till UTC.",
+        " Sammanställd med rightsdesk {now}. Tiderna anges i finländsk tid med"
+        " tidsskillnaden till UTC.",
         "Data-subject request to {controller} ({address}). Generated {now} by rightsdesk."
         " Times are Helsinki local time with their UTC offset.",
     ),
@@ -56,7 +60,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "decision": ("Päätös", "Beslut", "Decision"),
     "by": ("Päättäjä", "Beslutsfattare", "By"),
     "when": ("Aika", "Tidpunkt", "When"),
-    "responsible": ("Vastuuhenkilö", "Ansvarig person", "Contact person"),
+    "responsible": ("Yhteyshenkilö", "Kontaktperson", "Contact person"),
     "summary": ("Yhteenveto", "Sammanfattning", "Summary"),
     "reference": ("Viite", "Referens", "Reference"),
     "rights": ("Pyydetyt oikeudet", "Begärda rättigheter", "Rights invoked"),
@@ -209,10 +213,15 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "legal_basis": ("Oikeusperuste", "Rättslig grund", "Legal basis"),
     "kept_until": ("Poistetaan", "Raderas", "Deleted"),
     "erased": ("Poistettu tai anonymisoitu", "Raderat eller anonymiserat", "Erased or anonymised"),
+    "no_erasure": (
+        "Pyyntö ei koskenut tietojen poistamista.",
+        "Begäran gällde inte radering.",
+        "No erasure was asked for.",
+    ),
     "nothing_kept": (
-        "Pyyntö ei koskenut tietojen poistamista, tai mitään ei säilytetty.",
-        "Begäran gällde inte radering, eller inget bevarades.",
-        "No erasure was carried out, or nothing was kept.",
+        "Kaikki tiedot poistettiin; mitään ei säilytetty.",
+        "Alla uppgifter raderades; inget bevarades.",
+        "Everything was erased; nothing was kept.",
     ),
     "notices": (
         "Ilmoitukset vastaanottajille (19 artikla) ja niiden vahvistukset",
@@ -310,6 +319,28 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "letter": ("kirje", "brev", "letter"),
     "phone": ("puhelin", "telefon", "phone"),
     "identity": ("henkilöllisyyden varmistamista", "identitetskontroll", "identity"),
+    # The Art. 12(3) ground, as a regulator reads it.
+    "complexity": (
+        "pyynnön monimutkaisuus",
+        "hur komplicerad begäran är",
+        "the request's complexity",
+    ),
+    "number_of_requests": (
+        "pyyntöjen suuri määrä",
+        "det stora antalet begäranden",
+        "the number of requests",
+    ),
+    # How identity was checked (Art. 12(6)).
+    "sender_match": (
+        "lähettäjän osoite vastaa rekisteriä",
+        "avsändaradressen stämmer med registret",
+        "sender match",
+    ),
+    "code": ("kertakäyttöinen koodi", "engångskod", "one-time code"),
+    "manual": ("käsin tarkistettu", "kontrollerad manuellt", "checked by hand"),
+    "document": ("asiakirja", "handling", "document"),
+    "in_person": ("henkilökohtaisesti", "personligen", "in person"),
+    "phone_callback": ("takaisinsoitto", "återuppringning", "phone callback"),
     "clarification": ("tarkennusta", "precisering", "clarification"),
 }
 

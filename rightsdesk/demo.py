@@ -11,9 +11,14 @@ from pathlib import Path
 from sqlmodel import Session
 
 from cases import operations as ops
+from cases.decisions import extend_and_draft_notice
 from cases.fulfilment.suppression import opt_out_at_intake
-from cases.policy import DeskPolicy
 from cases.register_import import import_csv
+from cases.replies import approve_draft
+from mail_intake.outbox_sender import MaildirTransport, deliver_pending
+from rightsdesk import mail_wiring
+from rightsdesk.context import Desk
+from store.engine import new_session
 from store.models import Case
 
 DEMO_ACTOR = "demo:contact-person"
@@ -102,8 +107,40 @@ def seed_register(session: Session, now: datetime) -> dict[str, int]:
     return counts
 
 
-def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy) -> Case:
+def _extend_and_tell(session: Session, desk: Desk, ref: str, at: datetime) -> Case:
+    """Extend on its Art. 12(3) ground and tell the requester the same day, with the reasons."""
+    case, notice = extend_and_draft_notice(
+        session,
+        reference=ref,
+        ground="complexity",
+        reason="The request covers ten years of orders kept in an archive"
+        " that must be searched by hand.",
+        actor=DEMO_ACTOR,
+        now=at,
+        policy=desk.policy,
+        controller=desk.controller,
+    )
+    if notice is not None:
+        approve_draft(
+            session,
+            reference=ref,
+            actor=DEMO_ACTOR,
+            now=at + timedelta(minutes=5),
+            sender=mail_wiring.sender(desk),
+        )
+        session.commit()  # SQLite: end this session's transaction so the sender can write
+        deliver_pending(
+            lambda: new_session(desk.engine),
+            MaildirTransport(desk.settings.maildir / "outbox"),
+            lambda: at + timedelta(minutes=6),
+        )
+        session.refresh(case)
+    return case
+
+
+def run_case(session: Session, spec: DemoCase, now: datetime, desk: Desk) -> Case:
     """Open one demo case as it arrived `days_ago`, then play the contact person's steps."""
+    policy = desk.policy
     received = now - timedelta(days=spec.days_ago, hours=2)
     case = ops.open_case(
         session,
@@ -141,16 +178,7 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
             now=at,
             policy=policy,
         ),
-        "extend": lambda: ops.extend(
-            session,
-            reference=ref,
-            actor=DEMO_ACTOR,
-            now=at,
-            policy=policy,
-            ground="complexity",
-            reason="The request covers ten years of orders kept in an archive"
-            " that must be searched by hand.",
-        ),
+        "extend": lambda: _extend_and_tell(session, desk, ref, at),
         "respond": lambda: ops.respond(
             session, reference=ref, outcome="marketing suppressed", actor=DEMO_ACTOR, now=at
         ),

@@ -91,7 +91,7 @@ def demo_command(
         counts = demo.seed_register(session, now)
         typer.echo("register: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
         for spec in demo.DEMO_CASES:
-            demo.run_case(session, spec, now, desk.policy)
+            demo.run_case(session, spec, now, desk)
     _intake(desk, directory)
     with desk.session() as session:
         for line in run_replies(session, desk, now, directory):

@@ -311,7 +311,10 @@ def test_the_demo_tells_one_consistent_story_and_its_dossier_says_so_in_two_lang
     run("dossier", "DSR-2026-0013", "--out", str(out), env=env, check_ok=True)
     html = out.read_text(encoding="utf-8")
     swedish, english = html.split('<section lang="en"')
-    assert '<html lang="sv">' in html and "Ärendeakt DSR-2026-0013" in swedish
+    assert (
+        '<html lang="sv">' in html
+        and "Redogörelse för hanteringen av begäran DSR-2026-0013" in swedish
+    )
     assert "Case dossier DSR-2026-0013" in english
     for part, phrases in (
         (
