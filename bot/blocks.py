@@ -258,8 +258,8 @@ def detail_blocks(
         f" {case.identity_status}" + (f" ({case.identity_method})" if case.identity_method else ""),
     ]
     if case.extension_reason:
-        ground = f"{case.extension_ground.replace('_', ' ')}: " if case.extension_ground else ""
-        lines.append(f"Extended ({ground}Art. 12(3)): {escape(case.extension_reason)}")
+        ground = (case.extension_ground or "no ground recorded").replace("_", " ")
+        lines.append(f"Extended ({ground}, Art. 12(3)): {escape(case.extension_reason)}")
     if related:
         # The same person's other cases (issue 14.4), so they are answered consistently.
         lines.append(
