@@ -68,7 +68,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "status": ("Tila", "Status", "Status"),
     "channel": ("Kanava", "Kanal", "Channel"),
     "language": ("Pyynnön kieli", "Begärans språk", "Language of the request"),
-    "requester": ("Pyytäjä", "Den som begär", "Requester"),
+    "requester": ("Pyynnön esittäjä", "Den som framställt begäran", "Requester"),
     "assignee": ("Käsittelijä", "Handläggare", "Assignee"),
     "closed": ("Suljettu", "Avslutad", "Closed"),
     "related": ("Saman henkilön muut pyynnöt", "Samma persons andra ärenden", "Related cases"),
@@ -152,7 +152,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "efter den första månaden",
         "after the first month",
     ),
-    "told": ("Pyytäjälle ilmoitettu", "Den som begär underrättad", "Requester told"),
+    "told": (
+        "Ilmoitettu pyynnön esittäjälle",
+        "Meddelad till den som framställt begäran",
+        "Requester told",
+    ),
     "three_months": (
         "Kolme kuukautta vastaanotosta",
         "Tre månader efter mottagandet",
