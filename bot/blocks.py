@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -249,7 +250,9 @@ def event_line(event: CaseEvent) -> str:
     return f"{action} by {who(event.actor)}{tail}"
 
 
-def detail_blocks(case: Case, events: list[CaseEvent], now: datetime) -> list[Block]:
+def detail_blocks(
+    case: Case, events: list[CaseEvent], now: datetime, related: Sequence[Case] = ()
+) -> list[Block]:
     """`/rights show`: the case with its requester (asked for by an allowed user) and history."""
     lines = [
         case_line(case, now),
@@ -258,7 +261,16 @@ def detail_blocks(case: Case, events: list[CaseEvent], now: datetime) -> list[Bl
         f" {case.identity_status}" + (f" ({case.identity_method})" if case.identity_method else ""),
     ]
     if case.extension_reason:
-        lines.append(f"Extended: {escape(case.extension_reason)}")
+        ground = (case.extension_ground or "no ground recorded").replace("_", " ")
+        lines.append(f"Extended ({ground}, Art. 12(3)): {escape(case.extension_reason)}")
+    if related:
+        # The same person's other cases (issue 14.4), so they are answered consistently.
+        lines.append(
+            "Same person's other cases: "
+            + ", ".join(
+                f"{c.reference} ({', '.join(c.kinds) or 'triage'}, {c.status})" for c in related
+            )
+        )
     if case.outcome:
         lines.append(f"Outcome: {escape(case.outcome)}")
     history = "\n".join(f"• {_event_at(e)} {event_line(e)}" for e in events[-15:])

@@ -11,6 +11,7 @@ from cases import deadlines
 from cases.kinds import CaseKind
 from cases.operations import CHANNELS, IDENTITY_METHODS, LANGUAGES
 from store.models import Case
+from templates.labels import EXTENSION_GROUNDS
 
 NEW_CASE = "new_case"
 EXTEND_CASE = "extend_case"
@@ -25,6 +26,7 @@ CHANNEL = "channel"
 RECEIVED = "received"
 LANGUAGE = "language"
 EXTEND_REASONS = "extend_reasons"
+EXTEND_GROUND = "extend_ground"
 REFUSE_REASONS = "refuse_reasons"
 VERIFY_METHOD = "verify_method"
 VERIFY_REASON = "verify_reason"
@@ -106,7 +108,20 @@ def extend(case: Case, meta: dict[str, Any]) -> Block:
     blocks = [
         section(
             f"*{case.reference}* is due {case.due_date.isoformat()}. Extending moves it to"
-            f" {extended.isoformat()}. The requester is told the reasons (GDPR Art. 12(3))."
+            f" {extended.isoformat()}. The requester is told the ground and your reasons,"
+            " quoted as your own words (GDPR Art. 12(3))."
+        ),
+        _input(
+            EXTEND_GROUND,
+            "Ground (Art. 12(3))",
+            {
+                "type": "radio_buttons",
+                # No default: the ground is chosen per case, never assumed.
+                "options": [
+                    _option(code, EXTENSION_GROUNDS[code][2].capitalize())
+                    for code in EXTENSION_GROUNDS
+                ],
+            },
         ),
         _input(
             EXTEND_REASONS,

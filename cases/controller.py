@@ -197,17 +197,22 @@ class ControllerConfig(StrictModel):
 def _inflected(config: ControllerConfig) -> ControllerConfig:
     """Fill the inflected forms an older config lacks with the plain name after a noun."""
     name = config.register_name
+    # "nimeltä" / "med namnet" / "named" take a name as it is: no case ending is needed.
     defaults = {
         "register_in": Localized(
-            fi=f"rekisterissämme {name.fi}", sv=f"i vårt register {name.sv}", en=f"in our {name.en}"
+            fi=f"rekisterissämme nimeltä {name.fi}",
+            sv=f"i vårt register med namnet {name.sv}",
+            en=f"in our register named {name.en}",
         ),
         "register_from": Localized(
-            fi=f"rekisteristämme {name.fi}",
-            sv=f"ur vårt register {name.sv}",
-            en=f"from our {name.en}",
+            fi=f"rekisteristämme nimeltä {name.fi}",
+            sv=f"ur vårt register med namnet {name.sv}",
+            en=f"from our register named {name.en}",
         ),
         "register_ours": Localized(
-            fi=f"rekisterimme {name.fi}", sv=f"vårt register {name.sv}", en=f"our {name.en}"
+            fi=f"rekisterimme nimeltä {name.fi}",
+            sv=f"vårt register med namnet {name.sv}",
+            en=f"our register named {name.en}",
         ),
     }
     missing = {k: v for k, v in defaults.items() if getattr(config, k) is None}

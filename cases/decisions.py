@@ -23,6 +23,7 @@ def extend_and_draft_notice(
     *,
     reference: str,
     reason: str,
+    ground: str | None,
     actor: str,
     now: datetime,
     policy: DeskPolicy,
@@ -30,7 +31,13 @@ def extend_and_draft_notice(
 ) -> tuple[Case, Draft | None]:
     """Extend by two months and draft the notice (None: no address, tell by other means)."""
     case = ops.extend(
-        session, reference=reference, reason=reason, actor=actor, now=now, policy=policy
+        session,
+        reference=reference,
+        reason=reason,
+        ground=ground,
+        actor=actor,
+        now=now,
+        policy=policy,
     )
     if not case.requester_email:
         return case, None

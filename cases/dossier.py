@@ -1,14 +1,15 @@
 """The case dossier: one self-contained HTML file that shows a regulator how a request was handled.
 
-It holds the facts of the procedure (design §1.4): the timeline, how the deadline was
-reckoned (GDPR Art. 12(3), Reg. 1182/71 Art. 3), the identity check (Art. 12(6)), every
-message received and sent, and whether the hash-chained audit trail is intact.
+It holds the facts of the procedure (design §1.4): whether the answer came in time, who
+decided what, how the deadline was reckoned (GDPR Art. 12(3), Reg. 1182/71 Art. 3), the
+identity check (Art. 12(6)), what an erasure kept and until when, the Art. 19 notices and
+their confirmations, the person's related cases, every message received and sent, and
+whether the hash-chained audit trail is intact. In the case's language and in English.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,10 +22,14 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
+from cases.dossier_text import action_label, status_label, texts
+from cases.drafts import FINAL_TEMPLATES
+from cases.related import related_cases
 from cases.tasks import list_tasks
 from store.audit import verify_chain
-from store.models import Attachment, Case, CaseEvent, CasePause, Message
-from templates.labels import kind_label
+from store.models import Attachment, Case, CaseEvent, CasePause, Message, Outbox
+from templates.labels import LANGUAGES as LANGUAGE_CODES
+from templates.labels import kept_reason, kind_label
 
 TEMPLATE = "dossier.html.j2"
 
@@ -39,6 +44,12 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["local"] = _local
+    env.globals.update(
+        status_label=status_label,
+        action_label=action_label,
+        kept_reason=kept_reason,
+        kind_label=kind_label,
+    )
     return env
 
 
@@ -107,52 +118,204 @@ def _messages(session: Session, case: Case) -> list[dict[str, Any]]:
     return out
 
 
+# Detail that the dossier shows elsewhere (the reply's context, the decision) or that is
+# internal bookkeeping: never dumped as raw JSON for a regulator (issue 14.9).
+_HIDDEN_DETAIL = frozenset({"reply_context", "decision", "draft_id", "extra_context"})
+
+
+def _plain(value: Any) -> str:
+    """A detail value as readable text: lists joined, mappings as "key: value" pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value) if value else "–"
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _detail(detail: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(key, text, long) for each item of an event's detail; long texts are shown preformatted."""
     items = []
     for key, value in detail.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=1)
-        items.append((key, text, "\n" in text or len(text) > 120))
+        if key in _HIDDEN_DETAIL or value in (None, "", [], {}):
+            continue
+        text = _plain(value)
+        items.append((key.replace("_", " "), text, "\n" in text or len(text) > 120))
     return items
 
 
-def _systems(events: Sequence[CaseEvent]) -> dict[str, list[str]]:
+def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
     """Each system of the data map the case searched, with what was done there (no values)."""
-    systems: dict[str, list[str]] = {}
+    systems: dict[str, list[dict[str, Any]]] = {}
     for event in events:
         detail = event.full_detail
         for name in detail.get("systems_searched") or []:
             systems.setdefault(str(name), [])
         name = str(detail.get("system", ""))
         if event.action in ("system_erased", "system_rectified") and name:
-            verb = "erased" if event.action == "system_erased" else "rectified"
-            note = f"{verb} {len(detail.get('changes', []))} row(s)"
             kept = sum(int(k.get("rows", 0)) for k in detail.get("kept", []))
-            systems.setdefault(name, []).append(note + (f", kept {kept}" if kept else ""))
+            done = {"what": event.action, "rows": len(detail.get("changes", [])), "kept": kept}
+            systems.setdefault(name, []).append(done)
         elif event.action == "system_erasure_interrupted" and name:
-            systems.setdefault(name, []).append(f"interrupted, found {detail.get('state')}")
+            found = {"what": event.action, "state": str(detail.get("state", ""))}
+            systems.setdefault(name, []).append(found)
         elif event.action == "waiting_for_system":
-            systems.setdefault("(waiting)", []).append(str(detail.get("reason", "")))
+            waiting = {"what": event.action, "reason": str(detail.get("reason", ""))}
+            systems.setdefault(name or "–", []).append(waiting)
     return systems
+
+
+def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str, Any] | None:
+    """When the requester got the answer: the final reply's send, or a recorded answer."""
+    for event in events:
+        detail = event.full_detail
+        if event.action == "reply_approved" and detail.get("template") in _ANSWERS:
+            row = session.exec(
+                select(Outbox).where(Outbox.message_id == detail.get("message_id"))
+            ).first()
+            at = row.sent_at if row is not None and row.sent_at is not None else event.at
+            return {"at": at, "how": "how_mail", "by": event.actor}
+        if event.action in ("respond", "refuse"):
+            return {"at": event.at, "how": "how_outside", "by": event.actor}
+    return None
+
+
+_ANSWERS = FINAL_TEMPLATES | {"refusal"}
+
+
+def _compliance(
+    session: Session, case: Case, events: list[CaseEvent], now: datetime
+) -> dict[str, Any]:
+    """Received, due, answered on, and on time or late by how many days (Art. 12(3))."""
+    answered = _answered(session, case, events)
+    due = case.effective_due_date
+    if answered is not None:
+        day = deadlines.receipt_date(answered["at"])
+        return {**answered, "day": day, "late_days": max(0, (day - due).days), "open": False}
+    today = deadlines.receipt_date(now)
+    return {"open": True, "late_days": max(0, (today - due).days)}
+
+
+_DECISIONS = ("extend", "verify", "fulfil", "refuse", "reply_approved", "recipient_notified")
+
+
+def _decisions(events: list[CaseEvent]) -> list[dict[str, Any]]:
+    """Each decision of the case and who made it (design §1.4: the facts of the procedure)."""
+    out = []
+    for event in events:
+        if event.action not in _DECISIONS:
+            continue
+        detail = event.full_detail
+        # The right carried out, the recipient told, or how identity was checked.
+        what = detail.get("to") if event.action == "recipient_notified" else detail.get("method")
+        out.append(
+            {
+                "action": event.action,
+                "kind": str(detail.get("kind") or "") if event.action == "fulfil" else "",
+                "method": str(detail.get("method") or "") if event.action == "verify" else "",
+                "what": str(what or "").replace("_", " "),
+                "by": event.actor,
+                "at": event.at,
+            }
+        )
+    return out
+
+
+def _kept(events: list[CaseEvent], lang: str) -> dict[str, Any] | None:
+    """The erasure decision in `lang`: what was erased, what is kept, why, until when."""
+    for event in events:
+        detail = event.full_detail
+        if event.action == "fulfil" and detail.get("kind") == "erasure":
+            by_language = detail.get("decision") or {}
+            chosen = by_language.get(lang) or detail.get("reply_context") or {}
+            return {"erased": chosen.get("erased", []), "kept": chosen.get("kept", [])}
+    return None
+
+
+def _notices(session: Session, case: Case, events: list[CaseEvent]) -> list[dict[str, Any]]:
+    """The Art. 19 notices: to whom, when sent, and the recipient's confirmation by reply."""
+    replies = session.exec(
+        select(Message).where(Message.case_id == case.id, Message.direction == "in")
+    ).all()
+    out: list[dict[str, Any]] = []
+    for event in events:
+        detail = event.full_detail
+        if event.action == "recipient_notice_needed":
+            for name in detail.get("recipients") or []:
+                out.append({"recipient": str(name), "no_address": True})
+            continue
+        if event.action != "recipient_notified":
+            continue
+        message_id = str(detail.get("message_id") or "")
+        row = session.exec(select(Outbox).where(Outbox.message_id == message_id)).first()
+        bare = message_id.strip("<>")
+        to = str(detail.get("to") or "").lower()
+        confirmed = next(
+            (
+                m
+                for m in sorted(replies, key=lambda m: m.received_at)
+                if (m.in_reply_to or "").strip("<>") == bare
+                or (bare and bare in [r.strip("<>") for r in m.references])
+                or (to and (m.from_addr or "").lower() == to and m.received_at >= event.at)
+            ),
+            None,
+        )
+        out.append(
+            {
+                "recipient": to,
+                "no_address": False,
+                "sent": row.sent_at if row is not None else None,
+                "queued": event.at,
+                "confirmed": confirmed.received_at if confirmed is not None else None,
+                "confirmation": (confirmed.stripped_text or confirmed.body_text or "")[:300]
+                if confirmed is not None
+                else "",
+            }
+        )
+    return out
+
+
+def _version(case: Case, lang: str, events: list[CaseEvent]) -> dict[str, Any]:
+    """What differs between the language versions: the words and the erasure decision."""
+    return {
+        "lang": lang,
+        "t": texts(lang),
+        "kinds": [kind_label(k, lang) for k in case.kinds],
+        "kept": _kept(events, lang),
+    }
 
 
 def build_dossier(
     session: Session, *, reference: str, now: datetime, controller: ControllerConfig
 ) -> str:
-    """The dossier of one case as a complete HTML document (no external resources)."""
+    """The dossier of one case as a complete HTML document (no external resources).
+
+    In the case's language first, then in English (issue 14.9), from the same facts.
+    """
     case = ops.get_case(session, reference)
-    events = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
-    ).all()
+    events = list(
+        session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+        ).all()
+    )
     chain = verify_chain(session, case_id=case.id)
     extension = next((e for e in events if e.action == "extend"), None)
     deadline = _deadline(case, controller)
+    languages = [case.language] if case.language in LANGUAGE_CODES else []
+    versions = [_version(case, lang, events) for lang in dict.fromkeys([*languages, "en"])]
     context = {
         "case": case,
-        "kinds": [kind_label(k, "en") for k in case.kinds],
+        "versions": versions,
         "controller": controller,
         "now": now,
         "deadline": deadline,
+        "compliance": _compliance(session, case, events, now),
+        "decisions": _decisions(events),
+        "notices": _notices(session, case, events),
+        "related": related_cases(session, case),
         "pauses": _pauses(session, case),
         "events": [{"event": e, "detail": _detail(e.full_detail)} for e in events],
         "messages": _messages(session, case),

@@ -22,6 +22,7 @@ from cases.references import next_reference, normalise_reference
 from store.audit import append_event
 from store.models import Case, CasePause
 from store.sanitise import clean_line, clean_text
+from templates.labels import EXTENSION_GROUNDS
 
 CHANNELS = ("email", "slack", "letter", "phone")
 LANGUAGES = ("fi", "sv", "en")
@@ -34,6 +35,7 @@ PERSONAL_DETAIL = frozenset(
         "attachments",
         "body_text",
         "customer_number",
+        "decision",
         "failed",
         "files",
         "message",
@@ -354,22 +356,35 @@ def resume(
     return case
 
 
+def normalise_ground(ground: str | None) -> str:
+    """The Art. 12(3) ground's code from "complexity" or "number-of-requests"; else an error."""
+    code = (ground or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if code not in EXTENSION_GROUNDS:
+        raise UserError(
+            "choose the ground of the extension (GDPR Art. 12(3)): complexity or number-of-requests"
+        )
+    return code
+
+
 def extend(
     session: Session,
     *,
     reference: str,
     reason: str,
+    ground: str | None,
     actor: str,
     now: datetime,
     policy: DeskPolicy = DEFAULT_POLICY,
 ) -> Case:
-    """Extend by two months, with reasons, within the first month (Art. 12(3))."""
+    """Extend by two months on an Art. 12(3) ground, with reasons, within the first month."""
     case = get_case(session, reference)
     _move(case, "extend", now)
     if case.extended_due_date is not None:
         raise UserError(f"{case.reference} is already extended to {case.extended_due_date}")
+    code = normalise_ground(ground)
     deadlines.check_extension(due=case.due_date, now=now, reason=reason)
     case.extension_reason = reason.strip()
+    case.extension_ground = code
     case.extended_due_date = case.due_date  # marks it extended; recompute sets the real date
     recompute_deadlines(case, policy)
     record(
@@ -378,6 +393,7 @@ def extend(
         actor=actor,
         action="extend",
         now=now,
+        ground=code,
         reason=case.extension_reason,
         extended_due_date=case.effective_due_date.isoformat(),
     )

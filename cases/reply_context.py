@@ -17,6 +17,7 @@ def case_context(case: Case) -> dict[str, Any]:
         "due_date": case.due_date,
         "extended_due_date": case.extended_due_date,
         "extension_reasons": case.extension_reason,
+        "extension_ground": case.extension_ground,
         "requester_name": case.requester_name,
         "language": case.language,
     }

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from cases import deadlines
 from cases.lifecycle import ACTIVE_STATUSES, OPEN_STATUSES, Status
+from cases.related import related_cases, related_summary
 from cases.sender_check import sender_note
 from store.models import Case, CaseEvent, CasePause, Outbox
 
@@ -54,6 +55,7 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
     data = case_summary(case, now)
     data.update(
         {
+            "extension_ground": case.extension_ground,
             "extension_reason": case.extension_reason,
             "extension_notified_at": _iso(case.extension_notified_at),
             "identity_method": case.identity_method,
@@ -75,6 +77,8 @@ def case_detail(session: Session, case: Case, now: datetime) -> dict[str, Any]:
     pauses = session.exec(
         select(CasePause).where(CasePause.case_id == case.id).order_by(col(CasePause.id))
     ).all()
+    # Other cases of the same person, linked by address or register row (issue 14.4).
+    data["related_cases"] = related_summary(related_cases(session, case))
     data["pauses"] = [
         {
             "waiting_for": p.waiting_for,

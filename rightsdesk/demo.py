@@ -11,8 +11,14 @@ from pathlib import Path
 from sqlmodel import Session
 
 from cases import operations as ops
-from cases.policy import DeskPolicy
+from cases.decisions import extend_and_draft_notice
+from cases.fulfilment.suppression import opt_out_at_intake
 from cases.register_import import import_csv
+from cases.replies import approve_draft
+from mail_intake.outbox_sender import MaildirTransport, deliver_pending
+from rightsdesk import mail_wiring
+from rightsdesk.context import Desk
+from store.engine import new_session
 from store.models import Case
 
 DEMO_ACTOR = "demo:contact-person"
@@ -32,12 +38,14 @@ class DemoCase:
     steps: tuple[str, ...] = ()
 
 
+# People of their own: the requests carried to a reply (demo_replies) and the sample mail
+# (demo_mail) are other people's, so no one's cases contradict each other (issue 14.10).
 DEMO_CASES = (
     DemoCase(
         1,
         ("access", "portability"),
-        "maija.virtanen@example.com",
-        "Maija Virtanen",
+        "anna.korhonen@example.com",
+        "Anna Korhonen",
         "fi",
         "email",
         ("assign", "verify"),
@@ -45,8 +53,8 @@ DEMO_CASES = (
     DemoCase(
         9,
         ("erasure",),
-        "elin.lindqvist@example.com",
-        "Elin Lindqvist",
+        "karin.nystrom@example.com",
+        "Karin Nyström",
         "sv",
         "email",
         ("assign", "verify"),
@@ -54,8 +62,8 @@ DEMO_CASES = (
     DemoCase(
         20,
         ("access",),
-        "john.smith@example.com",
-        "John Smith",
+        "peter.jones@example.com",
+        "Peter Jones",
         "en",
         "letter",
         ("assign", "verify", "extend"),
@@ -63,8 +71,8 @@ DEMO_CASES = (
     DemoCase(
         45,
         ("rectification",),
-        "matti.meikalainen@example.com",
-        "Matti Meikäläinen",
+        "ville.nieminen@example.com",
+        "Ville Nieminen",
         "fi",
         "phone",
         ("assign",),
@@ -72,8 +80,8 @@ DEMO_CASES = (
     DemoCase(
         3,
         ("marketing_opt_out",),
-        "maija.virtanen@example.com",
-        "Maija Virtanen",
+        "liisa.laine@example.com",
+        "Liisa Laine",
         "fi",
         "email",
         ("verify", "respond", "close"),
@@ -99,8 +107,40 @@ def seed_register(session: Session, now: datetime) -> dict[str, int]:
     return counts
 
 
-def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy) -> Case:
+def _extend_and_tell(session: Session, desk: Desk, ref: str, at: datetime) -> Case:
+    """Extend on its Art. 12(3) ground and tell the requester the same day, with the reasons."""
+    case, notice = extend_and_draft_notice(
+        session,
+        reference=ref,
+        ground="complexity",
+        reason="The request covers ten years of orders kept in an archive"
+        " that must be searched by hand.",
+        actor=DEMO_ACTOR,
+        now=at,
+        policy=desk.policy,
+        controller=desk.controller,
+    )
+    if notice is not None:
+        approve_draft(
+            session,
+            reference=ref,
+            actor=DEMO_ACTOR,
+            now=at + timedelta(minutes=5),
+            sender=mail_wiring.sender(desk),
+        )
+        session.commit()  # SQLite: end this session's transaction so the sender can write
+        deliver_pending(
+            lambda: new_session(desk.engine),
+            MaildirTransport(desk.settings.maildir / "outbox"),
+            lambda: at + timedelta(minutes=6),
+        )
+        session.refresh(case)
+    return case
+
+
+def run_case(session: Session, spec: DemoCase, now: datetime, desk: Desk) -> Case:
     """Open one demo case as it arrived `days_ago`, then play the contact person's steps."""
+    policy = desk.policy
     received = now - timedelta(days=spec.days_ago, hours=2)
     case = ops.open_case(
         session,
@@ -114,8 +154,17 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
         channel=spec.channel,
         policy=policy,
     )
+    # Art. 21(3): an opt-out is in force from intake, before anything else is done.
+    opt_out_at_intake(session, case, actor="intake", now=received)
+    session.commit()
     ref = case.reference
     at = received + timedelta(hours=3)
+    # A letter is checked by hand against the register; a mail by its sender address.
+    method, why = (
+        ("manual", "signed letter; name and postal address match the register")
+        if spec.channel == "letter"
+        else ("sender_match", "sender address matches the register")
+    )
     steps: dict[str, Callable[[], Case]] = {
         "assign": lambda: ops.assign(
             session, reference=ref, assignee="pasi", actor=DEMO_ACTOR, now=at
@@ -123,21 +172,13 @@ def run_case(session: Session, spec: DemoCase, now: datetime, policy: DeskPolicy
         "verify": lambda: ops.verify(
             session,
             reference=ref,
-            method="sender_match",
-            reason="sender address matches the register",
+            method=method,
+            reason=why,
             actor=DEMO_ACTOR,
             now=at,
             policy=policy,
         ),
-        "extend": lambda: ops.extend(
-            session,
-            reference=ref,
-            actor=DEMO_ACTOR,
-            now=at,
-            policy=policy,
-            reason="The request covers ten years of orders kept in an archive"
-            " that must be searched by hand.",
-        ),
+        "extend": lambda: _extend_and_tell(session, desk, ref, at),
         "respond": lambda: ops.respond(
             session, reference=ref, outcome="marketing suppressed", actor=DEMO_ACTOR, now=at
         ),

@@ -25,11 +25,11 @@ SAMPLES: tuple[tuple[str, str, str, str, str | None], ...] = (
         None,
     ),
     (
-        "Elin Lindqvist <elin.lindqvist@example.com>",
+        "Sofia Berg <sofia.berg@example.com>",
         "Radering av mina uppgifter",
         "Hej!\n\nJag begär att ni raderar alla personuppgifter om mig enligt artikel 17 "
         "i dataskyddsförordningen. Jag vill inte heller få någon direktmarknadsföring.\n\n"
-        "Med vänliga hälsningar\nElin Lindqvist\n",
+        "Med vänliga hälsningar\nSofia Berg\n",
         "sv",
         None,
     ),
@@ -100,6 +100,25 @@ def code_reply(code_mail: bytes, at: datetime) -> bytes:
     answer.set_content(
         f"Hello,\n\nhere is the code: {found.group(0) if found else ''}\n\n{name}\n\n"
         f"On {format_datetime(at)}, {mail['From']} wrote:\n{quoted}\n"
+    )
+    return answer.as_bytes()
+
+
+def notice_confirmation(notice: bytes, at: datetime) -> bytes:
+    """A recipient's answer to our Art. 19 notice: it has acted on it, our mail quoted."""
+    mail = message_from_bytes(notice, policy=policy.default)
+    _name, address = parseaddr(str(mail["To"]))
+    answer = EmailMessage()
+    answer["From"] = address
+    answer["To"] = str(mail["From"])
+    answer["Subject"] = f"Re: {mail['Subject']}"
+    answer["Date"] = format_datetime(at)
+    answer["Message-ID"] = f"<demo-confirm-{int(at.timestamp())}@{address.rpartition('@')[2]}>"
+    answer["In-Reply-To"] = str(mail["Message-ID"])
+    answer["References"] = str(mail["Message-ID"])
+    answer.set_content(
+        "Hei,\n\nvahvistamme, että olemme toimineet ilmoituksenne mukaisesti: poistimme muut"
+        " tiedot ja säilytämme ilmoituksessa luetellut tiedot.\n\nYstävällisin terveisin\n"
     )
     return answer.as_bytes()
 

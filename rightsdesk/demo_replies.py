@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from cases import identity
 from cases import operations as ops
@@ -22,7 +23,7 @@ from rightsdesk import demo_mail, mail_wiring
 from rightsdesk.context import Desk
 from rightsdesk.demo_mail import DEMO_AUTHSERV_ID
 from store.engine import new_session
-from store.models import Case, Message
+from store.models import Case, Message, Outbox
 
 ACTOR = "demo:contact-person"
 
@@ -165,6 +166,7 @@ def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> datetim
     )
     if row is None:
         return at
+    _deliver(session, desk, at)  # the code leaves before the customer can answer it
     answered = at + timedelta(hours=2)
     demo_mail.drop(desk.settings.maildir, demo_mail.code_reply(row.raw, answered))
     session.commit()  # SQLite: end this session's transaction so that intake can write
@@ -177,8 +179,43 @@ def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> datetim
     return answered
 
 
-def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> Case:
-    """Open, verify, fulfil and approve until every part of the request is answered."""
+def _deliver(session: Session, desk: Desk, at: datetime) -> int:
+    """The outbox sends what is queued, a minute later, into the demo's outbox Maildir."""
+    session.commit()  # SQLite: end this session's transaction so the sender can write
+    sent = deliver_pending(
+        lambda: new_session(desk.engine),
+        MaildirTransport(desk.settings.maildir / "outbox"),
+        lambda: at + timedelta(minutes=1),
+    )
+    return sent["sent"]
+
+
+def _at(when: datetime) -> datetime:
+    return when
+
+
+def _confirm_notices(session: Session, desk: Desk, case: Case, at: datetime) -> None:
+    """Each recipient answers our Art. 19 notice; intake files the answer under the case."""
+    rows = session.exec(
+        select(Outbox).where(Outbox.case_id == case.id, Outbox.purpose == "recipient_notice")
+    ).all()
+    for index, row in enumerate(rows):
+        answered = at + timedelta(hours=4, minutes=10 * index)
+        demo_mail.drop(desk.settings.maildir, demo_mail.notice_confirmation(row.raw, answered))
+        session.commit()  # SQLite: end this session's transaction so that intake can write
+        source = mail_wiring.mail_source(desk)
+        source.connect()
+        poll_once(
+            source,
+            lambda: new_session(desk.engine),
+            mail_wiring.intake_deps(desk),
+            functools.partial(_at, answered),
+        )
+
+
+def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> tuple[Case, int]:
+    """Open, verify, fulfil, approve and send until every part of the request is answered."""
+    sent = 0
     inbound = _inbound(session, req, to=desk.controller.privacy_email, at=at)
     case = ops.open_case(
         session,
@@ -224,8 +261,11 @@ def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> Case
                 now=at + timedelta(minutes=5),
                 sender=mail_wiring.sender(desk),
             )
+        sent += _deliver(session, desk, at + timedelta(minutes=5))
         session.refresh(case)
-    return case
+    if "erasure" in case.kinds:
+        _confirm_notices(session, desk, case, at)
+    return case, sent
 
 
 def run_replies(session: Session, desk: Desk, now: datetime, out_dir: Path) -> list[str]:
@@ -233,20 +273,19 @@ def run_replies(session: Session, desk: Desk, now: datetime, out_dir: Path) -> l
     lines = ["", "Replies: one request of each kind, verified, fulfilled and approved:"]
     start = now - timedelta(days=2)
     cases = []
+    sent = 0
     for offset, req in enumerate(REQUESTS):
-        case = _carry(session, desk, req, start + timedelta(minutes=7 * offset))
+        case, count = _carry(session, desk, req, start + timedelta(minutes=7 * offset))
         cases.append(case)
+        sent += count
         how = " (identity: the code came back by mail)" if case.identity_method == "code" else ""
         lines.append(f"  {case.reference} {req.kind} ({req.language}): {case.status}{how}")
-    outbox_dir = out_dir / "mail" / "outbox"
-    session.commit()  # SQLite: end this session's transaction so the sender can write
-    sent = deliver_pending(lambda: new_session(desk.engine), MaildirTransport(outbox_dir), desk.now)
-    lines.append(f"replies and notices written to {outbox_dir}/: {sent['sent']}")
+    lines.append(f"replies and notices written to {out_dir / 'mail' / 'outbox'}/: {sent}")
     erasure = next(c for c in cases if "erasure" in c.kinds)
     path = write_dossier(
         session,
         reference=erasure.reference,
-        now=now,
+        now=desk.now(),  # after the replies and notices went out: the dossier reports them
         controller=desk.controller,
         path=out_dir / "dossiers" / f"{erasure.reference}.html",
     )

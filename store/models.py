@@ -48,6 +48,8 @@ class Case(SQLModel, table=True):
     due_date: date
     extended_due_date: date | None = None
     extension_reason: str | None = Field(default=None, sa_type=Text)
+    # Art. 12(3)'s ground: "complexity" or "number_of_requests".
+    extension_ground: str | None = None
     extension_notified_at: datetime | None = _ts()
     effective_due_date: date = Field(index=True)
     paused_days: int = 0

@@ -45,6 +45,12 @@ FIELD_LABELS: dict[str, tuple[str, str, str]] = {
         "organisation som du företräder",
         "organisation represented",
     ),
+    # The same field when a notice to a recipient speaks of the data subject (Art. 19).
+    "subject_organisation": (
+        "edustamansa organisaatio",
+        "organisation som den registrerade företräder",
+        "organisation represented",
+    ),
     "email": ("sähköpostiosoite", "e-postadress", "email address"),
     "postal_address": ("postiosoite", "postadress", "postal address"),
     "phone": ("puhelinnumero", "telefonnummer", "telephone number"),
@@ -160,6 +166,20 @@ KEPT_REASONS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# The two grounds Art. 12(3) allows for extending by two further months, chosen per case.
+EXTENSION_GROUNDS: dict[str, tuple[str, str, str]] = {
+    "complexity": (
+        "pyyntösi on monimutkainen",
+        "din begäran är komplicerad",
+        "your request is complex",
+    ),
+    "number_of_requests": (
+        "olemme saaneet paljon pyyntöjä",
+        "vi har fått ett stort antal begäranden",
+        "we have received a large number of requests",
+    ),
+}
+
 
 def _pick(table: Mapping[str, tuple[str, str, str]], key: str, lang: str) -> str:
     texts = table.get(key)
@@ -181,3 +201,8 @@ def field_label(key: str, lang: str) -> str:
 def kept_reason(reason: str, lang: str) -> str:
     """A `KEPT_REASONS` code written out in `lang`; any other text is returned unchanged."""
     return _pick(KEPT_REASONS, str(reason), lang)
+
+
+def extension_ground(code: str, lang: str) -> str:
+    """An `EXTENSION_GROUNDS` code written out in `lang`; an unknown code is shown as is."""
+    return _pick(EXTENSION_GROUNDS, str(code), lang)

@@ -9,7 +9,9 @@ Context contract (every template uses only these keys; `controller` and `case` a
 - ``controller``: ``cases.controller.ControllerConfig``.
 - ``case``: mapping with ``reference`` ("DSR-2026-0001"), ``kinds`` (list of kind codes),
   ``receipt_date`` (date), ``due_date`` (date), ``extended_due_date`` (date | None),
-  ``extension_reasons`` (str | None), ``requester_name`` (str | None), ``language``.
+  ``extension_reasons`` (str | None, the contact person's own words), ``extension_ground``
+  ("complexity" | "number_of_requests" | None, Art. 12(3)), ``requester_name`` (str | None),
+  ``language``.
 - ``subject_data``: mapping or None: ``customer`` (dict field -> value), ``orders``,
   ``invoices`` (lists of dicts, keys as the store's columns), ``disclosures`` (list of
   dicts with ``recipient`` = the recipient's name, ``disclosed_on``, ``purpose``).
@@ -38,7 +40,8 @@ Context contract (every template uses only these keys; `controller` and `case` a
 Template helpers: filters ``date_local(d, lang)``, ``datetime_local(dt, lang)`` (Helsinki
 time), ``money(amount, lang)``, ``show(value, lang)`` (None -> "–", dates, booleans),
 ``required(what)`` (None raises ContextError);
-globals ``kind_label(code, lang)``, ``field_label(key, lang)``, ``kept_reason(reason, lang)``.
+globals ``kind_label(code, lang)``, ``field_label(key, lang)``, ``kept_reason(reason, lang)``,
+``extension_ground(code, lang)``.
 """
 
 from __future__ import annotations
@@ -55,7 +58,14 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from templates.labels import LANGUAGES, MONTHS, field_label, kept_reason, kind_label
+from templates.labels import (
+    LANGUAGES,
+    MONTHS,
+    extension_ground,
+    field_label,
+    kept_reason,
+    kind_label,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "email"
 TEMPLATE_NAMES: tuple[str, ...] = (
@@ -99,10 +109,15 @@ class RenderedEmail:
     language: str
 
 
-def date_local(value: date | datetime | None, lang: str) -> str:
+def date_local(value: date | datetime | str | None, lang: str) -> str:
     """5.4.2026 (fi), 5 april 2026 (sv), 5 April 2026 (en); a datetime's Helsinki date."""
     if value is None:
         raise ContextError("date_local: a date the template needs is missing")
+    if isinstance(value, str):  # an ISO date kept in an audit event's reply context
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ContextError(f"date_local: not an ISO date: {value!r}") from None
     if isinstance(value, datetime):
         value = _helsinki(value).date()
     if lang in MONTHS:
@@ -176,7 +191,12 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(date_local=date_local, datetime_local=datetime_local, money=money)
     env.filters.update(show=show, required=required)
-    env.globals.update(kind_label=kind_label, field_label=field_label, kept_reason=kept_reason)
+    env.globals.update(
+        kind_label=kind_label,
+        field_label=field_label,
+        kept_reason=kept_reason,
+        extension_ground=extension_ground,
+    )
     return env
 
 

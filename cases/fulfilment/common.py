@@ -200,6 +200,10 @@ def draft_notices(
                 # notice's language: the reply is written from the same record.
                 "erased": list((decision or {}).get("erased", [])),
                 "kept": list((decision or {}).get("kept", [])),
+                # The restriction decision: what is restricted, and the accuracy check's
+                # date when the person contests accuracy (Art. 18(1)(a)).
+                "restricted": list((decision or {}).get("restricted", [])),
+                "accuracy_check_until": (decision or {}).get("accuracy_check_until"),
             },
             actor=actor,
             now=now,

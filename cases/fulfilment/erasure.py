@@ -458,6 +458,10 @@ def fulfil_erasure(
         reply_context=reply,
         customer_outcome=outcome.customer if customer is not None else "not_found",
         systems_searched=searched,
+        # The same decision in every language, for the dossier's versions (issue 14.9).
+        decision={
+            code: {"erased": outcome.erased(code), "kept": outcome.kept(code)} for code in LANGUAGES
+        },
     )
     return draft_reply(
         session,

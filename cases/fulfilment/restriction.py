@@ -8,10 +8,11 @@ erasure) still run: they are the person's choice, not processing against it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.drafts import draft_reply
@@ -20,6 +21,8 @@ from cases.fulfilment.common import (
     already_done,
     draft_notices,
     identify,
+    invoices_of,
+    orders_of,
     recipients_of,
     record_fulfilment,
     require_ready,
@@ -36,8 +39,13 @@ def fulfil_restriction(
     now: datetime,
     controller: ControllerConfig,
     reason: str | None = None,
+    accuracy_check_until: date | None = None,
 ) -> Draft:
-    """Restrict the customer's data, draft the Art. 19 notices and the confirmation."""
+    """Restrict the customer's data, draft the Art. 19 notices and the confirmation.
+
+    With `accuracy_check_until` the person contests the data's accuracy (Art. 18(1)(a)):
+    the restriction lasts while we check, and the reply says by when.
+    """
     case = ops.get_case(session, reference)
     require_ready(case)
     if already_done(session, case, "restriction") is not None:
@@ -47,7 +55,17 @@ def fulfil_restriction(
     customer = subject_for_case(session, case)
     if customer is None:
         raise UserError(f"{case.reference}: the register holds no data about the requester")
+    if accuracy_check_until is not None and accuracy_check_until <= deadlines.receipt_date(now):
+        raise UserError("the accuracy check's date must be in the future (Art. 18(1)(a))")
     why = (reason or "").strip() or f"requested by the data subject ({case.reference})"
+    # What is restricted, as register parts the reply and the notices name.
+    restricted = ["customer"]
+    restricted += ["orders"] if orders_of(session, customer) else []
+    restricted += ["invoices"] if invoices_of(session, customer) else []
+    decision: dict[str, object] = {
+        "restricted": restricted,
+        "accuracy_check_until": accuracy_check_until.isoformat() if accuracy_check_until else None,
+    }
     customer.restricted = True
     customer.restriction_reason = why
     customer.updated_at = now
@@ -61,8 +79,9 @@ def fulfil_restriction(
         actor=actor,
         now=now,
         controller=controller,
+        decision=decision,
     )
-    reply = {"notified_recipients": drafted + unaddressed}
+    reply = {"notified_recipients": drafted + unaddressed, **decision}
     record_fulfilment(
         session,
         case,

@@ -13,7 +13,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from cases import deadlines
@@ -62,9 +62,11 @@ def _hold(session: Session, customer: Customer) -> str | None:
         return "open invoice (Art. 17(3)(e))"
     if customer.restricted:
         return "restricted (Art. 18)"
-    active = session.exec(
-        select(Case.reference).where(Case.customer_id == customer.id, col(Case.is_active))
-    ).first()
+    # An open request concerns the customer whether it was linked or came from their address.
+    concerns: ColumnElement[bool] = col(Case.customer_id) == customer.id
+    if customer.email:
+        concerns = or_(concerns, func.lower(col(Case.requester_email)) == customer.email.lower())
+    active = session.exec(select(Case.reference).where(concerns, col(Case.is_active))).first()
     if active is not None:
         return f"open case {active}"
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -91,6 +91,7 @@ def fulfil(
     reason: str | None = None,
     env: Mapping[str, str] | None = None,
     sender: Sender | None = None,
+    accuracy_check_until: date | None = None,
 ) -> Draft:
     """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
 
@@ -136,7 +137,9 @@ def fulfil(
         if chosen == "erasure":
             return fulfil_erasure(session, env=env, **args)
         if chosen == "restriction":
-            return fulfil_restriction(session, reason=reason, **args)
+            return fulfil_restriction(
+                session, reason=reason, accuracy_check_until=accuracy_check_until, **args
+            )
         return fulfil_suppression(session, **args)
     except Waiting as waiting:
         # A system is down: nothing more changes, the case says what it waits for.

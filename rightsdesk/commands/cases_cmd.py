@@ -112,6 +112,7 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         "receipt_date",
         "due_date",
         "extended_due_date",
+        "extension_ground",
         "extension_reason",
         "days_left",
         "paused_days",
@@ -125,6 +126,12 @@ def show(reference: Ref, as_json: JsonFlag = False) -> None:
         value = data.get(key)
         if value not in (None, [], ""):
             typer.echo(f"{key:>18}: {', '.join(value) if isinstance(value, list) else value}")
+    for other in data["related_cases"]:
+        # The same person's other requests: read together, answered consistently.
+        typer.echo(
+            f"{'related case':>18}: {other['reference']} ({', '.join(other['kinds']) or '-'},"
+            f" {other['status']}, received {other['receipt_date']})"
+        )
     typer.echo("events:")
     for ev in data["events"]:
         detail = ", ".join(f"{k}={v}" for k, v in ev["detail"].items())
@@ -241,9 +248,16 @@ def extend(
     reason: Annotated[
         str, typer.Option("--reason", help="Why more time is needed (told to the requester).")
     ],
+    ground: Annotated[
+        str | None,
+        typer.Option(
+            "--ground",
+            help="The Art. 12(3) ground: complexity or number-of-requests (required).",
+        ),
+    ] = None,
     actor: Actor = None,
 ) -> None:
-    """Extend by two months with reasons, within the first month (Art. 12(3))."""
+    """Extend by two months on an Art. 12(3) ground, with reasons, within the first month."""
     from cases.decisions import extend_and_draft_notice  # drafting loads the templates
 
     desk = Desk()
@@ -252,6 +266,7 @@ def extend(
             session,
             reference=reference,
             reason=reason,
+            ground=ground,
             actor=cli_actor(actor),
             now=desk.now(),
             policy=desk.policy,

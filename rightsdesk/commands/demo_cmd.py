@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from cases.deadlines import HELSINKI, add_working_days, is_working_day
 from cases.errors import UserError
+from cases.fulfilment.retention import sweep
 from cases.reminders import digest_due, sending_day
 from cases.views import list_cases
 from mail_intake.outbox_sender import deliver_pending, subject_of
@@ -24,7 +25,7 @@ from rightsdesk.reminding import preview_lines, reminder_config
 from rightsdesk.settings import load_settings
 from store.audit import verify_chain
 from store.engine import new_session
-from store.models import Outbox
+from store.models import Customer, Outbox
 
 
 def _intake(desk: Desk, directory: Path) -> None:
@@ -90,7 +91,7 @@ def demo_command(
         counts = demo.seed_register(session, now)
         typer.echo("register: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
         for spec in demo.DEMO_CASES:
-            demo.run_case(session, spec, now, desk.policy)
+            demo.run_case(session, spec, now, desk)
     _intake(desk, directory)
     with desk.session() as session:
         for line in run_replies(session, desk, now, directory):
@@ -109,6 +110,31 @@ def demo_command(
         f"\naudit trail: {'intact' if report.ok else 'BROKEN'}, {report.checked} events verified"
     )
     _reminders(desk, now)
+    _retention(desk, now)
+
+
+def _retention(desk: Desk, now: datetime) -> None:
+    """Flag every customer past the register's retention (GDPR Art. 5(1)(e)); change nothing."""
+    years = desk.controller.retention_years
+    with desk.session() as session:
+        report = sweep(session, now=now, controller=desk.controller, dry_run=True)
+        ended = {
+            c.customer_number: c.relationship_end
+            for c in session.exec(select(Customer)).all()
+            if c.relationship_end is not None
+        }
+    typer.echo(f"\nRetention: customers are kept {years} years after the relationship ended.")
+    for number in report.anonymised:
+        typer.echo(
+            f"  PAST RETENTION: {number} (relationship ended {ended.get(number)}):"
+            " `rightsdesk retention sweep` anonymises it"
+        )
+    for number, why in report.held:
+        typer.echo(
+            f"  PAST RETENTION, held: {number} (relationship ended {ended.get(number)}): {why}"
+        )
+    if not report.anonymised and not report.held:
+        typer.echo("  no customer is past the register's retention")
 
 
 def _reminders(desk: Desk, now: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,6 +115,16 @@ def approve_command(reference: Ref, actor: Actor = None) -> None:
     typer.echo(f"{case.reference}: {case.status}; the outbox sender delivers it")
 
 
+def _day(text: str | None) -> date | None:
+    """A YYYY-MM-DD option, or a one-line error."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"not a date (YYYY-MM-DD): {text.strip()!r}") from None
+
+
 @app.command("fulfil")
 def fulfil_command(
     reference: Ref,
@@ -128,6 +139,14 @@ def fulfil_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show per system what would change; change nothing.")
     ] = False,
+    accuracy_check_until: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-check-until",
+            help="The person contests accuracy: the date (YYYY-MM-DD) by which we check it"
+            " (Art. 18(1)(a)).",
+        ),
+    ] = None,
     actor: Actor = None,
 ) -> None:
     """Carry out the next right of the case in every system of the data map; draft the reply."""
@@ -157,6 +176,7 @@ def fulfil_command(
             reason=reason,
             env=desk.system_env(),
             sender=mail_wiring.sender(desk),
+            accuracy_check_until=_day(accuracy_check_until),
         )
         _show_pending(session, reference)
         for task in open_tasks(session, ops.get_case(session, reference)):

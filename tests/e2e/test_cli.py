@@ -116,6 +116,8 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
         ref,
         "--reason",
         "ten years of archived orders",
+        "--ground",
+        "complexity",
         env=desk_env,
         check_ok=True,
     )
@@ -265,6 +267,91 @@ def test_the_demo_prints_the_case_table_and_an_intact_audit_trail(tmp_path: Path
     assert any((tmp_path / "demo" / "mail" / "outbox" / "new").iterdir())
 
 
+def test_the_demo_tells_one_consistent_story_and_its_dossier_says_so_in_two_languages(
+    tmp_path: Path,
+) -> None:
+    demo = tmp_path / "demo"
+    result = run("demo", "--dir", str(demo), check_ok=True)
+    # The customer past the register's retention is flagged, not left silently in the register.
+    assert "PAST RETENTION: C-1004 (relationship ended 2015-12-31)" in result.stdout
+
+    db = sqlite3.connect(demo / "rightsdesk.db")
+    try:
+        events = db.execute("SELECT case_id, at FROM case_event ORDER BY id").fetchall()
+        sends = db.execute("SELECT created_at, sent_at FROM outbox").fetchall()
+        people = db.execute(
+            'SELECT lower(requester_email), kinds, status FROM "case"'
+            " WHERE requester_email IS NOT NULL"
+        ).fetchall()
+    finally:
+        db.close()
+    by_case: dict[int, list[str]] = {}
+    for case_id, at in events:
+        by_case.setdefault(case_id, []).append(at)
+    for case_id, times in by_case.items():
+        assert times == sorted(times), f"case {case_id}: an event before its cause"
+    assert all(sent is not None and sent >= queued for queued, sent in sends)
+    # No one asks for the same right twice with one answered and the other still open.
+    asked: dict[tuple[str, str], set[str]] = {}
+    for email, kinds, status in people:
+        for kind in json.loads(kinds):
+            asked.setdefault((email, kind), set()).add(status)
+    for (email, kind), statuses in asked.items():
+        assert not ({"responded", "closed"} & statuses and statuses - {"responded", "closed"}), (
+            email,
+            kind,
+            statuses,
+        )
+
+    env = {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{demo / 'rightsdesk.db'}",
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+    }
+    out = tmp_path / "DSR-2026-0013.html"
+    run("dossier", "DSR-2026-0013", "--out", str(out), env=env, check_ok=True)
+    html = out.read_text(encoding="utf-8")
+    swedish, english = html.split('<section lang="en"')
+    assert (
+        '<html lang="sv">' in html
+        and "Redogörelse för hanteringen av begäran DSR-2026-0013" in swedish
+    )
+    assert "Case dossier DSR-2026-0013" in english
+    for part, phrases in (
+        (
+            swedish,
+            (
+                "Efterlevnad av tidsfristen",
+                "Svaret gavs inom tidsfristen.",
+                "Beslutsfattare",
+                "demo:contact-person",
+                "till och med 31 december 2031",  # the voucher's deletion date
+                "tills fordran är betald eller preskriberad",
+                "perinta@perinta.example",
+                "vahvistamme, että olemme toimineet ilmoituksenne mukaisesti",
+                "DSR-2026-0017: förbud mot publicering i förteckningar",
+            ),
+        ),
+        (
+            english,
+            (
+                "Compliance",
+                "Answered on time.",
+                "Decisions and who made them",
+                "31 December 2031",
+                "until the claim is paid or time-barred",
+                "Art. 19 notices to recipients and their confirmations",
+                "kirjanpito@tilitoimisto.example",
+                "DSR-2026-0017: opting out of publication in lists",
+            ),
+        ),
+    ):
+        for phrase in phrases:
+            assert phrase in part, phrase
+    assert "ännu inte bekräftad" not in swedish  # both recipients confirmed by mail
+    # Facts, not internal data structures: no raw JSON for a regulator to decode.
+    assert '{"' not in html and "': '" not in html and "reply_context" not in html
+
+
 def test_db_upgrade_brings_a_postgresql_database_to_the_current_schema(pg_url: str) -> None:
     env = {
         "RIGHTSDESK_DATABASE_URL": pg_url,
@@ -352,3 +439,32 @@ def test_the_requester_is_reminded_once_at_the_address_the_code_went_to(
     shown = json.loads(run("cases", "show", "DSR-2026-0001", "--json", env=env).stdout)
     assert shown["status"] == "awaiting_identity"
     assert "requester_reminded" in [e["action"] for e in shown["events"]]
+
+
+def test_cases_show_links_the_same_persons_other_cases(desk_env: dict[str, str]) -> None:
+    def opened(email: str, received: str, kinds: str) -> str:
+        out = run(
+            "cases", "open", "--kinds", kinds, "--email", email, "--received", received,
+            "--json", env=desk_env, check_ok=True,
+        ).stdout  # fmt: skip
+        return str(json.loads(out)["reference"])
+
+    first = opened("Aino.Laine@example.com", "2026-11-02", "access")
+    other = opened("elsa.holm@example.com", "2026-11-03", "erasure")
+    second = opened("aino.laine@example.com", "2026-11-20", "erasure")
+
+    shown = run("cases", "show", second, env=desk_env, check_ok=True).stdout
+    data = json.loads(run("cases", "show", second, "--json", env=desk_env, check_ok=True).stdout)
+
+    assert f"related case: {first} (access, received, received 2026-11-02)" in shown
+    assert other not in shown
+    assert data["related_cases"] == [
+        {
+            "reference": first,
+            "kinds": ["access"],
+            "status": "received",
+            "receipt_date": "2026-11-02",
+        }
+    ]
+    back = json.loads(run("cases", "show", first, "--json", env=desk_env, check_ok=True).stdout)
+    assert [c["reference"] for c in back["related_cases"]] == [second]

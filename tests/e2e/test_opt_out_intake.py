@@ -25,13 +25,13 @@ MAILS = {
         "Markkinointikielto",
         "Hei,\n\nkiellän tietojeni käytön suoramarkkinointiin. Älkää lähettäkö minulle enää"
         " mainoksia.\n\nTerveisin\nOskari Oja",
-        "Olemme jo merkinneet kieltosi voimaan",
+        "Kieltosi on jo voimassa sähköpostiosoitteesi",
     ),
     "sv": (
         "Förbud mot marknadsföring",
         "Hej,\n\njag förbjuder användning av mina uppgifter för direktmarknadsföring. Skicka"
         " inte mer reklam till mig.\n\nHälsningar\nOlga Ek",
-        "Vi har redan registrerat ditt förbud",
+        "Ditt förbud gäller redan för e-postadressen",
     ),
     "en": (
         "Stop marketing",

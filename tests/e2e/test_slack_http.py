@@ -303,3 +303,17 @@ def test_a_mail_set_aside_as_no_request_is_shown_and_opened_as_its_case_from_sla
     sig.post_signed(bot_url, SECRET, _command(fake_slack, "from-mail x access"))
     usage = fake_slack.wait_for("webhook", 2)[1].body["text"]
     assert usage.startswith("Usage: `/rights from-mail ID KIND[,KIND]`")
+
+
+def test_show_links_the_same_persons_other_cases_and_no_one_elses(
+    engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    first = open_case(engine, received=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    second = open_case(engine, received=datetime(2026, 3, 5, 9, tzinfo=UTC))
+    other = open_case(engine, received=datetime(2026, 3, 4, 9, tzinfo=UTC), requester=BERTIL)
+
+    answer = sig.post_signed(bot_url, SECRET, _command(fake_slack, f"show {second}"))
+
+    assert answer.status == 200
+    assert "Same person's other cases: " + first in answer.body
+    assert other not in answer.body

@@ -98,7 +98,14 @@ def test_each_event_is_one_thread_line_without_its_free_text_and_updates_the_roo
     root_ts = load_case(engine, ref).slack_ts
     with new_session(engine) as session:
         ops.note(session, reference=ref, text=f"{ALICE[0]} called", actor="slack:U1", now=NOW)
-        ops.extend(session, reference=ref, reason="many systems", actor="slack:U2", now=NOW)
+        ops.extend(
+            session,
+            reference=ref,
+            reason="many systems",
+            ground="complexity",
+            actor="slack:U2",
+            now=NOW,
+        )
 
     assert sync(engine, fake_slack) == 2
     assert sync(engine, fake_slack) == 0

@@ -336,26 +336,52 @@ def test_the_new_modal_refuses_a_received_date_in_the_future_on_that_field(
         assert session.exec(select(Case)).all() == []
 
 
-def test_an_extension_without_reasons_is_refused_on_the_reasons_field(
+def _radio(value: str) -> dict[str, Any]:
+    return {"value": {"type": "radio_buttons", "selected_option": {"value": value}}}
+
+
+def test_an_extension_without_reasons_or_ground_is_refused_on_that_field(
     bot_url: str, fake_slack: FakeSlack, engine: Engine
 ) -> None:
     ref = open_case(engine, received=RECEIVED)
     _command(bot_url, fake_slack, f"extend {ref}")
     form = fake_slack.wait_for("views.open")[0]
     assert "2026-06-05" in json.dumps(_view(form))  # the extended date it would give
+    ground_block = next(b for b in _view(form)["blocks"] if b.get("block_id") == "extend_ground")
+    # Art. 12(3)'s two grounds, and no default: the contact person chooses per case.
+    assert [o["value"] for o in ground_block["element"]["options"]] == [
+        "complexity",
+        "number_of_requests",
+    ]
+    assert "initial_option" not in ground_block["element"]
 
-    empty = _submit(bot_url, form, {"extend_reasons": _text("   ")})
-    given = _submit(bot_url, form, {"extend_reasons": _text("many systems to search")})
+    empty = _submit(
+        bot_url, form, {"extend_reasons": _text("   "), "extend_ground": _radio("complexity")}
+    )
+    no_ground = _submit(bot_url, form, {"extend_reasons": _text("many systems to search")})
+    given = _submit(
+        bot_url,
+        form,
+        {
+            "extend_reasons": _text("many systems to search"),
+            "extend_ground": _radio("number_of_requests"),
+        },
+    )
 
     assert empty.json()["response_action"] == "errors"
     assert list(empty.json()["errors"]) == ["extend_reasons"]
+    assert no_ground.json()["response_action"] == "errors"
+    assert list(no_ground.json()["errors"]) == ["extend_ground"]
     assert given.body == ""
     extended = wait_for_event(engine, ref, "extend")
-    assert (extended.actor, extended.full_detail["reason"]) == (
+    assert (extended.actor, extended.full_detail["reason"], extended.full_detail["ground"]) == (
         "slack:U1",
         "many systems to search",
+        "number_of_requests",
     )
-    assert load_case(engine, ref).effective_due_date.isoformat() == "2026-06-05"
+    case = load_case(engine, ref)
+    assert case.effective_due_date.isoformat() == "2026-06-05"
+    assert case.extension_ground == "number_of_requests"
 
 
 def test_extending_after_the_one_month_due_date_is_refused_with_an_explanation(

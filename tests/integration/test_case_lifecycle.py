@@ -132,11 +132,19 @@ def test_verifying_a_paused_case_ends_the_pause_and_starts_the_work(session: Ses
 def test_an_extension_needs_reasons_and_gives_three_months_from_receipt(session: Session) -> None:
     case = _open(session)
     with pytest.raises(UserError, match="reason"):
-        ops.extend(session, reference=case.reference, reason="  ", actor="pasi", now=T0)
+        ops.extend(
+            session,
+            reference=case.reference,
+            reason="  ",
+            ground="complexity",
+            actor="pasi",
+            now=T0,
+        )
     case = ops.extend(
         session,
         reference=case.reference,
         reason="many archived orders",
+        ground="complexity",
         actor="pasi",
         now=T0 + timedelta(days=10),
     )
@@ -148,7 +156,14 @@ def test_an_extension_after_the_first_month_is_refused(session: Session) -> None
     case = _open(session)
     late = datetime(2026, 4, 8, 9, 0, tzinfo=UTC)
     with pytest.raises(UserError):
-        ops.extend(session, reference=case.reference, reason="busy", actor="pasi", now=late)
+        ops.extend(
+            session,
+            reference=case.reference,
+            reason="busy",
+            ground="number-of-requests",
+            actor="pasi",
+            now=late,
+        )
 
 
 def test_a_closed_case_can_be_reopened_with_a_reason(session: Session) -> None:

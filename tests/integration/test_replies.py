@@ -214,6 +214,7 @@ def test_an_approved_extension_notice_records_when_the_requester_was_told(
         session,
         reference=case.reference,
         reason="Ten years of archived orders.",
+        ground="complexity",
         actor=ACTOR,
         now=T0,
     )
@@ -314,6 +315,7 @@ def test_the_dossier_explains_the_deadline_the_check_the_messages_and_the_chain(
         session,
         reference=case.reference,
         reason="Archived orders.",
+        ground="complexity",
         actor=ACTOR,
         now=T0 + timedelta(days=5),
     )

@@ -47,6 +47,8 @@ C-3002,Johan Berg,johan.berg@example.com,Provgatan 2 65100 Vasa,2020-02-01
 C-3003,Liisa Korhonen,liisa.korhonen@example.com,Testikatu 3 33100 Tampere,2021-03-01
 C-3004,Oliver Brown,oliver.brown@example.com,1 Example Road London,2022-04-01
 C-3005,Mikko Virtanen,mikko.virtanen@example.com,Koekuja 5 90100 Oulu,2018-06-01
+C-3006,Aino Laine,aino.laine@example.com,Kokeilutie 6 20100 Turku,2019-09-01
+C-3007,Elsa Holm,elsa.holm@example.com,Provvägen 7 10600 Ekenäs,2020-10-01
 """
 
 
@@ -80,6 +82,21 @@ class Desk:
         if ok and done.returncode != 0:
             raise AssertionError(f"rightsdesk {' '.join(args)} exited {done.returncode}:\n{done}")
         return done.stdout
+
+    def cli_error(self, *args: str) -> str:
+        """`python -m rightsdesk ARGS` that must refuse: exit 2, one line on stderr, returned."""
+        done = subprocess.run(
+            [sys.executable, "-m", "rightsdesk", *args],
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 2, done
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        return done.stderr.strip()
 
     def cases(self) -> list[dict[str, Any]]:
         """`rightsdesk cases list --json`."""

@@ -16,6 +16,8 @@ JOHAN_ELSEWHERE = ("Johan Berg", "johan.b.private@example.invalid")
 JOHAN_IN_REGISTER = ("Johan Berg", "johan.berg@example.com")
 MAIJA = ("Maija Mäkinen", "maija.makinen@example.com")
 EMMA = ("Emma Andersson", "emma.andersson@example.invalid")
+AINO = ("Aino Laine", "aino.laine@example.com")
+ELSA = ("Elsa Holm", "elsa.holm@example.com")
 
 
 def test_a_request_by_mail_is_acknowledged_in_its_language_with_the_reference_and_listed(
@@ -127,3 +129,57 @@ def test_a_refusal_approved_at_the_terminal_reaches_the_requester_with_its_reaso
     assert reasons in text_of(refusal)
     assert "Dataombudsmannens byrå" in text_of(refusal)  # the remedies (Art. 12(4))
     assert desk.show(reference)["status"] == "refused"
+
+
+def test_an_extension_at_the_terminal_names_its_ground_and_quotes_the_reasons(
+    desk: Desk,
+) -> None:
+    desk.send(
+        mail(
+            AINO,
+            "Tietopyyntö",
+            "Hei,\n\npyydän kopion kaikista minua koskevista henkilötiedoista (tietosuoja-asetuksen"
+            " 15 artikla).\n\nAino Laine\n",
+        )
+    )
+    reference = desk.case_from(AINO[1])["reference"]
+    reasons = "Three archived systems must be searched by hand."
+
+    # The ground is chosen per case: without it the terminal refuses in one line.
+    refused = desk.cli_error("cases", "extend", reference, "--reason", reasons)
+    assert "Art. 12(3)" in refused and "complexity or number-of-requests" in refused
+    assert desk.show(reference)["extended_due_date"] is None
+    desk.cli("cases", "extend", reference, "--reason", reasons, "--ground", "number-of-requests")
+    assert desk.show(reference)["extension_ground"] == "number_of_requests"
+    desk.cli("cases", "approve", reference)
+
+    notice = text_of(desk.mail_to(AINO[1], f"[{reference}]", "määräai")).replace("\r\n", "\n")
+    assert "kahdella kuukaudella, koska olemme saaneet paljon pyyntöjä" in notice
+    # English typed by the contact person is quoted as their words, not passed off as Finnish.
+    assert f"Käsittelijämme omin sanoin:\n\n    ”{reasons}”" in notice
+
+
+def test_a_restriction_while_accuracy_is_checked_names_the_data_and_the_date(
+    desk: Desk,
+) -> None:
+    desk.send(
+        mail(
+            ELSA,
+            "Begränsning av behandling",
+            "Hej,\n\njag bestrider att mina uppgifter är korrekta. Enligt artikel 18 i"
+            " dataskyddsförordningen begär jag att ni begränsar behandlingen av mina"
+            " personuppgifter tills uppgifterna har kontrollerats.\n\nElsa Holm\n",
+        )
+    )
+    reference = desk.case_from(ELSA[1])["reference"]
+    assert desk.show(reference)["kinds"] == ["restriction"]
+
+    bad = desk.cli_error("cases", "fulfil", reference, "--accuracy-check-until", "soon")
+    assert bad == "error: not a date (YYYY-MM-DD): 'soon'"
+    desk.cli("cases", "fulfil", reference, "--accuracy-check-until", "2026-12-23")
+    desk.cli("cases", "approve", reference)
+
+    reply = text_of(desk.mail_to(ELSA[1], f"[{reference}]", "begränsa")).replace("\r\n", "\n")
+    assert "Begränsningen gäller följande uppgifter om dig:\n\n- kunduppgifter" in reply
+    assert "Du har bestritt att dina uppgifter är korrekta" in reply
+    assert "senast den 23 december 2026" in reply and "artikel 18.1 a" in reply

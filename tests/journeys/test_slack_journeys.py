@@ -89,14 +89,23 @@ def test_an_extension_given_in_slack_is_notified_to_the_requester_with_its_reaso
 
     form = desk.click_for_modal("extend_case", reference, ts)
     given = desk.submit(
-        form, {"extend_reasons": {"value": {"type": "plain_text_input", "value": reasons}}}
+        form,
+        {
+            "extend_reasons": {"value": {"type": "plain_text_input", "value": reasons}},
+            "extend_ground": {
+                "value": {"type": "radio_buttons", "selected_option": {"value": "complexity"}}
+            },
+        },
     )
     assert given.body == ""  # the modal closes
     assert desk.show(reference)["extended_due_date"] == "2027-03-09"
     _approve_in_slack(desk, reference, ts)
 
     notice = desk.mail_to(OLIVER[1], f"[{reference}]", "extending the time limit")
-    assert reasons in text_of(notice)
+    # The ground is Art. 12(3)'s; the reasons are quoted as the contact person's own words.
+    assert "by two months, because your request is complex" in text_of(notice)
+    lines = text_of(notice).replace("\r\n", "\n")
+    assert f"In our case handler's own words:\n\n    “{reasons}”" in lines
     assert "9 March 2027" in text_of(notice)
     assert desk.show(reference)["extension_notified_at"] is not None
 

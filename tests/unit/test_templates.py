@@ -46,6 +46,7 @@ def sample_context(controller: ControllerConfig, **overrides: Any) -> dict[str, 
             "due_date": date(2026, 4, 7),
             "extended_due_date": date(2026, 6, 5),
             "extension_reasons": "Pyyntö koskee useita järjestelmiä.",
+            "extension_ground": "complexity",
             "requester_name": "Maija Meikäläinen",
             "language": "fi",
         },
@@ -93,6 +94,8 @@ def sample_context(controller: ControllerConfig, **overrides: Any) -> dict[str, 
             {"item": "invoices", "reason": "voucher"},
         ],
         "notified_recipients": ["Esimerkki Tilitoimisto Oy"],
+        "restricted": ["customer", "orders", "invoices"],
+        "accuracy_check_until": "2026-04-20",
         "refusal_reasons": "Pyyntö on ilmeisen perusteeton (12 artiklan 5 kohta).",
         "partial": True,
         "code": "482913",
@@ -603,3 +606,175 @@ def test_an_objection_reply_names_the_processing_stopped_and_the_remedies_for_wh
 ) -> None:
     email = render("objection_confirmation", lang, with_case(controller, kinds=["objection"]))
     assert_in_both(email, *STOPPED[lang])
+
+
+GROUND = {
+    "fi": ("kahdella kuukaudella, koska pyyntösi on monimutkainen", "olemme saaneet paljon"),
+    "sv": ("med två månader, eftersom din begäran är komplicerad", "ett stort antal begäranden"),
+    "en": ("by two months, because your request is complex", "a large number of requests"),
+}
+OWN_WORDS = {
+    "fi": "Käsittelijämme omin sanoin:",
+    "sv": "Med vår handläggares egna ord:",
+    "en": "In our case handler's own words:",
+}
+QUOTES = {"fi": ("”", "”"), "sv": ("”", "”"), "en": ("“", "”")}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_extension_notice_names_the_art_12_3_ground_chosen_for_the_case(
+    controller: ControllerConfig, lang: str
+) -> None:
+    complexity = render("extension_notice", lang, sample_context(controller))
+    many = render(
+        "extension_notice", lang, with_case(controller, extension_ground="number_of_requests")
+    )
+    assert_in_both(complexity, GROUND[lang][0])
+    assert GROUND[lang][1] not in complexity.text
+    assert_in_both(many, GROUND[lang][1])
+    assert GROUND[lang][0] not in many.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("extension_notice", {}),
+        ("refusal", {}),
+        ("identity_request", {"questions": "Which invoice number did you pay last?"}),
+        ("clarification_request", {"questions": "Which invoice number did you pay last?"}),
+    ],
+)
+def test_free_text_from_the_contact_person_is_quoted_as_their_own_words(
+    controller: ControllerConfig, lang: str, name: str, overrides: dict[str, Any]
+) -> None:
+    context = sample_context(controller, **overrides)
+    typed = {
+        "extension_notice": context["case"]["extension_reasons"],
+        "refusal": context["refusal_reasons"],
+    }.get(name, overrides.get("questions"))
+    email = render(name, lang, context)
+    opening, closing = QUOTES[lang]
+    assert_in_both(email, OWN_WORDS[lang], f"{opening}{typed}{closing}")
+    # Introduced before the quote, in the reply's language, not passed off as our text.
+    assert email.text.index(OWN_WORDS[lang]) < email.text.index(f"{opening}{typed}")
+    assert "<blockquote" in email.html
+
+
+RESTRICTED = {
+    "fi": (
+        "asiakastiedot",
+        "tilaukset",
+        "laskut",
+        "viimeistään 20.4.2026",
+        "18 artiklan 1 kohdan a",
+    ),
+    "sv": ("kunduppgifter", "beställningar", "fakturor", "senast den 20 april 2026", "18.1 a"),
+    "en": ("customer details", "orders", "invoices", "by 20 April 2026", "Article 18(1)(a)"),
+}
+CONTESTED = {
+    "fi": "Olet kiistänyt tietojesi paikkansapitävyyden",
+    "sv": "Du har bestritt att dina uppgifter är korrekta",
+    "en": "You have contested the accuracy of your data",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_restriction_reply_names_the_data_the_accuracy_check_and_its_date(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("restriction_confirmation", lang, sample_context(controller))
+    assert_in_both(email, CONTESTED[lang], *RESTRICTED[lang])
+    plain = render(
+        "restriction_confirmation",
+        lang,
+        sample_context(controller, accuracy_check_until=None, restricted=["customer"]),
+    )
+    assert CONTESTED[lang] not in plain.text and RESTRICTED[lang][0] in plain.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_restriction_notice_to_a_recipient_names_the_data_and_the_accuracy_check(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("recipient_notice", lang, sample_context(controller, action="restriction"))
+    assert_in_both(email, *RESTRICTED[lang][:3], RESTRICTED[lang][3].split(" ", 1)[1])
+
+
+SUBJECT_ORGANISATION = {
+    "fi": ("edustamansa organisaatio: Esimerkki Ky", "edustamasi organisaatio"),
+    "sv": ("organisation som den registrerade företräder: Esimerkki Ky", "som du företräder"),
+    "en": ("organisation represented: Esimerkki Ky", "you represent"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_recipient_notice_speaks_of_the_data_subjects_organisation_in_the_third_person(
+    controller: ControllerConfig, lang: str
+) -> None:
+    email = render("recipient_notice", lang, sample_context(controller, action="erasure"))
+    said, never = SUBJECT_ORGANISATION[lang]
+    assert_in_both(email, said)
+    assert never not in email.text and never not in email.html
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases", "not_phrases"),
+    [
+        (
+            "fi",
+            (
+                "Kieltosi on jo voimassa sähköpostiosoitteesi maija@example.com osalta:",
+                "eikä sen voimaantulo edellytä henkilöllisyytesi varmistamista",
+                "Käsityksemme mukaan pyyntösi koskee",
+            ),
+            ("merkinneet kieltosi voimaan", "Ymmärrämme, että"),
+        ),
+        (
+            "sv",
+            (
+                "Ditt förbud gäller redan för e-postadressen maija@example.com:",
+                "förutsätter inte att vi först kontrollerar din identitet",
+                "Enligt vår uppfattning gäller din begäran",
+            ),
+            ("Vi har redan registrerat ditt förbud", "Vi uppfattar att"),
+        ),
+    ],
+)
+def test_the_acknowledgement_of_an_opt_out_reads_natively(
+    controller: ControllerConfig, lang: str, phrases: tuple[str, ...], not_phrases: tuple[str, ...]
+) -> None:
+    context = sample_context(
+        controller, opt_outs=["marketing"], opt_out_address="maija@example.com"
+    )
+    email = render("acknowledgement", lang, context)
+    assert_in_both(email, *phrases)
+    for phrase in not_phrases:
+        assert phrase not in email.text and phrase not in email.html
+
+
+def test_finnish_and_swedish_notices_and_replies_fixed_in_the_native_pass(
+    controller: ControllerConfig,
+) -> None:
+    fi_notice = render("recipient_notice", "fi", sample_context(controller, action="erasure"))
+    assert "poistakaa muut tiedot, mutta säilyttäkää" in fi_notice.text
+    sv_notice = render("recipient_notice", "sv", sample_context(controller, action="erasure"))
+    assert "indrivningen av en fordran under indrivning" not in sv_notice.text
+    erasure = render("erasure_done", "fi", sample_context(controller))
+    assert "Olemme käsitelleet pyyntösi, joka koskee tietojesi poistamista" in erasure.text
+    objection = render("objection_confirmation", "fi", with_case(controller, kinds=["objection"]))
+    assert "seuraavissa tarkoituksissa, joiden perusteena oli oikeutettu etumme" in objection.text
+
+
+def test_an_older_config_names_its_register_without_a_case_ending_it_cannot_have() -> None:
+    from cases.controller import load_controller_toml
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for table in ("register_in", "register_from", "register_ours"):
+        start = text.index(f"[{table}]")
+        text = text[:start] + text[text.index("\n\n", start) + 2 :]
+    older = load_controller_toml(text)
+    assert older.register_in is not None and older.register_ours is not None
+    assert older.register_in.fi.startswith("rekisterissämme nimeltä ")
+    assert older.register_in.sv.startswith("i vårt register med namnet ")
+    assert older.register_ours.en.startswith("our register named ")

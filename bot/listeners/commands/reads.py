@@ -6,6 +6,7 @@ from bot import queries
 from bot.blocks import Block, Reply, case_line, detail_blocks, section
 from bot.listeners.commands.call import Call, usage
 from cases import operations as ops
+from cases.related import related_cases
 from store.models import Case
 
 
@@ -51,8 +52,9 @@ def show_case(call: Call) -> Reply:
     with call.deps.session_factory() as session:
         case = ops.get_case(session, reference)
         events = queries.recent_events(session, case.id or 0)
+        related = related_cases(session, case)
     now = call.deps.clock()
-    return Reply(case_line(case, now), detail_blocks(case, events, now))
+    return Reply(case_line(case, now), detail_blocks(case, events, now, related))
 
 
 def search_cases(call: Call) -> Reply:

@@ -125,7 +125,16 @@ def _reasoned(
 def submit_extend(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    """Extend by two months with the reasons (Art. 12(3)); too late is refused."""
+    """Extend by two months on a ground with the reasons (Art. 12(3)); too late is refused."""
+    ground = modals.text_value(view, modals.EXTEND_GROUND)
+    if not ground:
+        ack(
+            response_action="errors",
+            errors={
+                modals.EXTEND_GROUND: "Choose the ground: complexity or the number of requests."
+            },
+        )
+        return
 
     def act(reasons: str, actor: str) -> str:
         with deps.session_factory() as session:
@@ -133,6 +142,7 @@ def submit_extend(
                 session,
                 reference=_reference(view),
                 reason=reasons,
+                ground=ground,
                 actor=actor,
                 now=deps.clock(),
                 policy=deps.policy,

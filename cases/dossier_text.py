@@ -1,0 +1,461 @@
+"""The dossier's wording in Finnish, Swedish and English (issue 14.9): labels, statuses, actions."""
+
+from __future__ import annotations
+
+# (fi, sv, en) per key.
+_TEXT: dict[str, tuple[str, str, str]] = {
+    "title": (
+        "Selvitys pyynnön käsittelystä",
+        "Redogörelse för hanteringen av begäran",
+        "Case dossier",
+    ),
+    "version": ("Suomenkielinen versio", "Svensk version", "English version"),
+    "intro": (
+        "Rekisteröidyn pyyntö rekisterinpitäjälle {controller} ({address}). Laadittu"
+        " rightsdeskillä {now}. Ajat ovat Suomen aikaa; perässä on aikaero UTC:hen.",
+        "Den registrerades begäran till den personuppgiftsansvarige {controller} ({address})."
+        " Sammanställd med rightsdesk {now}. Tiderna anges i finländsk tid med"
+        " tidsskillnaden till UTC.",
+        "Data-subject request to {controller} ({address}). Generated {now} by rightsdesk."
+        " Times are Helsinki local time with their UTC offset.",
+    ),
+    "compliance": ("Määräajan noudattaminen", "Efterlevnad av tidsfristen", "Compliance"),
+    "received": ("Pyyntö saatu", "Begäran mottagen", "Received"),
+    "due": ("Määräpäivä", "Sista dag för svar", "Due"),
+    "extended": ("jatkettu", "förlängd", "extended"),
+    "answered": ("Vastattu", "Besvarad", "Answered on"),
+    "not_answered": ("ei vielä vastattu", "ännu inte besvarad", "not yet answered"),
+    "on_time": ("Vastattiin määräajassa.", "Svaret gavs inom tidsfristen.", "Answered on time."),
+    "late": (
+        "Vastattiin {days} päivää myöhässä.",
+        "Svaret gavs {days} dagar för sent.",
+        "Answered late by {days} days.",
+    ),
+    "late_one": (
+        "Vastattiin päivän myöhässä.",
+        "Svaret gavs en dag för sent.",
+        "Answered late by 1 day.",
+    ),
+    "open_in_time": (
+        "Vastausta ei ole vielä annettu; määräaikaa on jäljellä.",
+        "Svaret har ännu inte getts; tidsfristen har inte löpt ut.",
+        "Not yet answered; the time limit has not passed.",
+    ),
+    "open_late": (
+        "Vastausta ei ole annettu, ja määräaika on ylittynyt {days} päivällä.",
+        "Svaret har inte getts, och tidsfristen har överskridits med {days} dagar.",
+        "Not answered, and the time limit was passed {days} days ago.",
+    ),
+    "how_mail": ("sähköpostilla", "per e-post", "by email"),
+    "how_outside": (
+        "rightsdeskin ulkopuolella (kirjattu)",
+        "utanför rightsdesk (antecknat)",
+        "outside rightsdesk (recorded)",
+    ),
+    "decisions": (
+        "Päätökset ja päättäjät",
+        "Beslut och beslutsfattare",
+        "Decisions and who made them",
+    ),
+    "decision": ("Päätös", "Beslut", "Decision"),
+    "by": ("Päättäjä", "Beslutsfattare", "By"),
+    "when": ("Aika", "Tidpunkt", "When"),
+    "responsible": ("Yhteyshenkilö", "Kontaktperson", "Contact person"),
+    "summary": ("Yhteenveto", "Sammanfattning", "Summary"),
+    "reference": ("Viite", "Referens", "Reference"),
+    "rights": ("Pyydetyt oikeudet", "Begärda rättigheter", "Rights invoked"),
+    "unclassified": ("ei vielä luokiteltu", "ännu inte klassificerad", "not yet classified"),
+    "status": ("Tila", "Status", "Status"),
+    "channel": ("Kanava", "Kanal", "Channel"),
+    "language": ("Pyynnön kieli", "Begärans språk", "Language of the request"),
+    "requester": ("Pyynnön esittäjä", "Den som framställt begäran", "Requester"),
+    "assignee": ("Käsittelijä", "Handläggare", "Assignee"),
+    "closed": ("Suljettu", "Avslutad", "Closed"),
+    "related": ("Saman henkilön muut pyynnöt", "Samma persons andra ärenden", "Related cases"),
+    "no_related": (
+        "Samalta henkilöltä ei ole muita pyyntöjä.",
+        "Samma person har inga andra ärenden.",
+        "The same person has no other cases.",
+    ),
+    "deadline": (
+        "Määräaika ja sen laskeminen",
+        "Tidsfristen och hur den har räknats",
+        "The deadline and how it was reckoned",
+    ),
+    "deadline_intro": (
+        "Pyyntö saapui viralliseen kanavaan {at}; vastaanottopäivä on Suomen ajan mukainen"
+        " päivämäärä {day}. Määräaika alkaa kulua silloin, luettiinpa pyyntö tai ei (EDPB:n"
+        " ohjeet 01/2022, kohta 159).",
+        "Begäran kom in via en officiell kanal {at}; mottagningsdagen är datumet i finländsk"
+        " tid, {day}. Tidsfristen börjar löpa då, oavsett om någon har läst begäran (EDPB:s"
+        " riktlinjer 01/2022, punkt 159).",
+        "The request reached an official channel at {at}; the receipt date is the calendar"
+        " date in Helsinki, {day}. The clock starts then, whether or not anyone has read the"
+        " request (EDPB Guidelines 01/2022 §159).",
+    ),
+    "one_month": (
+        "Kuukausi (tietosuoja-asetuksen 12 artiklan 3 kohta)",
+        "En månad (artikel 12.3 i dataskyddsförordningen)",
+        "One month (GDPR Art. 12(3))",
+    ),
+    "receipt_not_counted": (
+        "Vastaanottopäivä (ei lasketa)",
+        "Mottagningsdag (räknas inte)",
+        "Receipt date (not counted)",
+    ),
+    "same_day": (
+        "Sama päivä seuraavassa kuussa",
+        "Samma dag följande månad",
+        "Same day-number one month later",
+    ),
+    "clamped": (
+        "kuukaudessa ei ole tätä päivää: sen viimeinen päivä (asetus 1182/71, 3 art. 2 c)",
+        "månaden har ingen sådan dag: dess sista dag (förordning 1182/71, art. 3.2 c)",
+        "the month has no such day: its last day (Reg. 1182/71 Art. 3(2)(c))",
+    ),
+    "paused_days": (
+        "Päivät, joina määräaika ei kulunut",
+        "Dagar då tidsfristen inte löpte",
+        "Days the clock was paused",
+    ),
+    "skipped": (
+        "Ohitetut vapaapäivät (asetus 1182/71, 3 art. 4)",
+        "Överhoppade lediga dagar (förordning 1182/71, art. 3.4)",
+        "Non-working days skipped (Reg. 1182/71 Art. 3(4))",
+    ),
+    "none": ("ei yhtään", "inga", "none"),
+    "due_date": ("Määräpäivä", "Sista dag", "Due date"),
+    "end_of_day": (
+        "klo 23.59.59 Suomen aikaa",
+        "kl. 23.59.59 finländsk tid",
+        "23:59:59 Helsinki time",
+    ),
+    "extension": (
+        "Jatkaminen kahdella kuukaudella (12 artiklan 3 kohta)",
+        "Förlängning med två månader (artikel 12.3)",
+        "Extension by two further months (Art. 12(3))",
+    ),
+    "ground": ("Peruste", "Grund", "Ground"),
+    "reasons": (
+        "Perustelut (käsittelijän omin sanoin)",
+        "Skäl (med handläggarens egna ord)",
+        "Reasons (in the contact person's own words)",
+    ),
+    "decided": ("Päätetty", "Beslutad", "Decided"),
+    "within_month": (
+        "ensimmäisen kuukauden aikana (määräpäivä {due})",
+        "inom den första månaden (sista dag {due})",
+        "within the first month (due {due})",
+    ),
+    "after_month": (
+        "ensimmäisen kuukauden jälkeen",
+        "efter den första månaden",
+        "after the first month",
+    ),
+    "told": (
+        "Ilmoitettu pyynnön esittäjälle",
+        "Meddelad till den som framställt begäran",
+        "Requester told",
+    ),
+    "three_months": (
+        "Kolme kuukautta vastaanotosta",
+        "Tre månader efter mottagandet",
+        "Three months after receipt",
+    ),
+    "extended_due": ("Jatkettu määräpäivä", "Förlängd sista dag", "Extended due date"),
+    "pauses": (
+        "Keskeytykset (EDPB:n ohjeet 01/2022, kohta 159)",
+        "Avbrott (EDPB:s riktlinjer 01/2022, punkt 159)",
+        "Pauses (EDPB Guidelines 01/2022 §159)",
+    ),
+    "waiting_for": ("Odotettiin", "Väntade på", "Waiting for"),
+    "reason": ("Syy", "Skäl", "Reason"),
+    "from": ("Alkaen", "Från", "From"),
+    "until": ("Päättyen", "Till", "Until"),
+    "days": ("Päiviä", "Dagar", "Days"),
+    "still_paused": ("yhä keskeytetty", "fortfarande avbruten", "still paused"),
+    "never_paused": (
+        "Määräajan kulku ei keskeytynyt.",
+        "Tidsfristen avbröts aldrig.",
+        "The clock was never paused.",
+    ),
+    "due_by": (
+        "Vastaus on annettava viimeistään {at}.",
+        "Svaret ska ges senast {at}.",
+        "The answer is due by {at}.",
+    ),
+    "identity": (
+        "Henkilöllisyyden varmistaminen (12 artiklan 6 kohta)",
+        "Kontroll av identiteten (artikel 12.6)",
+        "Identity verification (Art. 12(6))",
+    ),
+    "method": ("Tapa", "Metod", "Method"),
+    "checked_by": ("Tarkistaja", "Kontrollerad av", "Checked by"),
+    "checked_at": ("Tarkistettu", "Kontrollerad", "Checked at"),
+    "code_sent": (
+        "Kertakäyttöinen koodi lähetetty",
+        "Engångskod skickad",
+        "One-time code sent",
+    ),
+    "code_sent_detail": (
+        "rekisterissä olevaan osoitteeseen ({to}); koodista tallennettiin vain tiiviste",
+        "till adressen i registret ({to}); endast kodens hashvärde sparades",
+        "to the address in the register ({to}); only its hash was stored",
+    ),
+    "id_documents": ("Henkilöllisyysasiakirjat", "Identitetshandlingar", "Identity documents"),
+    "id_documents_detail": (
+        "{count} poistettu tarkistuksen jälkeen; säilytettiin vain merkintä ”{note}”",
+        "{count} raderade efter kontrollen; endast anteckningen ”{note}” sparades",
+        "{count} deleted after the check; kept only the note “{note}”",
+    ),
+    "kept": (
+        "Säilytetyt tiedot ja niiden poistopäivät",
+        "Uppgifter som bevaras och när de raderas",
+        "Data kept and when it will be deleted",
+    ),
+    "item": ("Tieto", "Uppgift", "Item"),
+    "legal_basis": ("Oikeusperuste", "Rättslig grund", "Legal basis"),
+    "kept_until": ("Poistetaan", "Raderas", "Deleted"),
+    "erased": ("Poistettu tai anonymisoitu", "Raderat eller anonymiserat", "Erased or anonymised"),
+    "no_erasure": (
+        "Pyyntö ei koskenut tietojen poistamista.",
+        "Begäran gällde inte radering.",
+        "No erasure was asked for.",
+    ),
+    "nothing_kept": (
+        "Kaikki tiedot poistettiin; mitään ei säilytetty.",
+        "Alla uppgifter raderades; inget bevarades.",
+        "Everything was erased; nothing was kept.",
+    ),
+    "notices": (
+        "Ilmoitukset vastaanottajille (19 artikla) ja niiden vahvistukset",
+        "Underrättelser till mottagare (artikel 19) och deras bekräftelser",
+        "Art. 19 notices to recipients and their confirmations",
+    ),
+    "recipient": ("Vastaanottaja", "Mottagare", "Recipient"),
+    "sent": ("Lähetetty", "Skickad", "Sent"),
+    "queued": ("jonossa", "i kö", "queued"),
+    "confirmation": ("Vahvistus", "Bekräftelse", "Confirmation"),
+    "no_confirmation": ("ei vielä vahvistettu", "ännu inte bekräftad", "not yet confirmed"),
+    "no_address": (
+        "ei sähköpostiosoitetta: ilmoitettava muuta kautta",
+        "ingen e-postadress: ska underrättas på annat sätt",
+        "no address: to be told by other means",
+    ),
+    "no_notices": (
+        "Vastaanottajille ei ole tarvinnut ilmoittaa.",
+        "Inga mottagare har behövt underrättas.",
+        "No recipient needed to be told.",
+    ),
+    "systems": (
+        "Järjestelmät, joista tietoja haettiin"
+        " (15 artiklan 1 kohta, 17 artiklan 1 kohta, 19 artikla)",
+        "System där uppgifter söktes (artikel 15.1, 17.1 och 19)",
+        "Systems searched (Art. 15(1), 17(1), 19)",
+    ),
+    "system": ("Järjestelmä", "System", "System"),
+    "system_done": ("Mitä siellä tehtiin", "Vad som gjordes där", "What was done there"),
+    "searched": ("haettu; ei muutoksia", "sökt; inga ändringar", "searched; nothing changed"),
+    "system_erased": (
+        "poistettu {rows} riviltä",
+        "raderat på {rows} rader",
+        "erased in {rows} row(s)",
+    ),
+    "system_rectified": (
+        "oikaistu {rows} riviltä",
+        "rättat på {rows} rader",
+        "rectified in {rows} row(s)",
+    ),
+    "rows_kept": ("säilytetty {rows} riviä", "{rows} rader sparade", "{rows} row(s) kept"),
+    "system_erasure_interrupted": (
+        "keskeytyi; järjestelmä todettiin tilaan: {state}",
+        "avbröts; systemet befanns vara: {state}",
+        "interrupted; the system was found {state}",
+    ),
+    "waiting_for_system": (
+        "odotti järjestelmää: {reason}",
+        "väntade på systemet: {reason}",
+        "waited for the system: {reason}",
+    ),
+    "tasks": (
+        "Tehtävät manuaalisesti hoidettavissa järjestelmissä",
+        "Uppgifter i system som sköts manuellt",
+        "Tasks in the systems handled by hand",
+    ),
+    "task": ("Tehtävä", "Uppgift", "Task"),
+    "task_right": ("Oikeus", "Rättighet", "Right"),
+    "task_owner": ("Vastuuhenkilö", "Ansvarig", "Owner"),
+    "task_outcome": ("Tulos", "Resultat", "Outcome"),
+    "task_open": ("kesken", "öppen", "open"),
+    "task_done": ("tehty", "utförd", "done"),
+    "nothing_there": ("ei tietoja järjestelmässä", "inga uppgifter i systemet", "nothing there"),
+    "file": ("tiedosto", "fil", "file"),
+    "messages": (
+        "Saapuneet ja lähetetyt viestit",
+        "Mottagna och skickade meddelanden",
+        "Messages received and sent",
+    ),
+    "msg_in": ("Saapunut", "Mottaget", "Received"),
+    "msg_out": ("Lähetetty", "Skickat", "Sent"),
+    "msg_from": ("Lähettäjä", "Från", "From"),
+    "msg_to": ("Vastaanottaja", "Till", "To"),
+    "msg_subject": ("Aihe", "Ämne", "Subject"),
+    "sha_in": (
+        "Viestin SHA-256 saapuneena",
+        "Meddelandets SHA-256 som mottaget",
+        "SHA-256 of the mail as received",
+    ),
+    "sha_out": (
+        "Viestin SHA-256 jonoon asetettuna",
+        "Meddelandets SHA-256 som köat",
+        "SHA-256 of the mail as queued",
+    ),
+    "attachment": ("Liite", "Bilaga", "Attachment"),
+    "deleted": ("poistettu", "raderad", "deleted"),
+    "no_text": ("(ei tekstiä)", "(ingen text)", "(no text)"),
+    "no_mail": (
+        "Asiaan ei liity tallennettua sähköpostia (pyyntö tuli kanavaa {channel}).",
+        "Inga e-postmeddelanden har sparats i ärendet (begäran kom via {channel}).",
+        "No mail is stored for this case (it came by {channel}).",
+    ),
+    "timeline": (
+        "Tapahtumat kirjausketjussa",
+        "Händelser i granskningskedjan",
+        "Timeline of the audit trail",
+    ),
+    "who": ("Kuka", "Vem", "Who"),
+    "what": ("Mitä", "Vad", "What"),
+    "details": ("Tiedot", "Uppgifter", "Details"),
+    "audit": ("Kirjausketjun tarkistus", "Kontroll av granskningskedjan", "Audit-chain check"),
+    "chain_ok": (
+        "Eheä: jokainen tapahtuma ensimmäisestä uusimpaan vastaa SHA-256-tiivistettään ja"
+        " viittaa edelliseen; tämän asian {checked} tapahtumaa tarkistettu.",
+        "Intakt: varje händelse från den första till den senaste stämmer med sitt SHA-256-"
+        "hashvärde och pekar på den föregående; {checked} händelser i ärendet kontrollerade.",
+        "Intact: every event of the trail, from the first to the newest, matches its SHA-256"
+        " hash and links to the one before; {checked} events of this case verified.",
+    ),
+    "chain_bad": ("RIKKI tapahtumassa", "BRUTEN vid händelse", "BROKEN at event"),
+    "prev_hash": ("Edellinen tiiviste", "Föregående hashvärde", "Previous hash"),
+    "hash": ("Tiiviste", "Hashvärde", "Hash"),
+}
+
+STATUS: dict[str, tuple[str, str, str]] = {
+    "received": ("vastaanotettu", "mottagen", "received"),
+    "needs_triage": ("luokittelematta", "oklassificerad", "needs triage"),
+    "awaiting_identity": (
+        "odottaa henkilöllisyyden varmistamista",
+        "väntar på identitetskontroll",
+        "awaiting identity",
+    ),
+    "awaiting_clarification": (
+        "odottaa tarkennusta",
+        "väntar på precisering",
+        "awaiting clarification",
+    ),
+    "in_progress": ("käsittelyssä", "under behandling", "in progress"),
+    "responded": ("vastattu", "besvarad", "responded"),
+    "refused": ("hylätty", "avslagen", "refused"),
+    "withdrawn": ("peruttu", "återkallad", "withdrawn"),
+    "closed": ("suljettu", "avslutad", "closed"),
+    "unverified": ("varmistamatta", "inte kontrollerad", "unverified"),
+    "verified": ("varmistettu", "kontrollerad", "verified"),
+    "failed": ("ei voitu varmistaa", "kunde inte kontrolleras", "failed"),
+    "email": ("sähköposti", "e-post", "email"),
+    "slack": ("Slack", "Slack", "Slack"),
+    "letter": ("kirje", "brev", "letter"),
+    "phone": ("puhelin", "telefon", "phone"),
+    "identity": ("henkilöllisyyden varmistamista", "identitetskontroll", "identity"),
+    # The Art. 12(3) ground, as a regulator reads it.
+    "complexity": (
+        "pyynnön monimutkaisuus",
+        "hur komplicerad begäran är",
+        "the request's complexity",
+    ),
+    "number_of_requests": (
+        "pyyntöjen suuri määrä",
+        "det stora antalet begäranden",
+        "the number of requests",
+    ),
+    # How identity was checked (Art. 12(6)).
+    "sender_match": (
+        "lähettäjän osoite vastaa rekisteriä",
+        "avsändaradressen stämmer med registret",
+        "sender match",
+    ),
+    "code": ("kertakäyttöinen koodi", "engångskod", "one-time code"),
+    "manual": ("käsin tarkistettu", "kontrollerad manuellt", "checked by hand"),
+    "document": ("asiakirja", "handling", "document"),
+    "in_person": ("henkilökohtaisesti", "personligen", "in person"),
+    "phone_callback": ("takaisinsoitto", "återuppringning", "phone callback"),
+    "clarification": ("tarkennusta", "precisering", "clarification"),
+}
+
+ACTION: dict[str, tuple[str, str, str]] = {
+    "open": ("pyyntö kirjattu", "begäran registrerad", "request recorded"),
+    "message_received": ("viesti saapui", "meddelande mottaget", "message received"),
+    "assign": ("käsittelijä nimetty", "handläggare utsedd", "assigned"),
+    "verify": ("henkilöllisyys varmistettu", "identiteten kontrollerad", "identity verified"),
+    "verification_code_sent": ("koodi lähetetty", "kod skickad", "code sent"),
+    "pause": ("määräaika keskeytetty", "tidsfristen avbruten", "clock paused"),
+    "resume": ("määräaika jatkuu", "tidsfristen löper igen", "clock resumed"),
+    "extend": ("määräaikaa jatkettu", "tidsfristen förlängd", "time limit extended"),
+    "extension_notified": (
+        "jatkamisesta ilmoitettu",
+        "förlängningen meddelad",
+        "extension notified",
+    ),
+    "fulfil": ("pyyntö toteutettu", "begäran verkställd", "right carried out"),
+    "draft": ("vastausluonnos laadittu", "svarsutkast upprättat", "reply drafted"),
+    "reply_approved": (
+        "vastaus hyväksytty ja lähetetty",
+        "svaret godkänt och skickat",
+        "reply approved and sent",
+    ),
+    "recipient_notified": (
+        "vastaanottajalle ilmoitettu (19 art.)",
+        "mottagaren underrättad (art. 19)",
+        "recipient told (Art. 19)",
+    ),
+    "recipient_notice_needed": (
+        "vastaanottajalle ilmoitettava muuta kautta",
+        "mottagaren ska underrättas på annat sätt",
+        "recipient to be told by other means",
+    ),
+    "respond": ("vastattu", "besvarad", "answered"),
+    "refuse": ("pyyntö hylätty", "begäran avslagen", "refused"),
+    "close": ("asia suljettu", "ärendet avslutat", "closed"),
+    "reopen": ("asia avattu uudelleen", "ärendet återöppnat", "reopened"),
+    "note": ("merkintä", "anteckning", "note"),
+    "identity_documents_deleted": (
+        "henkilöllisyysasiakirjat poistettu",
+        "identitetshandlingar raderade",
+        "identity documents deleted",
+    ),
+    "opt_out_in_force": ("kielto voimassa", "förbudet gäller", "opt-out in force"),
+    "link_customer": ("liitetty asiakkaaseen", "kopplad till kund", "linked to customer"),
+    "set_kinds": ("oikeudet määritetty", "rättigheter fastställda", "kinds set"),
+    "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
+}
+
+LANG_INDEX = {"fi": 0, "sv": 1, "en": 2}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Every dossier label in `lang` (English for an unknown language)."""
+    i = LANG_INDEX.get(lang, 2)
+    return {key: values[i] for key, values in _TEXT.items()}
+
+
+def status_label(code: str | None, lang: str) -> str:
+    """A status, channel or identity state in `lang`; unknown codes readable as they are."""
+    if not code:
+        return "–"
+    found = STATUS.get(code)
+    return found[LANG_INDEX.get(lang, 2)] if found else code.replace("_", " ")
+
+
+def action_label(code: str, lang: str) -> str:
+    """An audit action in `lang`; unknown codes readable as they are."""
+    found = ACTION.get(code)
+    return found[LANG_INDEX.get(lang, 2)] if found else code.replace("_", " ")
