@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test workers: each has its own Dovecot, MariaDB, SMTP sink and databases (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint format servers install clean bench
 
@@ -32,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 test: $(STAMP) servers lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(STAMP) servers
 	$(BIN)/python -m benchmarks.run_all
