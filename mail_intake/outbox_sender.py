@@ -217,6 +217,10 @@ def _send_one(
     def handed_over() -> None:
         row.sent_at = clock()
         session.add(row)
+        # The rows before it in this connection were answered 250 already (SMTP answers in
+        # order, RFC 5321 §4.1.1.4): marked in this same commit, a crash now leaves only
+        # this one row unconfirmed, at no extra commit.
+        _mark_confirmed(session, done)
         session.commit()
 
     try:
@@ -255,6 +259,14 @@ def _release(session: Session, rows: list[Outbox]) -> None:
         row.status, row.claimed_by = "pending", None
         session.add(row)
     session.commit()
+
+
+def _mark_confirmed(session: Session, rows: list[Outbox]) -> None:
+    """Mark rows the server accepted as sent, without committing (the caller commits)."""
+    for row in rows:
+        if row.status == "sending" and row.last_error != UNCONFIRMED:
+            row.status, row.claimed_by, row.last_error = "sent", None, None
+            session.add(row)
 
 
 def _mark_sent(session: Session, rows: list[Outbox], now: datetime) -> None:

@@ -104,12 +104,14 @@ class ListenWakeup:
 
     def wait(self, timeout: float) -> bool:
         """True on a notification (or a probe that finds work); False after `timeout`."""
-        if time.monotonic() - self._checked >= self._recheck:
-            self._checked = time.monotonic()
-            if self._probe():
-                return True
         try:
+            # LISTEN before looking: a commit between the look and the LISTEN would be lost.
+            fresh = self._conn is None
             conn = self._connect()
+            if fresh or time.monotonic() - self._checked >= self._recheck:
+                self._checked = time.monotonic()
+                if self._probe():
+                    return True
             woken = False
             for _ in conn.notifies(timeout=timeout, stop_after=1):
                 woken = True
@@ -122,7 +124,7 @@ class ListenWakeup:
                 log.warning("wakeup channel=%s lost=%s", self._channel, type(exc).__name__)
             self.close()
             time.sleep(min(timeout, 1.0))
-            self._checked = 0.0  # notifications sent meanwhile were lost: look at the table
+            # Notifications sent meanwhile were lost: the next connect looks at the table.
             return False
 
     def close(self) -> None:

@@ -190,7 +190,11 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
     dossier = tmp_path / "dossier.html"
     ok(env, "dossier", reference, "--out", str(dossier))
     html = dossier.read_text(encoding="utf-8")
-    assert "Tasks in the manual systems of the data map" in html
+    # The case's language first, then English (issue 14.9).
+    assert "Tehtävät manuaalisesti hoidettavissa järjestelmissä" in html
+    assert "Kaksi laskua löytyi. (tiedosto netvisor-export.csv)" in html
+    assert "ei tietoja järjestelmässä" in html
+    assert "Tasks in the systems handled by hand" in html
     assert "Kaksi laskua löytyi. (file netvisor-export.csv)" in html
     assert "nothing there" in html
 
