@@ -290,6 +290,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "task_done": ("tehty", "utförd", "done"),
     "nothing_there": ("ei tietoja järjestelmässä", "inga uppgifter i systemet", "nothing there"),
     "file": ("tiedosto", "fil", "file"),
+    "case_ended": (
+        "tarpeeton, koska asian käsittely päättyi",
+        "onödig, eftersom ärendet avslutades",
+        "no longer needed: the case ended",
+    ),
     "messages": (
         "Saapuneet ja lähetetyt viestit",
         "Mottagna och skickade meddelanden",

@@ -20,7 +20,7 @@ from cases.lifecycle import (
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
 from store.audit import append_event
-from store.models import Case, CasePause
+from store.models import Case, CasePause, Task
 from store.sanitise import clean_line, clean_text
 from templates.labels import EXTENSION_GROUNDS
 
@@ -448,6 +448,27 @@ def respond(
     return case
 
 
+def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: str) -> None:
+    """Open tasks of a case that ends without its answer are moot: mark them, say why."""
+    open_tasks = session.exec(
+        select(Task).where(Task.case_id == case.id, Task.status == "open")
+    ).all()
+    for task in open_tasks:
+        task.status, task.outcome = "done", "case_ended"  # why: in the audit event
+        task.done_at, task.done_by = now, actor
+        session.add(task)
+    if open_tasks:
+        record(
+            session,
+            case,
+            actor=actor,
+            action="tasks_ended",
+            now=now,
+            task_ids=[t.id for t in open_tasks],
+            reason=why,
+        )
+
+
 def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: datetime) -> Case:
     """Refuse the request, with reasons (Art. 12(4), 12(5))."""
     case = get_case(session, reference)
@@ -457,6 +478,7 @@ def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: d
     _move(case, "refuse", now)
     case.outcome = f"refused: {why}"
     record(session, case, actor=actor, action="refuse", now=now, reasons=why)
+    _end_tasks(session, case, actor=actor, now=now, why="the request was refused")
     return _save(session, case)
 
 
@@ -470,6 +492,7 @@ def withdraw(session: Session, *, reference: str, actor: str, now: datetime, rea
     record(
         session, case, actor=actor, action="withdraw", now=now, reason=_require(reason, "a reason")
     )
+    _end_tasks(session, case, actor=actor, now=now, why="the requester withdrew the request")
     return _save(session, case)
 
 
@@ -494,6 +517,7 @@ def close(
         case.outcome = outcome.strip()
     case.closed_at = now
     record(session, case, actor=actor, action="close", now=now, outcome=outcome)
+    _end_tasks(session, case, actor=actor, now=now, why="the case was closed")
     return _save(session, case)
 
 

@@ -199,6 +199,31 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
     assert "nothing there" in html
 
 
+def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    opened = ok(
+        env, "cases", "open", "--kinds", "access", "--email", PERSON[1],
+        "--name", PERSON[0], "--received", "2026-03-09", "--json",
+    )  # fmt: skip
+    reference = json.loads(opened)["reference"]
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    assert task["status"] == "open"
+
+    ok(env, "cases", "withdraw", reference, "--reason", "the customer withdrew by phone")
+    (ended,) = tasks(env, reference)
+    assert (ended["status"], ended["outcome"]) == ("done", "case_ended")
+    assert "already done" in refused(env, "tasks", "done", str(task["id"]), "--note", "x")
+    events = json.loads(ok(env, "cases", "show", reference, "--json"))["events"]
+    (mark,) = [e for e in events if e["action"] == "tasks_ended"]
+    assert mark["detail"]["task_ids"] == [task["id"]]
+    dossier = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(dossier))
+    assert "tarpeeton, koska asian käsittely päättyi" in dossier.read_text(encoding="utf-8")
+
+
 def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
     env: dict[str, str],
 ) -> None:
