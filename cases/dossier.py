@@ -22,7 +22,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
-from cases.dossier_text import action_label, status_label, texts
+from cases.dossier_text import action_label, day_reason, rule_text, status_label, texts
 from cases.drafts import FINAL_TEMPLATES
 from cases.related import related_cases
 from cases.tasks import list_tasks
@@ -47,6 +47,8 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         status_label=status_label,
         action_label=action_label,
+        day_reason=day_reason,
+        rule_text=rule_text,
         kept_reason=kept_reason,
         kind_label=kind_label,
     )

@@ -1,6 +1,17 @@
-"""The dossier's wording in Finnish, Swedish and English (issue 14.9): labels, statuses, actions."""
+"""The dossier's wording in Finnish, Swedish and English (issue 14.9): labels, actions, rules."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import date
+from types import MappingProxyType
+
+import holidays
+
+from cases import deadlines
+from cases.deadlines import DeadlineTrace
+from templates.labels import pick
 
 # (fi, sv, en) per key.
 _TEXT: dict[str, tuple[str, str, str]] = {
@@ -443,24 +454,144 @@ ACTION: dict[str, tuple[str, str, str]] = {
     "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
 }
 
-LANG_INDEX = {"fi": 0, "sv": 1, "en": 2}
-
 
 def texts(lang: str) -> dict[str, str]:
-    """Every dossier label in `lang` (English for an unknown language)."""
-    i = LANG_INDEX.get(lang, 2)
-    return {key: values[i] for key, values in _TEXT.items()}
+    """Every dossier label in `lang`."""
+    return {key: pick(_TEXT, key, lang) for key in _TEXT}
 
 
 def status_label(code: str | None, lang: str) -> str:
     """A status, channel or identity state in `lang`; unknown codes readable as they are."""
-    if not code:
-        return "–"
-    found = STATUS.get(code)
-    return found[LANG_INDEX.get(lang, 2)] if found else code.replace("_", " ")
+    return pick(STATUS, code, lang).replace("_", " ") if code else "–"
 
 
 def action_label(code: str, lang: str) -> str:
     """An audit action in `lang`; unknown codes readable as they are."""
-    found = ACTION.get(code)
-    return found[LANG_INDEX.get(lang, 2)] if found else code.replace("_", " ")
+    return pick(ACTION, code, lang).replace("_", " ")
+
+
+# The holidays package names Finnish holidays in these locales (checked on holidays 0.109).
+_HOLIDAY_LOCALE = {"fi": "fi", "sv": "sv_FI"}
+_WEEKEND = {"Saturday": ("lauantai", "lördag"), "Sunday": ("sunnuntai", "söndag")}
+
+
+@functools.lru_cache(maxsize=32)
+def _holiday_names(year: int, lang: str) -> Mapping[date, str]:
+    found = holidays.country_holidays(
+        "FI", years=year, categories=("public",), language=_HOLIDAY_LOCALE[lang]
+    )
+    return MappingProxyType({day: _in_sentence(str(name)) for day, name in found.items()})
+
+
+def _in_sentence(name: str) -> str:
+    """Finnish and Swedish write holiday names in lower case, but "Kristi" keeps its capital."""
+    return name if name.startswith("Kristi") else name[:1].lower() + name[1:]
+
+
+def day_reason(day: date, reason: str, lang: str) -> str:
+    """Why `day` was skipped (`reason` as cases.deadlines gives it, in English) in `lang`."""
+    if lang not in _HOLIDAY_LOCALE:
+        return reason
+    if reason in _WEEKEND:
+        return _WEEKEND[reason][0 if lang == "fi" else 1]
+    return _holiday_names(day.year, lang).get(day, reason)
+
+
+def _listed(items: list[str], lang: str) -> str:
+    last = {"fi": " ja ", "sv": " och "}.get(lang, " and ")
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
+
+
+def _sv_ordinal(number: int) -> str:
+    """29:e, 30:e, 31:a: Swedish ordinals take :a after 1 and 2 (but not 11 and 12)."""
+    return (
+        f"{number}:a" if number % 10 in (1, 2) and number % 100 not in (11, 12) else f"{number}:e"
+    )
+
+
+def rule_text(trace: DeadlineTrace, lang: str) -> str:
+    """How `trace.due` was reached, as one paragraph in `lang` (issue 14.9).
+
+    The English paragraph is cases.deadlines' own; Finnish and Swedish say the same steps.
+    """
+    if lang not in _HOLIDAY_LOCALE:
+        return trace.rule
+    fi = lang == "fi"
+    receipt, base, after, due = (
+        d.isoformat() for d in (trace.receipt, trace.base, trace.after_pause, trace.due)
+    )
+    extended = trace.months == deadlines.EXTENDED_MONTHS
+    if fi:
+        period = "kolme kuukautta" if extended else "kuukausi"
+        parts = [
+            f"Tietosuoja-asetuksen 12 artiklan 3 kohdan mukainen määräaika on {period}"
+            " pyynnön vastaanottamisesta"
+            + (" (kuukausi, jota on jatkettu kahdella kuukaudella)." if extended else ".")
+        ]
+        parts.append(
+            f"Asetuksen 1182/71 3 artiklan 1 kohdan mukaan vastaanottopäivää {receipt} ei lasketa"
+            " määräaikaan, ja 3 artiklan 2 kohdan c alakohdan mukaan määräaika päättyy"
+            + (
+                f" kuukauden viimeisenä päivänä {base}, koska kuukaudessa ei ole"
+                f" {trace.receipt.day}. päivää."
+                if trace.clamped
+                else f" samanumeroisena päivänä {base}."
+            )
+        )
+        if trace.paused_days:
+            parts.append(
+                f"Määräajan kulku oli keskeytettynä {trace.paused_days} päivän ajan, kun"
+                " pyynnön esittäjältä odotettiin tietoja (EDPB:n ohjeet 01/2022, kohta 159),"
+                f" joten päättymispäivä siirtyi päivään {after}."
+            )
+    else:
+        period = "tre månader" if extended else "en månad"
+        parts = [
+            f"Enligt artikel 12.3 i dataskyddsförordningen är tidsfristen {period} från"
+            " mottagandet" + (" (en månad förlängd med två månader)." if extended else ".")
+        ]
+        parts.append(
+            f"Enligt artikel 3.1 i förordning 1182/71 räknas mottagningsdagen {receipt} inte"
+            " in i fristen, och enligt artikel 3.2 c löper fristen ut"
+            + (
+                f" på månadens sista dag, {base}, eftersom månaden saknar en"
+                f" {_sv_ordinal(trace.receipt.day)} dag."
+                if trace.clamped
+                else f" den dag i månaden som har samma nummer, {base}."
+            )
+        )
+        if trace.paused_days:
+            days = "dag" if trace.paused_days == 1 else "dagar"
+            parts.append(
+                f"Tidsfristen var avbruten i {trace.paused_days} {days} i väntan på uppgifter"
+                " från den som framställt begäran (EDPB:s riktlinjer 01/2022, punkt 159),"
+                f" vilket flyttade slutdagen till {after}."
+            )
+    if trace.skipped:
+        passed = _listed(
+            [f"{d.isoformat()} ({day_reason(d, why, lang)})" for d, why in trace.skipped], lang
+        )
+        one = len(trace.skipped) == 1
+        parts.append(
+            (
+                f"Koska {passed} {'ei ole työpäivä' if one else 'eivät ole työpäiviä'},"
+                f" 3 artiklan 4 kohdan mukaan määräaika päättyy seuraavana työpäivänä {due}."
+            )
+            if fi
+            else (
+                f"Eftersom {passed} {'inte är en arbetsdag' if one else 'inte är arbetsdagar'},"
+                f" flyttar artikel 3.4 slutdagen till närmast följande arbetsdag, {due}."
+            )
+        )
+    else:
+        parts.append(
+            f"Päivä {due} on työpäivä, joten 3 artiklan 4 kohta ei siirrä määräaikaa."
+            if fi
+            else f"Dagen {due} är en arbetsdag, så artikel 3.4 flyttar inte slutdagen."
+        )
+    parts.append(
+        f"Vastaus on annettava viimeistään {due} klo 23.59.59 Suomen aikaa."
+        if fi
+        else f"Svaret ska ges senast den {due} kl. 23.59.59 finländsk tid."
+    )
+    return " ".join(parts)

@@ -181,7 +181,8 @@ EXTENSION_GROUNDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _pick(table: Mapping[str, tuple[str, str, str]], key: str, lang: str) -> str:
+def pick(table: Mapping[str, tuple[str, str, str]], key: str, lang: str) -> str:
+    """`key`'s (fi, sv, en) text in `lang` (Finnish for an unknown language); else `key`."""
     texts = table.get(key)
     if texts is None:
         return key
@@ -190,19 +191,19 @@ def _pick(table: Mapping[str, tuple[str, str, str]], key: str, lang: str) -> str
 
 def kind_label(code: str, lang: str) -> str:
     """The name of a kind of request in `lang`; an unknown code is shown as is."""
-    return _pick(KIND_LABELS, str(code), lang)
+    return pick(KIND_LABELS, str(code), lang)
 
 
 def field_label(key: str, lang: str) -> str:
     """A register field's (or invoice status') name in `lang`; unknown keys as is."""
-    return _pick(FIELD_LABELS, str(key), lang)
+    return pick(FIELD_LABELS, str(key), lang)
 
 
 def kept_reason(reason: str, lang: str) -> str:
     """A `KEPT_REASONS` code written out in `lang`; any other text is returned unchanged."""
-    return _pick(KEPT_REASONS, str(reason), lang)
+    return pick(KEPT_REASONS, str(reason), lang)
 
 
 def extension_ground(code: str, lang: str) -> str:
     """An `EXTENSION_GROUNDS` code written out in `lang`; an unknown code is shown as is."""
-    return _pick(EXTENSION_GROUNDS, str(code), lang)
+    return pick(EXTENSION_GROUNDS, str(code), lang)

@@ -348,6 +348,10 @@ def test_the_demo_tells_one_consistent_story_and_its_dossier_says_so_in_two_lang
         for phrase in phrases:
             assert phrase in part, phrase
     assert "ännu inte bekräftad" not in swedish  # both recipients confirmed by mail
+    # The deadline's reckoning is told in Swedish too, not only in the English version.
+    assert "Enligt artikel 12.3 i dataskyddsförordningen är tidsfristen" in swedish
+    assert "GDPR Art. 12(3) sets a period" not in swedish
+    assert "GDPR Art. 12(3) sets a period" in english
     # Facts, not internal data structures: no raw JSON for a regulator to decode.
     assert '{"' not in html and "': '" not in html and "reply_context" not in html
 

@@ -1,0 +1,113 @@
+"""The dossier's deadline reckoning and skipped days in Finnish and Swedish (issue 14.9)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cases import deadlines
+from cases.dossier_text import action_label, day_reason, rule_text, status_label, texts
+
+# 5 March 2026 + 1 month = 5 April (Easter Sunday); one paused day moves it to Easter
+# Monday, so the answer is due on Tuesday 7 April.
+EASTER = deadlines.explain(date(2026, 3, 5), paused_days=1)
+# 31 January + 1 month has no 31st: 28 February, a Saturday, then Sunday 1 March.
+SHORT_MONTH = deadlines.explain(date(2026, 1, 31))
+EXTENDED = deadlines.explain(date(2026, 3, 31), months=deadlines.EXTENDED_MONTHS)
+
+EXPECTED = {
+    "fi": (
+        "Tietosuoja-asetuksen 12 artiklan 3 kohdan mukainen määräaika on kuukausi",
+        "vastaanottopäivää 2026-03-05 ei lasketa määräaikaan",
+        "samanumeroisena päivänä 2026-04-05",
+        "keskeytettynä 1 päivän ajan",
+        "siirtyi päivään 2026-04-06",
+        "Koska 2026-04-06 (toinen pääsiäispäivä) ei ole työpäivä",
+        "seuraavana työpäivänä 2026-04-07",
+        "viimeistään 2026-04-07 klo 23.59.59 Suomen aikaa",
+    ),
+    "sv": (
+        "Enligt artikel 12.3 i dataskyddsförordningen är tidsfristen en månad",
+        "räknas mottagningsdagen 2026-03-05 inte in i fristen",
+        "samma nummer, 2026-04-05",
+        "avbruten i 1 dag i väntan",
+        "flyttade slutdagen till 2026-04-06",
+        "Eftersom 2026-04-06 (annandag påsk) inte är en arbetsdag",
+        "närmast följande arbetsdag, 2026-04-07",
+        "senast den 2026-04-07 kl. 23.59.59 finländsk tid",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_the_rule_is_told_in_the_case_language_with_its_holiday_names(lang: str) -> None:
+    text = rule_text(EASTER, lang)
+    for phrase in EXPECTED[lang]:
+        assert phrase in text, phrase
+    for english in ("GDPR", "Easter", "working day", "Regulation", "Helsinki time"):
+        assert english not in text, english
+
+
+def test_english_keeps_the_deadline_modules_own_paragraph() -> None:
+    assert rule_text(EASTER, "en") == EASTER.rule
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases"),
+    [
+        (
+            "fi",
+            (
+                "kuukauden viimeisenä päivänä 2026-02-28, koska kuukaudessa ei ole 31. päivää",
+                "Koska 2026-02-28 (lauantai) ja 2026-03-01 (sunnuntai) eivät ole työpäiviä",
+            ),
+        ),
+        (
+            "sv",
+            (
+                "på månadens sista dag, 2026-02-28, eftersom månaden saknar en 31:a dag",
+                "Eftersom 2026-02-28 (lördag) och 2026-03-01 (söndag) inte är arbetsdagar",
+            ),
+        ),
+    ],
+)
+def test_a_short_month_and_a_weekend_are_told_in_the_case_language(
+    lang: str, phrases: tuple[str, ...]
+) -> None:
+    text = rule_text(SHORT_MONTH, lang)
+    for phrase in phrases:
+        assert phrase in text, phrase
+
+
+def test_an_extended_period_says_so_and_a_working_day_is_not_moved() -> None:
+    fi, sv = rule_text(EXTENDED, "fi"), rule_text(EXTENDED, "sv")
+    assert "kolme kuukautta" in fi and "jatkettu kahdella kuukaudella" in fi
+    assert "ei siirrä määräaikaa" in fi
+    assert "tre månader" in sv and "förlängd med två månader" in sv
+    assert "flyttar inte slutdagen" in sv
+
+
+@pytest.mark.parametrize(
+    ("day", "english", "fi", "sv"),
+    [
+        (date(2026, 12, 24), "Christmas Eve", "jouluaatto", "julafton"),
+        (date(2026, 5, 14), "Ascension Day", "helatorstai", "Kristi himmelsfärdsdag"),
+        (date(2026, 6, 19), "Midsummer Eve", "juhannusaatto", "midsommarafton"),
+        (date(2026, 3, 7), "Saturday", "lauantai", "lördag"),
+    ],
+)
+def test_skipped_days_are_named_in_the_case_language(
+    day: date, english: str, fi: str, sv: str
+) -> None:
+    assert deadlines.non_working_reason(day) == english
+    assert (day_reason(day, english, "fi"), day_reason(day, english, "sv")) == (fi, sv)
+    assert day_reason(day, english, "en") == english
+
+
+def test_labels_come_from_one_table_per_language() -> None:
+    assert texts("sv")["compliance"] == "Efterlevnad av tidsfristen"
+    assert status_label("awaiting_identity", "fi") == "odottaa henkilöllisyyden varmistamista"
+    assert status_label(None, "fi") == "–"
+    assert status_label("some_new_state", "sv") == "some new state"
+    assert action_label("extend", "sv") == "tidsfristen förlängd"
