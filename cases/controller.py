@@ -35,6 +35,14 @@ def _check_email(value: str) -> str:
     return value
 
 
+def _named_once(what: str, names: list[str]) -> None:
+    """Refuse a list that names the same thing twice (case-insensitively)."""
+    folded = [n.casefold() for n in names]
+    duplicates = sorted({n for n in names if folded.count(n.casefold()) > 1})
+    if duplicates:
+        raise ValueError(f"{what} named more than once: {', '.join(duplicates)}")
+
+
 class ContactPerson(StrictModel):
     """Whom to contact about the register (the notice's "yhteyshenkilö")."""
 
@@ -149,19 +157,13 @@ class ControllerConfig(StrictModel):
     @field_validator("recipients")
     @classmethod
     def _unique_recipients(cls, value: list[RecipientInfo]) -> list[RecipientInfo]:
-        names = [r.name.casefold() for r in value]
-        duplicates = sorted({r.name for r in value if names.count(r.name.casefold()) > 1})
-        if duplicates:
-            raise ValueError(f"recipient named more than once: {', '.join(duplicates)}")
+        _named_once("recipient", [r.name for r in value])
         return value
 
     @field_validator("systems")
     @classmethod
     def _one_name_each(cls, value: list[System]) -> list[System]:
-        names = [s.name.casefold() for s in value]
-        duplicates = sorted({s.name for s in value if names.count(s.name.casefold()) > 1})
-        if duplicates:
-            raise ValueError(f"system named more than once: {', '.join(duplicates)}")
+        _named_once("system", [s.name for s in value])
         if sum(s.kind == "register" for s in value) > 1:
             raise ValueError("the built-in register can be listed only once")
         return value

@@ -81,6 +81,19 @@ def drop_samples(maildir: Path, now: datetime, domain: str) -> int:
     return len(SAMPLES)
 
 
+def _answer(mail: EmailMessage, sender: str, kind: str, domain: str, at: datetime) -> EmailMessage:
+    """The headers of an answer to `mail` from `sender`, threaded to it (RFC 5322 3.6.4)."""
+    answer = EmailMessage()
+    answer["From"] = sender
+    answer["To"] = str(mail["From"])
+    answer["Subject"] = f"Re: {mail['Subject']}"
+    answer["Date"] = format_datetime(at)
+    answer["Message-ID"] = f"<demo-{kind}-{int(at.timestamp())}@{domain}>"
+    answer["In-Reply-To"] = str(mail["Message-ID"])
+    answer["References"] = str(mail["Message-ID"])
+    return answer
+
+
 def code_reply(code_mail: bytes, at: datetime) -> bytes:
     """The customer's answer to our code mail: the code typed on top, our mail quoted below."""
     mail = message_from_bytes(code_mail, policy=policy.default)
@@ -88,14 +101,7 @@ def code_reply(code_mail: bytes, at: datetime) -> bytes:
     text = str(body.get_content()) if body is not None else ""
     found = re.search(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b", text)
     name, address = parseaddr(str(mail["To"]))
-    answer = EmailMessage()
-    answer["From"] = formataddr((name, address))
-    answer["To"] = str(mail["From"])
-    answer["Subject"] = f"Re: {mail['Subject']}"
-    answer["Date"] = format_datetime(at)
-    answer["Message-ID"] = f"<demo-code-{int(at.timestamp())}@example.com>"
-    answer["In-Reply-To"] = str(mail["Message-ID"])
-    answer["References"] = str(mail["Message-ID"])
+    answer = _answer(mail, formataddr((name, address)), "code", "example.com", at)
     quoted = "\n".join(f"> {line}" for line in text.splitlines())
     answer.set_content(
         f"Hello,\n\nhere is the code: {found.group(0) if found else ''}\n\n{name}\n\n"
@@ -108,14 +114,7 @@ def notice_confirmation(notice: bytes, at: datetime) -> bytes:
     """A recipient's answer to our Art. 19 notice: it has acted on it, our mail quoted."""
     mail = message_from_bytes(notice, policy=policy.default)
     _name, address = parseaddr(str(mail["To"]))
-    answer = EmailMessage()
-    answer["From"] = address
-    answer["To"] = str(mail["From"])
-    answer["Subject"] = f"Re: {mail['Subject']}"
-    answer["Date"] = format_datetime(at)
-    answer["Message-ID"] = f"<demo-confirm-{int(at.timestamp())}@{address.rpartition('@')[2]}>"
-    answer["In-Reply-To"] = str(mail["Message-ID"])
-    answer["References"] = str(mail["Message-ID"])
+    answer = _answer(mail, address, "confirm", address.rpartition("@")[2], at)
     answer.set_content(
         "Hei,\n\nvahvistamme, että olemme toimineet ilmoituksenne mukaisesti: poistimme muut"
         " tiedot ja säilytämme ilmoituksessa luetellut tiedot.\n\nYstävällisin terveisin\n"
