@@ -13,13 +13,14 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, delete, func, or_
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.erasure import erase_customer
+from cases.related import about_person
 from store import audit
 from store.models import (
     Attachment,
@@ -63,9 +64,7 @@ def _hold(session: Session, customer: Customer) -> str | None:
     if customer.restricted:
         return "restricted (Art. 18)"
     # An open request concerns the customer whether it was linked or came from their address.
-    concerns: ColumnElement[bool] = col(Case.customer_id) == customer.id
-    if customer.email:
-        concerns = or_(concerns, func.lower(col(Case.requester_email)) == customer.email.lower())
+    concerns = about_person(customer.id, [customer.email or ""])
     active = session.exec(select(Case.reference).where(concerns, col(Case.is_active))).first()
     if active is not None:
         return f"open case {active}"
