@@ -566,6 +566,20 @@ def test_the_retention_sweep_anonymises_expired_customers_unless_an_open_invoice
     assert sweep(session, now=T0, controller=CONTROLLER).anonymised == []  # nothing twice
 
 
+def test_an_open_request_from_the_customers_address_holds_the_sweep_before_it_is_linked(
+    session: Session, people: dict[str, Customer]
+) -> None:
+    # Matti is past retention, but has just asked for his data; the case is not yet linked
+    # to his register row. Anonymising him now would leave nothing to answer (Art. 15).
+    case = open_case(session, kinds=["access"], email="Matti.Meikalainen@example.com", name="Matti")
+    assert case.customer_id is None
+    report = sweep(session, now=T0, controller=CONTROLLER)
+    assert report.anonymised == []
+    assert ("C-1004", f"open case {case.reference}") in report.held
+    matti = session.get(Customer, people["matti"].id)
+    assert matti is not None and matti.anonymised_at is None and matti.name is not None
+
+
 def test_the_scheduler_sweeps_once_a_day_after_three_in_the_morning_helsinki_time(
     session: Session, people: dict[str, Customer]
 ) -> None:
