@@ -240,7 +240,9 @@ def _kept(events: list[CaseEvent], lang: str) -> dict[str, Any] | None:
 def _notices(session: Session, case: Case, events: list[CaseEvent]) -> list[dict[str, Any]]:
     """The Art. 19 notices: to whom, when sent, and the recipient's confirmation by reply."""
     replies = session.exec(
-        select(Message).where(Message.case_id == case.id, Message.direction == "in")
+        select(Message)
+        .where(Message.case_id == case.id, Message.direction == "in")
+        .order_by(col(Message.received_at), col(Message.id))
     ).all()
     out: list[dict[str, Any]] = []
     for event in events:
@@ -258,7 +260,7 @@ def _notices(session: Session, case: Case, events: list[CaseEvent]) -> list[dict
         confirmed = next(
             (
                 m
-                for m in sorted(replies, key=lambda m: m.received_at)
+                for m in replies
                 if (m.in_reply_to or "").strip("<>") == bare
                 or (bare and bare in [r.strip("<>") for r in m.references])
                 or (to and (m.from_addr or "").lower() == to and m.received_at >= event.at)

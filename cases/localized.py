@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
+from templates.labels import LANGUAGES
+
+__all__ = ["LANGUAGES", "Localized", "LocalizedList", "StrictModel", "check_text"]
 
 
 def check_text(value: str) -> str:
