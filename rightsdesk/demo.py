@@ -107,6 +107,17 @@ def seed_register(session: Session, now: datetime) -> dict[str, int]:
     return counts
 
 
+def deliver(session: Session, desk: Desk, at: datetime) -> int:
+    """The outbox sends what is queued, a minute after `at`, into the demo's outbox Maildir."""
+    session.commit()  # SQLite: end this session's transaction so the sender can write
+    sent = deliver_pending(
+        lambda: new_session(desk.engine),
+        MaildirTransport(desk.settings.maildir / "outbox"),
+        lambda: at + timedelta(minutes=1),
+    )
+    return sent["sent"]
+
+
 def _extend_and_tell(session: Session, desk: Desk, ref: str, at: datetime) -> Case:
     """Extend on its Art. 12(3) ground and tell the requester the same day, with the reasons."""
     case, notice = extend_and_draft_notice(
@@ -128,12 +139,7 @@ def _extend_and_tell(session: Session, desk: Desk, ref: str, at: datetime) -> Ca
             now=at + timedelta(minutes=5),
             sender=mail_wiring.sender(desk),
         )
-        session.commit()  # SQLite: end this session's transaction so the sender can write
-        deliver_pending(
-            lambda: new_session(desk.engine),
-            MaildirTransport(desk.settings.maildir / "outbox"),
-            lambda: at + timedelta(minutes=6),
-        )
+        deliver(session, desk, at + timedelta(minutes=5))
         session.refresh(case)
     return case
 

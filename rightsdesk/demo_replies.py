@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,10 +16,10 @@ from cases import operations as ops
 from cases.dossier import write_dossier
 from cases.fulfilment.runner import fulfil
 from cases.replies import approve_draft, pending_draft, unanswered_kinds
-from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from mail_intake.poller import poll_once
 from rightsdesk import demo_mail, mail_wiring
 from rightsdesk.context import Desk
+from rightsdesk.demo import deliver
 from rightsdesk.demo_mail import DEMO_AUTHSERV_ID
 from store.engine import new_session
 from store.models import Case, Message, Outbox
@@ -166,32 +165,20 @@ def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> datetim
     )
     if row is None:
         return at
-    _deliver(session, desk, at)  # the code leaves before the customer can answer it
+    deliver(session, desk, at)  # the code leaves before the customer can answer it
     answered = at + timedelta(hours=2)
-    demo_mail.drop(desk.settings.maildir, demo_mail.code_reply(row.raw, answered))
-    session.commit()  # SQLite: end this session's transaction so that intake can write
-    source = mail_wiring.mail_source(desk)
-    source.connect()
-    poll_once(
-        source, lambda: new_session(desk.engine), mail_wiring.intake_deps(desk), lambda: answered
-    )
+    _receive(session, desk, demo_mail.code_reply(row.raw, answered), answered)
     session.refresh(case)
     return answered
 
 
-def _deliver(session: Session, desk: Desk, at: datetime) -> int:
-    """The outbox sends what is queued, a minute later, into the demo's outbox Maildir."""
-    session.commit()  # SQLite: end this session's transaction so the sender can write
-    sent = deliver_pending(
-        lambda: new_session(desk.engine),
-        MaildirTransport(desk.settings.maildir / "outbox"),
-        lambda: at + timedelta(minutes=1),
-    )
-    return sent["sent"]
-
-
-def _at(when: datetime) -> datetime:
-    return when
+def _receive(session: Session, desk: Desk, raw: bytes, at: datetime) -> None:
+    """A mail reaches the Maildir at `at` and intake takes it in, as `rightsdesk run` would."""
+    demo_mail.drop(desk.settings.maildir, raw)
+    session.commit()  # SQLite: end this session's transaction so that intake can write
+    source = mail_wiring.mail_source(desk)
+    source.connect()
+    poll_once(source, lambda: new_session(desk.engine), mail_wiring.intake_deps(desk), lambda: at)
 
 
 def _confirm_notices(session: Session, desk: Desk, case: Case, at: datetime) -> None:
@@ -201,16 +188,7 @@ def _confirm_notices(session: Session, desk: Desk, case: Case, at: datetime) -> 
     ).all()
     for index, row in enumerate(rows):
         answered = at + timedelta(hours=4, minutes=10 * index)
-        demo_mail.drop(desk.settings.maildir, demo_mail.notice_confirmation(row.raw, answered))
-        session.commit()  # SQLite: end this session's transaction so that intake can write
-        source = mail_wiring.mail_source(desk)
-        source.connect()
-        poll_once(
-            source,
-            lambda: new_session(desk.engine),
-            mail_wiring.intake_deps(desk),
-            functools.partial(_at, answered),
-        )
+        _receive(session, desk, demo_mail.notice_confirmation(row.raw, answered), answered)
 
 
 def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> tuple[Case, int]:
@@ -261,7 +239,7 @@ def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> tupl
                 now=at + timedelta(minutes=5),
                 sender=mail_wiring.sender(desk),
             )
-        sent += _deliver(session, desk, at + timedelta(minutes=5))
+        sent += deliver(session, desk, at + timedelta(minutes=5))
         session.refresh(case)
     if "erasure" in case.kinds:
         _confirm_notices(session, desk, case, at)
