@@ -69,7 +69,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Decisions and who made them",
     ),
     "decision": ("Päätös", "Beslut", "Decision"),
-    "by": ("Päättäjä", "Beslutsfattare", "By"),
+    "by": ("Päätöksen tekijä", "Beslutsfattare", "By"),
     "when": ("Aika", "Tidpunkt", "When"),
     "responsible": ("Yhteyshenkilö", "Kontaktperson", "Contact person"),
     "summary": ("Yhteenveto", "Sammanfattning", "Summary"),
@@ -82,10 +82,10 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "requester": ("Pyynnön esittäjä", "Den som framställt begäran", "Requester"),
     "assignee": ("Käsittelijä", "Handläggare", "Assignee"),
     "closed": ("Suljettu", "Avslutad", "Closed"),
-    "related": ("Saman henkilön muut pyynnöt", "Samma persons andra ärenden", "Related cases"),
+    "related": ("Saman henkilön muut pyynnöt", "Samma persons övriga ärenden", "Related cases"),
     "no_related": (
         "Samalta henkilöltä ei ole muita pyyntöjä.",
-        "Samma person har inga andra ärenden.",
+        "Samma person har inga övriga ärenden.",
         "The same person has no other cases.",
     ),
     "deadline": (
@@ -269,18 +269,18 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "searched": ("haettu; ei muutoksia", "sökt; inga ändringar", "searched; nothing changed"),
     "system_erased": (
         "poistettu {rows} riviltä",
-        "raderat på {rows} rader",
+        "raderat i {rows} rader",
         "erased in {rows} row(s)",
     ),
     "system_rectified": (
         "oikaistu {rows} riviltä",
-        "rättat på {rows} rader",
+        "rättat i {rows} rader",
         "rectified in {rows} row(s)",
     ),
     "rows_kept": ("säilytetty {rows} riviä", "{rows} rader sparade", "{rows} row(s) kept"),
     "system_erasure_interrupted": (
-        "keskeytyi; järjestelmä todettiin tilaan: {state}",
-        "avbröts; systemet befanns vara: {state}",
+        "keskeytyi; järjestelmän tila: {state}",
+        "avbröts; systemets tillstånd: {state}",
         "interrupted; the system was found {state}",
     ),
     "waiting_for_system": (
@@ -318,19 +318,19 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "msg_subject": ("Aihe", "Ämne", "Subject"),
     "sha_in": (
         "Viestin SHA-256 saapuneena",
-        "Meddelandets SHA-256 som mottaget",
+        "Meddelandets SHA-256 vid mottagandet",
         "SHA-256 of the mail as received",
     ),
     "sha_out": (
         "Viestin SHA-256 jonoon asetettuna",
-        "Meddelandets SHA-256 som köat",
+        "Meddelandets SHA-256 när det lades i kö",
         "SHA-256 of the mail as queued",
     ),
     "attachment": ("Liite", "Bilaga", "Attachment"),
     "deleted": ("poistettu", "raderad", "deleted"),
     "no_text": ("(ei tekstiä)", "(ingen text)", "(no text)"),
     "no_mail": (
-        "Asiaan ei liity tallennettua sähköpostia (pyyntö tuli kanavaa {channel}).",
+        "Asiaan ei liity tallennettua sähköpostia (pyynnön kanava: {channel}).",
         "Inga e-postmeddelanden har sparats i ärendet (begäran kom via {channel}).",
         "No mail is stored for this case (it came by {channel}).",
     ),
