@@ -340,6 +340,9 @@ def test_the_dossier_explains_the_deadline_the_check_the_messages_and_the_chain(
     assert "Reg. 1182/71" in html or "Regulation 1182/71" in html
     # 5 April + 1 paused day = Easter Monday, so the answer is due on Tuesday 7 April.
     assert "2026-04-06 (Easter Monday)" in html and "2026-04-07" in html
+    finnish = html.split('<section lang="en"')[0]  # the case's language: every step in Finnish
+    assert "Koska 2026-04-06 (toinen pääsiäispäivä) ei ole työpäivä" in finnish
+    assert "Easter" not in finnish and "GDPR Art. 12(3) sets" not in finnish
     assert "asked for the customer number" in html
     assert "Archived orders." in html and "within the first month" in html
     assert "customer number given" in html and "pasi" in html
