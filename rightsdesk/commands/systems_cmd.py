@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated, Any
 
 import typer
@@ -49,7 +48,7 @@ def check_command() -> None:
     checked = 0
     for system in desk.controller.systems_or_register():
         if isinstance(system, SqlSystem):
-            connector = SqlConnector(system, dict(os.environ))
+            connector = SqlConnector(system, desk.system_env())
             try:
                 problems += connector.check()
             finally:

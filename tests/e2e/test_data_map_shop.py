@@ -295,21 +295,20 @@ def test_portability_rectification_and_the_dossier_cover_the_shop(
     orders = data["systems"]["Verkkokauppa"]["tables"]["wp_wc_orders"]
     assert len(orders) == 3 and "ip_address" not in orders[0]  # only what she provided
 
-    result = rightsdesk(
-        env,
-        "cases",
-        "fulfil",
-        reference,
-        "--kind",
-        "rectification",
-        "--set",
-        "phone=+358 40 999 0000",
-    )
-    # She is not in the desk's register copy, only in the shop: corrected there, said so.
-    assert result.returncode == 2 and "corrected in Verkkokauppa" in result.stderr
-    assert shop(url, "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m") == [
-        ("+358 40 999 0000",)
+    new_phone = ("--kind", "rectification", "--set", "phone=+358 40 999 0000")
+    preview = ok(env, "cases", "fulfil", reference, *new_phone, "--dry-run")
+    assert preview.splitlines() == [
+        "Verkkokauppa: would change telephone number: +358 40 123 4567 → +358 40 999 0000"
     ]
+    shop_phones = "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m"
+    assert shop(url, shop_phones) == [("+358 40 123 4567",)]  # the preview changed nothing
+
+    # She is not in the desk's register copy, only in the shop: corrected there, and the
+    # reply says so.
+    ok(env, "cases", "fulfil", reference, *new_phone)
+    assert shop(url, shop_phones) == [("+358 40 999 0000",)]
+    reply = next(d for d in drafts(env, reference) if d["template"] == "rectification_done")
+    assert "- Verkkokauppa: telephone number: +358 40 123 4567 → +358 40 999 0000" in reply["body"]
     out = tmp_path / "dossier.html"
     ok(env, "dossier", reference, "--out", str(out))
     html = out.read_text("utf-8")
