@@ -12,10 +12,10 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import require_ready
-from cases.fulfilment.erasure import Entry, erase_customer
+from cases.fulfilment.erasure import Entry, erase_customer, system_entries
 from cases.fulfilment.rectification import check_corrections
 from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind, corrections_for
-from cases.fulfilment.systems import entries, person_for, plan_systems, rectify_in_systems
+from cases.fulfilment.systems import person_for, plan_systems, rectify_in_systems
 from cases.register_lookup import subject_for_case
 from cases.systems import ManualSystem
 from store.models import Case, Customer
@@ -67,7 +67,7 @@ def preview(
             lines.append(f"{system.name}: a task for {system.owner}; rightsdesk changes nothing")
     today = deadlines.receipt_date(now)
     for detail in plan_systems(mapped, env, person_for(case, customer), today):
-        erased, kept = entries(detail)
+        erased, kept = system_entries(detail)
         name = detail["system"]
         if not erased and not kept:
             lines.append(f"{name}: nothing about the requester; nothing changes")

@@ -15,7 +15,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases.errors import Waiting
-from cases.fulfilment.erasure import Entry
 from cases.sql_connector import Person, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
 from store.audit import append_event
@@ -110,36 +109,6 @@ def _plan_detail(plan: SqlPlan) -> dict[str, Any]:
         ],
         "found": plan.found,
     }
-
-
-def entries(detail: Mapping[str, Any]) -> tuple[list[Entry], list[Entry]]:
-    """The erased and kept items of one system's outcome, as the decision record has them."""
-    system = str(detail["system"])
-    groups: dict[tuple[str, str, str], int] = {}
-    for change in detail.get("changes", []):
-        columns = "" if change["action"] == "delete" else ", ".join(change["columns"])
-        group = (change["table"], change["action"], columns)
-        groups[group] = groups.get(group, 0) + 1
-    erased = [
-        Entry(
-            "sql_deleted" if action == "delete" else "sql_columns",
-            {"system": system, "table": table, "count": count, "columns": columns},
-        )
-        for (table, action, columns), count in groups.items()
-    ]
-    kept: list[Entry] = []
-    for hold in detail.get("kept", []):
-        until: tuple[str, dict[str, Any]]
-        if hold["until"]:
-            until = ("until_day", {"day": date.fromisoformat(hold["until"])})
-        else:
-            until = ("until_condition", {})
-        reason = "kept_with_row" if hold["reason"] == "kept_with" else hold["reason"]
-        values = {"system": system, "table": hold["table"], "count": hold["rows"]}
-        if hold["reason"] != "kept_with":
-            values["law"] = hold["law"]
-        kept.append(Entry("sql_kept", values, reason, until))
-    return erased, kept
 
 
 def plan_systems(

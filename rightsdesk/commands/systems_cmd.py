@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from cases.sql_connector import SqlConnector
-from cases.systems import ManualSystem, SqlSystem
+from cases.systems import ManualSystem, SqlSystem, System
 from rightsdesk.context import Desk
 
 app = typer.Typer(help="The data map: the systems that hold personal data.", no_args_is_help=True)
 
 
-def _row(system: Any) -> dict[str, Any]:
+def _row(system: System) -> dict[str, Any]:
     row: dict[str, Any] = {"name": system.name, "kind": system.kind}
     row["categories"] = system.categories.model_dump() if system.categories else None
     if isinstance(system, SqlSystem):
