@@ -166,7 +166,13 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     assert len(her_orders) >= 2
 
     ok(env, "cases", "fulfil", reference, "--kind", "access")
-    access = next(d for d in drafts(env, reference) if d["template"] == "access_response")
+    # The accounting firm's task holds the reply; its answer redrafts it, reading the shop again.
+    (task,) = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    held = rightsdesk(env, "cases", "approve", reference)
+    assert held.returncode == 2 and f"task {task['id']}" in held.stderr
+    ok(env, "tasks", "done", str(task["id"]), "--note", "Two invoices found.")
+    access = [d for d in drafts(env, reference) if d["template"] == "access_response"][-1]
+    assert "Tilitoimisto Esimerkki Oy: Two invoices found." in access["body"]
     copy = next(f for f in access["files"] if f["filename"].endswith(".json"))
     payload = json.loads(base64.b64decode(copy["data_b64"]))
     shop_part = payload["systems"]["Verkkokauppa"]
