@@ -127,6 +127,7 @@ class SqlConnector:
         self._env = env
         self._engine: Engine | None = None
         self._tables: dict[str, Table] = {}
+        self._keys = {t.table: t.key for t in system.tables}  # each table's primary key
 
     @property
     def name(self) -> str:
@@ -293,7 +294,7 @@ class SqlConnector:
         """The keys each hold keeps (and the rows joined to them), with the reasons."""
         held: dict[str, set[Any]] = {t.table: set() for t in self.system.tables}
         kept: list[Kept] = []
-        keys = {t.table: t.key for t in self.system.tables}
+        keys = self._keys
         for hold in self.system.holds:
             rows = [
                 r for r in found.get(hold.table, []) if r[keys[hold.table]] not in held[hold.table]
@@ -355,7 +356,6 @@ class SqlConnector:
         self, person: Person, corrections: Mapping[str, str | None], *, dry_run: bool = False
     ) -> SqlPlan:
         """Set each corrected field in the columns the mapping names for it, one transaction."""
-        keys = {t.table: t.key for t in self.system.tables}
         with self._connect(write=not dry_run) as conn:
             found = self._find(conn, person)
             plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
@@ -371,13 +371,13 @@ class SqlConnector:
                     if after:
                         plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
             if not dry_run:
-                self._write(conn, plan, keys)
+                self._write(conn, plan)
         return plan
 
-    def _write(self, conn: Connection, plan: SqlPlan, keys: Mapping[str, str]) -> None:
+    def _write(self, conn: Connection, plan: SqlPlan) -> None:
         for change in plan.changes:
             table = self._table(conn, change.table)
-            where = table.c[keys[change.table]] == change.key
+            where = table.c[self._keys[change.table]] == change.key
             if change.after is None:
                 conn.execute(table.delete().where(where))
             else:
@@ -385,11 +385,10 @@ class SqlConnector:
 
     def erase(self, person: Person, today: date, *, dry_run: bool = False) -> SqlPlan:
         """Erase the person's rows in one transaction (or only say what would change)."""
-        keys = {t.table: t.key for t in self.system.tables}
         with self._connect(write=not dry_run) as conn:
             plan = self._plan(conn, person, today)
             if not dry_run:
-                self._write(conn, plan, keys)
+                self._write(conn, plan)
         return plan
 
 

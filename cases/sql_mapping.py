@@ -10,7 +10,7 @@ holds that keep rows while the law says so (Art. 17(3)(b), (e)).
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -95,15 +95,20 @@ class SqlTable(StrictModel):
             _ident(column)
         return value
 
-    @field_validator("erase")
+    @field_validator("erase", mode="before")
     @classmethod
-    def _erase(
-        cls, value: Literal["delete"] | dict[str, ColumnErasure] | None
-    ) -> Literal["delete"] | dict[str, ColumnErasure] | None:
+    def _erase(cls, value: object) -> object:
+        # Said here in one line: the union's own error names neither the value nor the choices.
+        ways: tuple[str, ...] = get_args(ColumnErasure)
+        if value is None or value == "delete":
+            return value
         if isinstance(value, dict):
-            for column in value:
-                _ident(column)
-        return value
+            for column, how in value.items():
+                _ident(str(column))
+                if how not in ways:
+                    raise ValueError(f"{column} = {how!r}: use {', '.join(ways)}")
+            return value
+        raise ValueError(f'{value!r}: use "delete" or {{ COLUMN = {" | ".join(ways)} }}')
 
     @field_validator("rectify")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -24,6 +25,7 @@ def finish_task(
     now: datetime,
     controller: ControllerConfig,
     file: TaskFile | None = None,
+    env: Mapping[str, str] | None = None,  # for the data map's `${VAR}` URLs (the redraft reads)
 ) -> tuple[Task, Case, Draft | None]:
     """Record the outcome; a pending reply of that right is drafted again to carry it.
 
@@ -41,7 +43,13 @@ def finish_task(
         return task, case, None
     kind = next(k for k in case.kinds if KIND_TEMPLATES.get(k) == pending.template)
     draft = fulfil(
-        session, reference=case.reference, actor=actor, now=now, controller=controller, kind=kind
+        session,
+        reference=case.reference,
+        actor=actor,
+        now=now,
+        controller=controller,
+        kind=kind,
+        env=env,
     )
     session.refresh(task)
     return task, case, draft

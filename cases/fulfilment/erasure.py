@@ -35,6 +35,7 @@ from cases.fulfilment.common import (
     require_ready,
 )
 from cases.fulfilment.suppression import is_suppressed
+from cases.fulfilment.systems import erase_in_systems, person_for
 from cases.register_lookup import subject_for_case
 from store.models import Case, Customer, Draft, Invoice
 from templates.labels import LANGUAGES, field_label, kept_reason
@@ -351,6 +352,36 @@ def erase_customer(
     return out
 
 
+def system_entries(detail: Mapping[str, Any]) -> tuple[list[Entry], list[Entry]]:
+    """The erased and kept items of one system's outcome, as the decision record has them."""
+    system = str(detail["system"])
+    groups: dict[tuple[str, str, str], int] = {}
+    for change in detail.get("changes", []):
+        columns = "" if change["action"] == "delete" else ", ".join(change["columns"])
+        group = (change["table"], change["action"], columns)
+        groups[group] = groups.get(group, 0) + 1
+    erased = [
+        Entry(
+            "sql_deleted" if action == "delete" else "sql_columns",
+            {"system": system, "table": table, "count": count, "columns": columns},
+        )
+        for (table, action, columns), count in groups.items()
+    ]
+    kept: list[Entry] = []
+    for hold in detail.get("kept", []):
+        until: tuple[str, dict[str, Any]]
+        if hold["until"]:
+            until = ("until_day", {"day": date.fromisoformat(hold["until"])})
+        else:
+            until = ("until_condition", {})
+        reason = "kept_with_row" if hold["reason"] == "kept_with" else hold["reason"]
+        values = {"system": system, "table": hold["table"], "count": hold["rows"]}
+        if hold["reason"] != "kept_with":
+            values["law"] = hold["law"]
+        kept.append(Entry("sql_kept", values, reason, until))
+    return erased, kept
+
+
 def fulfil_erasure(
     session: Session,
     *,
@@ -365,8 +396,6 @@ def fulfil_erasure(
     The company's `sql` systems go first, each in its own transaction and each recorded as
     it is done (cases.fulfilment.systems); the register and the reply are the last step.
     """
-    from cases.fulfilment import systems as data_map  # it builds on this module's Entry
-
     case = ops.get_case(session, reference)
     require_ready(case)
     if already_done(session, case, "erasure") is not None:
@@ -378,8 +407,8 @@ def fulfil_erasure(
     outcome = ErasureOutcome()
     mapped = controller.systems_or_register()
     searched = [s.name for s in mapped]
-    subject = data_map.person_for(case, customer)
-    for detail in data_map.erase_in_systems(
+    subject = person_for(case, customer)
+    for detail in erase_in_systems(
         session,
         case,
         systems=mapped,
@@ -389,7 +418,7 @@ def fulfil_erasure(
         now=now,
         today=deadlines.receipt_date(now),
     ):
-        erased, kept = data_map.entries(detail)
+        erased, kept = system_entries(detail)
         outcome.erased_entries.extend(erased)
         outcome.kept_entries.extend(kept)
     customer = subject_for_case(session, case)  # the session was committed meanwhile

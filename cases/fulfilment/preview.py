@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -11,11 +12,15 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import require_ready
-from cases.fulfilment.erasure import Entry, erase_customer
-from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind
-from cases.fulfilment.systems import entries, person_for, plan_systems
+from cases.fulfilment.erasure import Entry, erase_customer, system_entries
+from cases.fulfilment.rectification import check_corrections
+from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind, corrections_for
+from cases.fulfilment.systems import person_for, plan_systems, rectify_in_systems
 from cases.register_lookup import subject_for_case
 from cases.systems import ManualSystem
+from store.models import Case, Customer
+from templates.labels import field_label
+from templates.loader import show
 
 LANG = "en"  # the preview is for the desk's staff at a terminal
 
@@ -28,6 +33,7 @@ def preview(
     env: Mapping[str, str],
     now: datetime,
     kind: str | None = None,
+    corrections: Mapping[str, str | None] | None = None,
 ) -> list[str]:
     """One line per system and change; nothing is written anywhere (the session rolls back)."""
     case = ops.get_case(session, reference)
@@ -36,10 +42,13 @@ def preview(
     mapped = controller.systems_or_register()
     if chosen in READ_ONLY_KINDS:
         return [f"{case.reference} {chosen}: reads {s.name}; nothing changes" for s in mapped]
+    customer = subject_for_case(session, case)
+    if chosen == "rectification":
+        wanted = check_corrections(corrections_for(case, corrections))
+        return _rectification(session, case, customer, wanted, controller, env, now)
     if chosen != "erasure":
         return [f"{case.reference} {chosen}: changes only the register; nothing else is touched"]
     lines: list[str] = []
-    customer = subject_for_case(session, case)
     for system in mapped:
         if system.kind == "register":
             if customer is None:
@@ -58,7 +67,7 @@ def preview(
             lines.append(f"{system.name}: a task for {system.owner}; rightsdesk changes nothing")
     today = deadlines.receipt_date(now)
     for detail in plan_systems(mapped, env, person_for(case, customer), today):
-        erased, kept = entries(detail)
+        erased, kept = system_entries(detail)
         name = detail["system"]
         if not erased and not kept:
             lines.append(f"{name}: nothing about the requester; nothing changes")
@@ -72,3 +81,39 @@ def _why(entry: Entry) -> str:
     if "law" in entry.values:
         return str(entry.values["law"])
     return "kept with the row it belongs to"
+
+
+def _rectification(
+    session: Session,
+    case: Case,
+    customer: Customer | None,
+    wanted: Mapping[str, str | None],
+    controller: ControllerConfig,
+    env: Mapping[str, str],
+    now: datetime,
+) -> list[str]:
+    """What a rectification would change: the register's fields, then each `sql` system's."""
+    register = controller.register_name.get(LANG)
+    changes: list[dict[str, Any]] = [
+        {"system": register, "field": field, "before": getattr(customer, field), "after": value}
+        for field, value in wanted.items()
+        if customer is not None and getattr(customer, field) != value
+    ]
+    changes += rectify_in_systems(
+        session,
+        case,
+        systems=controller.systems_or_register(),
+        env=env,
+        person=person_for(case, customer),
+        corrections=wanted,
+        actor="preview",
+        now=now,
+        dry_run=True,
+    )
+    if not changes:
+        return [f"{case.reference} rectification: nothing would change in any system"]
+    return [
+        f"{c['system']}: would change {field_label(c['field'], LANG)}:"
+        f" {show(c['before'], LANG)} → {show(c['after'], LANG)}"
+        for c in changes
+    ]

@@ -42,7 +42,8 @@ def parse_corrections(pairs: Sequence[str]) -> dict[str, str | None]:
     return corrections
 
 
-def _check(corrections: Mapping[str, str | None]) -> dict[str, str | None]:
+def check_corrections(corrections: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The corrections, if each names a correctable field (an e-mail must be one)."""
     unknown = sorted(set(corrections) - set(EDITABLE_FIELDS))
     if unknown:
         raise UserError(
@@ -76,7 +77,7 @@ def fulfil_rectification(
         raise UserError(
             f"{case.reference}: already rectified; `rightsdesk cases draft` shows the reply"
         )
-    wanted = _check(corrections)
+    wanted = check_corrections(corrections)
     customer = subject_for_case(session, case)
     elsewhere = rectify_in_systems(
         session,
@@ -88,48 +89,47 @@ def fulfil_rectification(
         actor=actor,
         now=now,
     )
-    changed_elsewhere = sum(len(d["changes"]) for d in elsewhere)
     customer = subject_for_case(session, case)  # the session was committed meanwhile
-    if customer is None:
-        if changed_elsewhere:
-            raise UserError(
-                f"{case.reference}: corrected in {', '.join(d['system'] for d in elsewhere)};"
-                " the register holds no data about the requester"
-            )
+    if customer is None and not elsewhere:
         raise UserError(f"{case.reference}: the register holds no data about the requester")
     changes: list[dict[str, Any]] = [
         {"field": field, "before": getattr(customer, field), "after": value}
         for field, value in wanted.items()
-        if getattr(customer, field) != value
+        if customer is not None and getattr(customer, field) != value
     ]
-    if not changes and not changed_elsewhere:
+    if not changes and not elsewhere:
         raise UserError(f"{case.reference}: the register already holds these values")
-    # Recipients find the person by what they were given, i.e. the values before the change.
-    person = identify(customer)
-    for change in changes:
-        setattr(customer, change["field"], change["after"])
-    customer.updated_at = now
-    session.add(customer)
-    notified, unaddressed = draft_notices(
-        session,
-        case=case,
-        recipients=recipients_of(session, customer),
-        person=person,
-        action="rectification",
-        actor=actor,
-        now=now,
-        controller=controller,
-        changes=changes,
-    )
+    notified: list[str] = []
+    unaddressed: list[str] = []
+    if customer is not None:
+        # Recipients find the person by what they were given, i.e. the values before the change.
+        person = identify(customer)
+        for change in changes:
+            setattr(customer, change["field"], change["after"])
+        customer.updated_at = now
+        session.add(customer)
+        # The register's recipients are told of the register's changes (Art. 19).
+        notified, unaddressed = draft_notices(
+            session,
+            case=case,
+            recipients=recipients_of(session, customer),
+            person=person,
+            action="rectification",
+            actor=actor,
+            now=now,
+            controller=controller,
+            changes=changes,
+        )
     # Those without an address are told by other means before approval (recorded event).
-    reply = {"changes": changes, "notified_recipients": notified + unaddressed}
+    # The reply lists every system's corrections, the register's first.
+    reply = {"changes": changes + elsewhere, "notified_recipients": notified + unaddressed}
     record_fulfilment(
         session,
         case,
         kind="rectification",
         actor=actor,
         now=now,
-        customer_number=customer.customer_number,
+        customer_number=customer.customer_number if customer is not None else None,
         reply_context=reply,
         unaddressed_recipients=unaddressed or None,
     )

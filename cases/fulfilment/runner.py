@@ -56,6 +56,19 @@ def _next_kind(session: Session, case: Case, kind: str | None) -> str:
     return min(todo, key=ORDER.index)
 
 
+def corrections_for(
+    case: Case, corrections: Mapping[str, str | None] | None
+) -> Mapping[str, str | None]:
+    """The corrections given now, or those the request itself carried."""
+    wanted = corrections if corrections is not None else case.evidence.get("corrections")
+    if not isinstance(wanted, Mapping):
+        raise UserError(
+            f"{case.reference}: say what to correct, e.g."
+            " `rightsdesk cases fulfil REF --set postal_address='Uusi katu 1'`"
+        )
+    return wanted
+
+
 def _redraft(
     session: Session,
     case: Case,
@@ -127,12 +140,7 @@ def fulfil(
         if chosen == "portability":
             return fulfil_portability(session, env=env, **args)
         if chosen == "rectification":
-            wanted = corrections if corrections is not None else case.evidence.get("corrections")
-            if not isinstance(wanted, Mapping):
-                raise UserError(
-                    f"{case.reference}: say what to correct, e.g."
-                    " `rightsdesk cases fulfil REF --set postal_address='Uusi katu 1'`"
-                )
+            wanted = corrections_for(case, corrections)
             return fulfil_rectification(session, corrections=wanted, env=env, **args)
         if chosen == "erasure":
             return fulfil_erasure(session, env=env, **args)

@@ -7,14 +7,14 @@ the plan with the system and records whether it was left unchanged or fully chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cases.errors import Waiting
-from cases.fulfilment.erasure import Entry
 from cases.sql_connector import Person, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
 from store.audit import append_event
@@ -42,8 +42,14 @@ def person_for(case: Case, customer: Customer | None) -> Person:
     return Person(emails=emails, name=name)
 
 
-def _connector(system: SqlSystem, env: Mapping[str, str]) -> SqlConnector:
-    return SqlConnector(system, env)
+@contextmanager
+def _connected(system: SqlSystem, env: Mapping[str, str]) -> Iterator[SqlConnector]:
+    """A connector for one system, its engine closed afterwards."""
+    connector = SqlConnector(system, env)
+    try:
+        yield connector
+    finally:
+        connector.dispose()
 
 
 def read_systems(
@@ -53,11 +59,8 @@ def read_systems(
     sections: dict[str, dict[str, Any]] = {}
     for system in systems:
         if isinstance(system, SqlSystem):
-            connector = _connector(system, env)
-            try:
+            with _connected(system, env) as connector:
                 tables = connector.read(person, portability=portability)
-            finally:
-                connector.dispose()
             sections[system.name] = {"name": system.name, "kind": "sql", "tables": tables}
         elif isinstance(system, ManualSystem):
             # A person searches it; the task's outcome is added to this section.
@@ -108,69 +111,15 @@ def _plan_detail(plan: SqlPlan) -> dict[str, Any]:
     }
 
 
-def entries(detail: Mapping[str, Any]) -> tuple[list[Entry], list[Entry]]:
-    """The erased and kept items of one system's outcome, as the decision record has them."""
-    system = str(detail["system"])
-    groups: dict[tuple[str, str, str], int] = {}
-    for change in detail.get("changes", []):
-        columns = "" if change["action"] == "delete" else ", ".join(change["columns"])
-        group = (change["table"], change["action"], columns)
-        groups[group] = groups.get(group, 0) + 1
-    erased = [
-        Entry(
-            "sql_deleted" if action == "delete" else "sql_columns",
-            {"system": system, "table": table, "count": count, "columns": columns},
-        )
-        for (table, action, columns), count in groups.items()
-    ]
-    kept: list[Entry] = []
-    for hold in detail.get("kept", []):
-        until: tuple[str, dict[str, Any]]
-        if hold["until"]:
-            until = ("until_day", {"day": date.fromisoformat(hold["until"])})
-        else:
-            until = ("until_condition", {})
-        reason = "kept_with_row" if hold["reason"] == "kept_with" else hold["reason"]
-        values = {"system": system, "table": hold["table"], "count": hold["rows"]}
-        if hold["reason"] != "kept_with":
-            values["law"] = hold["law"]
-        kept.append(Entry("sql_kept", values, reason, until))
-    return erased, kept
-
-
 def plan_systems(
     systems: Sequence[System], env: Mapping[str, str], person: Person, today: date
 ) -> list[dict[str, Any]]:
     """What an erasure would change in each `sql` system (`cases fulfil --dry-run`)."""
     plans = []
     for system in sql_systems(systems):
-        connector = _connector(system, env)
-        try:
+        with _connected(system, env) as connector:
             plans.append(_plan_detail(connector.erase(person, today, dry_run=True)))
-        finally:
-            connector.dispose()
     return plans
-
-
-def _record(
-    session: Session,
-    case: Case,
-    *,
-    action: str,
-    actor: str,
-    now: datetime,
-    detail: dict[str, Any],
-    personal: dict[str, Any] | None = None,
-) -> None:
-    append_event(
-        session,
-        case_id=case.id,
-        actor=actor,
-        action=action,
-        detail=detail,
-        personal=personal,
-        at=now,
-    )
 
 
 def erase_in_systems(
@@ -197,8 +146,7 @@ def erase_in_systems(
         if done is not None:
             outcomes.append(done.full_detail)
             continue
-        connector = _connector(system, env)
-        try:
+        with _connected(system, env) as connector:
             plan = connector.erase(person, today, dry_run=True)
             before = _for(started, system.name)
             if before is not None:
@@ -206,14 +154,16 @@ def erase_in_systems(
                     _recover(session, case, before, plan, connector, person, actor, now, today)
                 )
                 continue
-            detail = _plan_detail(plan)
-            _record(
-                session, case, action="system_erasure_started", actor=actor, now=now, detail=detail
+            append_event(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action="system_erasure_started",
+                detail=_plan_detail(plan),
+                at=now,
             )
             session.commit()
             outcomes.append(_apply(session, case, connector, person, actor, now, today))
-        finally:
-            connector.dispose()
     return outcomes
 
 
@@ -232,24 +182,38 @@ def _apply(
     detail = _plan_detail(plan)
     if state:
         detail["interrupted"] = state
-    personal = {
-        "rows": [
-            {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
-            for c in plan.changes
-        ]
-    }
-    # The values only in the purgeable personal part; the chain keeps their digests.
-    _record(
+    _record_changes(session, case, "system_erased", plan, detail, actor=actor, now=now)
+    return detail
+
+
+def _record_changes(
+    session: Session,
+    case: Case,
+    action: str,
+    plan: SqlPlan,
+    detail: dict[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Record what one system's transaction changed, and commit.
+
+    The values go only in the purgeable personal part; the chain keeps their digests.
+    """
+    rows = [
+        {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
+        for c in plan.changes
+    ]
+    append_event(
         session,
-        case,
-        action="system_erased",
+        case_id=case.id,
         actor=actor,
-        now=now,
+        action=action,
         detail=detail,
-        personal=_jsonable(personal),
+        personal=_jsonable({"rows": rows}),
+        at=now,
     )
     session.commit()
-    return detail
 
 
 def _recover(
@@ -265,30 +229,27 @@ def _recover(
 ) -> dict[str, Any]:
     """An erasure that began before a crash: say whether the system was changed, then finish."""
     planned = started.full_detail
-    if plan.empty and planned.get("changes"):
-        # The system's transaction committed; the desk never heard of it.
-        detail = {**planned, "interrupted": "fully changed"}
-        _record(
-            session,
-            case,
-            action="system_erasure_interrupted",
-            actor=actor,
-            now=now,
-            detail={"system": connector.name, "state": "fully changed"},
-        )
-        _record(session, case, action="system_erased", actor=actor, now=now, detail=detail)
-        session.commit()
-        return detail
-    _record(
+    # Nothing left to change of a plan that had changes: the system's transaction committed
+    # and the desk never heard of it.
+    state = "fully changed" if plan.empty and planned.get("changes") else "unchanged"
+    append_event(
         session,
-        case,
-        action="system_erasure_interrupted",
+        case_id=case.id,
         actor=actor,
-        now=now,
-        detail={"system": connector.name, "state": "unchanged"},
+        action="system_erasure_interrupted",
+        detail={"system": connector.name, "state": state},
+        at=now,
+    )
+    if state == "unchanged":
+        session.commit()
+        return _apply(session, case, connector, person, actor, now, today, state=state)
+    # The values went with the crashed run; the plan recorded before it says what changed.
+    detail = {**planned, "interrupted": state}
+    append_event(
+        session, case_id=case.id, actor=actor, action="system_erased", detail=detail, at=now
     )
     session.commit()
-    return _apply(session, case, connector, person, actor, now, today, state="unchanged")
+    return detail
 
 
 def _jsonable(value: Any) -> Any:
@@ -303,13 +264,13 @@ def record_waiting(
     session: Session, case: Case, *, error: Waiting, actor: str, now: datetime
 ) -> None:
     """The case waits for a system that is down: said in the trail, nothing else changes."""
-    _record(
+    append_event(
         session,
-        case,
-        action="waiting_for_system",
+        case_id=case.id,
         actor=actor,
-        now=now,
+        action="waiting_for_system",
         detail={"reason": str(error)},
+        at=now,
     )
     session.commit()
 
@@ -324,31 +285,42 @@ def rectify_in_systems(
     corrections: Mapping[str, str | None],
     actor: str,
     now: datetime,
+    dry_run: bool = False,
 ) -> list[dict[str, Any]]:
-    """Apply the corrections in each `sql` system (one transaction each, Art. 16), recorded."""
-    outcomes: list[dict[str, Any]] = []
+    """Apply the corrections in each `sql` system (one transaction each, Art. 16), recorded.
+
+    Returns the changes as the reply lists them (Art. 12(3)): per system and desk field, the
+    values before and the value after. With `dry_run` nothing is changed or recorded.
+    """
+    changes: list[dict[str, Any]] = []
     for system in sql_systems(systems):
-        connector = _connector(system, env)
-        try:
-            plan = connector.rectify(person, corrections)
-        finally:
-            connector.dispose()
-        detail = _plan_detail(plan)
-        personal = {
-            "rows": [
-                {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
-                for c in plan.changes
-            ]
+        with _connected(system, env) as connector:
+            plan = connector.rectify(person, corrections, dry_run=dry_run)
+        if not dry_run:
+            detail = _plan_detail(plan)
+            _record_changes(session, case, "system_rectified", plan, detail, actor=actor, now=now)
+        changes += _reply_changes(system, plan)
+    return changes
+
+
+def _reply_changes(system: SqlSystem, plan: SqlPlan) -> list[dict[str, Any]]:
+    """One line per corrected field: each distinct value before, and the value after."""
+    field_of = {(t.table, column): f for t in system.tables for f, column in t.rectify.items()}
+    before: dict[str, list[Any]] = {}
+    after: dict[str, Any] = {}
+    for change in plan.changes:
+        for column, value in (change.after or {}).items():
+            field = field_of[(change.table, column)]
+            old = plain(change.before[column])
+            if old not in before.setdefault(field, []):
+                before[field].append(old)
+            after[field] = value
+    return [
+        {
+            "system": system.name,
+            "field": field,
+            "before": olds[0] if len(olds) == 1 else olds,
+            "after": after[field],
         }
-        _record(
-            session,
-            case,
-            action="system_rectified",
-            actor=actor,
-            now=now,
-            detail=detail,
-            personal=_jsonable(personal),
-        )
-        session.commit()
-        outcomes.append(detail)
-    return outcomes
+        for field, olds in before.items()
+    ]

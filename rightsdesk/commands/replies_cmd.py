@@ -162,6 +162,7 @@ def fulfil_command(
                 env=desk.system_env(),
                 now=desk.now(),
                 kind=kind,
+                corrections=parse_corrections(corrections) if corrections else None,
             ):
                 typer.echo(line)
             return

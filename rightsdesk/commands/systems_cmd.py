@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated, Any
 
 import typer
 
 from cases.sql_connector import SqlConnector
-from cases.systems import ManualSystem, SqlSystem
+from cases.systems import ManualSystem, SqlSystem, System
 from rightsdesk.context import Desk
 
 app = typer.Typer(help="The data map: the systems that hold personal data.", no_args_is_help=True)
 
 
-def _row(system: Any) -> dict[str, Any]:
+def _row(system: System) -> dict[str, Any]:
     row: dict[str, Any] = {"name": system.name, "kind": system.kind}
     row["categories"] = system.categories.model_dump() if system.categories else None
     if isinstance(system, SqlSystem):
@@ -49,7 +48,7 @@ def check_command() -> None:
     checked = 0
     for system in desk.controller.systems_or_register():
         if isinstance(system, SqlSystem):
-            connector = SqlConnector(system, dict(os.environ))
+            connector = SqlConnector(system, desk.system_env())
             try:
                 problems += connector.check()
             finally:

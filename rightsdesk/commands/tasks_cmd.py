@@ -84,6 +84,7 @@ def done_command(
             actor=cli_actor(actor),
             now=desk.now(),
             controller=desk.controller,
+            env=desk.system_env(),
             file=attached,
         )
         outcome = task.outcome

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -165,7 +166,13 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     assert len(her_orders) >= 2
 
     ok(env, "cases", "fulfil", reference, "--kind", "access")
-    access = next(d for d in drafts(env, reference) if d["template"] == "access_response")
+    # The accounting firm's task holds the reply; its answer redrafts it, reading the shop again.
+    (task,) = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    held = rightsdesk(env, "cases", "approve", reference)
+    assert held.returncode == 2 and f"task {task['id']}" in held.stderr
+    ok(env, "tasks", "done", str(task["id"]), "--note", "Two invoices found.")
+    access = [d for d in drafts(env, reference) if d["template"] == "access_response"][-1]
+    assert "Tilitoimisto Esimerkki Oy: Two invoices found." in access["body"]
     copy = next(f for f in access["files"] if f["filename"].endswith(".json"))
     payload = json.loads(base64.b64decode(copy["data_b64"]))
     shop_part = payload["systems"]["Verkkokauppa"]
@@ -213,9 +220,9 @@ def test_a_shop_that_is_down_makes_the_case_wait(env: dict[str, str], tmp_path: 
     assert any(e["action"] == "system_erased" for e in events(env, reference))
 
 
-def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: Path) -> None:
-    """PostgreSQL: the test holds a lock on Maija's account row, so the erasure blocks after
-    changing the other tables; kill -9 then; the shop must show none of those changes."""
+@pytest.fixture
+def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The seeded shop on PostgreSQL, where a test can hold a row lock to pause an erasure."""
     if not pg.available():
         ci_or_skip("PostgreSQL is not reachable (pg_ctlcluster 15 main start)")
     name = pg.unique_name("rightsdesk_shop")
@@ -224,51 +231,100 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(tmp_path: 
         subprocess.run(
             [sys.executable, str(EXAMPLE / "seed.py"), url], check=True, capture_output=True
         )
-        env = {
+        yield {
             "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
             "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
             "RIGHTSDESK_NOW": NOW,
             "SHOP_DATABASE_URL": url,
         }
-        reference = open_case(env, "erasure")
-        before = shop(url, "SELECT count(*) FROM wp_usermeta")
-        engine = create_engine(url, poolclass=NullPool)
-        blocker = engine.connect()
-        blocker.begin()
-        blocker.execute(
-            text("SELECT 1 FROM wp_users WHERE user_email = :m FOR UPDATE"), {"m": MAIJA}
-        )
-        base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
-            env={**base, **env},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        waiting = (
-            "SELECT 1 FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        while not shop(url, waiting):
-            assert time.monotonic() < deadline, "the erasure never reached the locked row"
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        blocker.rollback()
-        blocker.close()
-        engine.dispose()
-        # Unchanged: the other tables' deletions went with the killed transaction.
-        assert shop(url, "SELECT count(*) FROM wp_usermeta") == before
-        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
-        ok(env, "cases", "fulfil", reference)
-        trail = events(env, reference)
-        said = [e["detail"] for e in trail if e["action"] == "system_erasure_interrupted"]
-        assert said == [{"system": "Verkkokauppa", "state": "unchanged"}]
-        assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
     finally:
         pg.drop_database(name)
+
+
+def erasure_paused_at_maijas_account(env: dict[str, str], reference: str) -> Any:
+    """Start `cases fulfil`, holding a lock on Maija's wp_users row; return once the erasure
+    (its plan already committed in the desk) waits for that lock, with the lock's connection."""
+    url = env["SHOP_DATABASE_URL"]
+    engine = create_engine(url, poolclass=NullPool)
+    blocker = engine.connect()
+    blocker.begin()
+    blocker.execute(text("SELECT 1 FROM wp_users WHERE user_email = :m FOR UPDATE"), {"m": MAIJA})
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
+        env={**base, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    waiting = (
+        "SELECT 1 FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 60
+    while not shop(url, waiting):
+        assert time.monotonic() < deadline, "the erasure never reached the locked row"
+        time.sleep(0.1)
+    return proc, blocker
+
+
+def interrupted(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
+    trail = events(env, reference)
+    return [e["detail"] for e in trail if e["action"] == "system_erasure_interrupted"]
+
+
+def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(
+    pg_env: dict[str, str],
+) -> None:
+    """The erasure blocks on Maija's locked account row after changing the other tables;
+    kill -9 then; the shop must show none of those changes."""
+    env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    before = shop(url, "SELECT count(*) FROM wp_usermeta")
+    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    blocker.rollback()
+    blocker.close()
+    # Unchanged: the other tables' deletions went with the killed transaction.
+    assert shop(url, "SELECT count(*) FROM wp_usermeta") == before
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(1,)]
+    ok(env, "cases", "fulfil", reference)
+    assert interrupted(env, reference) == [{"system": "Verkkokauppa", "state": "unchanged"}]
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
+
+
+def test_kill_9_after_the_shop_committed_records_it_fully_changed(
+    pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The shop's transaction commits, but the desk is held from recording it (a test holds
+    its SQLite write lock); kill -9 then. The next run must see the shop fully changed, not
+    erase again, and reply with what the recorded plan said."""
+    env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    desk = sqlite3.connect(tmp_path / "desk.db", isolation_level=None)
+    desk.execute("BEGIN IMMEDIATE")  # the desk's next write waits (busy_timeout 30 s)
+    blocker.rollback()  # the shop's transaction goes on and commits
+    blocker.close()
+    deadline = time.monotonic() + 60
+    while shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") != [(0,)]:
+        assert time.monotonic() < deadline, "the shop's erasure never committed"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    desk.rollback()
+    desk.close()
+    actions = [e["action"] for e in events(env, reference)]
+    assert "system_erasure_started" in actions and "system_erased" not in actions
+
+    ok(env, "cases", "fulfil", reference)
+    assert interrupted(env, reference) == [{"system": "Verkkokauppa", "state": "fully changed"}]
+    erased = [e["detail"] for e in events(env, reference) if e["action"] == "system_erased"]
+    assert len(erased) == 1 and erased[0]["interrupted"] == "fully changed"
+    assert erased[0]["changes"]  # the plan recorded before the crash
+    reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
+    assert "Verkkokauppa: the rows of table wp_usermeta" in reply
 
 
 @pytest.fixture
@@ -295,21 +351,20 @@ def test_portability_rectification_and_the_dossier_cover_the_shop(
     orders = data["systems"]["Verkkokauppa"]["tables"]["wp_wc_orders"]
     assert len(orders) == 3 and "ip_address" not in orders[0]  # only what she provided
 
-    result = rightsdesk(
-        env,
-        "cases",
-        "fulfil",
-        reference,
-        "--kind",
-        "rectification",
-        "--set",
-        "phone=+358 40 999 0000",
-    )
-    # She is not in the desk's register copy, only in the shop: corrected there, said so.
-    assert result.returncode == 2 and "corrected in Verkkokauppa" in result.stderr
-    assert shop(url, "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m") == [
-        ("+358 40 999 0000",)
+    new_phone = ("--kind", "rectification", "--set", "phone=+358 40 999 0000")
+    preview = ok(env, "cases", "fulfil", reference, *new_phone, "--dry-run")
+    assert preview.splitlines() == [
+        "Verkkokauppa: would change telephone number: +358 40 123 4567 → +358 40 999 0000"
     ]
+    shop_phones = "SELECT DISTINCT phone FROM wp_wc_order_addresses WHERE email = :m"
+    assert shop(url, shop_phones) == [("+358 40 123 4567",)]  # the preview changed nothing
+
+    # She is not in the desk's register copy, only in the shop: corrected there, and the
+    # reply says so.
+    ok(env, "cases", "fulfil", reference, *new_phone)
+    assert shop(url, shop_phones) == [("+358 40 999 0000",)]
+    reply = next(d for d in drafts(env, reference) if d["template"] == "rectification_done")
+    assert "- Verkkokauppa: telephone number: +358 40 123 4567 → +358 40 999 0000" in reply["body"]
     out = tmp_path / "dossier.html"
     ok(env, "dossier", reference, "--out", str(out))
     html = out.read_text("utf-8")

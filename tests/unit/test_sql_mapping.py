@@ -58,7 +58,12 @@ def test_an_unknown_erasure_is_refused() -> None:
         '[[systems.tables]]\ntable = "users"\nkey = "id"\nemail = ["email"]\n'
         'erase = { email = "shred" }\n'
     )
-    assert error.startswith("config: systems[0]")
+    assert (
+        error.startswith("config: systems[0]") and "email = 'shred': use null, mask, hash" in error
+    )
+    assert 'use "delete" or' in load_error(
+        '[[systems.tables]]\ntable = "users"\nkey = "id"\nemail = ["email"]\nerase = "drop"\n'
+    )
 
 
 def test_a_hold_needs_exactly_one_condition() -> None:

@@ -253,6 +253,7 @@ def submit_task_done(
                 actor=deps.actor(_user(body)),
                 now=deps.clock(),
                 controller=deps.controller,
+                env=deps.system_env,
                 file=attached,
             )
             text = f"Thank you: task {task.id} ({case.reference}) is done."
