@@ -113,7 +113,9 @@ def access_files(
     sources: dict[str, Any] = {}
     tables: dict[str, tuple[list[Any], Sequence[str]]] = {}
     if data is not None:
-        register = {k: v for k, v in data.items() if k not in ("desk", "systems_searched")}
+        register = {
+            k: v for k, v in data.items() if k not in ("desk", "systems_searched", "in_register")
+        }
         sources["register"] = {"name": controller.register_name.get(lang), **register}
         sources["desk"] = {
             "name": DESK_SOURCE[lang if lang in DESK_SOURCE else "fi"],
@@ -165,6 +167,7 @@ def fulfil_access(
         # Not in the register, but in another system: the reply confirms processing all the same.
         data = {"customer": {}, "orders": [], "invoices": [], "disclosures": []}
         data["desk"] = desk_records(session, case, None)
+        data["in_register"] = False  # the reply names the systems, not the register
     if data is not None and others:
         data["systems_searched"] = [s.name for s in mapped]
     files = (

@@ -173,6 +173,11 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     ok(env, "tasks", "done", str(task["id"]), "--note", "Two invoices found.")
     access = [d for d in drafts(env, reference) if d["template"] == "access_response"][-1]
     assert "Tilitoimisto Esimerkki Oy: Two invoices found." in access["body"]
+    # She is in the shop, not in the desk's register copy: the reply says where her data is
+    # and shows no empty register summary.
+    assert "Your data is not in our customer register but in the other systems" in access["body"]
+    assert "Orders (0)" not in access["body"] and "has not been disclosed" not in access["body"]
+    assert "- Verkkokauppa" in access["body"]
     copy = next(f for f in access["files"] if f["filename"].endswith(".json"))
     payload = json.loads(base64.b64decode(copy["data_b64"]))
     shop_part = payload["systems"]["Verkkokauppa"]

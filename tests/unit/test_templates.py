@@ -246,6 +246,34 @@ def test_an_access_response_without_data_says_so_and_keeps_the_complaint_route(
         assert phrase not in email.text
 
 
+ONLY_ELSEWHERE = {
+    "fi": "Tietojasi ei ole asiakasrekisterissämme, vaan alla luetelluissa muissa järjestelmissämme",
+    "sv": "Dina uppgifter finns inte i vårt kundregister utan i de andra system som anges nedan",
+    "en": "Your data is not in our customer register but in the other systems of ours listed below",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_access_response_for_someone_only_in_another_system_shows_no_empty_register(
+    controller: ControllerConfig, lang: str
+) -> None:
+    elsewhere = {
+        "customer": {},
+        "orders": [],
+        "invoices": [],
+        "disclosures": [],
+        "desk": {"cases": [], "correspondence": []},
+        "in_register": False,
+        "systems_searched": ["Asiakasrekisteri", "Verkkokauppa"],
+    }
+    email = render("access_response", lang, sample_context(controller, subject_data=elsewhere))
+    assert_in_both(email, ONLY_ELSEWHERE[lang], "Verkkokauppa")
+    for empty in ("ei tilauksia", "inga beställningar", "no orders", "not been disclosed"):
+        assert empty not in email.text and empty not in email.html
+    for phrase in ACCESS_PHRASES[lang]["15(3)"]:
+        assert phrase in email.text  # still a full Art. 15 answer
+
+
 OMBUDSMAN = {
     "fi": "tietosuojavaltuutettu",
     "sv": "dataombudsmannen",
