@@ -247,7 +247,7 @@ def test_an_access_response_without_data_says_so_and_keeps_the_complaint_route(
 
 
 ONLY_ELSEWHERE = {
-    "fi": "Tietojasi ei ole asiakasrekisterissämme, vaan alla luetelluissa muissa järjestelmissämme",
+    "fi": "Tietojasi ei ole asiakasrekisterissämme, vaan alla luetelluissa muissa",
     "sv": "Dina uppgifter finns inte i vårt kundregister utan i de andra system som anges nedan",
     "en": "Your data is not in our customer register but in the other systems of ours listed below",
 }
