@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
@@ -30,6 +30,8 @@ class BotDeps:
     command: str = "/rights"
     show_identity: bool = False
     daily_cap: int = 5
+    # Where the data map's `${VAR}` URLs come from: a task's answer redrafts a copy (issue 15).
+    system_env: Mapping[str, str] = field(default_factory=dict)
 
     def actor(self, user_id: str) -> str:
         """The audit-trail actor for a Slack user."""

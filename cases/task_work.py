@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -24,10 +25,13 @@ def finish_task(
     now: datetime,
     controller: ControllerConfig,
     file: TaskFile | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[Task, Case, Draft | None]:
     """Record the outcome; a pending reply of that right is drafted again to carry it.
 
-    Returns the task, its case and the new draft (None when no reply of that right waits).
+    A copy is drafted again by reading the data map's systems once more: `env` resolves
+    their `${VAR}` URLs, as for `cases fulfil`. Returns the task, its case and the new
+    draft (None when no reply of that right waits).
     """
     task = complete_task(
         session, task_id=task_id, outcome=outcome, note=note, actor=actor, now=now, file=file
@@ -41,7 +45,13 @@ def finish_task(
         return task, case, None
     kind = next(k for k in case.kinds if KIND_TEMPLATES.get(k) == pending.template)
     draft = fulfil(
-        session, reference=case.reference, actor=actor, now=now, controller=controller, kind=kind
+        session,
+        reference=case.reference,
+        actor=actor,
+        now=now,
+        controller=controller,
+        kind=kind,
+        env=env,
     )
     session.refresh(task)
     return task, case, draft

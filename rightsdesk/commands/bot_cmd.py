@@ -72,6 +72,7 @@ def bot_deps(desk: Desk, *, http: bool) -> BotDeps:
         bot_token=token,
         signing_secret=secret,
         daily_cap=s.daily_auto_mail_cap,
+        system_env=desk.system_env(),
     )
 
 

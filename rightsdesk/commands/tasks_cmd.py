@@ -85,6 +85,7 @@ def done_command(
             now=desk.now(),
             controller=desk.controller,
             file=attached,
+            env=desk.system_env(),
         )
         outcome = task.outcome
         left = [t for t, _ in list_tasks(session, case=case, status="open")]

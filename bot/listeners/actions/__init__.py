@@ -237,6 +237,7 @@ def task_nothing_there(
             actor=deps.actor(user),
             now=deps.clock(),
             controller=deps.controller,
+            env=deps.system_env,
         )
         text = f"Thank you: task {task.id} ({case.reference}) is recorded as nothing there."
     _answer(deps, body, client, respond, Reply(text))

@@ -254,6 +254,7 @@ def submit_task_done(
                 now=deps.clock(),
                 controller=deps.controller,
                 file=attached,
+                env=deps.system_env,
             )
             text = f"Thank you: task {task.id} ({case.reference}) is done."
     except (UserError, ValueError, OSError) as exc:
