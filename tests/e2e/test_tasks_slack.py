@@ -255,3 +255,15 @@ def events_all(engine: Engine) -> list[CaseEvent]:
     """Every audit event, the desk's own too."""
     with new_session(engine) as session:
         return list(session.exec(select(CaseEvent)).all())
+
+
+def test_without_a_channel_the_owner_still_gets_the_task_in_a_dm(
+    env: dict[str, str], engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """RIGHTSDESK_SLACK_CHANNEL is optional: no case goes to a channel, the task still does."""
+    no_channel = {k: v for k, v in env.items() if k != "RIGHTSDESK_SLACK_CHANNEL"}
+    with running_bot(no_channel, tmp_path):
+        reference = fulfilled_case(no_channel, "erasure")
+        dm = dm_of(fake_slack, task_of(no_channel, reference)["id"])
+    assert dm["channel"] == OWNER
+    assert [m["channel"] for m in fake_slack.messages()] == [OWNER]
