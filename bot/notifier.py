@@ -76,9 +76,10 @@ def work_probe(session_factory: Callable[[], Session]) -> Probe:
     return probe
 
 
-def _probe_slack(calls: SlackCalls, channel: str) -> None:
+def _probe_slack(calls: SlackCalls, channel: str | None) -> None:
     """One cheap call that fails when the token, the channel or Slack itself is gone."""
-    method = "auth.test" if "conversations.history" in calls.missing_scope else None
+    missing = channel is None or "conversations.history" in calls.missing_scope
+    method = "auth.test" if missing else None
     with contextlib.suppress(Deferred, Refused):
         if method is None:
             calls.call("conversations.history", channel=channel, limit=1, cap=PROBE_CAP)
@@ -105,7 +106,7 @@ def run_notifier(
     *,
     session_factory: Callable[[], Session],
     client: WebClient,
-    channel: str,
+    channel: str | None,
     clock: Callable[[], datetime],
     stop: threading.Event,
     health: HealthReport,
@@ -154,7 +155,7 @@ def run_notifier(
 def _round(
     session_factory: Callable[[], Session],
     calls: SlackCalls,
-    channel: str,
+    channel: str | None,
     clock: Callable[[], datetime],
     show_identity: bool,
     command: str,
@@ -177,7 +178,7 @@ def start_notifier(
     *,
     session_factory: Callable[[], Session],
     client: WebClient,
-    channel: str,
+    channel: str | None,
     clock: Callable[[], datetime],
     health: HealthReport,
     wakeup: WakeupFactory | None = None,

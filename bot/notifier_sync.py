@@ -236,20 +236,21 @@ def sync_notifications(
     session: Session,
     calls: SlackCalls,
     *,
-    channel: str,
+    channel: str | None,
     now: datetime,
     show_identity: bool = False,
     command: str = "/rights",
 ) -> int:
-    """One round: new cases, then event lines, then stale messages; returns the posts.
+    """One round: new cases, then event lines, stale messages, owners' tasks; the posts.
 
     A method that is backing off holds back only its own work (Slack limits per method).
     """
     posted = 0
     try:
-        posted += post_new_cases(
-            session, calls, channel=channel, now=now, show_identity=show_identity
-        )
+        if channel:  # without a channel only the owners' direct messages go
+            posted += post_new_cases(
+                session, calls, channel=channel, now=now, show_identity=show_identity
+            )
     except Deferred:
         session.rollback()
     try:

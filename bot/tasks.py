@@ -142,7 +142,10 @@ def done_form(task: Task, case: Case, meta: dict[str, Any]) -> Block:
         {
             "type": "input",
             "block_id": TASK_NOTE,
-            "label": {"type": "plain_text", "text": "What did you find or do?"},
+            "label": {
+                "type": "plain_text",
+                "text": "What did you find or do? (quoted in the reply)",
+            },
             "element": {"type": "plain_text_input", "multiline": True, "action_id": "value"},
         },
     ]
@@ -165,12 +168,6 @@ def done_form(task: Task, case: Case, meta: dict[str, Any]) -> Block:
         "private_metadata": json.dumps({**meta, "task_id": task.id}, separators=(",", ":")),
         "blocks": blocks,
     }
-
-
-def submitted_note(view: dict[str, Any]) -> str:
-    """The note typed into the Done modal."""
-    state = view.get("state", {}).get("values", {}).get(TASK_NOTE, {}).get("value", {})
-    return str(state.get("value") or "").strip()
 
 
 def submitted_file(deps: BotDeps, view: dict[str, Any]) -> TaskFile | None:

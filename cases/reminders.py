@@ -229,11 +229,9 @@ def _task_reminder(case: CaseSnapshot, day: date, config: ReminderConfig) -> Rem
     due = case.task_due
     if day > due:
         return _make(case, TASKS, due, day, "tasks_overdue", (day - due).days)
-    scheduled = min(deadlines_before(due, 1, config), due)
+    scheduled = due if day == due else deadlines_before(due, 1, config)
     if day < scheduled:
         return None
-    if day >= due:
-        scheduled = due
     return _make(case, TASKS, due, scheduled, "tasks_due", _wd_between(day, due, config))
 
 

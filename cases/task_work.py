@@ -29,7 +29,9 @@ def finish_task(
 ) -> tuple[Task, Case, Draft | None]:
     """Record the outcome; a pending reply of that right is drafted again to carry it.
 
-    Returns the task, its case and the new draft (None when no reply of that right waits).
+    A copy is drafted again by reading the data map's systems once more: `env` resolves
+    their `${VAR}` URLs, as for `cases fulfil`. Returns the task, its case and the new
+    draft (None when no reply of that right waits).
     """
     task = complete_task(
         session, task_id=task_id, outcome=outcome, note=note, actor=actor, now=now, file=file

@@ -138,8 +138,8 @@ def owner_text(case: Case, task: Task) -> str:
 def _mail_owner(session: Session, case: Case, task: Task, *, sender: Sender, now: datetime) -> None:
     text = owner_text(case, task) + (
         f"\nReply to this message with what you found or did (or that there was nothing"
-        f" about the person); for a copy, attach the export. The desk records your answer"
-        f" as task {task.id}.\n"
+        f" about the person); for a copy, attach the export. The privacy desk enters your"
+        f" answer as task {task.id}; what you write is quoted in our reply to the person.\n"
     )
     queue_mail(
         session,

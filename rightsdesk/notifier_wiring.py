@@ -17,11 +17,10 @@ from store.wakeup import Probe, Wakeup, open_wakeup
 log = logging.getLogger(__name__)
 
 
-def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> threading.Event | None:
-    """The channel notifier, woken by commits, its health on the desk's board."""
-    if not deps.channel:
+def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> threading.Event:
+    """The notifier, woken by commits, its health on the desk's board; also with no channel."""
+    if not deps.channel:  # the owners of manual systems still get their tasks (issue 15)
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
-        return None
 
     def wakeup(probe: Probe) -> Wakeup:
         return open_wakeup(desk.engine, EVENTS_CHANNEL, probe, poll_interval=POLL_INTERVAL)

@@ -12,7 +12,7 @@ import typer
 from cases import operations as ops
 from cases.errors import UserError
 from cases.task_work import finish_task
-from cases.tasks import TaskFile, list_tasks, task_summary
+from cases.tasks import TaskFile, list_tasks, open_tasks, task_summary
 from rightsdesk.commands.cases_cmd import Actor
 from rightsdesk.context import Desk, cli_actor
 
@@ -42,10 +42,7 @@ def list_command(
     if not rows:
         typer.echo("no tasks")
         return
-    table = [
-        _COLUMNS,
-        *[tuple(str(r[c] if c != "due" else r["due"]) for c in _COLUMNS) for r in rows],
-    ]
+    table = [_COLUMNS, *[tuple(str(r[c]) for c in _COLUMNS) for r in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     for line in table:
         typer.echo("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
@@ -84,11 +81,10 @@ def done_command(
             actor=cli_actor(actor),
             now=desk.now(),
             controller=desk.controller,
-            env=desk.system_env(),
             file=attached,
+            env=desk.system_env(),
         )
-        outcome = task.outcome
-        left = [t for t, _ in list_tasks(session, case=case, status="open")]
+        outcome, left = task.outcome, open_tasks(session, case)
     typer.echo(f"task {task_id} ({case.reference}): {outcome}")
     if draft is not None:
         typer.echo(f"{case.reference}: the reply is drafted again with the answer")

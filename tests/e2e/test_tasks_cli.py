@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.outbox_journey import US, desk_env
+from tests.e2e.outbox_journey import US, desk_env, rightsdesk
 from tests.servers.smtp import ReceivedMail, SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +57,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def ok(env: dict[str, str], *args: str) -> str:
-    done = cli(env, *args)
-    assert done.returncode == 0, f"rightsdesk {' '.join(args)}: {done.returncode}\n{done.stderr}"
-    return done.stdout
+ok = rightsdesk  # its stdout, or an AssertionError with what it said
 
 
 def refused(env: dict[str, str], *args: str) -> str:
@@ -78,6 +75,17 @@ def tasks(env: dict[str, str], reference: str) -> list[dict[str, object]]:
         ok(env, "tasks", "list", "--case", reference, "--json")
     )
     return rows
+
+
+def verified_case(env: dict[str, str], kinds: str) -> str:
+    """A case for the fictional customer, opened yesterday, identity checked by phone."""
+    opened = ok(
+        env, "cases", "open", "--kinds", kinds, "--email", PERSON[1], "--name", PERSON[0],
+        "--received", "2026-03-09", "--json",
+    )  # fmt: skip
+    reference = str(json.loads(opened)["reference"])
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    return reference
 
 
 def mail_to(sink: SmtpSink, address: str, count: int) -> list[ReceivedMail]:
@@ -114,12 +122,7 @@ def env(db_url: str, tmp_path: Path, smtp_sink: SmtpSink) -> dict[str, str]:
 def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_tasks_are_done(
     env: dict[str, str], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    opened = ok(
-        env, "cases", "open", "--kinds", "access,erasure", "--email", PERSON[1],
-        "--name", PERSON[0], "--received", "2026-03-09", "--json",
-    )  # fmt: skip
-    reference = json.loads(opened)["reference"]
-    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    reference = verified_case(env, "access,erasure")
 
     # Access first: the firm gets a task, due a week before the case (Art. 12(3)).
     fulfilled = ok(env, "cases", "fulfil", reference)
@@ -150,10 +153,12 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
     export.write_text("lasku,pvm,summa\n1001,2025-05-02,120.00\n", encoding="utf-8")
     done = ok(
         env, "tasks", "done", str(task["id"]), "--note", "Kaksi laskua löytyi.",
-        "--file", str(export),
+        "--file", str(export), "--actor", "pasi",
     )  # fmt: skip
     assert "drafted again" in done
     assert tasks(env, reference)[0]["status"] == "done"
+    second = refused(env, "tasks", "done", str(task["id"]), "--note", "Ei mitään.")
+    assert second == f"error: task {task['id']} is already done (done, by pasi)"
 
     ok(env, "cases", "approve", reference)
     ok(env, "poll", "--once")
@@ -202,12 +207,7 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
 def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    opened = ok(
-        env, "cases", "open", "--kinds", "access", "--email", PERSON[1],
-        "--name", PERSON[0], "--received", "2026-03-09", "--json",
-    )  # fmt: skip
-    reference = json.loads(opened)["reference"]
-    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    reference = verified_case(env, "access")
     ok(env, "cases", "fulfil", reference)
     (task,) = tasks(env, reference)
     assert task["status"] == "open"
@@ -227,12 +227,7 @@ def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
 def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
     env: dict[str, str],
 ) -> None:
-    opened = ok(
-        env, "cases", "open", "--kinds", "erasure", "--email", PERSON[1], "--name", PERSON[0],
-        "--received", "2026-03-09", "--json",
-    )  # fmt: skip
-    reference = json.loads(opened)["reference"]
-    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    reference = verified_case(env, "erasure")
     ok(env, "cases", "fulfil", reference)
     (task,) = tasks(env, reference)
     assert task["due"] == "2026-04-02"
@@ -253,7 +248,7 @@ def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
     assert "tasks due" not in after and "Open tasks" not in after
 
 
-def test_tasks_done_refuses_an_unknown_task_and_a_second_answer(env: dict[str, str]) -> None:
+def test_tasks_done_refuses_an_unknown_task(env: dict[str, str]) -> None:
     assert refused(env, "tasks", "done", "999", "--note", "x") == "error: no task 999"
     assert ok(env, "tasks", "list") == "no tasks\n"
     assert json.loads(ok(env, "tasks", "list", "--json")) == []
@@ -268,3 +263,35 @@ def test_without_a_data_map_fulfilment_opens_no_task(env: dict[str, str]) -> Non
     ok(plain, "cases", "fulfil", reference)
     assert tasks(plain, reference) == []
     ok(plain, "cases", "approve", reference)
+
+
+def test_an_answer_redrafts_the_copy_with_the_shop_read_again(
+    env: dict[str, str], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """The README's example desk: the shop's `${SHOP_DATABASE_URL}` is read again for the copy."""
+    example = ROOT / "examples" / "woocommerce"
+    shop_url = f"sqlite:///{tmp_path / 'shop.db'}"
+    seeded = subprocess.run(
+        [sys.executable, str(example / "seed.py"), shop_url], capture_output=True, check=False
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    shop = {
+        **env,
+        "RIGHTSDESK_CONFIG": str(example / "rightsdesk.toml"),
+        "SHOP_DATABASE_URL": shop_url,
+    }
+    reference = verified_case(shop, "access")
+    ok(shop, "cases", "fulfil", reference)
+    (task,) = tasks(shop, reference)
+    done = ok(shop, "tasks", "done", str(task["id"]), "--note", "Kaksi laskua Netvisorissa.")
+    assert "drafted again" in done
+    ok(shop, "cases", "approve", reference)
+    ok(shop, "poll", "--once")
+    (reply,) = [
+        m
+        for m in mail_to(smtp_sink, PERSON[1], 2)
+        if f"[{reference}]" in str(m.message["Subject"]) and m.message["Auto-Submitted"] is None
+    ]
+    assert "Tilitoimisto Esimerkki Oy: Kaksi laskua Netvisorissa." in text_of(reply)
+    files = [p.get_filename() or "" for p in reply.message.iter_attachments()]
+    assert any(f.endswith("wp_wc_orders.csv") for f in files), files

@@ -222,6 +222,16 @@ def test_the_owner_gets_the_task_in_a_dm_and_answers_it_with_a_note_and_the_expo
     assert f"{FIRM}: Two invoices in Netvisor." in reply.full_detail["body_text"]
     assert "netvisor.csv" in [a["filename"] for a in reply.full_detail["attachments"]]
 
+    # The task's thread lines are in the channel too, and still name nobody (Art. 5(1)(f)).
+    wait_until(
+        lambda: any("task done" in m["text"] for m in fake_slack.messages(CHANNEL)),
+        "the task's line in the case thread",
+    )
+    for call in fake_slack.calls():
+        if call.method in ("chat.postMessage", "chat.update") and call.body["channel"] != OWNER:
+            sent_text = json.dumps(call.body, ensure_ascii=False)
+            assert ALICE[0] not in sent_text and ALICE[1] not in sent_text, call.body
+
 
 def test_nothing_there_from_the_dm_records_the_outcome_and_lets_the_reply_go(
     env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack
@@ -245,3 +255,15 @@ def events_all(engine: Engine) -> list[CaseEvent]:
     """Every audit event, the desk's own too."""
     with new_session(engine) as session:
         return list(session.exec(select(CaseEvent)).all())
+
+
+def test_without_a_channel_the_owner_still_gets_the_task_in_a_dm(
+    env: dict[str, str], engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """RIGHTSDESK_SLACK_CHANNEL is optional: no case goes to a channel, the task still does."""
+    no_channel = {k: v for k, v in env.items() if k != "RIGHTSDESK_SLACK_CHANNEL"}
+    with running_bot(no_channel, tmp_path):
+        reference = fulfilled_case(no_channel, "erasure")
+        dm = dm_of(fake_slack, task_of(no_channel, reference)["id"])
+    assert dm["channel"] == OWNER
+    assert [m["channel"] for m in fake_slack.messages()] == [OWNER]

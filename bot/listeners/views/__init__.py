@@ -16,7 +16,7 @@ from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
 from bot.respond import check_webhook
-from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file, submitted_note
+from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
@@ -237,32 +237,31 @@ def submit_task_done(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
     """Record the owner's note (and file); a pending reply of that right is drafted again."""
-    note = submitted_note(view)
-    if not note:
-        ack(response_action="errors", errors={TASK_NOTE: "Say what you found or did."})
-        return
     task_id = int(modals.metadata(view).get("task_id") or 0)
-    try:
-        attached = submitted_file(deps, view)
+
+    def act(note: str, actor: str) -> str:
+        try:
+            attached = submitted_file(deps, view)
+        except (ValueError, OSError) as exc:
+            raise UserError("the file could not be fetched") from exc
         with deps.session_factory() as session:
             task, case, _ = finish_task(
                 session,
                 task_id=task_id,
                 outcome="done",
                 note=note,
-                actor=deps.actor(_user(body)),
+                actor=actor,
                 now=deps.clock(),
                 controller=deps.controller,
-                env=deps.system_env,
                 file=attached,
+                env=deps.system_env,
             )
-            text = f"Thank you: task {task.id} ({case.reference}) is done."
-    except (UserError, ValueError, OSError) as exc:
-        reason = str(exc) if isinstance(exc, UserError) else "the file could not be fetched"
-        ack(response_action="errors", errors={TASK_NOTE: reason})
-        return
-    ack()
-    _tell(body, view, client, text)
+            return f"Thank you: task {task.id} ({case.reference}) is done."
+
+    _reasoned(
+        deps, ack=ack, body=body, view=view, client=client,
+        block_id=TASK_NOTE, missing="Say what you found or did.", act=act,
+    )  # fmt: skip
 
 
 HANDLERS: dict[str, Callable[..., None]] = {
