@@ -275,15 +275,19 @@ class SweepResult:
     posted: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Delivered, but not everywhere it should have gone (e.g. mailed while Slack refused).
+    degraded: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Everything claimed was posted."""
-        return self.failed == 0
+        """Everything claimed was posted, and by every channel meant for it."""
+        return self.failed == 0 and not self.degraded
 
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-Poster = Callable[[Claimed], None]
+# Posts one claimed item; raises to keep the claim for a retry. A returned text says the
+# item was delivered with a shortfall (one channel of several refused): it counts as posted.
+Poster = Callable[[Claimed], str | None]
 
 
 def sweep(
@@ -357,7 +361,7 @@ def _deliver(
     with _pinned(sessions) as session:
         for item in items:
             try:
-                post(item)
+                shortfall = post(item)
             except Exception as exc:  # any failure of the target: keep the claim, retry later
                 result.failed += 1
                 reason = f"{type(exc).__name__}: {exc}"[:300]
@@ -367,3 +371,5 @@ def _deliver(
                 continue
             mark_posted(session, item.ledger_id, now)
             result.posted += 1
+            if shortfall:
+                result.degraded.append(f"{item.label}: {shortfall}")

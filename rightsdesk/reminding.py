@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -107,28 +107,24 @@ class SlackAndMail:
 
     slack: Poster
     mail: ConsoleAndMail
-    slack_failures: list[str] = field(default_factory=list)  # since the last sweep's report
 
-    def __call__(self, item: Claimed) -> None:
+    def __call__(self, item: Claimed) -> str | None:
         """Post, then queue the mail and mark the reminder done in one commit.
 
         A deadline must not hang on one channel (Art. 12(3)): when Slack refuses, the mail
-        still goes and the reminder counts as delivered; the refusal is reported to `health`
-        instead of holding the mail back until Slack is up again.
+        still goes and the reminder counts as delivered; the refusal comes back as the
+        sweep's shortfall, which `health` reports, instead of holding the mail back.
         """
+        shortfall = None
         try:
             self.slack(item)
         except Exception as exc:
             code = exc.response.get("error") if isinstance(exc, SlackApiError) else None
             code = str(code or type(exc).__name__)  # the error code only, never a body
-            self.slack_failures.append(f"{item.label}: {code}")
             log.warning("reminder %s: Slack refused (%s); mailed only", item.label, code)
+            shortfall = f"mailed only, Slack refused ({code})"
         self.mail(item)
-
-    def take_failures(self) -> list[str]:
-        """The Slack refusals since the last call (then forgotten)."""
-        failures, self.slack_failures = self.slack_failures, []
-        return failures
+        return shortfall
 
 
 def build_poster(desk: Desk, echo: Callable[[str], None] = print) -> Poster:
@@ -160,11 +156,15 @@ def remind_once(desk: Desk, poster: Poster | None = None) -> SweepResult:
     except Exception as exc:
         _beat(desk, ok=False, error=f"sweep failed: {type(exc).__name__}")
         raise
-    error = None if result.ok else f"{result.failed} not posted: " + "; ".join(result.errors[:5])
-    mailed_only = poster.take_failures() if isinstance(poster, SlackAndMail) else []
-    if mailed_only and error is None:
-        error = f"{len(mailed_only)} mailed only, Slack refused: " + "; ".join(mailed_only[:5])
-    _beat(desk, ok=result.ok and not mailed_only, error=error)
+    if result.failed:
+        error: str | None = f"{result.failed} not posted: " + "; ".join(result.errors[:5])
+    elif result.degraded:
+        error = f"{len(result.degraded)} not delivered everywhere: " + "; ".join(
+            result.degraded[:5]
+        )
+    else:
+        error = None
+    _beat(desk, ok=result.ok, error=error)
     if result.claimed or result.retried or result.failed:
         log.info(
             "reminders: %d claimed, %d retried, %d posted, %d failed",
