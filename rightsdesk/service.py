@@ -82,6 +82,5 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
             _beat(desk, "bot", ok=True)
         _beat(desk, "bot", ok=True)
     finally:
-        if notifier_stop is not None:
-            notifier_stop.set()
+        notifier_stop.set()
         handler.close()  # type: ignore[no-untyped-call]

@@ -151,8 +151,7 @@ def bot(
         pass
     finally:
         stop.set()
-        if notifier_stop is not None:
-            notifier_stop.set()
+        notifier_stop.set()
         outbox.thread.join(timeout=30)
 
 
