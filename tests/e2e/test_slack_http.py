@@ -81,7 +81,8 @@ def test_a_forged_signature_is_rejected_with_401(
 
     assert answer.status == 401
     assert "DSR-" not in answer.body
-    assert fake_slack.calls() == []
+    # Nothing went to Slack on its behalf; the notifier's own token check may run meanwhile.
+    assert [c.method for c in fake_slack.calls() if c.method != "auth.test"] == []
 
 
 def test_a_request_signed_more_than_five_minutes_ago_is_rejected_with_401(
