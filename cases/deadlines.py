@@ -153,8 +153,10 @@ def _rule_text(trace: DeadlineTrace) -> str:
     )
     if trace.paused_days:
         parts.append(
-            f"The clock was paused for {trace.paused_days} days while waiting for information "
-            f"from the requester (EDPB Guidelines 01/2022 §159), moving the end to "
+            f"The clock was paused for {trace.paused_days} "
+            + ("day" if trace.paused_days == 1 else "days")
+            + " while waiting for information "
+            + "from the requester (EDPB Guidelines 01/2022 §159), moving the end to "
             f"{trace.after_pause.isoformat()}."
         )
     if trace.skipped:

@@ -474,3 +474,9 @@ def test_the_terminal_and_slack_share_one_rule_for_a_date_without_a_time() -> No
 def test_an_arrival_in_the_future_or_without_an_offset_is_refused(text: str) -> None:
     with pytest.raises(UserError):
         deadlines.parse_arrival(text, ARRIVAL_NOW)
+
+
+def test_a_one_day_pause_reads_as_one_day_not_one_days() -> None:
+    rule = explain(date(2026, 2, 23), paused_days=1).rule
+    assert "paused for 1 day while" in rule
+    assert "1 days" not in rule
