@@ -22,7 +22,15 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
-from cases.dossier_text import action_label, day_reason, rule_text, status_label, texts
+from cases.dossier_text import (
+    action_label,
+    day_reason,
+    detail_label,
+    rule_text,
+    status_label,
+    texts,
+    yes_no,
+)
 from cases.drafts import FINAL_TEMPLATES
 from cases.related import related_cases
 from cases.tasks import list_tasks
@@ -51,6 +59,7 @@ def _environment() -> jinja2.Environment:
         rule_text=rule_text,
         kept_reason=kept_reason,
         kind_label=kind_label,
+        detail_items=detail_items,
     )
     return env
 
@@ -125,27 +134,38 @@ def _messages(session: Session, case: Case) -> list[dict[str, Any]]:
 _HIDDEN_DETAIL = frozenset({"reply_context", "decision", "draft_id", "extra_context"})
 
 
-def _plain(value: Any) -> str:
-    """A detail value as readable text: lists joined, mappings as "key: value" pairs."""
+def _plain(value: Any, lang: str) -> str:
+    """A detail value as readable text in `lang`: lists joined, mappings as "key: value"."""
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in value.items())
+        return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(_plain(v) for v in value) if value else "–"
+        return ", ".join(_plain(v, lang) for v in value) if value else "–"
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value, lang)
     return str(value)
 
 
-def _detail(detail: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    """(key, text, long) for each item of an event's detail; long texts are shown preformatted."""
+# Detail items whose values are codes the dossier already names in each language.
+_KIND_VALUED = frozenset({"kind", "kinds"})
+_STATUS_VALUED = frozenset({"status", "channel", "state", "method"})
+
+
+def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool]]:
+    """(name, text, long) for each item of an event's detail in `lang`; long texts preformatted."""
     items = []
     for key, value in detail.items():
         if key in _HIDDEN_DETAIL or value in (None, "", [], {}):
             continue
-        text = _plain(value)
-        items.append((key.replace("_", " "), text, "\n" in text or len(text) > 120))
+        if key in _KIND_VALUED:
+            codes = value if isinstance(value, list | tuple) else [value]
+            text = ", ".join(kind_label(str(code), lang) for code in codes)
+        elif key in _STATUS_VALUED and isinstance(value, str):
+            text = status_label(value, lang)
+        else:
+            text = _plain(value, lang)
+        items.append((detail_label(key, lang), text, "\n" in text or len(text) > 120))
     return items
 
 
@@ -321,7 +341,7 @@ def build_dossier(
         "notices": _notices(session, case, events),
         "related": related_cases(session, case),
         "pauses": _pauses(session, case),
-        "events": [{"event": e, "detail": _detail(e.full_detail)} for e in events],
+        "events": [{"event": e, "detail": e.full_detail} for e in events],
         "messages": _messages(session, case),
         "identity_notes": [
             e.full_detail for e in events if e.action == "identity_documents_deleted"

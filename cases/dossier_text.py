@@ -460,6 +460,72 @@ def texts(lang: str) -> dict[str, str]:
     return {key: pick(_TEXT, key, lang) for key in _TEXT}
 
 
+# The names of an audit event's detail items, shown in the timeline of each language's
+# section; an item without a name here is shown by its code with spaces for underscores.
+DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "assignee": ("Vastuuhenkilö", "Handläggare", "Assignee"),
+        "attachments": ("Liitteet", "Bilagor", "Attachments"),
+        "body_text": ("Viestin teksti", "Meddelandets text", "Body text"),
+        "channel": ("Kanava", "Kanal", "Channel"),
+        "count": ("Määrä", "Antal", "Count"),
+        "customer_number": ("Asiakasnumero", "Kundnummer", "Customer number"),
+        "customer_outcome": (
+            "Tulos asiakasrekisterissä",
+            "Utfall i kundregistret",
+            "Customer outcome",
+        ),
+        "days": ("Päivät", "Dagar", "Days"),
+        "due": ("Määräpäivä", "Förfallodag", "Due date"),
+        "due_date": ("Määräpäivä", "Förfallodag", "Due date"),
+        "error": ("Virhe", "Fel", "Error"),
+        "extended_due": ("Pidennetty määräpäivä", "Förlängd förfallodag", "Extended due date"),
+        "extended_due_date": ("Pidennetty määräpäivä", "Förlängd förfallodag", "Extended due date"),
+        "files": ("Tiedostot", "Filer", "Files"),
+        "found": ("Löytyi", "Hittades", "Found"),
+        "ground": ("Peruste", "Grund", "Ground"),
+        "kind": ("Oikeus", "Rättighet", "Kind"),
+        "kinds": ("Oikeudet", "Rättigheter", "Kinds"),
+        "language": ("Kieli", "Språk", "Language"),
+        "message": ("Viesti", "Meddelande", "Message"),
+        "message_id": ("Viestin tunniste", "Meddelande-id", "Message id"),
+        "method": ("Tapa", "Metod", "Method"),
+        "note": ("Huomautus", "Anteckning", "Note"),
+        "outcome": ("Tulos", "Utfall", "Outcome"),
+        "reason": ("Syy", "Skäl", "Reason"),
+        "reasons": ("Syyt", "Skäl", "Reasons"),
+        "recipients": ("Vastaanottajat", "Mottagare", "Recipients"),
+        "result": ("Tulos", "Resultat", "Result"),
+        "rows": ("Rivit", "Rader", "Rows"),
+        "scopes": ("Laajuus", "Omfattning", "Scopes"),
+        "sent_to": ("Lähetetty osoitteeseen", "Skickat till", "Sent to"),
+        "state": ("Tila", "Läge", "State"),
+        "status": ("Tila", "Status", "Status"),
+        "subject": ("Aihe", "Ämne", "Subject"),
+        "suppressed": ("Estetty", "Undertryckt", "Suppressed"),
+        "system": ("Järjestelmä", "System", "System"),
+        "systems_searched": ("Tutkitut järjestelmät", "Genomsökta system", "Systems searched"),
+        "template": ("Pohja", "Mall", "Template"),
+        "to": ("Vastaanottaja", "Mottagare", "To"),
+        "until": ("Saakka", "Till och med", "Until"),
+        "waiting_for": ("Odottaa", "Väntar på", "Waiting for"),
+    }
+)
+_YES_NO: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {"yes": ("kyllä", "ja", "yes"), "no": ("ei", "nej", "no")}
+)
+
+
+def detail_label(code: str, lang: str) -> str:
+    """The name of an audit event's detail item in `lang`; unknown codes readable as they are."""
+    return pick(DETAIL, code, lang).replace("_", " ")
+
+
+def yes_no(value: bool, lang: str) -> str:
+    """A yes or a no in `lang` (Finnish for an unknown language)."""
+    return pick(_YES_NO, "yes" if value else "no", lang)
+
+
 def status_label(code: str | None, lang: str) -> str:
     """A status, channel or identity state in `lang`; unknown codes readable as they are."""
     return pick(STATUS, code, lang).replace("_", " ") if code else "–"

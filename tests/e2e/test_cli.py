@@ -352,6 +352,17 @@ def test_the_demo_tells_one_consistent_story_and_its_dossier_says_so_in_two_lang
     assert "Enligt artikel 12.3 i dataskyddsförordningen är tidsfristen" in swedish
     assert "GDPR Art. 12(3) sets a period" not in swedish
     assert "GDPR Art. 12(3) sets a period" in english
+    # The timeline names each event's details in the section's own language.
+    timeline_sv = swedish[swedish.index('id="timeline-sv"') :]
+    for label in (
+        "<strong>Kanal</strong>",
+        "<strong>Rättigheter</strong>",
+        "<strong>Metod</strong>",
+    ):
+        assert label in timeline_sv, label
+    assert "<strong>kinds</strong>" not in timeline_sv and "radering" in timeline_sv
+    timeline_en = english[english.index('id="timeline-en"') :]
+    assert "<strong>Kinds</strong>: erasure" in timeline_en
     # Facts, not internal data structures: no raw JSON for a regulator to decode.
     assert '{"' not in html and "': '" not in html and "reply_context" not in html
 
