@@ -102,6 +102,14 @@ def new_case(today: date, meta: dict[str, Any]) -> Block:
     return _modal(NEW_CASE, "New request", "Open case", blocks, meta)
 
 
+# The grounds as the contact person weighs them; the requester reads them in their own
+# language from templates.labels.EXTENSION_GROUNDS ("your request is complex").
+_GROUND_LABELS = {
+    "complexity": "Complexity of the request",
+    "number_of_requests": "Number of requests received",
+}
+
+
 def extend(case: Case, meta: dict[str, Any]) -> Block:
     """Art. 12(3): two more months, only with reasons told to the requester."""
     extended = deadlines.extended_due_date(case.receipt_date, paused_days=case.paused_days)
@@ -117,10 +125,7 @@ def extend(case: Case, meta: dict[str, Any]) -> Block:
             {
                 "type": "radio_buttons",
                 # No default: the ground is chosen per case, never assumed.
-                "options": [
-                    _option(code, EXTENSION_GROUNDS[code][2].capitalize())
-                    for code in EXTENSION_GROUNDS
-                ],
+                "options": [_option(code, _GROUND_LABELS[code]) for code in EXTENSION_GROUNDS],
             },
         ),
         _input(

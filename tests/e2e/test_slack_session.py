@@ -354,6 +354,11 @@ def test_an_extension_without_reasons_or_ground_is_refused_on_that_field(
         "number_of_requests",
     ]
     assert "initial_option" not in ground_block["element"]
+    # Labelled for the person who decides, not in the words the requester will read.
+    assert [o["text"]["text"] for o in ground_block["element"]["options"]] == [
+        "Complexity of the request",
+        "Number of requests received",
+    ]
 
     empty = _submit(
         bot_url, form, {"extend_reasons": _text("   "), "extend_ground": _radio("complexity")}
