@@ -18,6 +18,7 @@ import stat
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,15 +234,23 @@ def board(desk: Desk) -> HealthBoard:
     found = desk.__dict__.setdefault(_ATTR, made)
     if found is made and desk.engine.dialect.name == "sqlite":
         waits = write_waits(desk.engine)
+        # A weak reference: the watcher ends with the board's desk instead of keeping it alive.
         threading.Thread(
-            target=_watch_lock, args=(made, waits), name="store-lock-watch", daemon=True
+            target=_watch_lock,
+            args=(weakref.ref(made), waits),
+            name="store-lock-watch",
+            daemon=True,
         ).start()
     return found
 
 
-def _watch_lock(made: HealthBoard, waits: WriteWaits) -> None:
+def _watch_lock(board_ref: weakref.ref[HealthBoard], waits: WriteWaits) -> None:
     """Mark the store failing while a write of this process waits too long for the lock."""
     while True:
         time.sleep(LOCK_WATCH_EVERY)
+        made = board_ref()
+        if made is None:  # the desk and its board are gone: nothing left to report to
+            return
         longest = waits.longest()
         made.lock_wait(longest if longest >= LOCK_WAIT_FAILING else None)
+        del made
