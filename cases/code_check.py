@@ -88,16 +88,15 @@ def _verify(
     """Verify by code, then delete identity documents exactly as a manual verification does."""
     row.used_at = now
     session.add(row)
-    ops.verify(
+    ops._apply_verify(
         session,
-        reference=case.reference,
+        case,
         method="code",
         reason="the one-time code sent to the address in the register"
         f" on {row.created_at.date().isoformat()} was returned",
         actor=actor,
         now=now,
         policy=policy,
-        commit=False,
     )
     delete_identity_documents(session, case, actor=actor, now=now)
 

@@ -133,7 +133,6 @@ def draft_reply(
     attachments: Sequence[MailAttachment] = (),
     to_addr: str | None = None,
     language: str | None = None,
-    commit: bool = True,
 ) -> Draft:
     """Render a reply into a pending Draft, superseding the pending one it replaces.
 
@@ -141,6 +140,37 @@ def draft_reply(
     (Art. 19) supersedes the pending notice to the same address.
     """
     case = ops.get_case(session, reference)
+    draft = _apply_draft(
+        session,
+        case,
+        template=template,
+        extra_context=extra_context,
+        actor=actor,
+        now=now,
+        controller=controller,
+        attachments=attachments,
+        to_addr=to_addr,
+        language=language,
+    )
+    session.commit()
+    session.refresh(draft)
+    return draft
+
+
+def _apply_draft(
+    session: Session,
+    case: Case,
+    *,
+    template: str,
+    extra_context: Mapping[str, Any] | None,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    attachments: Sequence[MailAttachment] = (),
+    to_addr: str | None = None,
+    language: str | None = None,
+) -> Draft:
+    """Draft in the caller's transaction (fulfilment drafts its Art. 19 notices with the reply)."""
     check_transition("draft", case.status)
     if template in AUTOMATIC_TEMPLATES:
         raise UserError(f"{template} is sent automatically, not drafted")
@@ -194,9 +224,6 @@ def draft_reply(
         attachments=[a.filename for a in attachments] or None,
         **detail,
     )
-    if commit:
-        session.commit()
-        session.refresh(draft)
     return draft
 
 

@@ -129,38 +129,31 @@ def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bo
 
 def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: datetime) -> None:
     """Carry the case on according to what was just approved."""
-    ref = case.reference
     template = draft.template
     if template in FINAL_TEMPLATES:
         if not unanswered_kinds(session, case):
             done = sorted(answered_templates(session, case) & FINAL_TEMPLATES)
-            ops.respond(
-                session,
-                reference=ref,
-                outcome="answered: " + ", ".join(done),
-                actor=actor,
-                now=now,
-                commit=False,
+            ops._apply_respond(
+                session, case, outcome="answered: " + ", ".join(done), actor=actor, now=now
             )
     elif template == "extension_notice":
-        ops.mark_extension_notified(session, reference=ref, actor=actor, now=now)
+        ops._apply_extension_notified(session, case, actor=actor, now=now)
     elif template == "refusal":
         reasons, partial = _refusal_detail(session, case, draft)
         if not partial and case.status != Status.REFUSED:
-            ops.refuse(session, reference=ref, reasons=reasons, actor=actor, now=now)
+            ops._apply_refuse(session, case, reasons=reasons, actor=actor, now=now)
     elif (
         template in ("identity_request", "clarification_request")
         and Status(case.status) not in PAUSED_STATUSES
     ):
         waiting_for = "identity" if template == "identity_request" else "clarification"
-        ops.pause(
+        ops._apply_pause(
             session,
-            reference=ref,
+            case,
             waiting_for=waiting_for,
             reason=f"asked the requester ({template})",
             actor=actor,
             now=now,
-            commit=False,
         )
 
 

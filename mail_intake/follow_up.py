@@ -124,13 +124,7 @@ def take_in(
             session, case, own_text(parsed), now, actor=actor, policy=policy
         )
     if Status(case.status) in PAUSED_STATUSES:
-        ops.resume(
-            session,
-            reference=case.reference,
-            actor=actor,
-            now=now,
-            reason="the requester answered",
-            policy=policy,
-            commit=False,
+        ops._apply_resume(
+            session, case, actor=actor, now=now, reason="the requester answered", policy=policy
         )
     return checked

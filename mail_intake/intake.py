@@ -253,7 +253,7 @@ def _open(
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
         evidence["refers_to"] = kinds
         kinds = []
-    case = ops.open_case(
+    case = ops._apply_open(
         session,
         kinds=kinds,
         received_at=msg.received_at,
@@ -266,19 +266,17 @@ def _open(
         channel="email",
         evidence=evidence,
         policy=deps.policy,
-        commit=False,
     )
     msg.case_id = case.id
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
-        identity.verify_sender_match(
+        identity._apply_sender_match(
             session,
-            reference=case.reference,
+            case,
             actor=INTAKE_ACTOR,
             now=now,
             policy=deps.policy,
-            commit=False,
             authenticated=u.authentication.authenticated,
         )
     queue_acknowledgement(

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from cases import operations as ops
 from cases.controller import ControllerConfig
-from cases.drafts import RECIPIENT_NOTICE, draft_reply
+from cases.drafts import RECIPIENT_NOTICE, _apply_draft
 from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
@@ -187,9 +187,9 @@ def draft_notices(
         if not recipient.contact_email:
             unaddressed.append(recipient.name)
             continue
-        draft_reply(
+        _apply_draft(
             session,
-            reference=case.reference,
+            case,
             template=RECIPIENT_NOTICE,
             extra_context={
                 "recipient": {"name": recipient.name, "email": recipient.contact_email},
@@ -210,7 +210,6 @@ def draft_notices(
             controller=controller,
             to_addr=recipient.contact_email,
             language=controller.fallback_language,
-            commit=False,
         )
         drafted.append(recipient.name)
     if unaddressed:

@@ -152,14 +152,13 @@ def fulfil_suppression(
     if case.identity_status != "verified" and set(case.kinds) <= set(KIND_SCOPES):
         # Art. 12(6) proportionality: an opt-out for the sender's own address discloses
         # nothing and harms nobody, so the address it came from is identity enough.
-        ops.verify(
+        ops._apply_verify(
             session,
-            reference=case.reference,
+            case,
             method="sender_match",
             reason="the opt-out concerns only the address the request came from",
             actor=actor,
             now=now,
-            commit=False,
         )
     record_fulfilment(
         session,
