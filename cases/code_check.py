@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from cases import operations as ops
 from cases.identity import code_hash, delete_identity_documents
 from cases.policy import DEFAULT_POLICY, DeskPolicy
+from store.actions import AuditAction
 from store.models import Case, VerificationCode
 
 CODE_ATTEMPTS = 5  # candidates tried per code before it is void: 40 bits stay out of reach
@@ -68,7 +69,7 @@ def _reject(
         session,
         case,
         actor=actor,
-        action="code_reply_rejected",
+        action=AuditAction.CODE_REPLY_REJECTED,
         now=now,
         result=result,
         attempts=row.attempts,
@@ -151,7 +152,7 @@ def check_code_reply(
         session,
         case,
         actor=actor,
-        action="code_voided",
+        action=AuditAction.CODE_VOIDED,
         now=now,
         result="attempt budget spent; send a new code or verify by hand",
         attempts=row.attempts,

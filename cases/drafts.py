@@ -21,6 +21,7 @@ from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from cases.reply_context import case_context
 from cases.tasks import outcomes, rights_of_template, task_files
+from store.actions import AuditAction
 from store.models import Case, CaseEvent, Draft
 from templates.loader import RenderedEmail, render_email
 
@@ -102,7 +103,9 @@ def notice_warnings(session: Session, case: Case) -> list[str]:
     """Recipients the approver must tell by other means (Art. 19; no address in the register)."""
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "recipient_notice_needed")
+        .where(
+            CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.RECIPIENT_NOTICE_NEEDED
+        )
         .order_by(col(CaseEvent.id))
     ).all()
     return [
@@ -218,7 +221,7 @@ def _apply_draft(
         session,
         case,
         actor=actor,
-        action="draft",
+        action=AuditAction.DRAFT,
         now=now,
         language=rendered.language,
         attachments=[a.filename for a in attachments] or None,

@@ -25,6 +25,7 @@ from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.register_lookup import lookup_for_case, subject_for_case
 from cases.sender_check import sender_evidence as sender_evidence
+from store.actions import AuditAction
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
 CODE_VALIDITY = timedelta(days=14)
@@ -94,7 +95,7 @@ def _apply_sender_match(
                 session,
                 case,
                 actor=actor,
-                action="sender_match_unauthenticated",
+                action=AuditAction.SENDER_MATCH_UNAUTHENTICATED,
                 now=now,
                 customer_number=customer.customer_number,
             )
@@ -179,7 +180,7 @@ def send_code(
         session,
         case,
         actor=actor,
-        action="verification_code_sent",
+        action=AuditAction.VERIFICATION_CODE_SENT,
         now=now,
         sent_to=customer.email,
         customer_number=customer.customer_number,
@@ -294,7 +295,7 @@ def delete_identity_documents(session: Session, case: Case, *, actor: str, now: 
         session,
         case,
         actor=actor,
-        action="identity_documents_deleted",
+        action=AuditAction.IDENTITY_DOCUMENTS_DELETED,
         now=now,
         count=len(rows),
         note=note_text,

@@ -19,6 +19,7 @@ from cases.errors import NotFound, UserError
 from cases.kinds import parse_kinds
 from cases.outbox import Sender
 from cases.policy import DEFAULT_POLICY, DeskPolicy
+from store.actions import AuditAction
 from store.models import Case, Message, Quarantine
 
 NON_REQUEST = "non_request"
@@ -113,7 +114,7 @@ def open_case_from_message(
     message.case_id = case.id
     message.category = "request"
     session.add(message)
-    ops.record(session, case, actor=actor, action="reclassified", now=now, kinds=parsed)
+    ops.record(session, case, actor=actor, action=AuditAction.RECLASSIFIED, now=now, kinds=parsed)
     identity._apply_sender_match(session, case, actor=actor, now=now, policy=policy)
     queue_acknowledgement(
         session,

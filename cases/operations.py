@@ -19,6 +19,7 @@ from cases.lifecycle import (
 )
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
+from store.actions import AuditAction
 from store.audit import append_event
 from store.models import Case, CasePause, Task
 from store.sanitise import clean_line, clean_text
@@ -71,7 +72,7 @@ def record(
     case: Case | None,
     *,
     actor: str,
-    action: str,
+    action: AuditAction,
     now: datetime,
     **detail: Any,
 ) -> None:
@@ -216,7 +217,7 @@ def _apply_open(
         session,
         case,
         actor=actor,
-        action="open",
+        action=AuditAction.OPEN,
         now=now,
         kinds=parsed,
         channel=channel,
@@ -242,7 +243,7 @@ def _apply_triage(
     parsed = [k.value for k in parse_kinds(kinds)]
     _move(case, "triage", now)
     case.kinds = parsed
-    record(session, case, actor=actor, action="triage", now=now, kinds=parsed)
+    record(session, case, actor=actor, action=AuditAction.TRIAGE, now=now, kinds=parsed)
 
 
 def set_kinds(
@@ -257,7 +258,15 @@ def set_kinds(
     before = list(case.kinds)
     case.kinds = [k.value for k in parse_kinds(kinds)]
     case.updated_at = now
-    record(session, case, actor=actor, action="set_kinds", now=now, before=before, after=case.kinds)
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.SET_KINDS,
+        now=now,
+        before=before,
+        after=case.kinds,
+    )
     return _save(session, case)
 
 
@@ -267,7 +276,15 @@ def assign(session: Session, *, reference: str, assignee: str, actor: str, now: 
     who = _require(assignee, "an assignee")
     _move(case, "assign", now)
     previous, case.assignee = case.assignee, who
-    record(session, case, actor=actor, action="assign", now=now, assignee=who, previous=previous)
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.ASSIGN,
+        now=now,
+        assignee=who,
+        previous=previous,
+    )
     return _save(session, case)
 
 
@@ -275,7 +292,14 @@ def note(session: Session, *, reference: str, text: str, actor: str, now: dateti
     """Add a note to the case's record."""
     case = get_case(session, reference)
     _move(case, "note", now)
-    record(session, case, actor=actor, action="note", now=now, text=_require(text, "note text"))
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.NOTE,
+        now=now,
+        text=_require(text, "note text"),
+    )
     return _save(session, case)
 
 
@@ -317,7 +341,9 @@ def _apply_verify(
     case.identity_reason = why
     case.identity_verified_by = actor
     case.identity_verified_at = now
-    record(session, case, actor=actor, action="verify", now=now, method=method, reason=why)
+    record(
+        session, case, actor=actor, action=AuditAction.VERIFY, now=now, method=method, reason=why
+    )
 
 
 def pause(
@@ -349,7 +375,15 @@ def _apply_pause(
     session.add(
         CasePause(case_id=case.id or 0, waiting_for=waiting_for, reason=why, started_at=now)
     )
-    record(session, case, actor=actor, action="pause", now=now, waiting_for=waiting_for, reason=why)
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.PAUSE,
+        now=now,
+        waiting_for=waiting_for,
+        reason=why,
+    )
 
 
 def _end_pause(session: Session, case: Case, now: datetime, policy: DeskPolicy) -> int:
@@ -404,7 +438,7 @@ def _apply_resume(
         session,
         case,
         actor=actor,
-        action="resume",
+        action=AuditAction.RESUME,
         now=now,
         paused_days=days,
         reason=reason,
@@ -447,7 +481,7 @@ def extend(
         session,
         case,
         actor=actor,
-        action="extend",
+        action=AuditAction.EXTEND,
         now=now,
         ground=code,
         reason=case.extension_reason,
@@ -468,7 +502,7 @@ def _apply_extension_notified(session: Session, case: Case, *, actor: str, now: 
         raise UserError(f"{case.reference} is not extended")
     case.extension_notified_at = now
     case.updated_at = now
-    record(session, case, actor=actor, action="extension_notified", now=now)
+    record(session, case, actor=actor, action=AuditAction.EXTENSION_NOTIFIED, now=now)
 
 
 def mark_complex(
@@ -482,7 +516,7 @@ def mark_complex(
         session,
         case,
         actor=actor,
-        action="mark_complex",
+        action=AuditAction.MARK_COMPLEX,
         now=now,
         reason=_require(reason, "a reason"),
     )
@@ -508,7 +542,7 @@ def _apply_respond(
 ) -> None:
     _move(case, "respond", now)
     case.outcome = _require(outcome, "an outcome")
-    record(session, case, actor=actor, action="respond", now=now, outcome=case.outcome)
+    record(session, case, actor=actor, action=AuditAction.RESPOND, now=now, outcome=case.outcome)
 
 
 def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: str) -> None:
@@ -525,7 +559,7 @@ def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: 
             session,
             case,
             actor=actor,
-            action="tasks_ended",
+            action=AuditAction.TASKS_ENDED,
             now=now,
             task_ids=[t.id for t in open_tasks],
             reason=why,
@@ -545,7 +579,7 @@ def _apply_refuse(session: Session, case: Case, *, reasons: str, actor: str, now
     _end_pause(session, case, now, DEFAULT_POLICY)  # an answered case waits for nobody
     _move(case, "refuse", now)
     case.outcome = f"refused: {why}"
-    record(session, case, actor=actor, action="refuse", now=now, reasons=why)
+    record(session, case, actor=actor, action=AuditAction.REFUSE, now=now, reasons=why)
     _end_tasks(session, case, actor=actor, now=now, why="the request was refused")
 
 
@@ -557,7 +591,12 @@ def withdraw(session: Session, *, reference: str, actor: str, now: datetime, rea
     _move(case, "withdraw", now)
     case.outcome = "withdrawn"
     record(
-        session, case, actor=actor, action="withdraw", now=now, reason=_require(reason, "a reason")
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.WITHDRAW,
+        now=now,
+        reason=_require(reason, "a reason"),
     )
     _end_tasks(session, case, actor=actor, now=now, why="the requester withdrew the request")
     return _save(session, case)
@@ -570,7 +609,7 @@ def dismiss(session: Session, *, reference: str, reason: str, actor: str, now: d
     _move(case, "dismiss", now)
     case.outcome = f"not a request: {why}"
     case.closed_at = now
-    record(session, case, actor=actor, action="dismiss", now=now, reason=why)
+    record(session, case, actor=actor, action=AuditAction.DISMISS, now=now, reason=why)
     return _save(session, case)
 
 
@@ -583,7 +622,7 @@ def close(
     if outcome:
         case.outcome = outcome.strip()
     case.closed_at = now
-    record(session, case, actor=actor, action="close", now=now, outcome=outcome)
+    record(session, case, actor=actor, action=AuditAction.CLOSE, now=now, outcome=outcome)
     _end_tasks(session, case, actor=actor, now=now, why="the case was closed")
     return _save(session, case)
 
@@ -595,7 +634,7 @@ def reopen(session: Session, *, reference: str, reason: str, actor: str, now: da
     target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
     _move(case, "reopen", now, target)
     case.closed_at = None
-    record(session, case, actor=actor, action="reopen", now=now, reason=why)
+    record(session, case, actor=actor, action=AuditAction.REOPEN, now=now, reason=why)
     return _save(session, case)
 
 

@@ -30,6 +30,7 @@ from cases.errors import InternalError, UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.tasks import require_no_open_tasks
+from store.actions import AuditAction
 from store.models import Case, CaseEvent, Draft, Message, Outbox
 
 __all__ = [
@@ -98,7 +99,7 @@ def _queue(
         session,
         case,
         actor=actor,
-        action="recipient_notified" if notice else "reply_approved",
+        action=AuditAction.RECIPIENT_NOTIFIED if notice else AuditAction.REPLY_APPROVED,
         now=now,
         draft_id=draft.id,
         template=draft.template,
@@ -116,7 +117,7 @@ def _queue(
 def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bool]:
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "draft")
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.DRAFT)
         .order_by(col(CaseEvent.id).desc())
     ).all()
     for event in events:

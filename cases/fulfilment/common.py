@@ -17,6 +17,7 @@ from cases.drafts import RECIPIENT_NOTICE, _apply_draft
 from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
+from store.actions import AuditAction
 from store.models import Case, CaseEvent, Customer, Disclosure, Invoice, Order, Recipient
 from templates.labels import field_label
 
@@ -51,7 +52,7 @@ def already_done(session: Session, case: Case, kind: str) -> CaseEvent | None:
     """The latest fulfilment event of `kind` for the case, if the right was carried out."""
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "fulfil")
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.FULFIL)
         .order_by(col(CaseEvent.id).desc())
     ).all()
     return next((e for e in events if e.full_detail.get("kind") == kind), None)
@@ -218,7 +219,7 @@ def draft_notices(
             session,
             case,
             actor=actor,
-            action="recipient_notice_needed",
+            action=AuditAction.RECIPIENT_NOTICE_NEEDED,
             now=now,
             recipients=unaddressed,
             reason="no contact address in the register",
@@ -242,7 +243,7 @@ def record_fulfilment(
         session,
         case,
         actor=actor,
-        action="fulfil",
+        action=AuditAction.FULFIL,
         now=now,
         kind=kind,
         customer_number=customer_number,

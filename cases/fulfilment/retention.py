@@ -22,6 +22,7 @@ from cases.controller import ControllerConfig
 from cases.fulfilment.erasure import erase_customer
 from cases.related import about_person
 from store import audit
+from store.actions import AuditAction
 from store.models import (
     Attachment,
     Case,
@@ -162,7 +163,7 @@ def sweep(
                 session,
                 None,
                 actor=actor,
-                action="retention_anonymise",
+                action=AuditAction.RETENTION_ANONYMISE,
                 now=now,
                 customer_number=number,
                 relationship_end=ended,

@@ -18,6 +18,7 @@ from cases.errors import UserError
 from cases.fulfilment.common import already_done, record_fulfilment
 from cases.lifecycle import check_transition
 from cases.register_lookup import lookup_for_case
+from store.actions import AuditAction
 from store.models import Case, Customer, Draft, Suppression
 
 SCOPES = ("marketing", "publication", "processing")
@@ -117,7 +118,7 @@ def opt_out_at_intake(session: Session, case: Case, *, actor: str, now: datetime
         session,
         case,
         actor=actor,
-        action="opt_out_in_force",
+        action=AuditAction.OPT_OUT_IN_FORCE,
         now=now,
         scopes=scopes,
         suppressed=[case.requester_email],  # personal: kept out of the chained facts
