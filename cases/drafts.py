@@ -210,13 +210,16 @@ def _apply_draft(
         created_at=now,
         created_by=actor,
     )
+    if template == "refusal":
+        # approve_draft refuses the case with these (Art. 12(4)).
+        draft.refusal_reasons = str(context.get("refusal_reasons") or "").strip() or None
+        draft.refusal_partial = bool(context.get("partial"))
     session.add(draft)
     session.flush()
     detail: dict[str, Any] = {"draft_id": draft.id, "template": template}
     if template == "refusal":
-        # approve_draft reads these back to refuse the case with the same reasons.
-        detail["refusal_reasons"] = context.get("refusal_reasons")
-        detail["partial"] = bool(context.get("partial"))
+        detail["refusal_reasons"] = draft.refusal_reasons
+        detail["partial"] = draft.refusal_partial
     ops.record(
         session,
         case,

@@ -31,7 +31,7 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.tasks import require_no_open_tasks
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Draft, Message, Outbox
+from store.models import Case, Draft, Message, Outbox
 
 __all__ = [
     "AUTOMATIC_TEMPLATES",
@@ -114,20 +114,6 @@ def _queue(
     return row
 
 
-def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bool]:
-    events = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.DRAFT)
-        .order_by(col(CaseEvent.id).desc())
-    ).all()
-    for event in events:
-        detail = event.full_detail
-        if detail.get("draft_id") == draft.id:
-            reasons = str(detail.get("refusal_reasons") or "").strip()
-            return reasons or "see the reply sent", bool(detail.get("partial"))
-    return "see the reply sent", False
-
-
 def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: datetime) -> None:
     """Carry the case on according to what was just approved."""
     template = draft.template
@@ -140,8 +126,8 @@ def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: d
     elif template == "extension_notice":
         ops._apply_extension_notified(session, case, actor=actor, now=now)
     elif template == "refusal":
-        reasons, partial = _refusal_detail(session, case, draft)
-        if not partial and case.status != Status.REFUSED:
+        if not draft.refusal_partial and case.status != Status.REFUSED:
+            reasons = draft.refusal_reasons or "see the reply sent"
             ops._apply_refuse(session, case, reasons=reasons, actor=actor, now=now)
     elif (
         template in ("identity_request", "clarification_request")

@@ -18,7 +18,15 @@ from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Customer, Disclosure, Invoice, Order, Recipient
+from store.models import (
+    Case,
+    Customer,
+    Disclosure,
+    Fulfilment,
+    Invoice,
+    Order,
+    Recipient,
+)
 from templates.labels import field_label
 
 CUSTOMER_FIELDS = (
@@ -48,14 +56,13 @@ def require_ready(case: Case) -> None:
         )
 
 
-def already_done(session: Session, case: Case, kind: str) -> CaseEvent | None:
-    """The latest fulfilment event of `kind` for the case, if the right was carried out."""
-    events = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.FULFIL)
-        .order_by(col(CaseEvent.id).desc())
-    ).all()
-    return next((e for e in events if e.full_detail.get("kind") == kind), None)
+def already_done(session: Session, case: Case, kind: str) -> Fulfilment | None:
+    """The latest time the right `kind` was carried out for the case, if it was."""
+    return session.exec(
+        select(Fulfilment)
+        .where(Fulfilment.case_id == case.id, Fulfilment.kind == kind)
+        .order_by(col(Fulfilment.id).desc())
+    ).first()
 
 
 def pick(row: Any, fields: Sequence[str]) -> dict[str, Any]:
@@ -238,7 +245,16 @@ def record_fulfilment(
     reply_context: Mapping[str, Any],
     **facts: Any,
 ) -> None:
-    """The audit event of a carried-out right, with what the reply needs to be redrafted."""
+    """Record a carried-out right, with what its reply needs to be drafted again."""
+    session.add(
+        Fulfilment(
+            case_id=case.id or 0,
+            kind=kind,
+            done_at=now,
+            done_by=actor,
+            reply_context=dict(reply_context),
+        )
+    )
     ops.record(
         session,
         case,

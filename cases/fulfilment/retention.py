@@ -29,6 +29,7 @@ from store.models import (
     CasePause,
     Customer,
     Draft,
+    Fulfilment,
     Invoice,
     Message,
     Outbox,
@@ -107,6 +108,9 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     for pause in session.exec(select(CasePause).where(CasePause.case_id == case.id)).all():
         pause.reason = None  # the interval stays (it moved the deadline); the free text goes
         session.add(pause)
+    for done in session.exec(select(Fulfilment).where(Fulfilment.case_id == case.id)).all():
+        done.reply_context = None  # which right was carried out, and when, stays; the data goes
+        session.add(done)
     for row in session.exec(select(Suppression).where(Suppression.case_id == case.id)).all():
         row.case_id = None  # the opt-out stays; only its link to the purged case goes
         session.add(row)
