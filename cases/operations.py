@@ -468,6 +468,20 @@ def extend(
 ) -> Case:
     """Extend by two months on an Art. 12(3) ground, with reasons, within the first month."""
     case = get_case(session, reference)
+    _apply_extend(session, case, reason=reason, ground=ground, actor=actor, now=now, policy=policy)
+    return _save(session, case)
+
+
+def _apply_extend(
+    session: Session,
+    case: Case,
+    *,
+    reason: str,
+    ground: str | None,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> None:
     _move(case, "extend", now)
     if case.extended_due_date is not None:
         raise UserError(f"{case.reference} is already extended to {case.extended_due_date}")
@@ -487,7 +501,6 @@ def extend(
         reason=case.extension_reason,
         extended_due_date=case.effective_due_date.isoformat(),
     )
-    return _save(session, case)
 
 
 def mark_extension_notified(session: Session, *, reference: str, actor: str, now: datetime) -> Case:
