@@ -14,6 +14,7 @@ from bot.deps import BotDeps
 from bot.modals import message
 from bot.tasks import owner_may
 from cases import operations as ops
+from store.actions import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def record_refusal(deps: BotDeps, *, user: str | None, where: str) -> None:
             session,
             None,
             actor=deps.actor(user or "unknown"),
-            action="slack_access_denied",
+            action=AuditAction.SLACK_ACCESS_DENIED,
             now=deps.clock(),
             surface=where,
         )

@@ -11,6 +11,7 @@ from typing import Any
 from cases.lifecycle import ACTIVE_STATUSES, PAUSED_STATUSES, Status
 from cases.sender_check import code_offered, sender_note
 from cases.views import days_left
+from store.actions import AuditAction
 from store.models import Case, CaseEvent
 
 Block = dict[str, Any]
@@ -244,7 +245,7 @@ def event_line(event: CaseEvent) -> str:
         if value:
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
             extras.append(f"{key.replace('_', ' ')} {escape(shown)}")
-    if event.action == "assign" and detail.get("assignee"):
+    if event.action == AuditAction.ASSIGN and detail.get("assignee"):
         extras.append(f"to {who(str(detail['assignee']))}")
     tail = f" ({'; '.join(extras)})" if extras else ""
     return f"{action} by {who(event.actor)}{tail}"

@@ -24,6 +24,7 @@ from bot.slack_posts import (
     is_refused,
 )
 from bot.tasks import post_task_messages
+from store.actions import AuditAction
 from store.models import Case, CaseEvent, Cursor, SlackPost
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ CURSOR = "slack_notifier"
 BATCH = 20  # chat.postMessage allows about one message per second per channel
 EVENT_BATCH = 200
 # Not worth a thread line: the root message already says it, or nobody acts on it.
-QUIET_ACTIONS = frozenset({"open", "slack_access_denied"})
+QUIET_ACTIONS = frozenset({AuditAction.OPEN, AuditAction.SLACK_ACCESS_DENIED})
 # Another process may commit a change stamped a little before our last sync of its case.
 CLOCK_SLACK = timedelta(minutes=10)
 
@@ -98,12 +99,12 @@ def post_new_cases(
 def _set_aside_line(event: CaseEvent, command: str) -> str | None:
     """The channel line for mail the intake set aside; None for other desk events."""
     detail = event.full_detail
-    if event.action == "quarantine":
+    if event.action == AuditAction.QUARANTINE:
         return (
             f"⚠️ A mail could not be read and is in quarantine ({detail.get('quarantine_id')}):"
             f" {escape(str(detail.get('reason', '')))}. `{command} mail` lists what is set aside."
         )
-    if event.action == "non_request" and detail.get("mail"):
+    if event.action == AuditAction.NON_REQUEST and detail.get("mail"):
         return (
             f"✉️ Mail {detail['mail']} was read as not a request. If it asks for a right:"
             f" `{command} from-mail {detail['mail']} KIND`; `{command} mail` shows it."

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from cases import operations as ops
 from cases.identity import code_hash, delete_identity_documents
 from cases.policy import DEFAULT_POLICY, DeskPolicy
+from store.actions import AuditAction
 from store.models import Case, VerificationCode
 
 CODE_ATTEMPTS = 5  # candidates tried per code before it is void: 40 bits stay out of reach
@@ -68,7 +69,7 @@ def _reject(
         session,
         case,
         actor=actor,
-        action="code_reply_rejected",
+        action=AuditAction.CODE_REPLY_REJECTED,
         now=now,
         result=result,
         attempts=row.attempts,
@@ -88,16 +89,15 @@ def _verify(
     """Verify by code, then delete identity documents exactly as a manual verification does."""
     row.used_at = now
     session.add(row)
-    ops.verify(
+    ops._apply_verify(
         session,
-        reference=case.reference,
+        case,
         method="code",
         reason="the one-time code sent to the address in the register"
         f" on {row.created_at.date().isoformat()} was returned",
         actor=actor,
         now=now,
         policy=policy,
-        commit=False,
     )
     delete_identity_documents(session, case, actor=actor, now=now)
 
@@ -152,7 +152,7 @@ def check_code_reply(
         session,
         case,
         actor=actor,
-        action="code_voided",
+        action=AuditAction.CODE_VOIDED,
         now=now,
         result="attempt budget spent; send a new code or verify by hand",
         attempts=row.attempts,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +21,8 @@ ONE_MONTH = 1
 # GDPR Art. 12(3): "extended by two further months", i.e. three months after receipt.
 EXTENDED_MONTHS = 3
 _END_OF_DAY = time(23, 59, 59)
+# ISO 8601's extended calendar date only: fromisoformat alone also takes 20260305 and 2026-W10-1.
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CHRISTMAS_EVE = (12, 24)
 
 
@@ -201,13 +204,27 @@ def deadline_instant(due: date) -> datetime:
     return datetime.combine(due, _END_OF_DAY, tzinfo=HELSINKI).astimezone(UTC)
 
 
+def parse_day(text: str) -> date:
+    """A date without a time, as typed at the terminal or picked in Slack: YYYY-MM-DD only.
+
+    The one rule for both, so a date one of them takes the other takes too.
+    """
+    value = text.strip()
+    if _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:  # 2026-02-30: the right shape, no such day
+            pass
+    raise UserError(f"not a date (YYYY-MM-DD): {value!r}")
+
+
 def parse_receipt_date(text: str) -> date:
     """A receipt date from the user: a Helsinki date (2026-03-05) or an aware ISO-8601 moment."""
     value = text.strip()
     if "T" not in value and " " not in value:
         try:
-            return date.fromisoformat(value)
-        except ValueError:
+            return parse_day(value)
+        except UserError:
             raise UserError(
                 f"not a date: {text!r} (use YYYY-MM-DD or an ISO-8601 datetime)"
             ) from None

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from cases import operations as ops
 from cases.controller import ControllerConfig
+from cases.drafts import _apply_draft
 from cases.fulfilment.runner import draft_template
 from cases.policy import DeskPolicy
 from store.models import Case, Draft
@@ -29,26 +30,29 @@ def extend_and_draft_notice(
     policy: DeskPolicy,
     controller: ControllerConfig,
 ) -> tuple[Case, Draft | None]:
-    """Extend by two months and draft the notice (None: no address, tell by other means)."""
-    case = ops.extend(
-        session,
-        reference=reference,
-        reason=reason,
-        ground=ground,
-        actor=actor,
-        now=now,
-        policy=policy,
+    """Extend by two months and draft the notice (None: no address, tell by other means).
+
+    One transaction: an extension is never recorded without its notice drafted.
+    """
+    case = ops.get_case(session, reference)
+    ops._apply_extend(
+        session, case, reason=reason, ground=ground, actor=actor, now=now, policy=policy
     )
-    if not case.requester_email:
-        return case, None
-    draft = draft_template(
-        session,
-        reference=case.reference,
-        template="extension_notice",
-        actor=actor,
-        now=now,
-        controller=controller,
-    )
+    draft = None
+    if case.requester_email:
+        draft = _apply_draft(
+            session,
+            case,
+            template="extension_notice",
+            extra_context={},
+            actor=actor,
+            now=now,
+            controller=controller,
+        )
+    session.commit()
+    session.refresh(case)
+    if draft is not None:
+        session.refresh(draft)
     return case, draft
 
 

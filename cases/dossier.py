@@ -34,6 +34,7 @@ from cases.dossier_text import (
 from cases.drafts import FINAL_TEMPLATES
 from cases.related import related_cases
 from cases.tasks import list_tasks
+from store.actions import AuditAction
 from store.audit import verify_chain
 from store.models import Attachment, Case, CaseEvent, CasePause, Message, Outbox
 from templates.labels import LANGUAGES as LANGUAGE_CODES
@@ -177,14 +178,14 @@ def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
         for name in detail.get("systems_searched") or []:
             systems.setdefault(str(name), [])
         name = str(detail.get("system", ""))
-        if event.action in ("system_erased", "system_rectified") and name:
+        if event.action in (AuditAction.SYSTEM_ERASED, AuditAction.SYSTEM_RECTIFIED) and name:
             kept = sum(int(k.get("rows", 0)) for k in detail.get("kept", []))
             done = {"what": event.action, "rows": len(detail.get("changes", [])), "kept": kept}
             systems.setdefault(name, []).append(done)
-        elif event.action == "system_erasure_interrupted" and name:
+        elif event.action == AuditAction.SYSTEM_ERASURE_INTERRUPTED and name:
             found = {"what": event.action, "state": str(detail.get("state", ""))}
             systems.setdefault(name, []).append(found)
-        elif event.action == "waiting_for_system":
+        elif event.action == AuditAction.WAITING_FOR_SYSTEM:
             waiting = {"what": event.action, "reason": str(detail.get("reason", ""))}
             systems.setdefault(name or "–", []).append(waiting)
     return systems
@@ -194,13 +195,13 @@ def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str
     """When the requester got the answer: the final reply's send, or a recorded answer."""
     for event in events:
         detail = event.full_detail
-        if event.action == "reply_approved" and detail.get("template") in _ANSWERS:
+        if event.action == AuditAction.REPLY_APPROVED and detail.get("template") in _ANSWERS:
             row = session.exec(
                 select(Outbox).where(Outbox.message_id == detail.get("message_id"))
             ).first()
             at = row.sent_at if row is not None and row.sent_at is not None else event.at
             return {"at": at, "how": "how_mail", "by": event.actor}
-        if event.action in ("respond", "refuse"):
+        if event.action in (AuditAction.RESPOND, AuditAction.REFUSE):
             return {"at": event.at, "how": "how_outside", "by": event.actor}
     return None
 
@@ -221,7 +222,14 @@ def _compliance(
     return {"open": True, "late_days": max(0, (today - due).days)}
 
 
-_DECISIONS = ("extend", "verify", "fulfil", "refuse", "reply_approved", "recipient_notified")
+_DECISIONS = (
+    AuditAction.EXTEND,
+    AuditAction.VERIFY,
+    AuditAction.FULFIL,
+    AuditAction.REFUSE,
+    AuditAction.REPLY_APPROVED,
+    AuditAction.RECIPIENT_NOTIFIED,
+)
 
 
 def _decisions(events: list[CaseEvent]) -> list[dict[str, Any]]:
@@ -232,12 +240,18 @@ def _decisions(events: list[CaseEvent]) -> list[dict[str, Any]]:
             continue
         detail = event.full_detail
         # The right carried out, the recipient told, or how identity was checked.
-        what = detail.get("to") if event.action == "recipient_notified" else detail.get("method")
+        what = (
+            detail.get("to")
+            if event.action == AuditAction.RECIPIENT_NOTIFIED
+            else detail.get("method")
+        )
         out.append(
             {
                 "action": event.action,
-                "kind": str(detail.get("kind") or "") if event.action == "fulfil" else "",
-                "method": str(detail.get("method") or "") if event.action == "verify" else "",
+                "kind": str(detail.get("kind") or "") if event.action == AuditAction.FULFIL else "",
+                "method": str(detail.get("method") or "")
+                if event.action == AuditAction.VERIFY
+                else "",
                 "what": str(what or "").replace("_", " "),
                 "by": event.actor,
                 "at": event.at,
@@ -250,7 +264,7 @@ def _kept(events: list[CaseEvent], lang: str) -> dict[str, Any] | None:
     """The erasure decision in `lang`: what was erased, what is kept, why, until when."""
     for event in events:
         detail = event.full_detail
-        if event.action == "fulfil" and detail.get("kind") == "erasure":
+        if event.action == AuditAction.FULFIL and detail.get("kind") == "erasure":
             by_language = detail.get("decision") or {}
             chosen = by_language.get(lang) or detail.get("reply_context") or {}
             return {"erased": chosen.get("erased", []), "kept": chosen.get("kept", [])}
@@ -267,11 +281,11 @@ def _notices(session: Session, case: Case, events: list[CaseEvent]) -> list[dict
     out: list[dict[str, Any]] = []
     for event in events:
         detail = event.full_detail
-        if event.action == "recipient_notice_needed":
+        if event.action == AuditAction.RECIPIENT_NOTICE_NEEDED:
             for name in detail.get("recipients") or []:
                 out.append({"recipient": str(name), "no_address": True})
             continue
-        if event.action != "recipient_notified":
+        if event.action != AuditAction.RECIPIENT_NOTIFIED:
             continue
         message_id = str(detail.get("message_id") or "")
         row = session.exec(select(Outbox).where(Outbox.message_id == message_id)).first()
@@ -326,7 +340,7 @@ def build_dossier(
         ).all()
     )
     chain = verify_chain(session, case_id=case.id)
-    extension = next((e for e in events if e.action == "extend"), None)
+    extension = next((e for e in events if e.action == AuditAction.EXTEND), None)
     deadline = _deadline(case, controller)
     languages = [case.language] if case.language in LANGUAGE_CODES else []
     versions = [_version(case, lang, events) for lang in dict.fromkeys([*languages, "en"])]
@@ -344,9 +358,9 @@ def build_dossier(
         "events": [{"event": e, "detail": e.full_detail} for e in events],
         "messages": _messages(session, case),
         "identity_notes": [
-            e.full_detail for e in events if e.action == "identity_documents_deleted"
+            e.full_detail for e in events if e.action == AuditAction.IDENTITY_DOCUMENTS_DELETED
         ],
-        "codes_sent": [e for e in events if e.action == "verification_code_sent"],
+        "codes_sent": [e for e in events if e.action == AuditAction.VERIFICATION_CODE_SENT],
         "extension_event": extension,
         # Art. 12(3): an extension is only possible within the first month.
         "extension_within": extension is not None

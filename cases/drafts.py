@@ -21,6 +21,7 @@ from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
 from cases.reply_context import case_context
 from cases.tasks import outcomes, rights_of_template, task_files
+from store.actions import AuditAction
 from store.models import Case, CaseEvent, Draft
 from templates.loader import RenderedEmail, render_email
 
@@ -102,7 +103,9 @@ def notice_warnings(session: Session, case: Case) -> list[str]:
     """Recipients the approver must tell by other means (Art. 19; no address in the register)."""
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "recipient_notice_needed")
+        .where(
+            CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.RECIPIENT_NOTICE_NEEDED
+        )
         .order_by(col(CaseEvent.id))
     ).all()
     return [
@@ -133,7 +136,6 @@ def draft_reply(
     attachments: Sequence[MailAttachment] = (),
     to_addr: str | None = None,
     language: str | None = None,
-    commit: bool = True,
 ) -> Draft:
     """Render a reply into a pending Draft, superseding the pending one it replaces.
 
@@ -141,6 +143,37 @@ def draft_reply(
     (Art. 19) supersedes the pending notice to the same address.
     """
     case = ops.get_case(session, reference)
+    draft = _apply_draft(
+        session,
+        case,
+        template=template,
+        extra_context=extra_context,
+        actor=actor,
+        now=now,
+        controller=controller,
+        attachments=attachments,
+        to_addr=to_addr,
+        language=language,
+    )
+    session.commit()
+    session.refresh(draft)
+    return draft
+
+
+def _apply_draft(
+    session: Session,
+    case: Case,
+    *,
+    template: str,
+    extra_context: Mapping[str, Any] | None,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    attachments: Sequence[MailAttachment] = (),
+    to_addr: str | None = None,
+    language: str | None = None,
+) -> Draft:
+    """Draft in the caller's transaction (fulfilment drafts its Art. 19 notices with the reply)."""
     check_transition("draft", case.status)
     if template in AUTOMATIC_TEMPLATES:
         raise UserError(f"{template} is sent automatically, not drafted")
@@ -177,26 +210,26 @@ def draft_reply(
         created_at=now,
         created_by=actor,
     )
+    if template == "refusal":
+        # approve_draft refuses the case with these (Art. 12(4)).
+        draft.refusal_reasons = str(context.get("refusal_reasons") or "").strip() or None
+        draft.refusal_partial = bool(context.get("partial"))
     session.add(draft)
     session.flush()
     detail: dict[str, Any] = {"draft_id": draft.id, "template": template}
     if template == "refusal":
-        # approve_draft reads these back to refuse the case with the same reasons.
-        detail["refusal_reasons"] = context.get("refusal_reasons")
-        detail["partial"] = bool(context.get("partial"))
+        detail["refusal_reasons"] = draft.refusal_reasons
+        detail["partial"] = draft.refusal_partial
     ops.record(
         session,
         case,
         actor=actor,
-        action="draft",
+        action=AuditAction.DRAFT,
         now=now,
         language=rendered.language,
         attachments=[a.filename for a in attachments] or None,
         **detail,
     )
-    if commit:
-        session.commit()
-        session.refresh(draft)
     return draft
 
 

@@ -25,6 +25,7 @@ from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.register_lookup import lookup_for_case, subject_for_case
 from cases.sender_check import sender_evidence as sender_evidence
+from store.actions import AuditAction
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
 CODE_VALIDITY = timedelta(days=14)
@@ -44,16 +45,6 @@ def code_hash(reference: str, code: str) -> str:
     return hashlib.sha256(f"{reference}:{plain}".encode()).hexdigest()
 
 
-def _finish(
-    session: Session, case: Case, *, actor: str, now: datetime, commit: bool = True
-) -> Case:
-    delete_identity_documents(session, case, actor=actor, now=now)
-    if commit:
-        session.commit()
-        session.refresh(case)
-    return case
-
-
 def verify_sender_match(
     session: Session,
     *,
@@ -61,7 +52,6 @@ def verify_sender_match(
     actor: str,
     now: datetime,
     policy: DeskPolicy = DEFAULT_POLICY,
-    commit: bool = True,
     authenticated: bool | None = None,
 ) -> Case | None:
     """Verify the case if the sender's authenticated address is the register's; else None.
@@ -69,14 +59,31 @@ def verify_sender_match(
     `authenticated` is intake's verdict on the From domain (mail_intake/authentication.py);
     None reads the one intake recorded with the case. A matching address without it only
     notes "address matches, not authenticated": a forged From matches too (issue 11).
-    `commit=False` keeps it in the caller's transaction (intake opens and verifies at once).
     """
     case = ops.get_case(session, reference)
+    verified = _apply_sender_match(
+        session, case, actor=actor, now=now, policy=policy, authenticated=authenticated
+    )
+    session.commit()
+    session.refresh(case)
+    return case if verified else None
+
+
+def _apply_sender_match(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+    authenticated: bool | None = None,
+) -> bool:
+    """The sender-match check in the caller's transaction (intake opens and verifies at once)."""
     found = lookup_for_case(session, case)
     customer = found.customer
     sender = (case.requester_email or "").lower()
     if customer is None or not sender or (customer.email or "").lower() != sender:
-        return None
+        return False
     checked = dict((case.evidence or {}).get("sender") or {})
     if authenticated is None:
         authenticated = checked.get("authenticated") is True
@@ -88,26 +95,24 @@ def verify_sender_match(
                 session,
                 case,
                 actor=actor,
-                action="sender_match_unauthenticated",
+                action=AuditAction.SENDER_MATCH_UNAUTHENTICATED,
                 now=now,
                 customer_number=customer.customer_number,
             )
-            if commit:
-                session.commit()
-        return None
+        return False
     case.customer_id = customer.id
-    ops.verify(
+    ops._apply_verify(
         session,
-        reference=case.reference,
+        case,
         method="sender_match",
         reason=f"sender address matches customer {customer.customer_number} in the register"
         + (f"; {checked['detail']}" if checked.get("detail") else ""),
         actor=actor,
         now=now,
         policy=policy,
-        commit=False,
     )
-    return _finish(session, case, actor=actor, now=now, commit=commit)
+    delete_identity_documents(session, case, actor=actor, now=now)
+    return True
 
 
 def send_code(
@@ -175,7 +180,7 @@ def send_code(
         session,
         case,
         actor=actor,
-        action="verification_code_sent",
+        action=AuditAction.VERIFICATION_CODE_SENT,
         now=now,
         sent_to=customer.email,
         customer_number=customer.customer_number,
@@ -183,14 +188,13 @@ def send_code(
         message_id=row.message_id,
     )
     if Status(case.status) not in PAUSED_STATUSES:
-        ops.pause(
+        ops._apply_pause(
             session,
-            reference=case.reference,
+            case,
             waiting_for="identity",
             reason="one-time code sent to the address in the register",
             actor=actor,
             now=now,
-            commit=False,
         )
     session.commit()
     session.refresh(row)
@@ -208,17 +212,14 @@ def verify_manually(
     policy: DeskPolicy = DEFAULT_POLICY,
 ) -> Case:
     """The contact person's own check, with the method and the reason recorded."""
-    case = ops.verify(
-        session,
-        reference=reference,
-        method=method,
-        reason=reason,
-        actor=actor,
-        now=now,
-        policy=policy,
-        commit=False,
+    case = ops.get_case(session, reference)
+    ops._apply_verify(
+        session, case, method=method, reason=reason, actor=actor, now=now, policy=policy
     )
-    return _finish(session, case, actor=actor, now=now)
+    delete_identity_documents(session, case, actor=actor, now=now)
+    session.commit()
+    session.refresh(case)
+    return case
 
 
 def strip_parts(raw: bytes, hashes: set[str], note: str) -> bytes | None:
@@ -294,7 +295,7 @@ def delete_identity_documents(session: Session, case: Case, *, actor: str, now: 
         session,
         case,
         actor=actor,
-        action="identity_documents_deleted",
+        action=AuditAction.IDENTITY_DOCUMENTS_DELETED,
         now=now,
         count=len(rows),
         note=note_text,

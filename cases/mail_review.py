@@ -19,6 +19,7 @@ from cases.errors import NotFound, UserError
 from cases.kinds import parse_kinds
 from cases.outbox import Sender
 from cases.policy import DEFAULT_POLICY, DeskPolicy
+from store.actions import AuditAction
 from store.models import Case, Message, Quarantine
 
 NON_REQUEST = "non_request"
@@ -98,7 +99,7 @@ def open_case_from_message(
     parsed = [k.value for k in parse_kinds(kinds)]
     if not parsed:
         raise UserError("name the kinds the mail asks for, e.g. --kinds access")
-    case = ops.open_case(
+    case = ops._apply_open(
         session,
         kinds=parsed,
         received_at=message.received_at,  # the clock started when the mail arrived
@@ -109,15 +110,12 @@ def open_case_from_message(
         channel="email",
         evidence={"message": message.message_id, "reclassified_from": NON_REQUEST},
         policy=policy,
-        commit=False,
     )
     message.case_id = case.id
     message.category = "request"
     session.add(message)
-    ops.record(session, case, actor=actor, action="reclassified", now=now, kinds=parsed)
-    identity.verify_sender_match(
-        session, reference=case.reference, actor=actor, now=now, policy=policy, commit=False
-    )
+    ops.record(session, case, actor=actor, action=AuditAction.RECLASSIFIED, now=now, kinds=parsed)
+    identity._apply_sender_match(session, case, actor=actor, now=now, policy=policy)
     queue_acknowledgement(
         session,
         case=case,

@@ -19,6 +19,7 @@ from cases.lifecycle import (
 )
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
+from store.actions import AuditAction
 from store.audit import append_event
 from store.models import Case, CasePause, Task
 from store.sanitise import clean_line, clean_text
@@ -60,11 +61,6 @@ PERSONAL_DETAIL = frozenset(
 def get_case(session: Session, reference: str) -> Case:
     """Load a case by its reference, or raise NotFound."""
     ref = normalise_reference(reference)
-    # A case this session already holds is the object a query would return anyway (the
-    # identity map): intake opens, verifies and acknowledges one case in one transaction.
-    for held in session.identity_map.values():
-        if isinstance(held, Case) and held.reference == ref:
-            return held
     case = session.exec(select(Case).where(Case.reference == ref)).first()
     if case is None:
         raise NotFound(f"no case {ref}")
@@ -76,7 +72,7 @@ def record(
     case: Case | None,
     *,
     actor: str,
-    action: str,
+    action: AuditAction,
     now: datetime,
     **detail: Any,
 ) -> None:
@@ -145,13 +141,46 @@ def open_case(
     summary: str | None = None,
     customer_id: int | None = None,
     policy: DeskPolicy = DEFAULT_POLICY,
-    commit: bool = True,
 ) -> Case:
     """Open a case; the clock starts at receipt, read or not (EDPB 01/2022 §159).
 
-    With no kinds the case goes to a human for triage. `commit=False` lets intake
-    open the case in the same transaction that stores the message.
+    With no kinds the case goes to a human for triage.
     """
+    case = _apply_open(
+        session,
+        kinds=kinds,
+        received_at=received_at,
+        now=now,
+        actor=actor,
+        requester_email=requester_email,
+        requester_name=requester_name,
+        language=language,
+        channel=channel,
+        evidence=evidence,
+        summary=summary,
+        customer_id=customer_id,
+        policy=policy,
+    )
+    return _save(session, case)
+
+
+def _apply_open(
+    session: Session,
+    *,
+    kinds: list[str] | list[CaseKind],
+    received_at: datetime,
+    now: datetime,
+    actor: str,
+    requester_email: str | None = None,
+    requester_name: str | None = None,
+    language: str = "fi",
+    channel: str = "email",
+    evidence: dict[str, Any] | None = None,
+    summary: str | None = None,
+    customer_id: int | None = None,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> Case:
+    """Open a case in the caller's transaction (intake stores the message in the same one)."""
     if received_at.tzinfo is None:
         raise UserError("received time needs a time zone")
     if channel not in CHANNELS:
@@ -188,7 +217,7 @@ def open_case(
         session,
         case,
         actor=actor,
-        action="open",
+        action=AuditAction.OPEN,
         now=now,
         kinds=parsed,
         channel=channel,
@@ -196,8 +225,6 @@ def open_case(
         status=status.value,
         due_date=case.due_date.isoformat(),
     )
-    if commit:
-        return _save(session, case)
     return case
 
 
@@ -206,11 +233,17 @@ def triage(
 ) -> Case:
     """Give a needs-triage case its kinds so work can start."""
     case = get_case(session, reference)
+    _apply_triage(session, case, kinds=kinds, actor=actor, now=now)
+    return _save(session, case)
+
+
+def _apply_triage(
+    session: Session, case: Case, *, kinds: list[str], actor: str, now: datetime
+) -> None:
     parsed = [k.value for k in parse_kinds(kinds)]
     _move(case, "triage", now)
     case.kinds = parsed
-    record(session, case, actor=actor, action="triage", now=now, kinds=parsed)
-    return _save(session, case)
+    record(session, case, actor=actor, action=AuditAction.TRIAGE, now=now, kinds=parsed)
 
 
 def set_kinds(
@@ -219,12 +252,21 @@ def set_kinds(
     """Correct the kinds of an open case (the classifier's guess is only a guess)."""
     case = get_case(session, reference)
     if case.status == Status.NEEDS_TRIAGE:
-        return triage(session, reference=reference, kinds=kinds, actor=actor, now=now)
+        _apply_triage(session, case, kinds=kinds, actor=actor, now=now)
+        return _save(session, case)
     check_transition("assign", case.status)
     before = list(case.kinds)
     case.kinds = [k.value for k in parse_kinds(kinds)]
     case.updated_at = now
-    record(session, case, actor=actor, action="set_kinds", now=now, before=before, after=case.kinds)
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.SET_KINDS,
+        now=now,
+        before=before,
+        after=case.kinds,
+    )
     return _save(session, case)
 
 
@@ -234,7 +276,15 @@ def assign(session: Session, *, reference: str, assignee: str, actor: str, now: 
     who = _require(assignee, "an assignee")
     _move(case, "assign", now)
     previous, case.assignee = case.assignee, who
-    record(session, case, actor=actor, action="assign", now=now, assignee=who, previous=previous)
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.ASSIGN,
+        now=now,
+        assignee=who,
+        previous=previous,
+    )
     return _save(session, case)
 
 
@@ -242,7 +292,14 @@ def note(session: Session, *, reference: str, text: str, actor: str, now: dateti
     """Add a note to the case's record."""
     case = get_case(session, reference)
     _move(case, "note", now)
-    record(session, case, actor=actor, action="note", now=now, text=_require(text, "note text"))
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.NOTE,
+        now=now,
+        text=_require(text, "note text"),
+    )
     return _save(session, case)
 
 
@@ -255,10 +312,24 @@ def verify(
     actor: str,
     now: datetime,
     policy: DeskPolicy = DEFAULT_POLICY,
-    commit: bool = True,
 ) -> Case:
     """Record that the requester's identity was checked (Art. 12(6)) and start the work."""
     case = get_case(session, reference)
+    _apply_verify(session, case, method=method, reason=reason, actor=actor, now=now, policy=policy)
+    return _save(session, case)
+
+
+def _apply_verify(
+    session: Session,
+    case: Case,
+    *,
+    method: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> None:
+    """Verify `case` in the caller's transaction (intake, a returned code, an opt-out)."""
     if method not in IDENTITY_METHODS:
         raise UserError(f"unknown method {method!r}; use one of: {', '.join(IDENTITY_METHODS)}")
     why = _require(reason, "a reason")
@@ -270,10 +341,9 @@ def verify(
     case.identity_reason = why
     case.identity_verified_by = actor
     case.identity_verified_at = now
-    record(session, case, actor=actor, action="verify", now=now, method=method, reason=why)
-    if commit:
-        return _save(session, case)
-    return case
+    record(
+        session, case, actor=actor, action=AuditAction.VERIFY, now=now, method=method, reason=why
+    )
 
 
 def pause(
@@ -284,10 +354,16 @@ def pause(
     reason: str,
     actor: str,
     now: datetime,
-    commit: bool = True,
 ) -> Case:
     """Stop the clock while waiting for the requester (EDPB 01/2022 §159)."""
     case = get_case(session, reference)
+    _apply_pause(session, case, waiting_for=waiting_for, reason=reason, actor=actor, now=now)
+    return _save(session, case)
+
+
+def _apply_pause(
+    session: Session, case: Case, *, waiting_for: str, reason: str, actor: str, now: datetime
+) -> None:
     if waiting_for not in ("identity", "clarification"):
         raise UserError("waiting for must be 'identity' or 'clarification'")
     operation = "request_identity" if waiting_for == "identity" else "request_clarification"
@@ -299,10 +375,15 @@ def pause(
     session.add(
         CasePause(case_id=case.id or 0, waiting_for=waiting_for, reason=why, started_at=now)
     )
-    record(session, case, actor=actor, action="pause", now=now, waiting_for=waiting_for, reason=why)
-    if commit:
-        return _save(session, case)
-    return case
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.PAUSE,
+        now=now,
+        waiting_for=waiting_for,
+        reason=why,
+    )
 
 
 def _end_pause(session: Session, case: Case, now: datetime, policy: DeskPolicy) -> int:
@@ -333,10 +414,22 @@ def resume(
     now: datetime,
     reason: str | None = None,
     policy: DeskPolicy = DEFAULT_POLICY,
-    commit: bool = True,
 ) -> Case:
     """Restart the clock: the requester answered, or waiting is pointless."""
     case = get_case(session, reference)
+    _apply_resume(session, case, actor=actor, now=now, reason=reason, policy=policy)
+    return _save(session, case)
+
+
+def _apply_resume(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> None:
     check_transition("resume", case.status)
     days = _end_pause(session, case, now, policy)
     target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
@@ -345,15 +438,12 @@ def resume(
         session,
         case,
         actor=actor,
-        action="resume",
+        action=AuditAction.RESUME,
         now=now,
         paused_days=days,
         reason=reason,
         due_date=case.effective_due_date.isoformat(),
     )
-    if commit:
-        return _save(session, case)
-    return case
 
 
 def normalise_ground(ground: str | None) -> str:
@@ -378,6 +468,20 @@ def extend(
 ) -> Case:
     """Extend by two months on an Art. 12(3) ground, with reasons, within the first month."""
     case = get_case(session, reference)
+    _apply_extend(session, case, reason=reason, ground=ground, actor=actor, now=now, policy=policy)
+    return _save(session, case)
+
+
+def _apply_extend(
+    session: Session,
+    case: Case,
+    *,
+    reason: str,
+    ground: str | None,
+    actor: str,
+    now: datetime,
+    policy: DeskPolicy = DEFAULT_POLICY,
+) -> None:
     _move(case, "extend", now)
     if case.extended_due_date is not None:
         raise UserError(f"{case.reference} is already extended to {case.extended_due_date}")
@@ -391,24 +495,27 @@ def extend(
         session,
         case,
         actor=actor,
-        action="extend",
+        action=AuditAction.EXTEND,
         now=now,
         ground=code,
         reason=case.extension_reason,
         extended_due_date=case.effective_due_date.isoformat(),
     )
-    return _save(session, case)
 
 
 def mark_extension_notified(session: Session, *, reference: str, actor: str, now: datetime) -> Case:
     """Record when the requester was told of the extension and its reasons."""
     case = get_case(session, reference)
+    _apply_extension_notified(session, case, actor=actor, now=now)
+    return _save(session, case)
+
+
+def _apply_extension_notified(session: Session, case: Case, *, actor: str, now: datetime) -> None:
     if case.extended_due_date is None:
         raise UserError(f"{case.reference} is not extended")
     case.extension_notified_at = now
     case.updated_at = now
-    record(session, case, actor=actor, action="extension_notified", now=now)
-    return _save(session, case)
+    record(session, case, actor=actor, action=AuditAction.EXTENSION_NOTIFIED, now=now)
 
 
 def mark_complex(
@@ -422,7 +529,7 @@ def mark_complex(
         session,
         case,
         actor=actor,
-        action="mark_complex",
+        action=AuditAction.MARK_COMPLEX,
         now=now,
         reason=_require(reason, "a reason"),
     )
@@ -436,16 +543,19 @@ def respond(
     outcome: str,
     actor: str,
     now: datetime,
-    commit: bool = True,
 ) -> Case:
     """Record that the requester has been answered."""
     case = get_case(session, reference)
+    _apply_respond(session, case, outcome=outcome, actor=actor, now=now)
+    return _save(session, case)
+
+
+def _apply_respond(
+    session: Session, case: Case, *, outcome: str, actor: str, now: datetime
+) -> None:
     _move(case, "respond", now)
     case.outcome = _require(outcome, "an outcome")
-    record(session, case, actor=actor, action="respond", now=now, outcome=case.outcome)
-    if commit:
-        return _save(session, case)
-    return case
+    record(session, case, actor=actor, action=AuditAction.RESPOND, now=now, outcome=case.outcome)
 
 
 def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: str) -> None:
@@ -462,7 +572,7 @@ def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: 
             session,
             case,
             actor=actor,
-            action="tasks_ended",
+            action=AuditAction.TASKS_ENDED,
             now=now,
             task_ids=[t.id for t in open_tasks],
             reason=why,
@@ -472,14 +582,18 @@ def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: 
 def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: datetime) -> Case:
     """Refuse the request, with reasons (Art. 12(4), 12(5))."""
     case = get_case(session, reference)
+    _apply_refuse(session, case, reasons=reasons, actor=actor, now=now)
+    return _save(session, case)
+
+
+def _apply_refuse(session: Session, case: Case, *, reasons: str, actor: str, now: datetime) -> None:
     why = _require(reasons, "the reasons")
     check_transition("refuse", case.status)
     _end_pause(session, case, now, DEFAULT_POLICY)  # an answered case waits for nobody
     _move(case, "refuse", now)
     case.outcome = f"refused: {why}"
-    record(session, case, actor=actor, action="refuse", now=now, reasons=why)
+    record(session, case, actor=actor, action=AuditAction.REFUSE, now=now, reasons=why)
     _end_tasks(session, case, actor=actor, now=now, why="the request was refused")
-    return _save(session, case)
 
 
 def withdraw(session: Session, *, reference: str, actor: str, now: datetime, reason: str) -> Case:
@@ -490,7 +604,12 @@ def withdraw(session: Session, *, reference: str, actor: str, now: datetime, rea
     _move(case, "withdraw", now)
     case.outcome = "withdrawn"
     record(
-        session, case, actor=actor, action="withdraw", now=now, reason=_require(reason, "a reason")
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.WITHDRAW,
+        now=now,
+        reason=_require(reason, "a reason"),
     )
     _end_tasks(session, case, actor=actor, now=now, why="the requester withdrew the request")
     return _save(session, case)
@@ -503,7 +622,7 @@ def dismiss(session: Session, *, reference: str, reason: str, actor: str, now: d
     _move(case, "dismiss", now)
     case.outcome = f"not a request: {why}"
     case.closed_at = now
-    record(session, case, actor=actor, action="dismiss", now=now, reason=why)
+    record(session, case, actor=actor, action=AuditAction.DISMISS, now=now, reason=why)
     return _save(session, case)
 
 
@@ -516,7 +635,7 @@ def close(
     if outcome:
         case.outcome = outcome.strip()
     case.closed_at = now
-    record(session, case, actor=actor, action="close", now=now, outcome=outcome)
+    record(session, case, actor=actor, action=AuditAction.CLOSE, now=now, outcome=outcome)
     _end_tasks(session, case, actor=actor, now=now, why="the case was closed")
     return _save(session, case)
 
@@ -528,7 +647,7 @@ def reopen(session: Session, *, reference: str, reason: str, actor: str, now: da
     target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
     _move(case, "reopen", now, target)
     case.closed_at = None
-    record(session, case, actor=actor, action="reopen", now=now, reason=why)
+    record(session, case, actor=actor, action=AuditAction.REOPEN, now=now, reason=why)
     return _save(session, case)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, select
 
 from cases.errors import UserError
 from cases.operations import record
+from store.actions import AuditAction
 from store.models import Customer, Disclosure, Invoice, Order, Recipient
 
 MAX_ERRORS_SHOWN = 20
@@ -237,7 +238,7 @@ def import_csv(session: Session, *, table: str, text: str, actor: str, now: date
             session,
             None,
             actor=actor,
-            action="register_import",
+            action=AuditAction.REGISTER_IMPORT,
             now=now,
             table=table,
             rows=len(objs),

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from cases.errors import NotFound, UserError
 from cases.operations import record
+from store.actions import AuditAction
 from store.models import Case, Customer
 
 
@@ -130,7 +131,7 @@ def link_customer(
         session,
         case,
         actor=actor,
-        action="link_customer",
+        action=AuditAction.LINK_CUSTOMER,
         now=now,
         customer_number=customer.customer_number,
     )

@@ -245,11 +245,10 @@ def _set_posted(session: Session, ledger_id: int, now: datetime, note: str | Non
     return bool(getattr(result, "rowcount", 0))
 
 
-def mark_posted(session: Session, ledger_id: int, now: datetime, *, commit: bool = True) -> bool:
+def mark_posted(session: Session, ledger_id: int, now: datetime) -> bool:
     """Record that the reminder went out; False if it was already marked."""
     done = _set_posted(session, ledger_id, now)
-    if commit:
-        session.commit()
+    session.commit()
     return done
 
 

@@ -30,7 +30,8 @@ from cases.errors import InternalError, UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.tasks import require_no_open_tasks
-from store.models import Case, CaseEvent, Draft, Message, Outbox
+from store.actions import AuditAction
+from store.models import Case, Draft, Message, Outbox
 
 __all__ = [
     "AUTOMATIC_TEMPLATES",
@@ -98,7 +99,7 @@ def _queue(
         session,
         case,
         actor=actor,
-        action="recipient_notified" if notice else "reply_approved",
+        action=AuditAction.RECIPIENT_NOTIFIED if notice else AuditAction.REPLY_APPROVED,
         now=now,
         draft_id=draft.id,
         template=draft.template,
@@ -113,54 +114,33 @@ def _queue(
     return row
 
 
-def _refusal_detail(session: Session, case: Case, draft: Draft) -> tuple[str, bool]:
-    events = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "draft")
-        .order_by(col(CaseEvent.id).desc())
-    ).all()
-    for event in events:
-        detail = event.full_detail
-        if detail.get("draft_id") == draft.id:
-            reasons = str(detail.get("refusal_reasons") or "").strip()
-            return reasons or "see the reply sent", bool(detail.get("partial"))
-    return "see the reply sent", False
-
-
 def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: datetime) -> None:
     """Carry the case on according to what was just approved."""
-    ref = case.reference
     template = draft.template
     if template in FINAL_TEMPLATES:
         if not unanswered_kinds(session, case):
             done = sorted(answered_templates(session, case) & FINAL_TEMPLATES)
-            ops.respond(
-                session,
-                reference=ref,
-                outcome="answered: " + ", ".join(done),
-                actor=actor,
-                now=now,
-                commit=False,
+            ops._apply_respond(
+                session, case, outcome="answered: " + ", ".join(done), actor=actor, now=now
             )
     elif template == "extension_notice":
-        ops.mark_extension_notified(session, reference=ref, actor=actor, now=now)
+        ops._apply_extension_notified(session, case, actor=actor, now=now)
     elif template == "refusal":
-        reasons, partial = _refusal_detail(session, case, draft)
-        if not partial and case.status != Status.REFUSED:
-            ops.refuse(session, reference=ref, reasons=reasons, actor=actor, now=now)
+        if not draft.refusal_partial and case.status != Status.REFUSED:
+            reasons = draft.refusal_reasons or "see the reply sent"
+            ops._apply_refuse(session, case, reasons=reasons, actor=actor, now=now)
     elif (
         template in ("identity_request", "clarification_request")
         and Status(case.status) not in PAUSED_STATUSES
     ):
         waiting_for = "identity" if template == "identity_request" else "clarification"
-        ops.pause(
+        ops._apply_pause(
             session,
-            reference=ref,
+            case,
             waiting_for=waiting_for,
             reason=f"asked the requester ({template})",
             actor=actor,
             now=now,
-            commit=False,
         )
 
 

@@ -10,9 +10,10 @@ from cases import operations as ops
 from cases.errors import UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
+from store.actions import AuditAction
 from store.models import CaseEvent, Message, Outbox
 
-ACTION = "requester_reminded"
+ACTION = AuditAction.REQUESTER_REMINDED
 
 _PREFIX = {"fi": "Muistutus", "sv": "Påminnelse", "en": "Reminder"}
 _NOTE = {

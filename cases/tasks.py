@@ -20,6 +20,7 @@ from cases.controller import ControllerConfig
 from cases.errors import NotFound, UserError
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
+from store.actions import AuditAction
 from store.models import Case, Task
 from store.sanitise import clean_line, clean_text
 
@@ -112,7 +113,7 @@ def open_tasks_for(
             session,
             case,
             actor=actor,
-            action="task_opened",
+            action=AuditAction.TASK_OPENED,
             now=now,
             task_id=task.id,
             system=system.name,
@@ -267,7 +268,7 @@ def complete_task(
         session,
         case,
         actor=actor,
-        action="task_done",
+        action=AuditAction.TASK_DONE,
         now=now,
         task_id=task.id,
         system=task.system,

@@ -18,6 +18,7 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from mail_intake.parsing import ParsedMessage
+from store.actions import AuditAction
 from store.models import Attachment, Case, Message, VerificationCode
 
 THIRD_PARTY = "third_party"
@@ -81,7 +82,7 @@ def _attach_third_party(
         session,
         case,
         actor=actor,
-        action="third_party_message",
+        action=AuditAction.THIRD_PARTY_MESSAGE,
         now=now,
         message=msg.message_id,
         result="not from the requester or the register's address; clock and identity unchanged",
@@ -113,7 +114,7 @@ def take_in(
         session,
         case,
         actor=actor,
-        action="message_received",
+        action=AuditAction.MESSAGE_RECEIVED,
         now=now,
         message=msg.message_id,
         closed=case.status == Status.CLOSED.value,
@@ -124,13 +125,7 @@ def take_in(
             session, case, own_text(parsed), now, actor=actor, policy=policy
         )
     if Status(case.status) in PAUSED_STATUSES:
-        ops.resume(
-            session,
-            reference=case.reference,
-            actor=actor,
-            now=now,
-            reason="the requester answered",
-            policy=policy,
-            commit=False,
+        ops._apply_resume(
+            session, case, actor=actor, now=now, reason="the requester answered", policy=policy
         )
     return checked

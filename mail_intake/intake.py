@@ -30,6 +30,7 @@ from mail_intake.errors import UnparseableMessage
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
+from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Quarantine
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def quarantine(
         session,
         None,
         actor=INTAKE_ACTOR,
-        action="quarantine",
+        action=AuditAction.QUARANTINE,
         now=now,
         quarantine_id=row.id,
         reason=reason,
@@ -210,7 +211,7 @@ def _attach_bounce(session: Session, u: Understanding, msg: Message, now: dateti
         session,
         case,
         actor=INTAKE_ACTOR,
-        action="bounce",
+        action=AuditAction.BOUNCE,
         now=now,
         message=msg.message_id,
         failed=sorted(failed),
@@ -253,7 +254,7 @@ def _open(
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
         evidence["refers_to"] = kinds
         kinds = []
-    case = ops.open_case(
+    case = ops._apply_open(
         session,
         kinds=kinds,
         received_at=msg.received_at,
@@ -266,19 +267,17 @@ def _open(
         channel="email",
         evidence=evidence,
         policy=deps.policy,
-        commit=False,
     )
     msg.case_id = case.id
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
-        identity.verify_sender_match(
+        identity._apply_sender_match(
             session,
-            reference=case.reference,
+            case,
             actor=INTAKE_ACTOR,
             now=now,
             policy=deps.policy,
-            commit=False,
             authenticated=u.authentication.authenticated,
         )
     queue_acknowledgement(
@@ -403,7 +402,7 @@ def _route(
                     session,
                     case,
                     actor=INTAKE_ACTOR,
-                    action="machine_mail",
+                    action=AuditAction.MACHINE_MAIL,
                     now=now,
                     message=msg.message_id,
                     kind=u.machine.kind,
@@ -428,7 +427,7 @@ def _route(
             session,
             None,
             actor=INTAKE_ACTOR,
-            action="non_request",
+            action=AuditAction.NON_REQUEST,
             now=now,
             message=msg.message_id,
             mail=msg.id,

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from cases import operations as ops
 from mail_intake.intake import INTAKE_ACTOR
 from mail_intake.sources import MailSource, SourceUnavailable
+from store.actions import AuditAction
 from store.models import Case, MailRedaction
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def apply_redactions(
                     session,
                     case,
                     actor=INTAKE_ACTOR,
-                    action="mail_original_redacted",
+                    action=AuditAction.MAIL_ORIGINAL_REDACTED,
                     now=row.done_at,
                     result=row.outcome,
                     source=source.name,

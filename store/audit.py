@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import null, update
 from sqlmodel import Session, col, select
 
+from store.actions import AuditAction
 from store.models import AuditHead, CaseEvent
 from store.wakeup import notify
 
@@ -121,7 +122,7 @@ def append_event(
     return ev
 
 
-PURGE_ACTION = "retention_purge"
+PURGE_ACTION = AuditAction.RETENTION_PURGE
 
 
 def redact_case(session: Session, case_id: int) -> int:

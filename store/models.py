@@ -288,6 +288,26 @@ class Draft(SQLModel, table=True):
     approved_by: str | None = None
     approved_at: datetime | None = _ts()
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    # A refusal's reasons (Art. 12(4)) and whether it refuses only part: approving the draft
+    # refuses the case with exactly these. Free text, purged with the draft.
+    refusal_reasons: str | None = Field(default=None, sa_type=Text)
+    refusal_partial: bool = False
+
+
+class Fulfilment(SQLModel, table=True):
+    """A right carried out for a case: not done twice, and its reply can be drafted again."""
+
+    __tablename__ = "fulfilment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str  # access, portability, rectification, erasure, restriction, suppression
+    done_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    done_by: str
+    # What the reply was written from: personal data, cleared by the retention purge.
+    reply_context: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class VerificationCode(SQLModel, table=True):

@@ -27,6 +27,7 @@ from cases.fulfilment.common import (
 from cases.fulfilment.systems import person_for, read_systems, systems_section
 from cases.outbox import MailAttachment
 from cases.register_lookup import subject_for_case
+from store.actions import AuditAction
 from store.models import Case, Customer, Draft, Message, Outbox
 
 DESK_SOURCE = {
@@ -186,7 +187,7 @@ def fulfil_access(
         session,
         case,
         actor=actor,
-        action="access_compiled",
+        action=AuditAction.ACCESS_COMPILED,
         now=now,
         customer_number=customer.customer_number if customer else None,
         found=data is not None,

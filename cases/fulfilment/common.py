@@ -13,11 +13,20 @@ from sqlmodel import Session, col, select
 
 from cases import operations as ops
 from cases.controller import ControllerConfig
-from cases.drafts import RECIPIENT_NOTICE, draft_reply
+from cases.drafts import RECIPIENT_NOTICE, _apply_draft
 from cases.errors import UserError
 from cases.lifecycle import check_transition
 from cases.outbox import MailAttachment
-from store.models import Case, CaseEvent, Customer, Disclosure, Invoice, Order, Recipient
+from store.actions import AuditAction
+from store.models import (
+    Case,
+    Customer,
+    Disclosure,
+    Fulfilment,
+    Invoice,
+    Order,
+    Recipient,
+)
 from templates.labels import field_label
 
 CUSTOMER_FIELDS = (
@@ -47,14 +56,13 @@ def require_ready(case: Case) -> None:
         )
 
 
-def already_done(session: Session, case: Case, kind: str) -> CaseEvent | None:
-    """The latest fulfilment event of `kind` for the case, if the right was carried out."""
-    events = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == "fulfil")
-        .order_by(col(CaseEvent.id).desc())
-    ).all()
-    return next((e for e in events if e.full_detail.get("kind") == kind), None)
+def already_done(session: Session, case: Case, kind: str) -> Fulfilment | None:
+    """The latest time the right `kind` was carried out for the case, if it was."""
+    return session.exec(
+        select(Fulfilment)
+        .where(Fulfilment.case_id == case.id, Fulfilment.kind == kind)
+        .order_by(col(Fulfilment.id).desc())
+    ).first()
 
 
 def pick(row: Any, fields: Sequence[str]) -> dict[str, Any]:
@@ -187,9 +195,9 @@ def draft_notices(
         if not recipient.contact_email:
             unaddressed.append(recipient.name)
             continue
-        draft_reply(
+        _apply_draft(
             session,
-            reference=case.reference,
+            case,
             template=RECIPIENT_NOTICE,
             extra_context={
                 "recipient": {"name": recipient.name, "email": recipient.contact_email},
@@ -210,7 +218,6 @@ def draft_notices(
             controller=controller,
             to_addr=recipient.contact_email,
             language=controller.fallback_language,
-            commit=False,
         )
         drafted.append(recipient.name)
     if unaddressed:
@@ -219,7 +226,7 @@ def draft_notices(
             session,
             case,
             actor=actor,
-            action="recipient_notice_needed",
+            action=AuditAction.RECIPIENT_NOTICE_NEEDED,
             now=now,
             recipients=unaddressed,
             reason="no contact address in the register",
@@ -238,12 +245,21 @@ def record_fulfilment(
     reply_context: Mapping[str, Any],
     **facts: Any,
 ) -> None:
-    """The audit event of a carried-out right, with what the reply needs to be redrafted."""
+    """Record a carried-out right, with what its reply needs to be drafted again."""
+    session.add(
+        Fulfilment(
+            case_id=case.id or 0,
+            kind=kind,
+            done_at=now,
+            done_by=actor,
+            reply_context=dict(reply_context),
+        )
+    )
     ops.record(
         session,
         case,
         actor=actor,
-        action="fulfil",
+        action=AuditAction.FULFIL,
         now=now,
         kind=kind,
         customer_number=customer_number,

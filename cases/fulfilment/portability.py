@@ -15,6 +15,7 @@ from cases.errors import UserError
 from cases.fulfilment.common import ORDER_FIELDS, exports, orders_of, pick, require_ready
 from cases.fulfilment.systems import person_for, read_systems
 from cases.register_lookup import subject_for_case
+from store.actions import AuditAction
 from store.models import Customer, Draft
 
 # Provided by the person, or observed from their use of the service (EDPB WP242 rev.01 §2.1.1):
@@ -75,7 +76,7 @@ def fulfil_portability(
         session,
         case,
         actor=actor,
-        action="portability_exported",
+        action=AuditAction.PORTABILITY_EXPORTED,
         now=now,
         customer_number=customer.customer_number if customer else None,
         files=[f.filename for f in files],

@@ -28,6 +28,7 @@ from cases.fulfilment.common import (
     require_ready,
 )
 from cases.register_lookup import subject_for_case
+from store.actions import AuditAction
 from store.models import Customer, Draft
 
 
@@ -132,7 +133,7 @@ def lift_restriction(
         session,
         None,
         actor=actor,
-        action="restriction_lifted",
+        action=AuditAction.RESTRICTION_LIFTED,
         now=now,
         customer_number=customer.customer_number,
         reason=reason.strip(),

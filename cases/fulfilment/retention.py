@@ -22,12 +22,14 @@ from cases.controller import ControllerConfig
 from cases.fulfilment.erasure import erase_customer
 from cases.related import about_person
 from store import audit
+from store.actions import AuditAction
 from store.models import (
     Attachment,
     Case,
     CasePause,
     Customer,
     Draft,
+    Fulfilment,
     Invoice,
     Message,
     Outbox,
@@ -106,6 +108,9 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     for pause in session.exec(select(CasePause).where(CasePause.case_id == case.id)).all():
         pause.reason = None  # the interval stays (it moved the deadline); the free text goes
         session.add(pause)
+    for done in session.exec(select(Fulfilment).where(Fulfilment.case_id == case.id)).all():
+        done.reply_context = None  # which right was carried out, and when, stays; the data goes
+        session.add(done)
     for row in session.exec(select(Suppression).where(Suppression.case_id == case.id)).all():
         row.case_id = None  # the opt-out stays; only its link to the purged case goes
         session.add(row)
@@ -162,7 +167,7 @@ def sweep(
                 session,
                 None,
                 actor=actor,
-                action="retention_anonymise",
+                action=AuditAction.RETENTION_ANONYMISE,
                 now=now,
                 customer_number=number,
                 relationship_end=ended,

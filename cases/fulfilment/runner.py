@@ -23,7 +23,7 @@ from cases.fulfilment.systems import record_waiting
 from cases.lifecycle import Status
 from cases.outbox import Sender
 from cases.tasks import open_tasks_for
-from store.models import Case, CaseEvent, Draft
+from store.models import Case, Draft, Fulfilment
 
 READ_ONLY_KINDS = ("access", "portability")
 # Copies before changes, erasure last: "send me my data and then delete it" must work.
@@ -73,14 +73,14 @@ def _redraft(
     session: Session,
     case: Case,
     kind: str,
-    event: CaseEvent,
+    done: Fulfilment,
     *,
     actor: str,
     now: datetime,
     controller: ControllerConfig,
 ) -> Draft:
-    """Draft the reply of a right already carried out, from its audit event."""
-    context: dict[str, Any] = dict(event.full_detail.get("reply_context") or {})
+    """Draft the reply of a right already carried out, from what it was written from."""
+    context: dict[str, Any] = dict(done.reply_context or {})
     return draft_reply(
         session,
         reference=case.reference,
@@ -108,8 +108,8 @@ def fulfil(
 ) -> Draft:
     """Carry out the next unanswered right of the case (or `kind`) and draft its reply.
 
-    A right already carried out is not done twice: its reply is drafted again from the
-    audit event. All or nothing: on any error the register is left as it was.
+    A right already carried out is not done twice: its reply is drafted again from its
+    `Fulfilment` row. All or nothing: on any error the register is left as it was.
     The data map's manual systems get their tasks in the same transaction.
     """
     case = ops.get_case(session, reference)

@@ -18,6 +18,7 @@ from cases.errors import UserError
 from cases.fulfilment.common import already_done, record_fulfilment
 from cases.lifecycle import check_transition
 from cases.register_lookup import lookup_for_case
+from store.actions import AuditAction
 from store.models import Case, Customer, Draft, Suppression
 
 SCOPES = ("marketing", "publication", "processing")
@@ -117,7 +118,7 @@ def opt_out_at_intake(session: Session, case: Case, *, actor: str, now: datetime
         session,
         case,
         actor=actor,
-        action="opt_out_in_force",
+        action=AuditAction.OPT_OUT_IN_FORCE,
         now=now,
         scopes=scopes,
         suppressed=[case.requester_email],  # personal: kept out of the chained facts
@@ -152,14 +153,13 @@ def fulfil_suppression(
     if case.identity_status != "verified" and set(case.kinds) <= set(KIND_SCOPES):
         # Art. 12(6) proportionality: an opt-out for the sender's own address discloses
         # nothing and harms nobody, so the address it came from is identity enough.
-        ops.verify(
+        ops._apply_verify(
             session,
-            reference=case.reference,
+            case,
             method="sender_match",
             reason="the opt-out concerns only the address the request came from",
             actor=actor,
             now=now,
-            commit=False,
         )
     record_fulfilment(
         session,

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from cases.errors import Waiting
 from cases.sql_connector import Person, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
+from store.actions import AuditAction
 from store.audit import append_event
 from store.models import Case, CaseEvent, Customer
 
@@ -79,7 +80,7 @@ def systems_section(sections: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]
     }
 
 
-def _events(session: Session, case: Case, action: str) -> list[CaseEvent]:
+def _events(session: Session, case: Case, action: AuditAction) -> list[CaseEvent]:
     return list(
         session.exec(
             select(CaseEvent)
@@ -139,8 +140,8 @@ def erase_in_systems(
     case always says how far the erasure got.
     """
     outcomes: list[dict[str, Any]] = []
-    started = _events(session, case, "system_erasure_started")
-    finished = _events(session, case, "system_erased")
+    started = _events(session, case, AuditAction.SYSTEM_ERASURE_STARTED)
+    finished = _events(session, case, AuditAction.SYSTEM_ERASED)
     for system in sql_systems(systems):
         done = _for(finished, system.name)
         if done is not None:
@@ -158,7 +159,7 @@ def erase_in_systems(
                 session,
                 case_id=case.id,
                 actor=actor,
-                action="system_erasure_started",
+                action=AuditAction.SYSTEM_ERASURE_STARTED,
                 detail=_plan_detail(plan),
                 at=now,
             )
@@ -182,14 +183,14 @@ def _apply(
     detail = _plan_detail(plan)
     if state:
         detail["interrupted"] = state
-    _record_changes(session, case, "system_erased", plan, detail, actor=actor, now=now)
+    _record_changes(session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now)
     return detail
 
 
 def _record_changes(
     session: Session,
     case: Case,
-    action: str,
+    action: AuditAction,
     plan: SqlPlan,
     detail: dict[str, Any],
     *,
@@ -236,7 +237,7 @@ def _recover(
         session,
         case_id=case.id,
         actor=actor,
-        action="system_erasure_interrupted",
+        action=AuditAction.SYSTEM_ERASURE_INTERRUPTED,
         detail={"system": connector.name, "state": state},
         at=now,
     )
@@ -246,7 +247,12 @@ def _recover(
     # The values went with the crashed run; the plan recorded before it says what changed.
     detail = {**planned, "interrupted": state}
     append_event(
-        session, case_id=case.id, actor=actor, action="system_erased", detail=detail, at=now
+        session,
+        case_id=case.id,
+        actor=actor,
+        action=AuditAction.SYSTEM_ERASED,
+        detail=detail,
+        at=now,
     )
     session.commit()
     return detail
@@ -268,7 +274,7 @@ def record_waiting(
         session,
         case_id=case.id,
         actor=actor,
-        action="waiting_for_system",
+        action=AuditAction.WAITING_FOR_SYSTEM,
         detail={"reason": str(error)},
         at=now,
     )
@@ -298,7 +304,9 @@ def rectify_in_systems(
             plan = connector.rectify(person, corrections, dry_run=dry_run)
         if not dry_run:
             detail = _plan_detail(plan)
-            _record_changes(session, case, "system_rectified", plan, detail, actor=actor, now=now)
+            _record_changes(
+                session, case, AuditAction.SYSTEM_RECTIFIED, plan, detail, actor=actor, now=now
+            )
         changes += _reply_changes(system, plan)
     return changes
 

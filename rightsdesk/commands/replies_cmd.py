@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
-from cases import identity
+from cases import deadlines, identity
 from cases import operations as ops
 from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
@@ -116,13 +116,8 @@ def approve_command(reference: Ref, actor: Actor = None) -> None:
 
 
 def _day(text: str | None) -> date | None:
-    """A YYYY-MM-DD option, or a one-line error."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"not a date (YYYY-MM-DD): {text.strip()!r}") from None
+    """A YYYY-MM-DD option, or a one-line error (the rule Slack's date pickers follow too)."""
+    return None if text is None else deadlines.parse_day(text)
 
 
 @app.command("fulfil")

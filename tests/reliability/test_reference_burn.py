@@ -17,14 +17,14 @@ T0 = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
 def _open(session: object, email: str) -> Case:
-    return ops.open_case(
+    # Intake's step: opened in a transaction the caller commits or rolls back.
+    return ops._apply_open(
         session,  # type: ignore[arg-type]
         kinds=["access"],
         received_at=T0,
         now=T0,
         actor="test",
         requester_email=email,
-        commit=False,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -55,12 +55,13 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
         errors[modals.CHANNEL] = "Choose how the request arrived."
     day_text = modals.text_value(view, modals.RECEIVED)
     arrived: datetime | None = None
-    try:
-        arrived = deadlines.arrival_on(date.fromisoformat(day_text), now)
-    except ValueError:
+    if not day_text:
         errors[modals.RECEIVED] = "Pick the date the request arrived."
-    except UserError as exc:
-        errors[modals.RECEIVED] = str(exc)
+    else:
+        try:  # the terminal's rule for a date without a time (cases.deadlines)
+            arrived = deadlines.arrival_on(deadlines.parse_day(day_text), now)
+        except UserError as exc:
+            errors[modals.RECEIVED] = str(exc)
     fields = {
         "requester_name": name,
         "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,

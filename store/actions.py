@@ -1,0 +1,70 @@
+"""The audit trail's actions: one name for each kind of event (their values are in the chain)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    """What an audit event records; a value never changes, since it is hashed into the chain."""
+
+    # The case's life (cases.operations).
+    OPEN = "open"
+    MESSAGE_RECEIVED = "message_received"
+    TRIAGE = "triage"
+    SET_KINDS = "set_kinds"
+    ASSIGN = "assign"
+    NOTE = "note"
+    VERIFY = "verify"
+    PAUSE = "pause"
+    RESUME = "resume"
+    EXTEND = "extend"
+    EXTENSION_NOTIFIED = "extension_notified"
+    MARK_COMPLEX = "mark_complex"
+    RESPOND = "respond"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+    DISMISS = "dismiss"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    TASKS_ENDED = "tasks_ended"
+    # Replies (cases.drafts, cases.replies).
+    DRAFT = "draft"
+    REPLY_APPROVED = "reply_approved"
+    RECIPIENT_NOTIFIED = "recipient_notified"
+    RECIPIENT_NOTICE_NEEDED = "recipient_notice_needed"
+    REQUESTER_REMINDED = "requester_reminded"
+    # Identity (Art. 12(6)).
+    VERIFICATION_CODE_SENT = "verification_code_sent"
+    SENDER_MATCH_UNAUTHENTICATED = "sender_match_unauthenticated"
+    IDENTITY_DOCUMENTS_DELETED = "identity_documents_deleted"
+    CODE_VOIDED = "code_voided"
+    CODE_REPLY_REJECTED = "code_reply_rejected"
+    LINK_CUSTOMER = "link_customer"
+    # Fulfilment (cases.fulfilment).
+    FULFIL = "fulfil"
+    ACCESS_COMPILED = "access_compiled"
+    PORTABILITY_EXPORTED = "portability_exported"
+    RESTRICTION_LIFTED = "restriction_lifted"
+    OPT_OUT_IN_FORCE = "opt_out_in_force"
+    SYSTEM_ERASURE_STARTED = "system_erasure_started"
+    SYSTEM_ERASED = "system_erased"
+    SYSTEM_RECTIFIED = "system_rectified"
+    SYSTEM_ERASURE_INTERRUPTED = "system_erasure_interrupted"
+    WAITING_FOR_SYSTEM = "waiting_for_system"
+    TASK_OPENED = "task_opened"
+    TASK_DONE = "task_done"
+    # Retention and the register.
+    RETENTION_PURGE = "retention_purge"
+    RETENTION_ANONYMISE = "retention_anonymise"
+    REGISTER_IMPORT = "register_import"
+    # Mail intake.
+    RECLASSIFIED = "reclassified"
+    THIRD_PARTY_MESSAGE = "third_party_message"
+    NON_REQUEST = "non_request"
+    QUARANTINE = "quarantine"
+    MACHINE_MAIL = "machine_mail"
+    BOUNCE = "bounce"
+    MAIL_ORIGINAL_REDACTED = "mail_original_redacted"
+    # Slack.
+    SLACK_ACCESS_DENIED = "slack_access_denied"
