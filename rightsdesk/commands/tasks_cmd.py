@@ -73,7 +73,7 @@ def done_command(
     desk = Desk()
     attached = _read_file(file) if file is not None else None
     with desk.session() as session:
-        task, case, draft = finish_task(
+        task, case, draft, waiting = finish_task(
             session,
             task_id=task_id,
             outcome="nothing_there" if nothing_there else "done",
@@ -88,6 +88,12 @@ def done_command(
     typer.echo(f"task {task_id} ({case.reference}): {outcome}")
     if draft is not None:
         typer.echo(f"{case.reference}: the reply is drafted again with the answer")
+    if waiting is not None:
+        # The answer is kept; only the redraft waits (`cases fulfil` finishes it).
+        typer.echo(
+            f"{case.reference}: waiting: {waiting}; `rightsdesk cases fulfil {case.reference}`"
+            " drafts the reply with the answer once it is back"
+        )
     if left:
         typer.echo(f"{case.reference}: {len(left)} task(s) still open")
 
