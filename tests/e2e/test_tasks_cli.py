@@ -295,3 +295,30 @@ def test_an_answer_redrafts_the_copy_with_the_shop_read_again(
     assert "Tilitoimisto Esimerkki Oy: Kaksi laskua Netvisorissa." in text_of(reply)
     files = [p.get_filename() or "" for p in reply.message.iter_attachments()]
     assert any(f.endswith("wp_wc_orders.csv") for f in files), files
+
+
+def test_a_purged_tasks_number_is_never_given_to_another_task(env: dict[str, str]) -> None:
+    """SQLite would hand the number of a deleted row's to the next one; after the retention
+    purge, `tasks done` with the old number must not reach the new case's task."""
+    first = verified_case(env, "access")
+    ok(env, "cases", "fulfil", first)
+    (old,) = tasks(env, first)
+    ok(env, "cases", "withdraw", first, "--reason", "the requester withdrew by phone")
+    ok(env, "cases", "close", first)
+
+    later = {**env, "RIGHTSDESK_NOW": "2030-03-12T10:00:00+02:00"}  # past case_retention_years
+    assert first in ok(later, "retention", "sweep")
+    opened = ok(
+        later, "cases", "open", "--kinds", "access", "--email", PERSON[1], "--name", PERSON[0],
+        "--json",
+    )  # fmt: skip
+    second = str(json.loads(opened)["reference"])
+    ok(later, "cases", "verify", second, "--method", "manual", "--reason", "called back")
+    ok(later, "cases", "fulfil", second)
+    (new,) = tasks(later, second)
+    assert isinstance(new["id"], int) and isinstance(old["id"], int)
+    assert new["id"] > old["id"]
+    assert refused(later, "tasks", "done", str(old["id"]), "--note", "Found.") == (
+        f"error: no task {old['id']}"
+    )
+    assert tasks(later, second)[0]["status"] == "open"
