@@ -283,12 +283,15 @@ def test_a_desk_killed_while_posting_a_task_finds_the_dm_and_does_not_post_it_tw
     task = task_of(no_channel, reference)
     key = f"task:{task['id']}"
     fake_slack.lose_answer("chat.postMessage")
+    # Until the kill, the lookup fails too: only the restarted desk may find the message.
+    fake_slack.fail("conversations.history", "internal_error")
     http = ("--http", str(free_port()))
     with bot_process(no_channel, tmp_path, *http) as first:
         dm_of(fake_slack, task["id"])  # posted; the bot never heard so
         first.kill()
         first.wait(10)
     assert post_state(engine, key) == "posting"
+    fake_slack.reset_responses()
 
     with bot_process(no_channel, tmp_path, *http):
         wait_until(lambda: post_state(engine, key) == "posted", "the DM found after the restart")
