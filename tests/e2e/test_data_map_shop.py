@@ -332,6 +332,45 @@ def test_kill_9_after_the_shop_committed_records_it_fully_changed(
     assert "Verkkokauppa: the rows of table wp_usermeta" in reply
 
 
+def test_a_row_added_while_the_erasure_waits_for_a_lock_is_erased_on_postgresql(
+    pg_env: dict[str, str],
+) -> None:
+    """The erasure's transaction waits for Maija's locked account row; a new account detail
+    of hers is committed meanwhile. Once the lock goes, the erasure must see the new row,
+    record the new plan, erase it and reply with it."""
+    env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    (user_id,) = shop(url, 'SELECT "ID" FROM wp_users WHERE user_email = :m')[0]
+    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        new_row = conn.execute(
+            text(
+                "INSERT INTO wp_usermeta (user_id, meta_key, meta_value)"
+                " VALUES (:u, 'billing_phone', '+358 40 765 4321') RETURNING umeta_id"
+            ),
+            {"u": user_id},
+        ).scalar_one()
+    engine.dispose()
+    blocker.rollback()
+    blocker.close()
+    assert proc.wait(timeout=180) == 0
+
+    left = "SELECT count(*) FROM wp_usermeta WHERE user_id = :u"
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert conn.execute(text(left), {"u": user_id}).scalar_one() == 0
+    engine.dispose()
+    trail = events(env, reference)
+    plans = [e["detail"] for e in trail if e["action"] == "system_erasure_started"]
+    assert len(plans) == 2 and plans[1]["replanned"] is True
+    (erased,) = [e["detail"] for e in trail if e["action"] == "system_erased"]
+    assert erased["changes"] == plans[1]["changes"]
+    assert ("wp_usermeta", str(new_row)) in {(c["table"], c["key"]) for c in erased["changes"]}
+    reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
+    assert usermeta_count(reply) == plans[0]["found"]["wp_usermeta"] + 1
+
+
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
