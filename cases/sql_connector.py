@@ -230,6 +230,8 @@ class SqlConnector:
         pysqlite begins a transaction only at the first write, and SQLite then locks
         (sqlite.org/lang_transaction.html): a write that matches no row does both.
         """
+        if not self.system.tables:
+            return  # nothing mapped: nothing to read or write
         first = self.system.tables[0]
         table = self._table(conn, first.table)
         key = table.c[first.key]

@@ -155,7 +155,8 @@ def erase_in_systems(
                 state = _interrupted(session, case, before, connector, actor, now)
                 if state == "fully changed":
                     # The crashed run wrote exactly the plan recorded before it (see _apply).
-                    detail = {**before.full_detail, "interrupted": state}
+                    planned = {k: v for k, v in before.full_detail.items() if k != "replanned"}
+                    detail = {**planned, "interrupted": state}
                     append_event(
                         session,
                         case_id=case.id,
