@@ -19,7 +19,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.blocks import Block, button, escape, mrkdwn, section
 from bot.deps import BotDeps
-from bot.slack_calls import SlackCalls
+from bot.slack_calls import Refused, SlackCalls
 from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
 from cases.tasks import VERBS, TaskFile, owner_text
 from store.models import Case, SlackPost, Task
@@ -94,7 +94,7 @@ def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) ->
             key=task_key(task.id),
             case_id=case.id,
             reference=case.reference,
-            channel=task.owner,  # a user id: Slack posts it in the app's DM with them
+            channel=dm_channel(calls, task.owner),
             thread_ts=None,
             text=text,
             blocks=blocks,
@@ -105,6 +105,29 @@ def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) ->
             session.commit()
             posted += 1
     return posted
+
+
+def waiting_text(waiting: str | None) -> str:
+    """What the owner reads when the reply must wait for a system that is down."""
+    if waiting is None:
+        return ""
+    return (
+        f" The case waits for a system: {waiting}. Your answer is kept; the reply is drafted"
+        " with it once the system is back, nothing more is needed from you."
+    )
+
+
+def dm_channel(calls: SlackCalls, user: str) -> str:
+    """The app's DM channel (D…) with the user, where a lost answer's post is looked up.
+
+    conversations.history takes a conversation id, never a user id; a user Slack will not
+    open a DM with is posted to by id, which Slack then refuses and the post records.
+    """
+    try:
+        opened = calls.call("conversations.open", users=user)
+    except Refused:
+        return user
+    return str((opened.get("channel") or {}).get("id") or user)
 
 
 def owner_may(deps: BotDeps, body: dict[str, Any], user: str | None) -> bool:

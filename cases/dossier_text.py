@@ -452,6 +452,13 @@ ACTION: dict[str, tuple[str, str, str]] = {
     "link_customer": ("liitetty asiakkaaseen", "kopplad till kund", "linked to customer"),
     "set_kinds": ("oikeudet määritetty", "rättigheter fastställda", "kinds set"),
     "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
+    "task_opened": ("tehtävä annettu", "uppgift tilldelad", "task opened"),
+    "task_done": ("tehtävä tehty", "uppgiften utförd", "task done"),
+    "task_answer_received": (
+        "tehtävän vastaus saapui sähköpostitse",
+        "uppgiftens svar kom med e-post",
+        "task answer received by mail",
+    ),
 }
 
 

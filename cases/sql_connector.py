@@ -17,7 +17,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, func, inspect, literal, or_, select
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    false,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection, Engine, RowMapping, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -28,11 +39,21 @@ from cases.errors import UserError, Waiting
 from cases.sql_mapping import SqlHold, SqlTable, join_order
 from cases.systems import SqlSystem
 
-__all__ = ["Change", "Kept", "Person", "SqlConnector", "SqlPlan", "expand_url", "row_digest"]
+__all__ = [
+    "Change",
+    "Kept",
+    "Person",
+    "PlanChanged",
+    "SqlConnector",
+    "SqlPlan",
+    "expand_url",
+    "row_digest",
+]
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"  # what `mask` leaves in a column that may not be empty
 CONNECT_TIMEOUT = 5  # seconds: a system that is down makes the case wait, not hang
+SQLITE_LOCK_WAIT = 30  # seconds an SQLite system's write lock is waited for (the desk's own)
 
 
 def expand_url(url: str, env: Mapping[str, str]) -> str:
@@ -118,6 +139,23 @@ class SqlPlan:
         """Nothing to change."""
         return not self.changes
 
+    def outline(self) -> list[Any]:
+        """What the plan does, without the stand-ins a new salt would change (`hash`)."""
+        changes = sorted(
+            (c.table, str(c.key), c.after is None, row_digest(c.before), sorted(c.after or {}))
+            for c in self.changes
+        )
+        kept = sorted((k.table, k.rows, k.reason, k.law, str(k.until)) for k in self.kept)
+        return [changes, kept, sorted(self.found.items())]
+
+
+class PlanChanged(Exception):
+    """The system changed since the plan was recorded: nothing was written; `plan` is new."""
+
+    def __init__(self, plan: SqlPlan) -> None:
+        super().__init__(plan.system)
+        self.plan = plan
+
 
 class SqlConnector:
     """One `sql` system of the data map, reached through its SQLAlchemy URL."""
@@ -143,6 +181,8 @@ class SqlConnector:
                 args: dict[str, Any] = {}
                 if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
                     args["connect_timeout"] = CONNECT_TIMEOUT
+                elif parsed.get_backend_name() == "sqlite":
+                    args["timeout"] = SQLITE_LOCK_WAIT
                 self._engine = create_engine(
                     url, poolclass=NullPool, hide_parameters=True, connect_args=args
                 )
@@ -170,6 +210,8 @@ class SqlConnector:
             with conn.begin():
                 if not write:
                     _read_only(conn)
+                elif conn.dialect.name == "sqlite":
+                    self._write_lock(conn)
                 yield conn
         except OperationalError as exc:
             # The connection broke mid-way: the transaction is gone, the system unchanged.
@@ -181,6 +223,19 @@ class SqlConnector:
             ) from None
         finally:
             conn.close()
+
+    def _write_lock(self, conn: Connection) -> None:
+        """Take SQLite's write lock before reading, so no one writes between plan and change.
+
+        pysqlite begins a transaction only at the first write, and SQLite then locks
+        (sqlite.org/lang_transaction.html): a write that matches no row does both.
+        """
+        if not self.system.tables:
+            return  # nothing mapped: nothing to read or write
+        first = self.system.tables[0]
+        table = self._table(conn, first.table)
+        key = table.c[first.key]
+        conn.execute(table.update().where(false()).values({key: key}))
 
     def _table(self, conn: Connection, name: str) -> Table:
         if name not in self._tables:
@@ -244,31 +299,38 @@ class SqlConnector:
     def _where_only(self, table: Table, mapped: SqlTable) -> list[ColumnElement[bool]]:
         return [table.c[c].in_(values) for c, values in mapped.only.items()]
 
-    def _find(self, conn: Connection, person: Person) -> dict[str, list[RowMapping]]:
-        """The person's rows in each mapped table, found top-down (e-mail, name, joins)."""
+    def _find(
+        self, conn: Connection, person: Person, *, lock: bool = False
+    ) -> dict[str, list[RowMapping]]:
+        """The person's rows in each mapped table, found top-down (e-mail, name, joins).
+
+        With `lock` the rows are locked for the rest of the transaction (FOR UPDATE), so
+        what the erasure writes is what it found; SQLite's write lock does that for it.
+        """
         emails = sorted({e.strip().lower() for e in person.emails if e and e.strip()})
         found: dict[str, list[RowMapping]] = {}
         for mapped in join_order(self.system.tables):
             table = self._table(conn, mapped.table)
+            rows_of = select(table).with_for_update() if lock else select(table)
             only = self._where_only(table, mapped)
             rows: dict[Any, RowMapping] = {}
             if mapped.email and emails:
                 match = or_(*(func.lower(table.c[c]).in_(emails) for c in mapped.email))
-                for row in conn.execute(select(table).where(match, *only)).mappings():
+                for row in conn.execute(rows_of.where(match, *only)).mappings():
                     rows[row[mapped.key]] = row
             if mapped.join:
                 parents = found.get(mapped.join.table, [])
                 values = sorted({p[mapped.join.target_column] for p in parents} - {None}, key=str)
                 if values:
                     linked = table.c[mapped.join.column].in_(values)
-                    for row in conn.execute(select(table).where(linked, *only)).mappings():
+                    for row in conn.execute(rows_of.where(linked, *only)).mappings():
                         rows[row[mapped.key]] = row
             if not rows and mapped.name and person.name:
                 # Only when neither the address nor a join found the person here.
                 wanted = " ".join(person.name.split()).lower()
                 full: ColumnElement[Any] = _concat([table.c[c] for c in mapped.name])
                 match_name = func.lower(full) == wanted
-                for row in conn.execute(select(table).where(match_name, *only)).mappings():
+                for row in conn.execute(rows_of.where(match_name, *only)).mappings():
                     rows[row[mapped.key]] = row
             found[mapped.table] = sorted(rows.values(), key=lambda r: str(r[mapped.key]))
         return found
@@ -325,8 +387,10 @@ class SqlConnector:
                 kept.append(Kept(mapped.table, len(new), "kept_with", parent, None))
         return held, kept
 
-    def _plan(self, conn: Connection, person: Person, today: date) -> SqlPlan:
-        found = self._find(conn, person)
+    def _plan(
+        self, conn: Connection, person: Person, today: date, *, lock: bool = False
+    ) -> SqlPlan:
+        found = self._find(conn, person, lock=lock)
         held, kept = self._held(found, today)
         plan = SqlPlan(self.name, kept=kept, found={k: len(v) for k, v in found.items()})
         salt = secrets.token_hex(16)  # thrown away: a hashed value leads back to nobody
@@ -386,10 +450,56 @@ class SqlConnector:
     def erase(self, person: Person, today: date, *, dry_run: bool = False) -> SqlPlan:
         """Erase the person's rows in one transaction (or only say what would change)."""
         with self._connect(write=not dry_run) as conn:
-            plan = self._plan(conn, person, today)
+            plan = self._plan(conn, person, today, lock=not dry_run)
             if not dry_run:
                 self._write(conn, plan)
         return plan
+
+    def apply(self, plan: SqlPlan, person: Person, today: date) -> SqlPlan:
+        """Carry out exactly `plan`, in one transaction that first finds the person again.
+
+        The rows are locked while found; when they are not what the plan says any more (a
+        new order, a changed address), nothing is written and PlanChanged carries the new
+        plan, so the desk records what it will do before it does it.
+        """
+        with self._connect(write=True) as conn:
+            now = self._plan(conn, person, today, lock=True)
+            if now.outline() != plan.outline():
+                raise PlanChanged(now)
+            self._write(conn, plan)
+        return plan
+
+    def state(self, changes: Sequence[Mapping[str, Any]]) -> str:
+        """Whether the recorded changes are in the system: "unchanged" or "fully changed".
+
+        One transaction wrote them all or none, so a single row still as it was before
+        means none were written; each row is compared by its digests, never its values.
+        """
+        with self._connect(write=False) as conn:
+            for change in changes:
+                table = self._table(conn, str(change["table"]))
+                key = table.c[self._keys[table.name]]
+                columns = [table.c[c] for c in change["columns"]]
+                rows = conn.execute(
+                    select(key, *columns).where(key == _key(key, change["key"]))
+                ).mappings()
+                row = next(iter(rows), None)
+                if row is not None and _digest(row, change["columns"]) == change["before_sha256"]:
+                    return "unchanged"
+        return "fully changed"
+
+
+def _digest(row: RowMapping, columns: Sequence[str]) -> str:
+    return row_digest({c: row[c] for c in columns})
+
+
+def _key(column: Column[Any], recorded: str) -> Any:
+    """A key as the trail records it (text) back in the column's own type."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return recorded
+    return python_type(recorded) if python_type in (int, str) else recorded
 
 
 def _concat(columns: Sequence[Column[Any]]) -> ColumnElement[Any]:

@@ -21,7 +21,7 @@ from cases.errors import NotFound, UserError
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
 from store.actions import AuditAction
-from store.models import Case, Task
+from store.models import Case, CaseEvent, Task
 from store.sanitise import clean_line, clean_text
 
 # The right a case kind asks a system owner to carry out (portability is a copy too).
@@ -184,8 +184,26 @@ def list_tasks(
     return [(t, c) for t, c in rows]
 
 
-def task_summary(task: Task, case: Case) -> dict[str, Any]:
-    """A task as `tasks list --json` prints it."""
+def mailed_answers(session: Session, tasks: list[Task]) -> dict[int, str]:
+    """The latest note each task's owner mailed back (intake records it; nothing is done)."""
+    ids = {t.id for t in tasks}
+    events = session.exec(
+        select(CaseEvent)
+        .where(
+            col(CaseEvent.case_id).in_({t.case_id for t in tasks}),
+            CaseEvent.action == AuditAction.TASK_ANSWER_RECEIVED,
+        )
+        .order_by(col(CaseEvent.id))
+    ).all()
+    return {
+        int(e.detail["task_id"]): str(e.full_detail.get("note") or "")
+        for e in events
+        if e.detail.get("task_id") in ids
+    }
+
+
+def task_summary(task: Task, case: Case, mailed: str | None = None) -> dict[str, Any]:
+    """A task as `tasks list --json` prints it (`mailed`: the owner's mailed answer)."""
     return {
         "id": task.id,
         "case": case.reference,
@@ -198,6 +216,7 @@ def task_summary(task: Task, case: Case) -> dict[str, Any]:
         "done_at": task.done_at.isoformat() if task.done_at else None,
         "done_by": task.done_by,
         "file": task.file_name,
+        "mailed_answer": mailed,
     }
 
 

@@ -19,9 +19,12 @@ from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from mail_intake.parsing import ParsedMessage
 from store.actions import AuditAction
-from store.models import Attachment, Case, Message, VerificationCode
+from store.models import Attachment, Case, Message, Task, VerificationCode
 
 THIRD_PARTY = "third_party"
+TASK_ANSWER = "task_answer"
+# Our task mail's subject, "[DSR-2026-0001] Task 3: erase data in ..." (cases.tasks).
+_TASK_TAG = re.compile(r"\bTask (\d{1,9}):")
 # The statuses a code may verify from (cases.lifecycle's "verify" transition).
 VERIFIABLE = frozenset({Status.RECEIVED, Status.AWAITING_IDENTITY, Status.NEEDS_TRIAGE})
 # Where the quoted part starts when nothing marks it with ">": reply headers and separators
@@ -89,6 +92,39 @@ def _attach_third_party(
     )
 
 
+def _task_answer(
+    session: Session, case: Case, msg: Message, parsed: ParsedMessage, *, actor: str, now: datetime
+) -> bool:
+    """A system owner's reply to their task mail: a note for the contact person, not done.
+
+    Only the task's own owner, answering the task's own mail, counts; the contact person
+    reads it and records the outcome (`tasks done`), since the mail may say anything.
+    """
+    tag = _TASK_TAG.search(parsed.subject or "")
+    sender = (parsed.from_addr or "").strip().lower()
+    task = session.get(Task, int(tag.group(1))) if tag else None
+    if task is None or task.case_id != case.id or task.owner.strip().lower() != sender:
+        return False
+    msg.category = TASK_ANSWER
+    session.add(msg)
+    for attachment in session.exec(select(Attachment).where(Attachment.message_id == msg.id)):
+        attachment.is_identity_document = False  # the owner's export, not the subject's proof
+        session.add(attachment)
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.TASK_ANSWER_RECEIVED,
+        now=now,
+        task_id=task.id,
+        system=task.system,
+        message=msg.message_id,
+        note=own_text(parsed) or None,
+        result="a note for the contact person; the task stays as it was until they record it",
+    )
+    return True
+
+
 def take_in(
     session: Session,
     case: Case,
@@ -107,6 +143,8 @@ def take_in(
     """
     msg.case_id = case.id
     sender = (parsed.from_addr or "").strip().lower()
+    if _task_answer(session, case, msg, parsed, actor=actor, now=now):
+        return None
     if not sender or sender not in case_parties(session, case):
         _attach_third_party(session, case, msg, actor=actor, now=now)
         return None

@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     WAITING_FOR_SYSTEM = "waiting_for_system"
     TASK_OPENED = "task_opened"
     TASK_DONE = "task_done"
+    TASK_ANSWER_RECEIVED = "task_answer_received"
     # Retention and the register.
     RETENTION_PURGE = "retention_purge"
     RETENTION_ANONYMISE = "retention_anonymise"

@@ -515,6 +515,9 @@ class Task(SQLModel, table=True):
         UniqueConstraint("case_id", "system", "kind"),
         # Reminders, the digest and App Home read open tasks by due date.
         Index("ix_task_status_due", "status", "due_date"),
+        # A purged task's number is never handed out again: an old Slack button or
+        # `tasks done ID` must not reach another task (migration 0012).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

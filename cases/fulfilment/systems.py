@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases.errors import Waiting
-from cases.sql_connector import Person, SqlConnector, SqlPlan, plain
+from cases.sql_connector import Person, PlanChanged, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
 from store.actions import AuditAction
 from store.audit import append_event
@@ -29,6 +29,8 @@ __all__ = [
     "sql_systems",
     "systems_section",
 ]
+
+REPLANS = 3  # a system that changes under every plan makes the case wait, not loop
 
 
 def sql_systems(systems: Sequence[System]) -> list[SqlSystem]:
@@ -148,23 +150,26 @@ def erase_in_systems(
             outcomes.append(done.full_detail)
             continue
         with _connected(system, env) as connector:
-            plan = connector.erase(person, today, dry_run=True)
             before = _for(started, system.name)
+            state = None
             if before is not None:
-                outcomes.append(
-                    _recover(session, case, before, plan, connector, person, actor, now, today)
-                )
-                continue
-            append_event(
-                session,
-                case_id=case.id,
-                actor=actor,
-                action=AuditAction.SYSTEM_ERASURE_STARTED,
-                detail=_plan_detail(plan),
-                at=now,
-            )
-            session.commit()
-            outcomes.append(_apply(session, case, connector, person, actor, now, today))
+                state = _interrupted(session, case, before, connector, actor, now)
+                if state == "fully changed":
+                    # The crashed run wrote exactly the plan recorded before it (see _apply).
+                    planned = {k: v for k, v in before.full_detail.items() if k != "replanned"}
+                    detail = {**planned, "interrupted": state}
+                    append_event(
+                        session,
+                        case_id=case.id,
+                        actor=actor,
+                        action=AuditAction.SYSTEM_ERASED,
+                        detail=detail,
+                        at=now,
+                    )
+                    session.commit()
+                    outcomes.append(detail)
+                    continue
+            outcomes.append(_apply(session, case, connector, person, actor, now, today, state))
     return outcomes
 
 
@@ -176,15 +181,41 @@ def _apply(
     actor: str,
     now: datetime,
     today: date,
-    *,
-    state: str | None = None,
+    state: str | None,
 ) -> dict[str, Any]:
-    plan = connector.erase(person, today)  # one transaction in the system
-    detail = _plan_detail(plan)
-    if state:
-        detail["interrupted"] = state
-    _record_changes(session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now)
-    return detail
+    """Record the plan, then carry out exactly it; the outcome is what the system did.
+
+    The system is searched again inside the erasing transaction; if it changed since the
+    plan (a new order), the new plan is recorded first and carried out instead, so the
+    recorded plan, the outcome and the reply always describe the rows really changed.
+    """
+    plan = connector.erase(person, today, dry_run=True)
+    for attempt in range(REPLANS):
+        detail = _plan_detail(plan)
+        if attempt:
+            detail["replanned"] = True  # the system changed after the previous plan
+        append_event(
+            session,
+            case_id=case.id,
+            actor=actor,
+            action=AuditAction.SYSTEM_ERASURE_STARTED,
+            detail=detail,
+            at=now,
+        )
+        session.commit()
+        try:
+            connector.apply(plan, person, today)  # one transaction in the system
+        except PlanChanged as changed:
+            plan = changed.plan
+            continue
+        detail = _plan_detail(plan)
+        if state:
+            detail["interrupted"] = state
+        _record_changes(
+            session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now
+        )
+        return detail
+    raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to erase; try again")
 
 
 def _record_changes(
@@ -217,22 +248,17 @@ def _record_changes(
     session.commit()
 
 
-def _recover(
+def _interrupted(
     session: Session,
     case: Case,
     started: CaseEvent,
-    plan: SqlPlan,
     connector: SqlConnector,
-    person: Person,
     actor: str,
     now: datetime,
-    today: date,
-) -> dict[str, Any]:
-    """An erasure that began before a crash: say whether the system was changed, then finish."""
-    planned = started.full_detail
-    # Nothing left to change of a plan that had changes: the system's transaction committed
-    # and the desk never heard of it.
-    state = "fully changed" if plan.empty and planned.get("changes") else "unchanged"
+) -> str:
+    """An erasure that began before a crash: whether its recorded plan is in the system."""
+    changes = started.full_detail.get("changes") or []
+    state = connector.state(changes) if changes else "unchanged"
     append_event(
         session,
         case_id=case.id,
@@ -241,21 +267,8 @@ def _recover(
         detail={"system": connector.name, "state": state},
         at=now,
     )
-    if state == "unchanged":
-        session.commit()
-        return _apply(session, case, connector, person, actor, now, today, state=state)
-    # The values went with the crashed run; the plan recorded before it says what changed.
-    detail = {**planned, "interrupted": state}
-    append_event(
-        session,
-        case_id=case.id,
-        actor=actor,
-        action=AuditAction.SYSTEM_ERASED,
-        detail=detail,
-        at=now,
-    )
     session.commit()
-    return detail
+    return state
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,7 +12,7 @@ import typer
 from cases import operations as ops
 from cases.errors import UserError
 from cases.task_work import finish_task
-from cases.tasks import TaskFile, list_tasks, open_tasks, task_summary
+from cases.tasks import TaskFile, list_tasks, mailed_answers, open_tasks, task_summary
 from rightsdesk.commands.cases_cmd import Actor
 from rightsdesk.context import Desk, cli_actor
 
@@ -35,13 +35,18 @@ def list_command(
     desk = Desk()
     with desk.read_session() as session:
         case = ops.get_case(session, reference) if reference else None
-        rows = [task_summary(t, c) for t, c in list_tasks(session, case=case)]
+        listed = list_tasks(session, case=case)
+        mailed = mailed_answers(session, [t for t, _ in listed])
+        rows = [task_summary(t, c, mailed.get(t.id or 0)) for t, c in listed]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         typer.echo("no tasks")
         return
+    for row in rows:
+        if row["mailed_answer"] and row["status"] == "open":
+            row["status"] = "open (answered by mail)"  # read it: `cases show REF`
     table = [_COLUMNS, *[tuple(str(r[c]) for c in _COLUMNS) for r in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     for line in table:
@@ -73,7 +78,7 @@ def done_command(
     desk = Desk()
     attached = _read_file(file) if file is not None else None
     with desk.session() as session:
-        task, case, draft = finish_task(
+        task, case, draft, waiting = finish_task(
             session,
             task_id=task_id,
             outcome="nothing_there" if nothing_there else "done",
@@ -88,6 +93,12 @@ def done_command(
     typer.echo(f"task {task_id} ({case.reference}): {outcome}")
     if draft is not None:
         typer.echo(f"{case.reference}: the reply is drafted again with the answer")
+    if waiting is not None:
+        # The answer is kept; only the redraft waits (`cases fulfil` finishes it).
+        typer.echo(
+            f"{case.reference}: waiting: {waiting}; `rightsdesk cases fulfil {case.reference}`"
+            " drafts the reply with the answer once it is back"
+        )
     if left:
         typer.echo(f"{case.reference}: {len(left)} task(s) still open")
 

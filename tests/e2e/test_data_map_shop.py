@@ -281,8 +281,8 @@ def interrupted(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
 def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(
     pg_env: dict[str, str],
 ) -> None:
-    """The erasure blocks on Maija's locked account row after changing the other tables;
-    kill -9 then; the shop must show none of those changes."""
+    """The erasure, its plan recorded, blocks on Maija's locked account row inside its
+    transaction; kill -9 then; the shop must show no change."""
     env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
     reference = open_case(env, "erasure")
     before = shop(url, "SELECT count(*) FROM wp_usermeta")
@@ -332,6 +332,45 @@ def test_kill_9_after_the_shop_committed_records_it_fully_changed(
     assert "Verkkokauppa: the rows of table wp_usermeta" in reply
 
 
+def test_a_row_added_while_the_erasure_waits_for_a_lock_is_erased_on_postgresql(
+    pg_env: dict[str, str],
+) -> None:
+    """The erasure's transaction waits for Maija's locked account row; a new account detail
+    of hers is committed meanwhile. Once the lock goes, the erasure must see the new row,
+    record the new plan, erase it and reply with it."""
+    env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    (user_id,) = shop(url, 'SELECT "ID" FROM wp_users WHERE user_email = :m')[0]
+    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        new_row = conn.execute(
+            text(
+                "INSERT INTO wp_usermeta (user_id, meta_key, meta_value)"
+                " VALUES (:u, 'billing_phone', '+358 40 765 4321') RETURNING umeta_id"
+            ),
+            {"u": user_id},
+        ).scalar_one()
+    engine.dispose()
+    blocker.rollback()
+    blocker.close()
+    assert proc.wait(timeout=180) == 0
+
+    left = "SELECT count(*) FROM wp_usermeta WHERE user_id = :u"
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert conn.execute(text(left), {"u": user_id}).scalar_one() == 0
+    engine.dispose()
+    trail = events(env, reference)
+    plans = [e["detail"] for e in trail if e["action"] == "system_erasure_started"]
+    assert len(plans) == 2 and plans[1]["replanned"] is True
+    (erased,) = [e["detail"] for e in trail if e["action"] == "system_erased"]
+    assert erased["changes"] == plans[1]["changes"]
+    assert ("wp_usermeta", str(new_row)) in {(c["table"], c["key"]) for c in erased["changes"]}
+    reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
+    assert usermeta_count(reply) == plans[0]["found"]["wp_usermeta"] + 1
+
+
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
     url = f"sqlite:///{tmp_path / 'shop.db'}"
@@ -375,3 +414,73 @@ def test_portability_rectification_and_the_dossier_cover_the_shop(
     html = out.read_text("utf-8")
     assert "Systems searched (Art. 15(1)" in html and "Verkkokauppa" in html
     assert "rectified in 6 row(s)" in html
+
+
+def usermeta_count(reply_or_preview: str) -> int:
+    """N in "the rows of table wp_usermeta (N)", as the preview and the reply say it."""
+    marker = "the rows of table wp_usermeta ("
+    start = reply_or_preview.index(marker) + len(marker)
+    return int(reply_or_preview[start : reply_or_preview.index(")", start)])
+
+
+def test_a_row_added_between_the_plan_and_the_erasure_is_erased_and_reported(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The dry run shows N account details; then the erasure records its plan, and before its
+    transaction may start (the test holds the shop's write lock) Maija's phone number is
+    added. The erasure must find it, record the new plan, erase it and say N + 1."""
+    env = sqlite_env
+    url = env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    planned = usermeta_count(ok(env, "cases", "fulfil", reference, "--dry-run"))
+    (user_id,) = shop(url, "SELECT ID FROM wp_users WHERE user_email = :m")[0]
+
+    holder = sqlite3.connect(tmp_path / "shop.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the erasure's transaction waits for this lock
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
+        env={**base, **env},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    desk = sqlite3.connect(tmp_path / "desk.db")
+    started = "SELECT count(*) FROM case_event WHERE action = 'system_erasure_started'"
+    deadline = time.monotonic() + 60
+    while desk.execute(started).fetchone() != (1,):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the erasure never recorded its plan"
+        time.sleep(0.05)
+    desk.close()
+    new_row = holder.execute(
+        "INSERT INTO wp_usermeta (user_id, meta_key, meta_value)"
+        " VALUES (?, 'billing_phone', '+358 40 765 4321')",
+        (user_id,),
+    ).lastrowid
+    holder.execute("COMMIT")
+    holder.close()
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, (out, err)
+
+    left = sqlite3.connect(tmp_path / "shop.db")
+    assert left.execute(
+        "SELECT count(*) FROM wp_usermeta WHERE umeta_id = ?", (new_row,)
+    ).fetchone() == (0,)
+    assert left.execute(
+        "SELECT count(*) FROM wp_usermeta WHERE user_id = ?", (user_id,)
+    ).fetchone() == (0,)
+    left.close()
+    trail = events(env, reference)
+    plans = [e["detail"] for e in trail if e["action"] == "system_erasure_started"]
+    assert len(plans) == 2 and plans[1]["replanned"] is True
+    (erased,) = [e["detail"] for e in trail if e["action"] == "system_erased"]
+    assert erased["changes"] == plans[1]["changes"]  # what was done is what was recorded
+    keys = {(c["table"], c["key"]) for c in erased["changes"]}
+    assert ("wp_usermeta", str(new_row)) in keys
+    assert ("wp_usermeta", str(new_row)) not in {
+        (c["table"], c["key"]) for c in plans[0]["changes"]
+    }
+    reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
+    assert usermeta_count(reply) == planned + 1

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.outbox_journey import US, desk_env, rightsdesk
+from tests.servers.dovecot import Mailbox
 from tests.servers.smtp import ReceivedMail, SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -295,3 +296,89 @@ def test_an_answer_redrafts_the_copy_with_the_shop_read_again(
     assert "Tilitoimisto Esimerkki Oy: Kaksi laskua Netvisorissa." in text_of(reply)
     files = [p.get_filename() or "" for p in reply.message.iter_attachments()]
     assert any(f.endswith("wp_wc_orders.csv") for f in files), files
+
+
+def test_a_purged_tasks_number_is_never_given_to_another_task(env: dict[str, str]) -> None:
+    """SQLite would hand the number of a deleted row's to the next one; after the retention
+    purge, `tasks done` with the old number must not reach the new case's task."""
+    first = verified_case(env, "access")
+    ok(env, "cases", "fulfil", first)
+    (old,) = tasks(env, first)
+    ok(env, "cases", "withdraw", first, "--reason", "the requester withdrew by phone")
+    ok(env, "cases", "close", first)
+
+    later = {**env, "RIGHTSDESK_NOW": "2030-03-12T10:00:00+02:00"}  # past case_retention_years
+    assert first in ok(later, "retention", "sweep")
+    opened = ok(
+        later, "cases", "open", "--kinds", "access", "--email", PERSON[1], "--name", PERSON[0],
+        "--json",
+    )  # fmt: skip
+    second = str(json.loads(opened)["reference"])
+    ok(later, "cases", "verify", second, "--method", "manual", "--reason", "called back")
+    ok(later, "cases", "fulfil", second)
+    (new,) = tasks(later, second)
+    assert isinstance(new["id"], int) and isinstance(old["id"], int)
+    assert new["id"] > old["id"]
+    assert refused(later, "tasks", "done", str(old["id"]), "--note", "Found.") == (
+        f"error: no task {old['id']}"
+    )
+    assert tasks(later, second)[0]["status"] == "open"
+
+
+@pytest.mark.dovecot
+def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, mailbox: Mailbox
+) -> None:
+    """The owner replies to the task mail (Dovecot, by LMTP); intake threads it onto the task
+    by the subject's tag and keeps it as a note; the contact person records the outcome."""
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_CONFIG=str(config_with_data_map(tmp_path)),
+        RIGHTSDESK_NOW="2026-03-10T10:00:00+02:00",
+        RIGHTSDESK_IMAP_HOST=mailbox.host,
+        RIGHTSDESK_IMAP_PORT=str(mailbox.imap_port),
+        RIGHTSDESK_IMAP_USER=mailbox.user,
+        RIGHTSDESK_IMAP_PASSWORD=mailbox.password,
+        RIGHTSDESK_IMAP_SECURITY="plain",
+    )
+    env.pop("RIGHTSDESK_MAILDIR")
+    ok(env, "db", "upgrade")
+    reference = verified_case(env, "access")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    ok(env, "poll", "--once")
+    (request,) = mail_to(smtp_sink, OWNER, 1)
+    subject = str(request.message["Subject"])
+    assert f"Task {task['id']}:" in subject
+
+    def reply(sender: str, text: str, message_id: str) -> bytes:
+        answer = EmailMessage()
+        answer["From"], answer["To"] = sender, US
+        answer["Subject"], answer["Message-ID"] = f"Re: {subject}", message_id
+        answer["In-Reply-To"] = str(request.message["Message-ID"])
+        answer.set_content(f"{text}\n\nOn Tuesday the privacy desk wrote:\n> {PERSON[0]}\n")
+        return answer.as_bytes()
+
+    mailbox.deliver_lmtp(
+        reply(
+            f"Kirjanpito <{OWNER}>", "Kaksi laskua löytyi.", "<answer-1@tilitoimisto.example.com>"
+        )
+    )
+    mailbox.deliver_lmtp(reply("someone@example.org", "Done!", "<forged-1@example.org>"))
+    ok(env, "poll", "--once")
+
+    (listed,) = tasks(env, reference)
+    assert listed["status"] == "open"  # not done: the contact person decides
+    assert listed["mailed_answer"] == "Kaksi laskua löytyi."
+    assert "open (answered by mail)" in ok(env, "tasks", "list", "--case", reference)
+    trail = json.loads(ok(env, "cases", "show", reference, "--json"))["events"]
+    (answer,) = [e for e in trail if e["action"] == "task_answer_received"]
+    assert answer["detail"]["task_id"] == task["id"]
+    assert answer["detail"]["note"] == "Kaksi laskua löytyi."
+    # Someone else using the same subject is a third party, not the owner.
+    assert [e["action"] for e in trail].count("third_party_message") == 1
+
+    ok(env, "tasks", "done", str(task["id"]), "--note", "Kaksi laskua löytyi.")
+    assert tasks(env, reference)[0]["status"] == "done"

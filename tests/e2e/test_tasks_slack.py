@@ -21,21 +21,24 @@ from sqlmodel import select
 
 from bot.tasks import TASK_DONE, TASK_FILE, TASK_MODAL, TASK_NOTE, TASK_NOTHING
 from store.engine import new_session
-from store.models import CaseEvent
+from store.models import CaseEvent, SlackPost
 from tests.e2e.slack_bot import (
     ALICE,
     CHANNEL,
     ROOT,
     SECRET,
     bot_environment,
+    bot_process,
     events,
     migrated_engine,
     running_bot,
 )
+from tests.servers import free_port
 from tests.servers import slack_signing as sig
 from tests.servers.slack_fake import FakeSlack
 
 OWNER = "U3OWNER"  # the accounting firm's contact, not on the allow-list (U1, U2)
+OWNER_DM = f"D{OWNER}"  # the app's DM with them, as the fake's conversations.open gives it
 FIRM = "Esimerkki Tilitoimisto Oy"
 DATA_MAP = f"""
 [[systems]]
@@ -107,7 +110,7 @@ def dm_of(fake: FakeSlack, task_id: int, timeout: float = 20.0) -> dict[str, Any
     """The direct message the notifier posted to the owner for TASK_ID."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for message in fake.messages(OWNER):
+        for message in fake.messages(OWNER_DM):
             if message["metadata"]["event_payload"]["key"] == f"task:{task_id}":
                 return message
         time.sleep(0.1)
@@ -143,7 +146,7 @@ def test_the_owner_gets_the_task_in_a_dm_and_answers_it_with_a_note_and_the_expo
 
     # Only the owner's DM carries whom to look for; the channel never does.
     dm = dm_of(fake_slack, task["id"])
-    assert dm["channel"] == OWNER
+    assert dm["channel"] == OWNER_DM
     dm_text = json.dumps(dm["blocks"], ensure_ascii=False)
     assert (
         ALICE[0] in dm_text and ALICE[1] in dm_text and "export the customer's invoices" in dm_text
@@ -228,7 +231,7 @@ def test_the_owner_gets_the_task_in_a_dm_and_answers_it_with_a_note_and_the_expo
         "the task's line in the case thread",
     )
     for call in fake_slack.calls():
-        if call.method in ("chat.postMessage", "chat.update") and call.body["channel"] != OWNER:
+        if call.method in ("chat.postMessage", "chat.update") and call.body["channel"] != OWNER_DM:
             sent_text = json.dumps(call.body, ensure_ascii=False)
             assert ALICE[0] not in sent_text and ALICE[1] not in sent_text, call.body
 
@@ -265,5 +268,40 @@ def test_without_a_channel_the_owner_still_gets_the_task_in_a_dm(
     with running_bot(no_channel, tmp_path):
         reference = fulfilled_case(no_channel, "erasure")
         dm = dm_of(fake_slack, task_of(no_channel, reference)["id"])
-    assert dm["channel"] == OWNER
-    assert [m["channel"] for m in fake_slack.messages()] == [OWNER]
+    assert dm["channel"] == OWNER_DM
+    assert [m["channel"] for m in fake_slack.messages()] == [OWNER_DM]
+
+
+def test_a_desk_killed_while_posting_a_task_finds_the_dm_and_does_not_post_it_twice(
+    env: dict[str, str], engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Slack posts the task's DM but its answer is lost; the desk is killed then. The desk
+    started again looks for the message in the DM (its D… id; a user id is no conversation)
+    and finds it instead of posting it again."""
+    no_channel = {k: v for k, v in env.items() if k != "RIGHTSDESK_SLACK_CHANNEL"}
+    reference = fulfilled_case(no_channel, "erasure")
+    task = task_of(no_channel, reference)
+    key = f"task:{task['id']}"
+    fake_slack.lose_answer("chat.postMessage")
+    # Until the kill, the lookup fails too: only the restarted desk may find the message.
+    fake_slack.fail("conversations.history", "internal_error")
+    http = ("--http", str(free_port()))
+    with bot_process(no_channel, tmp_path, *http) as first:
+        dm_of(fake_slack, task["id"])  # posted; the bot never heard so
+        first.kill()
+        first.wait(10)
+    assert post_state(engine, key) == "posting"
+    fake_slack.reset_responses()
+
+    with bot_process(no_channel, tmp_path, *http):
+        wait_until(lambda: post_state(engine, key) == "posted", "the DM found after the restart")
+    posts = [m for m in fake_slack.messages() if m["metadata"]["event_payload"]["key"] == key]
+    assert len(posts) == 1 and posts[0]["channel"] == OWNER_DM
+    lookups = [c.body.get("channel") for c in fake_slack.calls("conversations.history")]
+    assert lookups and set(lookups) == {OWNER_DM}
+
+
+def post_state(engine: Engine, key: str) -> str | None:
+    with new_session(engine) as session:
+        row = session.get(SlackPost, key)
+        return row.state if row is not None else None

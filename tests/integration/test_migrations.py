@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -9,7 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers every table)
+from cases import operations as ops
 from store import migrate
+from store.audit import append_event
+from store.engine import new_session
+from store.models import Task
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -34,3 +40,40 @@ def test_the_quick_revision_lookup_agrees_with_alembic(engine: Engine) -> None:
     with engine.connect() as conn:
         expected = MigrationContext.configure(conn).get_current_revision()
     assert migrate.current_revision(engine) == expected == migrate.head_revision()
+
+
+def test_a_task_number_purged_before_the_upgrade_is_not_handed_out_again(engine: Engine) -> None:
+    """Under 0011 a task is opened and purged; only the trail still knows its number."""
+    migrate.downgrade(engine, "0011_extension_ground")
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    with new_session(engine) as session:
+        case = ops.open_case(
+            session, kinds=["access"], received_at=now, now=now, actor="test",
+            requester_name="Maija Esimerkki", requester_email="maija.esimerkki@example.com",
+        )  # fmt: skip
+        purged = netvisor_task(case.id or 0, now)
+        session.add(purged)
+        session.flush()
+        append_event(
+            session,
+            case_id=case.id,
+            actor="test",
+            action="task_opened",
+            detail={"task_id": purged.id},
+            at=now,
+        )
+        session.delete(purged)
+        session.commit()
+    migrate.upgrade(engine)
+    with new_session(engine) as session:
+        task = netvisor_task(case.id or 0, now)
+        session.add(task)
+        session.commit()
+        assert purged.id is not None and task.id is not None and task.id > purged.id
+
+
+def netvisor_task(case_id: int, now: datetime) -> Task:
+    return Task(
+        case_id=case_id, system="Netvisor", kind="access", owner="U3OWNER",
+        instructions="Export.", due_date=date(2026, 4, 2), created_at=now,
+    )  # fmt: skip

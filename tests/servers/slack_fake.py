@@ -268,7 +268,9 @@ def _ts(n: int) -> str:
 
 
 def _post_message(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, Any]:
-    channel = body.get("channel", "C1")
+    channel = str(body.get("channel", "C1"))
+    if channel[:1] in ("U", "W"):  # Slack posts to a user id in the app's DM with them
+        channel = f"D{channel}"
     message = {"type": "message", "text": body.get("text", ""), "user": "UBOT", "ts": _ts(n)}
     fake._state.messages.append(
         {
@@ -286,6 +288,8 @@ def _post_message(fake: FakeSlack, body: dict[str, Any], n: int) -> dict[str, An
 def _history(fake: FakeSlack, body: dict[str, Any], n: int, *, thread: bool) -> dict[str, Any]:
     """conversations.history (top-level, newest first) or .replies (one thread, oldest first)."""
     channel, ts = body.get("channel"), body.get("ts")
+    if str(channel)[:1] in ("U", "W"):  # a user id is no conversation: Slack refuses it
+        return {"ok": False, "error": "channel_not_found"}
     found = [
         m
         for m in fake._state.messages

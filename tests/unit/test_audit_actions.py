@@ -21,10 +21,11 @@ STORED = frozenset(
     verification_code_sent sender_match_unauthenticated identity_documents_deleted
     code_voided code_reply_rejected link_customer fulfil access_compiled portability_exported
     restriction_lifted opt_out_in_force system_erasure_started system_erased system_rectified
-    system_erasure_interrupted waiting_for_system task_opened task_done retention_purge
+    system_erasure_interrupted waiting_for_system task_opened task_done task_answer_received
+    retention_purge
     retention_anonymise register_import reclassified third_party_message non_request
     quarantine machine_mail bounce mail_original_redacted slack_access_denied
-    """.split()  # noqa: SIM905 (a word list reads better than 53 quoted strings)
+    """.split()  # noqa: SIM905 (a word list reads better than 54 quoted strings)
 )
 _NAMES = "|".join(sorted(STORED))
 # An event's action compared with, or recorded as, a bare string: it must name the enum.

@@ -159,4 +159,5 @@ def test_the_manifest_declares_what_the_app_listens_to_and_no_more_scopes() -> N
         "- im:write",
         "- channels:history",
         "- groups:history",
+        "- im:history",
     ]

@@ -27,7 +27,7 @@ from bot.deps import BotDeps
 from bot.errors import run_guarded, tell_user
 from bot.home import OPEN_NEW_CASE, publish_home
 from bot.modals import message
-from bot.tasks import TASK_DONE, TASK_NOTHING, done_form
+from bot.tasks import TASK_DONE, TASK_NOTHING, done_form, waiting_text
 from cases import identity, requester_reminder
 from cases import operations as ops
 from cases.task_work import finish_task
@@ -229,7 +229,7 @@ def task_nothing_there(
     ack()
     user, value = _clicked(body)
     with deps.session_factory() as session:
-        task, case, _ = finish_task(
+        task, case, _, waiting = finish_task(
             session,
             task_id=_task_id(value),
             outcome="nothing_there",
@@ -240,6 +240,7 @@ def task_nothing_there(
             env=deps.system_env,
         )
         text = f"Thank you: task {task.id} ({case.reference}) is recorded as nothing there."
+        text += waiting_text(waiting)
     _answer(deps, body, client, respond, Reply(text))
 
 

@@ -16,7 +16,7 @@ from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
 from bot.respond import check_webhook
-from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file
+from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file, waiting_text
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
@@ -237,32 +237,38 @@ def submit_verify(
 def submit_task_done(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    """Record the owner's note (and file); a pending reply of that right is drafted again."""
+    """Record the owner's note (and file); a pending reply of that right is drafted again.
+
+    Slack wants the acknowledgement within 3 seconds, and fetching the export or reading a
+    slow system may take longer: the modal closes first, the answer follows as a message.
+    A failure after that reaches the owner the same way (bot.errors.run_guarded).
+    """
     task_id = int(modals.metadata(view).get("task_id") or 0)
-
-    def act(note: str, actor: str) -> str:
-        try:
-            attached = submitted_file(deps, view)
-        except (ValueError, OSError) as exc:
-            raise UserError("the file could not be fetched") from exc
-        with deps.session_factory() as session:
-            task, case, _ = finish_task(
-                session,
-                task_id=task_id,
-                outcome="done",
-                note=note,
-                actor=actor,
-                now=deps.clock(),
-                controller=deps.controller,
-                file=attached,
-                env=deps.system_env,
-            )
-            return f"Thank you: task {task.id} ({case.reference}) is done."
-
-    _reasoned(
-        deps, ack=ack, body=body, view=view, client=client,
-        block_id=TASK_NOTE, missing="Say what you found or did.", act=act,
-    )  # fmt: skip
+    note = modals.text_value(view, TASK_NOTE)
+    if not note:
+        ack(response_action="errors", errors={TASK_NOTE: "Say what you found or did."})
+        return
+    ack()
+    try:
+        attached = submitted_file(deps, view)
+    except (ValueError, OSError) as exc:
+        raise UserError(
+            f"task {task_id}: the file could not be fetched; nothing was recorded"
+        ) from exc
+    with deps.session_factory() as session:
+        task, case, _, waiting = finish_task(
+            session,
+            task_id=task_id,
+            outcome="done",
+            note=note,
+            actor=deps.actor(_user(body)),
+            now=deps.clock(),
+            controller=deps.controller,
+            file=attached,
+            env=deps.system_env,
+        )
+        text = f"Thank you: task {task.id} ({case.reference}) is done." + waiting_text(waiting)
+    _tell(body, view, client, text)
 
 
 HANDLERS: dict[str, Callable[..., None]] = {
