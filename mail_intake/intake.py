@@ -7,6 +7,7 @@ back and the message stays in the inbox to be tried again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Collection
@@ -98,8 +99,12 @@ def quarantine(
     folder: str | None,
     uid: int | None,
     now: datetime,
+    commit: bool = True,
 ) -> Quarantine:
-    """Keep a message we cannot process, with its reason, for the contact person (§2.4)."""
+    """Keep a message we cannot process, with its reason, for the contact person (§2.4).
+
+    `commit=False` keeps it in the caller's transaction (the poller's batch).
+    """
     sha = raw_sha256(raw)
     existing = session.exec(
         select(Quarantine).where(
@@ -110,7 +115,8 @@ def quarantine(
         existing.attempts += 1
         existing.reason = reason
         session.add(existing)
-        session.commit()
+        if commit:
+            session.commit()
         return existing
     row = Quarantine(
         source=source,
@@ -134,7 +140,8 @@ def quarantine(
         quarantine_id=row.id,
         reason=reason,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return row
 
 
@@ -303,11 +310,15 @@ def process_message(
     now: datetime,
     deps: IntakeDeps,
     received_at: datetime | None = None,
+    commit: bool = True,
 ) -> IntakeResult:
     """Process one inbound mail exactly once; commits its own transaction.
 
     `received_at` is when the mail reached us, when that was before `now` (a quarantined
     mail run again): the clock of a request starts at receipt (EDPB 01/2022 §159).
+    With `commit=False` the mail's writes go into a savepoint of the caller's transaction
+    (the poller's batch): a failure undoes this mail alone, and it counts as taken in only
+    when the caller commits.
     """
     sha = raw_sha256(raw)
     try:
@@ -320,14 +331,23 @@ def process_message(
     except UnparseableMessage as exc:
         if is_known(session, message_id=None, sha=sha):
             return IntakeResult("duplicate")
-        q = quarantine(
-            session, raw=raw, reason=exc.reason, source=source, folder=folder, uid=uid, now=now
-        )
+        with session.begin_nested() if not commit else contextlib.nullcontext():
+            q = quarantine(
+                session,
+                raw=raw,
+                reason=exc.reason,
+                source=source,
+                folder=folder,
+                uid=uid,
+                now=now,
+                commit=commit,
+            )
         return IntakeResult("quarantined", reason=q.reason)
     parsed = u.parsed
     if is_known(session, message_id=parsed.message_id, sha=sha):
         return IntakeResult("duplicate")
     for attempt in range(1, INTEGRITY_RETRIES + 1):
+        savepoint = None if commit else session.begin_nested()
         try:
             result = _route(
                 session,
@@ -340,18 +360,28 @@ def process_message(
                 received=received_at or now,
                 deps=deps,
             )
-            session.commit()
+            if savepoint is None:
+                session.commit()
+            else:
+                savepoint.commit()  # RELEASE: the caller's commit makes it durable
             break
         except IntegrityError:
             # A unique key was taken meanwhile by another writer. If it stored this very
             # message (unique Message-ID), exactly once holds; if it took a row we need too
             # (the per-address mail counter of a second mail from the same sender), the
             # message is not stored yet: try again rather than call it a duplicate.
-            session.rollback()
+            if savepoint is None:
+                session.rollback()
+            else:
+                savepoint.rollback()
             if is_known(session, message_id=parsed.message_id, sha=sha):
                 return IntakeResult("duplicate")
             if attempt == INTEGRITY_RETRIES:
                 raise
+        except BaseException:
+            if savepoint is not None and savepoint.is_active:
+                savepoint.rollback()  # this mail's writes go; the batch's others stay
+            raise
     log.info("intake %s %s", result.outcome, result.reference or "-")
     return result
 

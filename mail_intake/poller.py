@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,9 @@ IDLE_RENEW_SECONDS = (
 # A failing store is retried often enough that intake resumes within seconds of its return;
 # each retry is one query on the open IMAP session, not a new login.
 STORE_BACKOFF_CAP = 15.0
+# A batch's transaction holds SQLite's write lock and the audit chain's head row: commit at
+# least this often so the terminal and the bot wait no longer than that behind intake.
+BATCH_SECONDS = 0.5
 
 
 @dataclass
@@ -66,42 +70,52 @@ def _advance(
 def _handle(
     session: Session, source: MailSource, item: Fetched, deps: IntakeDeps, now: datetime
 ) -> str:
-    """Process one fetched message and commit it; the caller moves it afterwards."""
+    """Process one fetched message in a savepoint of the batch; the batch commits it."""
     uid = item.key if isinstance(item.key, int) else None
     if item.oversize or item.raw is None:
-        quarantine(
-            session,
-            raw=b"",
-            reason=f"message of {item.size} bytes is over the "
-            f"{deps.max_size}-byte limit; left in the Failed folder",
-            source=source.name,
-            folder=item.folder,
-            uid=uid,
-            now=now,
-        )
+        with session.begin_nested():
+            quarantine(
+                session,
+                raw=b"",
+                reason=f"message of {item.size} bytes is over the "
+                f"{deps.max_size}-byte limit; left in the Failed folder",
+                source=source.name,
+                folder=item.folder,
+                uid=uid,
+                now=now,
+                commit=False,
+            )
         return "quarantined"
     try:
         result = process_message(
-            session, item.raw, source=source.name, folder=item.folder, uid=uid, now=now, deps=deps
-        )
-    except (OperationalError, SourceUnavailable):
-        session.rollback()
-        raise  # the database or the server is down: stop the pass, retry later
-    except Exception as exc:  # our bug: it must not stop the poller
-        session.rollback()
-        # The type only: an exception's text can quote the mail (no personal data in logs).
-        log.error("intake failed for uid %s (%s); quarantined", uid, type(exc).__name__)
-        log.debug("intake failure", exc_info=True)
-        quarantine(
             session,
-            raw=item.raw,
-            reason=f"internal error ({type(exc).__name__}); "
-            "retry with `rightsdesk quarantine retry`",
+            item.raw,
             source=source.name,
             folder=item.folder,
             uid=uid,
             now=now,
+            deps=deps,
+            commit=False,
         )
+    except (OperationalError, SourceUnavailable):
+        raise  # the database or the server is down: stop the pass, retry later
+    except Exception as exc:  # our bug: it must not stop the poller
+        # Its savepoint is rolled back: the batch's other messages stay.
+        # The type only: an exception's text can quote the mail (no personal data in logs).
+        log.error("intake failed for uid %s (%s); quarantined", uid, type(exc).__name__)
+        log.debug("intake failure", exc_info=True)
+        with session.begin_nested():
+            quarantine(
+                session,
+                raw=item.raw,
+                reason=f"internal error ({type(exc).__name__}); "
+                "retry with `rightsdesk quarantine retry`",
+                source=source.name,
+                folder=item.folder,
+                uid=uid,
+                now=now,
+                commit=False,
+            )
         return "quarantined"
     return result.outcome
 
@@ -153,7 +167,11 @@ def poll_once(
     batch: int = 50,
     stop: threading.Event | None = None,
 ) -> PollStats:
-    """Take in everything new in the source, each message in its own transaction."""
+    """Take in everything new in the source, up to `batch` messages per transaction.
+
+    Each message has a savepoint of its own, so a poisoned one is quarantined alone; a
+    message counts as taken in, and is moved, only once the transaction holding it commits.
+    """
     stats = PollStats()
     with session_factory() as session:
         folder = source.name.split(":", 1)[-1]
@@ -167,13 +185,32 @@ def poll_once(
             cp.last_uid = 0
         session.commit()  # do not hold the (SQLite) write lock while fetching
         mover = _Mover(source, session, cp, uidvalidity, clock, batch)
+        pending: list[tuple[int | str, str]] = []  # in the open transaction, not yet counted
+
+        def commit_batch() -> None:
+            # Only now are these messages taken in; only now may they be moved.
+            session.commit()
+            for key, outcome in pending:
+                stats.add(outcome)
+                mover.add(key, outcome)
+            pending.clear()
+
         try:
+            opened = time.monotonic()
             for item in source.fetch_new(last_key=last, batch=batch):
                 if stop is not None and stop.is_set():
                     break
-                outcome = _handle(session, source, item, deps, clock())
-                stats.add(outcome)
-                mover.add(item.key, outcome)
+                if not pending:
+                    opened = time.monotonic()
+                pending.append((item.key, _handle(session, source, item, deps, clock())))
+                # The fetch hands out `batch` messages at a time: a full batch commits before
+                # the next FETCH, and a long one commits early (the write lock is shared).
+                if len(pending) >= batch or time.monotonic() - opened >= BATCH_SECONDS:
+                    commit_batch()
+            commit_batch()
+        except BaseException:
+            session.rollback()  # the uncommitted messages stay in the inbox for the next pass
+            raise
         finally:
             try:
                 mover.flush()
