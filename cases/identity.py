@@ -23,7 +23,7 @@ from cases.errors import UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
-from cases.register_lookup import lookup_for_case, subject_for_case
+from cases.register_lookup import find_subject, lookup_for_case, subject_for_case
 from cases.sender_check import sender_evidence as sender_evidence
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
 
@@ -63,16 +63,24 @@ def verify_sender_match(
     policy: DeskPolicy = DEFAULT_POLICY,
     commit: bool = True,
     authenticated: bool | None = None,
+    case: Case | None = None,
 ) -> Case | None:
     """Verify the case if the sender's authenticated address is the register's; else None.
 
     `authenticated` is intake's verdict on the From domain (mail_intake/authentication.py);
     None reads the one intake recorded with the case. A matching address without it only
     notes "address matches, not authenticated": a forged From matches too (issue 11).
-    `commit=False` keeps it in the caller's transaction (intake opens and verifies at once).
+    `commit=False` keeps it in the caller's transaction (intake opens and verifies at once);
+    intake passes the `case` it has just opened rather than have it read again.
     """
-    case = ops.get_case(session, reference)
-    found = lookup_for_case(session, case)
+    if case is None or case.reference != reference:
+        case = ops.get_case(session, reference)
+    # Only the address can match here: the register's name search would be wasted work.
+    found = (
+        lookup_for_case(session, case)
+        if case.customer_id is not None
+        else find_subject(session, email=case.requester_email)
+    )
     customer = found.customer
     sender = (case.requester_email or "").lower()
     if customer is None or not sender or (customer.email or "").lower() != sender:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -155,8 +155,10 @@ def _store_message(
     uid: int | None,
     received_at: datetime,
     category: str,
+    case_id: int | None = None,
 ) -> Message:
     msg = Message(
+        case_id=case_id,
         direction="in",
         message_id=parsed.message_id,
         raw_sha256=parsed.raw_sha256,
@@ -236,11 +238,13 @@ def _open(
     session: Session,
     parsed: ParsedMessage,
     u: Understanding,
-    msg: Message,
+    store: Callable[[str, int | None], Message],
     deps: IntakeDeps,
     now: datetime,
+    received: datetime,
     previous: Case | None,
-) -> Case:
+) -> tuple[Case, Message]:
+    """Open the case, then store the mail already linked to it (one INSERT, no UPDATE)."""
     c = u.classification
     evidence: dict[str, object] = {
         "triggers": c.evidence,
@@ -263,7 +267,7 @@ def _open(
     case = ops.open_case(
         session,
         kinds=kinds,
-        received_at=msg.received_at,
+        received_at=received,
         now=now,
         actor=INTAKE_ACTOR,
         # From, not Reply-To: replies must go where the register can vouch for (§2.11).
@@ -275,7 +279,7 @@ def _open(
         policy=deps.policy,
         commit=False,
     )
-    msg.case_id = case.id
+    msg = store("request", case.id)
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
@@ -287,6 +291,7 @@ def _open(
             policy=deps.policy,
             commit=False,
             authenticated=u.authentication.authenticated,
+            case=case,
         )
     queue_acknowledgement(
         session,
@@ -297,7 +302,7 @@ def _open(
         now=now,
         daily_cap=deps.daily_cap,
     )
-    return case
+    return case, msg
 
 
 def process_message(
@@ -400,7 +405,7 @@ def _route(
 ) -> IntakeResult:
     c = u.classification
 
-    def store(category: str) -> Message:
+    def store(category: str, case_id: int | None = None) -> Message:
         return _store_message(
             session,
             parsed,
@@ -410,6 +415,7 @@ def _route(
             uid=uid,
             received_at=received,
             category=category,
+            case_id=case_id,
         )
 
     if u.machine is not None:
@@ -464,6 +470,5 @@ def _route(
             mail=msg.id,
         )
         return IntakeResult("non_request", None, msg.id)
-    msg = store("request")
-    new_case = _open(session, parsed, u, msg, deps, now, previous=case)
+    new_case, msg = _open(session, parsed, u, store, deps, now, received, previous=case)
     return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))

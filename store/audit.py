@@ -58,14 +58,30 @@ def personal_digest(salt: str, personal: dict[str, Any]) -> str:
     return hashlib.sha256((salt + _canonical(personal)).encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    """Fetch the chain head, locking it on PostgreSQL so appends are serialised."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS)
-        session.add(head)
+_HEAD_LOCKED = "audit:head-locked"  # session.info: the transaction that holds the head's lock
+
+
+def lock_head(session: Session) -> AuditHead:
+    """The chain head, locked on PostgreSQL so appends are serialised (once per transaction).
+
+    The lock lasts until the transaction ends, so later appends in it (a batch of intake)
+    take the head from the session instead of selecting it again; a savepoint rolled back
+    expires the object, and the next use reloads it.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_HEAD_LOCKED)
+    # Held here, not only in the session's (weak) identity map, which would let it go.
+    if held is not None and transaction is not None and held[0] is transaction:
+        if held[1] in session:  # not expunged by the rollback of the savepoint that made it
+            head: AuditHead = held[1]
+            return head
+    found = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if found is None:
+        found = AuditHead(id=1, last_event_id=0, last_hash=GENESIS)
+        session.add(found)
         session.flush()
-    return head
+    session.info[_HEAD_LOCKED] = (session.get_transaction(), found)
+    return found
 
 
 def append_event(
@@ -83,7 +99,7 @@ def append_event(
     `personal` holds what the retention purge must be able to erase (see `redact_case`).
     """
     at = at.astimezone(UTC)  # the hash covers the stored (UTC) form
-    head = _lock_head(session)
+    head = lock_head(session)
     prev = head.last_hash or GENESIS
     clean = json.loads(_canonical(detail or {}))
     private = json.loads(_canonical(personal)) if personal else None
