@@ -197,15 +197,15 @@ def poll_once(
 
         try:
             opened = time.monotonic()
-            for item in source.fetch_new(last_key=last, batch=batch):
+            for taken, item in enumerate(source.fetch_new(last_key=last, batch=batch), 1):
                 if stop is not None and stop.is_set():
                     break
                 if not pending:
                     opened = time.monotonic()
                 pending.append((item.key, _handle(session, source, item, deps, clock())))
-                # The fetch hands out `batch` messages at a time: a full batch commits before
-                # the next FETCH, and a long one commits early (the write lock is shared).
-                if len(pending) >= batch or time.monotonic() - opened >= BATCH_SECONDS:
+                # The fetch hands out `batch` messages at a time: commit at the end of each,
+                # before the next FETCH, and early when one runs long (the write lock is shared).
+                if taken % batch == 0 or time.monotonic() - opened >= BATCH_SECONDS:
                     commit_batch()
             commit_batch()
         except BaseException:
