@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from store.models import ComponentHealth
+from store.upsert import upsert
 
 COMPONENTS: tuple[str, ...] = ("intake", "outbox", "bot", "scheduler")
 STATES: tuple[str, ...] = ("starting", "ok", "failing", "stopped")
@@ -68,18 +68,7 @@ class ComponentState:
 def _upsert(session: Session, values: dict[str, Any], update: dict[str, Any]) -> None:
     """Insert or update one row atomically, so two processes beating at once never collide."""
     table = ComponentHealth.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = postgresql.insert(table).values(**values)
-        session.execute(pg.on_conflict_do_update(index_elements=["name"], set_=update))
-    elif dialect == "sqlite":
-        lite = sqlite.insert(table).values(**values)
-        session.execute(lite.on_conflict_do_update(index_elements=["name"], set_=update))
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        row = session.get(ComponentHealth, values["name"]) or ComponentHealth(**values)
-        for key, value in update.items():
-            setattr(row, key, value)
-        session.add(row)
+    upsert(session, table, values, key=["name"], set_=update)
 
 
 def beat(

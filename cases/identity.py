@@ -23,7 +23,7 @@ from cases.errors import UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
-from cases.register_lookup import lookup_for_case, subject_for_case
+from cases.register_lookup import find_subject, lookup_for_case, subject_for_case
 from cases.sender_check import sender_evidence as sender_evidence
 from store.actions import AuditAction
 from store.models import Attachment, Case, MailRedaction, Message, Outbox, VerificationCode
@@ -79,7 +79,12 @@ def _apply_sender_match(
     authenticated: bool | None = None,
 ) -> bool:
     """The sender-match check in the caller's transaction (intake opens and verifies at once)."""
-    found = lookup_for_case(session, case)
+    # Only the address can match here: the register's name search would be wasted work.
+    found = (
+        lookup_for_case(session, case)
+        if case.customer_id is not None
+        else find_subject(session, email=case.requester_email)
+    )
     customer = found.customer
     sender = (case.requester_email or "").lower()
     if customer is None or not sender or (customer.email or "").lower() != sender:

@@ -7,60 +7,94 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import case, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from store.audit import lock_head
 from store.models import ReferenceCounter
+from store.upsert import upsert
 
 REFERENCE_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,9})-(\d{4})-(\d{4,})\b")
 HWM_SUFFIX = "-refs"  # the SQLite high-water mark lives next to the store: rightsdesk.db-refs
 
 
+_HANDED = "references:handed"  # session.info: the highest number this session handed out, by key
+_HWM = "references:hwm"  # session.info: (transaction, {path: {key: last}}) to make durable
+
+
 def next_reference(session: Session, *, prefix: str, year: int) -> str:
-    """Hand out the next reference for `year`; a case that is rolled back burns its number.
+    """Hand out the next reference for `year` in the caller's transaction: one statement.
 
     A reference leaves the desk (acknowledgement, Processed folder, Slack) only after its
-    case commits, but a number given again after a rollback or a lost commit would thread
-    a stranger's reply into the wrong case. So the number is made durable outside the
-    case's transaction first, and gaps in the sequence are the price (a gap is a case that
-    was never stored). PostgreSQL: the counter row is bumped in its own committed
-    transaction. SQLite has one writer and no autonomous transactions (a second connection
-    would wait for our own write lock), so the counter moves in the caller's transaction
-    and an fsynced high-water mark file next to the store keeps what was handed out.
+    case commits, but a number given again after a lost commit would thread a stranger's
+    reply into the wrong case. SQLite: an fsynced high-water mark file next to the store
+    keeps what was handed out; it is written once per transaction, just before its COMMIT,
+    so it is on disk before any reference of that transaction can leave. PostgreSQL's
+    synchronous commit loses nothing once it returns. A number of a case rolled back (or
+    of a savepoint rolled back) is not handed out again by this session: gaps in the
+    sequence are the price (a gap is a case that was never stored).
     """
     key = f"{prefix}-{year}"
+    # The audit chain's head is the lock that serialises writers (store/audit.py): take it
+    # before the counter, so two PostgreSQL writers never wait for each other crosswise.
+    lock_head(session)
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
-        return f"{prefix}-{year}-{_allocate_committed(engine, key):04d}"
-    _ensure_counter(session, key)
-    counter = session.exec(
-        select(ReferenceCounter).where(ReferenceCounter.key == key).with_for_update()
-    ).one()
-    database = engine.url.database if isinstance(engine, Engine) else None
-    hwm = Path(database + HWM_SUFFIX) if database and database != ":memory:" else None
-    counter.last = max(counter.last, _read_hwm(hwm).get(key, 0)) + 1
-    if hwm is not None:  # under the write lock taken at BEGIN IMMEDIATE: one writer at a time
-        _write_hwm(hwm, key, counter.last)
-    session.add(counter)
-    session.flush()
-    return f"{prefix}-{year}-{counter.last:04d}"
-
-
-def _allocate_committed(engine: Engine, key: str) -> int:
-    """Bump the counter in a transaction of its own (synchronous commit: on disk on return)."""
+    hwm = None
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        database = engine.url.database
+        hwm = Path(database + HWM_SUFFIX) if database and database != ":memory:" else None
+    handed: dict[str, int] = session.info.setdefault(_HANDED, {})
+    floor = max(handed.get(key, 0), _pending_hwm(session, hwm).get(key, 0))
     table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    stmt = (
-        pg_insert(table)
-        .values(key=key, last=1)
-        .on_conflict_do_update(index_elements=["key"], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
+    last = int(
+        upsert(
+            session,
+            table,
+            {"key": key, "last": floor + 1},
+            key=["key"],
+            set_={"last": case((table.c.last > floor, table.c.last), else_=floor) + 1},
+            returning=[table.c.last],
+        ).scalar_one()
     )
-    with engine.begin() as conn:
-        return int(conn.execute(stmt).scalar_one())
+    handed[key] = last
+    if hwm is not None:
+        _pending_hwm(session, hwm)[key] = last
+    return f"{prefix}-{year}-{last:04d}"
+
+
+def _pending_hwm(session: Session, path: Path | None) -> dict[str, int]:
+    """The high-water marks of this transaction: read from the file at its first use.
+
+    Under SQLite's write lock, taken at BEGIN IMMEDIATE, no other writer changes the file
+    until this transaction ends.
+    """
+    if path is None:
+        return {}
+    transaction = session.get_transaction()
+    held = session.info.get(_HWM)
+    if held is None or held[0] is not transaction:
+        if not session.info.get(_HWM + ":listening"):
+            event.listen(session, "before_commit", _write_pending_hwm)
+            session.info[_HWM + ":listening"] = True
+        held = (transaction, path, _read_hwm(path))
+        session.info[_HWM] = held
+    marks: dict[str, int] = held[2]
+    return marks
+
+
+def _write_pending_hwm(session: Session) -> None:
+    """Before the COMMIT: put the transaction's high-water marks on disk."""
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint's RELEASE: nothing is durable yet
+    held = session.info.pop(_HWM, None)
+    if held is None or held[0] is not session.get_transaction():
+        return
+    _, path, marks = held
+    if marks:
+        _write_hwm(path, marks)
 
 
 def _read_hwm(path: Path | None) -> dict[str, int]:
@@ -75,10 +109,11 @@ def _read_hwm(path: Path | None) -> dict[str, int]:
     return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _write_hwm(path: Path, key: str, last: int) -> None:
+def _write_hwm(path: Path, marks: dict[str, int]) -> None:
     """Replace the file atomically and durably: write, fsync, rename, fsync the directory."""
     data = _read_hwm(path)
-    data[key] = last
+    for key, last in marks.items():
+        data[key] = max(data.get(key, 0), last)
     tmp = path.with_name(path.name + ".tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -95,12 +130,6 @@ def _write_hwm(path: Path, key: str, last: int) -> None:
             os.close(dir_fd)
     except OSError as exc:  # the store's filesystem is failing: as much a store error
         raise OperationalError("reference high-water mark", None, exc) from None
-
-
-def _ensure_counter(session: Session, key: str) -> None:
-    """Create the year's counter if missing, without racing another writer for it."""
-    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    session.execute(insert(table).values(key=key, last=0).prefix_with("OR IGNORE"))
 
 
 def find_references(text: str, *, prefix: str) -> list[str]:

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Row, and_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -35,6 +34,7 @@ from cases.reminders import (
     sending_day,
 )
 from store.models import ReminderLedger
+from store.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +85,10 @@ def _already_claimed(session: Session, reminders: list[Reminder]) -> set[tuple[A
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[Row[Any]]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING: only the rows this process won come back."""
     table = ReminderLedger.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
     won: list[Row[Any]] = []
     for chunk in candidates.chunks(rows):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(table)
-            .values(list(chunk))
-            .on_conflict_do_nothing()
-            .returning(table.c.id, table.c.case_id, table.c.kind, table.c.due_date, table.c.day)
-        )
-        won.extend(session.execute(stmt).all())
+        returning = (table.c.id, table.c.case_id, table.c.kind, table.c.due_date, table.c.day)
+        won.extend(insert_ignore(session, table, list(chunk), returning=returning).all())
     return won
 
 

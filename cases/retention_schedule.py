@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import update
 from sqlmodel import Session, col
 
 from cases.controller import ControllerConfig
 from cases.deadlines import HELSINKI
 from cases.fulfilment.retention import SweepReport, sweep
 from store.models import Cursor
+from store.upsert import insert_ignore
 
 CURSOR = "retention_sweep"  # its position: the ordinal of the last Helsinki day swept
 RUN_AFTER = time(3, 0)  # a quiet hour, Helsinki time
@@ -36,10 +36,7 @@ def run_daily(
         return None
     table = Cursor.__table__  # type: ignore[attr-defined]
     row = {"name": CURSOR, "position": 0, "updated_at": now}
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(pg_insert(table).values(**row).on_conflict_do_nothing())
-    else:
-        session.execute(insert(table).values(**row).prefix_with("OR IGNORE"))
+    insert_ignore(session, table, row)
     claimed = session.execute(
         update(Cursor)
         .where(col(Cursor.name) == CURSOR, col(Cursor.position) < day)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -101,6 +101,24 @@ def quarantine(
     now: datetime,
 ) -> Quarantine:
     """Keep a message we cannot process, with its reason, for the contact person (§2.4)."""
+    row = add_to_quarantine(
+        session, raw=raw, reason=reason, source=source, folder=folder, uid=uid, now=now
+    )
+    session.commit()
+    return row
+
+
+def add_to_quarantine(
+    session: Session,
+    *,
+    raw: bytes,
+    reason: str,
+    source: str,
+    folder: str | None,
+    uid: int | None,
+    now: datetime,
+) -> Quarantine:
+    """`quarantine` in the caller's transaction (the poller's batch); never commits."""
     sha = raw_sha256(raw)
     existing = session.exec(
         select(Quarantine).where(
@@ -111,7 +129,6 @@ def quarantine(
         existing.attempts += 1
         existing.reason = reason
         session.add(existing)
-        session.commit()
         return existing
     row = Quarantine(
         source=source,
@@ -135,7 +152,6 @@ def quarantine(
         quarantine_id=row.id,
         reason=reason,
     )
-    session.commit()
     return row
 
 
@@ -149,8 +165,10 @@ def _store_message(
     uid: int | None,
     received_at: datetime,
     category: str,
+    case_id: int | None = None,
 ) -> Message:
     msg = Message(
+        case_id=case_id,
         direction="in",
         message_id=parsed.message_id,
         raw_sha256=parsed.raw_sha256,
@@ -230,11 +248,13 @@ def _open(
     session: Session,
     parsed: ParsedMessage,
     u: Understanding,
-    msg: Message,
+    store: Callable[[str, int | None], Message],
     deps: IntakeDeps,
     now: datetime,
+    received: datetime,
     previous: Case | None,
-) -> Case:
+) -> tuple[Case, Message]:
+    """Open the case, then store the mail already linked to it (one INSERT, no UPDATE)."""
     c = u.classification
     evidence: dict[str, object] = {
         "triggers": c.evidence,
@@ -257,7 +277,7 @@ def _open(
     case = ops._apply_open(
         session,
         kinds=kinds,
-        received_at=msg.received_at,
+        received_at=received,
         now=now,
         actor=INTAKE_ACTOR,
         # From, not Reply-To: replies must go where the register can vouch for (§2.11).
@@ -268,7 +288,7 @@ def _open(
         evidence=evidence,
         policy=deps.policy,
     )
-    msg.case_id = case.id
+    msg = store("request", case.id)
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
@@ -289,7 +309,7 @@ def _open(
         now=now,
         daily_cap=deps.daily_cap,
     )
-    return case
+    return case, msg
 
 
 def process_message(
@@ -303,10 +323,44 @@ def process_message(
     deps: IntakeDeps,
     received_at: datetime | None = None,
 ) -> IntakeResult:
-    """Process one inbound mail exactly once; commits its own transaction.
+    """Process one inbound mail exactly once in a transaction of its own, and commit it.
 
     `received_at` is when the mail reached us, when that was before `now` (a quarantined
     mail run again): the clock of a request starts at receipt (EDPB 01/2022 §159).
+    """
+    try:
+        result = take_in(
+            session,
+            raw,
+            source=source,
+            folder=folder,
+            uid=uid,
+            now=now,
+            deps=deps,
+            received_at=received_at,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def take_in(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    folder: str | None,
+    uid: int | None,
+    now: datetime,
+    deps: IntakeDeps,
+    received_at: datetime | None = None,
+) -> IntakeResult:
+    """Process one inbound mail in a savepoint of the caller's transaction; never commits.
+
+    A failure undoes this mail alone (the poller's batch keeps its others), and the mail
+    counts as taken in only when the caller commits.
     """
     sha = raw_sha256(raw)
     try:
@@ -319,14 +373,22 @@ def process_message(
     except UnparseableMessage as exc:
         if is_known(session, message_id=None, sha=sha):
             return IntakeResult("duplicate")
-        q = quarantine(
-            session, raw=raw, reason=exc.reason, source=source, folder=folder, uid=uid, now=now
-        )
+        with session.begin_nested():
+            q = add_to_quarantine(
+                session,
+                raw=raw,
+                reason=exc.reason,
+                source=source,
+                folder=folder,
+                uid=uid,
+                now=now,
+            )
         return IntakeResult("quarantined", reason=q.reason)
     parsed = u.parsed
     if is_known(session, message_id=parsed.message_id, sha=sha):
         return IntakeResult("duplicate")
     for attempt in range(1, INTEGRITY_RETRIES + 1):
+        savepoint = session.begin_nested()
         try:
             result = _route(
                 session,
@@ -339,18 +401,23 @@ def process_message(
                 received=received_at or now,
                 deps=deps,
             )
-            session.commit()
+            savepoint.commit()  # RELEASE: the caller's commit makes it durable
             break
         except IntegrityError:
             # A unique key was taken meanwhile by another writer. If it stored this very
             # message (unique Message-ID), exactly once holds; if it took a row we need too
             # (the per-address mail counter of a second mail from the same sender), the
             # message is not stored yet: try again rather than call it a duplicate.
-            session.rollback()
+            if savepoint.is_active:
+                savepoint.rollback()
             if is_known(session, message_id=parsed.message_id, sha=sha):
                 return IntakeResult("duplicate")
             if attempt == INTEGRITY_RETRIES:
                 raise
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()  # this mail's writes go; the batch's others stay
+            raise
     log.info("intake %s %s", result.outcome, result.reference or "-")
     return result
 
@@ -369,7 +436,7 @@ def _route(
 ) -> IntakeResult:
     c = u.classification
 
-    def store(category: str) -> Message:
+    def store(category: str, case_id: int | None = None) -> Message:
         return _store_message(
             session,
             parsed,
@@ -379,6 +446,7 @@ def _route(
             uid=uid,
             received_at=received,
             category=category,
+            case_id=case_id,
         )
 
     if u.machine is not None:
@@ -433,6 +501,5 @@ def _route(
             mail=msg.id,
         )
         return IntakeResult("non_request", None, msg.id)
-    msg = store("request")
-    new_case = _open(session, parsed, u, msg, deps, now, previous=case)
+    new_case, msg = _open(session, parsed, u, store, deps, now, received, previous=case)
     return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from mail_intake.intake import IntakeDeps, process_message, quarantine
+from mail_intake.intake import IntakeDeps, add_to_quarantine, take_in
 from mail_intake.redaction import apply_redactions
 from mail_intake.sources import Fetched, MailSource, SourceUnavailable
 from mail_intake.understand import warm_up
@@ -26,6 +27,9 @@ IDLE_RENEW_SECONDS = (
 # A failing store is retried often enough that intake resumes within seconds of its return;
 # each retry is one query on the open IMAP session, not a new login.
 STORE_BACKOFF_CAP = 15.0
+# A batch's transaction holds SQLite's write lock and the audit chain's head row: commit at
+# least this often so the terminal and the bot wait no longer than that behind intake.
+BATCH_SECONDS = 0.5
 
 
 @dataclass
@@ -66,42 +70,49 @@ def _advance(
 def _handle(
     session: Session, source: MailSource, item: Fetched, deps: IntakeDeps, now: datetime
 ) -> str:
-    """Process one fetched message and commit it; the caller moves it afterwards."""
+    """Process one fetched message in a savepoint of the batch; the batch commits it."""
     uid = item.key if isinstance(item.key, int) else None
     if item.oversize or item.raw is None:
-        quarantine(
+        with session.begin_nested():
+            add_to_quarantine(
+                session,
+                raw=b"",
+                reason=f"message of {item.size} bytes is over the "
+                f"{deps.max_size}-byte limit; left in the Failed folder",
+                source=source.name,
+                folder=item.folder,
+                uid=uid,
+                now=now,
+            )
+        return "quarantined"
+    try:
+        result = take_in(
             session,
-            raw=b"",
-            reason=f"message of {item.size} bytes is over the "
-            f"{deps.max_size}-byte limit; left in the Failed folder",
+            item.raw,
             source=source.name,
             folder=item.folder,
             uid=uid,
             now=now,
-        )
-        return "quarantined"
-    try:
-        result = process_message(
-            session, item.raw, source=source.name, folder=item.folder, uid=uid, now=now, deps=deps
+            deps=deps,
         )
     except (OperationalError, SourceUnavailable):
-        session.rollback()
         raise  # the database or the server is down: stop the pass, retry later
     except Exception as exc:  # our bug: it must not stop the poller
-        session.rollback()
+        # Its savepoint is rolled back: the batch's other messages stay.
         # The type only: an exception's text can quote the mail (no personal data in logs).
         log.error("intake failed for uid %s (%s); quarantined", uid, type(exc).__name__)
         log.debug("intake failure", exc_info=True)
-        quarantine(
-            session,
-            raw=item.raw,
-            reason=f"internal error ({type(exc).__name__}); "
-            "retry with `rightsdesk quarantine retry`",
-            source=source.name,
-            folder=item.folder,
-            uid=uid,
-            now=now,
-        )
+        with session.begin_nested():
+            add_to_quarantine(
+                session,
+                raw=item.raw,
+                reason=f"internal error ({type(exc).__name__}); "
+                "retry with `rightsdesk quarantine retry`",
+                source=source.name,
+                folder=item.folder,
+                uid=uid,
+                now=now,
+            )
         return "quarantined"
     return result.outcome
 
@@ -153,7 +164,11 @@ def poll_once(
     batch: int = 50,
     stop: threading.Event | None = None,
 ) -> PollStats:
-    """Take in everything new in the source, each message in its own transaction."""
+    """Take in everything new in the source, up to `batch` messages per transaction.
+
+    Each message has a savepoint of its own, so a poisoned one is quarantined alone; a
+    message counts as taken in, and is moved, only once the transaction holding it commits.
+    """
     stats = PollStats()
     with session_factory() as session:
         folder = source.name.split(":", 1)[-1]
@@ -167,13 +182,32 @@ def poll_once(
             cp.last_uid = 0
         session.commit()  # do not hold the (SQLite) write lock while fetching
         mover = _Mover(source, session, cp, uidvalidity, clock, batch)
+        pending: list[tuple[int | str, str]] = []  # in the open transaction, not yet counted
+
+        def commit_batch() -> None:
+            # Only now are these messages taken in; only now may they be moved.
+            session.commit()
+            for key, outcome in pending:
+                stats.add(outcome)
+                mover.add(key, outcome)
+            pending.clear()
+
         try:
-            for item in source.fetch_new(last_key=last, batch=batch):
+            opened = time.monotonic()
+            for taken, item in enumerate(source.fetch_new(last_key=last, batch=batch), 1):
                 if stop is not None and stop.is_set():
                     break
-                outcome = _handle(session, source, item, deps, clock())
-                stats.add(outcome)
-                mover.add(item.key, outcome)
+                if not pending:
+                    opened = time.monotonic()
+                pending.append((item.key, _handle(session, source, item, deps, clock())))
+                # The fetch hands out `batch` messages at a time: commit at the end of each,
+                # before the next FETCH, and early when one runs long (the write lock is shared).
+                if taken % batch == 0 or time.monotonic() - opened >= BATCH_SECONDS:
+                    commit_batch()
+            commit_batch()
+        except BaseException:
+            session.rollback()  # the uncommitted messages stay in the inbox for the next pass
+            raise
         finally:
             try:
                 mover.flush()

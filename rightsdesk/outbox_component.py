@@ -72,6 +72,58 @@ def _beat(desk: Desk, *, ok: bool, error: str | None = None) -> None:
     board(desk).beat(NAME, ok=ok, error=error)
 
 
+def _due_probe(desk: Desk) -> Callable[[], bool]:
+    def due() -> bool:
+        try:
+            with new_read_session(desk.engine) as session:
+                return has_due(session, desk.now())
+        except Exception:  # the database is down: let a pass find out and back off
+            return True
+
+    return due
+
+
+def deliver_until(desk: Desk, stop: threading.Event) -> dict[str, int]:
+    """Send as commits queue mail until `stop`, then once more for the rest (`poll --once`).
+
+    Intake's batch commits wake it, so the acknowledgements go out while intake still
+    runs. After a pass that could not reach the server it waits for `stop`; the last pass
+    tries again. `deferred` is the last pass's: what it could not send.
+    """
+    transport = mail_wiring.transport(desk)
+    copies = _SentCopies(_sent_copies_source(desk))
+    totals = {"sent": 0, "failed": 0, "deferred": 0}
+
+    def factory() -> Session:
+        return new_session(desk.engine)
+
+    wakeup = open_wakeup(desk.engine, OUTBOX_CHANNEL, _due_probe(desk))
+    try:
+        sending = True
+        while True:
+            last = stop.is_set()  # read before the pass: it then sees every commit of intake
+            if sending or last:
+                try:
+                    counts = deliver_pending(factory, transport, desk.now, on_sent=copies.store)
+                except Exception as exc:
+                    if last:
+                        raise
+                    log.warning("component=outbox event=pass_failed error=%s", type(exc).__name__)
+                    counts = {"sent": 0, "failed": 0, "deferred": 1}
+                totals["sent"] += counts["sent"]
+                totals["failed"] += counts["failed"]
+                totals["deferred"] = counts["deferred"]
+                sending = not counts["deferred"]
+            if last:
+                break
+            wakeup.wait(WAIT_SLICE)
+    finally:
+        wakeup.close()
+        transport.close()
+        copies.finish()
+    return totals
+
+
 def run_outbox(desk: Desk, stop: threading.Event) -> None:
     """Deliver queued mail whenever some is due, until `stop`."""
     transport = mail_wiring.transport(desk)
@@ -80,14 +132,7 @@ def run_outbox(desk: Desk, stop: threading.Event) -> None:
     def factory() -> Session:
         return new_session(desk.engine)
 
-    def due() -> bool:
-        try:
-            with new_read_session(desk.engine) as session:
-                return has_due(session, desk.now())
-        except Exception:  # the database is down: let a pass find out and back off
-            return True
-
-    wakeup = open_wakeup(desk.engine, OUTBOX_CHANNEL, due)
+    wakeup = open_wakeup(desk.engine, OUTBOX_CHANNEL, _due_probe(desk))
     failures = 0
     work = True  # the first pass sends whatever waited while nothing ran
     last_beat = 0.0

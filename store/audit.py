@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import null, update
+from sqlalchemy import insert, null, update
 from sqlmodel import Session, col, select
 
 from store.actions import AuditAction
@@ -59,14 +59,30 @@ def personal_digest(salt: str, personal: dict[str, Any]) -> str:
     return hashlib.sha256((salt + _canonical(personal)).encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
-    """Fetch the chain head, locking it on PostgreSQL so appends are serialised."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1, last_event_id=0, last_hash=GENESIS)
-        session.add(head)
+_HEAD_LOCKED = "audit:head-locked"  # session.info: the transaction that holds the head's lock
+
+
+def lock_head(session: Session) -> AuditHead:
+    """The chain head, locked on PostgreSQL so appends are serialised (once per transaction).
+
+    The lock lasts until the transaction ends, so later appends in it (a batch of intake)
+    take the head from the session instead of selecting it again; a savepoint rolled back
+    expires the object, and the next use reloads it.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_HEAD_LOCKED)
+    # Held here, not only in the session's (weak) identity map, which would let it go; gone
+    # from the session when the savepoint that created it was rolled back.
+    if held is not None and held[0] is transaction is not None and held[1] in session:
+        head: AuditHead = held[1]
+        return head
+    found = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if found is None:
+        found = AuditHead(id=1, last_event_id=0, last_hash=GENESIS)
+        session.add(found)
         session.flush()
-    return head
+    session.info[_HEAD_LOCKED] = (session.get_transaction(), found)
+    return found
 
 
 def append_event(
@@ -78,48 +94,58 @@ def append_event(
     detail: dict[str, Any] | None,
     at: datetime,
     personal: dict[str, Any] | None = None,
-) -> CaseEvent:
-    """Add one event to the chain inside the caller's transaction (the caller commits).
+) -> int:
+    """Add one event to the chain inside the caller's transaction (the caller commits); its id.
 
     `personal` holds what the retention purge must be able to erase (see `redact_case`).
     """
     at = at.astimezone(UTC)  # the hash covers the stored (UTC) form
-    head = _lock_head(session)
+    head = lock_head(session)
     prev = head.last_hash or GENESIS
     clean = json.loads(_canonical(detail or {}))
     private = json.loads(_canonical(personal)) if personal else None
     salt = secrets.token_hex(16) if private else None
     digest = personal_digest(salt, private) if salt and private else None
-    ev = CaseEvent(
-        case_id=case_id,
-        at=at,
-        actor=actor,
-        action=action,
-        detail=clean,
-        personal=private,
-        personal_salt=salt,
-        personal_sha256=digest,
-        prev_hash=prev,
-        hash="pending-" + hashlib.sha256(f"{prev}{at.isoformat()}".encode()).hexdigest(),
-    )
-    session.add(ev)
-    session.flush()  # assigns the id, which is part of the hash: an insert in between breaks it
-    assert ev.id is not None
-    ev.hash = event_hash(
-        prev_hash=prev,
-        event_id=ev.id,
-        case_id=case_id,
-        at=ev.at,
-        actor=actor,
-        action=action,
-        detail=clean,
-        personal_sha256=digest,
-    )
-    head.last_event_id = ev.id
-    head.last_hash = ev.hash
+    table = CaseEvent.__table__  # type: ignore[attr-defined]
+
+    def chained(event_id: int) -> str:
+        return event_hash(
+            prev_hash=prev,
+            event_id=event_id,
+            case_id=case_id,
+            at=at,
+            actor=actor,
+            action=action,
+            detail=clean,
+            personal_sha256=digest,
+        )
+
+    # The id is part of the hash. Under the head's lock the new row's id is almost always
+    # the head's plus one, so the row is inserted with its final hash in one statement
+    # (Core: no ORM object on this hot path); when the database chose another id (a
+    # PostgreSQL sequence skips the numbers of rolled-back inserts), the hash is redone.
+    guess = head.last_event_id + 1
+    row = {
+        "case_id": case_id,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "detail": clean,
+        "personal": private,
+        "personal_salt": salt,
+        "personal_sha256": digest,
+        "prev_hash": prev,
+        "hash": chained(guess),
+    }
+    event_id = int(session.execute(insert(table).values(row).returning(table.c.id)).scalar_one())
+    final = row["hash"] if event_id == guess else chained(event_id)
+    if event_id != guess:
+        session.execute(update(table).where(table.c.id == event_id).values(hash=final))
+    head.last_event_id = event_id
+    head.last_hash = final
     session.add(head)
     notify(session, EVENTS_CHANNEL)  # delivered at the commit: the notifier posts the line
-    return ev
+    return event_id
 
 
 PURGE_ACTION = AuditAction.RETENTION_PURGE

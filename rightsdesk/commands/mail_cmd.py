@@ -6,18 +6,18 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session, col, select
 
 from cases.errors import NotFound, UserError
 from mail_intake.intake import process_message
-from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import poll_once
 from mail_intake.understand import classify_json
 from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
+from rightsdesk.outbox_component import deliver_until
 from rightsdesk.service import run_intake
 from store.engine import new_session
 from store.models import Quarantine
@@ -48,13 +48,28 @@ def poll(
             stop.set()
         return
     source.connect()
+    # The outbox sends while intake runs, woken by each batch's commit, as under `run`;
+    # it ends with a pass after intake's last commit, so every acknowledgement is sent.
+    done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def send() -> None:
+        try:
+            outcome["sent"] = deliver_until(desk, done)
+        except BaseException as exc:  # re-raised below, in the command's own thread
+            outcome["error"] = exc
+
+    sender = threading.Thread(target=send, name="outbox", daemon=True)
+    sender.start()
     try:
         stats = poll_once(source, factory, deps, desk.now)
-        sent = deliver_pending(
-            factory, mail_wiring.transport(desk), desk.now, on_sent=source.store_sent
-        )
     finally:
+        done.set()
+        sender.join()
         source.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    sent: dict[str, int] = outcome["sent"]
     summary = ", ".join(f"{v} {k}" for k, v in sorted(stats.counts.items())) or "nothing new"
     typer.echo(
         f"intake: {summary}; outbox: {sent['sent']} sent, {sent['deferred']} deferred,"
