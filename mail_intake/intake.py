@@ -7,6 +7,7 @@ back and the message stays in the inbox to be tried again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Collection
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ResourceClosedError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from cases import identity
@@ -408,18 +410,22 @@ def take_in(
             # message (unique Message-ID), exactly once holds; if it took a row we need too
             # (the per-address mail counter of a second mail from the same sender), the
             # message is not stored yet: try again rather than call it a duplicate.
-            if savepoint.is_active:
-                savepoint.rollback()
+            _undo(savepoint)
             if is_known(session, message_id=parsed.message_id, sha=sha):
                 return IntakeResult("duplicate")
             if attempt == INTEGRITY_RETRIES:
                 raise
         except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()  # this mail's writes go; the batch's others stay
+            _undo(savepoint)  # this mail's writes go; the batch's others stay
             raise
     log.info("intake %s %s", result.outcome, result.reference or "-")
     return result
+
+
+def _undo(savepoint: SessionTransaction) -> None:
+    """Roll a mail's savepoint back, also after a failed flush deactivated it."""
+    with contextlib.suppress(ResourceClosedError):  # SQLAlchemy already closed it
+        savepoint.rollback()
 
 
 def _route(

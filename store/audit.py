@@ -76,7 +76,14 @@ def lock_head(session: Session) -> AuditHead:
     if held is not None and held[0] is transaction is not None and held[1] in session:
         head: AuditHead = held[1]
         return head
-    found = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    # populate_existing: our sessions keep objects over a commit (expire_on_commit=False), and
+    # another process may have moved the head since; the stale copy would fork the chain.
+    found = session.exec(
+        select(AuditHead)
+        .where(AuditHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if found is None:
         found = AuditHead(id=1, last_event_id=0, last_hash=GENESIS)
         session.add(found)

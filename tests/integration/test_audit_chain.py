@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from cases import operations as ops
 from store.audit import verify_chain
+from store.engine import new_session
 
 T0 = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
@@ -78,3 +79,18 @@ def test_a_personal_part_changed_out_of_band_is_detected(
     session.commit()
     report = verify_chain(session)
     assert not report.ok and report.bad_event_id == 3 and problem in (report.problem or "")
+
+
+def test_a_session_that_kept_the_head_over_its_commit_chains_after_another_writer(
+    engine: Engine,
+) -> None:
+    # Our sessions keep their objects over a commit (expire_on_commit=False): the demo's
+    # contact person and intake, or the bot and `rightsdesk run`, append in turn.
+    with new_session(engine) as desk, new_session(engine) as intake:
+        reference = _three_events(desk)  # desk now holds the head it last wrote
+        desk.commit()
+        ops.note(intake, reference=reference, text="mail filed", actor="intake", now=T0)
+        intake.close()  # SQLite: its refresh began a transaction that holds the write lock
+        ops.note(desk, reference=reference, text="answered", actor="pasi", now=T0)
+        report = verify_chain(desk)
+    assert report.ok and report.checked == 5
