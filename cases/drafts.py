@@ -22,7 +22,7 @@ from cases.outbox import MailAttachment
 from cases.reply_context import case_context
 from cases.tasks import outcomes, rights_of_template, task_files
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Draft
+from store.models import Case, Draft, RecipientNoticeNeeded
 from templates.loader import RenderedEmail, render_email
 
 # The reply that answers each kind (objection and marketing opt-out share one).
@@ -101,17 +101,15 @@ def pending_drafts(session: Session, *, reference: str) -> list[Draft]:
 
 def notice_warnings(session: Session, case: Case) -> list[str]:
     """Recipients the approver must tell by other means (Art. 19; no address in the register)."""
-    events = session.exec(
-        select(CaseEvent)
-        .where(
-            CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.RECIPIENT_NOTICE_NEEDED
-        )
-        .order_by(col(CaseEvent.id))
+    needed = session.exec(
+        select(RecipientNoticeNeeded)
+        .where(RecipientNoticeNeeded.case_id == case.id)
+        .order_by(col(RecipientNoticeNeeded.id))
     ).all()
     return [
-        "tell " + ", ".join(e.full_detail.get("recipients", [])) + " by other means"
+        "tell " + ", ".join(row.recipients) + " by other means"
         " before approving (Art. 19; no address in the register)"
-        for e in events
+        for row in needed
     ]
 
 

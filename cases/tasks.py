@@ -21,7 +21,7 @@ from cases.errors import NotFound, UserError
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Task
+from store.models import Case, Task
 from store.sanitise import clean_line, clean_text
 
 # The right a case kind asks a system owner to carry out (portability is a copy too).
@@ -185,20 +185,11 @@ def list_tasks(
 
 
 def mailed_answers(session: Session, tasks: list[Task]) -> dict[int, str]:
-    """The latest note each task's owner mailed back (intake records it; nothing is done)."""
-    ids = {t.id for t in tasks}
-    events = session.exec(
-        select(CaseEvent)
-        .where(
-            col(CaseEvent.case_id).in_({t.case_id for t in tasks}),
-            CaseEvent.action == AuditAction.TASK_ANSWER_RECEIVED,
-        )
-        .order_by(col(CaseEvent.id))
-    ).all()
+    """The latest note each task's owner mailed back (intake files it; nothing is done)."""
     return {
-        int(e.detail["task_id"]): str(e.full_detail.get("note") or "")
-        for e in events
-        if e.detail.get("task_id") in ids
+        t.id: t.mailed_answer or ""
+        for t in tasks
+        if t.id is not None and t.mailed_answer_at is not None
     }
 
 

@@ -107,6 +107,9 @@ def _task_answer(
         return False
     msg.category = TASK_ANSWER
     session.add(msg)
+    task.mailed_answer = own_text(parsed) or None
+    task.mailed_answer_at = now
+    session.add(task)
     for attachment in session.exec(select(Attachment).where(Attachment.message_id == msg.id)):
         attachment.is_identity_document = False  # the owner's export, not the subject's proof
         session.add(attachment)
@@ -119,7 +122,7 @@ def _task_answer(
         task_id=task.id,
         system=task.system,
         message=msg.message_id,
-        note=own_text(parsed) or None,
+        note=task.mailed_answer,
         result="a note for the contact person; the task stays as it was until they record it",
     )
     return True

@@ -310,6 +310,18 @@ class Fulfilment(SQLModel, table=True):
     )
 
 
+class RecipientNoticeNeeded(SQLModel, table=True):
+    """Recipients the contact person must tell by other means (Art. 19; no address on file)."""
+
+    __tablename__ = "recipient_notice_needed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class VerificationCode(SQLModel, table=True):
     """A one-time code mailed to the register's address to verify identity (Art. 12(6))."""
 
@@ -516,7 +528,7 @@ class Task(SQLModel, table=True):
         # Reminders, the digest and App Home read open tasks by due date.
         Index("ix_task_status_due", "status", "due_date"),
         # A purged task's number is never handed out again: an old Slack button or
-        # `tasks done ID` must not reach another task (migration 0012).
+        # `tasks done ID` must not reach another task (migration 0013).
         {"sqlite_autoincrement": True},
     )
 
@@ -536,3 +548,7 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     done_at: datetime | None = _ts()
     done_by: str | None = None
+    # The latest answer its owner mailed (intake files it); nothing is done until the
+    # contact person records it. Personal data: goes with the task at the purge.
+    mailed_answer: str | None = Field(default=None, sa_type=Text)
+    mailed_answer_at: datetime | None = _ts()

@@ -26,6 +26,7 @@ from store.models import (
     Invoice,
     Order,
     Recipient,
+    RecipientNoticeNeeded,
 )
 from templates.labels import field_label
 
@@ -230,6 +231,15 @@ def draft_notices(
             now=now,
             recipients=unaddressed,
             reason="no contact address in the register",
+        )
+        # The approver is warned from this row (cases.drafts.notice_warnings), not the trail.
+        session.add(
+            RecipientNoticeNeeded(
+                case_id=case.id or 0,
+                recipients=list(unaddressed),
+                reason="no contact address in the register",
+                created_at=now,
+            )
         )
     return drafted, unaddressed
 

@@ -33,6 +33,7 @@ from store.models import (
     Invoice,
     Message,
     Outbox,
+    RecipientNoticeNeeded,
     Suppression,
     Task,
     VerificationCode,
@@ -105,6 +106,8 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     session.exec(delete(Message).where(col(Message.case_id) == case.id))
     session.exec(delete(VerificationCode).where(col(VerificationCode.case_id) == case.id))
     session.exec(delete(Task).where(col(Task.case_id) == case.id))  # owners' notes and files
+    # Its events' personal part held these names too; the purge erases both.
+    session.exec(delete(RecipientNoticeNeeded).where(col(RecipientNoticeNeeded.case_id) == case.id))
     for pause in session.exec(select(CasePause).where(CasePause.case_id == case.id)).all():
         pause.reason = None  # the interval stays (it moved the deadline); the free text goes
         session.add(pause)

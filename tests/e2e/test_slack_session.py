@@ -16,7 +16,7 @@ from cases import operations as ops
 from cases.replies import pending_drafts
 from mail_intake.intake import quarantine
 from store.engine import new_session
-from store.models import Case, Draft, Outbox
+from store.models import Case, Draft, Outbox, RecipientNoticeNeeded
 from tests.e2e.slack_bot import (
     ALICE,
     CHANNEL,
@@ -211,13 +211,13 @@ def test_the_contact_person_takes_a_case_from_its_notification_to_an_approved_re
                 created_by="rightsdesk",
             )
         )
-        ops.record(
-            session,
-            case,
-            actor="slack:U1",
-            action="recipient_notice_needed",
-            now=NOW,
-            recipients=["Luottotieto Esimerkki Oy"],
+        session.add(  # as fulfilment leaves it for a recipient with no address on file
+            RecipientNoticeNeeded(
+                case_id=case.id or 0,
+                recipients=["Luottotieto Esimerkki Oy"],
+                reason="no contact address in the register",
+                created_at=NOW,
+            )
         )
         session.commit()
 

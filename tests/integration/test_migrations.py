@@ -51,25 +51,30 @@ def test_a_task_number_purged_before_the_upgrade_is_not_handed_out_again(engine:
             session, kinds=["access"], received_at=now, now=now, actor="test",
             requester_name="Maija Esimerkki", requester_email="maija.esimerkki@example.com",
         )  # fmt: skip
-        purged = netvisor_task(case.id or 0, now)
-        session.add(purged)
-        session.flush()
+        # The task table as it was under 0011: only the columns it had then.
+        old_columns = ("case_id", "system", "kind", "owner", "instructions", "status")
+        values = {k: getattr(netvisor_task(case.id or 0, now), k) for k in old_columns}
+        values |= {"due_date": date(2026, 4, 2), "created_at": now}
+        table = Task.__table__  # type: ignore[attr-defined]
+        purged_id = session.execute(
+            table.insert().values(values).returning(table.c.id)
+        ).scalar_one()
         append_event(
             session,
             case_id=case.id,
             actor="test",
             action="task_opened",
-            detail={"task_id": purged.id},
+            detail={"task_id": purged_id},
             at=now,
         )
-        session.delete(purged)
+        session.execute(table.delete().where(table.c.id == purged_id))
         session.commit()
     migrate.upgrade(engine)
     with new_session(engine) as session:
         task = netvisor_task(case.id or 0, now)
         session.add(task)
         session.commit()
-        assert purged.id is not None and task.id is not None and task.id > purged.id
+        assert task.id is not None and task.id > purged_id
 
 
 def netvisor_task(case_id: int, now: datetime) -> Task:
