@@ -310,6 +310,24 @@ class Fulfilment(SQLModel, table=True):
     )
 
 
+class SystemErasure(SQLModel, table=True):
+    """How far a case's erasure got in one `sql` system: the plan recorded before its
+    transaction there (started), and what it changed (erased); crash recovery reads it."""
+
+    __tablename__ = "system_erasure"
+    __table_args__ = (UniqueConstraint("case_id", "system"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    system: str  # the system's name in the data map
+    state: str  # started, erased
+    # Tables, row keys and digests, no values (as the trail's event detail holds them).
+    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outcome: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = _ts()
+
+
 class RecipientNoticeNeeded(SQLModel, table=True):
     """Recipients the contact person must tell by other means (Art. 19; no address on file)."""
 

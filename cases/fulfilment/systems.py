@@ -1,8 +1,9 @@
 """Fulfilment across the data map: copy from and erase in each `sql` system, with a record.
 
 Each system's erasure is one transaction there, and the desk records it in two steps: the
-plan before (committed), the outcome after. After a crash in between, the next run compares
-the plan with the system and records whether it was left unchanged or fully changed.
+plan before (committed), the outcome after, each in the trail and in the case's
+`system_erasure` row. After a crash in between, the next run compares the row's plan with the
+system and records whether it was left unchanged or fully changed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from cases.errors import Waiting
 from cases.sql_connector import Person, PlanChanged, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
 from store.actions import AuditAction
 from store.audit import append_event
-from store.models import Case, CaseEvent, Customer
+from store.models import Case, Customer, SystemErasure
 
 __all__ = [
     "erase_in_systems",
@@ -82,18 +83,36 @@ def systems_section(sections: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]
     }
 
 
-def _events(session: Session, case: Case, action: AuditAction) -> list[CaseEvent]:
-    return list(
-        session.exec(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case.id, CaseEvent.action == action)
-            .order_by(col(CaseEvent.id))
-        ).all()
-    )
+def _progress(session: Session, case: Case) -> dict[str, SystemErasure]:
+    """How far the case's erasure got, per system (a row from its first plan on)."""
+    rows = session.exec(select(SystemErasure).where(SystemErasure.case_id == case.id)).all()
+    return {row.system: row for row in rows}
 
 
-def _for(events: list[CaseEvent], system: str) -> CaseEvent | None:
-    return next((e for e in reversed(events) if e.full_detail.get("system") == system), None)
+def _mark(
+    session: Session,
+    case: Case,
+    system: str,
+    now: datetime,
+    *,
+    plan: dict[str, Any] | None = None,
+    outcome: dict[str, Any] | None = None,
+) -> None:
+    """Record the plan (started) or the outcome (erased) in the caller's transaction."""
+    row = session.exec(
+        select(SystemErasure).where(
+            SystemErasure.case_id == case.id, SystemErasure.system == system
+        )
+    ).first()
+    if row is None:
+        row = SystemErasure(
+            case_id=case.id or 0, system=system, state="started", plan=plan or {}, started_at=now
+        )
+    if plan is not None:
+        row.state, row.plan, row.started_at = "started", plan, now
+    if outcome is not None:
+        row.state, row.outcome, row.finished_at = "erased", outcome, now
+    session.add(row)
 
 
 def _plan_detail(plan: SqlPlan) -> dict[str, Any]:
@@ -142,21 +161,19 @@ def erase_in_systems(
     case always says how far the erasure got.
     """
     outcomes: list[dict[str, Any]] = []
-    started = _events(session, case, AuditAction.SYSTEM_ERASURE_STARTED)
-    finished = _events(session, case, AuditAction.SYSTEM_ERASED)
+    progress = _progress(session, case)
     for system in sql_systems(systems):
-        done = _for(finished, system.name)
-        if done is not None:
-            outcomes.append(done.full_detail)
+        row = progress.get(system.name)
+        if row is not None and row.state == "erased":
+            outcomes.append(dict(row.outcome or {}))
             continue
         with _connected(system, env) as connector:
-            before = _for(started, system.name)
             state = None
-            if before is not None:
-                state = _interrupted(session, case, before, connector, actor, now)
+            if row is not None:
+                planned = {k: v for k, v in row.plan.items() if k != "replanned"}
+                state = _interrupted(session, case, planned, connector, actor, now)
                 if state == "fully changed":
                     # The crashed run wrote exactly the plan recorded before it (see _apply).
-                    planned = {k: v for k, v in before.full_detail.items() if k != "replanned"}
                     detail = {**planned, "interrupted": state}
                     append_event(
                         session,
@@ -166,6 +183,7 @@ def erase_in_systems(
                         detail=detail,
                         at=now,
                     )
+                    _mark(session, case, system.name, now, outcome=detail)
                     session.commit()
                     outcomes.append(detail)
                     continue
@@ -202,6 +220,7 @@ def _apply(
             detail=detail,
             at=now,
         )
+        _mark(session, case, connector.name, now, plan=detail)
         session.commit()
         try:
             connector.apply(plan, person, today)  # one transaction in the system
@@ -211,6 +230,7 @@ def _apply(
         detail = _plan_detail(plan)
         if state:
             detail["interrupted"] = state
+        _mark(session, case, connector.name, now, outcome=detail)
         _record_changes(
             session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now
         )
@@ -251,13 +271,13 @@ def _record_changes(
 def _interrupted(
     session: Session,
     case: Case,
-    started: CaseEvent,
+    planned: dict[str, Any],
     connector: SqlConnector,
     actor: str,
     now: datetime,
 ) -> str:
     """An erasure that began before a crash: whether its recorded plan is in the system."""
-    changes = started.full_detail.get("changes") or []
+    changes = planned.get("changes") or []
     state = connector.state(changes) if changes else "unchanged"
     append_event(
         session,

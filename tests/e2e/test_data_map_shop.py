@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from store import migrate
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.mariadb import MariaDbServer
@@ -130,6 +131,17 @@ def drafts(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
     ]
 
 
+def progress(env: dict[str, str]) -> list[tuple[str, str, Any]]:
+    """The desk's record of how far each system's erasure got: system, state, plan."""
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT system, state, plan FROM system_erasure")).all()
+    finally:
+        engine.dispose()
+    return [(r[0], r[1], json.loads(r[2]) if isinstance(r[2], str) else r[2]) for r in rows]
+
+
 def events(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
     shown = json.loads(ok(env, "cases", "show", reference, "--json"))
     return list(shown["events"])
@@ -206,6 +218,7 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     assert "Laki velan vanhentumisesta 728/2003" in reply
     erased = [e for e in events(env, reference) if e["action"] == "system_erased"]
     assert len(erased) == 1 and erased[0]["detail"]["system"] == "Verkkokauppa"
+    assert [(system, state) for system, state, _ in progress(env)] == [("Verkkokauppa", "erased")]
     change = erased[0]["detail"]["changes"][0]
     assert len(change["before_sha256"]) == 64 and "before" not in change
 
@@ -322,9 +335,19 @@ def test_kill_9_after_the_shop_committed_records_it_fully_changed(
     desk.close()
     actions = [e["action"] for e in events(env, reference)]
     assert "system_erasure_started" in actions and "system_erased" not in actions
+    planned = progress(env)
+    assert [(system, state) for system, state, _ in planned] == [("Verkkokauppa", "started")]
+    # A desk upgraded across migration 0015 while the erasure is interrupted: its trail's
+    # plan becomes the progress row the recovery reads.
+    desk_db = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    migrate.downgrade(desk_db, "0014_answers_and_notices_as_rows")
+    migrate.upgrade(desk_db)
+    desk_db.dispose()
+    assert progress(env) == planned
 
     ok(env, "cases", "fulfil", reference)
     assert interrupted(env, reference) == [{"system": "Verkkokauppa", "state": "fully changed"}]
+    assert [(system, state) for system, state, _ in progress(env)] == [("Verkkokauppa", "erased")]
     erased = [e["detail"] for e in events(env, reference) if e["action"] == "system_erased"]
     assert len(erased) == 1 and erased[0]["interrupted"] == "fully changed"
     assert erased[0]["changes"]  # the plan recorded before the crash
