@@ -1,9 +1,10 @@
 """The one writer of outgoing mail: an outbox row's parts to RFC 5322 bytes.
 
 Built on the stdlib's compat32 message and `BytesGenerator`: measured on an acknowledgement
-it writes the same mail in about a quarter of the time the `EmailMessage` header registry
-takes. The bytes depend on the row alone (the Date is the queue time, the MIME boundary
-comes from the Message-ID), so a send after a crash, the Sent copy and the stored raw agree.
+it writes the same mail in about a tenth of the time `EmailMessage` and its header registry
+take (0.2-0.3 ms against 2-3.5 ms), as fast as the hand-written writer it replaces. The
+bytes depend on the row alone (the Date is the queue time, the MIME boundary comes from
+the Message-ID), so a send after a crash, the Sent copy and the stored raw agree.
 """
 
 from __future__ import annotations
@@ -140,8 +141,25 @@ def _refuse_line_breaks(values: Iterable[str]) -> None:
 
 
 def _text(name: str, value: str) -> str | Header:
-    """Printable ASCII as it is (folded by the generator); else RFC 2047 encoded words."""
-    return value if value.isascii() else Header(value, _UTF8, header_name=name)
+    """Printable ASCII as it is; else only the runs of non-ASCII words as RFC 2047 words.
+
+    "[DSR-2026-0001] Pyyntönne on vastaanotettu" keeps its reference readable, as the
+    stdlib's modern policy writes it; a run of words is one encoded chunk, because the
+    space between two encoded words is not part of the text (RFC 2047 §6.2).
+    """
+    if value.isascii():
+        return value
+    if "  " in value or value != value.strip() or "\t" in value or "=?" in value:
+        return Header(value, _UTF8, header_name=name)  # all encoded: every space kept
+    header = Header(header_name=name)
+    words = value.split(" ")
+    start = 0
+    for end in range(1, len(words) + 1):
+        if end == len(words) or words[end].isascii() != words[start].isascii():
+            run = " ".join(words[start:end])
+            header.append(run, "us-ascii" if words[start].isascii() else _UTF8)
+            start = end
+    return header
 
 
 def _address(name: str, address: str) -> str:

@@ -209,3 +209,16 @@ def test_a_long_message_id_stays_whole_on_its_header_line() -> None:
     mail = _parsed(raw)
     assert mail["Message-ID"] == f"<{long_id}>"
     assert mail["In-Reply-To"] == f"<{long_id.replace('rd.', 'in.')}>"
+
+
+def test_the_case_reference_in_a_non_ascii_subject_stays_readable_in_the_bytes() -> None:
+    raw = write(_row(subject="[DSR-2026-0004] Muistutus: tunnistautumiskoodinne odottaa"))
+    assert b"Subject: [DSR-2026-0004] Muistutus:" in raw
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Ääni  kaksi  väliä – ja loppu ", " alku välilyönti", "a =?utf-8?q?x?= ö", "sarkain\tä"],
+)
+def test_a_subject_with_unusual_spacing_decodes_back_exactly(subject: str) -> None:
+    assert _parsed(write(_row(subject=subject)))["Subject"] == subject
