@@ -100,3 +100,33 @@ def test_every_queued_mail_of_a_pass_is_written_and_sent_once(
     assert all(r.status == "sent" and r.raw is not None for r in rows)
     wire = sorted(_wire(m.raw) for m in smtp_sink.messages)
     assert wire == sorted(r.raw or b"" for r in rows)
+
+
+def test_a_row_whose_parts_cannot_be_written_fails_alone_and_the_others_go_out(
+    engine: Engine, session: Session, smtp_sink: SmtpSink
+) -> None:
+    """A row queued by older or foreign code with a line break in a header never goes out."""
+    for index, subject in enumerate(["Hei\r\nBcc: victim@example.com", "Hei Aino"]):
+        session.add(
+            Outbox(
+                message_id=f"rd.{index}@targetpartners.example",
+                purpose="reply",
+                from_addr=SENDER.address,
+                from_name=SENDER.name,
+                to_addr="aino@example.com",
+                subject=subject,
+                body_text="Hei\n",
+                created_at=T0,
+                next_attempt_at=T0,
+            )
+        )
+    session.commit()
+    counts = deliver_pending(lambda: new_session(engine), _transport(smtp_sink), lambda: T0)
+
+    assert counts["sent"] == 1
+    with new_session(engine) as look:
+        bad, good = look.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    assert (bad.status, bad.raw) == ("failed", None) and "linefeed" in (bad.last_error or "")
+    assert good.status == "sent" and good.raw is not None
+    assert [m.message["Subject"] for m in smtp_sink.messages] == ["Hei Aino"]
+    assert b"victim" not in b"".join(m.raw for m in smtp_sink.messages)
