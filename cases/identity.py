@@ -291,7 +291,7 @@ def delete_identity_documents(session: Session, case: Case, *, actor: str, now: 
                 MailRedaction(
                     case_id=case.id,
                     message_id=message.message_id,
-                    raw_sha256=message.raw_sha256,
+                    raw_sha256=message.raw_sha256 or "",  # inbound: always set
                     replacement=message.raw or _stub(message, note),
                     requested_at=now,
                 )

@@ -12,6 +12,7 @@ from typing import Literal
 
 from flufl.bounce import scan_message
 
+from mail_intake.compose import LOOP_HEADER
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 
 MachineKind = Literal["auto_reply", "bounce", "list", "own", "loop"]
@@ -48,7 +49,7 @@ class MachineVerdict:
 
 
 def detect_machine_mail(
-    msg: ParsedMessage, *, own_addresses: Collection[str], loop_header: str = "X-Rightsdesk-Loop"
+    msg: ParsedMessage, *, own_addresses: Collection[str], loop_header: str = LOOP_HEADER
 ) -> MachineVerdict | None:
     """The first reason a message must not be answered automatically, or None for a person."""
     headers = {k.lower(): v for k, v in msg.headers.items()}

@@ -11,6 +11,7 @@ price is that a reply lost in the server's last answer counts as sent (and is lo
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import smtplib
@@ -21,11 +22,13 @@ from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from mail_intake import compose
 from mail_intake.transports import MaildirTransport, SmtpTransport, Transport
-from store.models import Outbox
+from store.models import Message, Outbox
 
 __all__ = [
     "MaildirTransport",
@@ -82,13 +85,59 @@ def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
             one = update(Outbox).where(col(Outbox.id) == row_id, pending[1]).values(**values)
             if session.execute(one).rowcount:  # type: ignore[attr-defined]
                 claimed.append(row_id)
-    session.commit()
     if not claimed:
+        session.commit()
         return []
     query = select(Outbox).where(col(Outbox.id).in_(claimed)).order_by(col(Outbox.id))
-    rows = list(session.exec(query.execution_options(populate_existing=True)).all())
-    session.commit()  # end the read: SQLite's write lock must not wait on the SMTP server
+    rows = _write_unwritten(
+        session, list(session.exec(query.execution_options(populate_existing=True)).all())
+    )
+    # One commit for the claim and the bytes, before any send: a send after a crash, the
+    # Sent copy and the stored raw are the same bytes. It also ends the transaction, so
+    # SQLite's write lock does not wait on the SMTP server.
+    session.commit()
     return rows
+
+
+def _write_unwritten(session: Session, rows: list[Outbox]) -> list[Outbox]:
+    """Write the bytes of rows queued as parts; a row that cannot be written is failed."""
+    todo = [row for row in rows if row.raw is None]
+    if not todo:
+        return rows
+    files = compose.attachments_of(session, [row.id or 0 for row in todo])
+    written: list[tuple[Outbox, bytes]] = []
+    for row in todo:
+        try:
+            raw = compose.write(row, files.get(row.id or 0, []))
+        except ValueError as exc:  # e.g. a line break in a header: never sent as it is
+            row.status, row.claimed_by, row.last_error = "failed", None, str(exc)
+            session.add(row)
+            log.warning("outbox %s not written: %s", row.id, exc)
+            continue
+        set_committed_value(row, "raw", raw)
+        written.append((row, raw))
+    if written:
+        outbox, message = Outbox.__table__, Message.__table__  # type: ignore[attr-defined]
+        conn = session.connection()
+        conn.execute(
+            update(outbox).where(outbox.c.id == bindparam("b_id")).values(raw=bindparam("b_raw")),
+            [{"b_id": row.id, "b_raw": raw} for row, raw in written],
+        )
+        # Our own mail's Message row gets the hash and size of what is sent (it had none).
+        conn.execute(
+            update(message)
+            .where(message.c.message_id == bindparam("b_mid"), message.c.direction == "out")
+            .values(raw_sha256=bindparam("b_sha"), size=bindparam("b_size")),
+            [
+                {
+                    "b_mid": row.message_id,
+                    "b_sha": hashlib.sha256(raw).hexdigest(),
+                    "b_size": len(raw),
+                }
+                for row, raw in written
+            ],
+        )
+    return [row for row in rows if row.raw is not None]
 
 
 def recover_stuck(session: Session, now: datetime, *, own_claims: bool = False) -> int:
@@ -186,7 +235,7 @@ def _send_batch(
                 return False
             if on_sent is not None and done and done[-1] is row:
                 try:
-                    on_sent(row.raw)
+                    on_sent(row.raw or b"")
                 except Exception:
                     log.warning("could not store a copy of outbox %s in Sent", row.id)
     except BaseException:
@@ -224,7 +273,7 @@ def _send_one(
         session.commit()
 
     try:
-        transport.send(row.raw, to=row.to_addr, handed_over=handed_over)
+        transport.send(row.raw or b"", to=row.to_addr, handed_over=handed_over)
     except (OSError, smtplib.SMTPException) as exc:
         transport.close()
         if isinstance(exc, smtplib.SMTPAuthenticationError):  # the login's fault, not the mail's

@@ -37,7 +37,7 @@ AUDIT_HEADERS = (
     "X-Autoreply",
     "X-Autorespond",
     "Return-Path",
-    "X-Rightsdesk-Loop",
+    "X-Rightsdesk-Loop",  # mail_intake.compose.LOOP_HEADER: our own mail
     "X-Failed-Recipients",
     "Content-Type",
     "Sender",

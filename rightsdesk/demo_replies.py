@@ -16,6 +16,7 @@ from cases import operations as ops
 from cases.dossier import write_dossier
 from cases.fulfilment.runner import fulfil
 from cases.replies import approve_draft, pending_draft, unanswered_kinds
+from mail_intake.compose import outbox_bytes
 from mail_intake.poller import poll_once
 from rightsdesk import demo_mail, mail_wiring
 from rightsdesk.context import Desk
@@ -167,7 +168,7 @@ def _identify(session: Session, desk: Desk, case: Case, at: datetime) -> datetim
         return at
     deliver(session, desk, at)  # the code leaves before the customer can answer it
     answered = at + timedelta(hours=2)
-    _receive(session, desk, demo_mail.code_reply(row.raw, answered), answered)
+    _receive(session, desk, demo_mail.code_reply(outbox_bytes(session, row), answered), answered)
     session.refresh(case)
     return answered
 
@@ -188,7 +189,12 @@ def _confirm_notices(session: Session, desk: Desk, case: Case, at: datetime) -> 
     ).all()
     for index, row in enumerate(rows):
         answered = at + timedelta(hours=4, minutes=10 * index)
-        _receive(session, desk, demo_mail.notice_confirmation(row.raw, answered), answered)
+        _receive(
+            session,
+            desk,
+            demo_mail.notice_confirmation(outbox_bytes(session, row), answered),
+            answered,
+        )
 
 
 def _carry(session: Session, desk: Desk, req: DemoRequest, at: datetime) -> tuple[Case, int]:

@@ -140,7 +140,8 @@ class Message(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     direction: str  # in, out
     message_id: str = Field(unique=True, index=True)  # normalised, without <>
-    raw_sha256: str = Field(index=True)
+    # None for our own mail until the outbox writes its bytes (mail_intake/compose.py).
+    raw_sha256: str | None = Field(default=None, index=True)
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     subject: str | None = Field(default=None, sa_type=Text)
@@ -244,7 +245,16 @@ class Outbox(SQLModel, table=True):
     automatic: bool = False
     to_addr: str
     subject: str = Field(sa_type=Text)
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The parts the writer turns into RFC 5322 bytes (mail_intake/compose.py) at the claim.
+    from_addr: str | None = None
+    from_name: str | None = None
+    body_text: str | None = Field(default=None, sa_type=Text)
+    body_html: str | None = Field(default=None, sa_type=Text)
+    in_reply_to: str | None = None
+    references: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     status: str = Field(default="pending", index=True)  # pending, sending, sent, failed, held
     claimed_by: str | None = None  # "host:pid" of the sender while status is 'sending'
     attempts: int = 0
@@ -252,6 +262,19 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     sent_at: datetime | None = _ts()
+
+
+class OutboxAttachment(SQLModel, table=True):
+    """A file that goes with an outgoing mail, in the order it is attached."""
+
+    __tablename__ = "outbox_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", index=True)
+    position: int
+    filename: str
+    content_type: str
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class MailCounter(SQLModel, table=True):

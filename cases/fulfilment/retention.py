@@ -33,6 +33,7 @@ from store.models import (
     Invoice,
     Message,
     Outbox,
+    OutboxAttachment,
     RecipientNoticeNeeded,
     Suppression,
     Task,
@@ -102,6 +103,8 @@ def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> No
     if message_ids:
         session.exec(delete(Attachment).where(col(Attachment.message_id).in_(message_ids)))
     session.exec(delete(Draft).where(col(Draft.case_id) == case.id))
+    case_mail = select(Outbox.id).where(col(Outbox.case_id) == case.id)
+    session.exec(delete(OutboxAttachment).where(col(OutboxAttachment.outbox_id).in_(case_mail)))
     session.exec(delete(Outbox).where(col(Outbox.case_id) == case.id))
     session.exec(delete(Message).where(col(Message.case_id) == case.id))
     session.exec(delete(VerificationCode).where(col(VerificationCode.case_id) == case.id))

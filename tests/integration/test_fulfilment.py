@@ -24,6 +24,7 @@ from cases.fulfilment.suppression import audience, fulfil_suppression, is_suppre
 from cases.register_lookup import AmbiguousSubject, find_subject, link_customer, subject_for_case
 from cases.replies import approve_draft, draft_attachments, pending_drafts
 from cases.retention_schedule import run_daily
+from mail_intake.compose import outbox_bytes
 from store.audit import verify_chain
 from store.models import (
     Attachment,
@@ -460,7 +461,7 @@ def test_a_stranger_address_gets_a_code_sent_to_the_registers_address_and_only_i
         session, reference=case.reference, sender=SENDER, controller=CONTROLLER, actor=ACTOR, now=T0
     )
     assert row is not None and row.to_addr == "john.smith@example.com" and row.automatic
-    code = row.raw.decode("utf-8", "replace").split("code", 1)[1]
+    code = outbox_bytes(session, row).decode("utf-8", "replace").split("code", 1)[1]
     sent = next(t for t in code.replace("\n", " ").split() if len(t) == 9 and t[4] == "-")
     stored = session.exec(select(VerificationCode)).one()
     assert sent not in stored.code_hash and stored.sent_to == "john.smith@example.com"
@@ -500,7 +501,7 @@ def test_an_expired_code_does_not_verify(session: Session, people: dict[str, Cus
         valid_for=timedelta(days=1),
     )
     assert row is not None
-    text = row.raw.decode("utf-8", "replace")
+    text = outbox_bytes(session, row).decode("utf-8", "replace")
     sent = next(t for t in text.split() if len(t) == 9 and t[4] == "-")
     late = code_check.check_code_reply(session, case, sent, T0 + timedelta(days=2))
     assert late == code_check.CodeCheck.EXPIRED

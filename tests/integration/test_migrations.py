@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import mailbox
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import store.models  # noqa: F401  (registers every table)
 from cases import operations as ops
+from cases.outbox import Sender, queue_mail
+from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from store import migrate
 from store.audit import append_event
 from store.engine import new_session
-from store.models import Task
+from store.models import Outbox, Task
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -82,3 +87,71 @@ def netvisor_task(case_id: int, now: datetime) -> Task:
         case_id=case_id, system="Netvisor", kind="access", owner="U3OWNER",
         instructions="Export.", due_date=date(2026, 4, 2), created_at=now,
     )  # fmt: skip
+
+
+OLD_RAW = (
+    b"From: Target Partners Oy <privacy@targetpartners.example>\n"
+    b"To: aino.virtanen@example.com\n"
+    b"Subject: [DSR-2026-0001] Your request\n"
+    b"Message-ID: <old-1@targetpartners.example>\n"
+    b"MIME-Version: 1.0\n"
+    b'Content-Type: text/plain; charset="utf-8"\n'
+    b"Content-Transfer-Encoding: 7bit\n\n"
+    b"Written before the upgrade.\n"
+)
+
+
+def _sent(folder: Path) -> list[bytes]:
+    box = mailbox.Maildir(folder, factory=None)
+    return [box.get_bytes(key) for key in box.iterkeys()]
+
+
+def test_a_mail_queued_as_bytes_before_0016_is_sent_as_it_was_written(
+    engine: Engine, tmp_path: Path
+) -> None:
+    migrate.downgrade(engine, "0015_system_erasure_progress")
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox (message_id, purpose, automatic, to_addr, subject, raw,"
+                " status, attempts, next_attempt_at, created_at)"
+                " VALUES ('old-1@targetpartners.example', 'acknowledgement', :auto,"
+                " 'aino.virtanen@example.com', '[DSR-2026-0001] Your request', :raw,"
+                " 'pending', 0, :now, :now)"
+            ),
+            {"raw": OLD_RAW, "now": now, "auto": True},
+        )
+    migrate.upgrade(engine)
+    sent = deliver_pending(
+        lambda: new_session(engine), MaildirTransport(tmp_path / "sent"), lambda: now
+    )
+    assert sent["sent"] == 1
+    assert _sent(tmp_path / "sent") == [OLD_RAW]
+    with new_session(engine) as session:
+        row = session.exec(select(Outbox)).one()
+        assert row.status == "sent" and row.raw == OLD_RAW and row.body_text is None
+
+
+def test_0016_is_undone_only_once_every_queued_mail_is_written(
+    engine: Engine, tmp_path: Path
+) -> None:
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    with new_session(engine) as session:
+        queue_mail(
+            session, case=None, sender=Sender("privacy@targetpartners.example", "Target"),
+            to="aino.virtanen@example.com", subject="Hei", text="Hei Aino\n", html=None,
+            purpose="reply", now=now,
+        )  # fmt: skip
+        session.commit()
+    with pytest.raises(RuntimeError, match="not written yet"):
+        migrate.downgrade(engine, "0015_system_erasure_progress")
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    deliver_pending(lambda: new_session(engine), MaildirTransport(tmp_path / "sent"), lambda: now)
+    migrate.downgrade(engine, "0015_system_erasure_progress")
+    with engine.connect() as conn:
+        raws = conn.execute(text("SELECT raw FROM outbox")).scalars().all()
+        hashes = conn.execute(text("SELECT raw_sha256 FROM message")).scalars().all()
+    assert [bytes(r) for r in raws] == _sent(tmp_path / "sent")
+    assert hashes and all(hashes)  # the sender filled in the hash of what it sent
+    migrate.upgrade(engine)

@@ -15,6 +15,7 @@ from cases.dossier import build_dossier
 from cases.errors import IllegalTransition, UserError
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.replies import approve_draft, draft_reply, pending_draft, pending_drafts
+from mail_intake.compose import outbox_bytes
 from rightsdesk.cli import main
 from store.models import CaseEvent, Customer, Draft, Message, Outbox
 from tests.replies_support import (
@@ -80,7 +81,7 @@ def test_approval_queues_the_exact_text_threads_it_and_records_it_in_the_audit_t
         session, reference=case.reference, actor="pasi", now=T0 + timedelta(hours=1), sender=SENDER
     )
 
-    mail = email.message_from_bytes(row.raw, policy=policy.default)
+    mail = email.message_from_bytes(outbox_bytes(session, row), policy=policy.default)
     assert mail["In-Reply-To"] == f"<{inbound.message_id}>"
     assert f"[{case.reference}]" in mail["Subject"] and mail["Subject"] == draft.subject
     assert mail.get_body(("plain",)).get_content().rstrip() == draft.body_text.rstrip()  # type: ignore[union-attr]
