@@ -155,3 +155,33 @@ def test_0016_is_undone_only_once_every_queued_mail_is_written(
     assert [bytes(r) for r in raws] == _sent(tmp_path / "sent")
     assert hashes and all(hashes)  # the sender filled in the hash of what it sent
     migrate.upgrade(engine)
+
+
+def test_an_erasure_interrupted_before_0015_is_carried_over_as_its_progress_row(
+    engine: Engine,
+) -> None:
+    """Under 0014 the trail alone said how far each system's erasure got."""
+    migrate.downgrade(engine, "0014_answers_and_notices_as_rows")
+    now = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+    plan = {"system": "Verkkokauppa", "changes": [{"table": "wp_users", "key": "7"}], "found": 1}
+    with new_session(engine) as session:
+        case = ops.open_case(
+            session, kinds=["erasure"], received_at=now, now=now, actor="test",
+            requester_name="Maija Esimerkki", requester_email="maija.esimerkki@example.com",
+        )  # fmt: skip
+        for system, action in (
+            ("Verkkokauppa", "system_erasure_started"),
+            ("CRM", "system_erasure_started"),
+            ("CRM", "system_erased"),
+        ):
+            detail = {**plan, "system": system}
+            append_event(
+                session, case_id=case.id, actor="test", action=action, detail=detail, at=now
+            )
+        session.commit()
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT system, state, finished_at IS NULL FROM system_erasure ORDER BY system")
+        ).all()
+    assert [tuple(r) for r in rows] == [("CRM", "erased", False), ("Verkkokauppa", "started", True)]
