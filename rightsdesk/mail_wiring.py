@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from cases.classify.dictionaries import use_index_cache
 from cases.errors import UserError
 from cases.outbox import Sender
 from mail_intake.authentication import trusted_ids
@@ -31,6 +32,7 @@ def sender(desk: Desk) -> Sender:
 
 def intake_deps(desk: Desk) -> IntakeDeps:
     """The intake's collaborators."""
+    use_index_cache(desk.settings.cache_path)
     me = sender(desk)
     own = {me.address.lower(), desk.controller.privacy_email.lower()}
     if desk.settings.imap_user and "@" in desk.settings.imap_user:

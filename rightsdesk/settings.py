@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     contact_email: str | None = None  # reminders by mail when Slack is not configured
     log_level: str = "INFO"
     run_dir: Path | None = None  # the health status file; default: a private runtime dir
+    # Rebuildable data such as the lemma dictionaries' index; default: the XDG cache dir.
+    cache_dir: Path | None = None
 
     @property
     def oauth_preset(self) -> bool:
@@ -95,6 +98,14 @@ class Settings(BaseSettings):
     def smtp_configured(self) -> bool:
         """True when an SMTP server is set; otherwise replies go to the Maildir outbox."""
         return bool(self.smtp_host or (self.smtp_auth == "oauth2" and self.oauth_preset))
+
+    @property
+    def cache_path(self) -> Path:
+        """Where rebuildable data lives: RIGHTSDESK_CACHE_DIR, else $XDG_CACHE_HOME/rightsdesk."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        return Path(base) / "rightsdesk"
 
     @property
     def allowed_slack_users(self) -> frozenset[str]:

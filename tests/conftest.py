@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from cases.classify import dictionaries
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.dovecot import DovecotServer, Mailbox, find_dovecot
@@ -27,7 +29,11 @@ def _hermetic_environment() -> Iterator[None]:
             outside_setting = name.startswith(("SLACK_", "RIGHTSDESK_"))
             if name in _PROXY_VARS or (outside_setting and not name.startswith("RIGHTSDESK_TEST_")):
                 mp.delenv(name)
+        # Each worker opens the lemma dictionaries from their saved index, as the CLI does.
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        dictionaries.use_index_cache(cache / "rightsdesk")
         yield
+        dictionaries.use_index_cache(None)
 
 
 def _new_dovecot() -> DovecotServer:

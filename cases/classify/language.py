@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Collection
 from functools import cache
 
-import simplemma
+from cases.classify import dictionaries
 
 LANGUAGES = ("fi", "sv", "en")
 _LANGUAGE_NOISE = re.compile(
@@ -76,7 +76,7 @@ def detect_language(text: str, *, default: str = "fi") -> str:
     # them where n-grams guess (on the benchmark's short texts and one-liners plus informal
     # ones, 111 in all, up to three words was 94% right, up to six 97%).
     if len(few) <= 6:
-        ranked = simplemma.langdetect(" ".join(few), lang=LANGUAGES, low_memory=True)
+        ranked = dictionaries.langdetect(" ".join(few), LANGUAGES)
         if ranked[0][0] in LANGUAGES and ranked[0][1] > ranked[1][1]:
             return str(ranked[0][0])
     return _detector()(words[:20_000]) or default

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 
-import simplemma
-
+from cases.classify import dictionaries
 from cases.classify.lexicon import NEGATION, SETS, SV_CONDITIONAL_NEXT, TYPO_TARGETS
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -204,7 +203,7 @@ def tokenise(text: str, language: str, hypothetical: list[tuple[int, int]]) -> T
 def _lemma(word: str, language: str) -> str:
     if not 3 <= len(word) <= 40 or not word.replace("-", "").isalpha():
         return word
-    return str(simplemma.lemmatize(word, lang=language, low_memory=True)).lower()
+    return dictionaries.lemmatize(word, language).lower()
 
 
 @lru_cache(maxsize=1 << 14)  # is_known reads the front-coded dictionary block by block
@@ -213,7 +212,7 @@ def _typo(word: str, language: str) -> str | None:
     if not 5 <= len(word) <= 40 or not word.isalpha() or word in TYPO_TARGETS:
         return None
     candidates = [t for t in TYPO_TARGETS if t[0] == word[0] and abs(len(t) - len(word)) <= 1]
-    if not candidates or simplemma.is_known(word, lang=language, low_memory=True):
+    if not candidates or dictionaries.is_known(word, language):
         return None
     return next((t for t in candidates if _one_edit(word, t)), None)
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session, col, select
 
+from cases.classify.dictionaries import use_index_cache
 from cases.errors import NotFound, UserError
 from mail_intake.intake import process_message
 from mail_intake.poller import poll_once
@@ -19,6 +20,7 @@ from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from rightsdesk.outbox_component import deliver_until
 from rightsdesk.service import run_intake
+from rightsdesk.settings import load_settings
 from store.engine import new_session
 from store.models import Quarantine
 
@@ -82,6 +84,7 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Classify mail files: kinds, language, machine mail. No database needed."""
+    use_index_cache(load_settings().cache_path)
     for path in files:
         try:
             result = classify_json(path)
