@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import is_suppressed
-from cases.outbox import Sender, queue_mail
+from cases.outbox import QueuedMail, Sender, queue_mail
 from cases.reply_context import base_context
-from store.models import Case, Customer, Message, Outbox
+from store.models import Case, Customer, Message
 from templates.loader import render_email
 
 
@@ -23,7 +23,7 @@ def queue_acknowledgement(
     sender: Sender,
     now: datetime,
     daily_cap: int | None,
-) -> Outbox | None:
+) -> QueuedMail | None:
     """Queue the automatic acknowledgement in the requester's language, in the intake transaction.
 
     Nothing is sent to our own address or to an address that bounced; the daily

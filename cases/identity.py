@@ -202,8 +202,7 @@ def send_code(
             now=now,
         )
     session.commit()
-    session.refresh(row)
-    return row
+    return session.get(Outbox, row.id)
 
 
 def verify_manually(

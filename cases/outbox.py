@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import make_msgid
 
-from sqlmodel import Session, select
+from sqlalchemy import Integer, bindparam, insert
+from sqlmodel import Session
 
 from store.models import Case, MailCounter, Message, Outbox, OutboxAttachment
+from store.upsert import PreparedUpsert
 from store.wakeup import notify
 
 OUTBOX_CHANNEL = "rightsdesk_outbox"  # the outbox component LISTENs here (store.wakeup)
@@ -45,12 +47,50 @@ def new_message_id(sender: Sender) -> str:
     return make_msgid(idstring=f"rd.{uuid.uuid4().hex[:12]}", domain=sender.domain).strip("<>")
 
 
-def _counter(session: Session, address: str, day: datetime) -> MailCounter | None:
-    return session.exec(
-        select(MailCounter).where(
-            MailCounter.address == address.lower(), MailCounter.day == day.date()
-        )
-    ).first()
+@dataclass(frozen=True)
+class QueuedMail:
+    """A mail in the outbox: its row and its Message-ID (threading, the audit trail)."""
+
+    id: int
+    message_id: str
+
+
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_COUNTER = MailCounter.__table__  # type: ignore[attr-defined]
+# Core statements built once: the hot path of intake queues one mail per new case, and an
+# ORM object or a statement rebuilt per call costs more than the INSERT itself.
+_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_MESSAGE = insert(_MESSAGE)
+_INSERT_ATTACHMENT = insert(OutboxAttachment.__table__)  # type: ignore[attr-defined]
+
+
+_COUNT = {
+    "columns": ["address", "day", "count"],
+    "key": ["address", "day"],
+    "set_": {"count": _COUNTER.c.count + 1},
+    "returning": [_COUNTER.c.count],
+}
+_COUNT_MAIL = PreparedUpsert(_COUNTER, **_COUNT)  # type: ignore[arg-type]
+_COUNT_MAIL_CAPPED = PreparedUpsert(
+    _COUNTER,
+    where=_COUNTER.c.count < bindparam("cap", type_=Integer),
+    **_COUNT,  # type: ignore[arg-type]
+)
+
+
+def _count_mail(session: Session, address: str, day: date, cap: int | None) -> bool:
+    """Count one automatic mail to `address` today unless the cap is reached: one statement.
+
+    The increment is conditional (ON CONFLICT … DO UPDATE … WHERE count < cap), so two
+    writers can never both take the last mail of the day; False: the cap is reached.
+    """
+    values = {"address": address.lower(), "day": day, "count": 1}
+    if cap is None:
+        return _COUNT_MAIL(session, values).first() is not None
+    if cap <= 0:
+        return False
+    return _COUNT_MAIL_CAPPED(session, {**values, "cap": cap}).first() is not None
 
 
 def queue_mail(
@@ -69,7 +109,7 @@ def queue_mail(
     references: list[str] | None = None,
     attachments: list[MailAttachment] | None = None,
     daily_cap: int | None = None,
-) -> Outbox | None:
+) -> QueuedMail | None:
     """Add a mail to the outbox in the caller's transaction; the caller commits.
 
     Automatic mail over the per-address daily cap is not queued (None): a loop with
@@ -85,63 +125,67 @@ def queue_mail(
     ]
     if any("\n" in v or "\r" in v for v in header_values):  # no header injection
         raise ValueError("Header values may not contain linefeed or carriage return characters")
-    counter = _counter(session, to, now) if automatic else None
-    if automatic and daily_cap is not None and (counter.count if counter else 0) >= daily_cap:
+    if automatic and not _count_mail(session, to, now.date(), daily_cap):
         return None
     message_id = new_message_id(sender)
-    row = Outbox(
-        case_id=case.id if case else None,
-        message_id=message_id,
-        purpose=purpose,
-        automatic=automatic,
-        from_addr=sender.address,
-        from_name=sender.name,
-        to_addr=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        in_reply_to=in_reply_to,
-        references=list(references or []),
-        status="pending",
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    session.add(
-        Message(
-            case_id=case.id if case else None,
-            direction="out",
-            message_id=message_id,
-            raw_sha256=None,  # the outbox sender fills it in when it writes the bytes
-            in_reply_to=in_reply_to,
-            references=list(references or []),
-            subject=subject,
-            from_addr=sender.address,
-            to_addrs=to,
-            received_at=now,
-            size=0,
-            body_text=text,
-            category="reply",
-            source="outbox",
-        )
+    case_id = case.id if case else None
+    conn = session.connection()
+    inserted = conn.execute(
+        _INSERT_OUTBOX,
+        {
+            "case_id": case_id,
+            "message_id": message_id,
+            "purpose": purpose,
+            "automatic": automatic,
+            "from_addr": sender.address,
+            "from_name": sender.name,
+            "to_addr": to,
+            "subject": subject,
+            "body_text": text,
+            "body_html": html,
+            "in_reply_to": in_reply_to,
+            "references": list(references or []),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    ).inserted_primary_key
+    assert inserted is not None
+    outbox_id = int(inserted[0])
+    conn.execute(
+        _INSERT_MESSAGE,
+        {
+            "case_id": case_id,
+            "direction": "out",
+            "message_id": message_id,
+            "raw_sha256": None,  # the outbox sender fills it in when it writes the bytes
+            "in_reply_to": in_reply_to,
+            "references": list(references or []),
+            "subject": subject,
+            "from_addr": sender.address,
+            "to_addrs": to,
+            "headers": {},
+            "received_at": now,
+            "size": 0,
+            "body_text": text,
+            "category": "reply",
+            "source": "outbox",
+        },
     )
     if attachments:
-        session.flush()  # the row's id, for its attachments
-        session.add_all(
-            OutboxAttachment(
-                outbox_id=row.id or 0,
-                position=position,
-                filename=att.filename,
-                content_type=att.content_type,
-                data=att.data,
-            )
-            for position, att in enumerate(attachments)
+        conn.execute(
+            _INSERT_ATTACHMENT,
+            [
+                {
+                    "outbox_id": outbox_id,
+                    "position": position,
+                    "filename": att.filename,
+                    "content_type": att.content_type,
+                    "data": att.data,
+                }
+                for position, att in enumerate(attachments)
+            ],
         )
-    if automatic:
-        if counter is None:
-            counter = MailCounter(address=to.lower(), day=now.date(), count=0)
-        counter.count += 1
-        session.add(counter)
-    session.flush()
     notify(session, OUTBOX_CHANNEL)
-    return row
+    return QueuedMail(id=outbox_id, message_id=message_id)

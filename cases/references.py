@@ -7,19 +7,29 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import case, event
+from sqlalchemy import Integer, bindparam, case, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from store.audit import lock_head
 from store.models import ReferenceCounter
-from store.upsert import upsert
+from store.upsert import PreparedUpsert
 
 REFERENCE_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,9})-(\d{4})-(\d{4,})\b")
 HWM_SUFFIX = "-refs"  # the SQLite high-water mark lives next to the store: rightsdesk.db-refs
 
 
+_COUNTERS = ReferenceCounter.__table__  # type: ignore[attr-defined]
+_FLOOR = bindparam("floor", type_=Integer)
+# The next number, above both the stored one and this session's floor (see below).
+_NEXT = PreparedUpsert(
+    _COUNTERS,
+    columns=["key", "last"],
+    key=["key"],
+    set_={"last": case((_COUNTERS.c.last > _FLOOR, _COUNTERS.c.last), else_=_FLOOR) + 1},
+    returning=[_COUNTERS.c.last],
+)
 _HANDED = "references:handed"  # session.info: the highest number this session handed out, by key
 _HWM = "references:hwm"  # session.info: (transaction, {path: {key: last}}) to make durable
 
@@ -48,17 +58,7 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
         hwm = Path(database + HWM_SUFFIX) if database and database != ":memory:" else None
     handed: dict[str, int] = session.info.setdefault(_HANDED, {})
     floor = max(handed.get(key, 0), _pending_hwm(session, hwm).get(key, 0))
-    table = ReferenceCounter.__table__  # type: ignore[attr-defined]
-    last = int(
-        upsert(
-            session,
-            table,
-            {"key": key, "last": floor + 1},
-            key=["key"],
-            set_={"last": case((table.c.last > floor, table.c.last), else_=floor) + 1},
-            returning=[table.c.last],
-        ).scalar_one()
-    )
+    last = int(_NEXT(session, {"key": key, "last": floor + 1, "floor": floor}).scalar_one())
     handed[key] = last
     if hwm is not None:
         _pending_hwm(session, hwm)[key] = last

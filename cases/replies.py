@@ -28,7 +28,7 @@ from cases.drafts import (
 )
 from cases.errors import InternalError, UserError
 from cases.lifecycle import PAUSED_STATUSES, Status
-from cases.outbox import Sender, queue_mail
+from cases.outbox import QueuedMail, Sender, queue_mail
 from cases.tasks import require_no_open_tasks
 from store.actions import AuditAction
 from store.models import Case, Draft, Message, Outbox
@@ -71,7 +71,7 @@ def _queue(
     actor: str,
     now: datetime,
     daily_cap: int | None,
-) -> Outbox:
+) -> QueuedMail:
     notice = is_notice(draft)
     in_reply_to, references = (None, []) if notice else _thread(session, case)
     attachments = draft_attachments(draft)
@@ -228,6 +228,6 @@ def approve_draft(
     except Exception:
         session.rollback()
         raise
-    row = rows[-1]
-    session.refresh(row)
+    row = session.get(Outbox, rows[-1].id)
+    assert row is not None
     return row

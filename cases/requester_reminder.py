@@ -79,4 +79,6 @@ def remind_requester(
     assert row is not None  # not automatic: the daily cap does not apply
     ops.record(session, case, actor=actor, action=ACTION, now=now, message=row.message_id)
     session.commit()
-    return row
+    sent = session.get(Outbox, row.id)
+    assert sent is not None
+    return sent

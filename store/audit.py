@@ -17,6 +17,8 @@ from store.models import AuditHead, CaseEvent
 from store.wakeup import notify
 
 GENESIS = "0" * 64
+_EVENTS = CaseEvent.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)  # built once: the hot path binds only
 EVENTS_CHANNEL = "rightsdesk_events"  # the Slack notifier LISTENs here (store.wakeup)
 
 
@@ -113,7 +115,6 @@ def append_event(
     private = json.loads(_canonical(personal)) if personal else None
     salt = secrets.token_hex(16) if private else None
     digest = personal_digest(salt, private) if salt and private else None
-    table = CaseEvent.__table__  # type: ignore[attr-defined]
 
     def chained(event_id: int) -> str:
         return event_hash(
@@ -144,10 +145,10 @@ def append_event(
         "prev_hash": prev,
         "hash": chained(guess),
     }
-    event_id = int(session.execute(insert(table).values(row).returning(table.c.id)).scalar_one())
+    event_id = int(session.connection().execute(_INSERT_EVENT, row).scalar_one())
     final = row["hash"] if event_id == guess else chained(event_id)
     if event_id != guess:
-        session.execute(update(table).where(table.c.id == event_id).values(hash=final))
+        session.execute(update(_EVENTS).where(_EVENTS.c.id == event_id).values(hash=final))
     head.last_event_id = event_id
     head.last_hash = final
     session.add(head)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result
 from sqlalchemy.sql.elements import ColumnElement
@@ -56,3 +56,48 @@ def upsert(
     if returning:
         stmt = stmt.returning(*returning)
     return session.execute(stmt)
+
+
+class PreparedUpsert:
+    """An upsert built once per dialect and run with bound values: the hot path's form.
+
+    `upsert` builds its statement on every call, and SQLAlchemy then derives a cache key
+    from its literal values; here every value, including those of `set_` and `where`, is a
+    `bindparam`, so each run only binds. The bound names are the `columns` plus any that
+    `set_` or `where` use.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        *,
+        columns: Sequence[str],
+        key: Sequence[str],
+        set_: Mapping[str, Any],
+        where: ColumnElement[bool] | None = None,
+        returning: Sequence[ColumnElement[Any]] = (),
+    ) -> None:
+        self._table, self._columns, self._key = table, list(columns), list(key)
+        self._set, self._where, self._returning = dict(set_), where, list(returning)
+        self._built: dict[str, Any] = {}
+
+    def _statement(self, dialect: str) -> Any:
+        stmt = self._built.get(dialect)
+        if stmt is None:
+            base = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            if dialect not in ("postgresql", "sqlite"):  # pragma: no cover
+                raise NotImplementedError(f"no upsert for the {dialect} dialect")
+            stmt = (
+                base(self._table)
+                .values({c: bindparam(c) for c in self._columns})
+                .on_conflict_do_update(index_elements=self._key, set_=self._set, where=self._where)
+            )
+            if self._returning:
+                stmt = stmt.returning(*self._returning)
+            self._built[dialect] = stmt
+        return stmt
+
+    def __call__(self, session: Session, params: Mapping[str, Any]) -> Result[Any]:
+        """Run it in the session's transaction with these values."""
+        conn = session.connection()
+        return conn.execute(self._statement(conn.dialect.name), dict(params))
