@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -10,15 +11,24 @@ from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import is_suppressed
 from cases.outbox import QueuedMail, Sender, queue_mail
 from cases.reply_context import base_context
-from store.models import Case, Customer, Message
+from store.models import Case, Customer
 from templates.loader import render_email
+
+
+class Inbound(Protocol):
+    """What an acknowledgement threads on: the mail it answers."""
+
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def references(self) -> list[str]: ...
 
 
 def queue_acknowledgement(
     session: Session,
     *,
     case: Case,
-    inbound: Message,
+    inbound: Inbound,
     deps_controller: ControllerConfig,
     sender: Sender,
     now: datetime,

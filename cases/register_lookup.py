@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from cases.errors import NotFound, UserError
@@ -36,6 +37,12 @@ class Lookup:
         return self.problem is not None
 
 
+# Built once, bound per search: intake searches the register for every new case.
+_BY_EMAIL = select(Customer).where(
+    func.lower(Customer.email) == bindparam("address"), col(Customer.anonymised_at).is_(None)
+)
+
+
 def _norm(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
@@ -60,13 +67,7 @@ def find_subject(
     # Anonymised rows are no longer about anyone: never a match.
     address = (email or "").strip().lower()
     if address:
-        rows = list(
-            session.exec(
-                select(Customer).where(
-                    func.lower(Customer.email) == address, col(Customer.anonymised_at).is_(None)
-                )
-            ).all()
-        )
+        rows = list(session.execute(_BY_EMAIL, {"address": address}).scalars().all())
         if len(rows) == 1:
             return Lookup(customer=rows[0], matched_by="email")
         if rows:

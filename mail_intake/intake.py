@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError, ResourceClosedError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
@@ -84,12 +85,19 @@ def raw_sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+# Built once, bound per mail: every mail asks (a statement rebuilt per call costs 3× as much).
+_KNOWN = (
+    select(Message.id)
+    .where((Message.raw_sha256 == bindparam("sha")) | (Message.message_id == bindparam("mid")))
+    .limit(1)
+)
+
+
 def is_known(session: Session, *, message_id: str | None, sha: str) -> bool:
     """True when this message (same Message-ID or same bytes) is already stored."""
-    cond = Message.raw_sha256 == sha
-    if message_id:
-        cond = cond | (Message.message_id == message_id)
-    return session.exec(select(Message.id).where(cond).limit(1)).first() is not None
+    # A None Message-ID compares as NULL: it matches nothing, so the bytes alone decide.
+    found = session.execute(_KNOWN, {"sha": sha, "mid": message_id or None}).first()
+    return found is not None
 
 
 def quarantine(
@@ -157,6 +165,22 @@ def add_to_quarantine(
     return row
 
 
+@dataclass(frozen=True)
+class StoredMail:
+    """An inbound mail just stored: its row and what its acknowledgement threads on."""
+
+    id: int
+    message_id: str
+    references: list[str]
+
+
+# Core INSERTs built once: every mail is stored, and an ORM object per mail costs more than
+# the INSERT itself. The paths that change the row afterwards load it (`_loaded`).
+_MESSAGES = Message.__table__  # type: ignore[attr-defined]
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_ATTACHMENT = insert(Attachment.__table__)  # type: ignore[attr-defined]
+
+
 def _store_message(
     session: Session,
     parsed: ParsedMessage,
@@ -168,45 +192,60 @@ def _store_message(
     received_at: datetime,
     category: str,
     case_id: int | None = None,
-) -> Message:
-    msg = Message(
-        case_id=case_id,
-        direction="in",
-        message_id=parsed.message_id,
-        raw_sha256=parsed.raw_sha256,
-        in_reply_to=parsed.in_reply_to,
-        references=list(parsed.references),
-        subject=parsed.subject,
-        from_addr=parsed.from_addr,
-        to_addrs=", ".join(parsed.to_addrs),
-        headers=dict(parsed.headers),
-        sent_at=parsed.date,
-        received_at=received_at,
-        size=len(raw),
-        raw=raw,
-        body_text=parsed.body_text,
-        stripped_text=parsed.stripped_text,
-        language=u.classification.language,
-        category=category,
-        machine_reason=u.machine.reason if u.machine else None,
-        source=source,
-        source_uid=uid,
-    )
-    session.add(msg)
-    session.flush()
-    for att in parsed.attachments:
-        name = (att.filename or "").lower()
-        session.add(
-            Attachment(
-                message_id=msg.id or 0,
-                filename=att.filename,
-                content_type=att.content_type,
-                size=att.size,
-                sha256=att.sha256,
-                data=att.data,
-                is_identity_document=any(h in name for h in IDENTITY_DOCUMENT_HINTS),
-            )
+) -> StoredMail:
+    conn = session.connection()
+    row_id = conn.execute(
+        _INSERT_MESSAGE,
+        {
+            "case_id": case_id,
+            "direction": "in",
+            "message_id": parsed.message_id,
+            "raw_sha256": parsed.raw_sha256,
+            "in_reply_to": parsed.in_reply_to,
+            "references": list(parsed.references),
+            "subject": parsed.subject,
+            "from_addr": parsed.from_addr,
+            "to_addrs": ", ".join(parsed.to_addrs),
+            "headers": dict(parsed.headers),
+            "sent_at": parsed.date,
+            "received_at": received_at,
+            "size": len(raw),
+            "raw": raw,
+            "body_text": parsed.body_text,
+            "stripped_text": parsed.stripped_text,
+            "language": u.classification.language,
+            "category": category,
+            "machine_reason": u.machine.reason if u.machine else None,
+            "source": source,
+            "source_uid": uid,
+        },
+    ).scalar_one()
+    if parsed.attachments:
+        conn.execute(
+            _INSERT_ATTACHMENT,
+            [
+                {
+                    "message_id": row_id,
+                    "filename": att.filename,
+                    "content_type": att.content_type,
+                    "size": att.size,
+                    "sha256": att.sha256,
+                    "data": att.data,
+                    "is_identity_document": any(
+                        h in (att.filename or "").lower() for h in IDENTITY_DOCUMENT_HINTS
+                    ),
+                    "deleted_at": None,
+                }
+                for att in parsed.attachments
+            ],
         )
+    return StoredMail(int(row_id), parsed.message_id, list(parsed.references))
+
+
+def _loaded(session: Session, stored: StoredMail) -> Message:
+    """The stored mail as a row to change (a follow-up, a bounce, machine mail)."""
+    msg = session.get(Message, stored.id)
+    assert msg is not None  # inserted in this very transaction
     return msg
 
 
@@ -250,12 +289,12 @@ def _open(
     session: Session,
     parsed: ParsedMessage,
     u: Understanding,
-    store: Callable[[str, int | None], Message],
+    store: Callable[[str, int | None], StoredMail],
     deps: IntakeDeps,
     now: datetime,
     received: datetime,
     previous: Case | None,
-) -> tuple[Case, Message]:
+) -> tuple[Case, StoredMail]:
     """Open the case, then store the mail already linked to it (one INSERT, no UPDATE)."""
     c = u.classification
     evidence: dict[str, object] = {
@@ -442,7 +481,7 @@ def _route(
 ) -> IntakeResult:
     c = u.classification
 
-    def store(category: str, case_id: int | None = None) -> Message:
+    def store(category: str, case_id: int | None = None) -> StoredMail:
         return _store_message(
             session,
             parsed,
@@ -457,7 +496,7 @@ def _route(
 
     if u.machine is not None:
         category = "bounce" if u.machine.kind == "bounce" else "machine"
-        msg = store(category)
+        msg = _loaded(session, store(category))
         reference = None
         if u.machine.kind == "bounce":
             reference = _attach_bounce(session, u, msg, now)
@@ -492,20 +531,20 @@ def _route(
         prefix=deps.policy.reference_prefix,
     )
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
-        msg = store("follow_up")
+        msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if c.category == "non_request":
-        msg = store("non_request")
+        stored = store("non_request")
         ops.record(
             session,
             None,
             actor=INTAKE_ACTOR,
             action=AuditAction.NON_REQUEST,
             now=now,
-            message=msg.message_id,
-            mail=msg.id,
+            message=stored.message_id,
+            mail=stored.id,
         )
-        return IntakeResult("non_request", None, msg.id)
-    new_case, msg = _open(session, parsed, u, store, deps, now, received, previous=case)
-    return IntakeResult("case_opened", new_case.reference, msg.id, kinds=list(new_case.kinds))
+        return IntakeResult("non_request", None, stored.id)
+    new_case, stored = _open(session, parsed, u, store, deps, now, received, previous=case)
+    return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from cases import operations as ops
@@ -35,15 +36,17 @@ BLOCKED_BY: dict[str, frozenset[str]] = {
 }
 
 
+# Built once, bound per address: intake asks for every new case.
+_SCOPES = select(Suppression.scope).where(func.lower(Suppression.email) == bindparam("address"))
+
+
 def _norm(email: str) -> str:
     return email.strip().lower()
 
 
 def is_suppressed(session: Session, email: str) -> list[str]:
     """The scopes `email` is suppressed for, sorted; empty when it is not suppressed."""
-    rows = session.exec(
-        select(Suppression.scope).where(func.lower(Suppression.email) == _norm(email))
-    ).all()
+    rows = session.execute(_SCOPES, {"address": _norm(email)}).scalars().all()
     return sorted(set(rows))
 
 
