@@ -188,6 +188,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The templates ship with the code: no stat() of three files for every mail rendered.
+        auto_reload=False,
     )
     env.filters.update(date_local=date_local, datetime_local=datetime_local, money=money)
     env.filters.update(show=show, required=required)
@@ -200,9 +202,14 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@functools.cache
+def _shipped(lang: str, name: str) -> bool:
+    return (TEMPLATE_DIR / lang / f"{name}.txt.j2").is_file()
+
+
 def _language(language: str | None, name: str, fallback: str) -> str:
     lang = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    if lang in LANGUAGES and (TEMPLATE_DIR / lang / f"{name}.txt.j2").is_file():
+    if lang in LANGUAGES and _shipped(lang, name):
         return lang
     if fallback not in LANGUAGES:
         raise UnknownTemplate(f"no templates in fallback language {fallback!r}")

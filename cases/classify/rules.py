@@ -101,12 +101,30 @@ class Tokens(list[Token]):
             found.setdefault(tok.words, []).append(i)
         return found
 
+    @cached_property
+    def by_word(self) -> dict[str, set[int]]:
+        """Where each surface form and each lemma occurs."""
+        found: dict[str, set[int]] = {}
+        for i, tok in enumerate(self):
+            found.setdefault(tok.surface, set()).add(i)
+            found.setdefault(tok.lemma, set()).add(i)
+        return found
+
+    def starts(self, step: _Step) -> list[int]:
+        """The indexes of the words that fit `step`, in order."""
+        if not step.prefixes and not step.named:
+            # Most rules start with listed words only: a set lookup each, not a pass over
+            # every word of the mail for each of the lexicon's hundred rules.
+            present = [self.by_word[w] for w in step.exact if w in self.by_word]
+            return sorted(set().union(*present)) if present else []
+        at = (at for words, at in self.where.items() if _word_matches(step, *words))
+        return sorted(i for indexes in at for i in indexes)
+
 
 def matches(rule: str, tokens: Tokens) -> Iterator[tuple[int, int]]:
     """(first, last) token indexes of each match of a rule, within one sentence."""
     first, *rest = _compiled(rule)
-    starts = (at for words, at in tokens.where.items() if _word_matches(first, *words))
-    for i in sorted(i for at in starts for i in at):
+    for i in tokens.starts(first):
         tok = tokens[i]
         last = i
         for step in rest:
