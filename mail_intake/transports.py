@@ -82,6 +82,17 @@ class SmtpTransport:
     token: Callable[[], str] | None = None
     forget: Callable[[], None] | None = None  # drops the cached token the server refused
     _conn: _Smtp | _SmtpSsl | None = None
+    _tls: ssl.SSLContext | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        """One TLS context for all of this transport's connections.
+
+        Building one loads the system's CA bundle, tens of milliseconds of CPU; the outbox
+        reconnects for every pass, so the context is built once and reused.
+        """
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def _authenticate(self, conn: smtplib.SMTP) -> None:
         """AUTH XOAUTH2 (or OAUTHBEARER, RFC 7628) with a token, else LOGIN with the password."""
@@ -117,14 +128,13 @@ class SmtpTransport:
     def _connect(self) -> _Smtp | _SmtpSsl:
         if self._conn is not None:
             return self._conn
-        ctx = ssl.create_default_context()
         conn: _Smtp | _SmtpSsl
         if self.security == "ssl":
-            conn = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=ctx)
+            conn = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=self._context())
         else:
             conn = _Smtp(self.host, self.port, timeout=self.timeout)
             if self.security == "starttls":
-                conn.starttls(context=ctx)
+                conn.starttls(context=self._context())
         self._authenticate(conn)
         # The final dot goes out as its own small write: without NODELAY, Nagle's algorithm
         # holds it until the server's delayed ACK of the text (~40 ms per message).
