@@ -19,7 +19,6 @@ from mail_intake.understand import classify_json
 from rightsdesk import mail_wiring, wiring
 from rightsdesk.context import Desk
 from rightsdesk.outbox_component import deliver_until
-from rightsdesk.service import run_intake
 from rightsdesk.settings import load_settings
 from store.engine import new_session
 from store.models import Quarantine
@@ -42,6 +41,9 @@ def poll(
         return new_session(desk.engine)
 
     if not once:
+        # Here only: the long-running intake brings the Slack notifier; a single pass does not.
+        from rightsdesk.service import run_intake
+
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:

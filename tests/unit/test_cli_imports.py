@@ -104,3 +104,10 @@ def test_reading_cases_loads_neither_slack_imap_nor_the_classifier(
 def test_an_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
     rc, _ = _loaded_after(["no-such-command"], tmp_path)
     assert rc == 2
+
+
+def test_a_single_intake_pass_loads_no_slack(tmp_path: Path) -> None:
+    _loaded_after(["db", "upgrade"], tmp_path)
+    rc, modules = _loaded_after(["poll", "--once"], tmp_path)  # the local Maildir, empty
+    assert rc == 0
+    assert modules & {"slack_bolt", "slack_sdk", "aiosmtpd"} == set()
