@@ -65,18 +65,20 @@ _INSERT_MESSAGE = insert(_MESSAGE)
 _INSERT_ATTACHMENT = insert(OutboxAttachment.__table__)  # type: ignore[attr-defined]
 
 
-_COUNT = {
-    "columns": ["address", "day", "count"],
-    "key": ["address", "day"],
-    "set_": {"count": _COUNTER.c.count + 1},
-    "returning": [_COUNTER.c.count],
-}
-_COUNT_MAIL = PreparedUpsert(_COUNTER, **_COUNT)  # type: ignore[arg-type]
-_COUNT_MAIL_CAPPED = PreparedUpsert(
-    _COUNTER,
-    where=_COUNTER.c.count < bindparam("cap", type_=Integer),
-    **_COUNT,  # type: ignore[arg-type]
-)
+def _counting(*, capped: bool) -> PreparedUpsert:
+    """+1 for an address and a day; capped: only while the count is below the bound "cap"."""
+    return PreparedUpsert(
+        _COUNTER,
+        columns=["address", "day", "count"],
+        key=["address", "day"],
+        set_={"count": _COUNTER.c.count + 1},
+        where=_COUNTER.c.count < bindparam("cap", type_=Integer) if capped else None,
+        returning=[_COUNTER.c.count],
+    )
+
+
+_COUNT_MAIL = _counting(capped=False)
+_COUNT_MAIL_CAPPED = _counting(capped=True)
 
 
 def _count_mail(session: Session, address: str, day: date, cap: int | None) -> bool:
