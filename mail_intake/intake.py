@@ -244,7 +244,9 @@ def _store_message(
 
 def _loaded(session: Session, stored: StoredMail) -> Message:
     """The stored mail as a row to change (a follow-up, a bounce, machine mail)."""
-    msg = session.get(Message, stored.id)
+    # populate_existing: a row of a savepoint rolled back can leave its object behind, and
+    # SQLite may give the next INSERT the same id.
+    msg = session.get(Message, stored.id, populate_existing=True)
     assert msg is not None  # inserted in this very transaction
     return msg
 
@@ -446,9 +448,9 @@ def take_in(
             break
         except IntegrityError:
             # A unique key was taken meanwhile by another writer. If it stored this very
-            # message (unique Message-ID), exactly once holds; if it took a row we need too
-            # (the per-address mail counter of a second mail from the same sender), the
-            # message is not stored yet: try again rather than call it a duplicate.
+            # message (unique Message-ID), exactly once holds; if it took another unique row
+            # this mail needs (a reference, a suppression), the message is not stored yet:
+            # try again rather than call it a duplicate.
             _undo(savepoint)
             if is_known(session, message_id=parsed.message_id, sha=sha):
                 return IntakeResult("duplicate")

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -46,15 +46,28 @@ def _channel(name: str) -> str:
     return name
 
 
+_NOTIFIED = "notified:"  # session.info: channel -> the transaction that already notified it
+_FORGETS = "notified:forgets-on-rollback"
+
+
 def notify(session: Session, channel: str) -> None:
     """Announce work on `channel` in the caller's transaction (delivered at its commit)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    transaction, key = session.get_transaction(), f"notified:{channel}"
+    transaction, key = session.get_transaction(), f"{_NOTIFIED}{channel}"
     if transaction is not None and session.info.get(key) is transaction:
         return  # PostgreSQL folds equal notifications of one transaction into one anyway
     session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": _channel(channel)})
     session.info[key] = transaction
+    if not session.info.get(_FORGETS):
+        event.listen(session, "after_rollback", _forget_notified)
+        session.info[_FORGETS] = True
+
+
+def _forget_notified(session: Session) -> None:
+    """A rollback, also to a savepoint, takes back a NOTIFY made after it: make it again."""
+    for key in [k for k in session.info if k.startswith(_NOTIFIED) and k != _FORGETS]:
+        del session.info[key]
 
 
 class PollWakeup:

@@ -32,6 +32,7 @@ from simplemma.utils import normalize_token
 log = logging.getLogger(__name__)
 
 _INDEX_FORMAT = 1
+_BLOCK_SIZE = 32  # simplemma's StreamMap: one resume point per 32 records
 _cache_dir: Path | None = None
 
 
@@ -79,7 +80,14 @@ def _open_indexed(lang: str, path: Path) -> StreamMap | None:
     data = _read_decompressed(lang)
     reverse, total, pos = frontcode._read_header(data)
     # The index must describe this very stream: as many records, a block per 32 of them.
-    if count != total or not isinstance(firsts, list) or len(firsts) != len(blocks):
+    blocks_needed = -(-total // _BLOCK_SIZE)
+    if (
+        count != total
+        or not isinstance(firsts, list)
+        or not isinstance(blocks, list)
+        or len(firsts) != blocks_needed
+        or len(blocks) != blocks_needed
+    ):
         return None
     mapping = StreamMap.__new__(StreamMap)
     mapping._data, mapping._rev, mapping._count, mapping._pos = data, reverse, total, pos

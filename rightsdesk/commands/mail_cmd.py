@@ -86,7 +86,10 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Classify mail files: kinds, language, machine mail. No database needed."""
-    use_index_cache(load_settings().cache_path)
+    try:
+        use_index_cache(load_settings().cache_path)
+    except UserError:  # classifying needs no settings: a bad one costs only the saved index
+        use_index_cache(None)
     for path in files:
         try:
             result = classify_json(path)

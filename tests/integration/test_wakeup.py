@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from cases.outbox import OUTBOX_CHANNEL, Sender, queue_mail
 from mail_intake.outbox_sender import has_due
@@ -41,5 +42,36 @@ def test_a_committed_mail_wakes_the_outbox_and_a_rolled_back_one_does_not(engine
         assert wakeup.wait(1.5) is False  # no NOTIFY is delivered for a rollback, no row polled
         _queue(engine, commit=True)
         assert wakeup.wait(5.0) is True  # NOTIFY at the commit; on SQLite the indexed poll
+    finally:
+        wakeup.close()
+
+
+def test_a_mail_queued_after_a_savepoint_rolled_back_still_wakes_the_outbox(
+    engine: Engine,
+) -> None:
+    # The poller's batch: a mail that failed after queueing its acknowledgement is rolled
+    # back to its savepoint, NOTIFY included; the next mail's acknowledgement must notify again.
+    def due() -> bool:
+        with new_read_session(engine) as session:
+            return has_due(session, NOW)
+
+    def one(session: Session) -> None:
+        queue_mail(
+            session, case=None, sender=SENDER, to="aino@example.com", subject="Kuittaus",
+            text="Olemme vastaanottaneet pyyntösi.", html=None, purpose="acknowledgement",
+            now=NOW,
+        )  # fmt: skip
+
+    wakeup = open_wakeup(engine, OUTBOX_CHANNEL, due)
+    try:
+        assert wakeup.wait(0.5) is False
+        with new_session(engine) as session:
+            failed = session.begin_nested()
+            one(session)
+            failed.rollback()
+            with session.begin_nested():
+                one(session)
+            session.commit()
+        assert wakeup.wait(5.0) is True
     finally:
         wakeup.close()
