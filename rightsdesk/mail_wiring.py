@@ -31,7 +31,11 @@ def sender(desk: Desk) -> Sender:
 
 
 def intake_deps(desk: Desk) -> IntakeDeps:
-    """The intake's collaborators."""
+    """The intake's collaborators; the classifier's dictionaries then open from the cache dir.
+
+    Every process that takes in mail (`run`, `poll`, `quarantine retry`, the demo) builds
+    these first, so this is where the process-wide index location is set.
+    """
     use_index_cache(desk.settings.cache_path)
     me = sender(desk)
     own = {me.address.lower(), desk.controller.privacy_email.lower()}

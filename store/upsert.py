@@ -14,15 +14,17 @@ from sqlmodel import Session
 Rows = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
-def _insert(session: Session, table: Table, rows: Rows) -> Any:
+def _dialect_insert(dialect: str, table: Table) -> Any:
     """The dialect's own INSERT; both spell ON CONFLICT the same way."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    elif name == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"no upsert for the {name} dialect")
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for the {dialect} dialect")  # pragma: no cover
+
+
+def _insert(session: Session, table: Table, rows: Rows) -> Any:
+    stmt = _dialect_insert(session.get_bind().dialect.name, table)
     return stmt.values(rows if isinstance(rows, Mapping) else list(rows))
 
 
@@ -84,11 +86,8 @@ class PreparedUpsert:
     def _statement(self, dialect: str) -> Any:
         stmt = self._built.get(dialect)
         if stmt is None:
-            base = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            if dialect not in ("postgresql", "sqlite"):  # pragma: no cover
-                raise NotImplementedError(f"no upsert for the {dialect} dialect")
             stmt = (
-                base(self._table)
+                _dialect_insert(dialect, self._table)
                 .values({c: bindparam(c) for c in self._columns})
                 .on_conflict_do_update(index_elements=self._key, set_=self._set, where=self._where)
             )

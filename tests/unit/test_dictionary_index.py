@@ -141,3 +141,30 @@ def test_classifying_needs_no_valid_settings(tmp_path: Path) -> None:
     run = _classify(_request(tmp_path), env)
     assert run.returncode == 0, run.stderr
     assert '"access"' in run.stdout
+
+
+def test_taking_in_mail_keeps_the_index_in_rightsdesk_cache_dir(tmp_path: Path) -> None:
+    # `poll --once` builds the intake's collaborators as `run` does (mail_wiring.intake_deps).
+    inbox = tmp_path / "mail" / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True)
+    _request(tmp_path).rename(inbox / "new" / "request.eml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
+    env.update(
+        RIGHTSDESK_CACHE_DIR=str(tmp_path / "cache"),
+        RIGHTSDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'desk.db'}",
+        RIGHTSDESK_MAILDIR=str(tmp_path / "mail"),
+        RIGHTSDESK_CONFIG=str(ROOT / "rightsdesk.example.toml"),
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "rightsdesk", "poll", "--once"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "1 case_opened" in run.stdout
+    # The Finnish request opened the Finnish dictionary, from the index it wrote.
+    assert sorted(p.name.split("-")[2] for p in (tmp_path / "cache").iterdir()) == ["fi"]
