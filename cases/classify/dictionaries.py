@@ -90,26 +90,31 @@ def _open_indexed(lang: str, path: Path) -> StreamMap | None:
     ):
         return None
     mapping = StreamMap.__new__(StreamMap)
-    mapping._data, mapping._rev, mapping._count, mapping._pos = data, reverse, total, pos
-    mapping._firsts, mapping._blocks = firsts, blocks
+    try:
+        mapping._data, mapping._rev, mapping._count, mapping._pos = data, reverse, total, pos
+        mapping._firsts, mapping._blocks = firsts, blocks
+    except AttributeError:  # another simplemma's StreamMap: open it its own way
+        return None
     return mapping
 
 
 def _save_index(mapping: StreamMap, path: Path) -> None:
     """Write the index atomically (another process may be reading or writing it too)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = marshal.dumps((mapping._firsts, mapping._blocks, mapping._count))
+    except AttributeError:  # another simplemma's StreamMap: nothing to save
+        return
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".idx-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(payload)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+        os.replace(tmp, path)
     except OSError as exc:  # a read-only home costs speed, never a mail
         log.warning("cannot save a dictionary index (%s)", type(exc).__name__)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 _FACTORY = IndexedStreamFactory()
