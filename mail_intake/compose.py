@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC
 from email import charset as email_charset
@@ -164,7 +165,43 @@ def _text(name: str, value: str) -> str | Header:
 
 def _address(name: str, address: str) -> str:
     """A mailbox with its display name quoted or RFC 2047 encoded as needed (RFC 5322 §3.4)."""
-    return formataddr((name, address), charset=_UTF8)
+    if name.isascii():
+        return formataddr((name, address))
+    return f"{_phrase(name)} <{address}>"
+
+
+def _phrase(name: str) -> str:
+    """A non-ASCII display name as encoded words of at most 75 characters (RFC 2047 §2).
+
+    `formataddr` makes one word of any length, so a long name gave a line of 120 and more.
+    The name is cut after whitespace, which stays inside the earlier word: the space
+    between two encoded words is not text (§6.2). The stdlib's own writer cuts so too.
+    """
+    words: list[str] = []
+    chunk = b""
+    for piece in re.findall(r"\S+\s*|\s+", name):
+        data = piece.encode("utf-8")
+        if chunk and len(chunk) + len(data) > _EW_BYTES:
+            words.append(_encoded_word(chunk))
+            chunk = b""
+        for char in piece:  # a piece longer than one word: cut between characters (§5)
+            one = char.encode("utf-8")
+            if len(chunk) + len(one) > _EW_BYTES:
+                words.append(_encoded_word(chunk))
+                chunk = b""
+            chunk += one
+    if chunk:
+        words.append(_encoded_word(chunk))
+    return " ".join(words)
+
+
+# 45 bytes are 60 base64 characters, a 72-character encoded word: within the 75 of RFC 2047
+# §2, and "From: " and the first word within a line of 78.
+_EW_BYTES = 45
+
+
+def _encoded_word(data: bytes) -> str:
+    return f"=?utf-8?b?{base64.b64encode(data).decode('ascii')}?="
 
 
 def _to(value: str) -> str:

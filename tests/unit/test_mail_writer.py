@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import parsedate_to_datetime
@@ -105,6 +107,34 @@ def test_a_recipient_with_a_non_ascii_display_name_decodes_back_exactly() -> Non
     mail = _parsed(write(_row(to_addr="Zoë Exämple <zoe@example.com>")))
     assert mail["To"].addresses[0].display_name == "Zoë Exämple"
     assert mail["To"].addresses[0].addr_spec == "zoe@example.com"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Äänekosken Öljynjalostamon Tietosuojavastaava Ääliö Åkerström Ölander Ütz",
+        "Tietosuojavastaava  Åkerström\tÖlander ",  # odd spacing is kept too
+        "Ä" * 60,  # one word longer than an encoded word: cut between characters
+    ],
+)
+def test_a_long_non_ascii_display_name_keeps_lines_short_and_reads_back_exactly(
+    name: str,
+) -> None:
+    raw = write(_row(from_name=name, to_addr=f"{name} <zoe@example.com>"))
+    head = raw.split(b"\n\n", 1)[0]
+    assert head.isascii() and max(len(line) for line in head.split(b"\n")) <= 78
+    for header in ("From", "To"):
+        folded = re.search(rb"^" + header.encode() + rb": (.*?)\n(?! )", head, re.S | re.M)
+        assert folded is not None
+        value = folded.group(1).decode("ascii")
+        words = re.findall(r"=\?[^?]+\?b\?[^?]*\?=", value)
+        assert words and all(len(word) <= 75 for word in words)  # RFC 2047 §2
+        # An RFC 2047 reader joins adjacent encoded words without the space between them.
+        decoded = str(make_header(decode_header(" ".join(value.split()))))
+        if header == "From":
+            assert decoded == f"{name} <{US}>"
+        else:  # the recipient is an address header's text: its spacing was read, not kept
+            assert decoded == f"{' '.join(name.split())} <zoe@example.com>"
 
 
 def test_references_keep_the_last_twenty_and_end_with_the_parent() -> None:
