@@ -8,6 +8,7 @@ the case's, never after it, so the reply still goes out in time (Art. 12(3)).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,9 +22,13 @@ from cases.errors import NotFound, UserError
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
 from store.actions import AuditAction
-from store.models import Case, Task
+from store.models import Attachment, Case, Message, Task
 from store.sanitise import clean_line, clean_text
 
+# A mail filed as a task's answer (Message.category), and the tag of our task mail's
+# subject that an owner's reply keeps: "[DSR-2026-0001] Task 3: erase data in ...".
+TASK_ANSWER = "task_answer"
+TASK_TAG = re.compile(r"\bTask (\d{1,9}):")
 # The right a case kind asks a system owner to carry out (portability is a copy too).
 TASK_KINDS: dict[str, str] = {
     "access": "access",
@@ -193,8 +198,68 @@ def mailed_answers(session: Session, tasks: list[Task]) -> dict[int, str]:
     }
 
 
-def task_summary(task: Task, case: Case, mailed: str | None = None) -> dict[str, Any]:
-    """A task as `tasks list --json` prints it (`mailed`: the owner's mailed answer)."""
+def _mailed_answer(session: Session, task: Task) -> int | None:
+    """The id of the owner's latest mail filed as the answer to `task`, if any.
+
+    Only the owner's own reply to the task's own mail counts, as when intake filed it
+    (mail_intake.follow_up).
+    """
+    if task.mailed_answer_at is None or task.id is None:
+        return None
+    owner = task.owner.strip().lower()
+    answers = session.exec(
+        select(Message.id, Message.subject, Message.from_addr)
+        .where(Message.case_id == task.case_id, Message.category == TASK_ANSWER)
+        .order_by(col(Message.id).desc())
+    ).all()
+    for message_id, subject, from_addr in answers:
+        tag = TASK_TAG.search(subject or "")
+        if tag and int(tag.group(1)) == task.id and (from_addr or "").strip().lower() == owner:
+            return message_id
+    return None
+
+
+def _kept_files(message_id: int) -> Any:
+    """The attachments of a mail still holding their bytes (not erased since), in order."""
+    return (
+        select(Attachment)
+        .where(
+            Attachment.message_id == message_id,
+            col(Attachment.deleted_at).is_(None),
+            col(Attachment.data).is_not(None),
+        )
+        .order_by(col(Attachment.id))
+    )
+
+
+def mailed_files(session: Session, task: Task) -> list[TaskFile]:
+    """The files of the owner's latest mailed answer to `task`, as intake kept them."""
+    message_id = _mailed_answer(session, task)
+    if message_id is None:
+        return []
+    return [
+        TaskFile(
+            name=a.filename or f"task-{task.id}-file-{n}",
+            content_type=a.content_type,
+            data=a.data or b"",
+        )
+        for n, a in enumerate(session.exec(_kept_files(message_id)).all(), 1)
+    ]
+
+
+def mailed_file_names(session: Session, tasks: list[Task]) -> dict[int, list[str]]:
+    """The names of the files each task's owner mailed with their latest answer."""
+    return {
+        t.id: [f.name for f in mailed_files(session, t)]
+        for t in tasks
+        if t.id is not None and t.mailed_answer_at is not None
+    }
+
+
+def task_summary(
+    task: Task, case: Case, mailed: str | None = None, files: list[str] | None = None
+) -> dict[str, Any]:
+    """A task as `tasks list --json` prints it (the owner's mailed answer and its files)."""
     return {
         "id": task.id,
         "case": case.reference,
@@ -208,6 +273,7 @@ def task_summary(task: Task, case: Case, mailed: str | None = None) -> dict[str,
         "done_by": task.done_by,
         "file": task.file_name,
         "mailed_answer": mailed,
+        "mailed_files": files or [],
     }
 
 

@@ -17,14 +17,12 @@ from cases import operations as ops
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
+from cases.tasks import TASK_ANSWER, TASK_TAG
 from mail_intake.parsing import ParsedMessage
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Task, VerificationCode
 
 THIRD_PARTY = "third_party"
-TASK_ANSWER = "task_answer"
-# Our task mail's subject, "[DSR-2026-0001] Task 3: erase data in ..." (cases.tasks).
-_TASK_TAG = re.compile(r"\bTask (\d{1,9}):")
 # The statuses a code may verify from (cases.lifecycle's "verify" transition).
 VERIFIABLE = frozenset({Status.RECEIVED, Status.AWAITING_IDENTITY, Status.NEEDS_TRIAGE})
 # Where the quoted part starts when nothing marks it with ">": reply headers and separators
@@ -100,7 +98,7 @@ def _task_answer(
     Only the task's own owner, answering the task's own mail, counts; the contact person
     reads it and records the outcome (`tasks done`), since the mail may say anything.
     """
-    tag = _TASK_TAG.search(parsed.subject or "")
+    tag = TASK_TAG.search(parsed.subject or "")
     sender = (parsed.from_addr or "").strip().lower()
     task = session.get(Task, int(tag.group(1))) if tag else None
     if task is None or task.case_id != case.id or task.owner.strip().lower() != sender:

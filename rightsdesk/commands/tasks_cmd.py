@@ -8,11 +8,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from cases import operations as ops
 from cases.errors import UserError
 from cases.task_work import finish_task
-from cases.tasks import TaskFile, list_tasks, mailed_answers, open_tasks, task_summary
+from cases.tasks import (
+    TaskFile,
+    get_task,
+    list_tasks,
+    mailed_answers,
+    mailed_file_names,
+    mailed_files,
+    open_tasks,
+    task_summary,
+)
 from rightsdesk.commands.cases_cmd import Actor
 from rightsdesk.context import Desk, cli_actor
 
@@ -37,7 +47,8 @@ def list_command(
         case = ops.get_case(session, reference) if reference else None
         listed = list_tasks(session, case=case)
         mailed = mailed_answers(session, [t for t, _ in listed])
-        rows = [task_summary(t, c, mailed.get(t.id or 0)) for t, c in listed]
+        files = mailed_file_names(session, [t for t, _ in listed])
+        rows = [task_summary(t, c, mailed.get(t.id or 0), files.get(t.id or 0)) for t, c in listed]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -46,7 +57,9 @@ def list_command(
         return
     for row in rows:
         if row["mailed_answer"] and row["status"] == "open":
-            row["status"] = "open (answered by mail)"  # read it: `cases show REF`
+            count = len(row["mailed_files"])
+            with_files = f", {count} file{'s' if count > 1 else ''}" if count else ""
+            row["status"] = f"open (answered by mail{with_files})"  # read it: `cases show REF`
     table = [_COLUMNS, *[tuple(str(r[c]) for c in _COLUMNS) for r in rows]]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     for line in table:
@@ -62,6 +75,31 @@ def _read_file(path: Path) -> TaskFile:
     return TaskFile(name=path.name, content_type=content_type, data=data)
 
 
+def _mailed_choice(
+    session: Session, task_id: int, name: str | None, *, skip: bool
+) -> TaskFile | None:
+    """The file chosen from the owner's mailed answer, or None; refuses to guess.
+
+    What goes with the copy is the contact person's choice: a mailed answer may carry a
+    signature logo or a file for someone else, so nothing is attached unasked (Art. 15(3)).
+    """
+    task = get_task(session, task_id)
+    offered = mailed_files(session, task) if task.kind == "access" else []
+    names = ", ".join(f.name for f in offered)
+    if name is not None:
+        chosen = [f for f in offered if f.name == name]
+        if not chosen:
+            mailed = f"; it mailed: {names}" if offered else ""
+            raise UserError(f"task {task_id}'s owner mailed no file named {name!r}{mailed}")
+        return chosen[0]
+    if offered and not skip and task.status == "open":
+        raise UserError(
+            f"task {task_id}'s owner mailed {names}: attach one with --mailed-file NAME,"
+            " or record the answer without it with --no-mailed-file"
+        )
+    return None
+
+
 @app.command("done")
 def done_command(
     task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's number.")],
@@ -69,6 +107,20 @@ def done_command(
     file: Annotated[
         Path | None, typer.Option("--file", help="For a copy: the export from the system.")
     ] = None,
+    mailed_file: Annotated[
+        str | None,
+        typer.Option(
+            "--mailed-file",
+            metavar="NAME",
+            help="For a copy: the file of this name from the owner's mailed answer.",
+        ),
+    ] = None,
+    no_mailed_file: Annotated[
+        bool,
+        typer.Option(
+            "--no-mailed-file", help="Record the answer without the files the owner mailed."
+        ),
+    ] = False,
     nothing_there: Annotated[
         bool, typer.Option("--nothing-there", help="The system holds nothing about the person.")
     ] = False,
@@ -76,8 +128,13 @@ def done_command(
 ) -> None:
     """Record the owner's answer; a pending reply of that right is drafted again with it."""
     desk = Desk()
-    attached = _read_file(file) if file is not None else None
+    if file is not None and mailed_file is not None:
+        raise UserError("give --file or --mailed-file, not both")
+    uploaded = _read_file(file) if file is not None else None
     with desk.session() as session:
+        attached = uploaded or _mailed_choice(
+            session, task_id, mailed_file, skip=no_mailed_file or nothing_there
+        )
         task, case, draft, waiting = finish_task(
             session,
             task_id=task_id,
@@ -91,6 +148,8 @@ def done_command(
         )
         outcome, left = task.outcome, open_tasks(session, case)
     typer.echo(f"task {task_id} ({case.reference}): {outcome}")
+    if attached is not None and uploaded is None:
+        typer.echo(f"task {task_id}: attached {attached.name}, as its owner mailed it")
     if draft is not None:
         typer.echo(f"{case.reference}: the reply is drafted again with the answer")
     if waiting is not None:

@@ -382,3 +382,82 @@ def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
 
     ok(env, "tasks", "done", str(task["id"]), "--note", "Kaksi laskua löytyi.")
     assert tasks(env, reference)[0]["status"] == "done"
+
+
+def test_a_file_the_owner_mailed_goes_with_the_copy_only_when_the_contact_person_chooses_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, mailbox: Mailbox
+) -> None:
+    """The accounting firm mails its export and a signature logo; `tasks done` refuses to
+    guess, attaches the export it is told to, and the person's copy carries that file."""
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_CONFIG=str(config_with_data_map(tmp_path)),
+        RIGHTSDESK_NOW="2026-03-10T10:00:00+02:00",
+        RIGHTSDESK_IMAP_HOST=mailbox.host,
+        RIGHTSDESK_IMAP_PORT=str(mailbox.imap_port),
+        RIGHTSDESK_IMAP_USER=mailbox.user,
+        RIGHTSDESK_IMAP_PASSWORD=mailbox.password,
+        RIGHTSDESK_IMAP_SECURITY="plain",
+    )
+    env.pop("RIGHTSDESK_MAILDIR")
+    ok(env, "db", "upgrade")
+    reference = verified_case(env, "access")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    ok(env, "poll", "--once")
+    (request,) = mail_to(smtp_sink, OWNER, 1)
+
+    answer = EmailMessage()
+    answer["From"], answer["To"] = f"Kirjanpito <{OWNER}>", US
+    answer["Subject"] = f"Re: {request.message['Subject']}"
+    answer["Message-ID"] = "<answer-2@tilitoimisto.example.com>"
+    answer["In-Reply-To"] = str(request.message["Message-ID"])
+    answer.set_content("Liitteenä kaksi laskua.\n")
+    answer.add_attachment(
+        b"lasku,pvm,summa\n1001,2025-05-02,120.00\n1002,2025-09-14,80.00\n",
+        maintype="text",
+        subtype="csv",
+        filename="laskut.csv",
+    )
+    answer.add_attachment(
+        b"\x89PNG\r\n\x1a\nlogo", maintype="image", subtype="png", filename="logo.png"
+    )
+    mailbox.deliver_lmtp(answer.as_bytes())
+    ok(env, "poll", "--once")
+
+    (listed,) = tasks(env, reference)
+    assert listed["mailed_answer"] == "Liitteenä kaksi laskua."
+    assert listed["mailed_files"] == ["laskut.csv", "logo.png"]
+    assert "open (answered by mail, 2 files)" in ok(env, "tasks", "list", "--case", reference)
+    task_id = str(task["id"])
+    note = "Kaksi laskua Netvisorissa."
+    guess = refused(env, "tasks", "done", task_id, "--note", note)
+    assert guess == (
+        f"error: task {task_id}'s owner mailed laskut.csv, logo.png: attach one with"
+        " --mailed-file NAME, or record the answer without it with --no-mailed-file"
+    )
+    wrong = refused(env, "tasks", "done", task_id, "--note", note, "--mailed-file", "lasku.csv")
+    assert wrong == (
+        f"error: task {task_id}'s owner mailed no file named 'lasku.csv';"
+        " it mailed: laskut.csv, logo.png"
+    )
+    assert tasks(env, reference)[0]["status"] == "open"  # refusals record nothing
+
+    done = ok(env, "tasks", "done", task_id, "--note", note, "--mailed-file", "laskut.csv")
+    assert f"task {task_id}: attached laskut.csv, as its owner mailed it" in done
+    assert "drafted again" in done
+    assert tasks(env, reference)[0]["file"] == "laskut.csv"
+
+    ok(env, "cases", "approve", reference)
+    ok(env, "poll", "--once")
+    (reply,) = [
+        m
+        for m in mail_to(smtp_sink, PERSON[1], 2)
+        if f"[{reference}]" in str(m.message["Subject"]) and m.message["Auto-Submitted"] is None
+    ]
+    assert f"{FIRM}: {note} (liitteenä: laskut.csv)" in text_of(reply)
+    files = {p.get_filename(): p.get_content() for p in reply.message.iter_attachments()}
+    assert "1002,2025-09-14,80.00" in str(files["laskut.csv"])
+    assert "logo.png" not in files
