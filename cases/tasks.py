@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from cases import deadlines
@@ -198,59 +199,77 @@ def mailed_answers(session: Session, tasks: list[Task]) -> dict[int, str]:
     }
 
 
-def _mailed_answer(session: Session, task: Task) -> int | None:
-    """The id of the owner's latest mail filed as the answer to `task`, if any.
+def _mailed_answers(session: Session, task: Task) -> list[int]:
+    """The ids of the owner's mails filed as answers to `task`, newest first.
 
-    Only the owner's own reply to the task's own mail counts, as when intake filed it
-    (mail_intake.follow_up).
+    Only the owner's own replies to the task's own mail count, as when intake filed them
+    (mail_intake.follow_up): the category, the subject's tag and the owner's address.
     """
     if task.mailed_answer_at is None or task.id is None:
-        return None
+        return []
     owner = task.owner.strip().lower()
     answers = session.exec(
         select(Message.id, Message.subject, Message.from_addr)
         .where(Message.case_id == task.case_id, Message.category == TASK_ANSWER)
         .order_by(col(Message.id).desc())
     ).all()
-    for message_id, subject, from_addr in answers:
-        tag = TASK_TAG.search(subject or "")
-        if tag and int(tag.group(1)) == task.id and (from_addr or "").strip().lower() == owner:
-            return message_id
-    return None
+    return [
+        message_id
+        for message_id, subject, from_addr in answers
+        if message_id is not None
+        and (tag := TASK_TAG.search(subject or "")) is not None
+        and int(tag.group(1)) == task.id
+        and (from_addr or "").strip().lower() == owner
+    ]
 
 
-def _kept_files(message_id: int) -> Any:
-    """The attachments of a mail still holding their bytes (not erased since), in order."""
-    return (
+def _offered(session: Session, task: Task, *, with_data: bool) -> list[tuple[str, Attachment]]:
+    """The files the owner mailed for a copy, under names unique and fit for one line.
+
+    Newest answer first; files erased since (retention, Art. 5(1)(e)) are not offered.
+    """
+    if task.kind != "access":
+        return []
+    ids = _mailed_answers(session, task)
+    if not ids:
+        return []
+    query = (
         select(Attachment)
         .where(
-            Attachment.message_id == message_id,
+            col(Attachment.message_id).in_(ids),
             col(Attachment.deleted_at).is_(None),
             col(Attachment.data).is_not(None),
         )
-        .order_by(col(Attachment.id))
+        .order_by(col(Attachment.message_id).desc(), col(Attachment.id))
     )
+    if not with_data:
+        query = query.options(defer(Attachment.data))  # type: ignore[arg-type]
+    offered: list[tuple[str, Attachment]] = []
+    seen: set[str] = set()
+    for n, attachment in enumerate(session.exec(query).all(), 1):
+        name = clean_line(attachment.filename or "") or f"task-{task.id}-file-{n}"
+        stem, dot, ext = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+        copy = 1
+        while name in seen:  # two "image001.png": each can still be chosen
+            copy += 1
+            name = f"{stem} ({copy}){dot}{ext}"
+        seen.add(name)
+        offered.append((name, attachment))
+    return offered
 
 
 def mailed_files(session: Session, task: Task) -> list[TaskFile]:
-    """The files of the owner's latest mailed answer to `task`, as intake kept them."""
-    message_id = _mailed_answer(session, task)
-    if message_id is None:
-        return []
+    """The files the owner mailed with answers to a copy task, newest answer first."""
     return [
-        TaskFile(
-            name=a.filename or f"task-{task.id}-file-{n}",
-            content_type=a.content_type,
-            data=a.data or b"",
-        )
-        for n, a in enumerate(session.exec(_kept_files(message_id)).all(), 1)
+        TaskFile(name=name, content_type=a.content_type, data=a.data or b"")
+        for name, a in _offered(session, task, with_data=True)
     ]
 
 
 def mailed_file_names(session: Session, tasks: list[Task]) -> dict[int, list[str]]:
-    """The names of the files each task's owner mailed with their latest answer."""
+    """The names of those files per task (their bytes are not read)."""
     return {
-        t.id: [f.name for f in mailed_files(session, t)]
+        t.id: [name for name, _ in _offered(session, t, with_data=False)]
         for t in tasks
         if t.id is not None and t.mailed_answer_at is not None
     }

@@ -30,6 +30,7 @@ from store.models import Outbox, OutboxAttachment
 
 LOOP_HEADER = "X-Rightsdesk-Loop"  # our own mail coming back is a loop (mail_intake/machine.py)
 MAX_LINE = 78  # RFC 5322 §2.1.1: lines SHOULD be no longer than 78 characters
+MAX_ENCODED_LINE = 76  # RFC 2047 §2: a line holding an encoded word, at most 76
 MAX_REFERENCES = 20  # RFC 5322 §3.6.4 lets References grow; ours stay short
 
 
@@ -51,8 +52,10 @@ class _Policy(Compat32):
             return super().fold_binary(name, value)
         words = value.split(" ")
         lines = [f"{name}: {words[0]}"]
+        # RFC 2047 §2: a line holding an encoded word is limited to 76 characters.
+        limit = MAX_ENCODED_LINE if "=?" in value else MAX_LINE
         for word in words[1:]:
-            if len(lines[-1]) + 1 + len(word) <= MAX_LINE:
+            if len(lines[-1]) + 1 + len(word) <= limit:
                 lines[-1] += " " + word
             else:
                 lines.append(" " + word)
@@ -167,6 +170,7 @@ def _address(name: str, address: str) -> str:
     """A mailbox with its display name quoted or RFC 2047 encoded as needed (RFC 5322 §3.4)."""
     if name.isascii():
         return formataddr((name, address))
+    address.encode("ascii")  # as formataddr: UnicodeEncodeError (a ValueError), never sent
     return f"{_phrase(name)} <{address}>"
 
 
@@ -175,7 +179,8 @@ def _phrase(name: str) -> str:
 
     `formataddr` makes one word of any length, so a long name gave a line of 120 and more.
     The name is cut after whitespace, which stays inside the earlier word: the space
-    between two encoded words is not text (§6.2). The stdlib's own writer cuts so too.
+    between two encoded words is not text (§6.2). The stdlib's own writer cuts so too
+    (its own address parser then reads that space twice; mail readers follow §6.2).
     """
     words: list[str] = []
     chunk = b""
@@ -195,9 +200,9 @@ def _phrase(name: str) -> str:
     return " ".join(words)
 
 
-# 45 bytes are 60 base64 characters, a 72-character encoded word: within the 75 of RFC 2047
-# §2, and "From: " and the first word within a line of 78.
-_EW_BYTES = 45
+# 42 bytes are 56 base64 characters, a 68-character encoded word: within the 75 of RFC 2047
+# §2, and "From: " with the first word within the 76 it allows a line holding one.
+_EW_BYTES = 42
 
 
 def _encoded_word(data: bytes) -> str:

@@ -27,6 +27,7 @@ Probe = Callable[[], bool]
 _CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a plain SQL identifier: LISTEN takes no bind
 POLL_INTERVAL = 0.5  # SQLite: the probe runs at most this far apart (under 1 s)
 RECHECK_AFTER = 10.0  # PostgreSQL: the probe runs this often even without a notification
+RETRY_AFTER = 1.0  # PostgreSQL: a lost LISTEN connection is tried again this much later
 
 
 class Wakeup(Protocol):
@@ -77,14 +78,26 @@ class PollWakeup:
         self._probe = probe
         self._interval = interval
         self._closed = threading.Event()
+        self._probed = time.monotonic()
 
     def wait(self, timeout: float) -> bool:
-        """True as soon as the probe finds work; False after `timeout` or close()."""
+        """True as soon as the probe finds work; False after `timeout` or close().
+
+        The probe runs every `interval` however the caller slices its waits (`poll --once`
+        waits 0.1 s at a time to see intake's end).
+        """
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._closed.wait(min(self._interval, remaining)):
+            now = time.monotonic()
+            remaining = deadline - now
+            if remaining <= 0:
                 return False
+            pause = min(remaining, self._probed + self._interval - now)
+            if pause > 0:
+                if self._closed.wait(pause):
+                    return False
+                continue
+            self._probed = time.monotonic()
             if self._probe():
                 return True
 
@@ -105,6 +118,7 @@ class ListenWakeup:
         self._recheck = recheck
         self._conn: Any = None
         self._checked = time.monotonic()
+        self._retry_at = 0.0  # after a lost connection, when to connect again
 
     def _connect(self) -> Any:
         if self._conn is None:
@@ -117,6 +131,9 @@ class ListenWakeup:
 
     def wait(self, timeout: float) -> bool:
         """True on a notification (or a probe that finds work); False after `timeout`."""
+        if self._conn is None and (behind := self._retry_at - time.monotonic()) > 0:
+            time.sleep(min(timeout, behind))  # a server that is down: once a second at most
+            return False
         try:
             # LISTEN before looking: a commit between the look and the LISTEN would be lost.
             fresh = self._conn is None
@@ -136,7 +153,8 @@ class ListenWakeup:
             if self._conn is not None:  # once per loss, not once a second while it lasts
                 log.warning("wakeup channel=%s lost=%s", self._channel, type(exc).__name__)
             self.close()
-            time.sleep(min(timeout, 1.0))
+            self._retry_at = time.monotonic() + RETRY_AFTER
+            time.sleep(min(timeout, RETRY_AFTER))
             # Notifications sent meanwhile were lost: the next connect looks at the table.
             return False
 

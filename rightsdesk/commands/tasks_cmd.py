@@ -78,23 +78,25 @@ def _read_file(path: Path) -> TaskFile:
 def _mailed_choice(
     session: Session, task_id: int, name: str | None, *, skip: bool
 ) -> TaskFile | None:
-    """The file chosen from the owner's mailed answer, or None; refuses to guess.
+    """The file chosen from the owner's mailed answers, or None; refuses to guess.
 
     What goes with the copy is the contact person's choice: a mailed answer may carry a
     signature logo or a file for someone else, so nothing is attached unasked (Art. 15(3)).
     """
     task = get_task(session, task_id)
-    offered = mailed_files(session, task) if task.kind == "access" else []
-    names = ", ".join(f.name for f in offered)
+    if name is not None and task.kind != "access":
+        raise UserError(f"task {task_id} is a {task.kind} task: only a copy takes a file")
+    offered = mailed_files(session, task)
+    listing = ", ".join(f"{f.name} ({len(f.data):,} bytes)" for f in offered)
     if name is not None:
         chosen = [f for f in offered if f.name == name]
         if not chosen:
-            mailed = f"; it mailed: {names}" if offered else ""
+            mailed = f"; it mailed: {listing}" if offered else ""
             raise UserError(f"task {task_id}'s owner mailed no file named {name!r}{mailed}")
         return chosen[0]
     if offered and not skip and task.status == "open":
         raise UserError(
-            f"task {task_id}'s owner mailed {names}: attach one with --mailed-file NAME,"
+            f"task {task_id}'s owner mailed {listing}: attach one with --mailed-file NAME,"
             " or record the answer without it with --no-mailed-file"
         )
     return None
@@ -130,6 +132,10 @@ def done_command(
     desk = Desk()
     if file is not None and mailed_file is not None:
         raise UserError("give --file or --mailed-file, not both")
+    if mailed_file is not None and no_mailed_file:
+        raise UserError("give --mailed-file or --no-mailed-file, not both")
+    if nothing_there and (file is not None or mailed_file is not None):
+        raise UserError("a system with nothing there gives no file: drop --file/--mailed-file")
     uploaded = _read_file(file) if file is not None else None
     with desk.session() as session:
         attached = uploaded or _mailed_choice(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -75,3 +77,20 @@ def test_a_mail_queued_after_a_savepoint_rolled_back_still_wakes_the_outbox(
         assert wakeup.wait(5.0) is True
     finally:
         wakeup.close()
+
+
+def test_short_waits_do_not_make_the_poll_probe_the_store_more_often() -> None:
+    # `poll --once` waits 0.1 s at a time to see intake's end; the probe keeps its pace.
+    probes: list[float] = []
+
+    def probe() -> bool:
+        probes.append(time.monotonic())
+        return False
+
+    wakeup = PollWakeup(probe, interval=0.2)
+    started = time.monotonic()
+    for _ in range(40):
+        assert wakeup.wait(0.02) is False
+    elapsed = time.monotonic() - started
+    assert 1 <= len(probes) <= elapsed / 0.2 + 1
+    assert all(b - a >= 0.2 for a, b in itertools.pairwise(probes))
