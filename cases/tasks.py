@@ -199,7 +199,7 @@ def mailed_answers(session: Session, tasks: list[Task]) -> dict[int, str]:
     }
 
 
-def _mailed_answers(session: Session, task: Task) -> list[int]:
+def _answer_mail_ids(session: Session, task: Task) -> list[int]:
     """The ids of the owner's mails filed as answers to `task`, newest first.
 
     Only the owner's own replies to the task's own mail count, as when intake filed them
@@ -230,7 +230,7 @@ def _offered(session: Session, task: Task, *, with_data: bool) -> list[tuple[str
     """
     if task.kind != "access":
         return []
-    ids = _mailed_answers(session, task)
+    ids = _answer_mail_ids(session, task)
     if not ids:
         return []
     query = (

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 
 NAME = "outbox"
 BEAT_EVERY = 30.0  # seconds between heartbeats while idle (health's staleness is minutes)
-WAIT_SLICE = 1.0  # the longest wait between looks at the stop event
-# `poll --once`: intake's end is seen this soon, so the last pass need not wait out a slice
-# (it cost every run up to a second, and a nearly empty mailbox a third of its time).
+WAIT_SLICE = 1.0  # the longest idle wait between passes and heartbeat checks
+# The stop event is seen this soon: `poll --once`'s last pass need not wait out a slice (it
+# cost every run up to a second, a nearly empty mailbox a third of its time), nor `run`'s end.
 STOP_CHECK = 0.1
 MAX_RETRY = 10.0  # a pass that failed (database, SMTP server) is retried at most this late
 
@@ -163,7 +163,7 @@ def run_outbox(desk: Desk, stop: threading.Event) -> None:
             if time.monotonic() - last_beat >= BEAT_EVERY:
                 _beat(desk, ok=True)
                 last_beat = time.monotonic()
-            work = wakeup.wait(WAIT_SLICE)
+            work = _wait_or_stop(wakeup, stop, WAIT_SLICE)
     finally:
         wakeup.close()
         transport.close()

@@ -326,11 +326,10 @@ def test_a_purged_tasks_number_is_never_given_to_another_task(env: dict[str, str
 
 
 @pytest.mark.dovecot
-def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
+def _owner_asked_by_mail(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink, mailbox: Mailbox
-) -> None:
-    """The owner replies to the task mail (Dovecot, by LMTP); intake threads it onto the task
-    by the subject's tag and keeps it as a note; the contact person records the outcome."""
+) -> tuple[dict[str, str], str, dict[str, object], ReceivedMail]:
+    """A desk reading Dovecot; an access case whose task mail reached the firm's owner."""
     env = desk_env(
         db_url,
         tmp_path,
@@ -350,6 +349,15 @@ def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
     (task,) = tasks(env, reference)
     ok(env, "poll", "--once")
     (request,) = mail_to(smtp_sink, OWNER, 1)
+    return env, reference, task, request
+
+
+def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, mailbox: Mailbox
+) -> None:
+    """The owner replies to the task mail (Dovecot, by LMTP); intake threads it onto the task
+    by the subject's tag and keeps it as a note; the contact person records the outcome."""
+    env, reference, task, request = _owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
     subject = str(request.message["Subject"])
     assert f"Task {task['id']}:" in subject
 
@@ -389,25 +397,7 @@ def test_a_file_the_owner_mailed_goes_with_the_copy_only_when_the_contact_person
 ) -> None:
     """The accounting firm mails its export and a signature logo; `tasks done` refuses to
     guess, attaches the export it is told to, and the person's copy carries that file."""
-    env = desk_env(
-        db_url,
-        tmp_path,
-        smtp_sink.port,
-        RIGHTSDESK_CONFIG=str(config_with_data_map(tmp_path)),
-        RIGHTSDESK_NOW="2026-03-10T10:00:00+02:00",
-        RIGHTSDESK_IMAP_HOST=mailbox.host,
-        RIGHTSDESK_IMAP_PORT=str(mailbox.imap_port),
-        RIGHTSDESK_IMAP_USER=mailbox.user,
-        RIGHTSDESK_IMAP_PASSWORD=mailbox.password,
-        RIGHTSDESK_IMAP_SECURITY="plain",
-    )
-    env.pop("RIGHTSDESK_MAILDIR")
-    ok(env, "db", "upgrade")
-    reference = verified_case(env, "access")
-    ok(env, "cases", "fulfil", reference)
-    (task,) = tasks(env, reference)
-    ok(env, "poll", "--once")
-    (request,) = mail_to(smtp_sink, OWNER, 1)
+    env, reference, task, request = _owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
 
     export = b"lasku,pvm,summa\n1001,2025-05-02,120.00\n1002,2025-09-14,80.00\n"
     logo = b"\x89PNG\r\n\x1a\nlogo"
