@@ -19,7 +19,7 @@ from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
 from mail_intake.errors import UnparseableMessage
-from mail_intake.header_cache import PARSE_POLICY
+from mail_intake.header_cache import MAX_STRUCTURED_CHARS, PARSE_POLICY
 from mail_intake.sanitise import printable
 from mail_intake.sender import raw_header_text as _clean
 from mail_intake.sender import read_sender
@@ -292,18 +292,23 @@ def _header(msg: Message, name: str) -> str | None:
     raw = _raw_header(msg, name)
     if raw is None:
         return None
-    if len(raw) > MAX_HEADER_CHARS:  # the stdlib's structured parse is superlinear: don't
-        return _clean(raw[:MAX_HEADER_CHARS])
+    if len(raw) > MAX_STRUCTURED_CHARS:  # header_cache: the structured parse would be cut
+        return _decoded(raw[:MAX_HEADER_CHARS])
     try:
         text = str(msg.get(name))
     except Exception:  # policy.default can raise on malformed structured headers
         return _clean(raw)
     if "\ufffd" in text and raw != _clean(raw):  # raw 8-bit bytes: utf-8, else cp1252
-        try:
-            return str(make_header(decode_header(_clean(raw))))
-        except Exception:  # a broken encoded word inside: keep the bytes we could read
-            return _clean(raw)
+        return _decoded(raw)
     return text
+
+
+def _decoded(raw: str) -> str:
+    """RFC 2047 words decoded by the stdlib's linear compat32 reader; raw 8-bit text kept."""
+    try:
+        return str(make_header(decode_header(_clean(raw))))
+    except Exception:  # a broken encoded word inside: keep the bytes we could read
+        return _clean(raw)
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
@@ -317,7 +322,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     if raw is None:
         return []
     try:
-        if len(raw) > MAX_HEADER_CHARS:
+        if len(raw) > MAX_STRUCTURED_CHARS:  # a long list: header_cache would cut it
             raise ValueError("header too long for the structured parser")
         header = msg.get(name)
         pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]

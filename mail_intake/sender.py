@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from email.message import Message
 from email.utils import getaddresses
 
-MAX_FROM_CHARS = 2_000  # RFC 5322 §2.1.1: 998 per line; a longer From is not a person's
+from mail_intake.header_cache import MAX_STRUCTURED_CHARS
+
+# RFC 5322 §2.1.1: 998 per line; a longer From is not a person's, and header_cache
+# reads longer values as unstructured text, with no addresses to read strictly.
+MAX_FROM_CHARS = MAX_STRUCTURED_CHARS
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
 # Defects of the stdlib's strict parser that change what the header says. Not these: 8-bit
 # bytes in a display name (UndecodableBytesDefect), and the obsolete phrase syntax of
