@@ -211,7 +211,7 @@ def rightsdesk_env(
 
 @dataclass(frozen=True)
 class Measured:
-    """One child process: its wall time, peak RSS and output."""
+    """One child process: its wall time, peak RSS (with its descendants summed) and output."""
 
     seconds: float
     peak_rss_mb: float
@@ -220,19 +220,44 @@ class Measured:
     stderr: str
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """The summed RSS of a process and all its descendants now (0 when it is gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+        todo.extend(int(c) for c in children)
+    return total / 1024
+
+
 def run_measured(args: Sequence[str], env: dict[str, str]) -> Measured:
-    """Run a child and measure it alone: wait4() gives that child's own peak RSS."""
+    """Run a child and measure it: wait4() gives the peak RSS of the child or of its largest
+    descendant, and sampling /proc every 20 ms the peak of their sum (a worker process's
+    memory counts too)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
+        tree_peak = 0.0
+        while True:
+            waited, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if waited:
+                break
+            tree_peak = max(tree_peak, _tree_rss_mb(child.pid))
+            time.sleep(0.02)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Measured(
             seconds,
-            usage.ru_maxrss / 1024,  # KiB on Linux
+            max(usage.ru_maxrss / 1024, tree_peak),  # KiB on Linux
             child.returncode,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
