@@ -220,27 +220,31 @@ class Measured:
     stderr: str
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """The summed RSS of a process and all its descendants now (0 when it is gone)."""
+def _tree_pss_mb(pid: int) -> float:
+    """The summed PSS of a process and all its descendants now (0 when it is gone).
+
+    PSS, not RSS: pages the processes share (the interpreter, libraries) count once.
+    Children are listed per thread, so those started from any thread are found.
+    """
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:  # gone meanwhile, or a zombie
             continue
         total += next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+            (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
         )
-        todo.extend(int(c) for c in children)
     return total / 1024
 
 
 def run_measured(args: Sequence[str], env: dict[str, str]) -> Measured:
     """Run a child and measure it: wait4() gives the peak RSS of the child or of its largest
-    descendant, and sampling /proc every 20 ms the peak of their sum (a worker process's
-    memory counts too)."""
+    descendant, sampling /proc every 20 ms the peak of their summed PSS (a worker process's
+    memory counts too); the larger of the two is reported."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=out, stderr=err)
@@ -249,7 +253,7 @@ def run_measured(args: Sequence[str], env: dict[str, str]) -> Measured:
             waited, status, usage = os.wait4(child.pid, os.WNOHANG)
             if waited:
                 break
-            tree_peak = max(tree_peak, _tree_rss_mb(child.pid))
+            tree_peak = max(tree_peak, _tree_pss_mb(child.pid))
             time.sleep(0.02)
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)

@@ -1,30 +1,53 @@
-"""The stdlib's `policy.default`, parsing each distinct header text once, and short ones only.
+"""The stdlib's `policy.default`, parsing each distinct header text once, and within bounds.
 
 policy.default parses a header again on every read (`msg.get`, `get_content_type`), and
 intake reads the same Content-Type or From several times per message and the same values
 across messages. Header objects are immutable, so a parsed one can be handed out again.
 
-The structured parse is also slow and large on hostile text: a 998-character To of commas
-or comments takes 0.2 s and keeps up to 1.7 MB, and a 12 KB Content-Type of message ids
-0.23 s and 10 MB on each of the several reads a part gets. So a value longer than RFC 5322's
-line (§2.1.1) is read as unstructured text, cut to that line, and what is kept is bounded
-by the characters parsed, not by the number of headers.
+The structured parse is also slow and large on hostile text: a 998-character To or
+Content-Type of commas or comments takes 0.2 s and keeps up to 1.7 MB, and a 12 KB
+Content-Type of message ids 0.23 s and 10 MB, on each of the several reads a part gets.
+So it is given only values within RFC 5322's line (§2.1.1), and per message only so many
+characters of them (`structured_budget`); anything else is read as unstructured text,
+which the stdlib's own Content-* helpers (get_content_type, get_boundary, get_param,
+get_filename) serve just as well: they read the header's text, not its parse tree.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 
-# RFC 5322 §2.1.1: 998 characters per line. Longer fields are folded lists (To, References)
-# or hostile; mail_intake.parsing reads those from the raw text with the lenient parsers.
+# RFC 5322 §2.1.1: 998 characters per line. A longer field is folded (a To list, an RFC 2231
+# filename, parameters before a late boundary) or hostile.
 MAX_STRUCTURED_CHARS = 998
+# Unstructured text is linear to read (13 ms for 16 KB); beyond this a header is cut.
+MAX_HEADER_CHARS = 16_384
+# Characters of new (uncached) values one message may give the structured parser: an
+# ordinary mail needs a few hundred; 450 parts of hostile 998-character Content-Types
+# took 20 s. The address headers are read once per message and never count against it.
+STRUCTURED_PER_MESSAGE = 8_192
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
 # About 500 ordinary headers (every header of a message and the common Content-Types); on
 # hostile text, up to ~1.7 KB of parse tree per character: ~55 MB at worst.
 CACHED_CHARS = 32_768
 _UNSTRUCTURED = "x-rightsdesk-unstructured"  # any name the registry does not know
+_budget: ContextVar[list[int] | None] = ContextVar("structured_budget", default=None)
+
+
+@contextmanager
+def structured_budget(chars: int = STRUCTURED_PER_MESSAGE) -> Iterator[None]:
+    """Within this block, give the structured parser at most `chars` new characters."""
+    token = _budget.set([chars])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 class _MemoRegistry(HeaderRegistry):
@@ -37,28 +60,31 @@ class _MemoRegistry(HeaderRegistry):
         self._lock = threading.Lock()  # intake and the CLI's classify may parse in threads
 
     def __call__(self, name: str, value: str) -> BaseHeader:
-        key = (name, value[: MAX_STRUCTURED_CHARS + 1])
+        if len(value) > MAX_STRUCTURED_CHARS:
+            return self._unstructured(name, value)
+        key = (name, value)
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
                 self._kept.move_to_end(key)
                 return found
-        header = self._build(*key)
+        budget = _budget.get()
+        if budget is not None and name.lower() not in _ADDRESS_HEADERS:
+            if budget[0] < len(value):
+                return self._unstructured(name, value)  # not kept: another mail may afford it
+            budget[0] -= len(value)
+        header = super().__call__(name, value)
         with self._lock:
             if key not in self._kept:
                 self._kept[key] = header
-                self._chars += len(key[1])
+                self._chars += len(value)
             while self._chars > CACHED_CHARS:
                 (_, dropped), _ = self._kept.popitem(last=False)
                 self._chars -= len(dropped)
         return header
 
-    def _build(self, name: str, value: str) -> BaseHeader:
-        if len(value) > MAX_STRUCTURED_CHARS:
-            # The stdlib's own Content-* helpers (get_content_type, get_boundary, get_param)
-            # read the header's text, not its parse tree: the cut text serves them.
-            return self[_UNSTRUCTURED](name, value[:MAX_STRUCTURED_CHARS])
-        return super().__call__(name, value)
+    def _unstructured(self, name: str, value: str) -> BaseHeader:
+        return self[_UNSTRUCTURED](name, value[:MAX_HEADER_CHARS])
 
 
 PARSE_POLICY = policy.default.clone(header_factory=_MemoRegistry())

@@ -19,7 +19,12 @@ from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
 from mail_intake.errors import UnparseableMessage
-from mail_intake.header_cache import MAX_STRUCTURED_CHARS, PARSE_POLICY
+from mail_intake.header_cache import (
+    MAX_HEADER_CHARS,
+    MAX_STRUCTURED_CHARS,
+    PARSE_POLICY,
+    structured_budget,
+)
 from mail_intake.sanitise import printable
 from mail_intake.sender import raw_header_text as _clean
 from mail_intake.sender import read_sender
@@ -45,7 +50,6 @@ AUDIT_HEADERS = (
 _AUDIT_LOWER = {h.lower(): h for h in AUDIT_HEADERS}
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
-MAX_HEADER_CHARS = 16_384
 MAX_HTML_CHARS = 1_000_000
 _JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
@@ -111,16 +115,17 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
     head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
     if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
-    try:
-        msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
-    except Exception as exc:  # the stdlib parser should never raise; if it does, quarantine
-        raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
-    if not msg.keys():
-        raise UnparseableMessage("no headers found")
-    try:
-        return printable(_build(msg, raw))
-    except RecursionError as exc:
-        raise UnparseableMessage("MIME structure nested too deeply") from exc
+    with structured_budget():  # many parts of hostile headers: bounded work per mail
+        try:
+            msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
+        except Exception as exc:  # the stdlib parser should never raise; if it does: quarantine
+            raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
+        if not msg.keys():
+            raise UnparseableMessage("no headers found")
+        try:
+            return printable(_build(msg, raw))
+        except RecursionError as exc:
+            raise UnparseableMessage("MIME structure nested too deeply") from exc
 
 
 def _build(msg: Message, raw: bytes) -> ParsedMessage:
@@ -292,8 +297,8 @@ def _header(msg: Message, name: str) -> str | None:
     raw = _raw_header(msg, name)
     if raw is None:
         return None
-    if len(raw) > MAX_STRUCTURED_CHARS:  # header_cache: the structured parse would be cut
-        return _decoded(raw[:MAX_HEADER_CHARS])
+    if len(raw) > MAX_HEADER_CHARS:  # header_cache would cut it there too
+        return _clean(raw[:MAX_HEADER_CHARS])
     try:
         text = str(msg.get(name))
     except Exception:  # policy.default can raise on malformed structured headers
@@ -322,14 +327,22 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     if raw is None:
         return []
     try:
-        if len(raw) > MAX_STRUCTURED_CHARS:  # a long list: header_cache would cut it
+        if len(raw) > MAX_STRUCTURED_CHARS:  # a long list: header_cache reads it as text
             raise ValueError("header too long for the structured parser")
         header = msg.get(name)
         pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
     except Exception:  # fall back to the lenient compat32 address parser
-        pairs = list(getaddresses([_clean(raw[:MAX_HEADER_CHARS])]))
+        pairs = _lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
     found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
     return [(n, a) for n, a in found if _ADDRESS.fullmatch(a)]
+
+
+def _lenient_addresses(value: str) -> list[tuple[str, str]]:
+    """compat32's reading of an address list; Python 3.13 made it strict by default."""
+    try:
+        return list(getaddresses([value], strict=False))  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # before the `strict` keyword (3.11.0-3.11.9, 3.12.0-3.12.5)
+        return list(getaddresses([value]))
 
 
 def _references(value: str | None) -> list[str]:

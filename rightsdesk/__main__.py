@@ -2,5 +2,5 @@
 
 from rightsdesk.cli import entry
 
-if __name__ == "__main__":  # not when a spawned worker process imports it
+if __name__ == "__main__":  # not when imported (multiprocessing's spawn imports __main__)
     entry()

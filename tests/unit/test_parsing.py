@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cases.errors import UserError
 from mail_intake.errors import UnparseableMessage
-from mail_intake.header_cache import MAX_STRUCTURED_CHARS
+from mail_intake.header_cache import MAX_STRUCTURED_CHARS, STRUCTURED_PER_MESSAGE
 from mail_intake.parsing import normalise_message_id, parse_message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -297,6 +297,48 @@ def test_a_long_recipient_list_and_a_long_encoded_subject_are_still_read_in_full
     assert len(", ".join(people)) > MAX_STRUCTURED_CHARS
     assert parsed.to_addrs == [f"henkilo{n}@example.com" for n in range(40)]
     assert parsed.subject.startswith("Tietopyyntö") and "=?" not in parsed.subject
+
+
+def test_a_boundary_and_a_filename_past_the_first_998_characters_are_still_read() -> None:
+    padding = "; ".join(f"x-pad{n}=value{n}" for n in range(80))
+    name = "Tietopyyntö-liite-" + "ä" * 150 + ".pdf"
+    encoded = "".join(c if c.isascii() else "".join(f"%{b:02X}" for b in c.encode()) for c in name)
+    raw = (
+        "From: a@example.com\r\nSubject: liite\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; {padding}; boundary="late-b"\r\n\r\n'
+        "--late-b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPoistakaa tietoni.\r\n"
+        "--late-b\r\nContent-Type: application/pdf\r\n"
+        f"Content-Disposition: attachment; {padding}; filename*=utf-8''{encoded}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--late-b--\r\n"
+    ).encode()
+    parsed = parse_message(raw)
+    assert len(padding) > MAX_STRUCTURED_CHARS
+    assert parsed.body_text.strip() == "Poistakaa tietoni."
+    assert [(a.filename, a.data) for a in parsed.attachments] == [(name, b"%PDF-")]
+
+
+def test_many_parts_of_hostile_headers_get_a_bounded_structured_parse_per_mail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 450 parts with 998 characters of comments each took 20 s of intake.
+    hostile = ("(a)" * 330)[: MAX_STRUCTURED_CHARS - 40]
+    parts = "".join(
+        f"--b\r\nContent-Type: text/plain; charset=utf-8 {hostile}{n}\r\n"
+        f"Content-Disposition: inline {hostile}{n}\r\n\r\nosa {n}\r\n"
+        for n in range(60)
+    )
+    seen = _spy_structured_parsers(monkeypatch)
+    parsed = parse_message(
+        (
+            "From: Maija <maija@example.com>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + parts + "--b--\r\n"
+        ).encode()
+    )
+    given = sum(seen) - len("Maija <maija@example.com>")
+    offered = 2 * 60 * len(hostile)
+    assert given <= STRUCTURED_PER_MESSAGE < offered / 10
+    assert parsed.from_addr == "maija@example.com"  # never starved by the budget
+    assert parsed.body_text.count("osa ") == 60
 
 
 def test_a_from_longer_than_a_line_is_no_trustworthy_sender() -> None:
