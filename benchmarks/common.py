@@ -243,7 +243,7 @@ def _tree_pss_mb(pid: int) -> float:
 
 def run_measured(args: Sequence[str], env: dict[str, str]) -> Measured:
     """Run a child and measure it: wait4() gives the peak RSS of the child or of its largest
-    descendant, sampling /proc every 20 ms the peak of their summed PSS (a worker process's
+    descendant, sampling /proc every 0.1 s the peak of their summed PSS (a worker process's
     memory counts too); the larger of the two is reported."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -254,7 +254,7 @@ def run_measured(args: Sequence[str], env: dict[str, str]) -> Measured:
             if waited:
                 break
             tree_peak = max(tree_peak, _tree_pss_mb(child.pid))
-            time.sleep(0.02)
+            time.sleep(0.1)  # often enough for runs of seconds, cheap beside the child
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)

@@ -13,7 +13,7 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 from inscriptis import get_text
 from mailparser_reply import EmailMessage
@@ -26,8 +26,8 @@ from mail_intake.header_cache import (
     structured_budget,
 )
 from mail_intake.sanitise import printable
+from mail_intake.sender import lenient_addresses, read_sender
 from mail_intake.sender import raw_header_text as _clean
-from mail_intake.sender import read_sender
 
 MAX_SIZE = 25 * 1024 * 1024
 MAX_PARTS = 500
@@ -304,16 +304,11 @@ def _header(msg: Message, name: str) -> str | None:
     except Exception:  # policy.default can raise on malformed structured headers
         return _clean(raw)
     if "\ufffd" in text and raw != _clean(raw):  # raw 8-bit bytes: utf-8, else cp1252
-        return _decoded(raw)
+        try:
+            return str(make_header(decode_header(_clean(raw))))
+        except Exception:  # a broken encoded word inside: keep the bytes we could read
+            return _clean(raw)
     return text
-
-
-def _decoded(raw: str) -> str:
-    """RFC 2047 words decoded by the stdlib's linear compat32 reader; raw 8-bit text kept."""
-    try:
-        return str(make_header(decode_header(_clean(raw))))
-    except Exception:  # a broken encoded word inside: keep the bytes we could read
-        return _clean(raw)
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
@@ -332,17 +327,9 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
         header = msg.get(name)
         pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
     except Exception:  # fall back to the lenient compat32 address parser
-        pairs = _lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
+        pairs = lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
     found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
     return [(n, a) for n, a in found if _ADDRESS.fullmatch(a)]
-
-
-def _lenient_addresses(value: str) -> list[tuple[str, str]]:
-    """compat32's reading of an address list; Python 3.13 made it strict by default."""
-    try:
-        return list(getaddresses([value], strict=False))  # type: ignore[call-arg,unused-ignore]
-    except TypeError:  # before the `strict` keyword (3.11.0-3.11.9, 3.12.0-3.12.5)
-        return list(getaddresses([value]))
 
 
 def _references(value: str | None) -> list[str]:

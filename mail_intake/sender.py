@@ -43,7 +43,9 @@ def read_sender(msg: Message) -> Sender:
     raw = raws[0]
     if len(raw) > MAX_FROM_CHARS:
         return Sender(None, None, "From header too long")
-    lenient = [(n, a.strip().lower()) for n, a in getaddresses([raw_header_text(raw)]) if a.strip()]
+    lenient = [
+        (n, a.strip().lower()) for n, a in lenient_addresses(raw_header_text(raw)) if a.strip()
+    ]
     try:
         header = msg.get("From")
         mailboxes = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
@@ -69,6 +71,14 @@ def read_sender(msg: Message) -> Sender:
         if inside.strip(".").lower() != addr_spec:
             return Sender(None, shown, "the display name holds another address")
     return Sender(addr_spec, shown)
+
+
+def lenient_addresses(value: str) -> list[tuple[str, str]]:
+    """compat32's lenient reading of an address list (Python 3.13 made it strict by default)."""
+    try:
+        return list(getaddresses([value], strict=False))  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # before the `strict` keyword (3.11.0-3.11.9, 3.12.0-3.12.5)
+        return list(getaddresses([value]))
 
 
 def raw_header_text(value: str) -> str:
