@@ -124,41 +124,46 @@ def _desk(kind: str, env: dict[str, str], fake: FakeSlack, tmp_path: Path) -> It
             yield
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("kind", ["bot --http", "run"])
-def test_slack_delivery_failing_shows_in_health_within_30_s_and_ok_after_recovery(
-    engine: Engine, db_url: str, fake_slack: FakeSlack, tmp_path: Path, kind: str, fault: str
+def test_each_slack_fault_shows_in_health_within_30_s_and_ok_after_recovery(
+    engine: Engine, db_url: str, fake_slack: FakeSlack, tmp_path: Path, kind: str
 ) -> None:
-    error, status, shown = FAULTS[fault]
     env = bot_environment(db_url, fake_slack, RIGHTSDESK_RUN_DIR=str(tmp_path / "run"))
     first = open_case(engine, received=RECEIVED)
+    outages: list[str] = []
     with _desk(kind, env, fake_slack, tmp_path):
         _slack_within(env, tmp_path, time.monotonic(), "ok")
         deadline = time.monotonic() + 30
         while not load_case(engine, first).slack_ts:
             assert time.monotonic() < deadline, "the first case never reached Slack"
             time.sleep(0.2)
+        # One process lives through the three faults in turn, each ended before the next.
+        for n, (error, status, shown) in enumerate(FAULTS.values()):
+            _fail_everything(fake_slack, error, status)
+            broken_at = time.monotonic()
+            calls_before = len(fake_slack.calls())
+            code, row = _slack_within(env, tmp_path, broken_at, "failing")  # idle: a probe
+            assert (code, row["last_error"]) == (1, shown)  # Slack's code, never a body
+            during = open_case(engine, received=RECEIVED)  # work that cannot go out meanwhile
+            outages.append(during)
+            if n == 0:  # backing off, measured once: the fault kind does not change it
+                time.sleep(10)
+                _, row = _health(env, tmp_path)
+                assert (row["slack"]["state"], row["slack"]["last_error"]) == ("failing", shown)
+                tried = len(fake_slack.calls()) - calls_before
+                elapsed = time.monotonic() - broken_at
+                # Far fewer calls than one per 0.5 s round of the old loop.
+                assert tried <= elapsed / 2, (tried, elapsed)
 
-        _fail_everything(fake_slack, error, status)
-        broken_at = time.monotonic()
-        calls_before = len(fake_slack.calls())
-        code, row = _slack_within(env, tmp_path, broken_at, "failing")  # idle: found by a probe
-        assert (code, row["last_error"]) == (1, shown)  # Slack's code, never a body
-        during = open_case(engine, received=RECEIVED)  # work that cannot go out meanwhile
-        time.sleep(10)
-        _, row = _health(env, tmp_path)
-        assert (row["slack"]["state"], row["slack"]["last_error"]) == ("failing", shown)
-        tried = len(fake_slack.calls()) - calls_before
-        elapsed = time.monotonic() - broken_at
-        # Backing off: far fewer calls than one per 0.5 s round of the old loop.
-        assert tried <= elapsed / 2, (tried, elapsed)
-
-        fake_slack.reset_responses()
-        back_at = time.monotonic()
-        _slack_within(env, tmp_path, back_at, "ok")
-        while not load_case(engine, during).slack_ts:  # nothing lost: it goes out now
-            assert time.monotonic() < back_at + WITHIN, "the case of the outage never posted"
-            time.sleep(0.2)
+            fake_slack.reset_responses()
+            back_at = time.monotonic()
+            _slack_within(env, tmp_path, back_at, "ok")
+            while not load_case(engine, during).slack_ts:  # nothing lost: it goes out now
+                assert time.monotonic() < back_at + WITHIN, f"the case of {shown} never posted"
+                time.sleep(0.2)
+    # A case's own message starts with its reference; the scheduler's reminder for a case not
+    # yet in Slack goes to the channel too ("DSR-… has no assignee"), rightly, and is no repost.
     roots = [m for m in fake_slack.messages() if not m["thread_ts"]]
-    for ref in (first, during):  # each case posted once, however many calls failed
-        assert [m["ts"] for m in roots if ref in m["text"]] == [load_case(engine, ref).slack_ts]
+    for ref in (first, *outages):  # each case posted once, however many calls failed
+        posts = [m["ts"] for m in roots if m["text"].startswith(f"{ref}:")]
+        assert posts == [load_case(engine, ref).slack_ts]
