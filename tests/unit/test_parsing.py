@@ -11,6 +11,7 @@ from email.headerregistry import (
     ContentTypeHeader,
     UnstructuredHeader,
 )
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -372,3 +373,29 @@ def test_a_from_longer_than_a_line_is_no_trustworthy_sender() -> None:
     parsed = parse_message(mail(f"From: {name}<maija@example.com>"))
     assert parsed.from_addr is None
     assert parsed.sender_unclear == "From header too long"
+
+
+def test_an_ordinary_mail_with_many_attachments_keeps_every_name_and_type_past_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each part's headers count against the per-mail budget; once it is spent they are read
+    # as text, which must still give the content type, RFC 2231 names and encoded words.
+    message = EmailMessage()
+    message["From"] = "Maija Meikäläinen <maija@example.com>"
+    message["To"] = "tietosuoja@example.com"
+    message["Subject"] = "Liitteet tietopyyntööni"
+    message.set_content("Hei, liitteenä kuitit ja hakemukset.\n")
+    files = []
+    for n in range(200):
+        name = f"Kuitti {n} – Åbo ja Jyväskylä, huhtikuu {n:03d}.pdf"
+        kind = ("application", "pdf") if n % 2 else ("image", "jpeg")
+        data = f"liite {n}".encode()
+        message.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
+        files.append((name, "/".join(kind), data))
+    headers = sum(len(str(v)) for part in message.walk() for k, v in part.items())
+    seen = _spy_structured_parsers(monkeypatch)
+    parsed = parse_message(bytes(message))
+    assert sum(seen) < STRUCTURED_PER_MESSAGE + 200 < headers / 2  # most read as text
+    assert parsed.body_text.strip() == "Hei, liitteenä kuitit ja hakemukset."
+    assert parsed.from_addr == "maija@example.com"
+    assert [(a.filename, a.content_type, a.data) for a in parsed.attachments] == files
