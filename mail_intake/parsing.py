@@ -23,7 +23,7 @@ from mail_intake.header_cache import (
     MAX_HEADER_CHARS,
     MAX_STRUCTURED_CHARS,
     PARSE_POLICY,
-    structured_budget,
+    reading_one_message,
 )
 from mail_intake.sanitise import printable
 from mail_intake.sender import lenient_addresses, read_sender
@@ -115,7 +115,7 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
     head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
     if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
-    with structured_budget():  # many parts of hostile headers: bounded work per mail
+    with reading_one_message():  # each header parsed once; hostile ones: bounded work
         try:
             msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
         except Exception as exc:  # the stdlib parser should never raise; if it does: quarantine
