@@ -4,7 +4,8 @@ policy.default parses a header again on every read (`msg.get`, `get_content_type
 intake reads a part's Content-Type about nine times and the From several times. Header
 objects are immutable, so within one message (`reading_one_message`) a parsed one is
 handed out again; the parsed headers go with the message, since a parse tree takes up to
-~1.7 KB per character and one kept across messages would hold it for the life of `run`.
+~1.7 KB per character and one kept across messages would hold it for the life of `run`
+(only 64 short Content-* values most mail shares are kept longer).
 
 The structured parse is also slow and large on hostile text: a 998-character To or
 Content-Type of commas or comments takes 0.2 s and keeps up to 1.7 MB, and a 12 KB
@@ -37,7 +38,8 @@ STRUCTURED_PER_MESSAGE = 8_192
 _ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
 _UNSTRUCTURED = "x-rightsdesk-unstructured"  # any name the registry does not know
 # The few values most mail shares ("text/plain; charset=utf-8", "quoted-printable", "1.0")
-# are also kept across messages: short, so a few hundred KB at worst.
+# are also kept across messages: ~200 KB for ordinary ones, under 10 MB for hostile ones.
+# Each still counts against the message's budget, as any other value does.
 _SHARED_HEADERS = frozenset({"content-type", "content-transfer-encoding", "mime-version"})
 SHARED_CHARS = 80
 SHARED_ENTRIES = 64
@@ -72,8 +74,6 @@ class _MemoRegistry(HeaderRegistry):
         self._shared = lru_cache(maxsize=SHARED_ENTRIES)(super().__call__)
 
     def __call__(self, name: str, value: str) -> BaseHeader:
-        if len(value) <= SHARED_CHARS and name.lower() in _SHARED_HEADERS:
-            return self._shared(name, value)
         text = value[:MAX_HEADER_CHARS]
         message = _message.get()
         if message is None:  # outside parse_message: each read parsed anew, as the stdlib does
@@ -82,6 +82,8 @@ class _MemoRegistry(HeaderRegistry):
         found = message.read.get(key)
         if found is not None:
             return found
+        # A shared value counts too: thousands of parts with distinct short ones must not
+        # make the per-message work unbounded.
         if name.lower() not in _ADDRESS_HEADERS:
             if message.budget < len(text):  # spent: a line's worth, read again if asked again
                 return self[_UNSTRUCTURED](name, text[:MAX_STRUCTURED_CHARS])
@@ -92,6 +94,8 @@ class _MemoRegistry(HeaderRegistry):
     def _parse(self, name: str, text: str) -> BaseHeader:
         if len(text) > MAX_STRUCTURED_CHARS:
             return self[_UNSTRUCTURED](name, text)
+        if len(text) <= SHARED_CHARS and name.lower() in _SHARED_HEADERS:
+            return self._shared(name, text)
         return super().__call__(name, text)
 
 
