@@ -202,7 +202,10 @@ class SlackCalls:
                 raise Refused(method, code) from None
             delay = self.backoff.failed(method, retry_after(exc), cap=cap)
             log.warning("Slack %s: %s (next try in %.0fs)", method, code, delay)
-            raise Deferred(method) from None
+            # A server error may come after Slack acted (RFC 9110 §15.6: 5xx says nothing
+            # about what was done): a post is looked up before it is sent again.
+            status = getattr(exc.response, "status_code", None)
+            raise Deferred(method, unknown=isinstance(status, int) and status >= 500) from None
         except Exception as exc:  # no answer: Slack may or may not have acted on it
             self._failed(method, type(exc).__name__)
             delay = self.backoff.failed(method, cap=cap)

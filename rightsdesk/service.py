@@ -73,7 +73,7 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
     deps = bot_deps(desk, http=False)
     app_token = checked_app_token(desk)
     app = build_app(deps=deps)
-    notifier_stop = start_channel_notifier(desk, deps, app)
+    stop_notifier = start_channel_notifier(desk, deps, app)
     handler = SocketModeHandler(app, app_token=app_token)
     try:
         handler.connect()  # type: ignore[no-untyped-call]
@@ -82,5 +82,5 @@ def run_bot(desk: Desk, stop: threading.Event) -> None:
             _beat(desk, "bot", ok=True)
         _beat(desk, "bot", ok=True)
     finally:
-        notifier_stop.set()
+        stop_notifier()
         handler.close()  # type: ignore[no-untyped-call]

@@ -143,7 +143,7 @@ def bot(
         return
     deps = bot_deps(desk, http=True)
     app = build_app(deps=deps)
-    notifier_stop = start_channel_notifier(desk, deps, app)
+    stop_notifier = start_channel_notifier(desk, deps, app)
     outbox.thread.start()
     try:
         serve_http(app, host=host, port=http, stop=stop)
@@ -151,7 +151,7 @@ def bot(
         pass
     finally:
         stop.set()
-        notifier_stop.set()
+        stop_notifier()
         outbox.thread.join(timeout=30)
 
 

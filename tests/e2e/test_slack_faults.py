@@ -97,6 +97,23 @@ def test_a_post_whose_answer_was_lost_is_found_in_slack_and_not_posted_twice(
     assert fake_slack.calls("conversations.replies")
 
 
+def test_a_post_answered_with_a_server_error_is_looked_up_before_it_is_posted_again(
+    engine: Engine, fake_slack: FakeSlack, calls: SlackCalls
+) -> None:
+    fake_slack.lose_answer("chat.postMessage", status=500)  # posted, then an error page
+    ref = open_case(engine, received=RECEIVED)
+
+    sync(engine, calls)
+    assert load_case(engine, ref).slack_ts is None
+    calls.backoff.succeeded("chat.postMessage")  # the test does not wait out the backoff
+    sync(engine, calls)
+
+    roots = [m for m in fake_slack.messages(CHANNEL) if not m["thread_ts"]]
+    assert len(roots) == 1 and ref in roots[0]["text"]
+    assert load_case(engine, ref).slack_ts == roots[0]["ts"]
+    assert fake_slack.calls("conversations.history")  # it looked before posting again
+
+
 def test_without_the_history_scope_a_lost_answer_does_not_hold_back_later_cases(
     engine: Engine, fake_slack: FakeSlack, calls: SlackCalls
 ) -> None:

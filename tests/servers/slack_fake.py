@@ -194,9 +194,11 @@ class FakeSlack:
         payload = {"ok": False, "error": error}
         self.set_response(method, payload, status=status, headers=headers, times=times)
 
-    def lose_answer(self, method: str, *, times: int = 1) -> None:
-        """Do what METHOD asks (a post is posted), then close the connection unanswered."""
-        override = _Override({}, LOST, {}, times, lost=True)
+    def lose_answer(self, method: str, *, times: int = 1, status: int | None = None) -> None:
+        """Do what METHOD asks (a post is posted), then close the connection unanswered, or
+        with `status` answer that HTTP status with an error page (Slack failing after acting).
+        """
+        override = _Override({}, LOST if status is None else status, {}, times, lost=True)
         with self._state.cond:
             self._state.overrides.setdefault(method, []).append(override)
 
@@ -243,7 +245,7 @@ class FakeSlack:
                 if refusal.method == call.method and refusal.when(call):
                     return 200, {}, dict(refusal.payload)
             queue = self._state.overrides.get(call.method, [])
-            lost = False
+            after: int | None = None  # the status to answer once the work is done
             if queue:
                 override = queue[0]
                 if override.remaining is not None:
@@ -252,10 +254,12 @@ class FakeSlack:
                         queue.pop(0)
                 if not override.lost:
                     return override.status, override.headers, override.payload
-                lost = True
+                after = override.status
             n = next(self._state.counter)
             payload = self._canned(call, n)
-        return (LOST if lost else 200), {}, payload
+        if after is None:
+            return 200, {}, payload
+        return after, {}, (payload if after == LOST else {})
 
     def _canned(self, call: Call, n: int) -> dict[str, Any]:
         answer = _CANNED.get(call.method)
