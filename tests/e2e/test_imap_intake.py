@@ -229,12 +229,24 @@ def test_killing_the_poller_mid_batch_loses_and_duplicates_nothing(
     assert len({c["requester_email"] for c in cases}) == total
     assert mailbox.folder_uids("INBOX") == []
     assert len(mailbox.folder_uids("Processed")) == total
-    smtp_sink.wait_for(total, timeout=30)
+    # A kill between recording the hand-over and the final dot leaves a mail that may not
+    # have arrived; the exactly-once rule (issue 10) does not send it again but shows it as
+    # unconfirmed (as tests/reliability/test_kill_mid_batch.py). All else arrives once.
+    references = {c["requester_email"]: c["reference"] for c in cases}
+    deadline = time.monotonic() + 30
+    while len({m.rcpt_tos[0] for m in smtp_sink.messages}) < total:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)  # anything sent twice would have arrived by now
     per_address = Counter(m.rcpt_tos[0] for m in smtp_sink.messages)
-    # A kill between the SMTP send and its commit may resend once; that is the only repeat
-    # SMTP allows (no idempotency key). Everything else arrives exactly once.
-    assert set(per_address) == {f"person{i}@example.com" for i in range(total)}
-    assert sum(per_address.values()) - total <= 6
+    assert set(per_address) <= {f"person{i}@example.com" for i in range(total)}
+    assert set(per_address.values()) == {1}, per_address  # never acknowledged twice
+    missing = set(references) - set(per_address)
+    assert len(missing) <= 6, missing  # at most one per kill
+    for address in missing:
+        shown = _rightsdesk(env, "cases", "show", references[address], "--json")
+        assert [m["delivery"] for m in json.loads(shown.stdout)["mail"]] == ["unconfirmed"]
 
 
 def _with_passport(sender: str, message_id: str) -> bytes:

@@ -349,6 +349,26 @@ def test_many_parts_of_hostile_headers_get_a_bounded_structured_parse_per_mail(
     assert parsed.body_text.count("osa ") == 60
 
 
+def test_many_parts_of_distinct_short_content_types_stay_within_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Short Content-Types are also kept across messages; each still costs its message's
+    # budget, or 20,000 parts of distinct ones took 6.5 s of intake instead of 1.3 s.
+    parts = "".join(
+        f"--b\r\nContent-Type: {(f'text/x{n};' + 'a=b;' * 20)[:80]}\r\n\r\nosa {n}\r\n"
+        for n in range(2000)
+    )
+    seen = _spy_structured_parsers(monkeypatch)
+    parse_message(
+        (
+            'From: m@example.com\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+            + parts
+            + "--b--\r\n"
+        ).encode()
+    )
+    assert sum(seen) <= STRUCTURED_PER_MESSAGE + 100
+
+
 def test_a_long_header_is_read_once_per_mail_however_often_the_parser_asks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
