@@ -51,9 +51,12 @@ class HealthReport(Protocol):
 WakeupFactory = Callable[[Probe], Wakeup]
 
 
-def notifier_calls(client: WebClient) -> SlackCalls:
-    """The notifier's own client: no retries inside slack_sdk (a retried post may double)."""
-    return SlackCalls(make_client(client.token or "", client.base_url, retries=False))
+def notifier_calls(client: WebClient, stop: threading.Event | None = None) -> SlackCalls:
+    """The notifier's own client: no retries inside slack_sdk (a retried post may double).
+
+    With `stop`, no call is made once it is set, so a round ends within the call in flight.
+    """
+    return SlackCalls(make_client(client.token or "", client.base_url, retries=False), stop=stop)
 
 
 def work_probe(session_factory: Callable[[], Session]) -> Probe:
@@ -115,7 +118,7 @@ def run_notifier(
     command: str = "/rights",
 ) -> None:
     """Sync until `stop` is set; each Slack method backs off on its own after a failure."""
-    calls = notifier_calls(client)
+    calls = notifier_calls(client, stop)
     probe = work_probe(session_factory)
     waiter = wakeup(probe) if wakeup else PollWakeup(probe, interval=POLL_INTERVAL)
     reported: tuple[bool, str | None] | None = None

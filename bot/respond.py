@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,10 +12,9 @@ from slack_bolt.context.respond import Respond
 from slack_sdk.webhook import WebhookResponse
 
 from bot.errors import reference_in
+from bot.slack_calls import SLACK_CODE
 
 log = logging.getLogger(__name__)
-
-_CODE = re.compile(r"[a-z_]{1,60}")  # Slack answers a refused response_url with a bare code
 
 
 def check_webhook(answer: WebhookResponse, reference: str | None) -> bool:
@@ -30,7 +28,7 @@ def check_webhook(answer: WebhookResponse, reference: str | None) -> bool:
         parsed = None
     if isinstance(parsed, dict):
         body = str(parsed.get("error") or "")
-    code = body if _CODE.fullmatch(body) else "no error code"
+    code = body if SLACK_CODE.fullmatch(body) else "no error code"
     log.warning(
         "Slack refused the response_url answer for case %s: HTTP %s (%s)",
         reference or "none",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
+import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +57,9 @@ DELIVERY_GONE = frozenset(
         "channel_not_found",
     }
 )
+# Slack's error codes are short snake_case words; anything else in "error" (slack_sdk puts the
+# start of a non-JSON page there, e.g. a proxy's 502 page) is a body, never shown or logged.
+SLACK_CODE = re.compile(r"[a-z0-9_]{1,60}")
 BASE_DELAY = 1.0
 MAX_DELAY = 300.0
 FAILING_AFTER = 3  # consecutive failed calls before Slack delivery counts as failing
@@ -85,8 +90,10 @@ def error_code(exc: BaseException) -> str:
     """Slack's error code for a refused call, else the exception's type (no message: data)."""
     if isinstance(exc, SlackApiError):
         code = exc.response.get("error") if exc.response is not None else None
+        if isinstance(code, str) and SLACK_CODE.fullmatch(code):
+            return code
         status = getattr(exc.response, "status_code", None)
-        return str(code or (f"http_{status}" if status else "api_error"))
+        return f"http_{status}" if status else "api_error"
     return type(exc).__name__
 
 
@@ -165,6 +172,9 @@ class SlackCalls:
     # method -> (failed calls in a row, Slack's code of the last): Slack limits per method,
     # so a probe that gets through does not hide chat.update failing on its own.
     streaks: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Once set, no call is made: a round in progress ends at its next call instead of
+    # posting on while a restarted notifier starts (rightsdesk.notifier_wiring).
+    stop: threading.Event | None = None
 
     @property
     def failing(self) -> bool:
@@ -183,7 +193,7 @@ class SlackCalls:
 
         `cap` bounds the backoff after a failure (a health probe must not wait minutes).
         """
-        if not self.backoff.ready(method):
+        if (self.stop is not None and self.stop.is_set()) or not self.backoff.ready(method):
             raise Deferred(method)
         self.last_call_at = self.backoff.clock()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from slack_bolt import App
@@ -16,16 +17,23 @@ from store.wakeup import Probe, Wakeup, open_wakeup
 
 log = logging.getLogger(__name__)
 
-# A round ends within a Slack call's timeout (15 s, bot.app.make_client) plus a store write.
-STOP_WAIT = 40.0
+# Once stopped, a round makes no new call (SlackCalls.stop): it ends within the call in flight
+# (15 s at most, bot.app.make_client) and a store write; under the supervisor's 30 s.
+STOP_WAIT = 20.0
+_ATTR = "_slack_notifier"  # the desk's running notifier thread
 
 
 def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> Callable[[], None]:
     """The notifier, woken by commits, its health on the desk's board; also with no channel.
 
     Returns its stop, which waits for the thread: a bot component restarted by `run` must
-    not start a second notifier while a round of the first may still be posting.
+    not start a second notifier while a round of the first may still be posting. Should
+    that wait run out, the next start waits for the old thread before starting its own.
     """
+    previous = desk.__dict__.get(_ATTR)
+    if isinstance(previous, threading.Thread) and previous.is_alive():
+        log.warning("waiting for the previous Slack notifier to stop")
+        previous.join()
     if not deps.channel:  # the owners of manual systems still get their tasks (issue 15)
         log.warning("RIGHTSDESK_SLACK_CHANNEL is not set: new cases are not posted to Slack")
 
@@ -42,6 +50,7 @@ def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> Callable[[], 
         show_identity=deps.show_identity,
         command=deps.command,
     )
+    desk.__dict__[_ATTR] = thread
 
     def stop() -> None:
         notifier_stop.set()

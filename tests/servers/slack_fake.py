@@ -54,9 +54,14 @@ class _State:
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     messages: list[dict[str, Any]] = field(default_factory=list)  # what chat.postMessage posted
     files: dict[str, bytes] = field(default_factory=dict)  # uploads, by path under /files/
+    delays: dict[str, float] = field(default_factory=dict)  # seconds before answering, by method
 
 
 LOST = -1  # the status _handle returns when the answer is to be lost
+# What a proxy in front of Slack sends with a 5xx: a page, not JSON (the body Slack's client
+# then quotes in its error, which must never reach health or a log).
+ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>maija@example.com</body>"
+_PAGE = "__page__"  # a payload key: answer with ERROR_PAGE as text/html
 
 
 class FakeSlack:
@@ -196,7 +201,7 @@ class FakeSlack:
 
     def lose_answer(self, method: str, *, times: int = 1, status: int | None = None) -> None:
         """Do what METHOD asks (a post is posted), then close the connection unanswered, or
-        with `status` answer that HTTP status with an error page (Slack failing after acting).
+        with `status` answer that HTTP status with ERROR_PAGE (Slack failing after acting).
         """
         override = _Override({}, LOST if status is None else status, {}, times, lost=True)
         with self._state.cond:
@@ -223,15 +228,24 @@ class FakeSlack:
         with self._state.cond:
             return [(c, a) for c, a in self._state.answers if method is None or c.method == method]
 
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer METHOD only after SECONDS (Slack slow, but within the client's timeout)."""
+        with self._state.cond:
+            self._state.delays[method] = seconds
+
     def reset_responses(self) -> None:
-        """Back to the canned answers."""
+        """Back to the canned answers, at full speed."""
         with self._state.cond:
             self._state.overrides.clear()
             self._state.refusals.clear()
+            self._state.delays.clear()
 
     # serving --------------------------------------------------------------------------------
 
     def _handle(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._state.cond:
+            delay = self._state.delays.get(call.method, 0.0)
+        time.sleep(delay)  # in this request's own thread: other calls are answered meanwhile
         status, headers, payload = self._answer(call)
         with self._state.cond:
             self._state.answers.append((call, payload))
@@ -259,7 +273,7 @@ class FakeSlack:
             payload = self._canned(call, n)
         if after is None:
             return 200, {}, payload
-        return after, {}, (payload if after == LOST else {})
+        return after, {}, (payload if after == LOST else {_PAGE: True})
 
     def _canned(self, call: Call, n: int) -> dict[str, Any]:
         answer = _CANNED.get(call.method)
@@ -461,9 +475,11 @@ def _handler_class(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _reply(self, status: int, headers: dict[str, str], payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
+            page = payload.get(_PAGE) is True
+            data = ERROR_PAGE.encode() if page else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            kind = "text/html" if page else "application/json"
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)
