@@ -100,6 +100,74 @@ def is_known(session: Session, *, message_id: str | None, sha: str) -> bool:
     return found is not None
 
 
+# The same question for a whole batch (the poller's): one statement instead of one per mail.
+_KNOWN_MANY = select(Message.message_id, Message.raw_sha256).where(
+    col(Message.raw_sha256).in_(bindparam("shas", expanding=True))
+    | col(Message.message_id).in_(bindparam("mids", expanding=True))
+)
+
+
+@dataclass
+class Prepared:
+    """A fetched mail understood before its batch touches the store (parsing is pure)."""
+
+    sha: str
+    understood: Understanding | Exception  # the exception understanding it raised
+
+
+def prepare(raw: bytes, deps: IntakeDeps) -> Prepared:
+    """Understand a mail ahead of its batch; an exception is kept to be raised in `take_in`."""
+    try:
+        understood: Understanding | Exception = understand(
+            raw,
+            own_addresses=deps.own_addresses,
+            max_size=deps.max_size,
+            trusted_authserv_ids=deps.trusted_authserv_ids,
+        )
+    except Exception as exc:  # raised where `take_in` would have understood it
+        understood = exc
+    return Prepared(raw_sha256(raw), understood)
+
+
+@dataclass
+class KnownMail:
+    """The stored keys among a batch's mails, in one query instead of one per mail.
+
+    The batch's own mails join as they are stored. A mail another writer stores after the
+    look-up is still caught: its Message-ID is unique, and `take_in` asks again on that error.
+    """
+
+    message_ids: set[str] = field(default_factory=set)
+    shas: set[str] = field(default_factory=set)
+
+    @classmethod
+    def look_up(cls, session: Session, batch: Collection[Prepared]) -> KnownMail:
+        """The keys of `batch` the store already holds."""
+        shas = {p.sha for p in batch}
+        mids = {
+            p.understood.parsed.message_id
+            for p in batch
+            if isinstance(p.understood, Understanding) and p.understood.parsed.message_id
+        }
+        known = cls()
+        if shas:
+            params = {"shas": sorted(shas), "mids": sorted(mids)}
+            for mid, sha in session.execute(_KNOWN_MANY, params):
+                known.add(mid, sha)
+        return known
+
+    def __call__(self, *, message_id: str | None, sha: str) -> bool:
+        """True when this message (same Message-ID or same bytes) is already stored."""
+        return sha in self.shas or (message_id is not None and message_id in self.message_ids)
+
+    def add(self, message_id: str | None, sha: str | None) -> None:
+        """A mail of the batch is stored."""
+        if message_id:
+            self.message_ids.add(message_id)
+        if sha:
+            self.shas.add(sha)
+
+
 def quarantine(
     session: Session,
     *,
@@ -399,22 +467,29 @@ def take_in(
     now: datetime,
     deps: IntakeDeps,
     received_at: datetime | None = None,
+    prepared: Prepared | None = None,
+    known: KnownMail | None = None,
 ) -> IntakeResult:
     """Process one inbound mail in a savepoint of the caller's transaction; never commits.
 
     A failure undoes this mail alone (the poller's batch keeps its others), and the mail
-    counts as taken in only when the caller commits.
+    counts as taken in only when the caller commits. The poller passes the mail `prepared`
+    and its batch's `known` keys; without them, both are worked out here.
     """
-    sha = raw_sha256(raw)
+    ready = prepared or prepare(raw, deps)
+    sha = ready.sha
+
+    def stored_already(message_id: str | None) -> bool:
+        if known is not None:
+            return known(message_id=message_id, sha=sha)
+        return is_known(session, message_id=message_id, sha=sha)
+
     try:
-        u = understand(
-            raw,
-            own_addresses=deps.own_addresses,
-            max_size=deps.max_size,
-            trusted_authserv_ids=deps.trusted_authserv_ids,
-        )
+        if isinstance(ready.understood, Exception):
+            raise ready.understood
+        u = ready.understood
     except UnparseableMessage as exc:
-        if is_known(session, message_id=None, sha=sha):
+        if stored_already(None):
             return IntakeResult("duplicate")
         with session.begin_nested():
             q = add_to_quarantine(
@@ -428,7 +503,7 @@ def take_in(
             )
         return IntakeResult("quarantined", reason=q.reason)
     parsed = u.parsed
-    if is_known(session, message_id=parsed.message_id, sha=sha):
+    if stored_already(parsed.message_id):
         return IntakeResult("duplicate")
     for attempt in range(1, INTEGRITY_RETRIES + 1):
         savepoint = session.begin_nested()
@@ -445,6 +520,8 @@ def take_in(
                 deps=deps,
             )
             savepoint.commit()  # RELEASE: the caller's commit makes it durable
+            if known is not None:  # every route stores the mail
+                known.add(parsed.message_id, sha)
             break
         except IntegrityError:
             # A unique key was taken meanwhile by another writer. If it stored this very

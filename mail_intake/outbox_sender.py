@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, literal, null, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -264,12 +264,7 @@ def _send_one(
     row.attempts += 1
 
     def handed_over() -> None:
-        row.sent_at = clock()
-        session.add(row)
-        # The rows before it in this connection were answered 250 already (SMTP answers in
-        # order, RFC 5321 §4.1.1.4): marked in this same commit, a crash now leaves only
-        # this one row unconfirmed, at no extra commit.
-        _mark_confirmed(session, done)
+        _hand_over(session, row, clock(), done)
         session.commit()
 
     try:
@@ -310,12 +305,51 @@ def _release(session: Session, rows: list[Outbox]) -> None:
     session.commit()
 
 
-def _mark_confirmed(session: Session, rows: list[Outbox]) -> None:
-    """Mark rows the server accepted as sent, without committing (the caller commits)."""
-    for row in rows:
-        if row.status == "sending" and row.last_error != UNCONFIRMED:
-            row.status, row.claimed_by, row.last_error = "sent", None, None
-            session.add(row)
+_OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_THIS = _OUTBOX.c.id == bindparam("b_row")
+# One statement per hand-over, built once: it is the commit before every final dot.
+_HAND_OVER = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        attempts=case(
+            (_THIS, bindparam("b_attempts", type_=_OUTBOX.c.attempts.type)),
+            else_=_OUTBOX.c.attempts,
+        ),
+        sent_at=case(
+            (_THIS, bindparam("b_sent_at", type_=_OUTBOX.c.sent_at.type)),
+            else_=_OUTBOX.c.sent_at,
+        ),
+        status=case((_THIS, _OUTBOX.c.status), else_=literal("sent")),
+        claimed_by=case((_THIS, _OUTBOX.c.claimed_by), else_=null()),
+        last_error=case((_THIS, _OUTBOX.c.last_error), else_=null()),
+    )
+)
+
+
+def _hand_over(session: Session, row: Outbox, now: datetime, done: list[Outbox]) -> None:
+    """Record `row` as handed over, without committing (the caller commits before the dot).
+
+    The rows before it in this connection were answered 250 already (SMTP answers in order,
+    RFC 5321 §4.1.1.4): marked sent in the same statement, a crash leaves only this one row
+    unconfirmed, at no extra commit or statement.
+    """
+    confirmed = [r for r in done if r.status == "sending" and r.last_error != UNCONFIRMED]
+    session.connection().execute(
+        _HAND_OVER,
+        {
+            "b_row": row.id,
+            "b_ids": [row.id, *(r.id for r in confirmed)],
+            "b_attempts": row.attempts,
+            "b_sent_at": now,
+        },
+    )
+    # The objects now say what the row says, so no flush writes them again.
+    set_committed_value(row, "attempts", row.attempts)
+    set_committed_value(row, "sent_at", now)
+    for r in confirmed:
+        for name, value in (("status", "sent"), ("claimed_by", None), ("last_error", None)):
+            set_committed_value(r, name, value)
 
 
 def _mark_sent(session: Session, rows: list[Outbox], now: datetime) -> None:

@@ -6,14 +6,21 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from mail_intake.intake import IntakeDeps, add_to_quarantine, take_in
+from mail_intake.intake import (
+    IntakeDeps,
+    KnownMail,
+    Prepared,
+    add_to_quarantine,
+    prepare,
+    take_in,
+)
 from mail_intake.redaction import apply_redactions
 from mail_intake.sources import Fetched, MailSource, SourceUnavailable
 from mail_intake.understand import warm_up
@@ -67,8 +74,33 @@ def _advance(
     session.commit()
 
 
+# Look-ahead is bounded in bytes too: a Maildir reads a file at a time, and mails of up
+# to the size limit must not be held fifty at once.
+LOOK_AHEAD_BYTES = 8 * 1024 * 1024
+
+
+def _chunks(fetched: Iterator[Fetched], batch: int) -> Iterator[list[Fetched]]:
+    """The fetched mail in chunks of at most `batch` messages and about LOOK_AHEAD_BYTES."""
+    chunk: list[Fetched] = []
+    size = 0
+    for item in fetched:
+        chunk.append(item)
+        size += len(item.raw or b"")
+        if len(chunk) >= batch or size >= LOOK_AHEAD_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
 def _handle(
-    session: Session, source: MailSource, item: Fetched, deps: IntakeDeps, now: datetime
+    session: Session,
+    source: MailSource,
+    item: Fetched,
+    deps: IntakeDeps,
+    now: datetime,
+    prepared: Prepared | None = None,
+    known: KnownMail | None = None,
 ) -> str:
     """Process one fetched message in a savepoint of the batch; the batch commits it."""
     uid = item.key if isinstance(item.key, int) else None
@@ -94,6 +126,8 @@ def _handle(
             uid=uid,
             now=now,
             deps=deps,
+            prepared=prepared,
+            known=known,
         )
     except (OperationalError, SourceUnavailable):
         raise  # the database or the server is down: stop the pass, retry later
@@ -194,16 +228,34 @@ def poll_once(
 
         try:
             opened = time.monotonic()
-            for taken, item in enumerate(source.fetch_new(last_key=last, batch=batch), 1):
+            fetched = source.fetch_new(last_key=last, batch=batch)
+            # The fetch hands out `batch` messages at a time: each chunk is understood first
+            # (no store needed), its duplicates looked up in one query, then stored and
+            # committed before the next FETCH, or early when it runs long (the write lock
+            # is shared).
+            for chunk in _chunks(fetched, batch):
                 if stop is not None and stop.is_set():
                     break
-                if not pending:
-                    opened = time.monotonic()
-                pending.append((item.key, _handle(session, source, item, deps, clock())))
-                # The fetch hands out `batch` messages at a time: commit at the end of each,
-                # before the next FETCH, and early when one runs long (the write lock is shared).
-                if taken % batch == 0 or time.monotonic() - opened >= BATCH_SECONDS:
-                    commit_batch()
+                ready = {
+                    id(i): prepare(i.raw, deps)
+                    for i in chunk
+                    if i.raw is not None and not i.oversize
+                }
+                known = KnownMail.look_up(session, ready.values())
+                for item in chunk:
+                    if stop is not None and stop.is_set():
+                        break
+                    if not pending:
+                        opened = time.monotonic()
+                    outcome = _handle(
+                        session, source, item, deps, clock(), ready.get(id(item)), known
+                    )
+                    pending.append((item.key, outcome))
+                    if time.monotonic() - opened >= BATCH_SECONDS:
+                        commit_batch()
+                commit_batch()
+                if stop is not None and stop.is_set():
+                    break  # before the next FETCH
             commit_batch()
         except BaseException:
             session.rollback()  # the uncommitted messages stay in the inbox for the next pass

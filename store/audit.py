@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, null, update
+from sqlalchemy import event, insert, null, update
+from sqlalchemy.orm import SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from store.actions import AuditAction
@@ -68,8 +70,9 @@ def lock_head(session: Session) -> AuditHead:
     """The chain head, locked on PostgreSQL so appends are serialised (once per transaction).
 
     The lock lasts until the transaction ends, so later appends in it (a batch of intake)
-    take the head from the session instead of selecting it again; a savepoint rolled back
-    expires the object, and the next use reloads it.
+    take the head from the session instead of selecting it again. The database moves the
+    head row with each event (a trigger, migration 0017); any rollback, a savepoint's too,
+    forgets the object here, and the next use reads the row again.
     """
     transaction = session.get_transaction()
     held = session.info.get(_HEAD_LOCKED)
@@ -78,6 +81,9 @@ def lock_head(session: Session) -> AuditHead:
     if held is not None and held[0] is transaction is not None and held[1] in session:
         head: AuditHead = held[1]
         return head
+    if not session.info.get(_HEAD_LOCKED + ":listening"):
+        event.listen(session, "after_soft_rollback", _forget_head)
+        session.info[_HEAD_LOCKED + ":listening"] = True
     # populate_existing: our sessions keep objects over a commit (expire_on_commit=False), and
     # another process may have moved the head since; the stale copy would fork the chain.
     found = session.exec(
@@ -92,6 +98,11 @@ def lock_head(session: Session) -> AuditHead:
         session.flush()
     session.info[_HEAD_LOCKED] = (session.get_transaction(), found)
     return found
+
+
+def _forget_head(session: Session, _previous: SessionTransaction) -> None:
+    """After a rollback the row may hold an older head than the object: read it again."""
+    session.info.pop(_HEAD_LOCKED, None)
 
 
 def append_event(
@@ -145,13 +156,15 @@ def append_event(
         "prev_hash": prev,
         "hash": chained(guess),
     }
-    event_id = int(session.connection().execute(_INSERT_EVENT, row).scalar_one())
+    conn = session.connection()
+    event_id = int(conn.execute(_INSERT_EVENT, row).scalar_one())
     final = row["hash"] if event_id == guess else chained(event_id)
     if event_id != guess:
-        session.execute(update(_EVENTS).where(_EVENTS.c.id == event_id).values(hash=final))
-    head.last_event_id = event_id
-    head.last_hash = final
-    session.add(head)
+        conn.execute(update(_EVENTS).where(_EVENTS.c.id == event_id).values(hash=final))
+    # The trigger has moved the head row in the same statement; the object follows without
+    # a flush (no UPDATE of its own: one statement less per event).
+    set_committed_value(head, "last_event_id", event_id)
+    set_committed_value(head, "last_hash", final)
     notify(session, EVENTS_CHANNEL)  # delivered at the commit: the notifier posts the line
     return event_id
 

@@ -17,7 +17,9 @@ def copy_store(source: Engine, target: Engine) -> dict[str, int]:
     Ids are kept, so foreign keys and the audit chain (whose hashes cover the ids)
     still hold; PostgreSQL sequences are then moved past the copied ids.
     """
-    tables = SQLModel.metadata.sorted_tables
+    # The chain's head last: the target's trigger moves it with each event copied, and the
+    # copy must keep the source's head as it is (a cut tail must stay detectable).
+    tables = sorted(SQLModel.metadata.sorted_tables, key=lambda t: t.name == "audit_head")
     counts: dict[str, int] = {}
     with target.connect() as check:
         existing = check.execute(select(func.count()).select_from(store.models.Case)).scalar()

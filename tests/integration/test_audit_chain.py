@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from cases import operations as ops
+from store.actions import AuditAction
 from store.audit import verify_chain
 from store.engine import new_session
+from store.models import Case
 
 T0 = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
@@ -94,3 +96,50 @@ def test_a_session_that_kept_the_head_over_its_commit_chains_after_another_write
         ops.note(desk, reference=reference, text="answered", actor="pasi", now=T0)
         report = verify_chain(desk)
     assert report.ok and report.checked == 5
+
+
+def test_a_savepoint_rolled_back_takes_its_events_and_the_head_back_with_it(
+    session: Session,
+) -> None:
+    # Intake's batches: one savepoint per mail, a poisoned one rolled back alone. The
+    # database moves the head with each event (migration 0017); the next event must chain
+    # on the head as it was before the savepoint, not on the events undone.
+    reference = _three_events(session)
+    case = session.exec(select(Case).where(Case.reference == reference)).one()
+    for word in ("undone", "undone too"):
+        savepoint = session.begin_nested()
+        ops.record(session, case, actor="intake", action=AuditAction.NOTE, now=T0, text=word)
+        savepoint.rollback()
+        ops.record(session, case, actor="intake", action=AuditAction.NOTE, now=T0, text="kept")
+    session.commit()
+    report = verify_chain(session)
+    assert report.ok and report.checked == 5
+    newest = session.execute(text("SELECT max(id) FROM case_event")).scalar_one()
+    head = session.execute(text("SELECT last_event_id FROM audit_head")).scalar_one()
+    assert head == newest
+
+
+def test_the_head_follows_every_event_of_a_transaction_in_one_statement_each(
+    engine: Engine,
+) -> None:
+    # One statement per event: the head's row is the database's to move, not an UPDATE of
+    # ours after each INSERT (issue 16).
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with new_session(engine) as session:
+        reference = _three_events(session)
+        session.commit()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for text_ in ("one", "two", "three"):
+                ops.note(session, reference=reference, text=text_, actor="pasi", now=T0)
+            session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert not [s for s in statements if s.startswith("UPDATE audit_head")]
+        assert verify_chain(session).ok

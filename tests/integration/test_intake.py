@@ -110,6 +110,43 @@ def test_the_same_message_twice_makes_one_case(
     assert _count(session, Case) == 1 and _count(session, Message) == 2  # the request + the ack
 
 
+def test_one_message_id_twice_in_a_batch_with_other_bytes_makes_one_case(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource
+) -> None:
+    # The same request delivered twice (another Received line): the batch's one look-up
+    # cannot know the second copy, the first copy's storing must.
+    raw, _, _ = request_mail(3, language="sv")
+    maildir.inbox.add(raw)
+    maildir.inbox.add(
+        b"Received: from relay.example.com; Tue, 24 Nov 2026 09:00:00 +0000\r\n" + raw
+    )
+    other, _, _ = request_mail(6, language="en")
+    maildir.inbox.add(other)
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 2, "duplicate": 1}
+    # Known before any work: the copy opened no case that was then undone (a lost number).
+    references = session.exec(select(Case.reference).order_by(Case.id)).all()
+    assert references == ["DSR-2026-0001", "DSR-2026-0002"]
+
+
+def test_a_message_stored_by_an_earlier_pass_is_a_duplicate_in_a_later_batch(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource
+) -> None:
+    # A crash between the commit and the move leaves stored mail in the inbox: the next
+    # pass's batch look-up finds it among new mail, by its bytes and by its Message-ID.
+    first, _, _ = request_mail(4, language="fi")
+    poll_once_with = (maildir, _factory(engine), deps, lambda: NOW)
+    maildir.inbox.add(first)
+    assert poll_once(*poll_once_with).counts == {"case_opened": 1}
+    second, _, _ = request_mail(5, language="en")
+    maildir.inbox.add(first)
+    maildir.inbox.add(b"X-Relayed: again\r\n" + first)
+    maildir.inbox.add(second)
+    stats = poll_once(*poll_once_with)
+    assert stats.counts == {"duplicate": 2, "case_opened": 1}
+    assert _count(session, Case) == 2
+
+
 def test_an_auto_reply_is_stored_and_never_answered(session: Session, deps: IntakeDeps) -> None:
     raw = _mail(
         "Aino <aino@example.com>",
