@@ -8,6 +8,7 @@ back and the message stays in the inbox to be tried again).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Collection
@@ -469,12 +470,15 @@ def take_in(
     received_at: datetime | None = None,
     prepared: Prepared | None = None,
     known: KnownMail | None = None,
+    isolated: bool = True,
 ) -> IntakeResult:
     """Process one inbound mail in a savepoint of the caller's transaction; never commits.
 
     A failure undoes this mail alone (the poller's batch keeps its others), and the mail
     counts as taken in only when the caller commits. The poller passes the mail `prepared`
-    and its batch's `known` keys; without them, both are worked out here.
+    and its batch's `known` keys; without them, both are worked out here. Not `isolated`,
+    there is no savepoint (two statements less): any failure is then the caller's to undo
+    with the whole transaction, as the poller does before taking the mails in again.
     """
     ready = prepared or prepare(raw, deps)
     sha = ready.sha
@@ -491,7 +495,7 @@ def take_in(
     except UnparseableMessage as exc:
         if stored_already(None):
             return IntakeResult("duplicate")
-        with session.begin_nested():
+        with session.begin_nested() if isolated else contextlib.nullcontext():
             q = add_to_quarantine(
                 session,
                 raw=raw,
@@ -505,20 +509,28 @@ def take_in(
     parsed = u.parsed
     if stored_already(parsed.message_id):
         return IntakeResult("duplicate")
+    route = functools.partial(
+        _route,
+        session,
+        parsed,
+        u,
+        raw=raw,
+        source=source,
+        uid=uid,
+        now=now,
+        received=received_at or now,
+        deps=deps,
+    )
+    if not isolated:
+        result = route()
+        if known is not None:  # every route stores the mail
+            known.add(parsed.message_id, sha)
+        log.info("intake %s %s", result.outcome, result.reference or "-")
+        return result
     for attempt in range(1, INTEGRITY_RETRIES + 1):
         savepoint = session.begin_nested()
         try:
-            result = _route(
-                session,
-                parsed,
-                u,
-                raw=raw,
-                source=source,
-                uid=uid,
-                now=now,
-                received=received_at or now,
-                deps=deps,
-            )
+            result = route()
             savepoint.commit()  # RELEASE: the caller's commit makes it durable
             if known is not None:  # every route stores the mail
                 known.add(parsed.message_id, sha)

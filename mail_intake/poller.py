@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -101,11 +102,16 @@ def _handle(
     now: datetime,
     prepared: Prepared | None = None,
     known: KnownMail | None = None,
+    isolated: bool = True,
 ) -> str:
-    """Process one fetched message in a savepoint of the batch; the batch commits it."""
+    """Process one fetched message in the batch's transaction; the batch commits it.
+
+    `isolated`, the message has a savepoint of its own and a failure quarantines it alone;
+    otherwise a failure raises `_Redo` and the caller undoes the batch.
+    """
     uid = item.key if isinstance(item.key, int) else None
     if item.oversize or item.raw is None:
-        with session.begin_nested():
+        with session.begin_nested() if isolated else contextlib.nullcontext():
             add_to_quarantine(
                 session,
                 raw=b"",
@@ -128,10 +134,13 @@ def _handle(
             deps=deps,
             prepared=prepared,
             known=known,
+            isolated=isolated,
         )
     except (OperationalError, SourceUnavailable):
         raise  # the database or the server is down: stop the pass, retry later
     except Exception as exc:  # our bug: it must not stop the poller
+        if not isolated:
+            raise _Redo from exc
         # Its savepoint is rolled back: the batch's other messages stay.
         # The type only: an exception's text can quote the mail (no personal data in logs).
         log.error("intake failed for uid %s (%s); quarantined", uid, type(exc).__name__)
@@ -149,6 +158,10 @@ def _handle(
             )
         return "quarantined"
     return result.outcome
+
+
+class _Redo(Exception):
+    """A message failed in a batch without savepoints: undo the batch, redo it one by one."""
 
 
 class _Mover:
@@ -241,19 +254,41 @@ def poll_once(
                     for i in chunk
                     if i.raw is not None and not i.oversize
                 }
-                known = KnownMail.look_up(session, ready.values())
-                for item in chunk:
-                    if stop is not None and stop.is_set():
-                        break
-                    if not pending:
-                        opened = time.monotonic()
-                    outcome = _handle(
-                        session, source, item, deps, clock(), ready.get(id(item)), known
+                # Optimistic: no savepoint per mail (two round trips each). When a mail
+                # fails, the uncommitted part of the chunk is undone and taken in again with
+                # a savepoint per mail, so the failing one is quarantined alone.
+                todo, isolated = chunk, False
+                while todo:
+                    known = KnownMail.look_up(
+                        session, [ready[id(i)] for i in todo if id(i) in ready]
                     )
-                    pending.append((item.key, outcome))
-                    if time.monotonic() - opened >= BATCH_SECONDS:
+                    first = 0  # of `todo`, the first mail not committed yet
+                    try:
+                        for n, item in enumerate(todo):
+                            if stop is not None and stop.is_set():
+                                break
+                            if not pending:
+                                opened, first = time.monotonic(), n
+                            outcome = _handle(
+                                session,
+                                source,
+                                item,
+                                deps,
+                                clock(),
+                                ready.get(id(item)),
+                                known,
+                                isolated=isolated,
+                            )
+                            pending.append((item.key, outcome))
+                            if time.monotonic() - opened >= BATCH_SECONDS:
+                                commit_batch()
                         commit_batch()
-                commit_batch()
+                        todo = []
+                    except _Redo:
+                        session.rollback()
+                        pending.clear()
+                        log.info("a batch was undone after a failure; taken in mail by mail")
+                        todo, isolated = todo[first:], True
                 if stop is not None and stop.is_set():
                     break  # before the next FETCH
             commit_batch()

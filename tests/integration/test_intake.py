@@ -23,6 +23,7 @@ from mail_intake.intake import IntakeDeps, process_message
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from mail_intake.poller import poll_once
+from store.audit import verify_chain
 from store.engine import new_session
 from store.models import Case, CaseEvent, MailRedaction, Message, Outbox, Quarantine
 from tests.mailgen import request_mail
@@ -145,6 +146,42 @@ def test_a_message_stored_by_an_earlier_pass_is_a_duplicate_in_a_later_batch(
     stats = poll_once(*poll_once_with)
     assert stats.counts == {"duplicate": 2, "case_opened": 1}
     assert _count(session, Case) == 2
+
+
+def test_a_mail_that_hits_our_bug_mid_batch_is_quarantined_alone_and_the_batch_goes_in(
+    engine: Engine,
+    session: Session,
+    deps: IntakeDeps,
+    maildir: MaildirSource,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A batch runs without a savepoint per mail; a failure undoes it and takes its mails in
+    # again one by one, so only the failing one is quarantined and nothing is doubled.
+    from mail_intake import intake
+
+    real = intake.queue_acknowledgement
+
+    def broken_for_one(session: Session, **kwargs: object) -> object:
+        case = kwargs["case"]
+        assert isinstance(case, Case)
+        if case.requester_email == "person13@example.com":
+            raise KeyError("our bug")
+        return real(session, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake, "queue_acknowledgement", broken_for_one)
+    for i in range(10, 17):
+        maildir.inbox.add(request_mail(i, language="fi")[0])
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 6, "quarantined": 1}
+    emails = session.exec(select(Case.requester_email).order_by(Case.id)).all()
+    assert sorted(e or "" for e in emails) == [
+        f"person{i}@example.com" for i in (10, 11, 12, 14, 15, 16)
+    ]
+    q = session.exec(select(Quarantine)).one()
+    assert q.reason.startswith("internal error (KeyError)")
+    assert _count(session, Outbox) == 6
+    assert verify_chain(session).ok
+    assert len(list(maildir.inbox.keys())) == 0  # six to processed/, one to failed/
 
 
 def test_an_auto_reply_is_stored_and_never_answered(session: Session, deps: IntakeDeps) -> None:
