@@ -196,9 +196,15 @@ def add_to_quarantine(
     folder: str | None,
     uid: int | None,
     now: datetime,
+    stands_for: str | None = None,
+    size: int | None = None,
 ) -> Quarantine:
-    """`quarantine` in the caller's transaction (the poller's batch); never commits."""
-    sha = raw_sha256(raw)
+    """`quarantine` in the caller's transaction (the poller's batch); never commits.
+
+    A mail whose bytes are not kept (over the size limit) is told apart by `stands_for`,
+    where it sits, instead of by its (empty) bytes: each one is a row of its own.
+    """
+    sha = raw_sha256(raw if stands_for is None else stands_for.encode())
     existing = session.exec(
         select(Quarantine).where(
             Quarantine.raw_sha256 == sha, col(Quarantine.resolved_at).is_(None)
@@ -215,7 +221,7 @@ def add_to_quarantine(
         source_uid=uid,
         raw=raw,
         raw_sha256=sha,
-        size=len(raw),
+        size=len(raw) if size is None else size,
         reason=reason,
         created_at=now,
         attempts=1,
@@ -496,7 +502,7 @@ def take_in(
         if stored_already(None):
             return IntakeResult("duplicate")
         with session.begin_nested() if isolated else contextlib.nullcontext():
-            q = add_to_quarantine(
+            q = add_to_quarantine(  # flushes: a failure surfaces here in either mode
                 session,
                 raw=raw,
                 reason=exc.reason,
@@ -523,10 +529,12 @@ def take_in(
     )
     if not isolated:
         result = route()
+        # Written now, not at the batch's commit: a failure must surface here, in this
+        # mail's processing, where the poller undoes the batch and redoes it mail by mail.
+        session.flush()
         if known is not None:  # every route stores the mail
             known.add(parsed.message_id, sha)
-        log.info("intake %s %s", result.outcome, result.reference or "-")
-        return result
+        return result  # logged by the poller once its batch commits
     for attempt in range(1, INTEGRITY_RETRIES + 1):
         savepoint = session.begin_nested()
         try:

@@ -103,7 +103,7 @@ def _handle(
     prepared: Prepared | None = None,
     known: KnownMail | None = None,
     isolated: bool = True,
-) -> str:
+) -> _Outcome:
     """Process one fetched message in the batch's transaction; the batch commits it.
 
     `isolated`, the message has a savepoint of its own and a failure quarantines it alone;
@@ -111,18 +111,29 @@ def _handle(
     """
     uid = item.key if isinstance(item.key, int) else None
     if item.oversize or item.raw is None:
-        with session.begin_nested() if isolated else contextlib.nullcontext():
-            add_to_quarantine(
-                session,
-                raw=b"",
-                reason=f"message of {item.size} bytes is over the "
-                f"{deps.max_size}-byte limit; left in the Failed folder",
-                source=source.name,
-                folder=item.folder,
-                uid=uid,
-                now=now,
-            )
-        return "quarantined"
+        try:
+            with session.begin_nested() if isolated else contextlib.nullcontext():
+                add_to_quarantine(
+                    session,
+                    raw=b"",
+                    reason=f"message of {item.size} bytes is over the "
+                    f"{deps.max_size}-byte limit; left in the Failed folder",
+                    source=source.name,
+                    folder=item.folder,
+                    uid=uid,
+                    now=now,
+                    # Every oversize mail has the same (empty) bytes here: told apart by
+                    # where it sits, so a second one is not folded into the first.
+                    stands_for=f"oversize {source.name} {item.folder} {item.key}",
+                    size=item.size,
+                )
+        except (OperationalError, SourceUnavailable):
+            raise
+        except Exception as exc:
+            if not isolated:
+                raise _Redo from exc
+            raise
+        return _Outcome("quarantined")
     try:
         result = take_in(
             session,
@@ -156,8 +167,16 @@ def _handle(
                 uid=uid,
                 now=now,
             )
-        return "quarantined"
-    return result.outcome
+        return _Outcome("quarantined")
+    return _Outcome(result.outcome, None if isolated else result.reference or "-")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of a message; `logged` is the reference to log once its batch commits."""
+
+    outcome: str
+    logged: str | None = None
 
 
 class _Redo(Exception):
@@ -229,14 +248,21 @@ def poll_once(
             cp.last_uid = 0
         session.commit()  # do not hold the (SQLite) write lock while fetching
         mover = _Mover(source, session, cp, uidvalidity, clock, batch)
-        pending: list[tuple[int | str, str]] = []  # in the open transaction, not yet counted
+        pending: list[tuple[int | str, _Outcome]] = []  # in the open transaction, not counted
 
-        def commit_batch() -> None:
+        def commit_batch(redo: bool = False) -> None:
             # Only now are these messages taken in; only now may they be moved.
-            session.commit()
-            for key, outcome in pending:
-                stats.add(outcome)
-                mover.add(key, outcome)
+            try:
+                session.commit()
+            except Exception as exc:
+                if redo and not isinstance(exc, OperationalError):
+                    raise _Redo from exc  # a batch without savepoints: redo it mail by mail
+                raise
+            for key, done in pending:
+                if done.logged is not None:
+                    log.info("intake %s %s", done.outcome, done.logged)
+                stats.add(done.outcome)
+                mover.add(key, done.outcome)
             pending.clear()
 
         try:
@@ -269,7 +295,7 @@ def poll_once(
                                 break
                             if not pending:
                                 opened, first = time.monotonic(), n
-                            outcome = _handle(
+                            done = _handle(
                                 session,
                                 source,
                                 item,
@@ -279,10 +305,10 @@ def poll_once(
                                 known,
                                 isolated=isolated,
                             )
-                            pending.append((item.key, outcome))
+                            pending.append((item.key, done))
                             if time.monotonic() - opened >= BATCH_SECONDS:
-                                commit_batch()
-                        commit_batch()
+                                commit_batch(redo=not isolated)
+                        commit_batch(redo=not isolated)
                         todo = []
                     except _Redo:
                         session.rollback()

@@ -253,7 +253,9 @@ def verify_chain(session: Session, *, case_id: int | None = None) -> ChainReport
         last_id = ev.id
         if case_id is None or ev.case_id == case_id:
             checked += 1
-    head = session.get(AuditHead, 1)
+    # populate_existing: the session's object may predate a rollback (it is kept in step
+    # without being marked changed, so a savepoint rolled back leaves it as it was).
+    head = session.get(AuditHead, 1, populate_existing=True)
     head_hash = head.last_hash if head else GENESIS
     head_id = head.last_event_id if head else 0
     if head_hash != prev or head_id != last_id:

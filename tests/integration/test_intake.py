@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import mailbox
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from cases import identity
 from cases import operations as ops
@@ -21,12 +23,13 @@ from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake.intake import IntakeDeps, process_message
 from mail_intake.maildir_source import MaildirSource
-from mail_intake.outbox_sender import MaildirTransport, deliver_pending
+from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, deliver_pending
 from mail_intake.poller import poll_once
 from store.audit import verify_chain
 from store.engine import new_session
 from store.models import Case, CaseEvent, MailRedaction, Message, Outbox, Quarantine
 from tests.mailgen import request_mail
+from tests.servers.smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -148,40 +151,126 @@ def test_a_message_stored_by_an_earlier_pass_is_a_duplicate_in_a_later_batch(
     assert _count(session, Case) == 2
 
 
+@pytest.mark.parametrize(
+    ("fault", "commit_every_mail", "broken"),
+    [
+        ("raises", False, 13),  # an exception in the middle of the mail's work
+        # A change left to the flush, refused by the store, in the chunk's last mail: its
+        # write comes with the batch's commit unless the mail's own processing flushes it.
+        ("fails_when_written", False, 16),
+        ("raises", True, 13),  # after earlier mails of the chunk were committed
+    ],
+)
 def test_a_mail_that_hits_our_bug_mid_batch_is_quarantined_alone_and_the_batch_goes_in(
     engine: Engine,
     session: Session,
     deps: IntakeDeps,
     maildir: MaildirSource,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    commit_every_mail: bool,
+    broken: int,
 ) -> None:
-    # A batch runs without a savepoint per mail; a failure undoes it and takes its mails in
-    # again one by one, so only the failing one is quarantined and nothing is doubled.
-    from mail_intake import intake
+    # A batch runs without a savepoint per mail; a failure undoes what it has not committed
+    # and takes those mails in again one by one, so only the failing one is quarantined,
+    # nothing is doubled, and only what was committed is logged.
+    from mail_intake import intake, poller
 
     real = intake.queue_acknowledgement
 
     def broken_for_one(session: Session, **kwargs: object) -> object:
         case = kwargs["case"]
         assert isinstance(case, Case)
-        if case.requester_email == "person13@example.com":
+        if case.requester_email != f"person{broken}@example.com":
+            return real(session, **kwargs)  # type: ignore[arg-type]
+        if fault == "raises":
             raise KeyError("our bug")
-        return real(session, **kwargs)  # type: ignore[arg-type]
+        other = session.exec(select(Case.reference).where(Case.id != case.id).limit(1)).one()
+        queued = real(session, **kwargs)  # type: ignore[arg-type]
+        # Another case's reference, after the mail's last statement: only the write of the
+        # change (the flush) meets the UNIQUE index that refuses it.
+        case.reference = other
+        return queued
 
     monkeypatch.setattr(intake, "queue_acknowledgement", broken_for_one)
+    if commit_every_mail:
+        monkeypatch.setattr(poller, "BATCH_SECONDS", 0.0)
     for i in range(10, 17):
         maildir.inbox.add(request_mail(i, language="fi")[0])
-    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    with caplog.at_level(logging.INFO, logger="mail_intake"):
+        stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
     assert stats.counts == {"case_opened": 6, "quarantined": 1}
     emails = session.exec(select(Case.requester_email).order_by(Case.id)).all()
     assert sorted(e or "" for e in emails) == [
-        f"person{i}@example.com" for i in (10, 11, 12, 14, 15, 16)
+        f"person{i}@example.com" for i in range(10, 17) if i != broken
     ]
     q = session.exec(select(Quarantine)).one()
-    assert q.reason.startswith("internal error (KeyError)")
+    assert q.reason.startswith("internal error (")
     assert _count(session, Outbox) == 6
     assert verify_chain(session).ok
     assert len(list(maildir.inbox.keys())) == 0  # six to processed/, one to failed/
+    messages = [r.getMessage() for r in caplog.records]
+    assert "a batch was undone after a failure; taken in mail by mail" in messages
+    logged = sorted(m.split()[-1] for m in messages if m.startswith("intake case_opened"))
+    stored = sorted(session.exec(select(Case.reference)).all())
+    assert logged == stored  # no line for a case that was undone
+
+
+def test_each_hand_over_commits_its_mark_and_confirms_the_mail_before_it_in_one_commit(
+    engine: Engine, deps: IntakeDeps, maildir: MaildirSource, smtp_sink: SmtpSink
+) -> None:
+    # The commit before each final dot (RFC 5321 §4.1.1.4) is one statement: it records this
+    # mail as handed over and the one before it, already answered 250, as sent.
+    for i in range(20, 23):
+        maildir.inbox.add(request_mail(i, language="en")[0])
+    assert poll_once(maildir, _factory(engine), deps, lambda: NOW).counts == {"case_opened": 3}
+    seen: list[list[tuple[str, datetime | None]]] = []
+
+    class Watched(SmtpTransport):
+        def send(
+            self, raw: bytes, *, to: str, handed_over: Callable[[], None] | None = None
+        ) -> None:
+            def look() -> None:
+                assert handed_over is not None
+                handed_over()
+                with new_session(engine) as other:  # what the commit made durable
+                    rows = other.exec(select(Outbox).order_by(col(Outbox.id))).all()
+                    seen.append([(r.status, r.sent_at) for r in rows])
+
+            super().send(raw, to=to, handed_over=look)
+
+    transport = Watched(
+        host="127.0.0.1", port=smtp_sink.port, sender=US, security="plain", timeout=10
+    )
+    sent_at = NOW + timedelta(minutes=1)
+    assert deliver_pending(_factory(engine), transport, lambda: sent_at)["sent"] == 3
+    assert [[status for status, _ in rows] for rows in seen] == [
+        ["sending", "sending", "sending"],
+        ["sent", "sending", "sending"],
+        ["sent", "sent", "sending"],
+    ]
+    marked = [at for rows in seen for status, at in rows if status == "sending" and at]
+    assert marked == [sent_at, sent_at, sent_at]  # aware UTC, as the clock gave it
+    assert all(at is not None and at.utcoffset() == timedelta(0) for at in marked)
+
+
+def test_each_mail_over_the_size_limit_is_shown_to_the_contact_person_on_a_row_of_its_own(
+    engine: Engine, session: Session, deps: IntakeDeps, tmp_path: Path
+) -> None:
+    # Their bytes are not kept, so they cannot be told apart by them: two requests over the
+    # limit were one quarantine row, and the second was out of sight in the Failed folder.
+    small = MaildirSource(tmp_path / "mail", max_size=200)
+    small.connect()
+    for i in (30, 31):
+        small.inbox.add(request_mail(i, language="fi")[0])
+    limited = dataclasses.replace(deps, max_size=200)  # as the wiring sets both
+    stats = poll_once(small, _factory(engine), limited, lambda: NOW)
+    assert stats.counts == {"quarantined": 2}
+    rows = session.exec(select(Quarantine).order_by(col(Quarantine.id))).all()
+    assert len(rows) == 2 and all(r.size > 200 and r.attempts == 1 for r in rows)
+    assert all("over the 200-byte limit" in r.reason for r in rows)
+    assert len(list(mailbox.Maildir(tmp_path / "mail" / "failed", factory=None).keys())) == 2
 
 
 def test_an_auto_reply_is_stored_and_never_answered(session: Session, deps: IntakeDeps) -> None:
