@@ -461,6 +461,7 @@ def process_message(
     except BaseException:
         session.rollback()
         raise
+    log.info("intake %s %s", result.outcome, result.reference or "-")
     return result
 
 
@@ -481,10 +482,11 @@ def take_in(
     """Process one inbound mail in a savepoint of the caller's transaction; never commits.
 
     A failure undoes this mail alone (the poller's batch keeps its others), and the mail
-    counts as taken in only when the caller commits. The poller passes the mail `prepared`
-    and its batch's `known` keys; without them, both are worked out here. Not `isolated`,
-    there is no savepoint (two statements less): any failure is then the caller's to undo
-    with the whole transaction, as the poller does before taking the mails in again.
+    counts as taken in, and is logged, only when the caller commits. The poller passes the
+    mail `prepared` and its batch's `known` keys; without them, both are worked out here.
+    Not `isolated`, there is no savepoint (two statements less): any failure is then the
+    caller's to undo with the whole transaction, as the poller does before taking the mails
+    in again.
     """
     ready = prepared or prepare(raw, deps)
     sha = ready.sha
@@ -527,37 +529,43 @@ def take_in(
         received=received_at or now,
         deps=deps,
     )
-    if not isolated:
+    if isolated:
+        result = _in_savepoint(session, route, message_id=parsed.message_id, sha=sha)
+    else:
         result = route()
         # Written now, not at the batch's commit: a failure must surface here, in this
         # mail's processing, where the poller undoes the batch and redoes it mail by mail.
         session.flush()
-        if known is not None:  # every route stores the mail
-            known.add(parsed.message_id, sha)
-        return result  # logged by the poller once its batch commits
-    for attempt in range(1, INTEGRITY_RETRIES + 1):
+    if known is not None:  # stored now, by this mail or (a duplicate) by another writer
+        known.add(parsed.message_id, sha)
+    return result
+
+
+def _in_savepoint(
+    session: Session, route: Callable[[], IntakeResult], *, message_id: str, sha: str
+) -> IntakeResult:
+    """Route the mail in a savepoint of its own; a unique key taken meanwhile is retried."""
+    attempt = 0
+    while True:
+        attempt += 1
         savepoint = session.begin_nested()
         try:
             result = route()
             savepoint.commit()  # RELEASE: the caller's commit makes it durable
-            if known is not None:  # every route stores the mail
-                known.add(parsed.message_id, sha)
-            break
+            return result
         except IntegrityError:
             # A unique key was taken meanwhile by another writer. If it stored this very
             # message (unique Message-ID), exactly once holds; if it took another unique row
             # this mail needs (a reference, a suppression), the message is not stored yet:
             # try again rather than call it a duplicate.
             _undo(savepoint)
-            if is_known(session, message_id=parsed.message_id, sha=sha):
+            if is_known(session, message_id=message_id, sha=sha):
                 return IntakeResult("duplicate")
             if attempt == INTEGRITY_RETRIES:
                 raise
         except BaseException:
             _undo(savepoint)  # this mail's writes go; the batch's others stay
             raise
-    log.info("intake %s %s", result.outcome, result.reference or "-")
-    return result
 
 
 def _undo(savepoint: SessionTransaction) -> None:

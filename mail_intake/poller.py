@@ -168,19 +168,99 @@ def _handle(
                 now=now,
             )
         return _Outcome("quarantined")
-    return _Outcome(result.outcome, None if isolated else result.reference or "-")
+    return _Outcome(result.outcome, result.reference)
 
 
 @dataclass(frozen=True)
 class _Outcome:
-    """What became of a message; `logged` is the reference to log once its batch commits."""
+    """What became of a message, logged (references only) once its batch commits."""
 
     outcome: str
-    logged: str | None = None
+    reference: str | None = None
 
 
 class _Redo(Exception):
     """A message failed in a batch without savepoints: undo the batch, redo it one by one."""
+
+
+class _Batch:
+    """The open transaction's messages: taken in (counted, logged, moved) only at its commit."""
+
+    def __init__(self, session: Session, stats: PollStats, mover: _Mover) -> None:
+        self.session, self.stats, self.mover = session, stats, mover
+        self.pending: list[tuple[int | str, _Outcome]] = []
+        self.opened = time.monotonic()
+
+    @property
+    def long(self) -> bool:
+        """Open for BATCH_SECONDS already: commit now, others wait for the write lock."""
+        return bool(self.pending) and time.monotonic() - self.opened >= BATCH_SECONDS
+
+    def add(self, key: int | str, done: _Outcome) -> None:
+        """A message processed in the open transaction."""
+        self.pending.append((key, done))
+
+    def commit(self, *, redo: bool = False) -> None:
+        """Commit; only now are these messages taken in, and only now may they be moved.
+
+        `redo`: the batch ran without savepoints, so a refused commit is redone mail by mail.
+        """
+        try:
+            self.session.commit()
+        except Exception as exc:
+            if redo and not isinstance(exc, OperationalError):
+                raise _Redo from exc
+            raise
+        for key, done in self.pending:
+            log.info("intake %s %s", done.outcome, done.reference or "-")
+            self.stats.add(done.outcome)
+            self.mover.add(key, done.outcome)
+        self.pending.clear()
+
+    def undo(self) -> None:
+        """Roll the open transaction back: its messages are taken in again."""
+        self.session.rollback()
+        self.pending.clear()
+
+
+def _take_in_chunk(
+    batch: _Batch,
+    source: MailSource,
+    chunk: list[Fetched],
+    deps: IntakeDeps,
+    clock: Callable[[], datetime],
+    stop: threading.Event | None,
+) -> None:
+    """Understand a chunk, look its duplicates up in one query, then store it.
+
+    Optimistic: no savepoint per mail (two statements each). When a mail fails, what is not
+    committed yet is undone and taken in again with a savepoint per mail, so the failing one
+    is quarantined alone.
+    """
+    ready = {id(i): prepare(i.raw, deps) for i in chunk if i.raw is not None and not i.oversize}
+    todo, isolated = chunk, False
+    while todo:
+        known = KnownMail.look_up(batch.session, [ready[id(i)] for i in todo if id(i) in ready])
+        first = 0  # of `todo`, the first mail not committed yet
+        try:
+            for n, item in enumerate(todo):
+                if stop is not None and stop.is_set():
+                    break
+                if not batch.pending:  # a transaction begins with this mail
+                    first, batch.opened = n, time.monotonic()
+                prepared = ready.get(id(item))
+                done = _handle(
+                    batch.session, source, item, deps, clock(), prepared, known, isolated
+                )
+                batch.add(item.key, done)
+                if batch.long:
+                    batch.commit(redo=not isolated)
+            batch.commit(redo=not isolated)
+            return
+        except _Redo:
+            batch.undo()
+            log.info("a batch was undone after a failure; taken in mail by mail")
+            todo, isolated = todo[first:], True
 
 
 class _Mover:
@@ -232,8 +312,8 @@ def poll_once(
 ) -> PollStats:
     """Take in everything new in the source, up to `batch` messages per transaction.
 
-    Each message has a savepoint of its own, so a poisoned one is quarantined alone; a
-    message counts as taken in, and is moved, only once the transaction holding it commits.
+    A poisoned message is still quarantined alone (`_take_in_chunk`); a message counts as
+    taken in, and is moved, only once the transaction holding it commits.
     """
     stats = PollStats()
     with session_factory() as session:
@@ -248,76 +328,15 @@ def poll_once(
             cp.last_uid = 0
         session.commit()  # do not hold the (SQLite) write lock while fetching
         mover = _Mover(source, session, cp, uidvalidity, clock, batch)
-        pending: list[tuple[int | str, _Outcome]] = []  # in the open transaction, not counted
-
-        def commit_batch(redo: bool = False) -> None:
-            # Only now are these messages taken in; only now may they be moved.
-            try:
-                session.commit()
-            except Exception as exc:
-                if redo and not isinstance(exc, OperationalError):
-                    raise _Redo from exc  # a batch without savepoints: redo it mail by mail
-                raise
-            for key, done in pending:
-                if done.logged is not None:
-                    log.info("intake %s %s", done.outcome, done.logged)
-                stats.add(done.outcome)
-                mover.add(key, done.outcome)
-            pending.clear()
-
+        open_batch = _Batch(session, stats, mover)
         try:
-            opened = time.monotonic()
-            fetched = source.fetch_new(last_key=last, batch=batch)
-            # The fetch hands out `batch` messages at a time: each chunk is understood first
-            # (no store needed), its duplicates looked up in one query, then stored and
-            # committed before the next FETCH, or early when it runs long (the write lock
-            # is shared).
-            for chunk in _chunks(fetched, batch):
-                if stop is not None and stop.is_set():
-                    break
-                ready = {
-                    id(i): prepare(i.raw, deps)
-                    for i in chunk
-                    if i.raw is not None and not i.oversize
-                }
-                # Optimistic: no savepoint per mail (two round trips each). When a mail
-                # fails, the uncommitted part of the chunk is undone and taken in again with
-                # a savepoint per mail, so the failing one is quarantined alone.
-                todo, isolated = chunk, False
-                while todo:
-                    known = KnownMail.look_up(
-                        session, [ready[id(i)] for i in todo if id(i) in ready]
-                    )
-                    first = 0  # of `todo`, the first mail not committed yet
-                    try:
-                        for n, item in enumerate(todo):
-                            if stop is not None and stop.is_set():
-                                break
-                            if not pending:
-                                opened, first = time.monotonic(), n
-                            done = _handle(
-                                session,
-                                source,
-                                item,
-                                deps,
-                                clock(),
-                                ready.get(id(item)),
-                                known,
-                                isolated=isolated,
-                            )
-                            pending.append((item.key, done))
-                            if time.monotonic() - opened >= BATCH_SECONDS:
-                                commit_batch(redo=not isolated)
-                        commit_batch(redo=not isolated)
-                        todo = []
-                    except _Redo:
-                        session.rollback()
-                        pending.clear()
-                        log.info("a batch was undone after a failure; taken in mail by mail")
-                        todo, isolated = todo[first:], True
+            # The fetch hands out `batch` messages at a time; each chunk is committed before
+            # the next FETCH, or earlier when it runs long (the write lock is shared).
+            for chunk in _chunks(source.fetch_new(last_key=last, batch=batch), batch):
+                _take_in_chunk(open_batch, source, chunk, deps, clock, stop)
                 if stop is not None and stop.is_set():
                     break  # before the next FETCH
-            commit_batch()
+            open_batch.commit()
         except BaseException:
             session.rollback()  # the uncommitted messages stay in the inbox for the next pass
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ class Desk:
     """The wired-up application for one command invocation."""
 
     settings: Settings = field(default_factory=load_settings)
+    # The Slack notifier this desk runs (rightsdesk.notifier_wiring): a restarted bot
+    # component waits for it before it starts its own.
+    slack_notifier: threading.Thread | None = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
         """The current time (aware UTC), or the frozen RIGHTSDESK_NOW."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from slack_bolt import App
@@ -20,7 +19,6 @@ log = logging.getLogger(__name__)
 # Once stopped, a round makes no new call (SlackCalls.stop): it ends within the call in flight
 # (15 s at most, bot.app.make_client) and a store write; under the supervisor's 30 s.
 STOP_WAIT = 20.0
-_ATTR = "_slack_notifier"  # the desk's running notifier thread
 
 
 def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> Callable[[], None]:
@@ -30,8 +28,8 @@ def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> Callable[[], 
     not start a second notifier while a round of the first may still be posting. Should
     that wait run out, the next start waits for the old thread before starting its own.
     """
-    previous = desk.__dict__.get(_ATTR)
-    if isinstance(previous, threading.Thread) and previous.is_alive():
+    previous = desk.slack_notifier
+    if previous is not None and previous.is_alive():
         log.warning("waiting for the previous Slack notifier to stop")
         previous.join()
     if not deps.channel:  # the owners of manual systems still get their tasks (issue 15)
@@ -50,7 +48,7 @@ def start_channel_notifier(desk: Desk, deps: BotDeps, app: App) -> Callable[[], 
         show_identity=deps.show_identity,
         command=deps.command,
     )
-    desk.__dict__[_ATTR] = thread
+    desk.slack_notifier = thread
 
     def stop() -> None:
         notifier_stop.set()
