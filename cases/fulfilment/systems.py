@@ -168,27 +168,59 @@ def erase_in_systems(
             outcomes.append(dict(row.outcome or {}))
             continue
         with _connected(system, env) as connector:
-            state = None
+            state = earlier = None
             if row is not None:
-                planned = {k: v for k, v in row.plan.items() if k != "replanned"}
+                earlier = row.plan.get("earlier")  # a part done before an earlier crash
+                planned = {k: v for k, v in row.plan.items() if k not in ("replanned", "earlier")}
                 state = _interrupted(session, case, planned, connector, actor, now)
                 if state == "fully changed":
-                    # The crashed run wrote exactly the plan recorded before it (see _apply).
-                    detail = {**planned, "interrupted": state}
-                    append_event(
-                        session,
-                        case_id=case.id,
-                        actor=actor,
-                        action=AuditAction.SYSTEM_ERASED,
-                        detail=detail,
-                        at=now,
+                    outcomes.append(
+                        _finish(
+                            session, case, connector, person, planned, earlier, actor, now, today
+                        )
                     )
-                    _mark(session, case, system.name, now, outcome=detail)
-                    session.commit()
-                    outcomes.append(detail)
                     continue
-            outcomes.append(_apply(session, case, connector, person, actor, now, today, state))
+            outcomes.append(
+                _apply(session, case, connector, person, actor, now, today, state, earlier=earlier)
+            )
     return outcomes
+
+
+def _finish(
+    session: Session,
+    case: Case,
+    connector: SqlConnector,
+    person: Person,
+    planned: dict[str, Any],
+    earlier: dict[str, Any] | None,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> dict[str, Any]:
+    """Finish an erasure whose transaction committed before a crash; returns its outcome.
+
+    The crashed run wrote exactly the plan recorded before it (see _apply). Rows of the person
+    that came after (a new order) are erased too, as a run without the crash would have
+    (Art. 17(1)); the outcome holds every part, so the reply does.
+    """
+    detail = {**planned, "interrupted": "fully changed"}
+    append_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action=AuditAction.SYSTEM_ERASED,
+        detail=detail,
+        at=now,
+    )
+    done = detail if earlier is None else _joined(earlier, detail)
+    if not connector.erase(person, today, dry_run=True).changes:
+        _mark(session, case, connector.name, now, outcome=done)
+        session.commit()
+        return done
+    session.commit()  # still "started": a crash before the next plan is recovered as this one
+    return _apply(
+        session, case, connector, person, actor, now, today, "fully changed", earlier=done
+    )
 
 
 def _apply(
@@ -200,12 +232,15 @@ def _apply(
     now: datetime,
     today: date,
     state: str | None,
+    *,
+    earlier: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record the plan, then carry out exactly it; the outcome is what the system did.
 
     The system is searched again inside the erasing transaction; if it changed since the
     plan (a new order), the new plan is recorded first and carried out instead, so the
     recorded plan, the outcome and the reply always describe the rows really changed.
+    `earlier` is the outcome of a part done before a crash: the case's outcome holds both.
     """
     plan = connector.erase(person, today, dry_run=True)
     for attempt in range(REPLANS):
@@ -220,7 +255,9 @@ def _apply(
             detail=detail,
             at=now,
         )
-        _mark(session, case, connector.name, now, plan=detail)
+        # The row keeps the part done before a crash, so a crash in this part loses none of it.
+        recorded = detail if earlier is None else {**detail, "earlier": earlier}
+        _mark(session, case, connector.name, now, plan=recorded)
         session.commit()
         try:
             connector.apply(plan, person, today)  # one transaction in the system
@@ -230,12 +267,18 @@ def _apply(
         detail = _plan_detail(plan)
         if state:
             detail["interrupted"] = state
-        _mark(session, case, connector.name, now, outcome=detail)
+        outcome = detail if earlier is None else _joined(earlier, detail)
+        _mark(session, case, connector.name, now, outcome=outcome)
         _record_changes(
             session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now
         )
-        return detail
+        return outcome
     raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to erase; try again")
+
+
+def _joined(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """One system's outcome from two parts: every change, and what the system keeps now."""
+    return {**later, "changes": [*earlier.get("changes", []), *later.get("changes", [])]}
 
 
 def _record_changes(
