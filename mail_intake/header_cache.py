@@ -72,6 +72,16 @@ class _MemoRegistry(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__()
         self._shared = lru_cache(maxsize=SHARED_ENTRIES)(super().__call__)
+        self._classes: dict[type, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        # The stdlib builds a new class (type()) for every header it parses; the class
+        # depends only on the kind of header, so one per kind is made and kept.
+        kind = self.registry.get(name.lower(), self.default_class)
+        made = self._classes.get(kind)
+        if made is None:
+            made = self._classes[kind] = super().__getitem__(name)
+        return made
 
     def __call__(self, name: str, value: str) -> BaseHeader:
         text = value[:MAX_HEADER_CHARS]

@@ -6,6 +6,7 @@ import gc
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.headerregistry import (
     AddressHeader,
     BaseHeader,
@@ -14,6 +15,7 @@ from email.headerregistry import (
     UnstructuredHeader,
 )
 from email.message import EmailMessage
+from email.policy import default as stdlib_policy
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,12 @@ from hypothesis import strategies as st
 
 from cases.errors import UserError
 from mail_intake.errors import UnparseableMessage
-from mail_intake.header_cache import MAX_STRUCTURED_CHARS, SHARED_ENTRIES, STRUCTURED_PER_MESSAGE
+from mail_intake.header_cache import (
+    MAX_STRUCTURED_CHARS,
+    PARSE_POLICY,
+    SHARED_ENTRIES,
+    STRUCTURED_PER_MESSAGE,
+)
 from mail_intake.parsing import normalise_message_id, parse_message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
@@ -438,3 +445,23 @@ def test_the_headers_read_for_a_message_are_let_go_with_it() -> None:
     alive = [str(o) for o in gc.get_objects() if isinstance(o, BaseHeader)]
     assert len(alive) <= SHARED_ENTRIES  # only the few short values most mail shares
     assert not [h for h in alive if "Henkilö" in h or "x-part" in h or "Tietopyyntö" in h]
+
+
+def test_headers_of_one_kind_share_one_class_and_read_as_the_stdlib_reads_them() -> None:
+    # The stdlib makes a new class for every header it parses; ours makes one per kind.
+    raws = [
+        mail(
+            f"From: Henkilö {n} <henkilo{n}@example.com>\nTo: tietosuoja@example.com\n"
+            f"Subject: =?utf-8?q?Tietopyynt=C3=B6_{n}?=\nX-Custom-{n}: arvo {n}"
+        )
+        for n in range(3)
+    ]
+    ours = [message_from_bytes(raw, policy=PARSE_POLICY) for raw in raws]
+    theirs = [message_from_bytes(raw, policy=stdlib_policy) for raw in raws]
+    for name in ("From", "To", "Subject"):
+        assert len({type(m[name]) for m in ours}) == 1
+        assert [str(m[name]) for m in ours] == [str(m[name]) for m in theirs]
+    assert [m["From"].addresses for m in ours] == [m["From"].addresses for m in theirs]
+    assert type(ours[0]["X-Custom-0"]) is type(ours[1]["X-Custom-1"])
+    assert type(ours[0]["Subject"]) is not type(ours[0]["From"])
+    assert ours[0]["Subject"].max_count == theirs[0]["Subject"].max_count == 1
