@@ -261,10 +261,12 @@ def _send_one(
     done: list[Outbox],
 ) -> bool:
     """Send one claimed row; False when the connection, not the message, failed."""
-    row.attempts += 1
+    # Counted on the row by the hand-over's own statement: changed on the object first, it
+    # left the object dirty, and each commit before a final dot ran a flush that wrote nothing.
+    attempts = row.attempts + 1
 
     def handed_over() -> None:
-        _hand_over(session, row, clock(), done)
+        _hand_over(session, row, attempts, clock(), done)
         session.commit()
 
     try:
@@ -272,11 +274,12 @@ def _send_one(
     except (OSError, smtplib.SMTPException) as exc:
         transport.close()
         if isinstance(exc, smtplib.SMTPAuthenticationError):  # the login's fault, not the mail's
-            row.attempts -= 1  # RFC 4954 535: no attempt spent, the row waits for the login
+            # RFC 4954 535: no attempt spent, the row waits for the login.
             _release(session, [row])
             counts["deferred"] += 1
             log.warning("outbox %s not sent: SMTP login refused (%s)", row.id, exc.smtp_code)
             return False
+        row.attempts = attempts
         if isinstance(exc, smtplib.SMTPResponseException):
             row.sent_at = None  # the server answered with an error: it kept nothing
         elif row.sent_at is not None:  # the whole message went over, the answer did not
@@ -327,7 +330,9 @@ _HAND_OVER = (
 )
 
 
-def _hand_over(session: Session, row: Outbox, now: datetime, done: list[Outbox]) -> None:
+def _hand_over(
+    session: Session, row: Outbox, attempts: int, now: datetime, done: list[Outbox]
+) -> None:
     """Record `row` as handed over, without committing (the caller commits before the dot).
 
     The rows before it in this connection were answered 250 already (SMTP answers in order,
@@ -340,12 +345,12 @@ def _hand_over(session: Session, row: Outbox, now: datetime, done: list[Outbox])
         {
             "b_row": row.id,
             "b_ids": [row.id, *(r.id for r in confirmed)],
-            "b_attempts": row.attempts,
+            "b_attempts": attempts,
             "b_sent_at": now,
         },
     )
     # The objects now say what the row says, so no flush writes them again.
-    set_committed_value(row, "attempts", row.attempts)
+    set_committed_value(row, "attempts", attempts)
     set_committed_value(row, "sent_at", now)
     for r in confirmed:
         for name, value in (("status", "sent"), ("claimed_by", None), ("last_error", None)):

@@ -140,6 +140,9 @@ def test_a_temporary_refusal_at_the_final_dot_is_retried_later_and_delivered_onc
     time.sleep(0.3)
     assert len(smtp_sink.messages) == 5
     assert repeated([m.message["Message-ID"] for m in smtp_sink.messages]) == {}
+    with new_session(engine) as session:  # each try counted once, the refused ones twice
+        rows = session.exec(select(Outbox.status, Outbox.attempts).order_by(col(Outbox.id)))
+        assert [tuple(r) for r in rows] == [("sent", 2)] * 2 + [("sent", 1)] * 3
 
 
 class _Stalling:
