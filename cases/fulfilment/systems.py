@@ -168,59 +168,27 @@ def erase_in_systems(
             outcomes.append(dict(row.outcome or {}))
             continue
         with _connected(system, env) as connector:
-            state = earlier = None
+            state = None
             if row is not None:
-                earlier = row.plan.get("earlier")  # a part done before an earlier crash
-                planned = {k: v for k, v in row.plan.items() if k not in ("replanned", "earlier")}
+                planned = {k: v for k, v in row.plan.items() if k != "replanned"}
                 state = _interrupted(session, case, planned, connector, actor, now)
                 if state == "fully changed":
-                    outcomes.append(
-                        _finish(
-                            session, case, connector, person, planned, earlier, actor, now, today
-                        )
+                    # The crashed run wrote exactly the plan recorded before it (see _apply).
+                    detail = {**planned, "interrupted": state}
+                    append_event(
+                        session,
+                        case_id=case.id,
+                        actor=actor,
+                        action=AuditAction.SYSTEM_ERASED,
+                        detail=detail,
+                        at=now,
                     )
+                    _mark(session, case, system.name, now, outcome=detail)
+                    session.commit()
+                    outcomes.append(detail)
                     continue
-            outcomes.append(
-                _apply(session, case, connector, person, actor, now, today, state, earlier=earlier)
-            )
+            outcomes.append(_apply(session, case, connector, person, actor, now, today, state))
     return outcomes
-
-
-def _finish(
-    session: Session,
-    case: Case,
-    connector: SqlConnector,
-    person: Person,
-    planned: dict[str, Any],
-    earlier: dict[str, Any] | None,
-    actor: str,
-    now: datetime,
-    today: date,
-) -> dict[str, Any]:
-    """Finish an erasure whose transaction committed before a crash; returns its outcome.
-
-    The crashed run wrote exactly the plan recorded before it (see _apply). Rows of the person
-    that came after (a new order) are erased too, as a run without the crash would have
-    (Art. 17(1)); the outcome holds every part, so the reply does.
-    """
-    detail = {**planned, "interrupted": "fully changed"}
-    append_event(
-        session,
-        case_id=case.id,
-        actor=actor,
-        action=AuditAction.SYSTEM_ERASED,
-        detail=detail,
-        at=now,
-    )
-    done = detail if earlier is None else _joined(earlier, detail)
-    if not connector.erase(person, today, dry_run=True).changes:
-        _mark(session, case, connector.name, now, outcome=done)
-        session.commit()
-        return done
-    session.commit()  # still "started": a crash before the next plan is recovered as this one
-    return _apply(
-        session, case, connector, person, actor, now, today, "fully changed", earlier=done
-    )
 
 
 def _apply(
@@ -232,15 +200,12 @@ def _apply(
     now: datetime,
     today: date,
     state: str | None,
-    *,
-    earlier: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record the plan, then carry out exactly it; the outcome is what the system did.
 
     The system is searched again inside the erasing transaction; if it changed since the
     plan (a new order), the new plan is recorded first and carried out instead, so the
     recorded plan, the outcome and the reply always describe the rows really changed.
-    `earlier` is the outcome of a part done before a crash: the case's outcome holds both.
     """
     plan = connector.erase(person, today, dry_run=True)
     for attempt in range(REPLANS):
@@ -255,9 +220,7 @@ def _apply(
             detail=detail,
             at=now,
         )
-        # The row keeps the part done before a crash, so a crash in this part loses none of it.
-        recorded = detail if earlier is None else {**detail, "earlier": earlier}
-        _mark(session, case, connector.name, now, plan=recorded)
+        _mark(session, case, connector.name, now, plan=detail)
         session.commit()
         try:
             connector.apply(plan, person, today)  # one transaction in the system
@@ -267,18 +230,12 @@ def _apply(
         detail = _plan_detail(plan)
         if state:
             detail["interrupted"] = state
-        outcome = detail if earlier is None else _joined(earlier, detail)
-        _mark(session, case, connector.name, now, outcome=outcome)
+        _mark(session, case, connector.name, now, outcome=detail)
         _record_changes(
             session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now
         )
-        return outcome
+        return detail
     raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to erase; try again")
-
-
-def _joined(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
-    """One system's outcome from two parts: every change, and what the system keeps now."""
-    return {**later, "changes": [*earlier.get("changes", []), *later.get("changes", [])]}
 
 
 def _record_changes(
