@@ -180,15 +180,22 @@ def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
         name = str(detail.get("system", ""))
         if event.action in (AuditAction.SYSTEM_ERASED, AuditAction.SYSTEM_RECTIFIED) and name:
             kept = sum(int(k.get("rows", 0)) for k in detail.get("kept", []))
-            done = {"what": event.action, "rows": len(detail.get("changes", [])), "kept": kept}
+            done = _note(event.action, rows=len(detail.get("changes", [])), kept=kept)
             systems.setdefault(name, []).append(done)
         elif event.action == AuditAction.SYSTEM_ERASURE_INTERRUPTED and name:
-            found = {"what": event.action, "state": str(detail.get("state", ""))}
+            found = _note(event.action, state=str(detail.get("state", "")))
             systems.setdefault(name, []).append(found)
         elif event.action == AuditAction.WAITING_FOR_SYSTEM:
-            waiting = {"what": event.action, "reason": str(detail.get("reason", ""))}
+            waiting = _note(event.action, reason=str(detail.get("reason", "")))
             systems.setdefault(name or "–", []).append(waiting)
     return systems
+
+
+def _note(
+    what: str, *, rows: int = 0, kept: int = 0, state: str = "", reason: str = ""
+) -> dict[str, Any]:
+    """One line of what was done in a system; every key present (the template is strict)."""
+    return {"what": what, "rows": rows, "kept": kept, "state": state, "reason": reason}
 
 
 def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str, Any] | None:

@@ -283,6 +283,14 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "avbröts; systemets tillstånd: {state}",
         "interrupted; the system was found {state}",
     ),
+    # What a run found in a system after a crash in its erasure (SqlConnector.state).
+    "state_unchanged": ("ennallaan", "oförändrat", "unchanged"),
+    "state_fully_changed": ("kokonaan muutettuna", "helt ändrat", "fully changed"),
+    "state_changed_since_the_plan": (
+        "muiden muuttamana suunnitelman jälkeen",
+        "ändrat av andra efter planen",
+        "changed by others since the plan",
+    ),
     "waiting_for_system": (
         "odotti järjestelmää: {reason}",
         "väntade på systemet: {reason}",

@@ -470,11 +470,16 @@ class SqlConnector:
         return plan
 
     def state(self, changes: Sequence[Mapping[str, Any]]) -> str:
-        """Whether the recorded changes are in the system: "unchanged" or "fully changed".
+        """Whether the recorded changes are in the system: "unchanged", "fully changed", or
+        "changed since the plan".
 
-        One transaction wrote them all or none, so a single row still as it was before
-        means none were written; each row is compared by its digests, never its values.
+        One transaction wrote them all or none, so a single row still as it was before means
+        none were written, and one as the plan leaves it (or, for a deletion, gone) means all
+        were; each row is compared by its digests, never its values. When every row is
+        neither (others changed each one since), nothing shows that the erasure was written:
+        it must be planned again, not reported as done.
         """
+        written = False
         with self._connect(write=False) as conn:
             for change in changes:
                 table = self._table(conn, str(change["table"]))
@@ -484,9 +489,14 @@ class SqlConnector:
                     select(key, *columns).where(key == _key(key, change["key"]))
                 ).mappings()
                 row = next(iter(rows), None)
-                if row is not None and _digest(row, change["columns"]) == change["before_sha256"]:
+                if row is None:
+                    written = written or change["after_sha256"] is None
+                    continue
+                digest = _digest(row, change["columns"])
+                if digest == change["before_sha256"]:
                     return "unchanged"
-        return "fully changed"
+                written = written or digest == change["after_sha256"]
+        return "fully changed" if written else "changed since the plan"
 
 
 def _digest(row: RowMapping, columns: Sequence[str]) -> str:

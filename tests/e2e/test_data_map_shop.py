@@ -23,6 +23,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from cases.controller import load_controller_toml
+from cases.sql_connector import SqlConnector
+from cases.systems import SqlSystem
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.mariadb import MariaDbServer
@@ -309,6 +312,76 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(
     ok(env, "cases", "fulfil", reference)
     assert interrupted(env, reference) == [{"system": "Verkkokauppa", "state": "unchanged"}]
     assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
+
+
+def test_an_erasure_without_its_deletions_still_reads_back_as_fully_changed(
+    env: dict[str, str],
+) -> None:
+    """After an erasure, each updated row must read back as the plan left it, on every kind
+    of server (hashes, masks and NULLs round-trip): a recovery that saw only updates would
+    otherwise take a finished erasure for one that others changed, and do it again."""
+    reference = open_case(env, "erasure")
+    ok(env, "cases", "fulfil", reference)
+    ((system, state, plan),) = progress(env)
+    assert (system, state) == ("Verkkokauppa", "erased")
+    updates = [c for c in plan["changes"] if c["after_sha256"] is not None]
+    tables = {c["table"] for c in updates}
+    assert {"wp_users", "wp_wc_orders"} <= tables
+    controller = load_controller_toml((EXAMPLE / "rightsdesk.toml").read_text("utf-8"))
+    (shop_system,) = [s for s in controller.systems if isinstance(s, SqlSystem)]
+    connector = SqlConnector(shop_system, {"SHOP_DATABASE_URL": env["SHOP_DATABASE_URL"]})
+    try:
+        assert connector.state(updates) == "fully changed"
+        for table in tables:  # each table's own rows tell it too
+            assert connector.state([c for c in updates if c["table"] == table]) == "fully changed"
+    finally:
+        connector.dispose()
+
+
+# The shop's own key of each mapped table, and columns it may edit (examples/woocommerce).
+KEYS = {"wp_users": "ID", "wp_usermeta": "umeta_id", "wp_wc_customer_lookup": "customer_id"}
+KEYS |= {t: "id" for t in ("wp_wc_orders", "wp_wc_order_addresses", "wp_wc_orders_meta")}
+EDITABLE = ("meta_value", "display_name", "customer_note", "ip_address", "user_agent", "city")
+
+
+def test_rows_changed_by_others_after_a_kill_are_planned_again_not_reported_erased(
+    pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    """kill -9 while the erasure waits inside its transaction (the shop unchanged); then the
+    shop itself edits every planned row (a note, a display name, a meta value), so none is as
+    the plan found it nor as the plan would leave it. The next run must not take that for a
+    finished erasure: it says so, plans again and erases Maija's rows for real."""
+    env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "erasure")
+    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    blocker.rollback()
+    blocker.close()
+    ((_, _, plan),) = progress(env)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        for change in plan["changes"]:
+            # An edit of a column the plan compares; the address that finds her only if the
+            # row has no other (then the row is no longer hers, which also tells nothing).
+            ours = sorted(change["columns"], key=lambda c: (c not in EDITABLE, "email" in c))
+            table, column = change["table"], ours[0]
+            edit = f'UPDATE {table} SET "{column}" = :v WHERE "{KEYS[table]}" = :k'  # noqa: S608
+            conn.execute(
+                text(edit),
+                {"v": "edited-by-the-shop@example.invalid", "k": int(change["key"])},
+            )
+    engine.dispose()
+
+    ok(env, "cases", "fulfil", reference)
+    assert interrupted(env, reference) == [
+        {"system": "Verkkokauppa", "state": "changed since the plan"}
+    ]
+    assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
+    assert [(system, state) for system, state, _ in progress(env)] == [("Verkkokauppa", "erased")]
+    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
+    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    assert "interrupted; the system was found changed by others since the plan" in dossier
 
 
 def test_kill_9_after_the_shop_committed_records_it_fully_changed(
