@@ -238,6 +238,11 @@ def test_a_shop_that_is_down_makes_the_case_wait(env: dict[str, str], tmp_path: 
     # Back up: the same command finishes the work.
     ok(env, "cases", "fulfil", reference)
     assert any(e["action"] == "system_erased" for e in events(env, reference))
+    # The dossier tells both: the wait, then the erasure (each line of its own kind).
+    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
+    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    assert "waited for the system: Verkkokauppa is not reachable" in dossier
+    assert "erased in " in dossier
 
 
 @pytest.fixture
