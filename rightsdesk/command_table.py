@@ -80,7 +80,10 @@ COMMANDS: dict[str, Entry] = {
 # Subcommands that another module adds to a group: loaded only when that subcommand runs
 # (or the group's own help is asked for), so `cases list` does not import fulfilment and mail.
 GROUP_EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
-    "cases": {sub: ("replies_cmd",) for sub in ("draft", "approve", "fulfil", "identify", "link")},
+    "cases": {
+        sub: ("replies_cmd",)
+        for sub in ("draft", "approve", "refuse", "fulfil", "identify", "link")
+    },
     "register": {"suppressed": ("replies_cmd",)},
     "mail": {"check": ("mail_check_cmd",)},
 }

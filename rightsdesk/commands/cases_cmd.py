@@ -323,14 +323,6 @@ def respond(
     _run(ops.respond, reference=reference, outcome=outcome, actor=cli_actor(actor))
 
 
-@app.command("refuse")
-def refuse(
-    reference: Ref, reasons: Annotated[str, typer.Option("--reasons")], actor: Actor = None
-) -> None:
-    """Refuse with reasons (Art. 12(4))."""
-    _run(ops.refuse, reference=reference, reasons=reasons, actor=cli_actor(actor))
-
-
 @app.command("withdraw")
 def withdraw(
     reference: Ref, reason: Annotated[str, typer.Option("--reason")], actor: Actor = None

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from cases import deadlines, identity
 from cases import operations as ops
+from cases.decisions import draft_refusal
 from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
 from cases.errors import UserError
@@ -95,6 +96,36 @@ def draft_command(
         elif not pending_drafts(session, reference=reference):
             draft_next(session, **args)
         _show_pending(session, reference)
+
+
+@app.command("refuse")
+def refuse_command(
+    reference: Ref,
+    reasons: Annotated[str, typer.Option("--reasons", help="Why (GDPR Art. 12(4)).")],
+    partial: Annotated[bool, typer.Option("--partial", help="A partial refusal.")] = False,
+    actor: Actor = None,
+) -> None:
+    """Refuse with reasons: drafts the refusal reply, which `cases approve` sends and which
+    refuses the case; a case without an address is refused at once."""
+    # Art. 12(4): the requester is told the reasons and the right to complain (as in Slack).
+    if not reasons.strip():
+        raise UserError("a refusal needs --reasons (GDPR Art. 12(4))")
+    desk = Desk()
+    with desk.session() as session:
+        draft = draft_refusal(
+            session,
+            reference=reference,
+            reasons=reasons,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            controller=desk.controller,
+            partial=partial,
+        )
+        if draft is not None:
+            _show_pending(session, reference)
+            return
+        case = ops.get_case(session, reference)
+    typer.echo(f"{case.reference}: {case.status} (no address: tell the requester the reasons)")
 
 
 @app.command("approve")

@@ -7,6 +7,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+from email import message_from_bytes
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -483,3 +485,54 @@ def test_cases_show_links_the_same_persons_other_cases(desk_env: dict[str, str])
     ]
     back = json.loads(run("cases", "show", first, "--json", env=desk_env, check_ok=True).stdout)
     assert [c["reference"] for c in back["related_cases"]] == [second]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fi", "Suomessa valvontaviranomainen on tietosuojavaltuutettu"),
+        ("sv", "I Finland är tillsynsmyndigheten dataombudsmannen"),
+        ("en", "the supervisory authority is the Data Protection Ombudsman"),
+    ],
+)
+def test_a_refusal_at_the_terminal_tells_the_requester_why_once_approved(
+    desk_env: dict[str, str], tmp_path: Path, language: str, words: str
+) -> None:
+    """Art. 12(4): the reasons and the right to complain go to the requester; `cases refuse`
+    drafts that reply in their language, and approving it sends it and refuses the case."""
+    env = {**desk_env, "RIGHTSDESK_MAILDIR": str(tmp_path / "mail")}
+    opened = run(
+        "cases", "open", "--kinds", "erasure", "--email", "aino.asiakas@example.com",
+        "--language", language, "--channel", "email", "--json", env=env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    refused = run("cases", "refuse", ref, "--reasons", "Sama pyyntö 40 kertaa", env=env)
+    assert refused.returncode == 0, refused.stderr
+    assert "Sama pyyntö 40 kertaa" in refused.stdout
+    assert f"approve with: rightsdesk cases approve {ref}" in refused.stdout
+    shown = json.loads(run("cases", "show", ref, "--json", env=env, check_ok=True).stdout)
+    assert shown["status"] != "refused"  # not before the requester is told
+    run("cases", "approve", ref, env=env, check_ok=True)
+    run("poll", "--once", env=env, check_ok=True)
+    sent = [p.read_bytes() for p in (tmp_path / "mail" / "outbox").glob("*/*") if p.is_file()]
+    (mail,) = [m for m in sent if b"aino.asiakas@example.com" in m]
+    body = message_from_bytes(mail, policy=default_policy).get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Sama pyyntö 40 kertaa" in text and words in text
+    shown = json.loads(run("cases", "show", ref, "--json", env=env, check_ok=True).stdout)
+    assert shown["status"] == "refused"
+
+
+def test_a_refusal_of_a_case_without_an_address_is_recorded_at_once(
+    desk_env: dict[str, str],
+) -> None:
+    opened = run(
+        "cases", "open", "--kinds", "access", "--name", "Kalle Kirje", "--json",
+        env=desk_env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    refused = run("cases", "refuse", ref, "--reasons", "manifestly unfounded", env=desk_env)
+    assert refused.returncode == 0, refused.stderr
+    assert f"{ref}: refused" in refused.stdout
+    assert run("cases", "refuse", ref, "--reasons", " ", env=desk_env).returncode == 2
