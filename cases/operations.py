@@ -21,7 +21,7 @@ from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
 from store.actions import AuditAction
 from store.audit import append_event
-from store.models import Case, CasePause, Task
+from store.models import Case, CasePause, Draft, Task
 from store.sanitise import clean_line, clean_text
 from templates.labels import EXTENSION_GROUNDS
 
@@ -341,6 +341,17 @@ def _apply_verify(
     case.identity_reason = why
     case.identity_verified_by = actor
     case.identity_verified_at = now
+    # A request for identity still waiting for approval is answered now: sent later, it would
+    # ask a verified person again and stop the clock (Art. 12(3)) for nothing.
+    for stale in session.exec(
+        select(Draft).where(
+            Draft.case_id == case.id,
+            Draft.status == "pending",
+            Draft.template == "identity_request",
+        )
+    ).all():
+        stale.status = "superseded"
+        session.add(stale)
     record(
         session, case, actor=actor, action=AuditAction.VERIFY, now=now, method=method, reason=why
     )

@@ -536,3 +536,26 @@ def test_a_refusal_of_a_case_without_an_address_is_recorded_at_once(
     assert refused.returncode == 0, refused.stderr
     assert f"{ref}: refused" in refused.stdout
     assert run("cases", "refuse", ref, "--reasons", " ", env=desk_env).returncode == 2
+
+
+def test_verifying_the_requester_withdraws_the_identity_request_still_waiting_for_approval(
+    desk_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The identity request was drafted, then the contact person verified the requester by
+    other means: approving must not send it, nor pause the verified case's clock."""
+    env = {**desk_env, "RIGHTSDESK_MAILDIR": str(tmp_path / "mail")}
+    opened = run(
+        "cases", "open", "--kinds", "access", "--email", "teemu.testinen@example.com",
+        "--language", "en", "--channel", "email", "--json", env=env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    drafted = run("cases", "draft", ref, env=env, check_ok=True)
+    assert "confirm your identity" in drafted.stdout
+    run("cases", "verify", ref, "--method", "manual", "--reason", "known", env=env, check_ok=True)
+    approved = run("cases", "approve", ref, env=env)
+    assert approved.returncode == 2
+    assert f"{ref} has no pending draft" in approved.stderr
+    shown = json.loads(run("cases", "show", ref, "--json", env=env, check_ok=True).stdout)
+    assert shown["status"] == "in_progress"
+    assert shown["identity_status"] == "verified"
+    assert shown["mail"] == []  # nothing queued for the requester
