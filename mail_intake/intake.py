@@ -12,7 +12,7 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -92,6 +92,29 @@ _KNOWN = (
     .where((Message.raw_sha256 == bindparam("sha")) | (Message.message_id == bindparam("mid")))
     .limit(1)
 )
+
+
+_STORED_AS = select(Message.raw_sha256, Message.from_addr, Message.subject, Message.sent_at).where(
+    Message.message_id == bindparam("mid")
+)
+
+
+def _same_mail(session: Session, parsed: ParsedMessage, sha: str) -> bool:
+    """Whether the mail stored under this Message-ID is this one: the same bytes, or the same
+    sender, subject and Date (a copy delivered again, with other trace headers)."""
+    stored = session.execute(_STORED_AS, {"mid": parsed.message_id}).first()
+    if stored is None:  # known by its bytes alone
+        return True
+    same = (stored.from_addr, stored.subject, stored.sent_at)
+    return stored.raw_sha256 == sha or same == (parsed.from_addr, parsed.subject, parsed.date)
+
+
+def _own_id(parsed: ParsedMessage) -> str:
+    """An ID for a mail whose Message-ID another mail has: from that ID, its sender, subject
+    and Date, which a copy delivered again shares."""
+    date = parsed.date.isoformat() if parsed.date else ""
+    facts = "\n".join((parsed.message_id, parsed.from_addr or "", parsed.subject, date))
+    return f"reused-{hashlib.sha256(facts.encode()).hexdigest()[:32]}@rightsdesk.invalid"
 
 
 def is_known(session: Session, *, message_id: str | None, sha: str) -> bool:
@@ -516,7 +539,15 @@ def take_in(
         return IntakeResult("quarantined", reason=q.reason)
     parsed = u.parsed
     if stored_already(parsed.message_id):
-        return IntakeResult("duplicate")
+        if sha in (known.shas if known is not None else ()) or _same_mail(session, parsed, sha):
+            return IntakeResult("duplicate")
+        # Another mail under a Message-ID already taken (RFC 5322 §3.6.4 wants it unique; some
+        # clients and forms reuse one): it is kept under an ID of its own, not lost; a copy of
+        # it delivered again gets the same one.
+        parsed = replace(parsed, message_id=_own_id(parsed))
+        if stored_already(parsed.message_id):
+            return IntakeResult("duplicate")
+        u = replace(u, parsed=parsed)
     route = functools.partial(
         _route,
         session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
 import subprocess
 import sys
@@ -53,3 +54,47 @@ def test_a_single_pass_ends_when_intake_ends_with_or_without_mail_to_send(
     assert ack.message["In-Reply-To"] == "<once-1@example.com>"
     # Nothing new and nothing to send: no mail's commit wakes the outbox, the end must.
     assert poll_once() == "intake: nothing new; outbox: 0 sent, 0 deferred, 0 failed"
+
+
+def _mail(sender: str, subject: str, date: str, text: str, *, trace: str = "") -> bytes:
+    return (
+        f"{trace}From: {sender}\r\nTo: privacy@example.com\r\nSubject: {subject}\r\n"
+        f"Date: {date}\r\nMessage-ID: <1@localhost>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n"
+    ).encode()
+
+
+def test_two_requests_under_one_reused_message_id_both_open_cases_and_a_redelivery_does_not(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Some clients and web forms give every mail the same Message-ID. A different mail under
+    an ID already taken is still a request of its own; the same mail delivered again (other
+    trace headers, same sender, subject and Date) is the duplicate, across passes and within
+    one."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    kari = _mail(
+        "Kari Esimerkki <kari@example.com>", "Tietopyyntö", "Mon, 30 Nov 2026 09:00:00 +0200",
+        "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+    )  # fmt: skip
+    inbox.add(kari)
+    assert "1 case_opened" in rightsdesk(env, "poll", "--once")
+    tove = _mail(
+        "Tove Exempel <tove@example.com>", "Radering", "Tue, 01 Dec 2026 10:00:00 +0200",
+        "Radera alla mina uppgifter.",
+    )  # fmt: skip
+    inbox.add(tove)
+    inbox.add(b"Received: from mx2.example.com by mx.example.com\r\n" + kari)  # again, by MX 2
+    inbox.add(b"Received: from mx2.example.com by mx.example.com\r\n" + tove)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened, 2 duplicate")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert sorted((c["requester_email"], c["kinds"]) for c in cases) == [
+        ("kari@example.com", ["access"]),
+        ("tove@example.com", ["erasure"]),
+    ]
+    smtp_sink.wait_for(2, timeout=30)
+    assert sorted(m.rcpt_tos for m in smtp_sink.messages) == [
+        ("kari@example.com",),
+        ("tove@example.com",),
+    ]
