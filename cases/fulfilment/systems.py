@@ -250,19 +250,23 @@ def _record_changes(
 ) -> None:
     """Record what one system's transaction changed, and commit.
 
-    The values go only in the purgeable personal part; the chain keeps their digests.
+    The chain keeps each row's digests before and after (in `detail`). A rectification's
+    values go in the purgeable personal part, as the record of what was corrected; an
+    erasure's do not: a copy of the erased data kept in the desk (and shown in its dossier)
+    would undo the erasure (Art. 17(1), and Art. 5(1)(c) for what the record needs).
     """
     rows = [
         {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
         for c in plan.changes
     ]
+    keep_values = action != AuditAction.SYSTEM_ERASED
     append_event(
         session,
         case_id=case.id,
         actor=actor,
         action=action,
         detail=detail,
-        personal=_jsonable({"rows": rows}),
+        personal=_jsonable({"rows": rows}) if keep_values else None,
         at=now,
     )
     session.commit()

@@ -89,11 +89,12 @@ def env(tmp_path: Path, shop_url: str) -> dict[str, str]:
     }
 
 
-def shop(url: str, sql: str) -> list[Any]:
+def shop(url: str, sql: str, **params: Any) -> list[Any]:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            params = {"m": MAIJA} if ":m" in sql else {}
+            if ":m" in sql:
+                params["m"] = MAIJA
             return [tuple(r) for r in conn.execute(text(sql), params).all()]
     finally:
         engine.dispose()
@@ -223,6 +224,31 @@ def test_access_and_erasure_for_maija_across_the_shop(env: dict[str, str]) -> No
     assert [(system, state) for system, state, _ in progress(env)] == [("Verkkokauppa", "erased")]
     change = erased[0]["detail"]["changes"][0]
     assert len(change["before_sha256"]) == 64 and "before" not in change
+
+
+def test_an_erasure_leaves_no_copy_of_the_erased_values_in_the_desk(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The trail records which rows changed, with digests; the erased values themselves must
+    not stay behind in the desk's store, nor reach its dossier."""
+    url = env["SHOP_DATABASE_URL"]
+    erased = ["Esimerkkikatu 5 B 12", "+358 40 123 4567", "Ovikoodi 1234"]
+    ((ip,),) = shop(url, "SELECT ip_address FROM wp_wc_orders WHERE billing_email = :m LIMIT 1")
+    assert ip
+    reference = open_case(env, "erasure")
+    ok(env, "cases", "fulfil", reference)
+    assert shop(url, "SELECT count(*) FROM wp_usermeta WHERE meta_value = :v", v=erased[1]) == [
+        (0,)
+    ]
+    store = sqlite3.connect(tmp_path / "desk.db")
+    dump = "\n".join(store.iterdump())
+    store.close()
+    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
+    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    for value in [*erased, str(ip)]:
+        assert value not in dump, value
+        assert value not in dossier, value
+    assert "erased in " in dossier
 
 
 def test_a_shop_that_is_down_makes_the_case_wait(env: dict[str, str], tmp_path: Path) -> None:
