@@ -605,6 +605,24 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
+def _for_a_person(
+    u: Understanding, session: Session, parsed: ParsedMessage, deps: IntakeDeps
+) -> bool:
+    """Whether machine mail reads as a request and joins no case: a person must see it."""
+    if u.machine is None or u.machine.kind in ("bounce", "loop", "list"):
+        return False
+    if u.classification.category != "request":
+        return False
+    case = find_case(
+        session,
+        subject=parsed.subject,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        prefix=deps.policy.reference_prefix,
+    )
+    return case is None
+
+
 def _route(
     session: Session,
     parsed: ParsedMessage,
@@ -632,6 +650,21 @@ def _route(
             case_id=case_id,
         )
 
+    if u.machine is not None and _for_a_person(u, session, parsed, deps):
+        # Read as machine mail, but it asks for a right and belongs to no case (an "out of
+        # office" in a person's subject, a web form's Auto-Submitted, a colleague's note
+        # from our own address): no automatic answer, but a person sees it (issue 10).
+        stored = store("non_request")
+        ops.record(
+            session,
+            None,
+            actor=INTAKE_ACTOR,
+            action=AuditAction.NON_REQUEST,
+            now=now,
+            message=stored.message_id,
+            mail=stored.id,
+        )
+        return IntakeResult("non_request", None, stored.id, u.machine.reason)
     if u.machine is not None:
         category = "bounce" if u.machine.kind == "bounce" else "machine"
         msg = _loaded(session, store(category))

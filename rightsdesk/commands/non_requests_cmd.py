@@ -38,6 +38,7 @@ def list_command(
             "from": m.from_addr,
             "subject": m.subject,
             "language": m.language,
+            "machine": m.machine_reason,  # why it got no automatic answer, if it looked automatic
         }
         for m in rows
     ]

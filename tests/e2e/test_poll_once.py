@@ -98,3 +98,46 @@ def test_two_requests_under_one_reused_message_id_both_open_cases_and_a_redelive
         ("kari@example.com",),
         ("tove@example.com",),
     ]
+
+
+def test_requests_that_look_automatic_go_to_a_person_not_out_of_sight(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """A person's subject with "out of office" in it and a web form's Auto-Submitted mail
+    ask for rights: no automatic answer goes to them, but `non-requests list` shows them and
+    a case opens from each. A real out-of-office stays machine mail."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    head = "To: privacy@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    inbox.add(
+        (
+            "From: Olli Esimerkki <olli@example.com>\r\n" + head
+            + "Subject: Your out of office emails - stop and delete my data\r\n\r\n"
+            "Please delete all my personal data from your register.\r\n"
+        ).encode()
+    )  # fmt: skip
+    inbox.add(
+        (
+            "From: Web form <form@example.com>\r\nAuto-Submitted: auto-generated\r\n" + head
+            + "Subject: Yhteydenotto\r\n\r\nHaluan tietää mitä henkilötietoja minusta on"
+            " tallennettu. Ville Virtanen, ville@example.com\r\n"
+        ).encode()
+    )  # fmt: skip
+    inbox.add(
+        (
+            "From: Kim Lomalla <kim@example.com>\r\nAuto-Submitted: auto-replied\r\n" + head
+            + "Subject: Automatic reply: Tarjous\r\n\r\nOlen lomalla 14.12. asti.\r\n"
+        ).encode()
+    )  # fmt: skip
+    out = rightsdesk(env, "poll", "--once")
+    assert out.startswith("intake: 1 machine, 2 non_request"), out
+    listed = json.loads(rightsdesk(env, "non-requests", "list", "--json"))
+    assert sorted((m["from"], m["machine"]) for m in listed) == [
+        ("form@example.com", "Auto-Submitted: auto-generated"),
+        ("olli@example.com", "out-of-office subject"),
+    ]
+    olli = next(m["id"] for m in listed if m["from"] == "olli@example.com")
+    opened = rightsdesk(env, "non-requests", "open", str(olli), "--kinds", "erasure")
+    assert "opened from mail" in opened
+    assert smtp_sink.messages == []  # nothing automatic went to any of them
