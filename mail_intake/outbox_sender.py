@@ -70,8 +70,13 @@ def _dead(claimed_by: str | None) -> bool:
     return False  # still running: it is sending right now
 
 
-def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
-    """Atomically move rows from pending to sending; rows another sender took are skipped."""
+def _claim(
+    session: Session, ids: Sequence[int], now: datetime, counts: dict[str, int]
+) -> list[Outbox]:
+    """Atomically move rows from pending to sending; rows another sender took are skipped.
+
+    A row whose bytes cannot be written is failed here, and counted so.
+    """
     values = {"status": "sending", "next_attempt_at": now, "claimed_by": _me()}
     pending = (col(Outbox.id).in_(ids), col(Outbox.status) == "pending")
     if session.get_bind().dialect.update_returning:  # SQLite >= 3.35, PostgreSQL
@@ -89,9 +94,9 @@ def _claim(session: Session, ids: Sequence[int], now: datetime) -> list[Outbox]:
         session.commit()
         return []
     query = select(Outbox).where(col(Outbox.id).in_(claimed)).order_by(col(Outbox.id))
-    rows = _write_unwritten(
-        session, list(session.exec(query.execution_options(populate_existing=True)).all())
-    )
+    taken = list(session.exec(query.execution_options(populate_existing=True)).all())
+    rows = _write_unwritten(session, taken)
+    counts["failed"] += len(taken) - len(rows)
     # One commit for the claim and the bytes, before any send: a send after a crash, the
     # Sent copy and the stored raw are the same bytes. It also ends the transaction, so
     # SQLite's write lock does not wait on the SMTP server.
@@ -206,7 +211,7 @@ def deliver_pending(
         due = _due(session, clock(), limit)
         try:
             for start in range(0, len(due), CLAIM_BATCH):
-                rows = _claim(session, due[start : start + CLAIM_BATCH], clock())
+                rows = _claim(session, due[start : start + CLAIM_BATCH], clock(), counts)
                 if not _send_batch(session, rows, transport, clock, counts, on_sent):
                     # _send_batch counted this chunk's rest; these chunks were never claimed.
                     counts["deferred"] += max(0, len(due) - start - CLAIM_BATCH)
