@@ -6,7 +6,7 @@ import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -117,11 +117,16 @@ def explain(
         raise ValueError("paused_days must not be negative")
     # Reg. 1182/71 Art. 3(1): the day of receipt is not counted, so the period ends on the
     # same day-number, not the day after (EDPB Guidelines 01/2022 Example 32; CJEU C-171/03).
-    base = add_months_clamped(receipt, months)
+    try:
+        base = add_months_clamped(receipt, months)
+        # EDPB Guidelines 01/2022 §159: a pause suspends the clock; it does not restart it.
+        after_pause = base + timedelta(days=paused_days)
+        due, skipped = _roll(after_pause, christmas_eve_working=christmas_eve_working)
+    except (ValueError, OverflowError):  # past date.max: no calendar to count in
+        raise UserError(
+            f"the period from {receipt.isoformat()} ends after the year {MAXYEAR}"
+        ) from None
     clamped = base.day != receipt.day
-    # EDPB Guidelines 01/2022 §159: a pause suspends the clock; it does not restart it.
-    after_pause = base + timedelta(days=paused_days)
-    due, skipped = _roll(after_pause, christmas_eve_working=christmas_eve_working)
     trace = DeadlineTrace(
         receipt=receipt,
         months=months,

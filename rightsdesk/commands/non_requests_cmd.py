@@ -22,7 +22,9 @@ app = typer.Typer(
 
 @app.command("list")
 def list_command(
-    days: Annotated[int, typer.Option("--days", min=1, help="How far back to look.")] = 14,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=36_500, help="How far back to look.")
+    ] = 14,
     as_json: JsonFlag = False,
 ) -> None:
     """Mail of the last DAYS days read as not a request and not joined to any case."""

@@ -79,6 +79,26 @@ def test_deadline_with_bad_input_says_so_in_one_line_and_exits_2(bad: str) -> No
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["9999-12-31"], ["9999-11-30", "--extended"], ["2026-01-01", "--paused-days", "99999999"]],
+)
+def test_a_deadline_past_the_calendars_end_is_one_line_not_an_internal_error(
+    args: list[str],
+) -> None:
+    result = run("deadline", *args)
+    assert result.returncode == 2
+    assert result.stderr == f"error: the period from {args[0]} ends after the year 9999\n"
+
+
+def test_non_requests_of_too_many_days_back_get_a_usage_message(
+    desk_env: dict[str, str],
+) -> None:
+    result = run("non-requests", "list", "--days", "100000000", env=desk_env)
+    assert result.returncode == 2
+    assert "Invalid value for '--days'" in result.stderr and "internal error" not in result.stderr
+
+
 def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[str, str]) -> None:
     opened = run(
         "cases",
