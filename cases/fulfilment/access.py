@@ -27,6 +27,7 @@ from cases.fulfilment.common import (
 from cases.fulfilment.systems import person_for, read_systems, systems_section
 from cases.outbox import MailAttachment
 from cases.register_lookup import subject_for_case
+from cases.tasks import outcomes
 from store.actions import AuditAction
 from store.models import Case, Customer, Draft, Message, Outbox
 
@@ -163,7 +164,9 @@ def fulfil_access(
     mapped = controller.systems_or_register()
     others = [s for s in mapped if s.kind != "register"]
     systems = read_systems(others, env or {}, person_for(case, customer))
-    found_elsewhere = any(s.get("tables") for s in systems.values())
+    # What an owner reported finding in a manual system counts as much as a table's rows.
+    found_by_owner = any(o["outcome"] == "done" for o in outcomes(session, case, "access"))
+    found_elsewhere = any(s.get("tables") for s in systems.values()) or found_by_owner
     if data is None and found_elsewhere:
         # Not in the register, but in another system: the reply confirms processing all the same.
         data = {"customer": {}, "orders": [], "invoices": [], "disclosures": []}

@@ -471,3 +471,25 @@ def test_a_file_the_owner_mailed_goes_with_the_copy_only_when_the_contact_person
     files = {p.get_filename(): p.get_content() for p in reply.message.iter_attachments()}
     assert "1002,2025-09-14,80.00" in str(files["laskut.csv"])
     assert not [name for name in files if (name or "").startswith("image001")]
+
+
+def test_an_owner_who_found_data_for_someone_outside_the_register_turns_the_copy_into_a_yes(
+    env: dict[str, str],
+) -> None:
+    """Nobody in the register, but the accounting firm's owner finds an invoice: the redrafted
+    copy must confirm the processing (Art. 15(1)) and carry the owner's answer, not say that
+    nothing is held about them."""
+    opened = ok(
+        env, "cases", "open", "--kinds", "access", "--email", "ingen@example.com",
+        "--name", "Ingen Alls", "--language", "sv", "--json",
+    )  # fmt: skip
+    reference = str(json.loads(opened)["reference"])
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+    done = ok(env, "tasks", "done", str(task["id"]), "--note", "En faktura hittades.")
+    assert "drafted again" in done
+    draft = ok(env, "cases", "draft", reference)
+    assert "Vi bekräftar att vi behandlar personuppgifter om dig" in draft
+    assert "innehåller inga personuppgifter om dig" not in draft
+    assert f"{FIRM}: En faktura hittades." in draft
