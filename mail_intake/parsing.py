@@ -128,6 +128,10 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
             raise UnparseableMessage("MIME structure nested too deeply") from exc
 
 
+_STUB_CHARS = 300
+_HTML_WORD = re.compile(r"\bhtml\b", re.IGNORECASE)
+
+
 def _build(msg: Message, raw: bytes) -> ParsedMessage:
     digest = hashlib.sha256(raw).hexdigest()
     defects: list[str] = []
@@ -144,7 +148,9 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
         else:
             plain.append(_decode_text(part, defects))
     body = "\n\n".join(t for t in plain if t.strip())
-    if not body and html:
+    # A plain part that only says to read the HTML one ("requires an HTML capable mail
+    # client"): the request is in the HTML part (RFC 2046 §5.1.4, the same content).
+    if html and (not body or (len(body) < _STUB_CHARS and _HTML_WORD.search(body))):
         markup = "\n".join(html)
         if len(markup) > MAX_HTML_CHARS:  # inscriptis reads about 1 MB/s
             defects.append("TruncatedHtmlDefect")

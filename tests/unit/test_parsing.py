@@ -465,3 +465,22 @@ def test_headers_of_one_kind_share_one_class_and_read_as_the_stdlib_reads_them()
     assert type(ours[0]["X-Custom-0"]) is type(ours[1]["X-Custom-1"])
     assert type(ours[0]["Subject"]) is not type(ours[0]["From"])
     assert ours[0]["Subject"].max_count == theirs[0]["Subject"].max_count == 1
+
+
+def test_a_plain_part_that_only_points_to_the_html_part_gives_way_to_it() -> None:
+    message = EmailMessage()
+    message["From"] = "Tove Exempel <tove@example.com>"
+    message["To"] = "tietosuoja@example.com"
+    message["Subject"] = "Begäran"
+    message.set_content("This message requires an HTML capable mail client.\n")
+    message.add_alternative(
+        "<html><body><p>Hej,</p><p>radera alla mina personuppgifter ur ert register.</p>"
+        "<p>Tove Exempel</p></body></html>",
+        subtype="html",
+    )
+    parsed = parse_message(bytes(message))
+    assert "radera alla mina personuppgifter" in parsed.body_text
+    assert "HTML capable" not in parsed.body_text
+    # A plain part that says something of its own is kept, even beside HTML.
+    message.get_body(("plain",)).set_content("Hej, radera mina uppgifter. Tove\n")  # type: ignore[union-attr]
+    assert parse_message(bytes(message)).body_text.strip() == "Hej, radera mina uppgifter. Tove"
