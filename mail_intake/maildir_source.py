@@ -75,13 +75,18 @@ class MaildirSource:
             yield Fetched(key=key, raw=raw, size=len(raw), folder="inbox")
 
     def _path_of(self, folder: str, key: str) -> Path | None:
-        """The file of KEY in a Maildir folder: its name is the key, in cur/ maybe `KEY:2,FLAGS`."""
+        """The file of KEY in a Maildir folder: its name is the key, maybe with `:2,FLAGS`."""
         for sub in ("new", "cur"):
             exact = self.root / folder / sub / key
             if exact.is_file():
                 return exact
-        # Only files a mail client flagged carry the info suffix: list cur/ for those alone.
-        return next(iter(sorted((self.root / folder / "cur").glob(f"{glob.escape(key)}:*"))), None)
+        # A flagged file carries the info suffix: in cur/, and in new/ as some syncing tools
+        # (mbsync) write it; the mailbox module lists both under the bare key.
+        for sub in ("new", "cur"):
+            flagged = sorted((self.root / folder / sub).glob(f"{glob.escape(key)}:*"))
+            if flagged:
+                return flagged[0]
+        return None
 
     def checkpoint(self) -> tuple[int, int]:
         """Maildirs have no UIDs."""

@@ -141,3 +141,24 @@ def test_requests_that_look_automatic_go_to_a_person_not_out_of_sight(
     opened = rightsdesk(env, "non-requests", "open", str(olli), "--kinds", "erasure")
     assert "opened from mail" in opened
     assert smtp_sink.messages == []  # nothing automatic went to any of them
+
+
+def test_a_mail_a_syncing_tool_left_in_new_with_flags_in_its_name_is_taken_in(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """mbsync and others write `KEY:2,S` into new/ too; such a mail was never read."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    del inbox  # the folders exist; the file is written as the tool writes it
+    name = "1796400000.M1P1.sync.example.com:2,S"
+    (tmp_path / "mail" / "inbox" / "new" / name).write_bytes(
+        _mail(
+            "Kari Esimerkki <kari@example.com>", "Tietopyyntö", "Mon, 30 Nov 2026 09:00:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened")
+    assert not list((tmp_path / "mail" / "inbox" / "new").iterdir())
+    assert (tmp_path / "mail" / "processed" / "new" / name).is_file()
+    assert rightsdesk(env, "poll", "--once").startswith("intake: nothing new")
