@@ -13,7 +13,7 @@ from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import require_ready
 from cases.fulfilment.erasure import Entry, erase_customer, system_entries
-from cases.fulfilment.rectification import check_corrections
+from cases.fulfilment.rectification import check_corrections, require_placed
 from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind, corrections_for
 from cases.fulfilment.systems import person_for, plan_systems, rectify_in_systems
 from cases.register_lookup import subject_for_case
@@ -45,6 +45,7 @@ def preview(
     customer = subject_for_case(session, case)
     if chosen == "rectification":
         wanted = check_corrections(corrections_for(case, corrections))
+        require_placed(case, wanted, customer, controller)
         return _rectification(session, case, customer, wanted, controller, env, now)
     if chosen != "erasure":
         return [f"{case.reference} {chosen}: changes only the register; nothing else is touched"]

@@ -23,7 +23,8 @@ from cases.fulfilment.common import (
 )
 from cases.fulfilment.systems import person_for, rectify_in_systems
 from cases.register_lookup import subject_for_case
-from store.models import Draft
+from cases.systems import SqlSystem
+from store.models import Case, Customer, Draft
 
 # What a person can correct about themselves; the rest is the controller's own bookkeeping.
 EDITABLE_FIELDS = ("name", "organisation", "email", "postal_address", "phone", "www")
@@ -60,6 +61,35 @@ def check_corrections(corrections: Mapping[str, str | None]) -> dict[str, str | 
     return clean
 
 
+def require_placed(
+    case: Case,
+    wanted: Mapping[str, str | None],
+    customer: Customer | None,
+    controller: ControllerConfig,
+) -> None:
+    """Refuse, before anything changes, corrections that no store of the data map can hold.
+
+    The register holds every correctable field; without the person in it, a field goes only
+    where a system's `rectify` maps it. One left out would be reported done (Art. 16) while
+    nothing was corrected.
+    """
+    if customer is not None:
+        return
+    mapped = {
+        field
+        for system in controller.systems_or_register()
+        if isinstance(system, SqlSystem)
+        for table in system.tables
+        for field in table.rectify
+    }
+    unplaced = sorted(set(wanted) - mapped)
+    if unplaced:
+        raise UserError(
+            f"{case.reference}: cannot correct {', '.join(unplaced)}: the requester is not in"
+            " the register and no system maps it; correct it by hand and leave it out here"
+        )
+
+
 def fulfil_rectification(
     session: Session,
     *,
@@ -79,6 +109,7 @@ def fulfil_rectification(
         )
     wanted = check_corrections(corrections)
     customer = subject_for_case(session, case)
+    require_placed(case, wanted, customer, controller)
     elsewhere = rectify_in_systems(
         session,
         case,

@@ -514,6 +514,14 @@ def test_portability_rectification_and_the_dossier_cover_the_shop(
     assert len(orders) == 3 and "ip_address" not in orders[0]  # only what she provided
 
     new_phone = ("--kind", "rectification", "--set", "phone=+358 40 999 0000")
+    # Her postal address is in no mapped column and she is not in the register: the whole
+    # correction is refused, in the preview and for real, before anything changes.
+    also_address = (*new_phone, "--set", "postal_address=Uusikatu 1, 00100 Helsinki")
+    for dry in (("--dry-run",), ()):
+        refused = rightsdesk(env, "cases", "fulfil", reference, *also_address, *dry)
+        assert refused.returncode == 2, refused.stdout
+        said = f"error: {reference}: cannot correct postal_address: the requester is not in"
+        assert refused.stderr.startswith(said)
     preview = ok(env, "cases", "fulfil", reference, *new_phone, "--dry-run")
     assert preview.splitlines() == [
         "Verkkokauppa: would change telephone number: +358 40 123 4567 → +358 40 999 0000"
