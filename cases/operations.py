@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +127,16 @@ def _save(session: Session, case: Case) -> Case:
     return case
 
 
+# A typed address (local@domain.tld), as the controller's own addresses are checked.
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}$")
+
+
+def check_address(text: str) -> None:
+    """Refuse what a person typed as an address when it cannot be one."""
+    if not _ADDRESS.match(text.strip()):
+        raise UserError(f"not an e-mail address: {clean_line(text)[:80]!r}")
+
+
 def open_case(
     session: Session,
     *,
@@ -144,8 +155,11 @@ def open_case(
 ) -> Case:
     """Open a case; the clock starts at receipt, read or not (EDPB 01/2022 §159).
 
-    With no kinds the case goes to a human for triage.
+    With no kinds the case goes to a human for triage. An address typed in by a person
+    must be one: replies are sent to it.
     """
+    if requester_email:
+        check_address(requester_email)
     case = _apply_open(
         session,
         kinds=kinds,

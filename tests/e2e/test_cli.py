@@ -579,3 +579,13 @@ def test_verifying_the_requester_withdraws_the_identity_request_still_waiting_fo
     assert shown["status"] == "in_progress"
     assert shown["identity_status"] == "verified"
     assert shown["mail"] == []  # nothing queued for the requester
+
+
+@pytest.mark.parametrize("bad", ["not-an-email", "aino@localhost", "aino example@example.com"])
+def test_a_case_opened_at_the_terminal_refuses_an_address_that_cannot_be_one(
+    desk_env: dict[str, str], bad: str
+) -> None:
+    result = run("cases", "open", "--kinds", "access", "--email", bad, env=desk_env)
+    assert result.returncode == 2
+    assert result.stderr == f"error: not an e-mail address: {bad!r}\n"
+    assert run("cases", "list", "--json", env=desk_env, check_ok=True).stdout.strip() == "[]"

@@ -74,6 +74,23 @@ def test_a_complete_new_case_form_gives_the_fields_of_open_case() -> None:
     }
 
 
+def test_an_address_that_cannot_be_one_is_named_under_the_email_field() -> None:
+    errors, _ = _new_case_errors(
+        view(
+            {
+                "requester_name": {"type": "plain_text_input", "value": "Johan Lindqvist"},
+                "requester_email": {"type": "email_text_input", "value": "johan@localhost"},
+                "kinds": {"type": "multi_static_select", "selected_options": [{"value": "access"}]},
+                "channel": {"type": "static_select", "selected_option": {"value": "phone"}},
+                "received": {"type": "datepicker", "selected_date": "2026-03-10"},
+            }
+        ),
+        NOW,
+    )
+
+    assert errors == {modals.REQUESTER_EMAIL: "not an e-mail address: 'johan@localhost'"}
+
+
 def test_a_modal_carries_its_case_and_response_url_and_survives_bad_metadata() -> None:
     assert modals.metadata(view({}, '{"reference": "DSR-2026-0001"}')) == {
         "reference": "DSR-2026-0001"

@@ -62,9 +62,15 @@ def _new_case_errors(view: dict[str, Any], now: datetime) -> tuple[Errors, dict[
             arrived = deadlines.arrival_on(deadlines.parse_day(day_text), now)
         except UserError as exc:
             errors[modals.RECEIVED] = str(exc)
+    email = modals.text_value(view, modals.REQUESTER_EMAIL) or None
+    if email:
+        try:
+            ops.check_address(email)
+        except UserError as exc:
+            errors[modals.REQUESTER_EMAIL] = str(exc)
     fields = {
         "requester_name": name,
-        "requester_email": modals.text_value(view, modals.REQUESTER_EMAIL) or None,
+        "requester_email": email,
         "kinds": kinds if isinstance(kinds, list) else [],
         "channel": modals.text_value(view, modals.CHANNEL),
         "language": modals.text_value(view, modals.LANGUAGE) or "fi",
