@@ -20,6 +20,7 @@ from cases.fulfilment.rectification import fulfil_rectification
 from cases.fulfilment.restriction import fulfil_restriction
 from cases.fulfilment.suppression import KIND_SCOPES, fulfil_suppression
 from cases.fulfilment.systems import record_waiting
+from cases.kinds import parse_kinds
 from cases.lifecycle import Status
 from cases.outbox import Sender
 from cases.tasks import open_tasks_for
@@ -45,8 +46,12 @@ def _event_kind(kind: str) -> str:
 
 def _next_kind(session: Session, case: Case, kind: str | None) -> str:
     if kind is not None:
-        if kind not in case.kinds:
-            raise UserError(f"{case.reference} is not a {kind} request ({', '.join(case.kinds)})")
+        (known,) = parse_kinds([kind])  # an unknown code: a usage error naming the codes
+        if known not in case.kinds:
+            raise UserError(
+                f"{case.reference} does not ask for {known.value} (it asks for:"
+                f" {', '.join(case.kinds)})"
+            )
         return kind
     if case.status == Status.NEEDS_TRIAGE:
         raise UserError(f"{case.reference} needs triage first: `rightsdesk cases triage`")

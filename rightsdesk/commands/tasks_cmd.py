@@ -153,7 +153,7 @@ def done_command(
             env=desk.system_env(),
         )
         outcome, left = task.outcome, open_tasks(session, case)
-    typer.echo(f"task {task_id} ({case.reference}): {outcome}")
+    typer.echo(f"task {task_id} ({case.reference}): {(outcome or '').replace('_', ' ')}")
     if attached is not None and uploaded is None:
         typer.echo(f"task {task_id}: attached {attached.name}, as its owner mailed it")
     if draft is not None:

@@ -589,3 +589,31 @@ def test_a_case_opened_at_the_terminal_refuses_an_address_that_cannot_be_one(
     assert result.returncode == 2
     assert result.stderr == f"error: not an e-mail address: {bad!r}\n"
     assert run("cases", "list", "--json", env=desk_env, check_ok=True).stdout.strip() == "[]"
+
+
+def test_fulfilling_a_right_the_case_does_not_ask_for_says_which_it_asks_for(
+    desk_env: dict[str, str],
+) -> None:
+    opened = run(
+        "cases", "open", "--kinds", "access", "--email", "aino@example.com", "--json",
+        env=desk_env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    run(
+        "cases",
+        "verify",
+        ref,
+        "--method",
+        "manual",
+        "--reason",
+        "known",
+        env=desk_env,
+        check_ok=True,
+    )
+    other = run("cases", "fulfil", ref, "--kind", "erasure", env=desk_env)
+    assert (other.returncode, other.stderr) == (
+        2,
+        f"error: {ref} does not ask for erasure (it asks for: access)\n",
+    )
+    bogus = run("cases", "fulfil", ref, "--kind", "bogus", env=desk_env)
+    assert bogus.returncode == 2 and bogus.stderr.startswith("error: unknown kind 'bogus'; use")

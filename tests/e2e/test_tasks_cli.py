@@ -178,7 +178,8 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
     open_now = [t for t in tasks(env, reference) if t["status"] == "open"]
     assert [(t["system"], t["kind"]) for t in open_now] == [(FIRM, "erasure")]
     assert f"task {open_now[0]['id']}" in refused(env, "cases", "approve", reference)
-    ok(env, "tasks", "done", str(open_now[0]["id"]), "--nothing-there")
+    said = ok(env, "tasks", "done", str(open_now[0]["id"]), "--nothing-there")
+    assert f"task {open_now[0]['id']} ({reference}): nothing there" in said
     ok(env, "cases", "approve", reference)
     ok(env, "poll", "--once")
     erasure_reply = [
