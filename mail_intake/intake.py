@@ -605,22 +605,20 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
-def _for_a_person(
-    u: Understanding, session: Session, parsed: ParsedMessage, deps: IntakeDeps
-) -> bool:
-    """Whether machine mail reads as a request and joins no case: a person must see it."""
-    if u.machine is None or u.machine.kind in ("bounce", "loop", "list"):
-        return False
-    if u.classification.category != "request":
-        return False
-    case = find_case(
+def _set_aside(
+    session: Session, stored: StoredMail, now: datetime, why: str | None
+) -> IntakeResult:
+    """Mail that opens no case by itself: recorded for a person to judge (`non-requests`)."""
+    ops.record(
         session,
-        subject=parsed.subject,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        prefix=deps.policy.reference_prefix,
+        None,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.NON_REQUEST,
+        now=now,
+        message=stored.message_id,
+        mail=stored.id,
     )
-    return case is None
+    return IntakeResult("non_request", None, stored.id, why)
 
 
 def _route(
@@ -650,72 +648,49 @@ def _route(
             case_id=case_id,
         )
 
-    if u.machine is not None and _for_a_person(u, session, parsed, deps):
-        # Read as machine mail, but it asks for a right and belongs to no case (an "out of
-        # office" in a person's subject, a web form's Auto-Submitted, a colleague's note
-        # from our own address): no automatic answer, but a person sees it (issue 10).
-        stored = store("non_request")
-        ops.record(
+    machine = u.machine
+    case = None
+    if machine is None or machine.kind != "bounce":  # a bounce finds its case by what it reports
+        case = find_case(
             session,
-            None,
-            actor=INTAKE_ACTOR,
-            action=AuditAction.NON_REQUEST,
-            now=now,
-            message=stored.message_id,
-            mail=stored.id,
+            subject=parsed.subject,
+            in_reply_to=parsed.in_reply_to,
+            references=parsed.references,
+            prefix=deps.policy.reference_prefix,
         )
-        return IntakeResult("non_request", None, stored.id, u.machine.reason)
-    if u.machine is not None:
-        category = "bounce" if u.machine.kind == "bounce" else "machine"
+    # Read as machine mail, but it asks for a right and joins no case (an "out of office" in
+    # a person's subject, a web form's Auto-Submitted, a colleague's note from our own
+    # address): no automatic answer, but a person sees it (issue 10).
+    for_a_person = (
+        machine is not None
+        and case is None
+        and machine.kind not in ("bounce", "loop", "list")
+        and c.category == "request"
+    )
+    if machine is not None and not for_a_person:
+        category: Outcome = "bounce" if machine.kind == "bounce" else "machine"
         msg = _loaded(session, store(category))
         reference = None
-        if u.machine.kind == "bounce":
+        if machine.kind == "bounce":
             reference = _attach_bounce(session, u, msg, now)
-        else:
-            case = find_case(
+        elif case is not None:  # e.g. an out-of-office answer to our acknowledgement
+            msg.case_id = case.id
+            reference = case.reference
+            ops.record(
                 session,
-                subject=parsed.subject,
-                in_reply_to=parsed.in_reply_to,
-                references=parsed.references,
-                prefix=deps.policy.reference_prefix,
+                case,
+                actor=INTAKE_ACTOR,
+                action=AuditAction.MACHINE_MAIL,
+                now=now,
+                message=msg.message_id,
+                kind=machine.kind,
             )
-            if case is not None:  # e.g. an out-of-office answer to our acknowledgement
-                msg.case_id = case.id
-                reference = case.reference
-                ops.record(
-                    session,
-                    case,
-                    actor=INTAKE_ACTOR,
-                    action=AuditAction.MACHINE_MAIL,
-                    now=now,
-                    message=msg.message_id,
-                    kind=u.machine.kind,
-                )
-        return IntakeResult(
-            "bounce" if category == "bounce" else "machine", reference, msg.id, u.machine.reason
-        )
-    case = find_case(
-        session,
-        subject=parsed.subject,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        prefix=deps.policy.reference_prefix,
-    )
+        return IntakeResult(category, reference, msg.id, machine.reason)
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
-    if c.category == "non_request":
-        stored = store("non_request")
-        ops.record(
-            session,
-            None,
-            actor=INTAKE_ACTOR,
-            action=AuditAction.NON_REQUEST,
-            now=now,
-            message=stored.message_id,
-            mail=stored.id,
-        )
-        return IntakeResult("non_request", None, stored.id)
+    if for_a_person or c.category == "non_request":
+        return _set_aside(session, store("non_request"), now, machine.reason if machine else None)
     new_case, stored = _open(session, parsed, u, store, deps, now, received, previous=case)
     return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))

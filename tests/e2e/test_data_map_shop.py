@@ -134,6 +134,13 @@ def drafts(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
     ]
 
 
+def dossier_of(env: dict[str, str], reference: str, tmp_path: Path) -> str:
+    """The case's dossier as `rightsdesk dossier` writes it."""
+    out = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(out), "--force")
+    return out.read_text("utf-8")
+
+
 def progress(env: dict[str, str]) -> list[tuple[str, str, Any]]:
     """The desk's record of how far each system's erasure got: system, state, plan."""
     engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
@@ -243,8 +250,7 @@ def test_an_erasure_leaves_no_copy_of_the_erased_values_in_the_desk(
     store = sqlite3.connect(tmp_path / "desk.db")
     dump = "\n".join(store.iterdump())
     store.close()
-    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
-    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    dossier = dossier_of(env, reference, tmp_path)
     for value in [*erased, str(ip)]:
         assert value not in dump, value
         assert value not in dossier, value
@@ -265,8 +271,7 @@ def test_a_shop_that_is_down_makes_the_case_wait(env: dict[str, str], tmp_path: 
     ok(env, "cases", "fulfil", reference)
     assert any(e["action"] == "system_erased" for e in events(env, reference))
     # The dossier tells both: the wait, then the erasure (each line of its own kind).
-    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
-    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    dossier = dossier_of(env, reference, tmp_path)
     assert "waited for the system: Verkkokauppa is not reachable" in dossier
     assert "erased in " in dossier
 
@@ -410,8 +415,7 @@ def test_rows_changed_by_others_after_a_kill_are_planned_again_not_reported_eras
     ]
     assert shop(url, "SELECT count(*) FROM wp_users WHERE user_email = :m") == [(0,)]
     assert [(system, state) for system, state, _ in progress(env)] == [("Verkkokauppa", "erased")]
-    ok(env, "dossier", reference, "--out", str(tmp_path / "dossier.html"))
-    dossier = (tmp_path / "dossier.html").read_text("utf-8")
+    dossier = dossier_of(env, reference, tmp_path)
     assert "interrupted; the system was found changed by others since the plan" in dossier
 
 
@@ -535,9 +539,7 @@ def test_portability_rectification_and_the_dossier_cover_the_shop(
     assert shop(url, shop_phones) == [("+358 40 999 0000",)]
     reply = next(d for d in drafts(env, reference) if d["template"] == "rectification_done")
     assert "- Verkkokauppa: telephone number: +358 40 123 4567 → +358 40 999 0000" in reply["body"]
-    out = tmp_path / "dossier.html"
-    ok(env, "dossier", reference, "--out", str(out))
-    html = out.read_text("utf-8")
+    html = dossier_of(env, reference, tmp_path)
     assert "Systems searched (Art. 15(1)" in html and "Verkkokauppa" in html
     assert "rectified in 6 row(s)" in html
 
