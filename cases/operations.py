@@ -312,7 +312,7 @@ def can_add_kinds(
     return case_due <= own_due
 
 
-def _apply_add_kinds(
+def add_kinds(
     session: Session,
     case: Case,
     *,

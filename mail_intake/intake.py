@@ -747,7 +747,7 @@ def _route(
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
-            ops._apply_add_kinds(
+            ops.add_kinds(
                 session,
                 case,
                 kinds=asked.classification.kinds,
