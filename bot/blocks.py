@@ -235,10 +235,37 @@ SAFE_DETAIL_KEYS = (
 )
 
 
+def _request_in_thread_line(event: CaseEvent) -> str | None:
+    """The line for a new request found in the case's thread, which a person must not miss."""
+    detail = event.full_detail
+    kinds = ", ".join(map(str, detail.get("kinds") or []))
+    if event.action == AuditAction.KINDS_ADDED:
+        due = escape(str(detail.get("due_date", "")))
+        return (
+            f"🆕 A new right was asked for in this thread: {escape(kinds)}."
+            f" Added to the case by {who(event.actor)}; the case's due date {due} holds for it."
+        )
+    if event.action == AuditAction.SEPARATE_CASE_OPENED:
+        reference = escape(str(detail.get("separate_case", "")))
+        if kinds:
+            return (
+                f"🆕 A new right was asked for in this thread ({escape(kinds)}): it has a case"
+                f" of its own, {reference}, with its own due date (by {who(event.actor)})."
+            )
+        return (
+            f"🆕 Another person wrote in this thread with a request of their own: a separate"
+            f" case was opened, {reference} (by {who(event.actor)})."
+        )
+    return None
+
+
 def event_line(event: CaseEvent) -> str:
     """A short thread line for an audit event: what happened and who did it."""
     action = event.action.replace("_", " ")
     detail = event.full_detail
+    special = _request_in_thread_line(event)
+    if special is not None:
+        return special
     extras = []
     for key in SAFE_DETAIL_KEYS:
         value = detail.get(key)

@@ -459,6 +459,16 @@ ACTION: dict[str, tuple[str, str, str]] = {
     "opt_out_in_force": ("kielto voimassa", "förbudet gäller", "opt-out in force"),
     "link_customer": ("liitetty asiakkaaseen", "kopplad till kund", "linked to customer"),
     "set_kinds": ("oikeudet määritetty", "rättigheter fastställda", "kinds set"),
+    "kinds_added": (
+        "uusi oikeus pyydetty samassa viestiketjussa",
+        "ny rättighet begärd i samma meddelandetråd",
+        "new right asked for in the thread",
+    ),
+    "separate_case_opened": (
+        "ketjun uusi pyyntö kirjattu omaksi asiakseen",
+        "ny begäran i tråden registrerad som eget ärende",
+        "new request in the thread opened as its own case",
+    ),
     "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
     "task_opened": ("tehtävä annettu", "uppgift tilldelad", "task opened"),
     "task_done": ("tehtävä tehty", "uppgiften utförd", "task done"),

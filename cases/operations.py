@@ -284,6 +284,64 @@ def set_kinds(
     return _save(session, case)
 
 
+def can_add_kinds(
+    case: Case, *, received_at: datetime, now: datetime, policy: DeskPolicy = DEFAULT_POLICY
+) -> bool:
+    """Whether rights asked for at `received_at` may join `case` under its one deadline.
+
+    Art. 12(3) gives each request one month from its own receipt, but a case has one
+    deadline. A right asked for later joins only a case whose clock still runs (an answered
+    case's has stopped) and whose deadline, once a running pause ends (the requester's
+    reply ends it), is not later than the new right's own: the case's earlier deadline then
+    holds for both and adding the right extends nothing. An extension or a long pause of the
+    case would carry the new right past its month: it gets a case of its own instead.
+    """
+    if Status(case.status) not in ACTIVE_STATUSES - {Status.NEEDS_TRIAGE}:
+        return False
+    xmas = policy.christmas_eve_working
+    paused = case.paused_days + _pause_days_so_far(case, now)
+    if case.extended_due_date is not None:
+        case_due = deadlines.extended_due_date(
+            case.receipt_date, paused_days=paused, christmas_eve_working=xmas
+        )
+    else:
+        case_due = deadlines.due_date(
+            case.receipt_date, paused_days=paused, christmas_eve_working=xmas
+        )
+    own_due = deadlines.due_date(deadlines.receipt_date(received_at), christmas_eve_working=xmas)
+    return case_due <= own_due
+
+
+def add_kinds(
+    session: Session,
+    case: Case,
+    *,
+    kinds: list[str],
+    actor: str,
+    now: datetime,
+    message: str | None = None,
+) -> list[str]:
+    """Add rights the case does not ask for yet (after `can_add_kinds`); returns those added."""
+    check_transition("assign", case.status)  # the kinds of an open case may change
+    added = [k.value for k in parse_kinds(kinds) if k.value not in case.kinds]
+    if not added:
+        return []
+    case.kinds = [*case.kinds, *added]  # a new list: the JSON column sees the change
+    case.updated_at = now
+    record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.KINDS_ADDED,
+        now=now,
+        kinds=added,
+        due_date=case.effective_due_date.isoformat(),
+        message=message,
+        result="a new right was asked for in the case's thread; the case's deadline holds for it",
+    )
+    return added
+
+
 def assign(session: Session, *, reference: str, assignee: str, actor: str, now: datetime) -> Case:
     """Make someone responsible for the case."""
     case = get_case(session, reference)
@@ -411,12 +469,19 @@ def _apply_pause(
     )
 
 
+def _pause_days_so_far(case: Case, now: datetime) -> int:
+    """The whole Helsinki days of the open pause, as ending it at `now` would count them."""
+    if case.paused_since is None:
+        return 0
+    started = deadlines.receipt_date(case.paused_since)
+    return max(0, (deadlines.receipt_date(now) - started).days)
+
+
 def _end_pause(session: Session, case: Case, now: datetime, policy: DeskPolicy) -> int:
     """Close the open pause; its whole Helsinki days are added before the roll."""
     if case.paused_since is None:
         return 0
-    started = deadlines.receipt_date(case.paused_since)
-    days = max(0, (deadlines.receipt_date(now) - started).days)
+    days = _pause_days_so_far(case, now)
     open_pause = session.exec(
         select(CasePause)
         .where(CasePause.case_id == case.id, col(CasePause.ended_at).is_(None))

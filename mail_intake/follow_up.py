@@ -8,12 +8,14 @@ data subject speak for the case. Anyone else's mail is kept on the case as a thi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from cases import code_check
 from cases import operations as ops
+from cases.classify import Classification, classify_request
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
@@ -90,6 +92,16 @@ def _attach_third_party(
     )
 
 
+def _answered_task(session: Session, case: Case, parsed: ParsedMessage) -> Task | None:
+    """The case's task whose owner answers its task mail with this one, if any."""
+    tag = TASK_TAG.search(parsed.subject or "")
+    sender = (parsed.from_addr or "").strip().lower()
+    task = session.get(Task, int(tag.group(1))) if tag else None
+    if task is None or task.case_id != case.id or task.owner.strip().lower() != sender:
+        return None
+    return task
+
+
 def _task_answer(
     session: Session, case: Case, msg: Message, parsed: ParsedMessage, *, actor: str, now: datetime
 ) -> bool:
@@ -98,10 +110,8 @@ def _task_answer(
     Only the task's own owner, answering the task's own mail, counts; the contact person
     reads it and records the outcome (`tasks done`), since the mail may say anything.
     """
-    tag = TASK_TAG.search(parsed.subject or "")
-    sender = (parsed.from_addr or "").strip().lower()
-    task = session.get(Task, int(tag.group(1))) if tag else None
-    if task is None or task.case_id != case.id or task.owner.strip().lower() != sender:
+    task = _answered_task(session, case, parsed)
+    if task is None:
         return False
     msg.category = TASK_ANSWER
     session.add(msg)
@@ -124,6 +134,44 @@ def _task_answer(
         result="a note for the contact person; the task stays as it was until they record it",
     )
     return True
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request a mail in a case's thread makes besides the case's own."""
+
+    # Of the writer's own words; for the requester, only the rights the case lacks.
+    classification: Classification
+    other_person: bool  # written by someone who does not speak for the case
+
+
+def new_request(session: Session, case: Case, parsed: ParsedMessage) -> NewRequest | None:
+    """The new request in a reply to `case`, if its writer's own words make one.
+
+    Each request has its own month from receipt (Art. 12(3)): a right the case does not ask
+    for, or another person's request, must not pass as a mere line of the thread. Only the
+    words typed in this reply count, not the subject (a reply repeats the thread's) nor the
+    quoted earlier mail, so "thank you" under a quoted request stays a thank-you.
+    """
+    if _answered_task(session, case, parsed) is not None:
+        return None  # a system owner reporting on the work: a note, never a request
+    sender = (parsed.from_addr or "").strip().lower()
+    text = own_text(parsed)
+    if not sender or not text:
+        return None
+    names = [parsed.from_name] if parsed.from_name else []
+    found = classify_request("", text, names=names)
+    if not found.kinds or found.category not in ("request", "follow_up"):
+        return None
+    if sender not in case_parties(session, case):
+        # Someone else's reminder of a request we cannot see stays the outsider's line.
+        return NewRequest(found, other_person=True) if found.category == "request" else None
+    if case.status == Status.NEEDS_TRIAGE.value:
+        return None  # a person is still deciding what the whole thread asks for
+    added = [k for k in found.kinds if k not in case.kinds]
+    if not added:
+        return None  # "still waiting for my copy": the case already asks for it
+    return NewRequest(replace(found, kinds=added), other_person=False)
 
 
 def take_in(

@@ -394,6 +394,7 @@ def _open(
     now: datetime,
     received: datetime,
     previous: Case | None,
+    thread_of: Case | None = None,
 ) -> tuple[Case, StoredMail]:
     """Open the case, then store the mail already linked to it (one INSERT, no UPDATE)."""
     c = u.classification
@@ -405,6 +406,8 @@ def _open(
     }
     if previous is not None:
         evidence["follows_closed_case"] = previous.reference
+    if thread_of is not None:
+        evidence["in_thread_of"] = thread_of.reference
     evidence["sender"] = identity.sender_evidence(
         unclear=parsed.sender_unclear,
         authenticated=u.authentication.authenticated,
@@ -605,6 +608,54 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
+def _separate_case(
+    session: Session,
+    parsed: ParsedMessage,
+    u: Understanding,
+    asked: follow_up.NewRequest,
+    store: Callable[[str, int | None], StoredMail],
+    deps: IntakeDeps,
+    now: datetime,
+    received: datetime,
+    thread_case: Case,
+) -> IntakeResult:
+    """A request in a case's thread that the case cannot hold opens a case of its own.
+
+    Its own clock and acknowledgement (Art. 12(3)); another person's mail stays out of the
+    thread's case, which gets only a line naming the new case, and the new case a note
+    naming the thread's: no personal data of one requester in the other's case.
+    """
+    u = replace(u, classification=asked.classification)
+    new_case, stored = _open(
+        session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
+    )
+    whose = "another person's" if asked.other_person else "the requester's"
+    ops.record(
+        session,
+        new_case,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.NOTE,
+        now=now,
+        note=f"Opened from a mail in the thread of {thread_case.reference} ({whose} request).",
+    )
+    ops.record(
+        session,
+        thread_case,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.SEPARATE_CASE_OPENED,
+        now=now,
+        separate_case=new_case.reference,
+        # What another person asks for is theirs: only the requester's own rights are named.
+        kinds=None if asked.other_person else list(new_case.kinds),
+        result=(
+            "another person's request in this thread; their mail is on that case only"
+            if asked.other_person
+            else "a right this case cannot take under its deadline has its own case"
+        ),
+    )
+    return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))
+
+
 def _set_aside(
     session: Session, stored: StoredMail, now: datetime, why: str | None
 ) -> IntakeResult:
@@ -687,8 +738,23 @@ def _route(
             )
         return IntakeResult(category, reference, msg.id, machine.reason)
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
+        asked = follow_up.new_request(session, case, parsed)
+        if asked is not None and (
+            asked.other_person
+            or not ops.can_add_kinds(case, received_at=received, now=now, policy=deps.policy)
+        ):
+            return _separate_case(session, parsed, u, asked, store, deps, now, received, case)
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
+        if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
+            ops.add_kinds(
+                session,
+                case,
+                kinds=asked.classification.kinds,
+                actor=INTAKE_ACTOR,
+                now=now,
+                message=msg.message_id,
+            )
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if for_a_person or c.category == "non_request":
         return _set_aside(session, store("non_request"), now, machine.reason if machine else None)

@@ -13,6 +13,8 @@ class AuditAction(StrEnum):
     MESSAGE_RECEIVED = "message_received"
     TRIAGE = "triage"
     SET_KINDS = "set_kinds"
+    # A right asked for later in the case's own thread joins the case (mail_intake.follow_up).
+    KINDS_ADDED = "kinds_added"
     ASSIGN = "assign"
     NOTE = "note"
     VERIFY = "verify"
@@ -62,6 +64,8 @@ class AuditAction(StrEnum):
     # Mail intake.
     RECLASSIFIED = "reclassified"
     THIRD_PARTY_MESSAGE = "third_party_message"
+    # A request in a case's thread that the case cannot hold: it has a case of its own.
+    SEPARATE_CASE_OPENED = "separate_case_opened"
     NON_REQUEST = "non_request"
     QUARANTINE = "quarantine"
     MACHINE_MAIL = "machine_mail"

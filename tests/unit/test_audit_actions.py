@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every action a stored trail may hold: a value may be added, never renamed or dropped.
 STORED = frozenset(
     """
-    open message_received triage set_kinds assign note verify pause resume extend
+    open message_received triage set_kinds kinds_added assign note verify pause resume extend
     extension_notified mark_complex respond refuse withdraw dismiss close reopen tasks_ended
     draft reply_approved recipient_notified recipient_notice_needed requester_reminded
     verification_code_sent sender_match_unauthenticated identity_documents_deleted
@@ -23,7 +23,8 @@ STORED = frozenset(
     restriction_lifted opt_out_in_force system_erasure_started system_erased system_rectified
     system_erasure_interrupted waiting_for_system task_opened task_done task_answer_received
     retention_purge
-    retention_anonymise register_import reclassified third_party_message non_request
+    retention_anonymise register_import reclassified third_party_message separate_case_opened
+    non_request
     quarantine machine_mail bounce mail_original_redacted slack_access_denied
     """.split()  # noqa: SIM905 (a word list reads better than 54 quoted strings)
 )

@@ -1,0 +1,231 @@
+"""A new request inside an open case's thread is not folded into a thread line (Art. 12(3)).
+
+Each journey: a register customer's request reaches the Maildir and intake opens the case;
+a reply in the case's thread (In-Reply-To, the request quoted below) reaches the Maildir
+and intake takes it in; the contact person reads the outcome in the case's Slack thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from cases import operations as ops
+from store.models import Case, Message, Outbox
+from tests.e2e.code_desk import CodeDesk, code_desk
+from tests.replies_support import T0, request_mail
+from tests.servers.slack_fake import FakeSlack
+
+REPLIED = T0 + timedelta(days=3)
+# The first request, per language, and a reply asking for erasure as well.
+ACCESS_THEN_ERASURE = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Tietopyyntö",
+        "Hei,\n\npyydän kopion kaikista minua koskevista henkilötiedoista.\n\nMaija Virtanen\n",
+        "Kiitos vahvistuksesta. Poistakaa myös kaikki tietoni.\n\nMaija",
+        "kirjoitti",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Begäran om registerutdrag",
+        "Hej,\n\njag vill ha en kopia av alla personuppgifter ni har om mig.\n\nElin Lindqvist\n",
+        "Tack för bekräftelsen. Radera även alla mina uppgifter.\n\nElin",
+        "skrev",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Subject access request",
+        "Hello,\n\nplease send me a copy of all personal data you hold about me.\n\nJohn Smith\n",
+        "Thanks for the confirmation. Also please erase all my data.\n\nJohn",
+        "wrote",
+    ),
+}
+
+
+@pytest.fixture
+def desk(db_url: str, tmp_path: Path, fake_slack: FakeSlack) -> Iterator[CodeDesk]:
+    yield from code_desk(db_url, tmp_path / "mail", fake_slack)
+
+
+def _open_access_case(desk: CodeDesk, language: str) -> tuple[str, str]:
+    """The customer's access request taken in; returns its reference and Message-ID."""
+    name, sender, subject, body, _, _ = ACCESS_THEN_ERASURE[language]
+    message_id, raw = request_mail(
+        sender_name=name, sender=sender, subject=subject, body=body, at=T0
+    )
+    desk.mail_in(raw)
+    assert desk.poll(T0) == {"case_opened": 1}
+    with desk.session() as session:
+        case = session.exec(select(Case)).one()
+        assert case.kinds == ["access"]
+        reference = case.reference
+    desk.sync_slack(T0)  # the case's root message, before the reply
+    return reference, message_id
+
+
+def _in_thread(
+    message_id: str, *, name: str, sender: str, own: str, quoted: str, wrote: str = "wrote"
+) -> bytes:
+    """A reply to the request: `own` words on top, the request quoted below with ">"."""
+    quote = "\n".join(f"> {line}" for line in quoted.splitlines())
+    _, raw = request_mail(
+        sender_name=name,
+        sender=sender,
+        subject="Re: request",
+        body=f"{own}\n\n5.3.2026 klo 12.00 {name} {wrote}:\n{quote}\n",
+        at=REPLIED,
+        in_reply_to=message_id,
+    )
+    return raw
+
+
+def _cases(desk: CodeDesk) -> list[Case]:
+    with desk.session() as session:
+        rows = session.exec(select(Case).order_by(col(Case.id))).all()
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_requester_asking_for_a_second_right_in_the_thread_adds_it_to_the_case_and_says_so(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    due = desk.case(reference).due_date
+    name, sender, _, body, own, wrote = ACCESS_THEN_ERASURE[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    case = desk.case(reference)
+    assert case.kinds == ["access", "erasure"]
+    # Received on 5 March, the case is due on 7 April (Easter); erasure, asked for on
+    # 8 March, would be due on 8 April: the case's earlier date holds for both.
+    assert case.due_date == due == date(2026, 4, 7) and case.effective_due_date == due
+    assert [e.action for e in desk.events(reference)][-2:] == ["message_received", "kinds_added"]
+    assert len(_cases(desk)) == 1
+    lines = desk.sync_slack(REPLIED)
+    assert (
+        "🆕 A new right was asked for in this thread: erasure. Added to the case by intake;"
+        " the case's due date 2026-04-07 holds for it."
+    ) in lines
+
+
+def test_a_right_asked_for_in_the_thread_of_an_extended_case_gets_a_case_with_its_own_due_date(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "en")
+    with desk.session() as session:
+        ops.extend(
+            session,
+            reference=reference,
+            reason="twelve systems to search",
+            ground="complexity",
+            actor="pasi",
+            now=T0 + timedelta(days=1),
+        )
+    name, sender, _, body, own, _ = ACCESS_THEN_ERASURE["en"]
+    desk.mail_in(_in_thread(message_id, name=name, sender=sender, own=own, quoted=body))
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert first.reference == reference and first.kinds == ["access"]
+    assert first.effective_due_date == date(2026, 6, 5)  # the extension is the access's
+    assert second.kinds == ["erasure"] and second.requester_email == sender
+    assert second.due_date == date(2026, 4, 8) and second.extended_due_date is None
+    assert second.evidence["in_thread_of"] == reference
+    assert [e.action for e in desk.events(reference)][-1] == "separate_case_opened"
+    assert (
+        f"🆕 A new right was asked for in this thread (erasure): it has a case of its own,"
+        f" {second.reference}, with its own due date (by intake)."
+    ) in desk.sync_slack(REPLIED)
+
+
+def test_another_person_writing_their_own_request_in_the_thread_gets_a_case_of_their_own(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "en")
+    _, sender, _, body, _, _ = ACCESS_THEN_ERASURE["en"]
+    colleague = "mary.major@example.com"
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name="Mary Major",
+            sender=colleague,
+            own="Hi, John cc'd me on this. Please send me a copy of all my personal data too.",
+            quoted=body,
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert first.reference == reference and first.kinds == ["access"]
+    assert first.requester_email == sender
+    assert second.requester_email == colleague and second.kinds == ["access"]
+    assert second.due_date == date(2026, 4, 8)
+    assert second.evidence["in_thread_of"] == reference
+    with desk.session() as session:
+        theirs = session.exec(select(Message).where(Message.from_addr == colleague)).one()
+        assert theirs.case_id == second.id and theirs.category == "request"
+        acks = session.exec(select(Outbox).where(Outbox.case_id == second.id)).all()
+        assert [a.to_addr for a in acks] == [colleague]  # acknowledged like any new request
+    first_actions = [e.action for e in desk.events(reference)]
+    assert first_actions[-1] == "separate_case_opened"
+    assert "third_party_message" not in first_actions
+    assert "message_received" not in first_actions[1:]
+    # Nothing of the colleague's on the first case: neither the address nor the rights asked.
+    first_detail = [str(e.full_detail) for e in desk.events(reference)]
+    assert not any(colleague in d or "Mary" in d for d in first_detail)
+    assert [e.action for e in desk.events(second.reference)][-1] == "note"
+    assert (
+        "🆕 Another person wrote in this thread with a request of their own: a separate case"
+        f" was opened, {second.reference} (by intake)."
+    ) in desk.sync_slack(REPLIED)
+
+
+def test_a_thank_you_and_an_auto_reply_in_the_thread_stay_thread_lines(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "fi")
+    name, sender, _, _, erasure, _ = ACCESS_THEN_ERASURE["fi"]
+    # The thank-you quotes a mail that asked for erasure: quoted words ask for nothing.
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name=name,
+            sender=sender,
+            own="Kiitos paljon!\n\nMaija",
+            quoted=erasure,
+            wrote="kirjoitti",
+        )
+    )
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+    _, auto_reply = request_mail(
+        sender_name=name,
+        sender=sender,
+        subject="Automaattinen vastaus: Re: request",
+        body="Olen lomalla 20.3. asti. Poistakaa kiireelliset asiat kollegalle.\n",
+        at=REPLIED,
+        in_reply_to=message_id,
+    )
+    desk.mail_in(auto_reply.replace(b"\nFrom:", b"\nAuto-Submitted: auto-replied\nFrom:", 1))
+    assert desk.poll(REPLIED) == {"machine": 1}
+
+    case = desk.case(reference)
+    assert case.kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-2:] == ["message_received", "machine_mail"]
+    lines = desk.sync_slack(REPLIED)
+    assert len(lines) == 2 and not any("🆕" in line for line in lines)
