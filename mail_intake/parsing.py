@@ -53,6 +53,7 @@ _ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
 MAX_HTML_CHARS = 1_000_000
 _JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
+_LEADING_BLANK_LINES = re.compile(rb"\A(?:\r?\n)+")
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,16 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
         raise UnparseableMessage(f"message is {len(raw)} bytes, over the {max_size}-byte limit")
     if not raw.strip():
         raise UnparseableMessage("message is empty")
-    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+    # Some gateways and scripts write an empty line before the headers; read as it is, the
+    # whole mail would be body (RFC 5322 §2.1: the header section comes first). The hash,
+    # the size and the stored bytes stay those of the mail as it came.
+    text = _LEADING_BLANK_LINES.sub(b"", raw, count=1)
+    head = re.split(rb"\r?\n\r?\n", text[:65536], maxsplit=1)[0]
     if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
     with reading_one_message():  # each header parsed once; hostile ones: bounded work
         try:
-            msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
+            msg = BytesParser(policy=PARSE_POLICY).parsebytes(text)
         except Exception as exc:  # the stdlib parser should never raise; if it does: quarantine
             raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
         if not msg.keys():

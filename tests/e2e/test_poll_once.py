@@ -11,6 +11,8 @@ from pathlib import Path
 from tests.e2e.outbox_journey import ROOT, desk_env, rightsdesk
 from tests.servers.smtp import SmtpSink
 
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
+
 # The CLI with the outbox's wait slice stretched to an hour: a pass that waited its slice
 # out after intake's end would be killed by the timeout below instead of ending.
 _STRETCHED = (
@@ -162,3 +164,24 @@ def test_a_mail_a_syncing_tool_left_in_new_with_flags_in_its_name_is_taken_in(
     assert not list((tmp_path / "mail" / "inbox" / "new").iterdir())
     assert (tmp_path / "mail" / "processed" / "new" / name).is_file()
     assert rightsdesk(env, "poll", "--once").startswith("intake: nothing new")
+
+
+def test_a_mail_with_an_empty_line_before_its_headers_is_taken_in_and_one_without_is_not(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Some gateways write an empty line first; such a mail was quarantined as headerless."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_leading_blank_line.eml").read_bytes()
+    assert raw.startswith(b"\r\nFrom: ")
+    inbox.add(raw)
+    inbox.add(b"\r\n\r\njust some words without any header\r\n")
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened, 1 quarantined")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["kinds"]) == ("eero.esimerkki@example.com", ["access"])
+    assert "no headers found" in rightsdesk(env, "quarantine", "list")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ("eero.esimerkki@example.com",)
+    assert ack.message["In-Reply-To"] == "<fi-leading-blank-line@mail.example.com>"
