@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
+from cases.addresses import is_address
 from mail_intake.errors import UnparseableMessage
 from mail_intake.header_cache import (
     MAX_HEADER_CHARS,
@@ -49,7 +50,6 @@ AUDIT_HEADERS = (
 )
 _AUDIT_LOWER = {h.lower(): h for h in AUDIT_HEADERS}
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
 MAX_HTML_CHARS = 1_000_000
 _JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
@@ -340,7 +340,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     except Exception:  # fall back to the lenient compat32 address parser
         pairs = lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
     found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
-    return [(n, a) for n, a in found if _ADDRESS.fullmatch(a)]
+    return [(n, a) for n, a in found if is_address(a)]
 
 
 def _references(value: str | None) -> list[str]:

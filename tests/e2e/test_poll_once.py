@@ -185,3 +185,20 @@ def test_a_mail_with_an_empty_line_before_its_headers_is_taken_in_and_one_withou
     (ack,) = smtp_sink.messages
     assert ack.rcpt_tos == ("eero.esimerkki@example.com",)
     assert ack.message["In-Reply-To"] == "<fi-leading-blank-line@mail.example.com>"
+
+
+def test_a_request_from_a_quoted_local_part_opens_a_case_and_is_acknowledged_to_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """`"john doe"@example.com` is one address (RFC 5322 §3.4.1); it was judged none."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add((FIXTURES / "en_quoted_local_part.eml").read_bytes())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["kinds"]) == ('"john doe"@example.com', ["access"])
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ('"john doe"@example.com',)  # the quotes kept in the envelope
+    assert ack.message["To"].addresses[0].addr_spec == '"john doe"@example.com'
