@@ -20,6 +20,7 @@ from mailparser_reply import EmailMessage
 
 from cases.addresses import is_address
 from mail_intake.errors import UnparseableMessage
+from mail_intake.forwarded import Original, attached_original, inline_originals
 from mail_intake.header_cache import (
     MAX_HEADER_CHARS,
     MAX_STRUCTURED_CHARS,
@@ -93,6 +94,8 @@ class ParsedMessage:
     sender_unclear: str | None = None
     # The Authentication-Results values, topmost first (RFC 8601), for mail_intake/authentication.
     authentication_results: tuple[str, ...] = ()
+    # The mails this one forwards, outermost first, as it shows them (mail_intake/forwarded.py).
+    forwarded: tuple[Original, ...] = ()
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -192,6 +195,7 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
             for k, v in msg.raw_items()
             if k.lower() == "authentication-results"
         ),
+        forwarded=(*inline_originals(body, subject), *_attached_originals(attachments)),
     )
 
 
@@ -207,6 +211,19 @@ def _attached_text(attachments: list[ParsedAttachment], defects: list[str]) -> s
                 return ""
             return "\n\n".join(t for t in texts if t.strip()).strip()
     return ""
+
+
+def _attached_originals(attachments: list[ParsedAttachment]) -> list[Original]:
+    """Who wrote the first attached message, and when (a forward as attachment)."""
+    for attached in attachments:
+        if attached.content_type == "message/rfc822":
+            try:
+                inner = BytesParser(policy=PARSE_POLICY).parsebytes(attached.data[:100_000])
+                found = attached_original(inner)
+            except Exception:  # an unreadable attached message names nobody
+                return []
+            return [found] if found is not None else []
+    return []
 
 
 def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:

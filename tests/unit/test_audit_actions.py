@@ -24,7 +24,7 @@ STORED = frozenset(
     system_erasure_interrupted waiting_for_system task_opened task_done task_answer_received
     retention_purge
     retention_anonymise register_import reclassified third_party_message non_request
-    quarantine machine_mail bounce mail_original_redacted slack_access_denied
+    quarantine machine_mail bounce mail_original_redacted forwarded_request slack_access_denied
     """.split()  # noqa: SIM905 (a word list reads better than 54 quoted strings)
 )
 _NAMES = "|".join(sorted(STORED))
