@@ -32,7 +32,8 @@ _DATE_KEYS = ("date", "sent", "päivämäärä", "lähetetty", "datum", "skickat
 _FIELD = re.compile(r"^\s*\**\s*([^\W\d_]+)\s*\**\s*:\s*\**\s*(.*?)\s*$")
 # Outlook's older form: `Aino Asiakas [mailto:aino@example.com]`.
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
-_FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|vl|vb|wg|tr|vs)\s*:", re.IGNORECASE)
+# Not "VS:": Finnish Outlook's reply (vastaus), whose quoted From/Sent block is no forward.
+_FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|vl|vb|wg|tr)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Original:
 
 
 def is_forward_subject(subject: str) -> bool:
-    """A subject a mail client gives a forward (Fwd, FW, VL, VB, WG, TR; VS as some write it)."""
+    """A subject a mail client gives a forward (Fwd, FW, VL, VB, WG, TR)."""
     return bool(_FORWARD_SUBJECT.match(subject))
 
 
