@@ -418,6 +418,11 @@ STATUS: dict[str, tuple[str, str, str]] = {
 ACTION: dict[str, tuple[str, str, str]] = {
     "open": ("pyyntö kirjattu", "begäran registrerad", "request recorded"),
     "message_received": ("viesti saapui", "meddelande mottaget", "message received"),
+    "forwarded_request": (
+        "pyyntö välitetty kollegalta",
+        "begäran vidarebefordrad av en kollega",
+        "request forwarded by a colleague",
+    ),
     "assign": ("käsittelijä nimetty", "handläggare utsedd", "assigned"),
     "verify": ("henkilöllisyys varmistettu", "identiteten kontrollerad", "identity verified"),
     "verification_code_sent": ("koodi lähetetty", "kod skickad", "code sent"),

@@ -229,7 +229,8 @@ def verify_manually(
 def strip_parts(raw: bytes, hashes: set[str], note: str) -> bytes | None:
     """The message with each part whose decoded bytes hash into `hashes` replaced by `note`."""
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
+        # Read from the header block on, as intake did (mail_intake/parsing.py).
+        msg = message_from_bytes(raw.lstrip(b"\r\n"), policy=policy.default)
         for part in msg.walk():
             if part.is_multipart() or not isinstance(part, EmailMessage):
                 continue

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cases import deadlines
+from cases.addresses import is_typed_address
 from cases.errors import NotFound, UserError
 from cases.kinds import CaseKind, parse_kinds
 from cases.lifecycle import (
@@ -127,13 +127,10 @@ def _save(session: Session, case: Case) -> Case:
     return case
 
 
-# A typed address (local@domain.tld), as the controller's own addresses are checked.
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}$")
-
-
 def check_address(text: str) -> None:
     """Refuse what a person typed as an address when it cannot be one."""
-    if not _ADDRESS.match(text.strip()):
+    # local@domain.tld, the local part plain or quoted (RFC 5322 §3.4.1).
+    if not is_typed_address(text.strip()):
         raise UserError(f"not an e-mail address: {clean_line(text)[:80]!r}")
 
 

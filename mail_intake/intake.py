@@ -31,6 +31,7 @@ from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
+from mail_intake.forwarded import Original
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
@@ -385,6 +386,26 @@ def _follow_up(
     follow_up.take_in(session, case, msg, u.parsed, policy=deps.policy, actor=INTAKE_ACTOR, now=now)
 
 
+def _forwarded_original(
+    parsed: ParsedMessage, u: Understanding, deps: IntakeDeps
+) -> Original | None:
+    """The customer a colleague forwarded the request of; None for anyone else's forward.
+
+    Only a sender of the privacy mailbox's own domain is trusted to name another person
+    (authenticated, where the receiving server's results are trusted); the first original
+    from outside that domain is the requester (a colleague may have forwarded it on).
+    """
+    if not parsed.forwarded or not parsed.from_addr or parsed.sender_unclear:
+        return None
+    ours = deps.controller.privacy_email.rpartition("@")[2].lower()
+    if not ours or parsed.from_addr.rpartition("@")[2] != ours:
+        return None
+    if deps.trusted_authserv_ids and not u.authentication.authenticated:
+        return None
+    outside = (o for o in parsed.forwarded if o.address.rpartition("@")[2] != ours)
+    return next(outside, None)
+
+
 def _open(
     session: Session,
     parsed: ParsedMessage,
@@ -413,6 +434,22 @@ def _open(
         authenticated=u.authentication.authenticated,
         detail=u.authentication.detail,
     )
+    # From, not Reply-To: replies must go where the register can vouch for (§2.11).
+    requester = parsed.from_addr or (None if parsed.sender_unclear else parsed.reply_to)
+    name = parsed.from_name
+    original = _forwarded_original(parsed, u, deps)
+    if original is not None:
+        # Art. 12(3): the clock runs from receipt by the controller, and the colleague who
+        # forwarded it is the controller (design.md §1.1, EDPB 01/2022 §159). The address is
+        # read from the forwarded text, not from an authenticated header: it never verifies.
+        requester, name = original.address, original.name
+        if original.date is not None:
+            received = min(received, original.date)
+        evidence["sender"] = identity.sender_evidence(
+            unclear="forwarded by a colleague; the address is read from the forwarded text",
+            authenticated=False,
+            detail=u.authentication.detail,
+        )
     kinds = list(c.kinds)
     if c.category == "complaint":
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
@@ -424,15 +461,26 @@ def _open(
         received_at=received,
         now=now,
         actor=INTAKE_ACTOR,
-        # From, not Reply-To: replies must go where the register can vouch for (§2.11).
-        requester_email=parsed.from_addr or (None if parsed.sender_unclear else parsed.reply_to),
-        requester_name=parsed.from_name,
+        requester_email=requester,
+        requester_name=name,
         language=c.language,
         channel="email",
         evidence=evidence,
         policy=deps.policy,
     )
     msg = store("request", case.id)
+    if original is not None:
+        ops.record(
+            session,
+            case,
+            actor=INTAKE_ACTOR,
+            action=AuditAction.FORWARDED_REQUEST,
+            now=now,
+            message=parsed.message_id,
+            forwarded_by=parsed.from_addr,
+            form=original.form,
+            original_date=original.date.isoformat() if original.date else None,
+        )
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).

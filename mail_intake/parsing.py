@@ -18,7 +18,9 @@ from email.utils import parsedate_to_datetime
 from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
+from cases.addresses import is_address
 from mail_intake.errors import UnparseableMessage
+from mail_intake.forwarded import Original, attached_original, inline_originals
 from mail_intake.header_cache import (
     MAX_HEADER_CHARS,
     MAX_STRUCTURED_CHARS,
@@ -49,10 +51,10 @@ AUDIT_HEADERS = (
 )
 _AUDIT_LOWER = {h.lower(): h for h in AUDIT_HEADERS}
 _MSGID = re.compile(r"<([^<>\s]+)>")
-_ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
 MAX_HTML_CHARS = 1_000_000
 _JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
+_LEADING_BLANK_LINES = re.compile(rb"\A(?:\r?\n)+")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class ParsedMessage:
     sender_unclear: str | None = None
     # The Authentication-Results values, topmost first (RFC 8601), for mail_intake/authentication.
     authentication_results: tuple[str, ...] = ()
+    # The mails this one forwards, outermost first, as it shows them (mail_intake/forwarded.py).
+    forwarded: tuple[Original, ...] = ()
 
 
 def normalise_message_id(value: str | None) -> str | None:
@@ -112,12 +116,16 @@ def parse_message(raw: bytes, *, max_size: int = MAX_SIZE) -> ParsedMessage:
         raise UnparseableMessage(f"message is {len(raw)} bytes, over the {max_size}-byte limit")
     if not raw.strip():
         raise UnparseableMessage("message is empty")
-    head = re.split(rb"\r?\n\r?\n", raw[:65536], maxsplit=1)[0]
+    # Some gateways and scripts write an empty line before the headers; read as it is, the
+    # whole mail would be body (RFC 5322 §2.1: the header section comes first). The hash,
+    # the size and the stored bytes stay those of the mail as it came.
+    text = _LEADING_BLANK_LINES.sub(b"", raw, count=1)
+    head = re.split(rb"\r?\n\r?\n", text[:65536], maxsplit=1)[0]
     if b"\x00" in head or len(_JUNK_BYTES.findall(head)) > max(2, len(head) // 20):
         raise UnparseableMessage("binary data where the headers should be")
     with reading_one_message():  # each header parsed once; hostile ones: bounded work
         try:
-            msg = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
+            msg = BytesParser(policy=PARSE_POLICY).parsebytes(text)
         except Exception as exc:  # the stdlib parser should never raise; if it does: quarantine
             raise UnparseableMessage(f"MIME parser failed ({type(exc).__name__})") from exc
         if not msg.keys():
@@ -187,6 +195,7 @@ def _build(msg: Message, raw: bytes) -> ParsedMessage:
             for k, v in msg.raw_items()
             if k.lower() == "authentication-results"
         ),
+        forwarded=(*inline_originals(body, subject), *_attached_originals(attachments)),
     )
 
 
@@ -202,6 +211,19 @@ def _attached_text(attachments: list[ParsedAttachment], defects: list[str]) -> s
                 return ""
             return "\n\n".join(t for t in texts if t.strip()).strip()
     return ""
+
+
+def _attached_originals(attachments: list[ParsedAttachment]) -> list[Original]:
+    """Who wrote the first attached message, and when (a forward as attachment)."""
+    for attached in attachments:
+        if attached.content_type == "message/rfc822":
+            try:
+                inner = BytesParser(policy=PARSE_POLICY).parsebytes(attached.data[:100_000])
+                found = attached_original(inner)
+            except Exception:  # an unreadable attached message names nobody
+                return []
+            return [found] if found is not None else []
+    return []
 
 
 def _leaves(msg: Message, defects: list[str]) -> Iterator[Message]:
@@ -335,7 +357,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
     except Exception:  # fall back to the lenient compat32 address parser
         pairs = lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
     found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
-    return [(n, a) for n, a in found if _ADDRESS.fullmatch(a)]
+    return [(n, a) for n, a in found if is_address(a)]
 
 
 def _references(value: str | None) -> list[str]:

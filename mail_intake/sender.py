@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from email.message import Message
 from email.utils import getaddresses
 
+from cases.addresses import is_address
 from mail_intake.header_cache import MAX_STRUCTURED_CHARS
 
 # RFC 5322 §2.1.1: 998 per line; a longer From is not a person's, and header_cache
 # reads longer values as unstructured text, with no addresses to read strictly.
 MAX_FROM_CHARS = MAX_STRUCTURED_CHARS
+# What a display name may hide as another address (a quoted local part is not looked for).
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+")
 # Defects of the stdlib's strict parser that change what the header says. Not these: 8-bit
 # bytes in a display name (UndecodableBytesDefect), and the obsolete phrase syntax of
@@ -61,7 +63,7 @@ def read_sender(msg: Message) -> Sender:
     shown = name or None
     if any(d in _CHANGING_DEFECTS for d in defects):
         return Sender(None, shown, "From is malformed (a strict parse repairs it)")
-    if not _ADDRESS.fullmatch(addr_spec):
+    if not is_address(addr_spec):
         return Sender(None, shown, "From holds no valid address")
     if [a for _, a in lenient] != [addr_spec]:
         return Sender(None, shown, "From reads differently to a lenient parser")

@@ -71,5 +71,6 @@ class AuditAction(StrEnum):
     MACHINE_MAIL = "machine_mail"
     BOUNCE = "bounce"
     MAIL_ORIGINAL_REDACTED = "mail_original_redacted"
+    FORWARDED_REQUEST = "forwarded_request"
     # Slack.
     SLACK_ACCESS_DENIED = "slack_access_denied"

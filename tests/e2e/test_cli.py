@@ -581,7 +581,16 @@ def test_verifying_the_requester_withdraws_the_identity_request_still_waiting_fo
     assert shown["mail"] == []  # nothing queued for the requester
 
 
-@pytest.mark.parametrize("bad", ["not-an-email", "aino@localhost", "aino example@example.com"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not-an-email",
+        "aino@localhost",
+        "aino example@example.com",
+        '"aino example@example.com',
+        '"aino example"@',
+    ],
+)
 def test_a_case_opened_at_the_terminal_refuses_an_address_that_cannot_be_one(
     desk_env: dict[str, str], bad: str
 ) -> None:
@@ -589,6 +598,19 @@ def test_a_case_opened_at_the_terminal_refuses_an_address_that_cannot_be_one(
     assert result.returncode == 2
     assert result.stderr == f"error: not an e-mail address: {bad!r}\n"
     assert run("cases", "list", "--json", env=desk_env, check_ok=True).stdout.strip() == "[]"
+
+
+def test_a_case_opened_at_the_terminal_takes_an_address_with_a_quoted_local_part(
+    desk_env: dict[str, str],
+) -> None:
+    """RFC 5322 §3.4.1: `"aino laine"@example.com` is one address, its quotes part of it."""
+    opened = run(
+        "cases", "open", "--kinds", "access", "--email", '"aino laine"@example.com', "--json",
+        env=desk_env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    shown = json.loads(run("cases", "show", ref, "--json", env=desk_env, check_ok=True).stdout)
+    assert shown["requester_email"] == '"aino laine"@example.com'
 
 
 def test_fulfilling_a_right_the_case_does_not_ask_for_says_which_it_asks_for(

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.outbox_journey import ROOT, desk_env, rightsdesk
 from tests.servers.smtp import SmtpSink
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
 
 # The CLI with the outbox's wait slice stretched to an hour: a pass that waited its slice
 # out after intake's end would be killed by the timeout below instead of ending.
@@ -162,3 +166,117 @@ def test_a_mail_a_syncing_tool_left_in_new_with_flags_in_its_name_is_taken_in(
     assert not list((tmp_path / "mail" / "inbox" / "new").iterdir())
     assert (tmp_path / "mail" / "processed" / "new" / name).is_file()
     assert rightsdesk(env, "poll", "--once").startswith("intake: nothing new")
+
+
+def test_a_mail_with_an_empty_line_before_its_headers_is_taken_in_and_one_without_is_not(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Some gateways write an empty line first; such a mail was quarantined as headerless."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_leading_blank_line.eml").read_bytes()
+    assert raw.startswith(b"\r\nFrom: ")
+    inbox.add(raw)
+    inbox.add(b"\r\n\r\njust some words without any header\r\n")
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened, 1 quarantined")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["kinds"]) == ("eero.esimerkki@example.com", ["access"])
+    assert "no headers found" in rightsdesk(env, "quarantine", "list")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ("eero.esimerkki@example.com",)
+    assert ack.message["In-Reply-To"] == "<fi-leading-blank-line@mail.example.com>"
+
+
+def test_a_request_from_a_quoted_local_part_opens_a_case_and_is_acknowledged_to_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """`"john doe"@example.com` is one address (RFC 5322 §3.4.1); it was judged none."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add((FIXTURES / "en_quoted_local_part.eml").read_bytes())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["kinds"]) == ('"john doe"@example.com', ["access"])
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ('"john doe"@example.com',)  # the quotes kept in the envelope
+    assert ack.message["To"].addresses[0].addr_spec == '"john doe"@example.com'
+
+
+# (fixture, the customer, receipt by the colleague in UTC, due date, how it was forwarded)
+FORWARDS = [
+    (
+        "fi_forwarded_by_colleague.eml",
+        "aino.asiakas@example.com",
+        "2026-11-23T12:05",
+        "2026-12-23",
+        "inline",
+    ),
+    (
+        "en_forwarded_by_colleague_outlook.eml",
+        "john.customer@example.com",
+        "2026-11-20T12:05",
+        "2026-12-21",
+        "inline",
+    ),
+    (
+        "sv_forwarded_as_attachment.eml",
+        "tove.exempel@example.com",
+        "2026-11-25T08:00",
+        "2026-12-28",
+        "attached",
+    ),
+]
+FORWARDED_BY = "mikko.myyja@targetpartners.example"
+
+
+@pytest.mark.parametrize(("name", "customer", "received", "due", "form"), FORWARDS)
+def test_a_request_a_colleague_forwards_opens_the_customers_case_from_its_own_receipt(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    name: str,
+    customer: str,
+    received: str,
+    due: str,
+    form: str,
+) -> None:
+    """A colleague of the privacy mailbox's domain forwards a customer's mail: the case is the
+    customer's, and its clock runs from when the colleague got it (Art. 12(3)); the case
+    records who forwarded it. It was the colleague's case, dated the day of the forward."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add((FIXTURES / name).read_bytes())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == customer
+    assert case["received_at"].startswith(received) and case["due_date"] == due
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (event,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert event["detail"]["forwarded_by"] == FORWARDED_BY and event["detail"]["form"] == form
+    assert shown["identity_status"] != "verified"  # an address read from text vouches for none
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == (customer,)
+
+
+def test_a_request_forwarded_by_someone_outside_the_company_stays_theirs(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Only a colleague is trusted to name another person as the requester."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    outsider = b"From: Kalle Kumppani <kalle@partner.example.com>\r\n"
+    inbox.add(outsider + raw.split(b"\r\n", 1)[1])
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "kalle@partner.example.com"
+    assert case["received_at"].startswith("2026-11-30T07:00")
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    assert "forwarded_request" not in [e["action"] for e in shown["events"]]

@@ -25,7 +25,7 @@ STORED = frozenset(
     retention_purge
     retention_anonymise register_import reclassified third_party_message separate_case_opened
     non_request
-    quarantine machine_mail bounce mail_original_redacted slack_access_denied
+    quarantine machine_mail bounce mail_original_redacted forwarded_request slack_access_denied
     """.split()  # noqa: SIM905 (a word list reads better than 54 quoted strings)
 )
 _NAMES = "|".join(sorted(STORED))

@@ -45,6 +45,23 @@ def test_an_identity_document_is_cut_out_of_the_raw_mail_and_the_text_stays() ->
     assert "passport.png" not in stripped.decode("ascii", "replace")
 
 
+def test_an_identity_document_is_cut_out_of_a_mail_that_starts_with_a_blank_line() -> None:
+    # Intake reads such a mail from the header block after the blank line (parse_message).
+    document = b"\x89PNG fictional passport scan"
+    mail = EmailMessage()
+    mail["From"] = "Aino Esimerkki <aino@example.com>"
+    mail["Subject"] = "Request"
+    mail.set_content("Please delete my data.")
+    mail.add_attachment(document, maintype="image", subtype="png", filename="passport.png")
+
+    stripped = strip_parts(
+        b"\r\n" + mail.as_bytes(), {hashlib.sha256(document).hexdigest()}, "[removed]"
+    )
+
+    assert stripped is not None and document not in stripped
+    assert b"[removed]" in stripped
+
+
 def test_code_candidates_are_code_shaped_tokens_and_prose_is_not_one() -> None:
     assert code_candidates("Here you are: K7MQ-2XPA") == ["K7MQ2XPA"]
     assert code_candidates("typed by hand: k7mq-2xpa, and again K7MQ 2XPA") == ["K7MQ2XPA"]
