@@ -126,8 +126,25 @@ def _messages(session: Session, case: Case) -> list[dict[str, Any]]:
         files = session.exec(
             select(Attachment).where(Attachment.message_id == m.id).order_by(col(Attachment.id))
         ).all()
-        out.append({"message": m, "attachments": list(files)})
+        out.append({"message": m, "attachments": list(files), **_delivery(session, m)})
     return out
+
+
+def _delivery(session: Session, message: Message) -> dict[str, Any]:
+    """Whether a mail of ours went out: sent only once the outbox recorded `sent_at`.
+
+    A Message row of ours is written when the mail is queued (cases.outbox), so its time
+    is the queueing, not the sending; mail without an outbox row (a copy from the Sent
+    folder) was sent at its Date: header.
+    """
+    if message.direction != "out":
+        return {"state": "in", "at": message.received_at}
+    row = session.exec(select(Outbox).where(Outbox.message_id == message.message_id)).first()
+    if row is None:
+        return {"state": "sent", "at": message.sent_at or message.received_at}
+    if row.sent_at is not None:
+        return {"state": "sent", "at": row.sent_at}
+    return {"state": "failed" if row.status == "failed" else "queued", "at": message.received_at}
 
 
 # Detail that the dossier shows elsewhere (the reply's context, the decision) or that is
@@ -206,7 +223,10 @@ def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str
             row = session.exec(
                 select(Outbox).where(Outbox.message_id == detail.get("message_id"))
             ).first()
-            at = row.sent_at if row is not None and row.sent_at is not None else event.at
+            if row is not None and row.sent_at is None:
+                # Approved is not answered: the requester has the reply once it is sent.
+                return {"queued": event.at, "failed": row.status == "failed"}
+            at = row.sent_at if row is not None else event.at
             return {"at": at, "how": "how_mail", "by": event.actor}
         if event.action in (AuditAction.RESPOND, AuditAction.REFUSE):
             return {"at": event.at, "how": "how_outside", "by": event.actor}
@@ -222,11 +242,12 @@ def _compliance(
     """Received, due, answered on, and on time or late by how many days (Art. 12(3))."""
     answered = _answered(session, case, events)
     due = case.effective_due_date
-    if answered is not None:
+    if answered is not None and "queued" not in answered:
         day = deadlines.receipt_date(answered["at"])
         return {**answered, "day": day, "late_days": max(0, (day - due).days), "open": False}
     today = deadlines.receipt_date(now)
-    return {"open": True, "late_days": max(0, (today - due).days)}
+    waiting = answered or {"queued": None, "failed": False}
+    return {"open": True, "late_days": max(0, (today - due).days), **waiting}
 
 
 _DECISIONS = (

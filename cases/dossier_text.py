@@ -36,6 +36,16 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "extended": ("jatkettu", "förlängd", "extended"),
     "answered": ("Vastattu", "Besvarad", "Answered on"),
     "not_answered": ("ei vielä vastattu", "ännu inte besvarad", "not yet answered"),
+    "reply_queued": (
+        "vastaus on ollut lähtevien jonossa {at} alkaen",
+        "svaret har legat i utkön sedan {at}",
+        "the reply has been queued since {at}",
+    ),
+    "reply_failed": (
+        "{at} hyväksytyn vastauksen lähetys epäonnistui",
+        "svaret som godkändes {at} kunde inte skickas",
+        "the reply approved {at} could not be sent",
+    ),
     "on_time": ("Vastattiin määräajassa.", "Svaret gavs inom tidsfristen.", "Answered on time."),
     "late": (
         "Vastattiin {days} päivää myöhässä.",
@@ -320,7 +330,18 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Messages received and sent",
     ),
     "msg_in": ("Saapunut", "Mottaget", "Received"),
-    "msg_out": ("Lähetetty", "Skickat", "Sent"),
+    "msg_sent": ("Lähetetty", "Skickat", "Sent"),
+    # Ours, written to the outbox but not (yet) handed to the mail server.
+    "msg_queued": (
+        "Lähtevien jonossa, ei vielä lähetetty; jonoon",
+        "I utkön, ännu inte skickat; köat",
+        "Queued, not yet sent; queued at",
+    ),
+    "msg_failed": (
+        "Ei lähetetty: lähetys epäonnistui; jonoon",
+        "Inte skickat: sändningen misslyckades; köat",
+        "Not sent: sending failed; queued at",
+    ),
     "msg_from": ("Lähettäjä", "Från", "From"),
     "msg_to": ("Vastaanottaja", "Till", "To"),
     "msg_subject": ("Aihe", "Ämne", "Subject"),

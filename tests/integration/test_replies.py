@@ -18,6 +18,7 @@ from cases.replies import approve_draft, draft_reply, pending_draft, pending_dra
 from mail_intake.compose import outbox_bytes
 from rightsdesk.cli import main
 from store.models import CaseEvent, Customer, Draft, Message, Outbox
+from tests.e2e.outbox_journey import US
 from tests.replies_support import (
     ACTOR,
     EXAMPLE_CONFIG,
@@ -29,6 +30,7 @@ from tests.replies_support import (
     verified_case,
     verify,
 )
+from tests.servers.smtp import SmtpSink
 
 CONTROLLER = controller()
 
@@ -413,3 +415,43 @@ def test_the_cli_sweeps_with_a_dry_run_and_writes_a_dossier(
     assert main(["dossier", "DSR-2026-0001", "--out", "out/d.html"]) == 0
     assert "Case dossier DSR-2026-0001" in (cli_db / "out" / "d.html").read_text(encoding="utf-8")
     assert main(["dossier", "DSR-2099-0001"]) == 2
+
+
+def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_went_out(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in (
+        ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
+        ("RIGHTSDESK_MAIL_FROM", US),
+        ("RIGHTSDESK_SMTP_HOST", "127.0.0.1"),
+        ("RIGHTSDESK_SMTP_PORT", str(smtp_sink.port)),
+        ("RIGHTSDESK_SMTP_SECURITY", "plain"),
+    ):
+        monkeypatch.setenv(name, value)
+    (cli_db / "mail").mkdir()
+    assert main(["cases", "draft", "DSR-2026-0001"]) == 0
+    assert main(["cases", "approve", "DSR-2026-0001"]) == 0
+
+    def dossier(name: str) -> tuple[str, str]:
+        assert main(["dossier", "DSR-2026-0001", "--out", name]) == 0
+        finnish, english = (cli_db / name).read_text(encoding="utf-8").split('<section lang="en"')
+        return finnish, english
+
+    # Approved is not sent: the reply waits in the outbox until the next pass.
+    finnish, english = dossier("queued.html")
+    assert "<h3>Lähtevien jonossa, ei vielä lähetetty; jonoon 2026-03-05 12:00:00" in finnish
+    assert "<h3>Queued, not yet sent; queued at 2026-03-05 12:00:00" in english
+    assert "<h3>Lähetetty" not in finnish and "<h3>Sent" not in english
+    assert "ei vielä vastattu (vastaus on ollut lähtevien jonossa 2026-03-05 12:00:00" in finnish
+    assert "not yet answered (the reply has been queued since 2026-03-05 12:00:00" in english
+
+    assert main(["poll", "--once"]) == 0
+    smtp_sink.wait_for(1, timeout=30)
+    finnish, english = dossier("sent.html")
+    assert "<h3>Lähetetty 2026-03-05 12:00:00" in finnish and "jonossa" not in finnish
+    assert "<h3>Sent 2026-03-05 12:00:00" in english and "Queued" not in english
+    assert "Vastattiin määräajassa." in finnish and "Answered on time." in english
+    capsys.readouterr()
