@@ -22,6 +22,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
+from cases.dossier_labels import table_label
 from cases.dossier_text import (
     action_label,
     day_reason,
@@ -152,12 +153,20 @@ def _delivery(session: Session, message: Message) -> dict[str, Any]:
 _HIDDEN_DETAIL = frozenset({"reply_context", "decision", "draft_id", "extra_context"})
 
 
-def _plain(value: Any, lang: str) -> str:
+# Detail items that count rows per table: the tables are named as tables, not as detail.
+_TABLE_COUNTS = frozenset({"found", "rows"})
+
+
+def _plain(value: Any, lang: str, key: str = "") -> str:
     """A detail value as readable text in `lang`: lists joined, mappings as "key: value"."""
     if isinstance(value, dict):
-        return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang)}" for k, v in value.items())
+        if key in _TABLE_COUNTS:
+            return "; ".join(f"{table_label(str(t), lang)}: {n}" for t, n in value.items())
+        if key == "systems":  # the data map's systems: name, kind and rows per table
+            return "; ".join(_system_text(str(n), part, lang) for n, part in value.items())
+        return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(_plain(v, lang) for v in value) if value else "–"
+        return ", ".join(_plain(v, lang, key) for v in value) if value else "–"
     if value is None:
         return "–"
     if isinstance(value, bool):
@@ -165,9 +174,17 @@ def _plain(value: Any, lang: str) -> str:
     return str(value)
 
 
+def _system_text(name: str, part: Any, lang: str) -> str:
+    """One system of a detail's `systems`: "Name (kind): table orders: 2" in `lang`."""
+    if not isinstance(part, dict):
+        return f"{name}: {_plain(part, lang)}"
+    rows = _plain(part.get("rows") or {}, lang, "rows") or "–"
+    return f"{name} ({part.get('kind', '–')}): {rows}"
+
+
 # Detail items whose values are codes the dossier already names in each language.
 _KIND_VALUED = frozenset({"kind", "kinds"})
-_STATUS_VALUED = frozenset({"status", "channel", "state", "method"})
+_STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for"})
 
 
 def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool]]:
@@ -182,7 +199,7 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
         elif key in _STATUS_VALUED and isinstance(value, str):
             text = status_label(value, lang)
         else:
-            text = _plain(value, lang)
+            text = _plain(value, lang, key)
         items.append((detail_label(key, lang), text, "\n" in text or len(text) > 120))
     return items
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import json
+import re
 from datetime import timedelta
 from email import policy
 from pathlib import Path
@@ -12,11 +14,13 @@ from sqlmodel import Session, col, select
 
 from cases import operations as ops
 from cases.dossier import build_dossier
+from cases.dossier_text import ACTION, DETAIL
 from cases.errors import IllegalTransition, UserError
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.replies import approve_draft, draft_reply, pending_draft, pending_drafts
 from mail_intake.compose import outbox_bytes
 from rightsdesk.cli import main
+from store.actions import AuditAction
 from store.models import CaseEvent, Customer, Draft, Message, Outbox
 from tests.e2e.outbox_journey import US
 from tests.replies_support import (
@@ -455,3 +459,36 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     assert "<h3>Sent 2026-03-05 12:00:00" in english and "Queued" not in english
     assert "Vastattiin määräajassa." in finnish and "Answered on time." in english
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("lang", "email", "name"),
+    [("fi", "john.smith@example.com", "John Smith"), ("sv", "elin.lindqvist@example.com", "Elin")],
+)
+def test_a_finnish_or_swedish_dossier_names_every_action_and_detail_in_its_language(
+    cli_db: Path, capsys: pytest.CaptureFixture[str], lang: str, email: str, name: str
+) -> None:
+    capsys.readouterr()
+    opened = ["cases", "open", "--kinds", "access,erasure", "--email", email, "--name", name]
+    assert main([*opened, "--language", lang, "--channel", "letter", "--json"]) == 0
+    reference = json.loads(capsys.readouterr().out)["reference"]
+    assert main(["cases", "verify", reference, "--method", "manual", "--reason", "called"]) == 0
+    for _right in ("access", "erasure"):
+        assert main(["cases", "fulfil", reference]) == 0
+        assert main(["cases", "approve", reference]) == 0
+    assert main(["dossier", reference, "--out", "dossier.html"]) == 0
+
+    html = (cli_db / "dossier.html").read_text(encoding="utf-8")
+    section = html.split(f'<section lang="{lang}"')[1].split("</section>")[0]
+    timeline = section.split(f'id="timeline-{lang}"')[1].split(f'id="audit-{lang}"')[0]
+    index = ("fi", "sv").index(lang)
+    actions = re.findall(r"<tr><td>\d+</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", timeline)
+    assert [a for a in AuditAction if a.value.replace("_", " ") in actions] == []
+    named = {code for code, label in ACTION.items() if label[index] in actions}
+    assert {"open", "verify", "fulfil", "reply_approved", "access_compiled"} <= named
+    assert set(actions) <= {label[index] for label in ACTION.values()}
+    names = set(re.findall(r"<strong>([^<]*)</strong>", timeline))
+    assert names <= {label[index] for label in DETAIL.values()}, "a detail shown by its code"
+    # Tables are named as tables: the register's in words, never as a bare code.
+    assert ("tilaukset: " if lang == "fi" else "beställningar: ") in timeline
+    assert not re.search(r"\b(orders|invoices|disclosures): ", timeline)
