@@ -356,6 +356,12 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Meddelandets SHA-256 när det lades i kö",
         "SHA-256 of the mail as queued",
     ),
+    # Our mail's bytes are written when the outbox sends it (mail_intake/compose.py).
+    "sha_pending": (
+        "ei vielä muodostettu: viesti muodostetaan lähetettäessä",
+        "inte skapat ännu: meddelandet skapas när det skickas",
+        "not yet made: the mail is made when it is sent",
+    ),
     "attachment": ("Liite", "Bilaga", "Attachment"),
     "deleted": ("poistettu", "raderad", "deleted"),
     "no_text": ("(ei tekstiä)", "(ingen text)", "(no text)"),

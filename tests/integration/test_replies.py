@@ -451,6 +451,8 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     assert "<h3>Lähetetty" not in finnish and "<h3>Sent" not in english
     assert "ei vielä vastattu (vastaus on ollut lähtevien jonossa 2026-03-05 12:00:00" in finnish
     assert "not yet answered (the reply has been queued since 2026-03-05 12:00:00" in english
+    assert "ei vielä muodostettu" in finnish and "not yet made" in english
+    assert "<code>None</code>" not in finnish + english
 
     assert main(["poll", "--once"]) == 0
     smtp_sink.wait_for(1, timeout=30)
@@ -458,6 +460,7 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     assert "<h3>Lähetetty 2026-03-05 12:00:00" in finnish and "jonossa" not in finnish
     assert "<h3>Sent 2026-03-05 12:00:00" in english and "Queued" not in english
     assert "Vastattiin määräajassa." in finnish and "Answered on time." in english
+    assert "ei vielä muodostettu" not in finnish and "not yet made" not in english
     capsys.readouterr()
 
 
