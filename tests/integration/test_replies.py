@@ -421,11 +421,38 @@ def test_the_cli_sweeps_with_a_dry_run_and_writes_a_dossier(
     assert main(["dossier", "DSR-2099-0001"]) == 2
 
 
+# How the dossier heads our reply, and says whether it answered, in each language.
+QUEUED = {
+    "fi": (
+        "<h3>Lähtevien jonossa, ei vielä lähetetty; jonoon 2026-03-05 12:00:00",
+        "ei vielä vastattu (vastaus on ollut lähtevien jonossa 2026-03-05 12:00:00",
+        "ei vielä muodostettu",
+    ),
+    "sv": (
+        "<h3>I utkön, ännu inte skickat; köat 2026-03-05 12:00:00",
+        "ännu inte besvarad (svaret har legat i utkön sedan 2026-03-05 12:00:00",
+        "inte skapat ännu",
+    ),
+    "en": (
+        "<h3>Queued, not yet sent; queued at 2026-03-05 12:00:00",
+        "not yet answered (the reply has been queued since 2026-03-05 12:00:00",
+        "not yet made",
+    ),
+}
+SENT = {
+    "fi": ("<h3>Lähetetty 2026-03-05 12:00:00", "Vastattiin määräajassa."),
+    "sv": ("<h3>Skickat 2026-03-05 12:00:00", "Svaret gavs inom tidsfristen."),
+    "en": ("<h3>Sent 2026-03-05 12:00:00", "Answered on time."),
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_went_out(
     cli_db: Path,
     smtp_sink: SmtpSink,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    lang: str,
 ) -> None:
     for name, value in (
         ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
@@ -436,31 +463,35 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     ):
         monkeypatch.setenv(name, value)
     (cli_db / "mail").mkdir()
-    assert main(["cases", "draft", "DSR-2026-0001"]) == 0
-    assert main(["cases", "approve", "DSR-2026-0001"]) == 0
+    reference = "DSR-2026-0001"  # Maija's request, in Finnish
+    if lang == "sv":
+        capsys.readouterr()
+        opened = ["cases", "open", "--kinds", "access", "--email", "elin.lindqvist@example.com"]
+        assert main([*opened, "--name", "Elin", "--language", "sv", "--json"]) == 0
+        reference = json.loads(capsys.readouterr().out)["reference"]
+        assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
+    assert main(["cases", "draft", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0
 
-    def dossier(name: str) -> tuple[str, str]:
-        assert main(["dossier", "DSR-2026-0001", "--out", name]) == 0
-        finnish, english = (cli_db / name).read_text(encoding="utf-8").split('<section lang="en"')
-        return finnish, english
+    def dossier(name: str) -> list[tuple[str, str]]:
+        assert main(["dossier", reference, "--out", name]) == 0
+        own, english = (cli_db / name).read_text(encoding="utf-8").split('<section lang="en"')
+        return [(lang, own), ("en", english)]
 
     # Approved is not sent: the reply waits in the outbox until the next pass.
-    finnish, english = dossier("queued.html")
-    assert "<h3>Lähtevien jonossa, ei vielä lähetetty; jonoon 2026-03-05 12:00:00" in finnish
-    assert "<h3>Queued, not yet sent; queued at 2026-03-05 12:00:00" in english
-    assert "<h3>Lähetetty" not in finnish and "<h3>Sent" not in english
-    assert "ei vielä vastattu (vastaus on ollut lähtevien jonossa 2026-03-05 12:00:00" in finnish
-    assert "not yet answered (the reply has been queued since 2026-03-05 12:00:00" in english
-    assert "ei vielä muodostettu" in finnish and "not yet made" in english
-    assert "<code>None</code>" not in finnish + english
+    for language, section in dossier("queued.html"):
+        for phrase in QUEUED[language]:
+            assert phrase in section, phrase
+        assert SENT[language][0] not in section and SENT[language][1] not in section
+        assert "<code>None</code>" not in section
 
     assert main(["poll", "--once"]) == 0
     smtp_sink.wait_for(1, timeout=30)
-    finnish, english = dossier("sent.html")
-    assert "<h3>Lähetetty 2026-03-05 12:00:00" in finnish and "jonossa" not in finnish
-    assert "<h3>Sent 2026-03-05 12:00:00" in english and "Queued" not in english
-    assert "Vastattiin määräajassa." in finnish and "Answered on time." in english
-    assert "ei vielä muodostettu" not in finnish and "not yet made" not in english
+    for language, section in dossier("sent.html"):
+        for phrase in SENT[language]:
+            assert phrase in section, phrase
+        for phrase in QUEUED[language]:
+            assert phrase not in section, phrase
     capsys.readouterr()
 
 
