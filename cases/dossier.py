@@ -22,6 +22,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
+from cases.dossier_labels import table_label
 from cases.dossier_text import (
     action_label,
     day_reason,
@@ -126,8 +127,25 @@ def _messages(session: Session, case: Case) -> list[dict[str, Any]]:
         files = session.exec(
             select(Attachment).where(Attachment.message_id == m.id).order_by(col(Attachment.id))
         ).all()
-        out.append({"message": m, "attachments": list(files)})
+        out.append({"message": m, "attachments": list(files), **_delivery(session, m)})
     return out
+
+
+def _delivery(session: Session, message: Message) -> dict[str, Any]:
+    """Whether a mail of ours went out: sent only once the outbox recorded `sent_at`.
+
+    A Message row of ours is written when the mail is queued (cases.outbox), so its time
+    is the queueing, not the sending; mail without an outbox row (a copy from the Sent
+    folder) was sent at its Date: header.
+    """
+    if message.direction != "out":
+        return {"state": "in", "at": message.received_at}
+    row = session.exec(select(Outbox).where(Outbox.message_id == message.message_id)).first()
+    if row is None:
+        return {"state": "sent", "at": message.sent_at or message.received_at}
+    if row.sent_at is not None:
+        return {"state": "sent", "at": row.sent_at}
+    return {"state": "failed" if row.status == "failed" else "queued", "at": message.received_at}
 
 
 # Detail that the dossier shows elsewhere (the reply's context, the decision) or that is
@@ -135,12 +153,20 @@ def _messages(session: Session, case: Case) -> list[dict[str, Any]]:
 _HIDDEN_DETAIL = frozenset({"reply_context", "decision", "draft_id", "extra_context"})
 
 
-def _plain(value: Any, lang: str) -> str:
+# Detail items that count rows per table: the tables are named as tables, not as detail.
+_TABLE_COUNTS = frozenset({"found", "rows"})
+
+
+def _plain(value: Any, lang: str, key: str = "") -> str:
     """A detail value as readable text in `lang`: lists joined, mappings as "key: value"."""
     if isinstance(value, dict):
-        return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang)}" for k, v in value.items())
+        if key in _TABLE_COUNTS:
+            return "; ".join(f"{table_label(str(t), lang)}: {n}" for t, n in value.items())
+        if key == "systems":  # the data map's systems: name, kind and rows per table
+            return "; ".join(_system_text(str(n), part, lang) for n, part in value.items())
+        return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(_plain(v, lang) for v in value) if value else "–"
+        return ", ".join(_plain(v, lang, key) for v in value) if value else "–"
     if value is None:
         return "–"
     if isinstance(value, bool):
@@ -148,9 +174,17 @@ def _plain(value: Any, lang: str) -> str:
     return str(value)
 
 
+def _system_text(name: str, part: Any, lang: str) -> str:
+    """One system of a detail's `systems`: "Name (kind): table orders: 2" in `lang`."""
+    if not isinstance(part, dict):
+        return f"{name}: {_plain(part, lang)}"
+    rows = _plain(part.get("rows") or {}, lang, "rows") or "–"
+    return f"{name} ({part.get('kind', '–')}): {rows}"
+
+
 # Detail items whose values are codes the dossier already names in each language.
 _KIND_VALUED = frozenset({"kind", "kinds"})
-_STATUS_VALUED = frozenset({"status", "channel", "state", "method"})
+_STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for"})
 
 
 def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool]]:
@@ -165,7 +199,7 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
         elif key in _STATUS_VALUED and isinstance(value, str):
             text = status_label(value, lang)
         else:
-            text = _plain(value, lang)
+            text = _plain(value, lang, key)
         items.append((detail_label(key, lang), text, "\n" in text or len(text) > 120))
     return items
 
@@ -206,7 +240,10 @@ def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str
             row = session.exec(
                 select(Outbox).where(Outbox.message_id == detail.get("message_id"))
             ).first()
-            at = row.sent_at if row is not None and row.sent_at is not None else event.at
+            if row is not None and row.sent_at is None:
+                # Approved is not answered: the requester has the reply once it is sent.
+                return {"queued": event.at, "failed": row.status == "failed"}
+            at = row.sent_at if row is not None else event.at
             return {"at": at, "how": "how_mail", "by": event.actor}
         if event.action in (AuditAction.RESPOND, AuditAction.REFUSE):
             return {"at": event.at, "how": "how_outside", "by": event.actor}
@@ -222,11 +259,12 @@ def _compliance(
     """Received, due, answered on, and on time or late by how many days (Art. 12(3))."""
     answered = _answered(session, case, events)
     due = case.effective_due_date
-    if answered is not None:
+    if answered is not None and "queued" not in answered:
         day = deadlines.receipt_date(answered["at"])
         return {**answered, "day": day, "late_days": max(0, (day - due).days), "open": False}
     today = deadlines.receipt_date(now)
-    return {"open": True, "late_days": max(0, (today - due).days)}
+    waiting = answered or {"queued": None, "failed": False}
+    return {"open": True, "late_days": max(0, (today - due).days), **waiting}
 
 
 _DECISIONS = (

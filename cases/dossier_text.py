@@ -11,6 +11,7 @@ import holidays
 
 from cases import deadlines
 from cases.deadlines import DeadlineTrace
+from cases.dossier_labels import ACTION, DETAIL
 from templates.labels import pick
 
 # (fi, sv, en) per key.
@@ -36,6 +37,16 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "extended": ("jatkettu", "förlängd", "extended"),
     "answered": ("Vastattu", "Besvarad", "Answered on"),
     "not_answered": ("ei vielä vastattu", "ännu inte besvarad", "not yet answered"),
+    "reply_queued": (
+        "vastaus on ollut lähtevien jonossa {at} alkaen",
+        "svaret har legat i utkön sedan {at}",
+        "the reply has been queued since {at}",
+    ),
+    "reply_failed": (
+        "{at} hyväksytyn vastauksen lähetys epäonnistui",
+        "svaret som godkändes {at} kunde inte skickas",
+        "the reply approved {at} could not be sent",
+    ),
     "on_time": ("Vastattiin määräajassa.", "Svaret gavs inom tidsfristen.", "Answered on time."),
     "late": (
         "Vastattiin {days} päivää myöhässä.",
@@ -320,7 +331,18 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Messages received and sent",
     ),
     "msg_in": ("Saapunut", "Mottaget", "Received"),
-    "msg_out": ("Lähetetty", "Skickat", "Sent"),
+    "msg_sent": ("Lähetetty", "Skickat", "Sent"),
+    # Ours, written to the outbox but not (yet) handed to the mail server.
+    "msg_queued": (
+        "Lähtevien jonossa, ei vielä lähetetty; jonoon",
+        "I utkön, ännu inte skickat; köat",
+        "Queued, not yet sent; queued at",
+    ),
+    "msg_failed": (
+        "Ei lähetetty: lähetys epäonnistui; jonoon",
+        "Inte skickat: sändningen misslyckades; köat",
+        "Not sent: sending failed; queued at",
+    ),
     "msg_from": ("Lähettäjä", "Från", "From"),
     "msg_to": ("Vastaanottaja", "Till", "To"),
     "msg_subject": ("Aihe", "Ämne", "Subject"),
@@ -333,6 +355,12 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Viestin SHA-256 jonoon asetettuna",
         "Meddelandets SHA-256 när det lades i kö",
         "SHA-256 of the mail as queued",
+    ),
+    # Our mail's bytes are written when the outbox sends it (mail_intake/compose.py).
+    "sha_pending": (
+        "ei vielä muodostettu: viesti muodostetaan lähetettäessä",
+        "inte skapat ännu: meddelandet skapas när det skickas",
+        "not yet made: the mail is made when it is sent",
     ),
     "attachment": ("Liite", "Bilaga", "Attachment"),
     "deleted": ("poistettu", "raderad", "deleted"),
@@ -415,132 +443,12 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "clarification": ("tarkennusta", "precisering", "clarification"),
 }
 
-ACTION: dict[str, tuple[str, str, str]] = {
-    "open": ("pyyntö kirjattu", "begäran registrerad", "request recorded"),
-    "message_received": ("viesti saapui", "meddelande mottaget", "message received"),
-    "forwarded_request": (
-        "pyyntö välitetty kollegalta",
-        "begäran vidarebefordrad av en kollega",
-        "request forwarded by a colleague",
-    ),
-    "assign": ("käsittelijä nimetty", "handläggare utsedd", "assigned"),
-    "verify": ("henkilöllisyys varmistettu", "identiteten kontrollerad", "identity verified"),
-    "verification_code_sent": ("koodi lähetetty", "kod skickad", "code sent"),
-    "pause": ("määräaika keskeytetty", "tidsfristen avbruten", "clock paused"),
-    "resume": ("määräaika jatkuu", "tidsfristen löper igen", "clock resumed"),
-    "extend": ("määräaikaa jatkettu", "tidsfristen förlängd", "time limit extended"),
-    "extension_notified": (
-        "jatkamisesta ilmoitettu",
-        "förlängningen meddelad",
-        "extension notified",
-    ),
-    "fulfil": ("pyyntö toteutettu", "begäran verkställd", "right carried out"),
-    "draft": ("vastausluonnos laadittu", "svarsutkast upprättat", "reply drafted"),
-    "reply_approved": (
-        "vastaus hyväksytty ja lähetetty",
-        "svaret godkänt och skickat",
-        "reply approved and sent",
-    ),
-    "recipient_notified": (
-        "vastaanottajalle ilmoitettu (19 art.)",
-        "mottagaren underrättad (art. 19)",
-        "recipient told (Art. 19)",
-    ),
-    "recipient_notice_needed": (
-        "vastaanottajalle ilmoitettava muuta kautta",
-        "mottagaren ska underrättas på annat sätt",
-        "recipient to be told by other means",
-    ),
-    "respond": ("vastattu", "besvarad", "answered"),
-    "refuse": ("pyyntö hylätty", "begäran avslagen", "refused"),
-    "close": ("asia suljettu", "ärendet avslutat", "closed"),
-    "reopen": ("asia avattu uudelleen", "ärendet återöppnat", "reopened"),
-    "note": ("merkintä", "anteckning", "note"),
-    "identity_documents_deleted": (
-        "henkilöllisyysasiakirjat poistettu",
-        "identitetshandlingar raderade",
-        "identity documents deleted",
-    ),
-    "opt_out_in_force": ("kielto voimassa", "förbudet gäller", "opt-out in force"),
-    "link_customer": ("liitetty asiakkaaseen", "kopplad till kund", "linked to customer"),
-    "set_kinds": ("oikeudet määritetty", "rättigheter fastställda", "kinds set"),
-    "kinds_added": (
-        "uusi oikeus pyydetty samassa viestiketjussa",
-        "ny rättighet begärd i samma meddelandetråd",
-        "new right asked for in the thread",
-    ),
-    "separate_case_opened": (
-        "ketjun uusi pyyntö kirjattu omaksi asiakseen",
-        "ny begäran i tråden registrerad som eget ärende",
-        "new request in the thread opened as its own case",
-    ),
-    "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
-    "task_opened": ("tehtävä annettu", "uppgift tilldelad", "task opened"),
-    "task_done": ("tehtävä tehty", "uppgiften utförd", "task done"),
-    "task_answer_received": (
-        "tehtävän vastaus saapui sähköpostitse",
-        "uppgiftens svar kom med e-post",
-        "task answer received by mail",
-    ),
-}
-
 
 def texts(lang: str) -> dict[str, str]:
     """Every dossier label in `lang`."""
     return {key: pick(_TEXT, key, lang) for key in _TEXT}
 
 
-# The names of an audit event's detail items, shown in the timeline of each language's
-# section; an item without a name here is shown by its code with spaces for underscores.
-DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "assignee": ("Vastuuhenkilö", "Handläggare", "Assignee"),
-        "attachments": ("Liitteet", "Bilagor", "Attachments"),
-        "body_text": ("Viestin teksti", "Meddelandets text", "Body text"),
-        "channel": ("Kanava", "Kanal", "Channel"),
-        "count": ("Määrä", "Antal", "Count"),
-        "customer_number": ("Asiakasnumero", "Kundnummer", "Customer number"),
-        "customer_outcome": (
-            "Tulos asiakasrekisterissä",
-            "Utfall i kundregistret",
-            "Customer outcome",
-        ),
-        "days": ("Päivät", "Dagar", "Days"),
-        "due": ("Määräpäivä", "Förfallodag", "Due date"),
-        "due_date": ("Määräpäivä", "Förfallodag", "Due date"),
-        "error": ("Virhe", "Fel", "Error"),
-        "extended_due": ("Pidennetty määräpäivä", "Förlängd förfallodag", "Extended due date"),
-        "extended_due_date": ("Pidennetty määräpäivä", "Förlängd förfallodag", "Extended due date"),
-        "files": ("Tiedostot", "Filer", "Files"),
-        "found": ("Löytyi", "Hittades", "Found"),
-        "ground": ("Peruste", "Grund", "Ground"),
-        "kind": ("Oikeus", "Rättighet", "Kind"),
-        "kinds": ("Oikeudet", "Rättigheter", "Kinds"),
-        "language": ("Kieli", "Språk", "Language"),
-        "message": ("Viesti", "Meddelande", "Message"),
-        "message_id": ("Viestin tunniste", "Meddelande-id", "Message id"),
-        "method": ("Tapa", "Metod", "Method"),
-        "note": ("Huomautus", "Anteckning", "Note"),
-        "outcome": ("Tulos", "Utfall", "Outcome"),
-        "reason": ("Syy", "Skäl", "Reason"),
-        "reasons": ("Syyt", "Skäl", "Reasons"),
-        "recipients": ("Vastaanottajat", "Mottagare", "Recipients"),
-        "result": ("Tulos", "Resultat", "Result"),
-        "rows": ("Rivit", "Rader", "Rows"),
-        "scopes": ("Laajuus", "Omfattning", "Scopes"),
-        "sent_to": ("Lähetetty osoitteeseen", "Skickat till", "Sent to"),
-        "state": ("Tila", "Läge", "State"),
-        "status": ("Tila", "Status", "Status"),
-        "subject": ("Aihe", "Ämne", "Subject"),
-        "suppressed": ("Estetty", "Undertryckt", "Suppressed"),
-        "system": ("Järjestelmä", "System", "System"),
-        "systems_searched": ("Tutkitut järjestelmät", "Genomsökta system", "Systems searched"),
-        "template": ("Pohja", "Mall", "Template"),
-        "to": ("Vastaanottaja", "Mottagare", "To"),
-        "until": ("Saakka", "Till och med", "Until"),
-        "waiting_for": ("Odottaa", "Väntar på", "Waiting for"),
-    }
-)
 _YES_NO: Mapping[str, tuple[str, str, str]] = MappingProxyType(
     {"yes": ("kyllä", "ja", "yes"), "no": ("ei", "nej", "no")}
 )

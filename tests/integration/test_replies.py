@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import json
+import re
 from datetime import timedelta
 from email import policy
 from pathlib import Path
@@ -12,12 +14,15 @@ from sqlmodel import Session, col, select
 
 from cases import operations as ops
 from cases.dossier import build_dossier
+from cases.dossier_text import ACTION, DETAIL
 from cases.errors import IllegalTransition, UserError
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.replies import approve_draft, draft_reply, pending_draft, pending_drafts
 from mail_intake.compose import outbox_bytes
 from rightsdesk.cli import main
+from store.actions import AuditAction
 from store.models import CaseEvent, Customer, Draft, Message, Outbox
+from tests.e2e.outbox_journey import US
 from tests.replies_support import (
     ACTOR,
     EXAMPLE_CONFIG,
@@ -29,6 +34,7 @@ from tests.replies_support import (
     verified_case,
     verify,
 )
+from tests.servers.smtp import SmtpSink
 
 CONTROLLER = controller()
 
@@ -413,3 +419,110 @@ def test_the_cli_sweeps_with_a_dry_run_and_writes_a_dossier(
     assert main(["dossier", "DSR-2026-0001", "--out", "out/d.html"]) == 0
     assert "Case dossier DSR-2026-0001" in (cli_db / "out" / "d.html").read_text(encoding="utf-8")
     assert main(["dossier", "DSR-2099-0001"]) == 2
+
+
+# How the dossier heads our reply, and says whether it answered, in each language.
+QUEUED = {
+    "fi": (
+        "<h3>Lähtevien jonossa, ei vielä lähetetty; jonoon 2026-03-05 12:00:00",
+        "ei vielä vastattu (vastaus on ollut lähtevien jonossa 2026-03-05 12:00:00",
+        "ei vielä muodostettu",
+    ),
+    "sv": (
+        "<h3>I utkön, ännu inte skickat; köat 2026-03-05 12:00:00",
+        "ännu inte besvarad (svaret har legat i utkön sedan 2026-03-05 12:00:00",
+        "inte skapat ännu",
+    ),
+    "en": (
+        "<h3>Queued, not yet sent; queued at 2026-03-05 12:00:00",
+        "not yet answered (the reply has been queued since 2026-03-05 12:00:00",
+        "not yet made",
+    ),
+}
+SENT = {
+    "fi": ("<h3>Lähetetty 2026-03-05 12:00:00", "Vastattiin määräajassa."),
+    "sv": ("<h3>Skickat 2026-03-05 12:00:00", "Svaret gavs inom tidsfristen."),
+    "en": ("<h3>Sent 2026-03-05 12:00:00", "Answered on time."),
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_went_out(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+) -> None:
+    for name, value in (
+        ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
+        ("RIGHTSDESK_MAIL_FROM", US),
+        ("RIGHTSDESK_SMTP_HOST", "127.0.0.1"),
+        ("RIGHTSDESK_SMTP_PORT", str(smtp_sink.port)),
+        ("RIGHTSDESK_SMTP_SECURITY", "plain"),
+    ):
+        monkeypatch.setenv(name, value)
+    (cli_db / "mail").mkdir()
+    reference = "DSR-2026-0001"  # Maija's request, in Finnish
+    if lang == "sv":
+        capsys.readouterr()
+        opened = ["cases", "open", "--kinds", "access", "--email", "elin.lindqvist@example.com"]
+        assert main([*opened, "--name", "Elin", "--language", "sv", "--json"]) == 0
+        reference = json.loads(capsys.readouterr().out)["reference"]
+        assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
+    assert main(["cases", "draft", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0
+
+    def dossier(name: str) -> list[tuple[str, str]]:
+        assert main(["dossier", reference, "--out", name]) == 0
+        own, english = (cli_db / name).read_text(encoding="utf-8").split('<section lang="en"')
+        return [(lang, own), ("en", english)]
+
+    # Approved is not sent: the reply waits in the outbox until the next pass.
+    for language, section in dossier("queued.html"):
+        for phrase in QUEUED[language]:
+            assert phrase in section, phrase
+        assert SENT[language][0] not in section and SENT[language][1] not in section
+        assert "<code>None</code>" not in section
+
+    assert main(["poll", "--once"]) == 0
+    smtp_sink.wait_for(1, timeout=30)
+    for language, section in dossier("sent.html"):
+        for phrase in SENT[language]:
+            assert phrase in section, phrase
+        for phrase in QUEUED[language]:
+            assert phrase not in section, phrase
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("lang", "email", "name"),
+    [("fi", "john.smith@example.com", "John Smith"), ("sv", "elin.lindqvist@example.com", "Elin")],
+)
+def test_a_finnish_or_swedish_dossier_names_every_action_and_detail_in_its_language(
+    cli_db: Path, capsys: pytest.CaptureFixture[str], lang: str, email: str, name: str
+) -> None:
+    capsys.readouterr()
+    opened = ["cases", "open", "--kinds", "access,erasure", "--email", email, "--name", name]
+    assert main([*opened, "--language", lang, "--channel", "letter", "--json"]) == 0
+    reference = json.loads(capsys.readouterr().out)["reference"]
+    assert main(["cases", "verify", reference, "--method", "manual", "--reason", "called"]) == 0
+    for _right in ("access", "erasure"):
+        assert main(["cases", "fulfil", reference]) == 0
+        assert main(["cases", "approve", reference]) == 0
+    assert main(["dossier", reference, "--out", "dossier.html"]) == 0
+
+    html = (cli_db / "dossier.html").read_text(encoding="utf-8")
+    section = html.split(f'<section lang="{lang}"')[1].split("</section>")[0]
+    timeline = section.split(f'id="timeline-{lang}"')[1].split(f'id="audit-{lang}"')[0]
+    index = ("fi", "sv").index(lang)
+    actions = re.findall(r"<tr><td>\d+</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", timeline)
+    assert [a for a in AuditAction if a.value.replace("_", " ") in actions] == []
+    named = {code for code, label in ACTION.items() if label[index] in actions}
+    assert {"open", "verify", "fulfil", "reply_approved", "access_compiled"} <= named
+    assert set(actions) <= {label[index] for label in ACTION.values()}
+    names = set(re.findall(r"<strong>([^<]*)</strong>", timeline))
+    assert names <= {label[index] for label in DETAIL.values()}, "a detail shown by its code"
+    # Tables are named as tables: the register's in words, never as a bare code.
+    assert ("tilaukset: " if lang == "fi" else "beställningar: ") in timeline
+    assert not re.search(r"\b(orders|invoices|disclosures): ", timeline)

@@ -59,8 +59,8 @@ def test_an_event_hashes_the_same_whether_its_action_is_the_enum_or_the_stored_s
     assert PURGE_ACTION is AuditAction.RETENTION_PURGE
 
 
-def test_the_dossier_labels_only_actions_that_exist() -> None:
-    assert set(ACTION) <= STORED
+def test_the_dossier_names_every_action_and_only_actions_that_exist() -> None:
+    assert set(ACTION) == STORED
 
 
 def test_no_code_compares_or_records_an_action_as_a_bare_string() -> None:

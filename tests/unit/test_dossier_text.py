@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from cases import deadlines
+from cases.dossier import detail_items
 from cases.dossier_text import action_label, day_reason, rule_text, status_label, texts
 
 # 5 March 2026 + 1 month = 5 April (Easter Sunday); one paused day moves it to Easter
@@ -111,3 +112,27 @@ def test_labels_come_from_one_table_per_language() -> None:
     assert status_label(None, "fi") == "–"
     assert status_label("some_new_state", "sv") == "some new state"
     assert action_label("extend", "sv") == "tidsfristen förlängd"
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases"),
+    [
+        ("fi", ("Löytyi: taulu customers: 1; tilaukset: 2", "Taulu: customers", "Sarakkeet")),
+        (
+            "sv",
+            ("Hittades: tabell customers: 1; beställningar: 2", "Tabell: customers", "Kolumner"),
+        ),
+    ],
+)
+def test_an_external_systems_tables_and_columns_keep_their_names_under_a_label(
+    lang: str, phrases: tuple[str, ...]
+) -> None:
+    detail = {
+        "system": "Verkkokauppa",
+        "found": {"customers": 1, "orders": 2},
+        "changes": [{"table": "customers", "key": "7", "columns": ["email", "name"]}],
+    }
+    text = " | ".join(f"{name}: {value}" for name, value, _ in detail_items(detail, lang))
+    for phrase in phrases:
+        assert phrase in text, text
+    assert "found" not in text and "changes" not in text and "columns" not in text
