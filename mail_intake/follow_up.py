@@ -22,7 +22,7 @@ from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
 from mail_intake.parsing import ParsedMessage
 from store.actions import AuditAction
-from store.models import Attachment, Case, Message, Task, VerificationCode
+from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
 THIRD_PARTY = "third_party"
 # The statuses a code may verify from (cases.lifecycle's "verify" transition).
@@ -145,6 +145,13 @@ class NewRequest:
     other_person: bool  # written by someone who does not speak for the case
 
 
+def _correspondents(session: Session, case: Case) -> set[str]:
+    """Those the desk wrote to about the case, or gave a task of it: they answer, not ask."""
+    addressed = session.exec(select(Outbox.to_addr).where(Outbox.case_id == case.id)).all()
+    owners = session.exec(select(Task.owner).where(Task.case_id == case.id)).all()
+    return {a.strip().lower() for a in (*addressed, *owners) if a}
+
+
 def new_request(session: Session, case: Case, parsed: ParsedMessage) -> NewRequest | None:
     """The new request in a reply to `case`, if its writer's own words make one.
 
@@ -164,8 +171,12 @@ def new_request(session: Session, case: Case, parsed: ParsedMessage) -> NewReque
     if not found.kinds or found.category not in ("request", "follow_up"):
         return None
     if sender not in case_parties(session, case):
-        # Someone else's reminder of a request we cannot see stays the outsider's line.
-        return NewRequest(found, other_person=True) if found.category == "request" else None
+        # Someone else's reminder of a request we cannot see stays the outsider's line, and
+        # so does anyone we wrote to about the case: a recipient answering its Art. 19
+        # notice ("we erased the rest") or a system's owner reports, it does not ask.
+        if found.category != "request" or sender in _correspondents(session, case):
+            return None
+        return NewRequest(found, other_person=True)
     if case.status == Status.NEEDS_TRIAGE.value:
         return None  # a person is still deciding what the whole thread asks for
     added = [k for k in found.kinds if k not in case.kinds]
