@@ -152,13 +152,16 @@ def _correspondents(session: Session, case: Case) -> set[str]:
     return {a.strip().lower() for a in (*addressed, *owners) if a}
 
 
-def new_request(session: Session, case: Case, parsed: ParsedMessage) -> NewRequest | None:
+def new_request(
+    session: Session, case: Case, parsed: ParsedMessage, *, own_domain: str = ""
+) -> NewRequest | None:
     """The new request in a reply to `case`, if its writer's own words make one.
 
     Each request has its own month from receipt (Art. 12(3)): a right the case does not ask
     for, or another person's request, must not pass as a mere line of the thread. Only the
     words typed in this reply count, not the subject (a reply repeats the thread's) nor the
-    quoted earlier mail, so "thank you" under a quoted request stays a thank-you.
+    quoted earlier mail, so "thank you" under a quoted request stays a thank-you. A
+    colleague (`own_domain`, the privacy mailbox's) writing in the thread works on the case.
     """
     if _answered_task(session, case, parsed) is not None:
         return None  # a system owner reporting on the work: a note, never a request
@@ -175,6 +178,8 @@ def new_request(session: Session, case: Case, parsed: ParsedMessage) -> NewReque
         # so does anyone we wrote to about the case: a recipient answering its Art. 19
         # notice ("we erased the rest") or a system's owner reports, it does not ask.
         if found.category != "request" or sender in _correspondents(session, case):
+            return None
+        if own_domain and sender.rpartition("@")[2] == own_domain.lower():
             return None
         return NewRequest(found, other_person=True)
     if case.status == Status.NEEDS_TRIAGE.value:

@@ -229,3 +229,25 @@ def test_a_thank_you_and_an_auto_reply_in_the_thread_stay_thread_lines(
     assert [e.action for e in desk.events(reference)][-2:] == ["message_received", "machine_mail"]
     lines = desk.sync_slack(REPLIED)
     assert len(lines) == 2 and not any("🆕" in line for line in lines)
+
+
+def test_a_colleague_telling_the_desk_what_to_do_in_the_thread_opens_no_case_of_their_own(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "fi")
+    _, _, _, body, _, _ = ACCESS_THEN_ERASURE["fi"]
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name="Pasi Tietosuoja",
+            sender="pasi@targetpartners.example",  # the privacy mailbox's own domain
+            own="Hei, poistakaa asiakkaan kaikki tiedot tämän jälkeen.\n\nPasi",
+            quoted=body,
+            wrote="kirjoitti",
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert len(_cases(desk)) == 1 and desk.case(reference).kinds == ["access"]
+    assert [e.action for e in desk.events(reference)][-1] == "third_party_message"
