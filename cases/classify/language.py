@@ -66,6 +66,17 @@ def own_words(text: str, *, names: Collection[str] = ()) -> str:
     return body.strip()
 
 
+def signature_start(text: str) -> int:
+    """Where the sign-off line or the "-- " separator (RFC 3676 §4.3) starts; len(text) if none."""
+    offset = 0
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        bare = line.rstrip("\r\n")
+        if bare.rstrip() == "--" or (i and len(bare) <= _SHORT and _SIGN_OFF_LINE.match(bare)):
+            return offset
+        offset += len(line)
+    return len(text)
+
+
 def detect_language(text: str, *, default: str = "fi") -> str:
     """ "fi", "sv" or "en"; the default when the text has too few words to tell."""
     words = _LANGUAGE_NOISE.sub(" ", text)
