@@ -10,7 +10,12 @@ from enum import StrEnum
 from typing import Literal
 
 from cases.classify import lexicon as lx
-from cases.classify.language import LANGUAGES, detect_request_language, signature_start
+from cases.classify.language import (
+    LANGUAGES,
+    detect_request_language,
+    signature_start,
+    without_disclaimer,
+)
 from cases.classify.rules import (
     Token,
     Tokens,
@@ -89,6 +94,8 @@ def classify_request(
     # `names` (the sender's display name) are left out of language detection: a Finnish mail
     # signed "Björn Lindqvist" stays Finnish.
     subject = subject.strip()[:1000]
+    # A disclaimer's "delete it from your system" is not the sender's request.
+    text = without_disclaimer(text[:MAX_TEXT_CHARS])
     full = (f"{subject}\n\n{text}" if subject else text)[:MAX_TEXT_CHARS]
     lang = (
         language
