@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +15,7 @@ from mail_intake.errors import UnparseableMessage
 from mail_intake.machine import MachineVerdict, detect_machine_mail
 from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
 from store.sanitise import clean_line
+from templates.loader import subject_phrases
 
 DEFAULT_LANGUAGE = "fi"
 NOT_CHECKED = Verdict(False, "not checked")
@@ -39,7 +42,9 @@ def understand(
     parsed = parse_message(raw, max_size=max_size)
     machine = detect_machine_mail(parsed, own_addresses=own_addresses)
     names = [parsed.from_name] if parsed.from_name else []
-    found = classify_request(parsed.subject, parsed.stripped_text, names=names)
+    # "Re: [DSR-2026-0001] Erasure of your data" names our reply, not a right asked for.
+    subject, text = (_without_our_subjects(t) for t in (parsed.subject, parsed.stripped_text))
+    found = classify_request(subject, text, names=names)
     if machine is not None and found.category == "needs_triage":
         # An auto-reply or a bounce is recognisably something else: never a request to triage.
         found = replace(found, category="non_request")
@@ -49,6 +54,17 @@ def understand(
     return Understanding(
         parsed, machine, found, replace(verdict, detail=clean_line(verdict.detail))
     )
+
+
+@functools.cache
+def _our_subjects() -> re.Pattern[str]:
+    """Our replies' subject wording, as the requester's client may have folded it."""
+    phrases = (r"\s+".join(map(re.escape, p.split())) for p in subject_phrases())
+    return re.compile("|".join(phrases), re.IGNORECASE)
+
+
+def _without_our_subjects(text: str) -> str:
+    return _our_subjects().sub(" ", text)
 
 
 _WARM_UP = (

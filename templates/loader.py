@@ -203,6 +203,23 @@ def environment() -> jinja2.Environment:
 
 
 @functools.cache
+def subject_phrases() -> tuple[str, ...]:
+    """The fixed wording of our replies' subject lines in every language, longest first."""
+    # Only the literal text, and not of a recipient notice (it goes to another controller):
+    # its "erasure of personal data" is also what a requester may write.
+    env = environment()
+    found: set[str] = set()
+    for path in TEMPLATE_DIR.glob("*/*.subject.j2"):
+        if path.name.startswith("recipient_notice."):
+            continue
+        for node in env.parse(path.read_text(encoding="utf-8")).find_all(jinja2.nodes.TemplateData):
+            phrase = " ".join(node.data.split()).strip(" []")
+            if len(phrase.split()) >= 2:
+                found.add(phrase)
+    return tuple(sorted(found, key=lambda p: (-len(p), p)))
+
+
+@functools.cache
 def _shipped(lang: str, name: str) -> bool:
     return (TEMPLATE_DIR / lang / f"{name}.txt.j2").is_file()
 

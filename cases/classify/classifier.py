@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from cases.classify import lexicon as lx
-from cases.classify.language import LANGUAGES, detect_request_language
+from cases.classify.language import (
+    LANGUAGES,
+    detect_request_language,
+    signature_start,
+    without_disclaimer,
+)
 from cases.classify.rules import (
     Token,
     Tokens,
@@ -20,6 +26,7 @@ from cases.classify.rules import (
     matches,
     near_self,
     negated,
+    same_clause,
     tokenise,
 )
 from cases.kinds import CaseKind
@@ -39,6 +46,7 @@ _ARTICLE = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE_ITEM = re.compile(rf"(\d{{1,3}})({_PARAGRAPHS})", re.IGNORECASE)
+_REFUSAL_REACH = 12  # "I object to the processing of my personal data for direct marketing"
 _QUESTION_WANTS = re.compile(
     r"\?\s*$|want to know|like to know|wanna know|haluan tietää|haluaisin tietää|vill veta|"
     r"skulle vilja veta|kertokaa mitä|kertokaa mitkä|berätta vilka|berätta vad|tell me what",
@@ -86,6 +94,8 @@ def classify_request(
     # `names` (the sender's display name) are left out of language detection: a Finnish mail
     # signed "Björn Lindqvist" stays Finnish.
     subject = subject.strip()[:1000]
+    # A disclaimer's "delete it from your system" is not the sender's request.
+    text = without_disclaimer(text[:MAX_TEXT_CHARS])
     full = (f"{subject}\n\n{text}" if subject else text)[:MAX_TEXT_CHARS]
     lang = (
         language
@@ -96,6 +106,9 @@ def classify_request(
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
     hits = [*_right_hits(full, tokens, personal), *_article_hits(full, hypothetical)]
+    body_from = len(subject) + 2 if subject else 0
+    signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
+    hits += _marketing_refused(full, tokens, lang, signature)
     hits += _question_for_access(full, tokens, hits)
     for signal, rules in (
         (Signal.FOLLOW_UP, lx.FOLLOW_UP),
@@ -147,12 +160,49 @@ def _right_hits(text: str, tokens: Tokens, personal: bool) -> list[Hit]:
             for first, last in matches(rule, tokens):
                 if first in consumed:
                     continue
-                # "I don't want marketing": refusing marketing is itself the opt-out (Art. 21(3)).
-                refused = kind == "marketing_opt_out" and negated(text, tokens, first, last)
                 # A rule that names the data ("poistakaa tiedot") is about personal data itself.
                 about_data = "@data" in rule
-                if personal or refused or about_data or near_self(tokens, first, last):
+                if personal or about_data or near_self(tokens, first, last):
                     add(kind, first, last)
+    return hits
+
+
+def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> list[Hit]:
+    """Marketing named with a refusal in its clause: the objection of Art. 21(2)-(3)."""
+    # Marketing named without one ("keep sending me the newsletter"), or below the sign-off
+    # ("Head of Marketing"), asks for nothing.
+    topics = [
+        (first, last)
+        for rule in lx.MARKETING_TOPIC
+        for first, last in matches(rule, tokens)
+        if tokens[first].start < signature
+    ]
+    if not topics:
+        return []
+    refusals = sorted(a_b for rule in lx.MARKETING_REFUSAL for a_b in matches(rule, tokens))
+    # Swedish "en" is the article ("en kopia av nyhetsbrevet"), not the Finnish "en" (I don't).
+    negations = lx.NEGATION - {"en"} if lang == "sv" else lx.NEGATION
+    hits = []
+    for first, last in topics:
+        # Only refusals that start near the words are looked at: a long hostile text of
+        # "stop marketing stop marketing ..." must not cost topics x refusals.
+        near = refusals[
+            bisect_left(refusals, (first - 2 * _REFUSAL_REACH, 0)) : bisect_right(
+                refusals, (last + _REFUSAL_REACH // 2, len(tokens))
+            )
+        ]
+        tied = [
+            (min(a, first), max(b, last))
+            for a, b in near
+            if (b < first and first - b <= _REFUSAL_REACH and same_clause(text, tokens, b, first))
+            or (a > last and a - last <= _REFUSAL_REACH // 2 and same_clause(text, tokens, last, a))
+        ]
+        if tied:
+            hits.append(
+                _hit("marketing_opt_out", text, tokens, *min(tied, key=lambda t: t[1] - t[0]))
+            )
+        elif negated(text, tokens, first, last, words=negations):
+            hits.append(_hit("marketing_opt_out", text, tokens, first, last))
     return hits
 
 

@@ -45,9 +45,32 @@ _SIGNATURE_LINE = re.compile(
 )
 
 
+# A confidentiality disclaimer, often in English under a Finnish or Swedish request: its
+# paragraph and what follows are the organisation's boilerplate, not the sender's words.
+_DISCLAIMER = re.compile(
+    r"\b(?:intended\s+recipient|(?:strictly\s+)?confidential|privileged|disclaimer|"
+    r"(?:this|the)\s+e-?mail\s+(?:message\s+)?and\s+any\s+attachments|"
+    r"(?:tarkoitettu|osoitettu)\s+vastaanottaja|luottamuksellin\w*|"
+    r"(?:avsedd|avsedda)\s+mottagare|konfidentiell\w*|sekretessbelag\w*)",
+    re.IGNORECASE,
+)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def without_disclaimer(text: str) -> str:
+    """The text up to a confidentiality disclaimer paragraph that is not its first."""
+    paragraphs = [m.end() for m in _PARAGRAPH.finditer(text)]
+    for start, end in zip(paragraphs, [*paragraphs[1:], len(text)], strict=False):
+        # Two marks: "please keep this confidential" in the request itself is one.
+        if len({m.group().lower() for m in _DISCLAIMER.finditer(text, start, end)}) >= 2:
+            return text[:start].rstrip()
+    return text
+
+
 def own_words(text: str, *, names: Collection[str] = ()) -> str:
-    """The sender's text without greeting, sign-off, signature and the sender's own names."""
-    lines = [line for line in text[:20_000].splitlines() if not line.lstrip().startswith(">")]
+    """The sender's text without greeting, sign-off, signature, disclaimer and the names."""
+    text = without_disclaimer(text[:20_000])
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
     for i, line in enumerate(lines):
         if line.rstrip() == "--" or (i and len(line) <= _SHORT and _SIGN_OFF_LINE.match(line)):
             lines = lines[:i]
@@ -64,6 +87,17 @@ def own_words(text: str, *, names: Collection[str] = ()) -> str:
         for part in re.findall(r"[^\W\d_]{2,}", name)[:6]:  # a name, not a hostile header
             body = re.sub(rf"\b{re.escape(part)}\b", " ", body, flags=re.IGNORECASE)
     return body.strip()
+
+
+def signature_start(text: str) -> int:
+    """Where the sign-off line or the "-- " separator (RFC 3676 §4.3) starts; len(text) if none."""
+    offset = 0
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        bare = line.rstrip("\r\n")
+        if bare.rstrip() == "--" or (i and len(bare) <= _SHORT and _SIGN_OFF_LINE.match(bare)):
+            return offset
+        offset += len(line)
+    return len(text)
 
 
 def detect_language(text: str, *, default: str = "fi") -> str:

@@ -45,17 +45,11 @@ STRONG: dict[str, tuple[str, ...]] = {
         "machine readable",
     ),
     "objection": ("objection|vastust*|invänd*|motsätt*", "right to object"),
+    # Words that refuse by themselves; words that only name marketing are MARKETING_TOPIC.
     "marketing_opt_out": (
-        "suoramarkkinoin*|suoramain*|direktmarknadsför*|direktreklam*|newsletter*|uutiskirje*|"
-        "nyhetsbrev*|unsubscribe|unsub|opt-out|avregistrera*|avprenumerera*|etämyyn*|puhelinmyyn*|"
-        "telemarketing|telemarknadsför*|telefonförsälj*|markkinatutkimu*|mielipidetutkimu*|"
-        "marknadsundersökning*|opinionsundersökning*|markkinointiviest*|mainospost*|"
-        "reklamutskick*|postituslist*|sähköpostilist*|utskickslist*|sändlist*|myyntipuhel*|"
-        "markkinointipuhel*|telemarkkinoin*|säljsamtal*",
-        "direct marketing",
+        "unsubscribe|unsub|opt-out|avregistrera*|avprenumerera*|markkinointikiel*|"
+        "suoramarkkinointikiel*|mainoskiel*|marknadsföringsförbud*|reklamförbud*|reklamspärr*",
         "opt out",
-        "market|opinion research",
-        "mailing list",
         "remove|delete|take|poista*|ota|otta*|ta ~ list|lists|lista*|listo*|listor|mailing|"
         "postituslist*|sähköpostilist*|utskickslist*|sändlist*|newsletter*|uutiskirje*|nyhetsbrev*",
         "avsluta ~ prenumeration*",
@@ -115,8 +109,6 @@ WEAK: dict[str, tuple[str, ...]] = {
         "använd*|behandla* ~ @data",
     ),
     "marketing_opt_out": (
-        "marketing|markkinoin*|marknadsför*|mainon*|mainos*|reklam*|advertis*|ads|spam*|"
-        "spämm*|roskaposti*|utskick*|promotional|promo|promos",
         "stop|quit|lopettaa|lopettakaa|lopeta|sluta ~ sending|send|emailing|mailing|calling|"
         "texting|messaging|contacting|lähettä*|lähettel*|soitt*|soitel*|skicka*|ringa|ring*|"
         "maila*|mejla*|spamma*",
@@ -126,6 +118,34 @@ WEAK: dict[str, tuple[str, ...]] = {
         "förteckning*|katalog*",
     ),
 }
+# Words that name marketing (Art. 21(2)-(3); the privacy notice adds distance selling,
+# telemarketing and market research). Alone they are a topic, not an opt-out: "Head of
+# Marketing" in a signature, "keep sending me the newsletter". They count tied to a refusal.
+MARKETING_TOPIC = (
+    "suoramarkkinoin*|suoramain*|direktmarknadsför*|direktreklam*|newsletter*|uutiskirje*|"
+    "nyhetsbrev*|etämyyn*|puhelinmyyn*|telemarketing|telemarknadsför*|telefonförsälj*|"
+    "markkinatutkimu*|mielipidetutkimu*|marknadsundersökning*|opinionsundersökning*|"
+    "markkinointiviest*|mainospost*|reklamutskick*|postituslist*|sähköpostilist*|"
+    "utskickslist*|sändlist*|myyntipuhel*|markkinointipuhel*|telemarkkinoin*|säljsamtal*|"
+    "marketing|markkinoin*|marknadsför*|mainon*|mainos*|reklam*|advertis*|ads|spam*|"
+    "spämm*|roskaposti*|utskick*|promotional|promo|promos",
+    "direct marketing",
+    "market|opinion research",
+    "mailing list",
+)
+# What ties a refusal to marketing in its clause, besides a negation ("en halua", "skicka
+# inte"): stop, unsubscribe, object, forbid, withdraw consent, take me off.
+MARKETING_REFUSAL = (
+    "stop|stopping|quit|cease|unsubscribe|unsub|remove|delete|object|objecting|objection|"
+    "refuse*|forbid*|prohibit*|withdraw*|revoke*|cancel*|opt-out|"
+    "lopet*|poista*|vastust*|kiellä*|kielt*|kielto*|perua|perun|perukaa|peruu*|peruut*|"
+    "irtisano*|estäkää|sluta|stoppa|avsluta*|avregistrera*|avprenumerera*|avbeställ*|bort|"
+    "invänd*|motsätt*|förbjud*|förbud*|spärra*|återkall*|radera*",
+    "opt out",
+    "no longer|more",
+    "inga|ingen fler|mer|mera",
+    "ei enää",
+)
 FOLLOW_UP = (
     "reminder|admonition|påminnelse*|förmaning*|muistutus*|karhu*",
     "not|n't received ~ answer|reply|response",

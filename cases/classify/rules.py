@@ -25,6 +25,7 @@ _HYPOTHETICAL = re.compile(
 _NEGATION_REACH = 4  # words before the right's word; Swedish also puts it after ("radera inte")
 # A comma ends the negation's reach ("don't call me, delete my data") unless a that-clause
 # follows, which Finnish and Swedish always set off with one ("en halua, että ... poistetaan").
+_BUT = frozenset({"but", "however", "mutta", "vaan", "men", "utan"})
 _NEGATION_BREAK = re.compile(r"[;:.!?]|,(?!\s*(?:että|att|that)\b)", re.IGNORECASE)
 
 
@@ -143,14 +144,16 @@ def any_match(rules: tuple[str, ...], tokens: Tokens) -> bool:
     return any(True for rule in rules for _ in matches(rule, tokens))
 
 
-def negated(text: str, tokens: Tokens, first: int, last: int) -> bool:
+def negated(
+    text: str, tokens: Tokens, first: int, last: int, *, words: frozenset[str] = NEGATION
+) -> bool:
     """Whether a negation governs the words first..last in their own clause."""
     sentence = tokens[first].sentence
     before = range(max(0, first - _NEGATION_REACH), first)
     after = range(first + 1, min(len(tokens), last + 3))  # "radera inte mina uppgifter"
     for index in (*before, *after):
         tok = tokens[index]
-        if tok.sentence != sentence or tok.surface not in NEGATION:
+        if tok.sentence != sentence or tok.surface not in words:
             continue
         if first < index <= last and tok.surface == "en":  # inside: Swedish "mig en kopia"
             continue
@@ -158,6 +161,15 @@ def negated(text: str, tokens: Tokens, first: int, last: int) -> bool:
         if not _NEGATION_BREAK.search(text, lo, hi):
             return True
     return False
+
+
+def same_clause(text: str, tokens: Tokens, a: int, b: int) -> bool:
+    """Whether words a and b (a before b) stand in one clause, with no "but" between them."""
+    if tokens[a].sentence != tokens[b].sentence:
+        return False
+    if _NEGATION_BREAK.search(text, tokens[a].end, tokens[b].start):
+        return False
+    return not any(t.surface in _BUT for t in tokens[a + 1 : b])
 
 
 def near_self(tokens: Tokens, first: int, last: int) -> bool:

@@ -131,3 +131,60 @@ def test_a_greeting_in_triage_is_dismissed_as_no_request_without_a_reply(tmp_pat
     assert shown["outcome"] == "not a request: a greeting"
     assert [e["action"] for e in shown["events"]][-1] == "dismiss"
     assert len(list((maildir / "outbox" / "new").iterdir())) == sent_before  # no reply
+
+
+DISCLAIMER = (
+    "This e-mail and any attachments are confidential and may be privileged. If you are not"
+    " the intended recipient, please notify the sender immediately by replying to this e-mail"
+    " and delete it from your system. Any unauthorised use, disclosure or copying of this"
+    " e-mail is strictly prohibited. Example Oy accepts no liability for any damage caused by"
+    " viruses transmitted by this e-mail, and e-mail communication cannot be guaranteed to be"
+    " secure or error-free."
+)
+# sender, display name, body above the disclaimer, the reply's language, kinds
+UNDER_A_DISCLAIMER = [
+    (
+        "kaisa@example.com",
+        "Kaisa Kivi",
+        "Hei,\n\npyydän kopion kaikista minua koskevista henkilötiedoista.",
+        "fi",
+        ["access"],
+    ),
+    (
+        "greta@example.com",
+        "Greta Gran",
+        "Hej,\n\njag vill att ni raderar mina personuppgifter.",
+        "sv",
+        ["erasure"],
+    ),
+]
+
+
+def test_a_request_above_an_english_disclaimer_is_acknowledged_in_its_own_language(
+    tmp_path: Path,
+) -> None:
+    maildir = tmp_path / "mail"
+    env = {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+        "RIGHTSDESK_NOW": "2026-11-24T10:00:00+02:00",
+        "RIGHTSDESK_MAILDIR": str(maildir),
+    }
+    for n, (sender, name, body, *_) in enumerate(UNDER_A_DISCLAIMER):
+        _deliver(maildir, sender, name, "", f"{body}\n\n{DISCLAIMER}\n", n)
+
+    _rightsdesk("poll", "--once", env=env)
+
+    cases = json.loads(_rightsdesk("cases", "list", "--json", env=env).stdout)
+    by_sender = {c["requester_email"]: c for c in cases}
+    acknowledgements = {}
+    for path in (maildir / "outbox" / "new").iterdir():
+        sent = BytesParser(policy=default).parsebytes(path.read_bytes())
+        acknowledgements[str(sent["To"])] = str(sent["Subject"])
+    for sender, _, _, language, kinds in UNDER_A_DISCLAIMER:
+        case = by_sender[sender]
+        # The disclaimer's "delete it from your system" asks for nothing either.
+        assert (case["kinds"], case["language"]) == (kinds, language)
+        assert acknowledgements[sender].startswith(
+            f"[{case['reference']}] {SUBJECT_START[language]}"
+        )

@@ -413,6 +413,57 @@ def test_a_reply_to_a_closed_case_is_attached_and_a_new_request_opens_a_new_case
     assert new.evidence["follows_closed_case"] == ref
 
 
+# language: the request, our erasure reply's subject, a thank-you, a new request for access
+OUR_SUBJECT_REPLIES = {
+    "fi": (
+        "Poistakaa tietoni.",
+        "Tietojesi poistaminen",
+        "Kiitos!",
+        "Lähettäkää minulle kopio tiedoistani.",
+    ),
+    "sv": (
+        "Radera mina uppgifter.",
+        "Radering av dina uppgifter",
+        "Tack!",
+        "Vad har ni för uppgifter om mig?",
+    ),
+    "en": (
+        "Please delete my data.",
+        "Erasure of your data",
+        "Thank you.",
+        "Please send me a copy of my personal data.",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OUR_SUBJECT_REPLIES))
+def test_our_own_subject_quoted_in_a_reply_asks_for_no_right(
+    engine: Engine, session: Session, deps: IntakeDeps, maildir: MaildirSource, lang: str
+) -> None:
+    request, ours, thanks, access = OUR_SUBJECT_REPLIES[lang]
+    sender = f"quoter-{lang}@example.com"
+    maildir.inbox.add(_mail(sender, "GDPR", request))
+    poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    (case,) = session.exec(select(Case)).all()
+    assert case.kinds == ["erasure"]
+    ops.refuse(session, reference=case.reference, reasons="no data", actor="p", now=NOW)
+    ops.close(session, reference=case.reference, actor="p", now=NOW)
+    session.commit()
+
+    maildir.inbox.add(_mail(sender, f"Re: [{case.reference}] {ours}", thanks))
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    # A thank-you under our subject joins the closed case: it asks for erasure again no more
+    # than the subject of our reply did.
+    assert stats.counts == {"follow_up": 1}
+
+    maildir.inbox.add(_mail(sender, f"Re: [{case.reference}] {ours}", access))
+    stats = poll_once(maildir, _factory(engine), deps, lambda: NOW)
+    assert stats.counts == {"case_opened": 1}
+    session.expire_all()
+    new = session.exec(select(Case).where(Case.reference != case.reference)).one()
+    assert (new.kinds, new.evidence["follows_closed_case"]) == (["access"], case.reference)
+
+
 def test_the_daily_cap_stops_a_loop_of_acknowledgements(session: Session, deps: IntakeDeps) -> None:
     for i in range(5):
         raw = _mail("loop@example.com", f"Delete my data {i}", "Please delete my personal data.")

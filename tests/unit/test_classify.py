@@ -191,6 +191,68 @@ def test_refusing_marketing_is_an_opt_out(text: str) -> None:
     assert classify_request("", text).kinds == ["marketing_opt_out"]
 
 
+@pytest.mark.parametrize(
+    ("subject", "text", "kinds"),
+    [
+        (
+            "Tietopyyntö",
+            "Lähettäkää minulle kopio tiedoistani.\n\nTerveisin\nMarja Meri\n"
+            "Markkinointipäällikkö, Example Oy",
+            ["access"],
+        ),
+        ("", "Tykkään uutiskirjeestänne. Mitä tietoja teillä on minusta?", ["access"]),
+        (
+            "",
+            "Haluan edelleen saada uutiskirjeenne, mutta lähettäkää kopio tiedoistani.",
+            ["access"],
+        ),
+        (
+            "Registerutdrag",
+            "Skicka mig en kopia av mina uppgifter.\n\nHälsningar\nMia Mo\nMarknadschef, "
+            "Example Ab",
+            ["access"],
+        ),
+        (
+            "",
+            "Jag vill fortsätta få ert nyhetsbrev, men skicka mig en kopia av mina uppgifter.",
+            ["access"],
+        ),
+        ("", "Jag vill ha en kopia av nyhetsbrevet jag fick och av mina uppgifter.", []),
+        (
+            "Access request",
+            "Please send me a copy of my data.\n\nBest regards\nMay Moss\nHead of Marketing, "
+            "Example Oy",
+            ["access"],
+        ),
+        ("", "Please keep sending me the newsletter, but send me a copy of my data.", ["access"]),
+        ("", "Your mail went to my spam folder. What data do you have about me?", ["access"]),
+    ],
+)
+def test_marketing_named_without_a_refusal_is_not_an_opt_out(
+    subject: str, text: str, kinds: list[str]
+) -> None:
+    assert classify_request(subject, text).kinds == kinds
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Markkinointikielto", "Hei, Oskari Oja tässä."),
+        ("", "Älkää lähettäkö markkinointia."),
+        ("", "Peruutan uutiskirjeen tilauksen."),
+        ("", "Vastustan tietojeni käyttöä suoramarkkinointiin."),
+        ("", "Avsluta mitt nyhetsbrev."),
+        ("", "Jag vill inte längre få ert nyhetsbrev."),
+        ("", "Jag återkallar mitt samtycke till marknadsföring."),
+        ("", "I no longer wish to receive your newsletter."),
+        ("", "I withdraw my consent to marketing."),
+        ("", "Please do not send me marketing emails."),
+    ],
+)
+def test_a_refusal_tied_to_marketing_is_an_opt_out(subject: str, text: str) -> None:
+    assert "marketing_opt_out" in classify_request(subject, text).kinds
+
+
 def test_the_language_can_be_given_instead_of_detected() -> None:
     assert classify_request("", "GDPR", language="sv").language == "sv"
     assert classify_request("", "GDPR", language="xx").language == "fi"

@@ -48,6 +48,17 @@ def test_the_language_is_that_of_the_words_not_of_the_greeting_or_the_name(
         ("Hi! Jane Doe here, delete my data", ("Jane Doe",), "here, delete my data"),
         ("poistakaa tiedot\n> Björn Lindqvist kirjoitti", (), "poistakaa tiedot"),
         ("Thanks for nothing, delete my data", (), "Thanks for nothing, delete my data"),
+        (
+            "radera mig\n\nThis e-mail is confidential. If you are not the intended recipient,"
+            " delete it.",
+            (),
+            "radera mig",
+        ),
+        (
+            "delete my data\n\nPlease keep this confidential.",
+            (),
+            "delete my data\n\nPlease keep this confidential.",
+        ),
     ],
 )
 def test_own_words_leave_out_greeting_sign_off_signature_quotes_and_names(
@@ -67,3 +78,22 @@ def test_a_mail_of_only_greeting_and_name_is_read_whole(text: str, language: str
 def test_a_huge_signature_block_is_read_in_linear_time() -> None:
     text = "poistakaa tietoni\n" + "tT" * 50_000 + "!\n" + "Björn Lindqvist\n" * 5_000
     assert classify_request("", text).kinds == ["erasure"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kinds"),
+    [
+        ("Hei,\n\npyydän kopion kaikista minua koskevista henkilötiedoista.", "fi", ["access"]),
+        ("Hej,\n\njag vill att ni raderar mina personuppgifter.", "sv", ["erasure"]),
+    ],
+)
+def test_a_long_english_disclaimer_neither_sets_the_language_nor_asks_for_a_right(
+    text: str, language: str, kinds: list[str]
+) -> None:
+    disclaimer = (
+        "This e-mail and any attachments are confidential and may be privileged. If you are"
+        " not the intended recipient, please notify the sender and delete it from your system."
+        " Any unauthorised use, disclosure or copying of this e-mail is strictly prohibited."
+    )
+    found = classify_request("", f"{text}\n\n{disclaimer}")
+    assert (found.language, found.kinds) == (language, kinds)
