@@ -105,7 +105,7 @@ def classify_request(
     hypothetical = hypothetical_spans(full)
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
-    hits = [*_right_hits(full, tokens, personal), *_article_hits(full, hypothetical)]
+    hits = [*_right_hits(full, tokens, lang, personal), *_article_hits(full, hypothetical)]
     body_from = len(subject) + 2 if subject else 0
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature)
@@ -138,11 +138,12 @@ def _hit(key: str, text: str, tokens: Tokens, first: int, last: int) -> Hit:
     return Hit(key, shown, tokens[first].sentence, tokens[first].hypothetical)
 
 
-def _right_hits(text: str, tokens: Tokens, personal: bool) -> list[Hit]:
+def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hit]:
     hits: list[Hit] = []
+    negations = _negations(lang)
 
     def add(kind: str, first: int, last: int) -> None:
-        if kind in lx.NEGATABLE and negated(text, tokens, first, last):
+        if kind in lx.NEGATABLE and negated(text, tokens, first, last, words=negations):
             # Outside the sentence rules: "don't delete it, but what do you have on me?" asks.
             hits.append(Hit(Signal.REFUSED, text[tokens[first].start : tokens[last].end], -1))
         else:
@@ -167,6 +168,12 @@ def _right_hits(text: str, tokens: Tokens, personal: bool) -> list[Hit]:
     return hits
 
 
+def _negations(lang: str) -> frozenset[str]:
+    """The negation words of a mail in `lang`."""
+    # Swedish "en" is the article ("jag begär en kopia"), not the Finnish "en" (I don't).
+    return lx.NEGATION - {"en"} if lang == "sv" else lx.NEGATION
+
+
 def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> list[Hit]:
     """Marketing named with a refusal in its clause: the objection of Art. 21(2)-(3)."""
     # Marketing named without one ("keep sending me the newsletter"), or below the sign-off
@@ -180,8 +187,7 @@ def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> 
     if not topics:
         return []
     refusals = sorted(a_b for rule in lx.MARKETING_REFUSAL for a_b in matches(rule, tokens))
-    # Swedish "en" is the article ("en kopia av nyhetsbrevet"), not the Finnish "en" (I don't).
-    negations = lx.NEGATION - {"en"} if lang == "sv" else lx.NEGATION
+    negations = _negations(lang)
     hits = []
     for first, last in topics:
         # Only refusals that start near the words are looked at: a long hostile text of

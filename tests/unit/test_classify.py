@@ -28,6 +28,9 @@ ONE_LINERS = [
     ("Please update my email address to jane.doe@example.com.", "en", ["rectification"]),
     ("En halua suoramarkkinointia.", "fi", ["marketing_opt_out"]),
     ("Jag vill inte få fler nyhetsbrev från er.", "sv", ["marketing_opt_out"]),
+    # Swedish "en" is the article, not the Finnish negation "en" (I don't).
+    ("Jag begär en kopia av mina personuppgifter", "sv", ["access"]),
+    ("Jag vill ha en kopia av mina uppgifter.", "sv", ["access"]),
     ("Take me off your marketing lists.", "en", ["marketing_opt_out"]),
     ("Kiellän tietojeni julkaisemisen luetteloissa.", "fi", ["publication_opt_out"]),
     ("Please do not publish my details in your member directory.", "en", ["publication_opt_out"]),
