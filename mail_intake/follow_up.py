@@ -213,13 +213,31 @@ def take_in(
     if not sender or sender not in case_parties(session, case):
         _attach_third_party(session, case, msg, actor=actor, now=now)
         return None
+    return heard(session, case, msg.message_id, parsed, policy=policy, actor=actor, now=now)
+
+
+def heard(
+    session: Session,
+    case: Case,
+    message_id: str,
+    parsed: ParsedMessage,
+    *,
+    policy: DeskPolicy,
+    actor: str,
+    now: datetime,
+) -> code_check.CodeCheck:
+    """The case's party wrote in its thread: recorded, checked for the code, the clock resumed.
+
+    Also for a reply whose new right opened a case of its own: it still answers this case's
+    question, so a paused clock must not stay paused (EDPB 01/2022 §159).
+    """
     ops.record(
         session,
         case,
         actor=actor,
         action=AuditAction.MESSAGE_RECEIVED,
         now=now,
-        message=msg.message_id,
+        message=message_id,
         closed=case.status == Status.CLOSED.value,
     )
     checked = code_check.CodeCheck.NO_CODE

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
 from typing import Literal
 
 from sqlalchemy import bindparam, insert
@@ -25,7 +27,7 @@ from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
 from cases.controller import ControllerConfig
-from cases.fulfilment.suppression import opt_out_at_intake
+from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
 from cases.lifecycle import Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
@@ -677,6 +679,18 @@ def _separate_case(
     new_case, stored = _open(
         session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
     )
+    if asked.other_person:
+        _keep_own_words(session, stored, parsed, thread_case)
+    else:
+        follow_up.heard(
+            session,
+            thread_case,
+            stored.message_id,
+            parsed,
+            policy=deps.policy,
+            actor=INTAKE_ACTOR,
+            now=now,
+        )
     whose = "another person's" if asked.other_person else "the requester's"
     ops.record(
         session,
@@ -702,6 +716,32 @@ def _separate_case(
         ),
     )
     return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))
+
+
+def _keep_own_words(
+    session: Session, stored: StoredMail, parsed: ParsedMessage, thread_case: Case
+) -> None:
+    """Keep only the writer's own words of a mail that quotes another requester's case.
+
+    The quoted mail is the first requester's personal data (Art. 5(1)(f)): on the new case
+    it would reach the other person's access copy and dossier and outlive its own case's
+    retention. The hash of the mail as received stays, so a copy is still a duplicate.
+    """
+    msg = _loaded(session, stored)
+    own = follow_up.own_text(parsed)
+    note = f"[quoted mail of case {thread_case.reference} removed]"
+    stub = EmailMessage()
+    with contextlib.suppress(Exception):  # a value the stub cannot carry is left out
+        stub["From"] = formataddr((parsed.from_name or "", parsed.from_addr or ""))
+    with contextlib.suppress(Exception):
+        stub["Subject"] = parsed.subject or ""
+    if msg.sent_at is not None:
+        stub["Date"] = format_datetime(msg.sent_at)
+    stub["Message-ID"] = f"<{msg.message_id}>"
+    stub.set_content(f"{own}\n\n{note}\n")
+    msg.raw = stub.as_bytes()
+    msg.body_text = msg.stripped_text = f"{own}\n\n{note}"
+    session.add(msg)
 
 
 def _set_aside(
@@ -796,7 +836,7 @@ def _route(
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
-            ops.add_kinds(
+            added = ops.add_kinds(
                 session,
                 case,
                 kinds=asked.classification.kinds,
@@ -804,6 +844,8 @@ def _route(
                 now=now,
                 message=msg.message_id,
             )
+            if set(added) & INTAKE_SCOPES.keys():  # Art. 21(3): in force at once, as at _open
+                opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if for_a_person or c.category == "non_request":
         return _set_aside(session, store("non_request"), now, machine.reason if machine else None)

@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from cases import operations as ops
+from cases.fulfilment.suppression import is_suppressed
 from store.models import Case, Message, Outbox
 from tests.e2e.code_desk import CodeDesk, code_desk
 from tests.replies_support import T0, request_mail
@@ -251,3 +252,87 @@ def test_a_colleague_telling_the_desk_what_to_do_in_the_thread_opens_no_case_of_
 
     assert len(_cases(desk)) == 1 and desk.case(reference).kinds == ["access"]
     assert [e.action for e in desk.events(reference)][-1] == "third_party_message"
+
+
+def test_a_reply_that_answers_our_question_and_asks_a_new_right_restarts_the_paused_clock(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "en")
+    with desk.session() as session:
+        ops.extend(
+            session,
+            reference=reference,
+            reason="twelve systems to search",
+            ground="complexity",
+            actor="pasi",
+            now=T0 + timedelta(days=1),
+        )
+        ops.pause(
+            session,
+            reference=reference,
+            waiting_for="clarification",
+            reason="Which years?",
+            actor="pasi",
+            now=T0 + timedelta(days=1),
+        )
+    name, sender, _, body, _, _ = ACCESS_THEN_ERASURE["en"]
+    own = "All years from 2019 to 2025, please. And also erase all my data afterwards."
+    desk.mail_in(_in_thread(message_id, name=name, sender=sender, own=own, quoted=body))
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert second.kinds == ["erasure"]  # the extended case cannot take it: its own month
+    # The reply still answers the first case's question: its clock runs again.
+    assert first.paused_since is None and first.status == "received"
+    actions = [e.action for e in desk.events(reference)]
+    assert actions[-3:] == ["message_received", "resume", "separate_case_opened"]
+
+
+def test_a_marketing_opt_out_asked_for_in_the_thread_is_in_force_at_once(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "sv")
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE["sv"]
+    own = "Tack. Och sluta skicka mig ert nyhetsbrev och all reklam."
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access", "marketing_opt_out"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3)
+    assert [e.action for e in desk.events(reference)][-1] == "opt_out_in_force"
+
+
+def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requesters_mail(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "fi")
+    colleague = "pekka.puoliso@example.com"
+    quoted = "Henkilötunnukseni on 010190-123A ja osoitteeni Salainen katu 5."
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name="Pekka Puoliso",
+            sender=colleague,
+            own="Hei, lähettäkää myös minulle kopio kaikista minua koskevista tiedoista.",
+            quoted=quoted,
+            wrote="kirjoitti",
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    _, second = _cases(desk)
+    with desk.session() as session:
+        theirs = session.exec(
+            select(Message).where(Message.case_id == second.id, Message.direction == "in")
+        ).one()
+        assert theirs.raw is not None and theirs.body_text is not None
+        stored = theirs.raw.decode("utf-8", "replace") + theirs.body_text
+        assert "kopio kaikista minua koskevista" in theirs.body_text
+        assert "010190-123A" not in stored and "Salainen" not in stored
+        assert f"quoted mail of case {reference} removed" in theirs.body_text
