@@ -145,11 +145,21 @@ class NewRequest:
     other_person: bool  # written by someone who does not speak for the case
 
 
-def _correspondents(session: Session, case: Case) -> set[str]:
-    """Those the desk wrote to about the case, or gave a task of it: they answer, not ask."""
+def _correspondent(session: Session, case: Case, sender: str, parties: set[str]) -> bool:
+    """Whether the desk wrote to `sender`'s organisation about the case, or gave it a task.
+
+    They answer, not ask: a recipient confirming its Art. 19 notice may do so from a
+    colleague's address at the same domain. The parties' own domains do not count (a
+    requester's colleague at their company may ask for their own data).
+    """
     addressed = session.exec(select(Outbox.to_addr).where(Outbox.case_id == case.id)).all()
     owners = session.exec(select(Task.owner).where(Task.case_id == case.id)).all()
-    return {a.strip().lower() for a in (*addressed, *owners) if a}
+    known = {a.strip().lower() for a in (*addressed, *owners) if a and "@" in a}
+    if sender in known:
+        return True
+    ours = {p.rpartition("@")[2] for p in parties}
+    domains = {a.rpartition("@")[2] for a in known} - ours
+    return sender.rpartition("@")[2] in domains
 
 
 def new_request(
@@ -173,11 +183,12 @@ def new_request(
     found = classify_request("", text, names=names)
     if not found.kinds or found.category not in ("request", "follow_up"):
         return None
-    if sender not in case_parties(session, case):
+    parties = case_parties(session, case)
+    if sender not in parties:
         # Someone else's reminder of a request we cannot see stays the outsider's line, and
         # so does anyone we wrote to about the case: a recipient answering its Art. 19
         # notice ("we erased the rest") or a system's owner reports, it does not ask.
-        if found.category != "request" or sender in _correspondents(session, case):
+        if found.category != "request" or _correspondent(session, case, sender, parties):
             return None
         if own_domain and sender.rpartition("@")[2] == own_domain.lower():
             return None

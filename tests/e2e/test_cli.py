@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from email import message_from_bytes
+from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
@@ -390,6 +391,22 @@ def test_the_demo_tells_one_consistent_story_and_its_dossier_says_so_in_two_lang
     assert "<strong>Kinds</strong>: erasure" in timeline_en
     # Facts, not internal data structures: no raw JSON for a regulator to decode.
     assert '{"' not in html and "': '" not in html and "reply_context" not in html
+
+    # A colleague of the debt collector answers the notice from an address of their own: the
+    # desk wrote to that organisation about the case, so it is a line of the thread.
+    colleague = EmailMessage()
+    colleague["From"] = "Ville Virtanen <ville.virtanen@perinta.example>"
+    colleague["To"] = "tietosuoja@targetpartners.example"
+    colleague["Subject"] = "Re: [DSR-2026-0013] Ilmoitus henkilötietojen poistamisesta"
+    colleague["Message-ID"] = "<ville-1@perinta.example>"
+    colleague["Date"] = "Fri, 04 Dec 2026 09:00:00 +0200"
+    colleague.set_content(
+        "Hei,\n\nolemme poistaneet asiakkaan tiedot perintäjärjestelmästämme ilmoituksenne"
+        " mukaisesti. Säilytämme vain perintälain edellyttämät tiedot.\n\nVille Virtanen\n"
+    )
+    (demo / "mail" / "inbox" / "new" / "ville-1.eml").write_bytes(colleague.as_bytes())
+    polled = run("poll", "--once", env={**env, "RIGHTSDESK_MAILDIR": str(demo / "mail")})
+    assert "1 follow_up" in polled.stdout, polled.stdout + polled.stderr
 
 
 def test_db_upgrade_brings_a_postgresql_database_to_the_current_schema(pg_url: str) -> None:
