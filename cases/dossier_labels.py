@@ -252,6 +252,11 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "task_ids": ("Tehtävät", "Uppgifter", "Tasks"),
         "task_kind": ("Tehtävän oikeus", "Uppgiftens rättighet", "Task right"),
         "text": ("Teksti", "Text", "Text"),
+        "receipt_from_original": (
+            "Saapumispäivä alkuperäisestä",
+            "Mottagningsdag från originalet",
+            "Receipt from the original",
+        ),
         "form": ("Muoto", "Form", "Form"),
         "forwarded_by": ("Välittäjä", "Vidarebefordrad av", "Forwarded by"),
         "original_date": ("Alkuperäisen päiväys", "Originalets datum", "Original's date"),

@@ -32,6 +32,7 @@ _DATE_KEYS = ("date", "sent", "päivämäärä", "lähetetty", "datum", "skickat
 _FIELD = re.compile(r"^\s*\**\s*([^\W\d_]+)\s*\**\s*:\s*\**\s*(.*?)\s*$")
 # Outlook's older form: `Aino Asiakas [mailto:aino@example.com]`.
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
+_NAME_AND_ADDRESS = re.compile(r"([^<>@]*)<([^<>\s]+@[^<>\s]+)>")
 # Not "VS:": Finnish Outlook's reply (vastaus), whose quoted From/Sent block is no forward.
 _FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|vl|vb|wg|tr)\s*:", re.IGNORECASE)
 
@@ -106,10 +107,14 @@ def _original(fields: dict[str, str], form: str) -> Original | None:
     mailto = _MAILTO.search(who)
     if mailto:
         who = f"{who[: mailto.start()].strip()} <{mailto.group(1)}>"
-    pairs = lenient_addresses(who)
-    if len(pairs) != 1:
-        return None
-    name, address = pairs[0][0].strip(), pairs[0][1].strip().lower()
+    if bracketed := _NAME_AND_ADDRESS.fullmatch(who.strip()):
+        # Outlook writes "Last, First <addr>" unquoted; read as a list, the comma splits it.
+        name, address = bracketed[1].strip(' "'), bracketed[2].strip().lower()
+    else:
+        pairs = lenient_addresses(who)
+        if len(pairs) != 1:
+            return None
+        name, address = pairs[0][0].strip(), pairs[0][1].strip().lower()
     if not is_address(address):
         return None
     when = next((fields[k] for k in _DATE_KEYS if k in fields), None)
@@ -141,7 +146,10 @@ def read_date(text: str) -> datetime | None:
     `Monday, November 23, 2026 2:05 PM`, `den 23 november 2026 14:05`); None if unreadable."""
     if _RFC5322_DATE.match(text):  # the stdlib reads other forms too, and wrongly ("2:05 PM")
         try:
-            return _zoned(parsedate_to_datetime(text))
+            value = parsedate_to_datetime(text)
+            if value.tzinfo is None and "-0000" not in text:  # no zone written: Helsinki
+                value = value.replace(tzinfo=_LOCAL_ZONE)
+            return _zoned(value)
         except (TypeError, ValueError, IndexError, OverflowError):
             pass
     text = text[:200]
@@ -167,7 +175,7 @@ def read_date(text: str) -> datetime | None:
             hour = 0
     try:
         return datetime(year, month, day, hour, minute, tzinfo=_LOCAL_ZONE).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # 1.1.0001 has no UTC
         return None
 
 

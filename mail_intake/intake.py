@@ -13,10 +13,10 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError, ResourceClosedError
@@ -408,6 +408,16 @@ def _forwarded_original(
     return next(outside, None)
 
 
+# How far back a forwarded original's date may move a receipt: a colleague may forward a
+# request late, but a date from years ago is a typo or a forgery, not when it came in.
+MAX_FORWARD_AGE = timedelta(days=366)
+
+
+def _plausible(date: datetime | None, received: datetime) -> TypeGuard[datetime]:
+    """Whether a forwarded original's `date` can be when the controller received it."""
+    return date is not None and received - MAX_FORWARD_AGE <= date <= received
+
+
 def _open(
     session: Session,
     parsed: ParsedMessage,
@@ -440,12 +450,13 @@ def _open(
     requester = parsed.from_addr or (None if parsed.sender_unclear else parsed.reply_to)
     name = parsed.from_name
     original = _forwarded_original(parsed, u, deps)
+    from_original = False
     if original is not None:
         # Art. 12(3): the clock runs from receipt by the controller, and the colleague who
         # forwarded it is the controller (design.md §1.1, EDPB 01/2022 §159). The address is
         # read from the forwarded text, not from an authenticated header: it never verifies.
         requester, name = original.address, original.name
-        if original.date is not None:
+        if from_original := _plausible(original.date, received):
             received = min(received, original.date)
         evidence["sender"] = identity.sender_evidence(
             unclear="forwarded by a colleague; the address is read from the forwarded text",
@@ -482,6 +493,8 @@ def _open(
             forwarded_by=parsed.from_addr,
             form=original.form,
             original_date=original.date.isoformat() if original.date else None,
+            # The receipt is the original's only when its date is plausible (MAX_FORWARD_AGE).
+            receipt_from_original=from_original,
         )
     opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
     if case.kinds:

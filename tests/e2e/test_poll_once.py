@@ -280,3 +280,52 @@ def test_a_request_forwarded_by_someone_outside_the_company_stays_theirs(
     assert case["received_at"].startswith("2026-11-30T07:00")
     shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
     assert "forwarded_request" not in [e["action"] for e in shown["events"]]
+
+
+# (the Outlook From and Sent lines, the customer, the receipt in UTC): Outlook's unquoted
+# "Last, First" name, and dates no colleague can have received it on (a typo, or a forgery)
+# that leave the receipt at the forward's own arrival instead of 1900 or an internal error.
+ODD_FORWARDS = [
+    (
+        "From: Customer, John <john.customer@example.com>",
+        "Sent: Friday, November 20, 2026 2:05 PM",
+        "john.customer@example.com",
+        "2026-11-20T12:05",
+    ),
+    (
+        "From: John Customer <john.customer@example.com>",
+        "Sent: 1.1.1900 klo 10.00",
+        "john.customer@example.com",
+        "2026-11-30T07:00",
+    ),
+    (
+        "From: John Customer <john.customer@example.com>",
+        "Sent: 1.1.0001 0.00",
+        "john.customer@example.com",
+        "2026-11-30T07:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(("from_line", "sent_line", "customer", "received"), ODD_FORWARDS)
+def test_a_colleagues_forward_with_an_outlook_name_or_an_impossible_date_is_still_read(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    from_line: str,
+    sent_line: str,
+    customer: str,
+    received: str,
+) -> None:
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "en_forwarded_by_colleague_outlook.eml").read_bytes()
+    raw = raw.replace(b"From: John Customer <john.customer@example.com>", from_line.encode())
+    raw = raw.replace(b"Sent: Friday, November 20, 2026 2:05 PM", sent_line.encode())
+    inbox.add(raw)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == customer
+    assert case["received_at"].startswith(received)
+    assert case["reference"].startswith("DSR-2026-")
