@@ -25,9 +25,9 @@ _BOUNCE_SUBJECT = re.compile(
 )
 # Out-of-office subjects, for auto-replies that carry none of the RFC 3834 headers.
 _AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:(?:re|vs|sv|aw)\s*:\s*)*(?:automaattinen vastaus|poissa|lomavastaaja|frånvaro|"
-    r"autosvar|automatiskt svar|out of (?:the )?office|automatic reply|auto[- ]?reply|"
-    r"autoreply|abwesenheit)\b|\bout of (?:the )?office\b",
+    r"^\s*(?:(?:re|vs|sv|aw)\s*:\s*)*(?:automaattinen vastaus|poissa|lomavastaaja|"
+    r"frånvar(?:o|ande)|autosvar|automatiskt svar|out of (?:the )?office|automatic reply|"
+    r"auto[- ]?reply|autoreply|abwesenheit)\b|\bout of (?:the )?office\b",
     re.IGNORECASE,
 )
 _MESSAGE_ID_LINE = re.compile(r"^\s*message-id:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)

@@ -78,6 +78,7 @@ def test_mail_from_our_own_address_is_ours_whatever_its_case() -> None:
         "Poissa toimistolta",
         "VS: Poissa",
         "Frånvaro: Er begäran",
+        "Frånvarande: [DSR-2026-0008] Radering av dina uppgifter",
         "Autosvar: Er begäran",
         "Out of Office: Your request",
         "Automatic reply: Your request",
