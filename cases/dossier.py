@@ -216,6 +216,10 @@ def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
             kept = sum(int(k.get("rows", 0)) for k in detail.get("kept", []))
             done = _note(event.action, rows=len(detail.get("changes", [])), kept=kept)
             systems.setdefault(name, []).append(done)
+        elif event.action == AuditAction.SYSTEM_RESTRICTED and name:
+            # The rows that hold the restriction, also those that held its values already.
+            rows = sum(int(n) for n in (detail.get("restricted") or {}).values())
+            systems.setdefault(name, []).append(_note(event.action, rows=rows))
         elif event.action == AuditAction.SYSTEM_ERASURE_INTERRUPTED and name:
             found = _note(event.action, state=str(detail.get("state", "")))
             systems.setdefault(name, []).append(found)

@@ -141,6 +141,11 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "rättat i systemet",
         "rectified in a system",
     ),
+    "system_restricted": (
+        "käsittelyä rajoitettu järjestelmässä",
+        "behandlingen begränsad i systemet",
+        "restricted in a system",
+    ),
     "system_erasure_interrupted": (
         "poistaminen järjestelmästä keskeytyi",
         "raderingen i systemet avbröts",
@@ -302,6 +307,17 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "suppressed": ("Estetty", "Undertryckt", "Suppressed"),
         "system": ("Järjestelmä", "System", "System"),
         "systems_searched": ("Tutkitut järjestelmät", "Genomsökta system", "Systems searched"),
+        "systems_restricted": (
+            "Järjestelmät, joissa käsittely rajoitettiin",
+            "System där behandlingen begränsades",
+            "Systems restricted",
+        ),
+        "systems_by_hand": (
+            "Järjestelmät, joissa rajoitus tehdään käsin",
+            "System där begränsningen görs för hand",
+            "Systems restricted by hand",
+        ),
+        "restricted": ("Rajoitettu", "Begränsat", "Restricted"),
         "template": ("Pohja", "Mall", "Template"),
         "to": ("Vastaanottaja", "Mottagare", "To"),
         "until": ("Saakka", "Till och med", "Until"),

@@ -288,6 +288,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "rättat i {rows} rader",
         "rectified in {rows} row(s)",
     ),
+    "system_restricted": (
+        "käsittelyä rajoitettu {rows} rivillä",
+        "behandlingen begränsad i {rows} rader",
+        "restricted in {rows} row(s)",
+    ),
     "rows_kept": ("säilytetty {rows} riviä", "{rows} rader sparade", "{rows} row(s) kept"),
     "system_erasure_interrupted": (
         "keskeytyi; järjestelmän tila: {state}",

@@ -438,6 +438,26 @@ class SqlConnector:
                 self._write(conn, plan)
         return plan
 
+    def restrict(self, person: Person, *, dry_run: bool = False) -> SqlPlan:
+        """Set each table's `restrict` columns on the person's rows there, one transaction.
+
+        Rows already holding the values are found but not changed, so a second run (after a
+        crash between the system's commit and the desk's record) restricts the same rows.
+        """
+        with self._connect(write=not dry_run) as conn:
+            found = self._find(conn, person)
+            plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
+            for mapped in self.system.tables:
+                wanted = mapped.restrict
+                for row in found[mapped.table] if wanted else []:
+                    before = {c: row[c] for c, v in wanted.items() if row[c] != v}
+                    after = {c: wanted[c] for c in before}
+                    if after:
+                        plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
+            if not dry_run:
+                self._write(conn, plan)
+        return plan
+
     def _write(self, conn: Connection, plan: SqlPlan) -> None:
         for change in plan.changes:
             table = self._table(conn, change.table)

@@ -3,8 +3,9 @@
 A table is reached in one of two ways: its own columns match the person (e-mail first, then
 name), or it joins a mapped table (`join = { column = "order_id", to = "wp_wc_orders.id" }`).
 Each table names the columns an access copy (Art. 15(3)) and a portability export (Art. 20)
-carry, what erasure does to it (Art. 17), what rectification may change (Art. 16) and the
-holds that keep rows while the law says so (Art. 17(3)(b), (e)).
+carry, what erasure does to it (Art. 17), what rectification may change (Art. 16), what
+restriction marks in it (Art. 18) and the holds that keep rows while the law says so
+(Art. 17(3)(b), (e)).
 """
 
 from __future__ import annotations
@@ -16,9 +17,19 @@ from pydantic import Field, field_validator, model_validator
 
 from cases.localized import StrictModel
 
-__all__ = ["ColumnErasure", "SqlHold", "SqlJoin", "SqlTable", "check_mapping", "join_order"]
+__all__ = [
+    "ColumnErasure",
+    "RestrictValue",
+    "SqlHold",
+    "SqlJoin",
+    "SqlTable",
+    "check_mapping",
+    "join_order",
+]
 
 ColumnErasure = Literal["null", "mask", "hash"]
+# What a restriction writes in a column: a status text, a number or a flag (TOML has no null).
+RestrictValue = bool | int | str
 # The desk's field names a rectification may carry (`cases fulfil --set FIELD=VALUE`).
 RECTIFIABLE = ("name", "email", "postal_address", "phone", "organisation", "www")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,63}$")
@@ -80,6 +91,9 @@ class SqlTable(StrictModel):
     erase: Literal["delete"] | dict[str, ColumnErasure] | None = None
     # Art. 16: a desk field (name, email, postal_address, ...) and the column that holds it.
     rectify: dict[str, str] = Field(default_factory=dict)
+    # Art. 18: the columns set on the person's rows and their value while processing is
+    # restricted (a status, a flag the system's own processes honour); no entry: not marked.
+    restrict: dict[str, RestrictValue] = Field(default_factory=dict)
 
     _names = field_validator("table", "key")(_ident)
 
@@ -120,10 +134,26 @@ class SqlTable(StrictModel):
             _ident(column)
         return value
 
+    @field_validator("restrict")
+    @classmethod
+    def _restrict(cls, value: dict[str, RestrictValue]) -> dict[str, RestrictValue]:
+        for column in value:
+            _ident(column)
+        return value
+
     @model_validator(mode="after")
     def _reached(self) -> SqlTable:
         if not (self.email or self.name or self.join):
             raise ValueError(f"table {self.table}: say how the person is found (email, name, join)")
+        # A restriction that rewrote what finds the person would lose them (and the lift).
+        finding = {self.key, *self.email, *self.name, *self.only}
+        finding |= {self.join.column} if self.join else set()
+        overlap = sorted(finding & set(self.restrict))
+        if overlap:
+            raise ValueError(
+                f"table {self.table}: restrict must not set {', '.join(overlap)}, which finds"
+                " the person's rows"
+            )
         return self
 
     def columns(self) -> list[str]:
@@ -134,6 +164,7 @@ class SqlTable(StrictModel):
         if isinstance(self.erase, dict):
             named.extend(self.erase)
         named.extend(self.rectify.values())
+        named.extend(self.restrict)
         return list(dict.fromkeys(named))
 
 

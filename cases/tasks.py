@@ -97,39 +97,67 @@ def open_tasks_for(
         return []
     opened: list[Task] = []
     for system in systems_for(controller, right):
-        exists = session.exec(
-            select(Task).where(
-                Task.case_id == case.id, Task.system == system.name, Task.kind == right
-            )
-        ).first()
-        if exists is not None:
-            continue
-        task = Task(
-            case_id=case.id or 0,
-            system=system.name,
-            kind=right,
-            owner=system.owner,
-            instructions=instructions(system, right),
-            due_date=task_due(case, now),
-            created_at=now,
-        )
-        session.add(task)
-        session.flush()
-        ops.record(
+        task = open_task(
             session,
             case,
-            actor=actor,
-            action=AuditAction.TASK_OPENED,
-            now=now,
-            task_id=task.id,
             system=system.name,
-            task_kind=right,
-            task_due=task.due_date.isoformat(),
+            right=right,
+            owner=system.owner,
+            instructions=instructions(system, right),
+            by_mail=not system.owner_is_slack_user,
+            sender=sender,
+            actor=actor,
+            now=now,
         )
-        if not system.owner_is_slack_user:
-            _mail_owner(session, case, task, sender=sender, now=now)
-        opened.append(task)
+        if task is not None:
+            opened.append(task)
     return opened
+
+
+def open_task(
+    session: Session,
+    case: Case,
+    *,
+    system: str,
+    right: str,
+    owner: str,
+    instructions: str,
+    by_mail: bool,
+    sender: Sender,
+    actor: str,
+    now: datetime,
+) -> Task | None:
+    """Open one task for `system` (None when the case has it already), mailing its owner."""
+    exists = session.exec(
+        select(Task).where(Task.case_id == case.id, Task.system == system, Task.kind == right)
+    ).first()
+    if exists is not None:
+        return None
+    task = Task(
+        case_id=case.id or 0,
+        system=system,
+        kind=right,
+        owner=owner,
+        instructions=instructions,
+        due_date=task_due(case, now),
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.TASK_OPENED,
+        now=now,
+        task_id=task.id,
+        system=system,
+        task_kind=right,
+        task_due=task.due_date.isoformat(),
+    )
+    if by_mail:
+        _mail_owner(session, case, task, sender=sender, now=now)
+    return task
 
 
 def owner_text(case: Case, task: Task) -> str:

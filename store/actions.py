@@ -52,6 +52,7 @@ class AuditAction(StrEnum):
     SYSTEM_ERASURE_STARTED = "system_erasure_started"
     SYSTEM_ERASED = "system_erased"
     SYSTEM_RECTIFIED = "system_rectified"
+    SYSTEM_RESTRICTED = "system_restricted"
     SYSTEM_ERASURE_INTERRUPTED = "system_erasure_interrupted"
     WAITING_FOR_SYSTEM = "waiting_for_system"
     TASK_OPENED = "task_opened"

@@ -15,9 +15,15 @@ from cases.fulfilment.common import require_ready
 from cases.fulfilment.erasure import Entry, erase_customer, system_entries
 from cases.fulfilment.rectification import check_corrections, require_placed
 from cases.fulfilment.runner import READ_ONLY_KINDS, _next_kind, corrections_for
-from cases.fulfilment.systems import person_for, plan_systems, rectify_in_systems
+from cases.fulfilment.systems import (
+    person_for,
+    plan_systems,
+    rectify_in_systems,
+    restrict_in_systems,
+)
 from cases.register_lookup import subject_for_case
 from cases.systems import ManualSystem
+from cases.tasks import systems_for
 from store.models import Case, Customer
 from templates.labels import field_label
 from templates.loader import show
@@ -47,6 +53,8 @@ def preview(
         wanted = check_corrections(corrections_for(case, corrections))
         require_placed(case, wanted, customer, controller)
         return _rectification(session, case, customer, wanted, controller, env, now)
+    if chosen == "restriction":
+        return _restriction(session, case, customer, controller, env, now)
     if chosen != "erasure":
         return [f"{case.reference} {chosen}: changes only the register; nothing else is touched"]
     lines: list[str] = []
@@ -118,3 +126,46 @@ def _rectification(
         f" {show(c['before'], LANG)} → {show(c['after'], LANG)}"
         for c in changes
     ]
+
+
+def _restriction(
+    session: Session,
+    case: Case,
+    customer: Customer | None,
+    controller: ControllerConfig,
+    env: Mapping[str, str],
+    now: datetime,
+) -> list[str]:
+    """Where a restriction would be marked, and where a person would have to mark it."""
+    mapped = controller.systems_or_register()
+    register = next((s.name for s in mapped if s.kind == "register"), None)
+    register = register or controller.register_name.get(LANG)
+    lines = [
+        f"{register}: would flag the customer restricted"
+        if customer is not None
+        else f"{register}: no row about the requester; nothing changes"
+    ]
+    for done in restrict_in_systems(
+        session,
+        case,
+        systems=mapped,
+        env=env,
+        person=person_for(case, customer),
+        actor="preview",
+        now=now,
+        dry_run=True,
+    ):
+        lines += [
+            f"{done.system}: would restrict the rows of table {table} ({count})"
+            for table, count in done.restricted.items()
+        ]
+        if done.unmapped:
+            lines.append(
+                f"{done.system}: holds the requester but maps no `restrict`: a task for"
+                f" {controller.contact_person.email}; rightsdesk changes nothing there"
+            )
+    lines += [
+        f"{s.name}: a task for {s.owner}; rightsdesk changes nothing"
+        for s in systems_for(controller, "restriction")
+    ]
+    return lines

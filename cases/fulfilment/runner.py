@@ -119,15 +119,10 @@ def fulfil(
     """
     case = ops.get_case(session, reference)
     chosen = _next_kind(session, case, kind)
+    sender = sender or Sender(controller.privacy_email, controller.name)
     try:
         open_tasks_for(
-            session,
-            case,
-            chosen,
-            controller=controller,
-            sender=sender or Sender(controller.privacy_email, controller.name),
-            actor=actor,
-            now=now,
+            session, case, chosen, controller=controller, sender=sender, actor=actor, now=now
         )
         done = already_done(session, case, _event_kind(chosen))
         if done is not None and chosen not in READ_ONLY_KINDS:
@@ -151,7 +146,12 @@ def fulfil(
             return fulfil_erasure(session, env=env, **args)
         if chosen == "restriction":
             return fulfil_restriction(
-                session, reason=reason, accuracy_check_until=accuracy_check_until, **args
+                session,
+                reason=reason,
+                accuracy_check_until=accuracy_check_until,
+                env=env,
+                sender=sender,
+                **args,
             )
         return fulfil_suppression(session, **args)
     except Waiting as waiting:

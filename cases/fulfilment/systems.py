@@ -1,4 +1,4 @@
-"""Fulfilment across the data map: copy from and erase in each `sql` system, with a record.
+"""Fulfilment across the data map: copy from, erase, rectify and restrict in `sql` systems.
 
 Each system's erasure is one transaction there, and the desk records it in two steps: the
 plan before (committed), the outcome after, each in the trail and in the case's
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "person_for",
     "plan_systems",
     "read_systems",
+    "restrict_in_systems",
     "sql_systems",
     "systems_section",
 ]
@@ -346,6 +348,50 @@ def rectify_in_systems(
             )
         changes += _reply_changes(system, plan)
     return changes
+
+
+@dataclass(frozen=True)
+class SystemRestriction:
+    """What a restriction did in one `sql` system that holds the person."""
+
+    system: str
+    restricted: dict[str, int]  # the person's rows per table that now hold the `restrict` values
+    unmapped: dict[str, int]  # rows found in tables without `restrict`, when none has it
+
+
+def restrict_in_systems(
+    session: Session,
+    case: Case,
+    *,
+    systems: Sequence[System],
+    env: Mapping[str, str],
+    person: Person,
+    actor: str,
+    now: datetime,
+    dry_run: bool = False,
+) -> list[SystemRestriction]:
+    """Mark the person's rows restricted in each `sql` system (Art. 18), one transaction each.
+
+    Recorded like a rectification: the rows' digests in the trail, the values before and
+    after in the purgeable personal part (so the restriction can be undone as it was done).
+    A system that holds the person in no table with `restrict` is changed in nothing and
+    returned with `unmapped`, for a person to do it by hand. With `dry_run` nothing changes.
+    """
+    done: list[SystemRestriction] = []
+    for system in sql_systems(systems):
+        with _connected(system, env) as connector:
+            plan = connector.restrict(person, dry_run=dry_run)
+        marked = {t.table for t in system.tables if t.restrict}
+        restricted = {t: n for t, n in plan.found.items() if n and t in marked}
+        if restricted and not dry_run:
+            detail = {**_plan_detail(plan), "restricted": restricted}
+            _record_changes(
+                session, case, AuditAction.SYSTEM_RESTRICTED, plan, detail, actor=actor, now=now
+            )
+        held = {t: n for t, n in plan.found.items() if n}
+        if restricted or held:
+            done.append(SystemRestriction(system.name, restricted, {} if restricted else held))
+    return done
 
 
 def _reply_changes(system: SqlSystem, plan: SqlPlan) -> list[dict[str, Any]]:

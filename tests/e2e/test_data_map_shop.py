@@ -100,11 +100,11 @@ def shop(url: str, sql: str, **params: Any) -> list[Any]:
         engine.dispose()
 
 
-def open_case(env: dict[str, str], kinds: str) -> str:
+def open_case(env: dict[str, str], kinds: str, language: str = "en") -> str:
     out = ok(
         env,
         "cases", "open", "--kinds", kinds, "--email", MAIJA, "--name", "Maija Esimerkki",
-        "--language", "en", "--channel", "email",
+        "--language", language, "--channel", "email",
     )  # fmt: skip
     reference = out.split(":")[0].split()[-1]
     ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "known customer")
@@ -612,3 +612,106 @@ def test_a_row_added_between_the_plan_and_the_erasure_is_erased_and_reported(
     }
     reply = next(d for d in drafts(env, reference) if d["template"] == "erasure_done")["body"]
     assert usermeta_count(reply) == planned + 1
+
+
+# --- restriction (Art. 18) ------------------------------------------------------------------
+
+# The example maps no `restrict` (WooCommerce has no column it reads as "restricted"); these
+# tests add one on wp_users.user_status, a status column WordPress core leaves unused, as the
+# stand-in of a flag the shop's own processes honour.
+ACCOUNT_ROW = 'rectify = { email = "user_email", name = "display_name", www = "user_url" }\n'
+
+
+def restricting(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """`env` with the example config whose wp_users maps `restrict = { user_status = 1 }`."""
+    text = (EXAMPLE / "rightsdesk.toml").read_text("utf-8")
+    assert text.count(ACCOUNT_ROW) == 1
+    config = tmp_path / "restricting.toml"
+    config.write_text(text.replace(ACCOUNT_ROW, ACCOUNT_ROW + "restrict = { user_status = 1 }\n"))
+    return {**env, "RIGHTSDESK_CONFIG": str(config)}
+
+
+def account_statuses(url: str) -> list[Any]:
+    return shop(url, "SELECT user_email, user_status FROM wp_users ORDER BY user_email")
+
+
+def reply_of(env: dict[str, str], reference: str, template: str) -> str:
+    return str([d for d in drafts(env, reference) if d["template"] == template][-1]["body"])
+
+
+def test_a_restriction_of_someone_only_in_the_shop_marks_her_account_there_and_says_so(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env, url = restricting(env, tmp_path), env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction")
+    preview = ok(env, "cases", "fulfil", reference, "--dry-run")
+    assert "Verkkokauppa: would restrict the rows of table wp_users (1)" in preview
+    assert "Asiakasrekisteri: no row about the requester; nothing changes" in preview
+    assert {s for _, s in account_statuses(url)} == {0}  # the preview changed nothing
+
+    ok(env, "cases", "fulfil", reference)
+    assert account_statuses(url) == [
+        ("annika.provare@example.com", 0),
+        (MAIJA, 1),
+        ("teemu.testinen@example.com", 0),
+    ]
+    (marked,) = [e["detail"] for e in events(env, reference) if e["action"] == "system_restricted"]
+    assert marked["system"] == "Verkkokauppa" and marked["restricted"] == {"wp_users": 1}
+    (change,) = marked["changes"]
+    assert change["table"] == "wp_users" and change["columns"] == ["user_status"]
+    assert len(change["after_sha256"]) == 64 and "before" not in change
+    reply = reply_of(env, reference, "restriction_confirmation")
+    assert "The restriction covers the following data about you:" in reply
+    assert "- Verkkokauppa: your data in table wp_users (rows: 1)" in reply
+    assert "customer details" not in reply  # she is not in the register
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    assert [t["system"] for t in tasks] == ["Tilitoimisto Esimerkki Oy"]  # only the manual one
+
+
+def test_a_restriction_of_someone_in_the_register_and_the_shop_marks_both(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env, url = restricting(env, tmp_path), env["SHOP_DATABASE_URL"]
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"customer_number,name,email\nC-1,Maija Esimerkki,{MAIJA}\n", "utf-8")
+    ok(env, "register", "import", str(customers))
+    reference = open_case(env, "restriction", language="fi")
+    ok(env, "cases", "fulfil", reference)
+    assert (MAIJA, 1) in account_statuses(url)
+    desk = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with desk.connect() as conn:
+        flagged = conn.execute(text("SELECT restricted FROM customer")).all()
+    desk.dispose()
+    assert [bool(r[0]) for r in flagged] == [True]
+    reply = reply_of(env, reference, "restriction_confirmation")
+    assert "Rajoitus koskee seuraavia tietojasi:" in reply
+    assert "- asiakastiedot" in reply
+    assert "- Verkkokauppa: tietosi taulussa wp_users (rivejä: 1)" in reply
+
+
+def test_a_shop_without_a_restrict_mapping_becomes_a_task_the_reply_waits_for(
+    env: dict[str, str],
+) -> None:
+    """The example shop maps no `restrict`: nothing is changed there and nothing is claimed;
+    the contact person gets a task naming the shop, and the reply waits for their answer."""
+    url = env["SHOP_DATABASE_URL"]
+    before = shop(url, "SELECT * FROM wp_users ORDER BY 1")
+    reference = open_case(env, "restriction", language="sv")
+    out = ok(env, "cases", "fulfil", reference)
+    assert shop(url, "SELECT * FROM wp_users ORDER BY 1") == before
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    (by_hand,) = [t for t in tasks if t["system"] == "Verkkokauppa"]
+    assert by_hand["kind"] == "restriction"
+    assert by_hand["owner"] == "pasi.kinnunen@targetpartners.example"  # the contact person
+    assert f"task {by_hand['id']}: restriction in Verkkokauppa" in out
+    reply = reply_of(env, reference, "restriction_confirmation")
+    assert "Verkkokauppa: dina uppgifter" not in reply
+    assert "- Verkkokauppa: kontrollen pågår ännu" in reply
+    held = rightsdesk(env, "cases", "approve", reference)
+    assert held.returncode == 2 and f"task {by_hand['id']}" in held.stderr
+
+    for task in tasks:
+        ok(env, "tasks", "done", str(task["id"]), "--note", "Kundkontot markerat som begränsat.")
+    reply = reply_of(env, reference, "restriction_confirmation")
+    assert "- Verkkokauppa: Kundkontot markerat som begränsat." in reply
+    ok(env, "cases", "approve", reference)

@@ -80,6 +80,28 @@ def test_a_name_that_is_not_an_sql_identifier_is_refused() -> None:
     assert "is not a table or column name" in error
 
 
+def test_a_restriction_sets_named_columns_that_systems_check_looks_for() -> None:
+    controller = load_controller_toml(
+        EXAMPLE + SHOP + '[[systems.tables]]\ntable = "contacts"\nkey = "id"\nemail = ["email"]\n'
+        'restrict = { status = "restricted", marketing_allowed = false, flags = 2 }\n'
+    )
+    (table,) = controller.systems[0].tables  # type: ignore[union-attr]
+    assert table.restrict == {"status": "restricted", "marketing_allowed": False, "flags": 2}
+    assert {"status", "marketing_allowed", "flags"} <= set(table.columns())
+    contacts = '[[systems.tables]]\ntable = "contacts"\nkey = "id"\nemail = ["email"]\n'
+    assert "is not a table or column name" in load_error(
+        contacts + 'restrict = { "status; --" = "x" }\n'
+    )
+
+
+def test_a_restriction_that_would_rewrite_what_finds_the_person_is_refused() -> None:
+    error = load_error(
+        '[[systems.tables]]\ntable = "contacts"\nkey = "id"\nemail = ["email"]\n'
+        'restrict = { email = "restricted@example.invalid" }\n'
+    )
+    assert "restrict must not set email, which finds the person's rows" in error
+
+
 def test_url_variables_come_from_the_mapping_given_not_the_process() -> None:
     url = "mysql+pymysql://shop:${SHOP_PW}@127.0.0.1/shop"
     assert expand_url(url, {"SHOP_PW": "s3cret"}) == "mysql+pymysql://shop:s3cret@127.0.0.1/shop"
