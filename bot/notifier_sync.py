@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
-from bot.blocks import escape, event_line, notification
+from bot.blocks import Block, escape, event_line, notification
 from bot.slack_calls import Deferred, Refused, SlackCalls
 from bot.slack_posts import (
     CHANNEL_ERRORS,
@@ -23,9 +23,9 @@ from bot.slack_posts import (
     deliver,
     is_refused,
 )
-from bot.tasks import post_task_messages
+from bot.tasks import answer_blocks, post_task_messages
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Cursor, SlackPost
+from store.models import Case, CaseEvent, Cursor, SlackPost, Task
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +112,31 @@ def _set_aside_line(event: CaseEvent, command: str) -> str | None:
     return None
 
 
+Line = tuple[str, str | None, str, str, list[Block] | None]
+
+
+def _line_blocks(session: Session, event: CaseEvent, line: str) -> list[Block] | None:
+    """Buttons under a line a person acts on: an owner's mailed answer to record."""
+    if event.action != AuditAction.TASK_ANSWER_RECEIVED:
+        return None
+    task_id = event.full_detail.get("task_id")
+    return answer_blocks(line, session.get(Task, task_id) if isinstance(task_id, int) else None)
+
+
 def _line_for(
     session: Session, event: CaseEvent, channel: str | None, command: str
-) -> tuple[str, str | None, str, str] | bool | None:
-    """(channel, thread, text, reference) to post; None to skip; False to wait for the root."""
+) -> Line | bool | None:
+    """(channel, thread, text, reference, blocks) to post; None to skip; False to wait."""
     case = session.get(Case, event.case_id) if event.case_id is not None else None
     if case is None:
         line = _set_aside_line(event, command) if channel else None
-        return (channel or "", None, line, "desk") if line else None
+        return (channel or "", None, line, "desk", None) if line else None
     if event.action in QUIET_ACTIONS or is_refused(session, _root_key(case.id)):
         return None
     if case.slack_ts and case.slack_channel:
-        return case.slack_channel, case.slack_ts, event_line(event), case.reference
+        text = event_line(event)
+        blocks = _line_blocks(session, event, text)
+        return case.slack_channel, case.slack_ts, text, case.reference, blocks
     return False if case.is_active else None  # an open case's message comes first
 
 
@@ -153,7 +166,7 @@ def follow_events(
         if target is False:
             break
         if isinstance(target, tuple):
-            where, thread, text, reference = target
+            where, thread, text, reference, blocks = target
             row = deliver(
                 session,
                 calls,
@@ -163,7 +176,7 @@ def follow_events(
                 channel=where,
                 thread_ts=thread,
                 text=text,
-                blocks=None,
+                blocks=blocks,
                 now=now,
             )  # Deferred leaves the cursor here: the line is tried again next round
             if row is not None:

@@ -2,11 +2,13 @@
 
 The owner needs the person's name and address to find them, so the task goes only to the
 owner's DM, never to a channel (Art. 5(1)(c), 32). An owner need not be on the allow-list:
-they may answer their own tasks, and nothing else.
+they may answer their own tasks, and nothing else. An e-mail owner answers by mail; the
+thread line of that answer carries Record outcome and Nothing there for the contact person.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import urllib.request
@@ -21,7 +23,8 @@ from bot.blocks import Block, button, escape, mrkdwn, section
 from bot.deps import BotDeps
 from bot.slack_calls import Refused, SlackCalls
 from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
-from cases.tasks import VERBS, TaskFile, owner_text
+from cases.errors import UserError
+from cases.tasks import VERBS, TaskFile, mailed_files, owner_text
 from store.models import Case, SlackPost, Task
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,14 @@ TASK_NOTHING = "task_nothing_there"
 TASK_MODAL = "task_done_form"
 TASK_NOTE = "task_note"
 TASK_FILE = "task_file"
+# The contact person's buttons under the thread line of an owner's mailed answer.
+TASK_RECORD = "task_record_outcome"
+TASK_RECORD_NOTHING = "task_record_nothing_there"
+TASK_MAILED = "task_mailed_file"  # the form's choice among the files the owner mailed
+NO_MAILED_FILE = "none"
+MAX_OPTIONS = 100  # Slack's static_select takes at most 100 options
+OPTION_TEXT = 75  # and an option's text at most 75 characters
+TASK_BUTTONS = (TASK_DONE, TASK_NOTHING, TASK_RECORD, TASK_RECORD_NOTHING)
 BATCH = 20
 MAX_DOWNLOAD = 10 * 1024 * 1024
 
@@ -44,13 +55,7 @@ def task_message(task: Task, case: Case) -> tuple[str, list[Block]]:
     """The direct message: what to do, for whom, by when; Done and Nothing there."""
     text = f"{case.reference}: please {VERBS[task.kind]} data in {task.system}"
     value = str(task.id)
-    nothing = button("Nothing there", TASK_NOTHING, value)
-    nothing["confirm"] = {
-        "title": {"type": "plain_text", "text": "Nothing there?"},
-        "text": mrkdwn(f"{escape(task.system)} holds nothing about this person."),
-        "confirm": {"type": "plain_text", "text": "Nothing there"},
-        "deny": {"type": "plain_text", "text": "Back"},
-    }
+    nothing = nothing_button(task, TASK_NOTHING)
     blocks: list[Block] = [
         section(f"*Task {task.id}* · {escape(owner_text(case, task))}"),
         {
@@ -60,6 +65,54 @@ def task_message(task: Task, case: Case) -> tuple[str, list[Block]]:
         },
     ]
     return text, blocks
+
+
+def nothing_button(task: Task, action_id: str) -> Block:
+    """Nothing there, confirmed first: it ends the task without a note."""
+    nothing = button("Nothing there", action_id, str(task.id))
+    nothing["confirm"] = {
+        "title": {"type": "plain_text", "text": "Nothing there?"},
+        "text": mrkdwn(f"{escape(task.system)} holds nothing about this person."),
+        "confirm": {"type": "plain_text", "text": "Nothing there"},
+        "deny": {"type": "plain_text", "text": "Back"},
+    }
+    return nothing
+
+
+def answer_blocks(line: str, task: Task | None) -> list[Block] | None:
+    """The thread line of an owner's mailed answer, with Record outcome and Nothing there.
+
+    Only while the task is open: the contact person records what the mail says, as
+    `rightsdesk tasks done` does at the terminal. None leaves the line as plain text.
+    """
+    if task is None or task.status != "open":
+        return None
+    return [
+        section(line),
+        {
+            "type": "actions",
+            "block_id": f"task_answer:{task.id}",
+            "elements": [
+                button("Record outcome", TASK_RECORD, str(task.id), style="primary"),
+                nothing_button(task, TASK_RECORD_NOTHING),
+            ],
+        },
+    ]
+
+
+def closed_text(task: Task, case: Case | None) -> str | None:
+    """Why a task takes no answer any more (done, or its case ended), or None while open.
+
+    As for `tasks done`, the task's own state decides: a case that ends without its answer
+    ends its open tasks (cases.operations), one answered outside rightsdesk does not.
+    """
+    if task.status != "done" and case is not None:
+        return None
+    if task.outcome == "case_ended" or case is None:
+        reference = case.reference if case is not None else "its case"
+        return f"Task {task.id} is closed: {reference} has ended, nothing more is recorded."
+    outcome = (task.outcome or "").replace("_", " ")
+    return f"Task {task.id} is already done ({outcome}); nothing was changed."
 
 
 def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) -> int:
@@ -137,7 +190,7 @@ def owner_may(deps: BotDeps, body: dict[str, Any], user: str | None) -> bool:
     task_id: str | None = None
     if body.get("type") == "block_actions":
         actions = body.get("actions") or []
-        if len(actions) == 1 and actions[0].get("action_id") in (TASK_DONE, TASK_NOTHING):
+        if len(actions) == 1 and actions[0].get("action_id") in TASK_BUTTONS:
             task_id = str(actions[0].get("value") or "")
     elif body.get("type") == "view_submission":
         view = body.get("view") or {}
@@ -158,20 +211,27 @@ def _meta(view: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def done_form(task: Task, case: Case, meta: dict[str, Any]) -> Block:
-    """The Done modal: a note, and for a copy the export as a file."""
+def done_form(
+    task: Task, case: Case, meta: dict[str, Any], offered: list[TaskFile] | None = None
+) -> Block:
+    """The Done modal: a note, and for a copy the export as a file.
+
+    With `offered` (the contact person recording a mailed answer) it speaks of the owner
+    and, when the owner mailed files, asks which one goes with the copy, if any.
+    """
+    desk = offered is not None
+    note = "What did the owner find or do?" if desk else "What did you find or do?"
     blocks: list[Block] = [
         section(f"*Task {task.id}* ({case.reference}): {VERBS[task.kind]} data in {task.system}."),
         {
             "type": "input",
             "block_id": TASK_NOTE,
-            "label": {
-                "type": "plain_text",
-                "text": "What did you find or do? (quoted in the reply)",
-            },
+            "label": {"type": "plain_text", "text": f"{note} (quoted in the reply)"},
             "element": {"type": "plain_text_input", "multiline": True, "action_id": "value"},
         },
     ]
+    if offered:
+        blocks.append(_mailed_choice(offered))
     if task.kind == "access":
         blocks.append(
             {
@@ -185,18 +245,85 @@ def done_form(task: Task, case: Case, meta: dict[str, Any]) -> Block:
     return {
         "type": "modal",
         "callback_id": TASK_MODAL,
-        "title": {"type": "plain_text", "text": "Task done"},
-        "submit": {"type": "plain_text", "text": "Done"},
+        "title": {"type": "plain_text", "text": "Record outcome" if desk else "Task done"},
+        "submit": {"type": "plain_text", "text": "Record" if desk else "Done"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({**meta, "task_id": task.id}, separators=(",", ":")),
+        "private_metadata": json.dumps(
+            {**meta, "task_id": task.id, **({"desk": True} if desk else {})},
+            separators=(",", ":"),
+        ),
         "blocks": blocks,
     }
 
 
-def submitted_file(deps: BotDeps, view: dict[str, Any]) -> TaskFile | None:
-    """The file uploaded in the Done modal, fetched from Slack with the bot token."""
+def file_key(name: str) -> str:
+    """An option's value for a mailed file: short and fixed, whatever the name's length."""
+    return "file:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+def _mailed_choice(offered: list[TaskFile]) -> Block:
+    """Which mailed file goes with the copy; no default, as `tasks done` refuses to guess."""
+
+    def option(value: str, text: str) -> dict[str, Any]:
+        if len(text) > OPTION_TEXT:
+            text = text[: OPTION_TEXT - 1] + "…"
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    options = [
+        option(file_key(f.name), f"{f.name} ({len(f.data):,} bytes)")
+        for f in offered[: MAX_OPTIONS - 1]
+    ]
+    options.append(option(NO_MAILED_FILE, "None of them"))
+    return {
+        "type": "input",
+        "block_id": TASK_MAILED,
+        "label": {"type": "plain_text", "text": "The file the owner mailed (goes with the copy)"},
+        "element": {"type": "static_select", "action_id": "value", "options": options},
+    }
+
+
+def chosen_file(
+    session: Session, task: Task, choice: str | None, *, uploaded: bool
+) -> TaskFile | None:
+    """The mailed file the form chose, None for none; the rules of `tasks done --mailed-file`.
+
+    A mailed answer may carry a signature logo or a file for someone else, so nothing
+    goes with the copy unchosen (Art. 15(3)); an uploaded file and a mailed one exclude
+    each other.
+    """
+    if choice == NO_MAILED_FILE:
+        return None
+    offered = mailed_files(session, task)
+    if choice is None:
+        if offered and not uploaded and task.status == "open":
+            names = ", ".join(f"{f.name} ({len(f.data):,} bytes)" for f in offered)
+            raise UserError(
+                f"task {task.id}'s owner mailed {names}: choose the one that goes with the"
+                " copy, or none of them"
+            )
+        return None
+    if uploaded:
+        raise UserError("give an uploaded file or a file the owner mailed, not both")
+    found = [f for f in offered if file_key(f.name) == choice]
+    if not found:
+        raise UserError(f"that file of task {task.id}'s owner is no longer there: choose again")
+    return found[0]
+
+
+def _uploads(view: dict[str, Any]) -> list[dict[str, Any]]:
     state = view.get("state", {}).get("values", {}).get(TASK_FILE, {}).get("value", {})
     files = state.get("files") or []
+    return files if isinstance(files, list) else []
+
+
+def has_upload(view: dict[str, Any]) -> bool:
+    """Whether the Done modal came with an uploaded file (not yet fetched)."""
+    return bool(_uploads(view))
+
+
+def submitted_file(deps: BotDeps, view: dict[str, Any]) -> TaskFile | None:
+    """The file uploaded in the Done modal, fetched from Slack with the bot token."""
+    files = _uploads(view)
     if not files:
         return None
     meta = files[0]

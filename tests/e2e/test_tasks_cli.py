@@ -327,7 +327,7 @@ def test_a_purged_tasks_number_is_never_given_to_another_task(env: dict[str, str
 
 
 @pytest.mark.dovecot
-def _owner_asked_by_mail(
+def owner_asked_by_mail(
     db_url: str, tmp_path: Path, smtp_sink: SmtpSink, mailbox: Mailbox
 ) -> tuple[dict[str, str], str, dict[str, object], ReceivedMail]:
     """A desk reading Dovecot; an access case whose task mail reached the firm's owner."""
@@ -358,7 +358,7 @@ def test_an_owners_mailed_answer_becomes_a_note_for_the_contact_person_not_done(
 ) -> None:
     """The owner replies to the task mail (Dovecot, by LMTP); intake threads it onto the task
     by the subject's tag and keeps it as a note; the contact person records the outcome."""
-    env, reference, task, request = _owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
+    env, reference, task, request = owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
     subject = str(request.message["Subject"])
     assert f"Task {task['id']}:" in subject
 
@@ -398,7 +398,7 @@ def test_a_file_the_owner_mailed_goes_with_the_copy_only_when_the_contact_person
 ) -> None:
     """The accounting firm mails its export and a signature logo; `tasks done` refuses to
     guess, attaches the export it is told to, and the person's copy carries that file."""
-    env, reference, task, request = _owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
+    env, reference, task, request = owner_asked_by_mail(db_url, tmp_path, smtp_sink, mailbox)
 
     export = b"lasku,pvm,summa\n1001,2025-05-02,120.00\n1002,2025-09-14,80.00\n"
     logo = b"\x89PNG\r\n\x1a\nlogo"

@@ -27,11 +27,20 @@ from bot.deps import BotDeps
 from bot.errors import run_guarded, tell_user
 from bot.home import OPEN_NEW_CASE, publish_home
 from bot.modals import message
-from bot.tasks import TASK_DONE, TASK_NOTHING, done_form, waiting_text
+from bot.tasks import (
+    TASK_DONE,
+    TASK_NOTHING,
+    TASK_RECORD,
+    TASK_RECORD_NOTHING,
+    closed_text,
+    done_form,
+    waiting_text,
+)
 from cases import identity, requester_reminder
 from cases import operations as ops
+from cases.errors import UserError
 from cases.task_work import finish_task
-from cases.tasks import get_task
+from cases.tasks import get_task, mailed_files
 from store.models import Case
 
 Listener = Callable[..., None]
@@ -209,16 +218,36 @@ def task_done(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
     """The owner's Done: a form for the note (and for a copy, the export)."""
+    _open_done_form(deps, ack=ack, body=body, client=client, respond=respond, desk=False)
+
+
+def task_record(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Record outcome under an owner's mailed answer: the form, with the files they mailed."""
+    _open_done_form(deps, ack=ack, body=body, client=client, respond=respond, desk=True)
+
+
+def _open_done_form(
+    deps: BotDeps,
+    *,
+    ack: Any,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Any,
+    desk: bool,
+) -> None:
     ack()
     _, value = _clicked(body)
     with deps.session_factory() as session:
         task = get_task(session, _task_id(value))
         case = session.get(Case, task.case_id)
-        if task.status == "done" or case is None:
-            reply = Reply(f"Task {task.id} is already done ({task.outcome}).")
-            _answer(deps, body, client, respond, reply)
+        closed = closed_text(task, case)
+        if closed is not None or case is None:
+            _answer(deps, body, client, respond, Reply(closed or f"Task {task.id} is closed."))
             return
-        view = done_form(task, case, _meta(body))
+        offered = mailed_files(session, task) if desk else None
+        view = done_form(task, case, _meta(body), offered)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -226,12 +255,35 @@ def task_nothing_there(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
     """The owner's Nothing there: the system holds nothing about the person."""
+    _nothing_there(deps, ack=ack, body=body, client=client, respond=respond, desk=False)
+
+
+def task_record_nothing_there(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """Nothing there under an owner's mailed answer, as `tasks done --nothing-there`."""
+    _nothing_there(deps, ack=ack, body=body, client=client, respond=respond, desk=True)
+
+
+def _nothing_there(
+    deps: BotDeps,
+    *,
+    ack: Any,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Any,
+    desk: bool,
+) -> None:
     ack()
     user, value = _clicked(body)
     with deps.session_factory() as session:
+        task = get_task(session, _task_id(value))
+        closed = closed_text(task, session.get(Case, task.case_id))
+        if closed is not None:
+            raise UserError(closed)
         task, case, _, waiting = finish_task(
             session,
-            task_id=_task_id(value),
+            task_id=task.id or 0,
             outcome="nothing_there",
             note=None,
             actor=deps.actor(user),
@@ -239,8 +291,11 @@ def task_nothing_there(
             controller=deps.controller,
             env=deps.system_env,
         )
-        text = f"Thank you: task {task.id} ({case.reference}) is recorded as nothing there."
-        text += waiting_text(waiting)
+        text = (
+            f"Task {task.id} ({case.reference}) is recorded as nothing there."
+            if desk
+            else f"Thank you: task {task.id} ({case.reference}) is recorded as nothing there."
+        ) + waiting_text(waiting)
     _answer(deps, body, client, respond, Reply(text))
 
 
@@ -256,6 +311,8 @@ HANDLERS: dict[str, Callable[..., None]] = {
     OPEN_NEW_CASE: open_new_case,
     TASK_DONE: task_done,
     TASK_NOTHING: task_nothing_there,
+    TASK_RECORD: task_record,
+    TASK_RECORD_NOTHING: task_record_nothing_there,
 }
 
 

@@ -16,11 +16,22 @@ from bot.blocks import due_text
 from bot.deps import BotDeps
 from bot.errors import run_guarded
 from bot.respond import check_webhook
-from bot.tasks import TASK_MODAL, TASK_NOTE, submitted_file, waiting_text
+from bot.tasks import (
+    TASK_MAILED,
+    TASK_MODAL,
+    TASK_NOTE,
+    chosen_file,
+    closed_text,
+    has_upload,
+    submitted_file,
+    waiting_text,
+)
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError
 from cases.task_work import finish_task
+from cases.tasks import TaskFile, get_task
+from store.models import Case
 from store.sanitise import clean_line
 
 Errors = dict[str, str]
@@ -243,26 +254,34 @@ def submit_verify(
 def submit_task_done(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    """Record the owner's note (and file); a pending reply of that right is drafted again.
+    """Record the note (and file); a pending reply of that right is drafted again.
 
+    The owner answers in their DM; the contact person records an owner's mailed answer,
+    choosing which file the owner mailed goes with the copy, as `tasks done` does.
     Slack wants the acknowledgement within 3 seconds, and fetching the export or reading a
     slow system may take longer: the modal closes first, the answer follows as a message.
-    A failure after that reaches the owner the same way (bot.errors.run_guarded).
+    A failure after that reaches the user the same way (bot.errors.run_guarded).
     """
-    task_id = int(modals.metadata(view).get("task_id") or 0)
+    meta = modals.metadata(view)
+    task_id, desk = int(meta.get("task_id") or 0), bool(meta.get("desk"))
     note = modals.text_value(view, TASK_NOTE)
     if not note:
-        ack(response_action="errors", errors={TASK_NOTE: "Say what you found or did."})
+        missing = "Say what the owner found or did." if desk else "Say what you found or did."
+        ack(response_action="errors", errors={TASK_NOTE: missing})
+        return
+    mailed, errors = _mailed_file(deps, view, task_id)
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     ack()
     try:
-        attached = submitted_file(deps, view)
+        attached = submitted_file(deps, view) or mailed
     except (ValueError, OSError) as exc:
         raise UserError(
             f"task {task_id}: the file could not be fetched; nothing was recorded"
         ) from exc
     with deps.session_factory() as session:
-        task, case, _, waiting = finish_task(
+        task, case, draft, waiting = finish_task(
             session,
             task_id=task_id,
             outcome="done",
@@ -273,8 +292,41 @@ def submit_task_done(
             file=attached,
             env=deps.system_env,
         )
-        text = f"Thank you: task {task.id} ({case.reference}) is done." + waiting_text(waiting)
+        text = f"Thank you: task {task.id} ({case.reference}) is done."
+        if desk:
+            text = f"Task {task.id} ({case.reference}) is recorded as done"
+            text += f", with {mailed.name} as the owner mailed it." if mailed else "."
+            text += " The reply is drafted again with the answer." if draft else ""
+        text += waiting_text(waiting)
     _tell(body, view, client, text)
+
+
+def _mailed_file(
+    deps: BotDeps, view: dict[str, Any], task_id: int
+) -> tuple[TaskFile | None, Errors]:
+    """The file the owner mailed that the form chose (or None), else the form's errors.
+
+    A task that is done, or whose case ended, is refused before the modal closes, so the
+    modal itself says why and nothing is recorded.
+    """
+    choice = modals.value(view, TASK_MAILED)
+    with deps.session_factory() as session:
+        task = get_task(session, task_id)
+        closed = closed_text(task, session.get(Case, task.case_id))
+        if closed is not None:
+            raise UserError(closed)
+        try:
+            found = chosen_file(
+                session,
+                task,
+                choice if isinstance(choice, str) else None,
+                uploaded=has_upload(view),
+            )
+        except UserError as exc:
+            # Keyed by the choice when the form shows it (a file mailed since it opened: the note).
+            shown = view.get("state", {}).get("values", {})
+            return None, {TASK_MAILED if TASK_MAILED in shown else TASK_NOTE: str(exc)}
+    return found, {}
 
 
 HANDLERS: dict[str, Callable[..., None]] = {
