@@ -33,6 +33,7 @@ from cases.dossier_text import (
     yes_no,
 )
 from cases.drafts import FINAL_TEMPLATES
+from cases.lifecycle import ACTIVE_STATUSES, Status
 from cases.related import related_cases
 from cases.tasks import list_tasks
 from store.actions import AuditAction
@@ -237,21 +238,40 @@ def _note(
 
 
 def _answered(session: Session, case: Case, events: list[CaseEvent]) -> dict[str, Any] | None:
-    """When the requester got the answer: the final reply's send, or a recorded answer."""
-    for event in events:
-        detail = event.full_detail
-        if event.action == AuditAction.REPLY_APPROVED and detail.get("template") in _ANSWERS:
+    """When the requester got the whole answer: the last answering mail, or a recorded one.
+
+    A case whose rights are not all answered (one added in its thread later, say) is not
+    answered yet, whatever an earlier reply said; and its answer is the last one, on time
+    or not (Art. 12(3)).
+    """
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.action in (AuditAction.RESPOND, AuditAction.REFUSE):
+            before = events[index - 1] if index else None
+            if before is not None and _answering_mail(before):
+                continue  # the approval of the mail just before it: that mail is the answer
+            if Status(case.status) in ACTIVE_STATUSES:
+                return None  # answered outside, then reopened: owed again
+            return {"at": event.at, "how": "how_outside", "by": event.actor}
+        if _answering_mail(event):
             row = session.exec(
-                select(Outbox).where(Outbox.message_id == detail.get("message_id"))
+                select(Outbox).where(Outbox.message_id == event.full_detail.get("message_id"))
             ).first()
             if row is not None and row.sent_at is None:
                 # Approved is not answered: the requester has the reply once it is sent.
                 return {"queued": event.at, "failed": row.status == "failed"}
+            if Status(case.status) in ACTIVE_STATUSES:
+                return None  # part of the answer went out; a right is still owed
             at = row.sent_at if row is not None else event.at
             return {"at": at, "how": "how_mail", "by": event.actor}
-        if event.action in (AuditAction.RESPOND, AuditAction.REFUSE):
-            return {"at": event.at, "how": "how_outside", "by": event.actor}
     return None
+
+
+def _answering_mail(event: CaseEvent) -> bool:
+    """Whether the event approved a reply that answers (a final reply or a refusal)."""
+    return (
+        event.action == AuditAction.REPLY_APPROVED and event.full_detail.get("template") in _ANSWERS
+    )
 
 
 _ANSWERS = FINAL_TEMPLATES | {"refusal"}

@@ -495,6 +495,48 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     capsys.readouterr()
 
 
+def test_a_case_is_answered_in_the_dossier_only_once_its_last_right_is_answered(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in (
+        ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
+        ("RIGHTSDESK_MAIL_FROM", US),
+        ("RIGHTSDESK_SMTP_HOST", "127.0.0.1"),
+        ("RIGHTSDESK_SMTP_PORT", str(smtp_sink.port)),
+        ("RIGHTSDESK_SMTP_SECURITY", "plain"),
+    ):
+        monkeypatch.setenv(name, value)
+    (cli_db / "mail").mkdir()
+    capsys.readouterr()
+    opened = ["cases", "open", "--kinds", "access,portability", "--email", "john.smith@example.com"]
+    assert main([*opened, "--name", "John Smith", "--language", "en", "--json"]) == 0
+    reference = json.loads(capsys.readouterr().out)["reference"]
+    assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
+
+    def compliance(name: str) -> str:
+        assert main(["dossier", reference, "--out", name]) == 0
+        english = (cli_db / name).read_text(encoding="utf-8").split('<section lang="en"')[1]
+        return english[: english.index("</section>")]
+
+    # The copy of the data went out; the export, the other right asked for, is still owed.
+    assert main(["cases", "draft", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0
+    assert main(["poll", "--once"]) == 0
+    smtp_sink.wait_for(1, timeout=30)
+    first = compliance("part.html")
+    assert "Answered on time." not in first and "Not yet answered" in first
+
+    assert main(["cases", "draft", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0
+    assert main(["poll", "--once"]) == 0
+    smtp_sink.wait_for(2, timeout=30)
+    assert "Answered on time." in compliance("whole.html")
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize(
     ("lang", "email", "name"),
     [("fi", "john.smith@example.com", "John Smith"), ("sv", "elin.lindqvist@example.com", "Elin")],
