@@ -9,9 +9,9 @@ forward names another person (mail_intake/intake.py).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from mail_intake.sender import lenient_addresses, read_sender
 _LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 MAX_ORIGINALS = 5
 _MAX_SCAN_CHARS = 200_000
+_MAX_TEXT_CHARS = 5_000
 _MARKER = re.compile(
     r"^\s*-{2,}\s*(?:forwarded message|välitetty viesti|vidarebefordrat meddelande"
     r"|original message|alkuperäinen viesti|ursprungligt meddelande)\s*-{2,}\s*$",
@@ -45,6 +46,7 @@ class Original:
     name: str | None
     date: datetime | None
     form: str
+    text: str = ""  # what the original says, as the forward shows it (its language is theirs)
 
 
 def is_forward_subject(subject: str) -> bool:
@@ -66,9 +68,29 @@ def inline_originals(body: str, subject: str) -> list[Original]:
         fields = _block(lines, start)
         original = _original(fields, "inline")
         if original is not None:
-            found.append(original)
+            found.append(replace(original, text=_text_after(lines, start + len(fields))))
         i = start + max(len(fields), 1)
     return found
+
+
+def _text_after(lines: list[str], start: int) -> str:
+    """The forwarded mail's own text: from its header block to the next forward marker."""
+    kept: list[str] = []
+    for line in lines[start:]:
+        if _MARKER.match(line) or sum(map(len, kept)) > _MAX_TEXT_CHARS:
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _attached_text(inner: Message) -> str:
+    try:
+        body = (
+            inner.get_body(preferencelist=("plain",)) if isinstance(inner, EmailMessage) else None
+        )
+        return str(body.get_content())[:_MAX_TEXT_CHARS] if body is not None else ""
+    except Exception:  # an unreadable attached text tells no language
+        return ""
 
 
 def attached_original(inner: Message) -> Original | None:
@@ -81,7 +103,7 @@ def attached_original(inner: Message) -> Original | None:
         date = _zoned(parsedate_to_datetime(str(raw_date))) if raw_date else None
     except (TypeError, ValueError, IndexError, OverflowError):
         date = None
-    return Original(sender.address, sender.name, date, "attached")
+    return Original(sender.address, sender.name, date, "attached", _attached_text(inner))
 
 
 def _key(line: str) -> str | None:

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
+from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
 from cases.lifecycle import Status
@@ -451,11 +452,14 @@ def _open(
     name = parsed.from_name
     original = _forwarded_original(parsed, u, deps)
     from_original = False
+    language = c.language
     if original is not None:
         # Art. 12(3): the clock runs from receipt by the controller, and the colleague who
         # forwarded it is the controller (design.md §1.1, EDPB 01/2022 §159). The address is
         # read from the forwarded text, not from an authenticated header: it never verifies.
         requester, name = original.address, original.name
+        if any(ch.isalpha() for ch in original.text):  # the customer's language, not ours
+            language = detect_request_language("", original.text, names=[name] if name else [])
         if from_original := _plausible(original.date, received):
             received = min(received, original.date)
         evidence["sender"] = identity.sender_evidence(
@@ -476,7 +480,7 @@ def _open(
         actor=INTAKE_ACTOR,
         requester_email=requester,
         requester_name=name,
-        language=c.language,
+        language=language,
         channel="email",
         evidence=evidence,
         policy=deps.policy,

@@ -329,3 +329,22 @@ def test_a_colleagues_forward_with_an_outlook_name_or_an_impossible_date_is_stil
     assert case["requester_email"] == customer
     assert case["received_at"].startswith(received)
     assert case["reference"].startswith("DSR-2026-")
+
+
+def test_a_forwarded_request_is_answered_in_the_customers_language_not_the_colleagues(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "en_forwarded_by_colleague_outlook.eml").read_bytes()
+    note = "Hei, tämä asiakkaan viesti tuli minulle viime viikolla, välitän sen teille.\n\nMikko"
+    inbox.add(raw.replace(b"Forwarding this to the privacy desk.", note.encode()))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["language"]) == ("john.customer@example.com", "en")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ("john.customer@example.com",)
+    text = ack.message.get_body(preferencelist=("plain",)).get_content()
+    assert "we received your request concerning the processing of your personal data" in text
