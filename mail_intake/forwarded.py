@@ -33,6 +33,7 @@ _DATE_KEYS = ("date", "sent", "päivämäärä", "lähetetty", "datum", "skickat
 _FIELD = re.compile(r"^\s*\**\s*([^\W\d_]+)\s*\**\s*:\s*\**\s*(.*?)\s*$")
 # Outlook's older form: `Aino Asiakas [mailto:aino@example.com]`.
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _NAME_AND_ADDRESS = re.compile(r"([^<>@]*)<([^<>\s]+@[^<>\s]+)>")
 # Not "VS:": Finnish Outlook's reply (vastaus), whose quoted From/Sent block is no forward.
 _FORWARD_SUBJECT = re.compile(r"\s*(?:fwd?|vl|vb|wg|tr)\s*:", re.IGNORECASE)
@@ -47,6 +48,7 @@ class Original:
     date: datetime | None
     form: str
     text: str = ""  # what the original says, as the forward shows it (its language is theirs)
+    message_id: str | None = None  # an attached original's own, without <> (RFC 5322 §3.6.4)
 
 
 def is_forward_subject(subject: str) -> bool:
@@ -103,7 +105,15 @@ def attached_original(inner: Message) -> Original | None:
         date = _zoned(parsedate_to_datetime(str(raw_date))) if raw_date else None
     except (TypeError, ValueError, IndexError, OverflowError):
         date = None
-    return Original(sender.address, sender.name, date, "attached", _attached_text(inner))
+    found = _MESSAGE_ID.search(str(inner.get("Message-ID") or ""))
+    return Original(
+        sender.address,
+        sender.name,
+        date,
+        "attached",
+        _attached_text(inner),
+        found.group(1) if found else None,
+    )
 
 
 def _key(line: str) -> str | None:

@@ -807,11 +807,14 @@ def _route(
     machine = u.machine
     case = None
     if machine is None or machine.kind != "bounce":  # a bounce finds its case by what it reports
+        # A mail we took in already, forwarded to us as an attachment, threads onto its case
+        # (a second case would answer one request twice).
+        attached = [o.message_id for o in parsed.forwarded if o.message_id]
         case = find_case(
             session,
             subject=parsed.subject,
             in_reply_to=parsed.in_reply_to,
-            references=parsed.references,
+            references=[*parsed.references, *attached],
             prefix=deps.policy.reference_prefix,
         )
     # Read as machine mail, but it asks for a right and joins no case (an "out of office" in

@@ -6,6 +6,8 @@ import json
 import mailbox
 import subprocess
 import sys
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -348,3 +350,22 @@ def test_a_forwarded_request_is_answered_in_the_customers_language_not_the_colle
     assert ack.rcpt_tos == ("john.customer@example.com",)
     text = ack.message.get_body(preferencelist=("plain",)).get_content()
     assert "we received your request concerning the processing of your personal data" in text
+
+
+def test_a_request_we_have_forwarded_back_as_an_attachment_joins_its_case_not_a_second_one(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / "sv_forwarded_as_attachment.eml").read_bytes()
+    # The customer's own mail reached the privacy mailbox too (she wrote to both).
+    attached = message_from_bytes(forward, policy=default).get_payload()[1].get_payload()[0]
+    inbox.add(attached.as_bytes())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(forward)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "tove.exempel@example.com"
+    smtp_sink.wait_for(1, timeout=30)
+    assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
