@@ -470,6 +470,8 @@ def fulfil_erasure(
         "erased": outcome.erased(lang),
         "kept": outcome.kept(lang),
         "notified_recipients": notified,
+        # The register's disclosures are all the desk knows of (Art. 19): none claimed without.
+        "disclosures_known": customer is not None,
         # The same record per system of the data map (manual systems add their tasks' part).
         "systems": outcome.by_system(
             lang,

@@ -153,7 +153,12 @@ def fulfil_rectification(
         )
     # Those without an address are told by other means before approval (recorded event).
     # The reply lists every system's corrections, the register's first.
-    reply = {"changes": changes + elsewhere, "notified_recipients": notified + unaddressed}
+    reply = {
+        "changes": changes + elsewhere,
+        "notified_recipients": notified + unaddressed,
+        # The register's disclosures are all the desk knows of (Art. 19): none claimed without.
+        "disclosures_known": customer is not None,
+    }
     record_fulfilment(
         session,
         case,

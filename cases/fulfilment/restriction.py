@@ -140,6 +140,8 @@ def fulfil_restriction(
         )
     reply = {
         "notified_recipients": notified + unaddressed,
+        # The register's disclosures are all the desk knows of (Art. 19): none claimed without.
+        "disclosures_known": customer is not None,
         # The register's parts, then each system's restricted rows (Art. 12(3)).
         "restricted": restricted + system_items(in_systems, case.language),
         "accuracy_check_until": until,

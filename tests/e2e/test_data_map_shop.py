@@ -664,6 +664,8 @@ def test_a_restriction_of_someone_only_in_the_shop_marks_her_account_there_and_s
     assert "The restriction covers the following data about you:" in reply
     assert "- Verkkokauppa: your data in table wp_users (rows: 1)" in reply
     assert "customer details" not in reply  # she is not in the register
+    # The desk knows the register's disclosures only: it claims none for the shop (Art. 19).
+    assert "has not been disclosed to any other recipient" not in reply
     tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
     assert [t["system"] for t in tasks] == ["Tilitoimisto Esimerkki Oy"]  # only the manual one
 
@@ -687,6 +689,7 @@ def test_a_restriction_of_someone_in_the_register_and_the_shop_marks_both(
     assert "Rajoitus koskee seuraavia tietojasi:" in reply
     assert "- asiakastiedot" in reply
     assert "- Verkkokauppa: tietosi taulussa wp_users (rivejä: 1)" in reply
+    assert "Tietojasi ei ole luovutettu muille vastaanottajille" in reply  # the register's
 
 
 def test_a_shop_without_a_restrict_mapping_becomes_a_task_the_reply_waits_for(
