@@ -84,7 +84,7 @@ GROUP_EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
         sub: ("replies_cmd",)
         for sub in ("draft", "approve", "refuse", "fulfil", "identify", "link")
     },
-    "register": {"suppressed": ("replies_cmd",)},
+    "register": {sub: ("replies_cmd",) for sub in ("suppressed", "lift-restriction")},
     "mail": {"check": ("mail_check_cmd",)},
 }
 

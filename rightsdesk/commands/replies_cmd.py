@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
 from cases.errors import UserError
 from cases.fulfilment.rectification import parse_corrections
+from cases.fulfilment.restriction import lift_restriction
 from cases.fulfilment.retention import sweep
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.fulfilment.suppression import is_suppressed
@@ -272,6 +274,46 @@ def suppressed_command(email: Annotated[str, typer.Argument(help="The address to
         typer.echo("not suppressed")
         raise typer.Exit(1)
     typer.echo(" ".join(scopes))
+
+
+@register_app.command("lift-restriction")
+def lift_restriction_command(
+    customer_number: Annotated[str, typer.Argument(help="The customer number, e.g. C-1001.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the restriction ends.")],
+    informed_at: Annotated[
+        str,
+        typer.Option(
+            "--informed-at",
+            help="When the person was told it ends (Art. 18(3)): ISO date or time, Helsinki.",
+        ),
+    ],
+    actor: Actor = None,
+) -> None:
+    """Lift a customer's restriction (Art. 18(3)); the person must have been told first."""
+    told = _helsinki_time(informed_at)
+    desk = Desk()
+    with desk.session() as session:
+        customer = lift_restriction(
+            session,
+            customer_number=customer_number,
+            reason=reason,
+            informed_at=told,
+            actor=cli_actor(actor),
+            now=desk.now(),
+        )
+    typer.echo(f"{customer.customer_number}: restriction lifted")
+
+
+def _helsinki_time(text: str) -> datetime:
+    """An ISO date or time as a person types it; without a zone, Helsinki's (aware UTC)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        example = "e.g. 2026-12-01 or 2026-12-01T14:00"
+        raise UserError(f"not a date or time: {text[:40]!r} ({example})") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("Europe/Helsinki"))
+    return value.astimezone(UTC)
 
 
 @retention_app.command("sweep")

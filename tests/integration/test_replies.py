@@ -410,6 +410,28 @@ def test_the_cli_fulfils_an_opt_out_and_reports_the_suppression(
     assert capsys.readouterr().out.strip().endswith("marketing")
 
 
+def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opened = ["cases", "open", "--kinds", "restriction", "--email", "maija.virtanen@example.com"]
+    assert main([*opened, "--name", "Maija Virtanen", "--json"]) == 0
+    reference = json.loads(capsys.readouterr().out)["reference"]
+    assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
+    assert main(["cases", "fulfil", reference]) == 0
+    capsys.readouterr()
+    lift = ["register", "lift-restriction", "C-1001", "--reason", "accuracy checked"]
+
+    # Art. 18(3): told before it ends, not after; and a date a person can type.
+    assert main([*lift, "--informed-at", "2099-01-01"]) == 2
+    assert "must be told before" in capsys.readouterr().err
+    assert main([*lift, "--informed-at", "yesterday"]) == 2
+    assert "not a date or time: 'yesterday'" in capsys.readouterr().err
+    assert main([*lift, "--informed-at", "2026-03-01"]) == 0
+    assert capsys.readouterr().out.strip() == "C-1001: restriction lifted"
+    assert main([*lift, "--informed-at", "2026-03-01"]) == 2
+    assert "C-1001 is not restricted" in capsys.readouterr().err
+
+
 def test_the_cli_sweeps_with_a_dry_run_and_writes_a_dossier(
     cli_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
