@@ -145,6 +145,17 @@ class NewRequest:
     other_person: bool  # written by someone who does not speak for the case
 
 
+# Mail services anyone may have an address at: a domain of these names no organisation.
+FREE_MAIL = frozenset(
+    """
+    gmail.com googlemail.com outlook.com hotmail.com hotmail.fi live.com live.fi msn.com
+    yahoo.com yahoo.se icloud.com me.com mac.com aol.com gmx.com gmx.de proton.me
+    protonmail.com pm.me zoho.com mail.com suomi24.fi luukku.com kolumbus.fi elisanet.fi
+    saunalahti.fi telia.com bredband.net spray.se
+    """.split()  # noqa: SIM905 (a word list reads better than 29 quoted strings)
+)
+
+
 def _correspondent(session: Session, case: Case, sender: str, parties: set[str]) -> bool:
     """Whether the desk wrote to `sender`'s organisation about the case, or gave it a task.
 
@@ -157,9 +168,13 @@ def _correspondent(session: Session, case: Case, sender: str, parties: set[str])
     known = {a.strip().lower() for a in (*addressed, *owners) if a and "@" in a}
     if sender in known:
         return True
+    return sender.rpartition("@")[2] in organisations(known, parties)
+
+
+def organisations(addressed: set[str], parties: set[str]) -> set[str]:
+    """The domains of organisations among `addressed`: not a party's own, not a mail service."""
     ours = {p.rpartition("@")[2] for p in parties}
-    domains = {a.rpartition("@")[2] for a in known} - ours
-    return sender.rpartition("@")[2] in domains
+    return {a.rpartition("@")[2] for a in addressed} - ours - FREE_MAIL
 
 
 def new_request(

@@ -30,7 +30,10 @@ _MARKER = re.compile(
 )
 _FROM_KEYS = ("from", "lähettäjä", "från", "von", "de")
 _DATE_KEYS = ("date", "sent", "päivämäärä", "lähetetty", "datum", "skickat", "gesendet")
-_FIELD = re.compile(r"^\s*\**\s*([^\W\d_]+)\s*\**\s*:\s*\**\s*(.*?)\s*$")
+_KEY = re.compile(r"[^\W\d_]+")
+# A header line of a forwarded block is short; a longer one is read only this far (a regex
+# over a hostile line of spaces must not cost more than its length).
+_MAX_FIELD_LINE = 998  # RFC 5322 §2.1.1
 # Outlook's older form: `Aino Asiakas [mailto:aino@example.com]`.
 _MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
@@ -116,19 +119,28 @@ def attached_original(inner: Message) -> Original | None:
     )
 
 
+def _field(line: str) -> tuple[str, str] | None:
+    """A `Key: value` line as mail clients write a forward's header (`**From:** …` too)."""
+    key, colon, value = line[:_MAX_FIELD_LINE].partition(":")
+    key = key.strip().strip("*").strip()
+    if not colon or not _KEY.fullmatch(key):
+        return None
+    return key.lower(), value.strip().strip("*").strip()
+
+
 def _key(line: str) -> str | None:
-    found = _FIELD.match(line)
-    return found.group(1).lower() if found else None
+    found = _field(line)
+    return found[0] if found else None
 
 
 def _block(lines: list[str], start: int) -> dict[str, str]:
     """The `Key: value` lines from `start` up to the first line that is none (at most 8)."""
     fields: dict[str, str] = {}
     for line in lines[start : start + 8]:
-        found = _FIELD.match(line)
+        found = _field(line)
         if not found:
             break
-        fields.setdefault(found.group(1).lower(), found.group(2).strip("* "))
+        fields.setdefault(found[0], found[1])
     return fields
 
 

@@ -697,7 +697,7 @@ def _separate_case(
         session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
     )
     if asked.other_person:
-        _keep_own_words(session, stored, parsed, thread_case)
+        _keep_own_words(session, stored, parsed, thread_case, now)
     else:
         follow_up.heard(
             session,
@@ -736,7 +736,7 @@ def _separate_case(
 
 
 def _keep_own_words(
-    session: Session, stored: StoredMail, parsed: ParsedMessage, thread_case: Case
+    session: Session, stored: StoredMail, parsed: ParsedMessage, thread_case: Case, now: datetime
 ) -> None:
     """Keep only the writer's own words of a mail that quotes another requester's case.
 
@@ -759,6 +759,12 @@ def _keep_own_words(
     msg.raw = stub.as_bytes()
     msg.body_text = msg.stripped_text = f"{own}\n\n{note}"
     session.add(msg)
+    # Its files may be the first requester's too (our access reply forwarded, their ID):
+    # recorded by size and hash only, none of their bytes or names on this case.
+    for attachment in session.exec(select(Attachment).where(Attachment.message_id == msg.id)):
+        attachment.data, attachment.filename, attachment.deleted_at = None, None, now
+        attachment.is_identity_document = False
+        session.add(attachment)
 
 
 def _set_aside(

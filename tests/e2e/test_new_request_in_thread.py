@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from cases import operations as ops
 from cases.fulfilment.suppression import is_suppressed
-from store.models import Case, Message, Outbox
+from store.models import Attachment, Case, Message, Outbox
 from tests.e2e.code_desk import CodeDesk, code_desk
 from tests.replies_support import T0, request_mail
 from tests.servers.slack_fake import FakeSlack
@@ -313,16 +313,18 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
     reference, message_id = _open_access_case(desk, "fi")
     colleague = "pekka.puoliso@example.com"
     quoted = "Henkilötunnukseni on 010190-123A ja osoitteeni Salainen katu 5."
-    desk.mail_in(
-        _in_thread(
-            message_id,
-            name="Pekka Puoliso",
-            sender=colleague,
-            own="Hei, lähettäkää myös minulle kopio kaikista minua koskevista tiedoista.",
-            quoted=quoted,
-            wrote="kirjoitti",
-        )
+    _, raw = request_mail(
+        sender_name="Pekka Puoliso",
+        sender=colleague,
+        subject="Re: request",
+        body="Hei, lähettäkää myös minulle kopio kaikista minua koskevista tiedoista.\n\n"
+        f"5.3.2026 klo 12.00 Maija Virtanen kirjoitti:\n> {quoted}\n",
+        at=REPLIED,
+        in_reply_to=message_id,
+        # The first requester's file, sent along in the thread.
+        attachments=[("maija_passi.jpg", "image/jpeg", b"\xff\xd8 fictional passport of Maija")],
     )
+    desk.mail_in(raw)
 
     assert desk.poll(REPLIED) == {"case_opened": 1}
 
@@ -336,3 +338,6 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
         assert "kopio kaikista minua koskevista" in theirs.body_text
         assert "010190-123A" not in stored and "Salainen" not in stored
         assert f"quoted mail of case {reference} removed" in theirs.body_text
+        files = session.exec(select(Attachment).where(Attachment.message_id == theirs.id)).all()
+        assert [(f.filename, f.data) for f in files] == [(None, None)]  # size and hash only
+        assert b"fictional passport" not in theirs.raw

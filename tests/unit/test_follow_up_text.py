@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mail_intake.follow_up import own_text
+from mail_intake.follow_up import organisations, own_text
 from mail_intake.parsing import parse_message
 
 CODE = "K7MQ-2XPA"
@@ -62,3 +62,13 @@ def test_a_code_mail_forwarded_as_an_attachment_is_not_own_text() -> None:
     parsed = parse_message(mail.as_bytes())
     assert CODE in parsed.stripped_text  # what the classifier reads
     assert CODE not in own_text(parsed)
+
+
+def test_only_an_organisations_domain_makes_its_people_answer_for_it_in_a_thread() -> None:
+    addressed = {
+        "perinta@perinta.example",  # an Art. 19 recipient
+        "kirjanpito@gmail.com",  # a bookkeeper on a mail service anyone may use
+        "maija@example.com",  # the requester herself
+    }
+    parties = {"maija@example.com"}
+    assert organisations(addressed, parties) == {"perinta.example"}

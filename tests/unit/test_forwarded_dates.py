@@ -1,4 +1,4 @@
-"""The dates of forwarded originals, as mail clients write them in a forward's header block."""
+"""Forwarded originals as mail clients show them: their dates, and hostile header blocks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mail_intake.forwarded import read_date
+from mail_intake.parsing import parse_message
 
 CASES = [
     # RFC 5322 with a zone is that zone; without one it is the controller's (Helsinki).
@@ -30,3 +31,15 @@ def test_a_forwards_date_line_is_read_in_the_zone_it_names_or_helsinki(
 def test_a_date_with_no_time_in_utc_is_unreadable_not_an_error() -> None:
     assert read_date("1.1.0001 0.00") is None
     assert read_date("31.2.2026 12.00") is None
+
+
+@pytest.mark.timeout(20)  # a guard against quadratic matching, not a speed target
+def test_a_forward_block_with_a_huge_line_of_spaces_is_read_in_linear_time() -> None:
+    # Read by the old pattern, this one line cost about 30 s of every intake pass.
+    hostile = "From" + " " * 190_000 + "x"
+    raw = (
+        "From: Mikko <mikko@targetpartners.example>\nTo: privacy@targetpartners.example\n"
+        "Subject: Fwd: x\nMessage-ID: <hostile@example.com>\n\n"
+        f"---------- Forwarded message ---------\n{hostile}\n"
+    ).encode()
+    assert parse_message(raw).forwarded == ()
