@@ -54,6 +54,11 @@ _DISCLAIMER = re.compile(
     r"(?:avsedd|avsedda)\s+mottagare|konfidentiell\w*|sekretessbelag\w*)",
     re.IGNORECASE,
 )
+# A disclaimer speaks to a reader it was not meant for; a request marked "confidential and
+# privileged" (a lawyer's letter) does not, and stays the sender's words.
+_ADDRESSED = re.compile(
+    r"intended|tarkoitettu|osoitettu|avsedd|disclaimer|attachments", re.IGNORECASE
+)
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
@@ -62,7 +67,8 @@ def without_disclaimer(text: str) -> str:
     paragraphs = [m.end() for m in _PARAGRAPH.finditer(text)]
     for start, end in zip(paragraphs, [*paragraphs[1:], len(text)], strict=False):
         # Two marks: "please keep this confidential" in the request itself is one.
-        if len({m.group().lower() for m in _DISCLAIMER.finditer(text, start, end)}) >= 2:
+        marks = {m.group().lower() for m in _DISCLAIMER.finditer(text, start, end)}
+        if len(marks) >= 2 and any(_ADDRESSED.search(mark) for mark in marks):
             return text[:start].rstrip()
     return text
 

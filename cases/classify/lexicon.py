@@ -55,6 +55,8 @@ STRONG: dict[str, tuple[str, ...]] = {
         "avsluta ~ prenumeration*",
         f"stop|quit|lopettakaa|lopeta|lopettaa|sluta|stoppa ~ {_ADS}",
         f"no|ei|inga|ingen|älkää more|enää|mer|fler|mera {_ADS}",
+        f"no|inga|ingen {_ADS}",  # "Please, no newsletters"
+        "inga|ingen nyhetsbrev*",  # "Inga nyhetsbrev, tack"
         # "Älkää soitelko enää", "don't call me again", "ring inte mer": a standing no to
         # being contacted is the Art. 21(3) opt-out.
         "älkää|älä ~ soit*|soitel*|lähettä*|lähettel*|spämm*|mailat* ~ enää",

@@ -28,6 +28,8 @@ ONE_LINERS = [
     ("Please update my email address to jane.doe@example.com.", "en", ["rectification"]),
     ("En halua suoramarkkinointia.", "fi", ["marketing_opt_out"]),
     ("Jag vill inte få fler nyhetsbrev från er.", "sv", ["marketing_opt_out"]),
+    ("Please, no newsletters.", "en", ["marketing_opt_out"]),
+    ("Inga nyhetsbrev, tack.", "sv", ["marketing_opt_out"]),
     # Swedish "en" is the article, not the Finnish negation "en" (I don't).
     ("Jag begär en kopia av mina personuppgifter", "sv", ["access"]),
     ("Jag vill ha en kopia av mina uppgifter.", "sv", ["access"]),
@@ -298,3 +300,12 @@ def test_any_text_gets_a_valid_classification(text: str, subject: str) -> None:
         "follow_up",
         "complaint",
     )
+
+
+def test_a_request_marked_confidential_and_privileged_is_not_taken_for_a_disclaimer() -> None:
+    # A lawyer's letter, or a careful person: no reader it was not meant for is addressed.
+    text = (
+        "Hello,\n\nThis is confidential and privileged: please delete all my personal data."
+        "\n\nThanks"
+    )
+    assert classify_request("", text).kinds == ["erasure"]
