@@ -24,7 +24,7 @@ from bot.deps import BotDeps
 from bot.slack_calls import Refused, SlackCalls
 from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
 from cases.errors import UserError
-from cases.tasks import VERBS, TaskFile, mailed_files, owner_text
+from cases.tasks import VERBS, TaskFile, mailed_file_sizes, mailed_files, owner_text
 from store.models import Case, SlackPost, Task
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def _meta(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def done_form(
-    task: Task, case: Case, meta: dict[str, Any], offered: list[TaskFile] | None = None
+    task: Task, case: Case, meta: dict[str, Any], offered: list[tuple[str, int]] | None = None
 ) -> Block:
     """The Done modal: a note, and for a copy the export as a file.
 
@@ -261,7 +261,7 @@ def file_key(name: str) -> str:
     return "file:" + hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-def _mailed_choice(offered: list[TaskFile]) -> Block:
+def _mailed_choice(offered: list[tuple[str, int]]) -> Block:
     """Which mailed file goes with the copy; no default, as `tasks done` refuses to guess."""
 
     def option(value: str, text: str) -> dict[str, Any]:
@@ -270,8 +270,8 @@ def _mailed_choice(offered: list[TaskFile]) -> Block:
         return {"text": {"type": "plain_text", "text": text}, "value": value}
 
     options = [
-        option(file_key(f.name), f"{f.name} ({len(f.data):,} bytes)")
-        for f in offered[: MAX_OPTIONS - 1]
+        option(file_key(name), f"{name} ({size:,} bytes)")
+        for name, size in offered[: MAX_OPTIONS - 1]
     ]
     options.append(option(NO_MAILED_FILE, "None of them"))
     return {
@@ -293,10 +293,10 @@ def chosen_file(
     """
     if choice == NO_MAILED_FILE:
         return None
-    offered = mailed_files(session, task)
     if choice is None:
-        if offered and not uploaded and task.status == "open":
-            names = ", ".join(f"{f.name} ({len(f.data):,} bytes)" for f in offered)
+        listed = mailed_file_sizes(session, task)  # their bytes are read only once chosen
+        if listed and not uploaded and task.status == "open":
+            names = ", ".join(f"{name} ({size:,} bytes)" for name, size in listed)
             raise UserError(
                 f"task {task.id}'s owner mailed {names}: choose the one that goes with the"
                 " copy, or none of them"
@@ -304,7 +304,7 @@ def chosen_file(
         return None
     if uploaded:
         raise UserError("give an uploaded file or a file the owner mailed, not both")
-    found = [f for f in offered if file_key(f.name) == choice]
+    found = [f for f in mailed_files(session, task) if file_key(f.name) == choice]
     if not found:
         raise UserError(f"that file of task {task.id}'s owner is no longer there: choose again")
     return found[0]

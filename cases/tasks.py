@@ -294,6 +294,11 @@ def mailed_files(session: Session, task: Task) -> list[TaskFile]:
     ]
 
 
+def mailed_file_sizes(session: Session, task: Task) -> list[tuple[str, int]]:
+    """The names and sizes of the files the owner mailed for a copy (their bytes not read)."""
+    return [(name, a.size) for name, a in _offered(session, task, with_data=False)]
+
+
 def mailed_file_names(session: Session, tasks: list[Task]) -> dict[int, list[str]]:
     """The names of those files per task (their bytes are not read)."""
     return {

@@ -40,7 +40,7 @@ from cases import identity, requester_reminder
 from cases import operations as ops
 from cases.errors import UserError
 from cases.task_work import finish_task
-from cases.tasks import get_task, mailed_files
+from cases.tasks import get_task, mailed_file_sizes
 from store.models import Case
 
 Listener = Callable[..., None]
@@ -246,7 +246,8 @@ def _open_done_form(
         if closed is not None or case is None:
             _answer(deps, body, client, respond, Reply(closed or f"Task {task.id} is closed."))
             return
-        offered = mailed_files(session, task) if desk else None
+        # Names and sizes only: the form must open within Slack's three seconds.
+        offered = mailed_file_sizes(session, task) if desk else None
         view = done_form(task, case, _meta(body), offered)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
