@@ -22,7 +22,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
-from cases.dossier_labels import table_label
+from cases.dossier_labels import table_label, value_label
 from cases.dossier_text import (
     action_label,
     day_reason,
@@ -186,6 +186,18 @@ def _system_text(name: str, part: Any, lang: str) -> str:
 # Detail items whose values are codes the dossier already names in each language.
 _KIND_VALUED = frozenset({"kind", "kinds"})
 _STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for"})
+_CODE_VALUED = frozenset({"form", "scopes"})
+# Times recorded as ISO text: shown in Helsinki time like every other time of the dossier.
+_TIME_VALUED = frozenset({"original_date", "informed_at", "expires_at"})
+
+
+def _local_text(value: str) -> str:
+    """An ISO time of a detail in Helsinki time; anything else as it is."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return _local(parsed) if parsed.tzinfo is not None else value
 
 
 def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool]]:
@@ -199,6 +211,11 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
             text = ", ".join(kind_label(str(code), lang) for code in codes)
         elif key in _STATUS_VALUED and isinstance(value, str):
             text = status_label(value, lang)
+        elif key in _CODE_VALUED:
+            codes = value if isinstance(value, list | tuple) else [value]
+            text = ", ".join(value_label(str(code), lang) for code in codes)
+        elif key in _TIME_VALUED and isinstance(value, str):
+            text = _local_text(value)
         else:
             text = _plain(value, lang, key)
         items.append((detail_label(key, lang), text, "\n" in text or len(text) > 120))

@@ -136,3 +136,13 @@ def test_an_external_systems_tables_and_columns_keep_their_names_under_a_label(
     for phrase in phrases:
         assert phrase in text, text
     assert "found" not in text and "changes" not in text and "columns" not in text
+
+
+def test_a_forwards_and_an_opt_outs_codes_and_times_read_in_the_sections_language() -> None:
+    forwarded = {"form": "inline", "original_date": "2026-11-23T12:05:00+00:00"}
+    assert detail_items(forwarded, "fi") == [
+        ("Muoto", "viestin tekstissä", False),
+        ("Alkuperäisen päiväys", "2026-11-23 14:05:00 +0200", False),
+    ]
+    (scopes,) = detail_items({"scopes": ["marketing", "publication"]}, "sv")
+    assert scopes[1] == "direktmarknadsföring, publicering"
