@@ -356,10 +356,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "Meddelandets SHA-256 vid mottagandet",
         "SHA-256 of the mail as received",
     ),
+    # The bytes are made when the outbox sends the mail: their hash is the sent mail's.
     "sha_out": (
-        "Viestin SHA-256 jonoon asetettuna",
-        "Meddelandets SHA-256 när det lades i kö",
-        "SHA-256 of the mail as queued",
+        "Viestin SHA-256 lähetettynä",
+        "Meddelandets SHA-256 som skickat",
+        "SHA-256 of the mail as sent",
     ),
     # Our mail's bytes are written when the outbox sends it (mail_intake/compose.py).
     "sha_pending": (

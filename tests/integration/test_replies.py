@@ -462,9 +462,17 @@ QUEUED = {
     ),
 }
 SENT = {
-    "fi": ("<h3>Lähetetty 2026-03-05 12:00:00", "Vastattiin määräajassa."),
-    "sv": ("<h3>Skickat 2026-03-05 12:00:00", "Svaret gavs inom tidsfristen."),
-    "en": ("<h3>Sent 2026-03-05 12:00:00", "Answered on time."),
+    "fi": (
+        "<h3>Lähetetty 2026-03-05 12:00:00",
+        "Vastattiin määräajassa.",
+        "Viestin SHA-256 lähetettynä",
+    ),
+    "sv": (
+        "<h3>Skickat 2026-03-05 12:00:00",
+        "Svaret gavs inom tidsfristen.",
+        "Meddelandets SHA-256 som skickat",
+    ),
+    "en": ("<h3>Sent 2026-03-05 12:00:00", "Answered on time.", "SHA-256 of the mail as sent"),
 }
 
 
