@@ -308,6 +308,19 @@ def _compliance(
     return {"open": True, "late_days": max(0, (today - due).days), **waiting}
 
 
+def _forwarded(events: list[CaseEvent]) -> dict[str, Any] | None:
+    """Who forwarded the request to the privacy mailbox, and whether its receipt is theirs."""
+    for event in events:
+        if event.action == AuditAction.FORWARDED_REQUEST:
+            detail = event.full_detail
+            return {
+                "by": str(detail.get("forwarded_by") or "–"),
+                "at": event.at,
+                "original": bool(detail.get("receipt_from_original")),
+            }
+    return None
+
+
 _DECISIONS = (
     AuditAction.EXTEND,
     AuditAction.VERIFY,
@@ -437,6 +450,7 @@ def build_dossier(
         "now": now,
         "deadline": deadline,
         "compliance": _compliance(session, case, events, now),
+        "forwarded": _forwarded(events),
         "decisions": _decisions(events),
         "notices": _notices(session, case, events),
         "related": related_cases(session, case),

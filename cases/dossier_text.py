@@ -33,6 +33,18 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "compliance": ("Määräajan noudattaminen", "Efterlevnad av tidsfristen", "Compliance"),
     "received": ("Pyyntö saatu", "Begäran mottagen", "Received"),
+    # A colleague's forward (mail_intake/forwarded.py): the clock runs from the original's
+    # receipt by the controller when its date was plausible, else from the forward's arrival.
+    "forwarded_original": (
+        "kollegan ({by}) alun perin saama pyyntö, välitetty tietosuojaosoitteeseen {at}",
+        "begäran som kollegan ({by}) tog emot först, vidarebefordrad till dataskyddsadressen {at}",
+        "as first received by a colleague ({by}), forwarded to the privacy mailbox {at}",
+    ),
+    "forwarded_arrival": (
+        "kollegan ({by}) välittämä {at}; alkuperäisen päiväystä ei voitu käyttää",
+        "vidarebefordrad av kollegan ({by}) {at}; originalets datum kunde inte användas",
+        "forwarded by a colleague ({by}) {at}; the original's date could not be used",
+    ),
     "due": ("Määräpäivä", "Sista dag för svar", "Due"),
     "extended": ("jatkettu", "förlängd", "extended"),
     "answered": ("Vastattu", "Besvarad", "Answered on"),

@@ -261,6 +261,13 @@ def test_a_request_a_colleague_forwards_opens_the_customers_case_from_its_own_re
     (event,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
     assert event["detail"]["forwarded_by"] == FORWARDED_BY and event["detail"]["form"] == form
     assert shown["identity_status"] != "verified"  # an address read from text vouches for none
+    # The dossier says why the receipt is earlier than the mail's arrival.
+    out = tmp_path / "dossier.html"
+    rightsdesk(env, "dossier", case["reference"], "--out", str(out))
+    assert (
+        f"as first received by a colleague ({FORWARDED_BY}), forwarded to the privacy mailbox"
+        in out.read_text(encoding="utf-8")
+    )
     smtp_sink.wait_for(1, timeout=30)
     (ack,) = smtp_sink.messages
     assert ack.rcpt_tos == (customer,)
