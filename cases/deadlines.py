@@ -247,7 +247,7 @@ def _aware_moment(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def arrival_on(day: date, now: datetime) -> datetime:
+def arrival_on(day: date, now: datetime, *, what: str = "received") -> datetime:
     """When a request that arrived on `day` (no time known) arrived: now if today, else noon.
 
     The one rule for "a date without a time", for the terminal and Slack alike: noon in
@@ -255,21 +255,22 @@ def arrival_on(day: date, now: datetime) -> datetime:
     opened today is never dated before an acknowledgement sent for it.
     """
     if day > receipt_date(now):
-        raise UserError("The received date cannot be in the future.")
+        raise UserError(f"The {what} date cannot be in the future.")
     if day == receipt_date(now):
         return now
     return datetime.combine(day, time(12, 0), HELSINKI).astimezone(UTC)
 
 
-def parse_arrival(text: str, now: datetime) -> datetime:
-    """The moment a request arrived, from a date (see `arrival_on`) or an aware datetime."""
+def parse_arrival(text: str, now: datetime, *, what: str = "received") -> datetime:
+    """The moment something happened (a request arrived; a person was told), from a date (see
+    `arrival_on`) or an aware datetime; never in the future. `what` names it in the errors."""
     value = text.strip()
     if "T" in value or " " in value:
         moment = _aware_moment(value)
         if moment > now:
-            raise UserError("The received time cannot be in the future.")
+            raise UserError(f"The {what} time cannot be in the future.")
         return moment
-    return arrival_on(parse_receipt_date(value), now)
+    return arrival_on(parse_receipt_date(value), now, what=what)
 
 
 def check_extension(*, due: date, now: datetime, reason: str | None) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlmodel import Session
@@ -284,14 +283,17 @@ def lift_restriction_command(
         str,
         typer.Option(
             "--informed-at",
-            help="When the person was told it ends (Art. 18(3)): ISO date or time, Helsinki.",
+            help="When the person was told it ends (Art. 18(3)): YYYY-MM-DD or an ISO datetime"
+            " with its offset.",
         ),
     ],
     actor: Actor = None,
 ) -> None:
     """Lift a customer's restriction (Art. 18(3)); the person must have been told first."""
-    told = _helsinki_time(informed_at)
     desk = Desk()
+    # The terminal's one rule for a typed moment: a date (noon in Helsinki, or now if today)
+    # or an ISO datetime with its offset; never in the future (Art. 18(3): told beforehand).
+    told = deadlines.parse_arrival(informed_at, desk.now(), what="--informed-at")
     with desk.session() as session:
         customer = lift_restriction(
             session,
@@ -302,18 +304,6 @@ def lift_restriction_command(
             now=desk.now(),
         )
     typer.echo(f"{customer.customer_number}: restriction lifted")
-
-
-def _helsinki_time(text: str) -> datetime:
-    """An ISO date or time as a person types it; without a zone, Helsinki's (aware UTC)."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        example = "e.g. 2026-12-01 or 2026-12-01T14:00"
-        raise UserError(f"not a date or time: {text[:40]!r} ({example})") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("Europe/Helsinki"))
-    return value.astimezone(UTC)
 
 
 @retention_app.command("sweep")
