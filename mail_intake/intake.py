@@ -853,7 +853,11 @@ def _route(
         return IntakeResult(category, reference, msg.id, machine.reason)
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
         own_domain = deps.controller.privacy_email.rpartition("@")[2]
-        asked = follow_up.new_request(session, case, parsed, own_domain=own_domain)
+        # The reply's own words are part of what was classified: no right there, none in them
+        # (most follow-ups, "thank you", are not read a second time).
+        asked = (
+            follow_up.new_request(session, case, parsed, own_domain=own_domain) if c.kinds else None
+        )
         if asked is not None and (
             asked.other_person
             or not ops.can_add_kinds(case, received_at=received, now=now, policy=deps.policy)
