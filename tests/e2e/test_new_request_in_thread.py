@@ -88,6 +88,19 @@ def _in_thread(
     return raw
 
 
+def _extend(desk: CodeDesk, reference: str) -> None:
+    """The contact person extends the case by two months (Art. 12(3)) the day after receipt."""
+    with desk.session() as session:
+        ops.extend(
+            session,
+            reference=reference,
+            reason="twelve systems to search",
+            ground="complexity",
+            actor="pasi",
+            now=T0 + timedelta(days=1),
+        )
+
+
 def _cases(desk: CodeDesk) -> list[Case]:
     with desk.session() as session:
         rows = session.exec(select(Case).order_by(col(Case.id))).all()
@@ -127,15 +140,7 @@ def test_a_right_asked_for_in_the_thread_of_an_extended_case_gets_a_case_with_it
     desk: CodeDesk,
 ) -> None:
     reference, message_id = _open_access_case(desk, "en")
-    with desk.session() as session:
-        ops.extend(
-            session,
-            reference=reference,
-            reason="twelve systems to search",
-            ground="complexity",
-            actor="pasi",
-            now=T0 + timedelta(days=1),
-        )
+    _extend(desk, reference)
     name, sender, _, body, own, _ = ACCESS_THEN_ERASURE["en"]
     desk.mail_in(_in_thread(message_id, name=name, sender=sender, own=own, quoted=body))
 
@@ -258,15 +263,8 @@ def test_a_reply_that_answers_our_question_and_asks_a_new_right_restarts_the_pau
     desk: CodeDesk,
 ) -> None:
     reference, message_id = _open_access_case(desk, "en")
+    _extend(desk, reference)
     with desk.session() as session:
-        ops.extend(
-            session,
-            reference=reference,
-            reason="twelve systems to search",
-            ground="complexity",
-            actor="pasi",
-            now=T0 + timedelta(days=1),
-        )
         ops.pause(
             session,
             reference=reference,
