@@ -238,6 +238,9 @@ def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
             # The rows that hold the restriction, also those that held its values already.
             rows = sum(int(n) for n in (detail.get("restricted") or {}).values())
             systems.setdefault(name, []).append(_note(event.action, rows=rows))
+        elif event.action == AuditAction.SYSTEM_RESTRICTION_LIFTED and name:
+            rows = len(detail.get("changes") or [])
+            systems.setdefault(name, []).append(_note(event.action, rows=rows))
         elif event.action == AuditAction.SYSTEM_ERASURE_INTERRUPTED and name:
             found = _note(event.action, state=str(detail.get("state", "")))
             systems.setdefault(name, []).append(found)

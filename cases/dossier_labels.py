@@ -146,6 +146,11 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "behandlingen begränsad i systemet",
         "restricted in a system",
     ),
+    "system_restriction_lifted": (
+        "käsittelyn rajoitus poistettu järjestelmässä",
+        "begränsningen av behandlingen hävd i systemet",
+        "restriction lifted in a system",
+    ),
     "system_erasure_interrupted": (
         "poistaminen järjestelmästä keskeytyi",
         "raderingen i systemet avbröts",
@@ -318,6 +323,22 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "Systems restricted by hand",
         ),
         "restricted": ("Rajoitettu", "Begränsat", "Restricted"),
+        "systems_lifted": (
+            "Järjestelmät, joissa rajoitus poistettiin",
+            "System där begränsningen hävdes",
+            "Systems where the restriction was lifted",
+        ),
+        "systems_lifted_by_hand": (
+            "Järjestelmät, joissa rajoitus poistetaan käsin",
+            "System där begränsningen hävs för hand",
+            "Systems where the restriction is lifted by hand",
+        ),
+        "restored": ("Palautettu", "Återställt", "Restored"),
+        "left": (
+            "Jätetty ennalleen (muutettu rajoittamisen jälkeen)",
+            "Lämnat orört (ändrat efter begränsningen)",
+            "Left as it was (changed since the restriction)",
+        ),
         "template": ("Pohja", "Mall", "Template"),
         "to": ("Vastaanottaja", "Mottagare", "To"),
         "until": ("Saakka", "Till och med", "Until"),

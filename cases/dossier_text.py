@@ -305,6 +305,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "behandlingen begränsad i {rows} rader",
         "restricted in {rows} row(s)",
     ),
+    "system_restriction_lifted": (
+        "käsittelyn rajoitus poistettu {rows} riviltä",
+        "begränsningen hävd i {rows} rader",
+        "restriction lifted in {rows} row(s)",
+    ),
     "rows_kept": ("säilytetty {rows} riviä", "{rows} rader sparade", "{rows} row(s) kept"),
     "system_erasure_interrupted": (
         "keskeytyi; järjestelmän tila: {state}",
@@ -334,6 +339,12 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     "task_owner": ("Vastuuhenkilö", "Ansvarig", "Owner"),
     "task_outcome": ("Tulos", "Resultat", "Outcome"),
     "task_open": ("kesken", "öppen", "open"),
+    # A task's right that is no kind of request: lifting a restriction by hand (Art. 18(3)).
+    "task_lift_restriction": (
+        "käsittelyn rajoituksen poistaminen",
+        "hävande av begränsningen av behandlingen",
+        "lifting the restriction of processing",
+    ),
     "task_done": ("tehty", "utförd", "done"),
     "nothing_there": ("ei tietoja järjestelmässä", "inga uppgifter i systemet", "nothing there"),
     "file": ("tiedosto", "fil", "file"),

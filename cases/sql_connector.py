@@ -458,6 +458,48 @@ class SqlConnector:
                 self._write(conn, plan)
         return plan
 
+    def unrestrict(self, rows: Sequence[Mapping[str, Any]]) -> tuple[SqlPlan, list[dict[str, Any]]]:
+        """Put back the values a restriction replaced (Art. 18(3)), in one transaction.
+
+        `rows` are the restriction's record: table, key, the values before and after. A
+        column is restored only while it still holds the value the restriction set; one
+        that holds its old value already is left as it is (a run cut short after the
+        system's commit), and one changed by others since is left too and returned, with
+        its table, key and column names (no values), for the caller to say so.
+        """
+        plan = SqlPlan(self.name)
+        left: list[dict[str, Any]] = []
+        with self._connect(write=True) as conn:
+            for row in rows:
+                name, recorded = str(row["table"]), str(row["key"])
+                set_to: Mapping[str, Any] = row.get("after") or {}
+                was: Mapping[str, Any] = row.get("before") or {}
+                if name not in self._keys:
+                    left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
+                    continue  # no longer in the mapping: nothing to find it by
+                table = self._table(conn, name)
+                key = table.c[self._keys[name]]
+                query = select(table).where(key == _key(key, recorded)).with_for_update()
+                current = conn.execute(query).mappings().first()
+                if current is None:
+                    left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
+                    continue
+                before: dict[str, Any] = {}
+                after: dict[str, Any] = {}
+                others: list[str] = []
+                for column, value in set_to.items():
+                    if _same(current[column], value):
+                        before[column] = current[column]
+                        after[column] = _typed(table.c[column], was.get(column))
+                    elif not _same(current[column], was.get(column)):
+                        others.append(column)
+                if after:
+                    plan.changes.append(Change(name, current[key.name], before, after))
+                if others:
+                    left.append({"table": name, "key": recorded, "columns": sorted(others)})
+            self._write(conn, plan)
+        return plan, left
+
     def _write(self, conn: Connection, plan: SqlPlan) -> None:
         for change in plan.changes:
             table = self._table(conn, change.table)
@@ -530,6 +572,28 @@ def _key(column: Column[Any], recorded: str) -> Any:
     except NotImplementedError:
         return recorded
     return python_type(recorded) if python_type in (int, str) else recorded
+
+
+def _same(value: Any, recorded: Any) -> bool:
+    """Whether a column's value is the one recorded (the record holds it as JSON has it)."""
+    return bool(value == recorded or plain(value) == plain(recorded))
+
+
+def _typed(column: Column[Any], recorded: Any) -> Any:
+    """A value recorded as JSON has it (dates as ISO text, decimals as text) in its own type."""
+    if not isinstance(recorded, str):
+        return recorded
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return recorded
+    if python_type is datetime:
+        return datetime.fromisoformat(recorded)
+    if python_type is date:
+        return date.fromisoformat(recorded)
+    if python_type is Decimal:
+        return Decimal(recorded)
+    return recorded
 
 
 def _concat(columns: Sequence[Column[Any]]) -> ColumnElement[Any]:

@@ -44,6 +44,7 @@ VERBS: dict[str, str] = {
     "erasure": "erase",
     "rectification": "rectify",
     "restriction": "restrict the processing of",
+    "lift_restriction": "lift the restriction of the processing of",
 }
 OUTCOMES = ("done", "nothing_there")
 LEAD_DAYS = 7  # the owner's answer is due a week before the reply (Art. 12(3))
@@ -126,8 +127,13 @@ def open_task(
     sender: Sender,
     actor: str,
     now: datetime,
+    due: date | None = None,
 ) -> Task | None:
-    """Open one task for `system` (None when the case has it already), mailing its owner."""
+    """Open one task for `system` (None when the case has it already), mailing its owner.
+
+    `due` replaces the date derived from the case's deadline (a lifted restriction's task
+    comes after the case was answered).
+    """
     exists = session.exec(
         select(Task).where(Task.case_id == case.id, Task.system == system, Task.kind == right)
     ).first()
@@ -139,7 +145,7 @@ def open_task(
         kind=right,
         owner=owner,
         instructions=instructions,
-        due_date=task_due(case, now),
+        due_date=due or task_due(case, now),
         created_at=now,
     )
     session.add(task)

@@ -82,7 +82,7 @@ COMMANDS: dict[str, Entry] = {
 GROUP_EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
     "cases": {
         sub: ("replies_cmd",)
-        for sub in ("draft", "approve", "refuse", "fulfil", "identify", "link")
+        for sub in ("draft", "approve", "refuse", "fulfil", "identify", "link", "lift-restriction")
     },
     "register": {sub: ("replies_cmd",) for sub in ("suppressed", "lift-restriction")},
     "mail": {"check": ("mail_check_cmd",)},

@@ -53,6 +53,8 @@ class AuditAction(StrEnum):
     SYSTEM_ERASED = "system_erased"
     SYSTEM_RECTIFIED = "system_rectified"
     SYSTEM_RESTRICTED = "system_restricted"
+    # A lifted restriction's columns put back in a `sql` system (Art. 18(3)).
+    SYSTEM_RESTRICTION_LIFTED = "system_restriction_lifted"
     SYSTEM_ERASURE_INTERRUPTED = "system_erasure_interrupted"
     WAITING_FOR_SYSTEM = "waiting_for_system"
     TASK_OPENED = "task_opened"

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.drafts import draft_reply
-from cases.errors import NotFound, UserError
+from cases.errors import UserError
 from cases.fulfilment.common import (
     already_done,
     draft_notices,
@@ -36,8 +36,7 @@ from cases.fulfilment.systems import SystemRestriction, person_for, restrict_in_
 from cases.outbox import Sender
 from cases.register_lookup import subject_for_case
 from cases.tasks import open_task
-from store.actions import AuditAction
-from store.models import Case, Customer, Draft
+from store.models import Case, Draft
 from templates.labels import LANGUAGES
 
 # A system's restricted rows as the reply names them (fi, sv, en).
@@ -198,43 +197,3 @@ def _tasks_by_hand(
                 actor=actor,
                 now=now,
             )
-
-
-def lift_restriction(
-    session: Session,
-    *,
-    customer_number: str,
-    reason: str,
-    informed_at: datetime,
-    actor: str,
-    now: datetime,
-) -> Customer:
-    """Lift a restriction; Art. 18(3) requires the person to have been told beforehand."""
-    customer = session.exec(
-        select(Customer).where(Customer.customer_number == customer_number.strip())
-    ).first()
-    if customer is None:
-        raise NotFound(f"no customer {customer_number.strip()!r} in the register")
-    if not customer.restricted:
-        raise UserError(f"{customer.customer_number} is not restricted")
-    if not reason.strip():
-        raise UserError("a reason is required")
-    if informed_at > now:
-        raise UserError("the person must be told before the restriction is lifted (Art. 18(3))")
-    customer.restricted = False
-    customer.restriction_reason = None
-    customer.updated_at = now
-    session.add(customer)
-    ops.record(
-        session,
-        None,
-        actor=actor,
-        action=AuditAction.RESTRICTION_LIFTED,
-        now=now,
-        customer_number=customer.customer_number,
-        reason=reason.strip(),
-        informed_at=informed_at.isoformat(),
-    )
-    session.commit()
-    session.refresh(customer)
-    return customer

@@ -373,8 +373,7 @@ def restrict_in_systems(
     """Mark the person's rows restricted in each `sql` system (Art. 18), one transaction each.
 
     Recorded like a rectification: the rows' digests in the trail, the values before and
-    after in the purgeable personal part (what lifting it by hand restores: `register
-    lift-restriction` lifts the register's flag only).
+    after in the purgeable personal part (what lifting it restores: cases.fulfilment.lifting).
     A system that holds the person in no table with `restrict` is changed in nothing and
     returned with `unmapped`, for a person to do it by hand. With `dry_run` nothing changes.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,8 +18,8 @@ from cases.decisions import draft_refusal
 from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
 from cases.errors import UserError
+from cases.fulfilment.lifting import Lifted, lift_case, lift_restriction
 from cases.fulfilment.rectification import parse_corrections
-from cases.fulfilment.restriction import lift_restriction
 from cases.fulfilment.retention import sweep
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.fulfilment.suppression import is_suppressed
@@ -275,35 +275,93 @@ def suppressed_command(email: Annotated[str, typer.Argument(help="The address to
     typer.echo(" ".join(scopes))
 
 
+InformedAt = Annotated[
+    str,
+    typer.Option(
+        "--informed-at",
+        help="When the person was told it ends (Art. 18(3)): YYYY-MM-DD or an ISO datetime"
+        " with its offset.",
+    ),
+]
+
+
+def _told(desk: Desk, informed_at: str) -> datetime:
+    """The terminal's one rule for a typed moment: a date (noon in Helsinki, or now if today)
+    or an ISO datetime with its offset; never in the future (Art. 18(3): told beforehand)."""
+    return deadlines.parse_arrival(informed_at, desk.now(), what="--informed-at")
+
+
+def _report_lift(lifted: Lifted) -> None:
+    """What lifting did in each system: rows put back, rows left, tasks opened."""
+    for system, rows in lifted.restored.items():
+        typer.echo(f"{system}: restriction lifted in {rows} row(s)")
+    for system, left in lifted.left.items():
+        for item in left:
+            typer.echo(
+                f"{system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
+                " changed since the restriction (or gone); left as it is"
+            )
+    for task in lifted.tasks:
+        typer.echo(
+            f"task {task.id}: lift the restriction in {task.system} by hand, for {task.owner},"
+            f" due {task.due_date.isoformat()} (rightsdesk tasks done {task.id} --note TEXT)"
+        )
+
+
 @register_app.command("lift-restriction")
 def lift_restriction_command(
     customer_number: Annotated[str, typer.Argument(help="The customer number, e.g. C-1001.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the restriction ends.")],
-    informed_at: Annotated[
-        str,
-        typer.Option(
-            "--informed-at",
-            help="When the person was told it ends (Art. 18(3)): YYYY-MM-DD or an ISO datetime"
-            " with its offset.",
-        ),
-    ],
+    informed_at: InformedAt,
     actor: Actor = None,
 ) -> None:
-    """Lift a customer's restriction (Art. 18(3)); the person must have been told first."""
+    """Lift a customer's restriction (Art. 18(3)), and the systems of the cases that set it."""
     desk = Desk()
-    # The terminal's one rule for a typed moment: a date (noon in Helsinki, or now if today)
-    # or an ISO datetime with its offset; never in the future (Art. 18(3): told beforehand).
-    told = deadlines.parse_arrival(informed_at, desk.now(), what="--informed-at")
+    told = _told(desk, informed_at)
     with desk.session() as session:
-        customer = lift_restriction(
+        customer, cases = lift_restriction(
             session,
             customer_number=customer_number,
             reason=reason,
             informed_at=told,
             actor=cli_actor(actor),
             now=desk.now(),
+            controller=desk.controller,
+            env=desk.system_env(),
+            sender=mail_wiring.sender(desk),
         )
     typer.echo(f"{customer.customer_number}: restriction lifted")
+    for lifted in cases:
+        typer.echo(f"{lifted.case.reference}: restriction lifted")
+        _report_lift(lifted)
+
+
+@app.command("lift-restriction")
+def lift_case_command(
+    reference: Ref,
+    reason: Annotated[str, typer.Option("--reason", help="Why the restriction ends.")],
+    informed_at: InformedAt,
+    actor: Actor = None,
+) -> None:
+    """Lift the case's restriction (Art. 18(3)) in the register and every system it marked."""
+    desk = Desk()
+    told = _told(desk, informed_at)
+    with desk.session() as session:
+        lifted = lift_case(
+            session,
+            reference=reference,
+            reason=reason,
+            informed_at=told,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            controller=desk.controller,
+            env=desk.system_env(),
+            sender=mail_wiring.sender(desk),
+        )
+    typer.echo(f"{lifted.case.reference}: restriction lifted")
+    if lifted.customer_number:
+        typer.echo(f"{lifted.customer_number}: restriction lifted in the register")
+    _report_lift(lifted)
 
 
 @retention_app.command("sweep")

@@ -718,3 +718,145 @@ def test_a_shop_without_a_restrict_mapping_becomes_a_task_the_reply_waits_for(
     reply = reply_of(env, reference, "restriction_confirmation")
     assert "- Verkkokauppa: Kundkontot markerat som begränsat." in reply
     ok(env, "cases", "approve", reference)
+
+
+# --- lifting a restriction (Art. 18(3)) -----------------------------------------------------
+
+
+def lift(
+    env: dict[str, str], target: str, *, by: str = "cases"
+) -> subprocess.CompletedProcess[str]:
+    """`rightsdesk cases|register lift-restriction`, the person told the day before."""
+    return rightsdesk(
+        env, by, "lift-restriction", target, "--reason", "accuracy checked",
+        "--informed-at", "2026-12-01",
+    )  # fmt: skip
+
+
+def test_lifting_a_case_s_restriction_puts_the_shop_account_back_and_records_each_row(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env, url = restricting(env, tmp_path), env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", reference)
+    assert (MAIJA, 1) in account_statuses(url)
+    early = rightsdesk(
+        env, "cases", "lift-restriction", reference, "--reason", "checked",
+        "--informed-at", "2026-12-03",
+    )  # fmt: skip
+    assert early.returncode == 2 and "cannot be in the future" in early.stderr
+    assert (MAIJA, 1) in account_statuses(url)
+
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert lifted.stdout.splitlines()[:2] == [
+        f"{reference}: restriction lifted",
+        "Verkkokauppa: restriction lifted in 1 row(s)",
+    ]
+    assert {s for _, s in account_statuses(url)} == {0}
+    trail = events(env, reference)
+    (marked,) = [e["detail"] for e in trail if e["action"] == "system_restricted"]
+    (undone,) = [e["detail"] for e in trail if e["action"] == "system_restriction_lifted"]
+    assert undone["system"] == "Verkkokauppa" and undone["restored"] == {"wp_users": 1}
+    (change,) = undone["changes"]
+    assert (change["table"], change["key"], change["columns"]) == (
+        "wp_users", marked["changes"][0]["key"], ["user_status"],
+    )  # fmt: skip
+    assert change["before_sha256"] == marked["changes"][0]["after_sha256"]
+    assert change["after_sha256"] == marked["changes"][0]["before_sha256"]
+    assert "before" not in change and undone["left"] == []
+    (done,) = [e["detail"] for e in trail if e["action"] == "restriction_lifted"]
+    assert done["systems_lifted"] == ["Verkkokauppa"] and done["reason"] == "accuracy checked"
+    # The accounting firm restricted it by hand: it is asked to lift it by hand.
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    (by_hand,) = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert by_hand["system"] == "Tilitoimisto Esimerkki Oy" and by_hand["status"] == "open"
+    assert f"task {by_hand['id']}: lift the restriction in Tilitoimisto" in lifted.stdout
+    assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
+    again = lift(env, reference)
+    assert again.returncode == 2 and "already lifted" in again.stderr
+
+
+def test_a_lift_waits_while_the_shop_is_down_and_leaves_a_column_others_changed_since(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction", language="fi")
+    ok(env, "cases", "fulfil", reference)
+    down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
+    waiting = lift(down, reference)
+    assert waiting.returncode == 75, waiting.stderr
+    assert waiting.stderr.startswith("waiting: Verkkokauppa is not reachable")
+    assert (MAIJA, 1) in account_statuses(url)
+    actions = [e["action"] for e in events(env, reference)]
+    assert "waiting_for_system" in actions and "restriction_lifted" not in actions
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    assert "lift_restriction" not in {t["kind"] for t in tasks}  # nothing lifted yet
+
+    # Meanwhile the shop's own staff set her account to another status.
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE wp_users SET user_status = 2 WHERE user_email = :m"), {"m": MAIJA}
+        )
+    engine.dispose()
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert "Verkkokauppa: restriction lifted in 0 row(s)" in lifted.stdout
+    assert "wp_users row" in lifted.stdout and "user_status changed since" in lifted.stdout
+    assert (MAIJA, 2) in account_statuses(url)  # theirs, not put back
+    (undone,) = [
+        e["detail"] for e in events(env, reference) if e["action"] == "system_restriction_lifted"
+    ]
+    assert undone["changes"] == [] and undone["left"][0]["columns"] == ["user_status"]
+    assert "käsittelyn rajoitus poistettu järjestelmässä" in dossier_of(env, reference, tmp_path)
+
+
+def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = sqlite_env
+    before = shop(env["SHOP_DATABASE_URL"], "SELECT * FROM wp_users ORDER BY 1")
+    reference = open_case(env, "restriction", language="sv")
+    ok(env, "cases", "fulfil", reference)
+    for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
+        ok(env, "tasks", "done", str(task["id"]), "--note", "Kundkontot markerat som begränsat.")
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert shop(env["SHOP_DATABASE_URL"], "SELECT * FROM wp_users ORDER BY 1") == before
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    by_hand = {t["system"]: t for t in tasks if t["kind"] == "lift_restriction"}
+    assert {t["status"] for t in by_hand.values()} == {"open"}
+    assert set(by_hand) == {"Verkkokauppa", "Tilitoimisto Esimerkki Oy"}
+    assert by_hand["Verkkokauppa"]["owner"] == "pasi.kinnunen@targetpartners.example"
+    dossier = dossier_of(env, reference, tmp_path)
+    assert "hävande av begränsningen av behandlingen" in dossier
+
+
+def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"customer_number,name,email\nC-1,Maija Esimerkki,{MAIJA}\n", "utf-8")
+    ok(env, "register", "import", str(customers))
+    reference = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", reference)
+    assert (MAIJA, 1) in account_statuses(url)
+
+    lifted = lift(env, "C-1", by="register")
+    assert lifted.returncode == 0, lifted.stderr
+    assert lifted.stdout.splitlines()[:3] == [
+        "C-1: restriction lifted",
+        f"{reference}: restriction lifted",
+        "Verkkokauppa: restriction lifted in 1 row(s)",
+    ]
+    assert {s for _, s in account_statuses(url)} == {0}
+    desk = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with desk.connect() as conn:
+        flagged = conn.execute(text("SELECT restricted FROM customer")).all()
+    desk.dispose()
+    assert [bool(r[0]) for r in flagged] == [False]
+    actions = [e["action"] for e in events(env, reference)]
+    assert "system_restriction_lifted" in actions and "restriction_lifted" in actions
+    assert lift(env, reference).returncode == 2  # lifted once, by either command

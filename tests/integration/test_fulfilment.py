@@ -15,9 +15,10 @@ from cases import operations as ops
 from cases.errors import UserError
 from cases.fulfilment.access import fulfil_access
 from cases.fulfilment.erasure import fulfil_erasure
+from cases.fulfilment.lifting import lift_restriction
 from cases.fulfilment.portability import fulfil_portability
 from cases.fulfilment.rectification import fulfil_rectification
-from cases.fulfilment.restriction import fulfil_restriction, lift_restriction
+from cases.fulfilment.restriction import fulfil_restriction
 from cases.fulfilment.retention import sweep
 from cases.fulfilment.runner import fulfil
 from cases.fulfilment.suppression import audience, fulfil_suppression, is_suppressed
@@ -385,6 +386,7 @@ def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
             informed_at=T0 + timedelta(days=2),
             actor=ACTOR,
             now=T0,
+            controller=CONTROLLER,
         )
     lift_restriction(
         session,
@@ -393,6 +395,7 @@ def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
         informed_at=T0,
         actor=ACTOR,
         now=T0 + timedelta(days=1),
+        controller=CONTROLLER,
     )
     assert "C-1003" in [c.customer_number for c in audience(session, purpose="marketing")]
 

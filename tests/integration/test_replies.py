@@ -429,7 +429,11 @@ def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
     assert main([*lift, "--informed-at", "yesterday"]) == 2
     assert "not a date: 'yesterday'" in capsys.readouterr().err
     assert main([*lift, "--informed-at", "2026-03-01"]) == 0
-    assert capsys.readouterr().out.strip() == "C-1001: restriction lifted"
+    # The register's line as before, then the case whose restriction it was, lifted with it.
+    assert capsys.readouterr().out.strip().splitlines() == [
+        "C-1001: restriction lifted",
+        f"{reference}: restriction lifted",
+    ]
     assert main([*lift, "--informed-at", "2026-03-01"]) == 2
     assert "C-1001 is not restricted" in capsys.readouterr().err
 

@@ -1,0 +1,330 @@
+"""Lifting a restriction (GDPR Art. 18(3)): undo what restricting did, wherever it did it.
+
+A case's restriction is lifted as a whole. The person must have been told beforehand. Each
+`sql` system whose columns the restriction set gets the rows' values before back, in one
+transaction there, recorded like the restriction (`system_restriction_lifted`); a column
+someone changed since is left as it is and named. Each system where the restriction was a
+task for a person gets a task to lift it by hand, so it is not forgotten. The register's
+flag and the `restriction_lifted` event come last: a system that is down makes the lift
+wait (`Waiting`, nothing recorded as lifted), and the same command again finishes it,
+skipping the systems already put back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cases import deadlines
+from cases import operations as ops
+from cases.controller import ControllerConfig
+from cases.errors import NotFound, UserError, Waiting
+from cases.fulfilment.common import already_done
+from cases.fulfilment.systems import _connected, _record_changes, record_waiting, sql_systems
+from cases.outbox import Sender
+from cases.tasks import LEAD_DAYS, open_task
+from store.actions import AuditAction
+from store.models import Case, CaseEvent, Customer, Task
+
+LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
+
+
+@dataclass
+class Lifted:
+    """What lifting a case's restriction did: per system, and in the register."""
+
+    case: Case
+    restored: dict[str, int] = field(default_factory=dict)  # rows put back, per system
+    left: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changed by others
+    tasks: list[Task] = field(default_factory=list)
+    customer_number: str | None = None
+
+
+def _check(reason: str, informed_at: datetime, now: datetime) -> str:
+    if not reason.strip():
+        raise UserError("a reason is required")
+    if informed_at > now:
+        raise UserError("the person must be told before the restriction is lifted (Art. 18(3))")
+    return reason.strip()
+
+
+def lift_restriction(
+    session: Session,
+    *,
+    customer_number: str,
+    reason: str,
+    informed_at: datetime,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
+    sender: Sender | None = None,
+) -> tuple[Customer, list[Lifted]]:
+    """Lift a customer's restriction; Art. 18(3) requires the person to have been told first.
+
+    When the flag came from restriction cases (their `fulfil` events name the customer),
+    each is lifted as a whole, its `sql` systems and tasks too; returned with the customer.
+    """
+    customer = session.exec(
+        select(Customer).where(Customer.customer_number == customer_number.strip())
+    ).first()
+    if customer is None:
+        raise NotFound(f"no customer {customer_number.strip()!r} in the register")
+    if not customer.restricted:
+        raise UserError(f"{customer.customer_number} is not restricted")
+    why = _check(reason, informed_at, now)
+    cases = restriction_cases(session, customer.customer_number)
+    done = [
+        lift_case(
+            session,
+            reference=case.reference,
+            reason=why,
+            informed_at=informed_at,
+            actor=actor,
+            now=now,
+            controller=controller,
+            env=env,
+            sender=sender,
+        )
+        for case in cases
+    ]
+    if not cases:  # restricted outside a case (an import): the flag is all there is
+        _clear_flag(customer, now)
+        session.add(customer)
+        ops.record(
+            session,
+            None,
+            actor=actor,
+            action=AuditAction.RESTRICTION_LIFTED,
+            now=now,
+            customer_number=customer.customer_number,
+            reason=why,
+            informed_at=informed_at.isoformat(),
+        )
+        session.commit()
+    session.refresh(customer)
+    return customer, done
+
+
+def restriction_cases(session: Session, customer_number: str) -> list[Case]:
+    """The cases whose restriction marked the customer and is not lifted yet (by the trail)."""
+    fulfilled = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.action == AuditAction.FULFIL, col(CaseEvent.case_id).is_not(None))
+        .order_by(col(CaseEvent.id))
+    ).all()
+    ids = [
+        e.case_id
+        for e in fulfilled
+        if e.detail.get("kind") == "restriction"
+        and e.full_detail.get("customer_number") == customer_number
+    ]
+    if not ids:
+        return []
+    lifted = set(
+        session.exec(
+            select(CaseEvent.case_id).where(
+                CaseEvent.action == AuditAction.RESTRICTION_LIFTED, col(CaseEvent.case_id).in_(ids)
+            )
+        ).all()
+    )
+    wanted = list(dict.fromkeys(i for i in ids if i not in lifted))
+    found = session.exec(select(Case).where(col(Case.id).in_(wanted))).all()
+    return sorted(found, key=lambda c: wanted.index(c.id))
+
+
+def lift_case(
+    session: Session,
+    *,
+    reference: str,
+    reason: str,
+    informed_at: datetime,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None = None,
+    sender: Sender | None = None,
+) -> Lifted:
+    """Lift the case's restriction in every system it marked, then in the register."""
+    case = ops.get_case(session, reference)
+    why = _check(reason, informed_at, now)
+    events = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+    ).all()
+    if already_done(session, case, "restriction") is None:
+        raise UserError(f"{case.reference}: no restriction was made for this case")
+    if any(e.action == AuditAction.RESTRICTION_LIFTED for e in events):
+        raise UserError(f"{case.reference}: the restriction is already lifted")
+    lifted = Lifted(case)
+    try:
+        by_hand = _lift_in_systems(session, case, events, lifted, env or {}, controller, actor, now)
+    except Waiting as waiting:
+        # A system is down: the ones done stay recorded; the lift itself waits for a retry.
+        session.rollback()
+        record_waiting(session, case, error=waiting, actor=actor, now=now)
+        raise
+    sender = sender or Sender(controller.privacy_email, controller.name)
+    lifted.tasks = _tasks_by_hand(session, case, by_hand, controller, sender, actor, now)
+    fulfilled = next(
+        (e for e in reversed(events) if e.action == AuditAction.FULFIL and _restricts(e)), None
+    )
+    number = fulfilled.full_detail.get("customer_number") if fulfilled is not None else None
+    customer = (
+        session.exec(select(Customer).where(Customer.customer_number == number)).first()
+        if number
+        else None
+    )
+    if customer is not None and customer.restricted:
+        _clear_flag(customer, now)
+        session.add(customer)
+        lifted.customer_number = customer.customer_number
+    ops.record(
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.RESTRICTION_LIFTED,
+        now=now,
+        customer_number=lifted.customer_number,
+        reason=why,
+        informed_at=informed_at.isoformat(),
+        systems_lifted=sorted(lifted.restored) or None,
+        systems_lifted_by_hand=[t.system for t in lifted.tasks] or None,
+    )
+    session.commit()
+    return lifted
+
+
+def _restricts(event: CaseEvent) -> bool:
+    return event.detail.get("kind") == "restriction"
+
+
+def _clear_flag(customer: Customer, now: datetime) -> None:
+    customer.restricted = False
+    customer.restriction_reason = None
+    customer.updated_at = now
+
+
+def _lift_in_systems(
+    session: Session,
+    case: Case,
+    events: Sequence[CaseEvent],
+    lifted: Lifted,
+    env: Mapping[str, str],
+    controller: ControllerConfig,
+    actor: str,
+    now: datetime,
+) -> dict[str, str]:
+    """Put back each `sql` system's columns, one transaction and one record each.
+
+    Returns the systems left to a person, with why: the restriction's own tasks, and a
+    system whose record of the values before was purged or that left the data map.
+    """
+    rows: dict[str, list[dict[str, Any]]] = {}
+    purged: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for event in events:
+        name = str(event.detail.get("system", ""))
+        if event.action == AuditAction.SYSTEM_RESTRICTION_LIFTED:
+            done.add(name)
+        elif event.action == AuditAction.SYSTEM_RESTRICTED:
+            if event.personal is None:  # the retention purge took the values before
+                purged.setdefault(name, []).extend(
+                    f"{c['table']} row {c['key']}" for c in event.detail.get("changes", [])
+                )
+            rows.setdefault(name, []).extend((event.personal or {}).get("rows", []))
+    mapped = {s.name: s for s in sql_systems(controller.systems_or_register())}
+    by_hand: dict[str, str] = {}
+    for name, recorded in rows.items():
+        if name in done:
+            continue
+        if name in purged or name not in mapped:
+            where = ", ".join(purged.get(name, [])) or "the rows it marked"
+            cause = "their record was purged" if name in purged else "it left the data map"
+            by_hand[name] = (
+                f"rightsdesk cannot put back the values the restriction replaced in {name}"
+                f" ({where}): {cause}."
+            )
+            continue
+        with _connected(mapped[name], env) as connector:
+            plan, left = connector.unrestrict(recorded)
+        restored: dict[str, int] = {}
+        for change in plan.changes:
+            restored[change.table] = restored.get(change.table, 0) + 1
+        detail = {
+            "system": name,
+            "changes": [c.describe() for c in plan.changes],
+            "restored": restored,
+            "left": left,
+        }
+        _record_changes(
+            session,
+            case,
+            AuditAction.SYSTEM_RESTRICTION_LIFTED,
+            plan,
+            detail,
+            actor=actor,
+            now=now,
+        )
+        lifted.restored[name] = len(plan.changes)
+        if left:
+            lifted.left[name] = left
+    return by_hand
+
+
+def _tasks_by_hand(
+    session: Session,
+    case: Case,
+    by_hand: dict[str, str],
+    controller: ControllerConfig,
+    sender: Sender,
+    actor: str,
+    now: datetime,
+) -> list[Task]:
+    """A task to lift it by hand wherever a person restricted it (or must put it back).
+
+    The restriction's own tasks name the system and its owner; one whose owner found
+    nothing there needs no lifting.
+    """
+    restricted = session.exec(
+        select(Task).where(Task.case_id == case.id, Task.kind == "restriction")
+    ).all()
+    owners = {t.system: t for t in restricted if t.outcome != "nothing_there"}
+    due = deadlines.receipt_date(now) + timedelta(days=LEAD_DAYS)
+    opened: list[Task] = []
+    for system in list(owners) + [s for s in by_hand if s not in owners]:
+        earlier = owners.get(system)
+        owner = earlier.owner if earlier is not None else controller.contact_person.email
+        task = open_task(
+            session,
+            case,
+            system=system,
+            right=LIFT_TASK,
+            owner=owner,
+            instructions=_instructions(case, system, earlier, by_hand.get(system)),
+            by_mail="@" in owner,  # else a Slack user, told by the notifier
+            sender=sender,
+            actor=actor,
+            now=now,
+            due=due,
+        )
+        if task is not None:
+            opened.append(task)
+    return opened
+
+
+def _instructions(case: Case, system: str, earlier: Task | None, why: str | None) -> str:
+    """What the person lifting it by hand is told: what was restricted, and how it was."""
+    done = f" (task {earlier.id}: {earlier.note or 'restricted by hand'})" if earlier else ""
+    return (
+        f"The restriction of this person's data asked for in {case.reference} is lifted"
+        f" (GDPR Art. 18(3): the person has been told). It was marked in {system} by hand"
+        f"{done}. Lift it there the same way, so the system processes the data again, then"
+        " record what you did."
+        if why is None
+        else f"{why} Lift the restriction in {system} by hand (GDPR Art. 18(3): the person"
+        " has been told), then record what you did."
+    )
