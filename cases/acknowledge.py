@@ -1,4 +1,7 @@
-"""The acknowledgement every new case gets: reference, receipt date and due date."""
+"""The acknowledgement every new case gets: reference, receipt date and due date.
+
+A right added to a case from its thread is acknowledged the same way (`added_kinds`).
+"""
 
 from __future__ import annotations
 
@@ -33,11 +36,13 @@ def queue_acknowledgement(
     sender: Sender,
     now: datetime,
     daily_cap: int | None,
+    added_kinds: list[str] | None = None,
 ) -> QueuedMail | None:
     """Queue the automatic acknowledgement in the requester's language, in the intake transaction.
 
     Nothing is sent to our own address or to an address that bounced; the daily
-    cap per address stops a loop with another robot (design.md §2.6).
+    cap per address stops a loop with another robot (design.md §2.6). `added_kinds`: the
+    rights a mail in the thread just added to the case, which the acknowledgement names.
     """
     to = case.requester_email
     if not to or to == sender.address.lower() or case.requester_undeliverable:
@@ -53,6 +58,8 @@ def queue_acknowledgement(
         s for s in is_suppressed(session, to) if s in ("marketing", "publication")
     ]
     context["opt_out_address"] = to
+    # Art. 12(3): a right asked for later is acknowledged too, with the case's one deadline.
+    context["added_kinds"] = list(added_kinds or [])
     rendered = render_email(
         "acknowledgement",
         case.language,

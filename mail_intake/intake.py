@@ -876,6 +876,17 @@ def _route(
             )
             if set(added) & INTAKE_SCOPES.keys():  # Art. 21(3): in force at once, as at _open
                 opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
+            if added:  # Art. 12(3): told, as a new case is, that it was received and by when
+                queue_acknowledgement(
+                    session,
+                    case=case,
+                    inbound=msg,
+                    deps_controller=deps.controller,
+                    sender=deps.sender,
+                    now=now,
+                    daily_cap=deps.daily_cap,
+                    added_kinds=added,
+                )
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if for_a_person or c.category == "non_request":
         return _set_aside(session, store("non_request"), now, machine.reason if machine else None)

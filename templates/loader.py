@@ -33,6 +33,9 @@ Context contract (every template uses only these keys; `controller` and `case` a
 - ``refusal_reasons``: str; ``partial``: bool (refusal).
 - ``code``: str; ``code_expires``: aware datetime (verification_code).
 - ``questions``: str | None (identity_request, clarification_request; optional).
+- ``opt_outs``: list of "marketing" | "publication" in force, with ``opt_out_address``;
+  ``added_kinds``: list of kind codes a mail in the case's thread just added to the case
+  (acknowledgement; all optional).
 - ``recipient``: mapping with ``name`` and ``email``; ``action``: "rectification",
   "erasure" or "restriction" (recipient_notice; render it in
   ``controller.fallback_language`` unless the recipient's language is known).

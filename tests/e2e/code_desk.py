@@ -75,6 +75,14 @@ class CodeDesk:
         counts = deliver_pending(self.session, MaildirTransport(self.root / "outbox"), lambda: at)
         assert counts["failed"] == counts["deferred"] == 0
 
+    def sent(self) -> list[EmailMessage]:
+        """The mail the outbox sender wrote, as the recipients' mailboxes hold it."""
+        box = mailbox.Maildir(self.root / "outbox", factory=None, create=False)
+        mails = (
+            message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()
+        )
+        return [m for m in mails if isinstance(m, EmailMessage)]
+
     def sync_slack(self, at: datetime) -> list[str]:
         """One notifier round; returns the thread lines it posted."""
         before = len(self.slack.calls("chat.postMessage"))
@@ -153,10 +161,7 @@ def open_awaiting_code(desk: CodeDesk) -> tuple[str, EmailMessage]:
         )
         reference = case.reference
     desk.send_outbox(CODE_SENT)
-    box = mailbox.Maildir(desk.root / "outbox", factory=None, create=False)
-    mails = [message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()]
-    (code_mail,) = [m for m in mails if "john.smith@example.com" in str(m["To"])]
-    assert isinstance(code_mail, EmailMessage)
+    (code_mail,) = [m for m in desk.sent() if "john.smith@example.com" in str(m["To"])]
     assert desk.case(reference).status == "awaiting_identity"
     return reference, code_mail
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,72 @@ def test_the_requester_asking_for_a_second_right_in_the_thread_adds_it_to_the_ca
         "🆕 A new right was asked for in this thread: erasure. Added to the case by intake;"
         " the case's due date 2026-04-07 holds for it."
     ) in lines
+
+
+# What the requester reads when erasure joins their access case: the subject, the new
+# right, the case's rights now and its unchanged due date (7 April 2026, after Easter).
+ADDED_ACKNOWLEDGEMENT = {
+    "fi": (
+        "Saimme uuden tietosuojapyyntösi",
+        "Saimme uuden pyyntösi. Käsityksemme mukaan se koskee seuraavaa oikeuttasi:\n\n"
+        "- tietojen poistaminen\n\nLiitimme sen aiempaan pyyntöösi, jonka viite on {ref}.",
+        "Pyyntösi {ref} koskee nyt seuraavia oikeuksiasi:\n\n"
+        "- tietojen tarkastaminen\n- tietojen poistaminen\n",
+        "Uusi pyyntösi ei muuta määräaikaa: vastaamme koko pyyntöösi ilman aiheetonta"
+        " viivytystä ja viimeistään 7.4.2026",
+    ),
+    "sv": (
+        "Vi har tagit emot din nya begäran om dina personuppgifter",
+        "Vi har tagit emot din nya begäran. Enligt vår uppfattning gäller den följande"
+        " rättighet:\n\n- radering\n\nVi har lagt till den i din tidigare begäran med"
+        " referensen {ref}.",
+        "Din begäran {ref} gäller nu följande rättigheter:\n\n- rätt till tillgång\n- radering\n",
+        "Din nya begäran ändrar inte tidsfristen: vi svarar på hela din begäran utan onödigt"
+        " dröjsmål och senast den 7 april 2026",
+    ),
+    "en": (
+        "We have received your new data protection request",
+        "We have received your new request. We understand it to concern the following"
+        " right:\n\n- erasure\n\nWe have added it to your earlier request {ref},",
+        "Your request {ref} now concerns the following rights:\n\n"
+        "- access to your data\n- erasure\n",
+        "Your new request does not change the time limit: we will reply to your whole request"
+        " without undue delay and at the latest by 7 April 2026",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_the_requester_is_told_in_their_language_which_right_joined_the_case_and_by_when(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, own, wrote = ACCESS_THEN_ERASURE[language]
+    raw = _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    desk.mail_in(raw)
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+    desk.send_outbox(REPLIED)
+
+    reply_id = str(message_from_bytes(raw)["Message-ID"])
+    (ack,) = [m for m in desk.sent() if m["In-Reply-To"] == reply_id]
+    subject, added, rights, due = ADDED_ACKNOWLEDGEMENT[language]
+    assert ack["Subject"] == f"[{reference}] {subject}"
+    assert sender in str(ack["To"]) and ack["Auto-Submitted"] == "auto-replied"
+    # Threaded on the reply and on the request it answered (RFC 5322 §3.6.4).
+    assert str(ack["References"]).split() == [f"<{message_id}>", reply_id]
+    plain = ack.get_body(("plain",))
+    assert plain is not None
+    text = str(plain.get_content())
+    assert added.format(ref=reference) in text
+    assert rights.format(ref=reference) in text
+    assert due in text
+    with desk.session() as session:
+        case = ops.get_case(session, reference)
+        purposes = session.exec(
+            select(Outbox.purpose).where(Outbox.case_id == case.id).order_by(col(Outbox.id))
+        ).all()
+        assert purposes == ["acknowledgement", "acknowledgement"]  # the case's own trail
 
 
 def test_a_right_asked_for_in_the_thread_of_an_extended_case_gets_a_case_with_its_own_due_date(
@@ -287,7 +354,7 @@ def test_a_reply_that_answers_our_question_and_asks_a_new_right_restarts_the_pau
     assert actions[-3:] == ["message_received", "resume", "separate_case_opened"]
 
 
-def test_a_marketing_opt_out_asked_for_in_the_thread_is_in_force_at_once(
+def test_a_marketing_opt_out_asked_for_in_the_thread_is_in_force_at_once_and_confirmed(
     desk: CodeDesk,
 ) -> None:
     reference, message_id = _open_access_case(desk, "sv")
@@ -303,6 +370,14 @@ def test_a_marketing_opt_out_asked_for_in_the_thread_is_in_force_at_once(
     with desk.session() as session:
         assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3)
     assert [e.action for e in desk.events(reference)][-1] == "opt_out_in_force"
+    # Confirmed to the requester as a new case's opt-out is: in its acknowledgement.
+    desk.send_outbox(REPLIED)
+    (ack,) = [m for m in desk.sent() if "nya begäran" in str(m["Subject"])]
+    plain = ack.get_body(("plain",))
+    assert plain is not None
+    text = str(plain.get_content())
+    assert "- förbud mot direktmarknadsföring" in text
+    assert f"Ditt förbud gäller redan för e-postadressen {sender}: direktreklam," in text
 
 
 def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requesters_mail(

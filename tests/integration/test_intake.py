@@ -348,6 +348,20 @@ def test_a_reply_by_headers_alone_threads_onto_the_case_of_our_acknowledgement(
     assert result.outcome == "follow_up" and result.reference == opened.reference
 
 
+def _dsn(message_id: str, recipient: str) -> bytes:
+    """The RFC 3464 report that our mail `message_id` to `recipient` could not be delivered."""
+    return (
+        "From: MAILER-DAEMON@example.com\nTo: " + US + "\nSubject: Undelivered Mail\n"
+        "Message-ID: <bounce-1@example.com>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nDelivery failed.\n\n"
+        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+        f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: 5.1.1\n\n"
+        "--b\nContent-Type: text/rfc822-headers\n\n"
+        f"Message-ID: <{message_id}>\nTo: {recipient}\nSubject: ack\n\n--b--\n"
+    ).encode()
+
+
 def test_a_bounce_joins_the_case_and_marks_the_address_undeliverable(
     session: Session, deps: IntakeDeps
 ) -> None:
@@ -356,20 +370,84 @@ def test_a_bounce_joins_the_case_and_marks_the_address_undeliverable(
         session, first, source="test", folder=None, uid=None, now=NOW, deps=deps
     )
     ack = session.exec(select(Outbox)).one()
-    dsn = (
-        "From: MAILER-DAEMON@example.com\nTo: " + US + "\nSubject: Undelivered Mail\n"
-        "Message-ID: <bounce-1@example.com>\nMIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
-        "--b\nContent-Type: text/plain\n\nDelivery failed.\n\n"
-        "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
-        "Final-Recipient: rfc822; person5@example.com\nAction: failed\nStatus: 5.1.1\n\n"
-        "--b\nContent-Type: text/rfc822-headers\n\n"
-        f"Message-ID: <{ack.message_id}>\nTo: person5@example.com\nSubject: ack\n\n--b--\n"
-    ).encode()
+    dsn = _dsn(ack.message_id, "person5@example.com")
     result = process_message(session, dsn, source="test", folder=None, uid=None, now=NOW, deps=deps)
     assert result.outcome == "bounce" and result.reference == opened.reference
     assert ops.get_case(session, opened.reference).requester_undeliverable
     assert _count(session, Outbox) == 1  # nothing answered the bounce
+
+
+def _more_in_thread(
+    session: Session, deps: IntakeDeps, sender: str, answered: str, asks: list[str]
+) -> None:
+    """The requester's replies to our mail `answered`, each asking for one more right."""
+    for i, ask in enumerate(asks):
+        raw = _mail(
+            sender,
+            "Re: request",
+            ask,
+            message_id=f"<more-{i}@example.com>",
+            In_Reply_To=f"<{answered}>",
+        )
+        result = process_message(
+            session, raw, source="t", folder=None, uid=None, now=NOW, deps=deps
+        )
+        assert result.outcome == "follow_up"
+
+
+def test_rights_added_in_the_thread_are_acknowledged_only_up_to_the_daily_cap(
+    session: Session, deps: IntakeDeps
+) -> None:
+    sender = "aino.aaltonen@example.com"
+    access = "Please send me a copy of all personal data you hold about me."
+    opened = process_message(
+        session,
+        _mail(sender, "Access", access),
+        source="t",
+        folder=None,
+        uid=None,
+        now=NOW,
+        deps=deps,
+    )
+    first = session.exec(select(Outbox)).one()
+    asks = [
+        "Please also erase all my personal data.",
+        "Please also correct my address in your records, it is wrong.",
+        "Please also restrict the processing of my personal data.",
+    ]
+    _more_in_thread(session, deps, sender, first.message_id, asks)
+
+    case = ops.get_case(session, opened.reference)
+    assert case.kinds == ["access", "erasure", "rectification", "restriction"]
+    acks = session.exec(select(Outbox).order_by(col(Outbox.id))).all()
+    # The cap (3 a day, design.md §2.6) holds the third reply's acknowledgement back.
+    assert [a.in_reply_to for a in acks][1:] == ["more-0@example.com", "more-1@example.com"]
+    assert {a.purpose for a in acks} == {"acknowledgement"} and all(a.automatic for a in acks)
+
+
+def test_a_right_added_in_the_thread_of_a_bounced_address_is_not_acknowledged(
+    session: Session, deps: IntakeDeps
+) -> None:
+    sender = "aino.aaltonen@example.com"
+    access = "Please send me a copy of all personal data you hold about me."
+    opened = process_message(
+        session,
+        _mail(sender, "Access", access),
+        source="t",
+        folder=None,
+        uid=None,
+        now=NOW,
+        deps=deps,
+    )
+    ack = session.exec(select(Outbox)).one()
+    bounce = _dsn(ack.message_id, sender)
+    process_message(session, bounce, source="t", folder=None, uid=None, now=NOW, deps=deps)
+    assert ops.get_case(session, opened.reference).requester_undeliverable
+
+    _more_in_thread(session, deps, sender, ack.message_id, ["Please also erase all my data."])
+
+    assert ops.get_case(session, opened.reference).kinds == ["access", "erasure"]
+    assert _count(session, Outbox) == 1
 
 
 def test_broken_mail_is_quarantined_with_a_reason_and_the_poller_goes_on(
