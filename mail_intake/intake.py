@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
+from cases.addresses import domain_of
 from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
@@ -394,18 +395,19 @@ def _forwarded_original(
 ) -> Original | None:
     """The customer a colleague forwarded the request of; None for anyone else's forward.
 
-    Only a sender of the privacy mailbox's own domain is trusted to name another person
-    (authenticated, where the receiving server's results are trusted); the first original
-    from outside that domain is the requester (a colleague may have forwarded it on).
+    Only a sender of the controller's own domains (`colleague_domains`: the privacy
+    mailbox's and `own_domains`) is trusted to name another person (authenticated, where
+    the receiving server's results are trusted); the first original from outside those
+    domains is the requester (a colleague may have forwarded it on).
     """
     if not parsed.forwarded or not parsed.from_addr or parsed.sender_unclear:
         return None
-    ours = deps.controller.privacy_email.rpartition("@")[2].lower()
-    if not ours or parsed.from_addr.rpartition("@")[2] != ours:
+    ours = deps.controller.colleague_domains()
+    if domain_of(parsed.from_addr) not in ours:
         return None
     if deps.trusted_authserv_ids and not u.authentication.authenticated:
         return None
-    outside = (o for o in parsed.forwarded if o.address.rpartition("@")[2] != ours)
+    outside = (o for o in parsed.forwarded if domain_of(o.address) not in ours)
     return next(outside, None)
 
 
@@ -852,12 +854,10 @@ def _route(
             )
         return IntakeResult(category, reference, msg.id, machine.reason)
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
-        own_domain = deps.controller.privacy_email.rpartition("@")[2]
+        ours = deps.controller.colleague_domains()
         # The reply's own words are part of what was classified: no right there, none in them
         # (most follow-ups, "thank you", are not read a second time).
-        asked = (
-            follow_up.new_request(session, case, parsed, own_domain=own_domain) if c.kinds else None
-        )
+        asked = follow_up.new_request(session, case, parsed, own_domains=ours) if c.kinds else None
         if asked is not None and (
             asked.other_person
             or not ops.can_add_kinds(case, received_at=received, now=now, policy=deps.policy)

@@ -376,3 +376,68 @@ def test_a_request_we_have_forwarded_back_as_an_attachment_joins_its_case_not_a_
     assert case["requester_email"] == "tove.exempel@example.com"
     smtp_sink.wait_for(1, timeout=30)
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
+
+
+# A colleague of the group writing from the company's other domain (`own_domains`).
+GROUP_COLLEAGUE = "mikko.myyja@targetpartners.invalid"
+
+
+@pytest.mark.parametrize(
+    ("own_domains", "colleague"), [("[]", False), ('["targetpartners.invalid"]', True)]
+)
+def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, own_domains: str, colleague: bool
+) -> None:
+    """By default only the privacy mailbox's domain is the company's: a forward from another
+    of its domains is that sender's own request and their thread line asks for their own
+    data. Listed in `own_domains`, the forward opens the customer's case and the line is a
+    colleague's on the case."""
+    config = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    assert "own_domains = []" in example
+    config.write_text(example.replace("own_domains = []", f"own_domains = {own_domains}"))
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00",
+        RIGHTSDESK_CONFIG=str(config),
+    )
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    inbox.add(raw.replace(b"mikko.myyja@targetpartners.example", GROUP_COLLEAGUE.encode()))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == ("aino.asiakas@example.com" if colleague else GROUP_COLLEAGUE)
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    forwarded = [e["detail"] for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert forwarded == ([{**forwarded[0], "forwarded_by": GROUP_COLLEAGUE}] if colleague else [])
+    # Another of the group tells the desk, in a customer's thread, what to do for her.
+    inbox.add(
+        _mail(
+            "Kaisa Asiakas <kaisa@example.com>", "Tietopyyntö", "Mon, 30 Nov 2026 08:50:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    line = _mail(
+        "Pasi Tietosuoja <pasi@targetpartners.invalid>", "Re: Tietopyyntö",
+        "Mon, 30 Nov 2026 08:55:00 +0200",
+        "Hei, poistakaa asiakkaan kaikki tiedot tämän jälkeen.\r\n\r\nPasi",
+    )  # fmt: skip
+    line = line.replace(
+        b"<1@localhost>", b"<pasi-line@targetpartners.invalid>\r\nIn-Reply-To: <1@localhost>"
+    )
+    inbox.add(line)
+    out = rightsdesk(env, "poll", "--once")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    kaisa = [c for c in cases if c["requester_email"] == "kaisa@example.com"]
+    assert [c["kinds"] for c in kaisa] == [["access"]]
+    pasi = [c for c in cases if c["requester_email"] == "pasi@targetpartners.invalid"]
+    if colleague:  # working on the case: a line of its thread, not a request of his own
+        assert out.startswith("intake: 1 follow_up;"), out
+        assert pasi == []
+    else:  # an outsider's own request, written into the thread: a case of his own
+        assert out.startswith("intake: 1 case_opened;"), out
+        assert [c["kinds"] for c in pasi] == [["erasure"]]
