@@ -22,7 +22,8 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
-from mail_intake.parsing import ParsedMessage
+from mail_intake.forwarded import Original
+from mail_intake.parsing import ParsedMessage, strip_quoted
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
@@ -50,8 +51,13 @@ def own_text(parsed: ParsedMessage) -> str:
     """
     if not parsed.body_text.strip():  # the stripped text is an attached message's, not theirs
         return ""
+    return own_lines(parsed.stripped_text)
+
+
+def own_lines(text: str) -> str:
+    """The lines of `text` before its first quoted line or reply header, without "> " lines."""
     kept: list[str] = []
-    for line in parsed.stripped_text.splitlines():
+    for line in text.splitlines():
         if _QUOTE_START.match(line):
             break
         if not line.lstrip().startswith(">"):
@@ -188,6 +194,29 @@ def new_request(
         return None
     names = [parsed.from_name] if parsed.from_name else []
     found = classify_request("", text, names=names)
+    return _asked(session, case, sender, found, own_domains=own_domains)
+
+
+def forwarded_request(session: Session, case: Case, original: Original) -> NewRequest | None:
+    """The new request of a customer's mail a colleague forwarded into `case`'s thread."""
+    # The colleague is the controller (EDPB 01/2022 §159): the customer's words count as if
+    # they had written to the case themselves; quotes below them (our mail) do not.
+    text = own_lines(strip_quoted(original.text))
+    if not text:
+        return None
+    names = [original.name] if original.name else []
+    return _asked(session, case, original.address, classify_request("", text, names=names))
+
+
+def _asked(
+    session: Session,
+    case: Case,
+    sender: str,
+    found: Classification,
+    *,
+    own_domains: Collection[str] = (),
+) -> NewRequest | None:
+    """What `sender`'s words `found` ask of `case` that it does not ask already, if anything."""
     if not found.kinds or found.category not in ("request", "follow_up"):
         return None
     parties = case_parties(session, case)

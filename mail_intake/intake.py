@@ -36,7 +36,7 @@ from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
 from mail_intake.forwarded import Original
-from mail_intake.parsing import ParsedMessage, normalise_message_id
+from mail_intake.parsing import ParsedMessage, normalise_message_id, strip_quoted
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
 from store.actions import AuditAction
@@ -677,6 +677,26 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
+def _forward_joined(
+    session: Session, case: Case, parsed: ParsedMessage, original: Original, now: datetime
+) -> None:
+    """A colleague's forward joined `case` (its thread, or the mail it forwards is the case's)."""
+    ops.record(
+        session,
+        case,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.FORWARDED_REQUEST,
+        now=now,
+        message=parsed.message_id,
+        forwarded_by=parsed.from_addr,
+        form=original.form,
+        original_date=original.date.isoformat() if original.date else None,
+        # The case's receipt stays its own: the dossier reads only the forward that opened it.
+        joined=True,
+        result="a colleague's forward joined this case; no case of its own",
+    )
+
+
 def _separate_case(
     session: Session,
     parsed: ParsedMessage,
@@ -687,6 +707,7 @@ def _separate_case(
     now: datetime,
     received: datetime,
     thread_case: Case,
+    original: Original | None = None,
 ) -> IntakeResult:
     """A request in a case's thread that the case cannot hold opens a case of its own.
 
@@ -699,8 +720,8 @@ def _separate_case(
         session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
     )
     if asked.other_person:
-        _keep_own_words(session, stored, parsed, thread_case, now)
-    else:
+        _keep_own_words(session, stored, parsed, thread_case, now, original)
+    elif original is None:  # a colleague's words answer no question of ours, carry no code
         follow_up.heard(
             session,
             thread_case,
@@ -738,16 +759,29 @@ def _separate_case(
 
 
 def _keep_own_words(
-    session: Session, stored: StoredMail, parsed: ParsedMessage, thread_case: Case, now: datetime
+    session: Session,
+    stored: StoredMail,
+    parsed: ParsedMessage,
+    thread_case: Case,
+    now: datetime,
+    original: Original | None = None,
 ) -> None:
     """Keep only the writer's own words of a mail that quotes another requester's case.
 
     The quoted mail is the first requester's personal data (Art. 5(1)(f)): on the new case
     it would reach the other person's access copy and dossier and outlive its own case's
-    retention. The hash of the mail as received stays, so a copy is still a duplicate.
+    retention. The hash of the mail as received stays, so a copy is still a duplicate. A
+    colleague's forward keeps the colleague's words and the forwarded mail's own.
     """
     msg = _loaded(session, stored)
     own = follow_up.own_text(parsed)
+    if original is not None:
+        when = format_datetime(original.date) if original.date else ""
+        theirs = follow_up.own_lines(strip_quoted(original.text))
+        own = (
+            f"{own}\n\n---------- Forwarded message ---------\n"
+            f"From: {formataddr((original.name or '', original.address))}\nDate: {when}\n\n{theirs}"
+        ).strip()
     note = f"[quoted mail of case {thread_case.reference} removed]"
     stub = EmailMessage()
     with contextlib.suppress(Exception):  # a value the stub cannot carry is left out
@@ -853,18 +887,34 @@ def _route(
                 kind=machine.kind,
             )
         return IntakeResult(category, reference, msg.id, machine.reason)
+    # A colleague's forward: the customer's mail inside is what asks (None for anyone else's).
+    original = _forwarded_original(parsed, u, deps) if machine is None else None
     if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
-        ours = deps.controller.colleague_domains()
-        # The reply's own words are part of what was classified: no right there, none in them
-        # (most follow-ups, "thank you", are not read a second time).
-        asked = follow_up.new_request(session, case, parsed, own_domains=ours) if c.kinds else None
+        asked_at = received
+        if original is not None:
+            # Their request reached the controller when it reached the colleague (§1.1).
+            asked = follow_up.forwarded_request(session, case, original)
+            asked_at = (
+                min(received, original.date) if _plausible(original.date, received) else received
+            )
+        else:
+            # The reply's own words are part of what was classified: no right there, none in
+            # them (most follow-ups, "thank you", are not read a second time).
+            ours = deps.controller.colleague_domains()
+            asked = (
+                follow_up.new_request(session, case, parsed, own_domains=ours) if c.kinds else None
+            )
         if asked is not None and (
             asked.other_person
-            or not ops.can_add_kinds(case, received_at=received, now=now, policy=deps.policy)
+            or not ops.can_add_kinds(case, received_at=asked_at, now=now, policy=deps.policy)
         ):
-            return _separate_case(session, parsed, u, asked, store, deps, now, received, case)
+            return _separate_case(
+                session, parsed, u, asked, store, deps, now, received, case, original
+            )
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
+        if original is not None:
+            _forward_joined(session, case, parsed, original, now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,
