@@ -11,9 +11,10 @@ import contextlib
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Literal, TypeGuard
@@ -35,7 +36,7 @@ from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
-from mail_intake.forwarded import Original
+from mail_intake.forwarded import MAX_TEXT_CHARS, Original
 from mail_intake.parsing import ParsedMessage, normalise_message_id, strip_quoted
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
@@ -677,6 +678,60 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
+# A case closed this recently still holds the request a late forward shows again.
+RECENTLY_CLOSED = timedelta(days=90)
+# One indexed look-up (the case's requester), only for a colleague's forward: the sender's
+# newest inbound mails on their open or recently closed cases.
+_SENDERS_MAIL = (
+    select(Message.case_id, Message.sent_at, Message.body_text)
+    .join(Case, col(Case.id) == col(Message.case_id))
+    .where(
+        Case.requester_email == bindparam("address"),
+        Message.from_addr == bindparam("address"),
+        Message.direction == "in",
+        col(Message.received_at) >= bindparam("since"),
+        col(Case.closed_at).is_(None) | (col(Case.closed_at) >= bindparam("closed_since")),
+    )
+    .order_by(col(Message.id).desc())
+    .limit(50)
+)
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str | None) -> str:
+    """Text compared across a forward: its words, case-folded (clients rewrap and re-space)."""
+    return " ".join(_WORD.findall((text or "").casefold()))
+
+
+def _minute(value: datetime) -> datetime:
+    # A forward shows the original's time to the minute, in the forwarder's clock.
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _case_of_original(session: Session, original: Original, now: datetime) -> Case | None:
+    """The open or recent case that holds the mail a colleague forwarded inline, if any."""
+    params = {
+        "address": original.address,
+        "since": now - MAX_FORWARD_AGE,
+        "closed_since": now - RECENTLY_CLOSED,
+    }
+    words = _words(original.text)
+    for case_id, sent_at, body_text in session.execute(_SENDERS_MAIL, params):
+        same_time = (
+            original.date is not None
+            and sent_at is not None
+            and _minute(sent_at) == _minute(original.date)
+        )
+        # The forward cuts a long original (forwarded.MAX_TEXT_CHARS): its start must match.
+        same_words = bool(words) and (
+            _words(body_text) == words
+            or (len(original.text) >= MAX_TEXT_CHARS and _words(body_text).startswith(words))
+        )
+        if same_time or same_words:
+            return session.get(Case, case_id)
+    return None
+
+
 def _forward_joined(
     session: Session, case: Case, parsed: ParsedMessage, original: Original, now: datetime
 ) -> None:
@@ -889,7 +944,15 @@ def _route(
         return IntakeResult(category, reference, msg.id, machine.reason)
     # A colleague's forward: the customer's mail inside is what asks (None for anyone else's).
     original = _forwarded_original(parsed, u, deps) if machine is None else None
-    if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
+    known_original = False
+    if case is None and original is not None:
+        # An inline forward names no Message-ID: a mail we already have is known by its
+        # sender and its date or words instead (a second case would answer it twice).
+        case = _case_of_original(session, original, now)
+        known_original = case is not None
+    if case is not None and (
+        known_original or not (case.status == Status.CLOSED.value and c.category == "request")
+    ):
         asked_at = received
         if original is not None:
             # Their request reached the controller when it reached the colleague (§1.1).

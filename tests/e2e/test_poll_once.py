@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import re
 import subprocess
 import sys
 from email import message_from_bytes
@@ -441,3 +442,60 @@ def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists
     else:  # an outsider's own request, written into the thread: a case of his own
         assert out.startswith("intake: 1 case_opened;"), out
         assert [c["kinds"] for c in pasi] == [["erasure"]]
+
+
+def _original_of(forward: bytes, date: str) -> bytes:
+    """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
+    text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body
+    found = re.search(r"^(?:From|Lähettäjä): (.+)$", text, re.MULTILINE)
+    assert found is not None
+    body = text[found.end() :].split("\n\n", 1)[1].strip()
+    return _mail(found[1], "Original", date, body).replace(b"1@localhost", b"own@example.com")
+
+
+# (the inline forward, the customer's own mail's Date, whether it is the same mail): the
+# same minute as the forward shows it, or the same words with the time in another zone's
+# clock (a colleague in Stockholm); an earlier mail of other words is another request.
+KNOWN_ORIGINALS = [
+    ("fi_forwarded_by_colleague.eml", "Mon, 23 Nov 2026 14:05:41 +0200", "same"),
+    ("en_forwarded_by_colleague_outlook.eml", "Fri, 20 Nov 2026 15:05:12 +0200", "same"),
+    ("fi_forwarded_by_colleague.eml", "Fri, 20 Nov 2026 09:00:00 +0200", "other"),
+]
+
+
+@pytest.mark.parametrize(("name", "sent", "which"), KNOWN_ORIGINALS)
+def test_an_inline_forward_of_a_request_we_already_took_in_joins_its_case_not_a_second_one(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, name: str, sent: str, which: str
+) -> None:
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / name).read_bytes()
+    own = _original_of(forward, sent)
+    if which == "other":
+        own = own.replace(b"haluan tiet", b"poistakaa kaikki tietoni. Haluan my\xc3\xb6s tiet")
+    inbox.add(own)  # the customer wrote to both: her own mail came in first
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(forward)
+    out = rightsdesk(env, "poll", "--once")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    if which == "other":  # a request of its own: its own case, from the forward's date
+        assert out.startswith("intake: 1 case_opened;"), out
+        assert len(cases) == 2
+        return
+    assert out.startswith("intake: 1 follow_up;"), out
+    (case,) = cases
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (event,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert event["detail"]["joined"] is True
+    assert event["detail"]["forwarded_by"] == FORWARDED_BY
+    assert [e["action"] for e in shown["events"]][-2:] == [
+        "third_party_message",
+        "forwarded_request",
+    ]
+    assert case["received_at"].startswith("2026-11-30T07:00")  # her own mail's arrival
+    out_file = tmp_path / "dossier.html"
+    rightsdesk(env, "dossier", case["reference"], "--out", str(out_file))
+    assert "first received by a colleague" not in out_file.read_text(encoding="utf-8")
+    smtp_sink.wait_for(1, timeout=30)
+    assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
