@@ -26,3 +26,19 @@ def is_address(text: str) -> bool:
 def is_typed_address(text: str) -> bool:
     """`is_address` with a domain that has a dot and a top-level label, as people type it."""
     return _TYPED.fullmatch(text) is not None
+
+
+# Mail services anyone may have an address at: a domain of these names no organisation.
+FREE_MAIL = frozenset(
+    """
+    gmail.com googlemail.com outlook.com hotmail.com hotmail.fi live.com live.fi msn.com
+    yahoo.com yahoo.se icloud.com me.com mac.com aol.com gmx.com gmx.de proton.me
+    protonmail.com pm.me zoho.com mail.com suomi24.fi luukku.com kolumbus.fi elisanet.fi
+    saunalahti.fi telia.com bredband.net spray.se
+    """.split()  # noqa: SIM905 (a word list reads better than 29 quoted strings)
+)
+
+
+def domain_of(address: str) -> str:
+    """The domain of an address, lower-cased (domains are caseless, RFC 5321 §2.4)."""
+    return address.rpartition("@")[2].strip().lower()

@@ -54,6 +54,9 @@ def findings(config: ControllerConfig) -> list[Finding]:
     for name in ("email", "privacy_email"):
         if _looks_like_example(getattr(config, name)):
             found.append(Finding("example", name, "an address on a reserved example domain"))
+    for i, domain in enumerate(config.own_domains):
+        if _looks_like_example(f"@{domain}"):
+            found.append(Finding("example", f"own_domains[{i}]", "a reserved example domain"))
     if _looks_like_example(config.contact_person.email):
         found.append(Finding("example", "contact_person.email", "an example address"))
     for i, recipient in enumerate(config.recipients):

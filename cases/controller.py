@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from cases.addresses import FREE_MAIL, domain_of
 from cases.errors import UserError
 from cases.localized import LANGUAGES, Localized, LocalizedList, StrictModel, check_text
 from cases.systems import RegisterSystem, System
@@ -26,6 +27,7 @@ __all__ = ["LANGUAGES", "ControllerConfig", "Localized", "LocalizedList", "load_
 # Deliberately loose: the address only has to be usable in a To: header, not RFC 5322-perfect.
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _PREFIX = re.compile(r"^[A-Z]{2,10}$")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # RFC 1035 §2.3.1
 
 
 def _check_email(value: str) -> str:
@@ -104,6 +106,10 @@ class ControllerConfig(StrictModel):
     phone: str
     website: str | None = None
     privacy_email: str  # requests arrive here; replies are sent from it
+    # The company's other mail domains: their people are colleagues, whose forwards name the
+    # customer and whose lines in a case's thread work on it. The privacy mailbox's own
+    # domain always counts (see `colleague_domains`).
+    own_domains: list[str] = Field(default_factory=list)
     contact_person: ContactPerson
     register_name: Localized
     # The register's name inflected as each sentence needs it (Finnish has no preposition to
@@ -167,6 +173,25 @@ class ControllerConfig(StrictModel):
         if sum(s.kind == "register" for s in value) > 1:
             raise ValueError("the built-in register can be listed only once")
         return value
+
+    @field_validator("own_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = [d.strip().lower().removeprefix("@") for d in value]
+        for domain in domains:
+            labels = domain.split(".")
+            if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+                raise ValueError(f"{domain!r} is not a mail domain (e.g. 'example.com')")
+            if domain in FREE_MAIL:
+                # Anyone may have an address there: all of them would pass as colleagues.
+                raise ValueError(f"{domain!r} is a public mail service, not the company's domain")
+        return list(dict.fromkeys(domains))
+
+    def colleague_domains(self) -> frozenset[str]:
+        """The mail domains whose senders are the controller's own people (its colleagues)."""
+        # The privacy mailbox's domain always counts; a public mail service's never does,
+        # even when the privacy mailbox is there: anyone may have an address at it.
+        return frozenset({domain_of(self.privacy_email), *self.own_domains}) - FREE_MAIL
 
     def systems_or_register(self) -> list[System]:
         """The data map, or the built-in register alone when the file names no systems."""

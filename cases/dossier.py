@@ -314,7 +314,8 @@ def _compliance(
 def _forwarded(events: list[CaseEvent]) -> dict[str, Any] | None:
     """Who forwarded the request to the privacy mailbox, and whether its receipt is theirs."""
     for event in events:
-        if event.action == AuditAction.FORWARDED_REQUEST:
+        # A forward that joined an open case (`joined`) left the case's receipt as it was.
+        if event.action == AuditAction.FORWARDED_REQUEST and not event.full_detail.get("joined"):
             detail = event.full_detail
             return {
                 "by": str(detail.get("forwarded_by") or "–"),

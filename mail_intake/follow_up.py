@@ -8,6 +8,7 @@ data subject speak for the case. Anyone else's mail is kept on the case as a thi
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -15,12 +16,14 @@ from sqlmodel import Session, select
 
 from cases import code_check
 from cases import operations as ops
+from cases.addresses import FREE_MAIL, domain_of
 from cases.classify import Classification, classify_request
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
-from mail_intake.parsing import ParsedMessage
+from mail_intake.forwarded import Original
+from mail_intake.parsing import ParsedMessage, strip_quoted
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
@@ -48,8 +51,13 @@ def own_text(parsed: ParsedMessage) -> str:
     """
     if not parsed.body_text.strip():  # the stripped text is an attached message's, not theirs
         return ""
+    return own_lines(parsed.stripped_text)
+
+
+def own_lines(text: str) -> str:
+    """The lines of `text` before its first quoted line or reply header, without "> " lines."""
     kept: list[str] = []
-    for line in parsed.stripped_text.splitlines():
+    for line in text.splitlines():
         if _QUOTE_START.match(line):
             break
         if not line.lstrip().startswith(">"):
@@ -145,17 +153,6 @@ class NewRequest:
     other_person: bool  # written by someone who does not speak for the case
 
 
-# Mail services anyone may have an address at: a domain of these names no organisation.
-FREE_MAIL = frozenset(
-    """
-    gmail.com googlemail.com outlook.com hotmail.com hotmail.fi live.com live.fi msn.com
-    yahoo.com yahoo.se icloud.com me.com mac.com aol.com gmx.com gmx.de proton.me
-    protonmail.com pm.me zoho.com mail.com suomi24.fi luukku.com kolumbus.fi elisanet.fi
-    saunalahti.fi telia.com bredband.net spray.se
-    """.split()  # noqa: SIM905 (a word list reads better than 29 quoted strings)
-)
-
-
 def _correspondent(session: Session, case: Case, sender: str, parties: set[str]) -> bool:
     """Whether the desk wrote to `sender`'s organisation about the case, or gave it a task.
 
@@ -178,7 +175,7 @@ def organisations(addressed: set[str], parties: set[str]) -> set[str]:
 
 
 def new_request(
-    session: Session, case: Case, parsed: ParsedMessage, *, own_domain: str = ""
+    session: Session, case: Case, parsed: ParsedMessage, *, own_domains: Collection[str] = ()
 ) -> NewRequest | None:
     """The new request in a reply to `case`, if its writer's own words make one.
 
@@ -186,7 +183,8 @@ def new_request(
     for, or another person's request, must not pass as a mere line of the thread. Only the
     words typed in this reply count, not the subject (a reply repeats the thread's) nor the
     quoted earlier mail, so "thank you" under a quoted request stays a thank-you. A
-    colleague (`own_domain`, the privacy mailbox's) writing in the thread works on the case.
+    colleague (a sender at one of `own_domains`, the controller's) writing in the thread works
+    on the case.
     """
     if _answered_task(session, case, parsed) is not None:
         return None  # a system owner reporting on the work: a note, never a request
@@ -196,6 +194,29 @@ def new_request(
         return None
     names = [parsed.from_name] if parsed.from_name else []
     found = classify_request("", text, names=names)
+    return _asked(session, case, sender, found, own_domains=own_domains)
+
+
+def forwarded_request(session: Session, case: Case, original: Original) -> NewRequest | None:
+    """The new request of a customer's mail a colleague forwarded into `case`'s thread."""
+    # The colleague is the controller (EDPB 01/2022 §159): the customer's words count as if
+    # they had written to the case themselves; quotes below them (our mail) do not.
+    text = own_lines(strip_quoted(original.text))
+    if not text:
+        return None
+    names = [original.name] if original.name else []
+    return _asked(session, case, original.address, classify_request("", text, names=names))
+
+
+def _asked(
+    session: Session,
+    case: Case,
+    sender: str,
+    found: Classification,
+    *,
+    own_domains: Collection[str] = (),
+) -> NewRequest | None:
+    """What `sender`'s words `found` ask of `case` that it does not ask already, if anything."""
     if not found.kinds or found.category not in ("request", "follow_up"):
         return None
     parties = case_parties(session, case)
@@ -205,7 +226,7 @@ def new_request(
         # notice ("we erased the rest") or a system's owner reports, it does not ask.
         if found.category != "request" or _correspondent(session, case, sender, parties):
             return None
-        if own_domain and sender.rpartition("@")[2] == own_domain.lower():
+        if domain_of(sender) in own_domains:
             return None
         return NewRequest(found, other_person=True)
     if case.status == Status.NEEDS_TRIAGE.value:

@@ -22,7 +22,7 @@ from mail_intake.sender import lenient_addresses, read_sender
 _LOCAL_ZONE = ZoneInfo("Europe/Helsinki")
 MAX_ORIGINALS = 5
 _MAX_SCAN_CHARS = 200_000
-_MAX_TEXT_CHARS = 5_000
+MAX_TEXT_CHARS = 5_000
 _MARKER = re.compile(
     r"^\s*-{2,}\s*(?:forwarded message|välitetty viesti|vidarebefordrat meddelande"
     r"|original message|alkuperäinen viesti|ursprungligt meddelande)\s*-{2,}\s*$",
@@ -82,7 +82,7 @@ def _text_after(lines: list[str], start: int) -> str:
     """The forwarded mail's own text: from its header block to the next forward marker."""
     kept: list[str] = []
     for line in lines[start:]:
-        if _MARKER.match(line) or sum(map(len, kept)) > _MAX_TEXT_CHARS:
+        if _MARKER.match(line) or sum(map(len, kept)) > MAX_TEXT_CHARS:
             break
         kept.append(line)
     return "\n".join(kept).strip()
@@ -93,7 +93,7 @@ def _attached_text(inner: Message) -> str:
         body = (
             inner.get_body(preferencelist=("plain",)) if isinstance(inner, EmailMessage) else None
         )
-        return str(body.get_content())[:_MAX_TEXT_CHARS] if body is not None else ""
+        return str(body.get_content())[:MAX_TEXT_CHARS] if body is not None else ""
     except Exception:  # an unreadable attached text tells no language
         return ""
 

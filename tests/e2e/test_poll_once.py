@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import re
 import subprocess
 import sys
 from email import message_from_bytes
@@ -374,5 +375,127 @@ def test_a_request_we_have_forwarded_back_as_an_attachment_joins_its_case_not_a_
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
     (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
     assert case["requester_email"] == "tove.exempel@example.com"
+    smtp_sink.wait_for(1, timeout=30)
+    assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
+
+
+# A colleague of the group writing from the company's other domain (`own_domains`).
+GROUP_COLLEAGUE = "mikko.myyja@targetpartners.invalid"
+
+
+@pytest.mark.parametrize(
+    ("own_domains", "colleague"), [("[]", False), ('["targetpartners.invalid"]', True)]
+)
+def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, own_domains: str, colleague: bool
+) -> None:
+    """By default only the privacy mailbox's domain is the company's: a forward from another
+    of its domains is that sender's own request and their thread line asks for their own
+    data. Listed in `own_domains`, the forward opens the customer's case and the line is a
+    colleague's on the case."""
+    config = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    assert "own_domains = []" in example
+    config.write_text(example.replace("own_domains = []", f"own_domains = {own_domains}"))
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00",
+        RIGHTSDESK_CONFIG=str(config),
+    )
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    inbox.add(raw.replace(b"mikko.myyja@targetpartners.example", GROUP_COLLEAGUE.encode()))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == ("aino.asiakas@example.com" if colleague else GROUP_COLLEAGUE)
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    forwarded = [e["detail"] for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert forwarded == ([{**forwarded[0], "forwarded_by": GROUP_COLLEAGUE}] if colleague else [])
+    # Another of the group tells the desk, in a customer's thread, what to do for her.
+    inbox.add(
+        _mail(
+            "Kaisa Asiakas <kaisa@example.com>", "Tietopyyntö", "Mon, 30 Nov 2026 08:50:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    line = _mail(
+        "Pasi Tietosuoja <pasi@targetpartners.invalid>", "Re: Tietopyyntö",
+        "Mon, 30 Nov 2026 08:55:00 +0200",
+        "Hei, poistakaa asiakkaan kaikki tiedot tämän jälkeen.\r\n\r\nPasi",
+    )  # fmt: skip
+    line = line.replace(
+        b"<1@localhost>", b"<pasi-line@targetpartners.invalid>\r\nIn-Reply-To: <1@localhost>"
+    )
+    inbox.add(line)
+    out = rightsdesk(env, "poll", "--once")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    kaisa = [c for c in cases if c["requester_email"] == "kaisa@example.com"]
+    assert [c["kinds"] for c in kaisa] == [["access"]]
+    pasi = [c for c in cases if c["requester_email"] == "pasi@targetpartners.invalid"]
+    if colleague:  # working on the case: a line of its thread, not a request of his own
+        assert out.startswith("intake: 1 follow_up;"), out
+        assert pasi == []
+    else:  # an outsider's own request, written into the thread: a case of his own
+        assert out.startswith("intake: 1 case_opened;"), out
+        assert [c["kinds"] for c in pasi] == [["erasure"]]
+
+
+def _original_of(forward: bytes, date: str) -> bytes:
+    """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
+    text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body
+    found = re.search(r"^(?:From|Lähettäjä): (.+)$", text, re.MULTILINE)
+    assert found is not None
+    body = text[found.end() :].split("\n\n", 1)[1].strip()
+    return _mail(found[1], "Original", date, body).replace(b"1@localhost", b"own@example.com")
+
+
+# (the inline forward, the customer's own mail's Date, whether it is the same mail): the
+# same minute as the forward shows it, or the same words with the time in another zone's
+# clock (a colleague in Stockholm); an earlier mail of other words is another request.
+KNOWN_ORIGINALS = [
+    ("fi_forwarded_by_colleague.eml", "Mon, 23 Nov 2026 14:05:41 +0200", "same"),
+    ("en_forwarded_by_colleague_outlook.eml", "Fri, 20 Nov 2026 15:05:12 +0200", "same"),
+    ("fi_forwarded_by_colleague.eml", "Fri, 20 Nov 2026 09:00:00 +0200", "other"),
+]
+
+
+@pytest.mark.parametrize(("name", "sent", "which"), KNOWN_ORIGINALS)
+def test_an_inline_forward_of_a_request_we_already_took_in_joins_its_case_not_a_second_one(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, name: str, sent: str, which: str
+) -> None:
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / name).read_bytes()
+    own = _original_of(forward, sent)
+    if which == "other":
+        own = own.replace(b"haluan tiet", b"poistakaa kaikki tietoni. Haluan my\xc3\xb6s tiet")
+    inbox.add(own)  # the customer wrote to both: her own mail came in first
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(forward)
+    out = rightsdesk(env, "poll", "--once")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    if which == "other":  # a request of its own: its own case, from the forward's date
+        assert out.startswith("intake: 1 case_opened;"), out
+        assert len(cases) == 2
+        return
+    assert out.startswith("intake: 1 follow_up;"), out
+    (case,) = cases
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (event,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert event["detail"]["joined"] is True
+    assert event["detail"]["forwarded_by"] == FORWARDED_BY
+    assert [e["action"] for e in shown["events"]][-2:] == [
+        "third_party_message",
+        "forwarded_request",
+    ]
+    assert case["received_at"].startswith("2026-11-30T07:00")  # her own mail's arrival
+    out_file = tmp_path / "dossier.html"
+    rightsdesk(env, "dossier", case["reference"], "--out", str(out_file))
+    assert "first received by a colleague" not in out_file.read_text(encoding="utf-8")
     smtp_sink.wait_for(1, timeout=30)
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cases.config_check import findings
 from cases.controller import ControllerConfig, Localized, LocalizedList, load_controller_toml
 from cases.errors import UserError
 
@@ -130,6 +131,47 @@ def test_a_misspelt_key_is_reported_instead_of_ignored() -> None:
 def test_an_address_that_is_not_an_email_is_rejected() -> None:
     text = edited('privacy_email = "privacy@targetpartners.example"', 'privacy_email = "privacy"')
     assert load_error(text) == "config: privacy_email: 'privacy' is not an email address"
+
+
+def test_the_company_domains_are_the_privacy_mailboxs_by_default_and_those_listed(
+    config: ControllerConfig,
+) -> None:
+    assert config.colleague_domains() == {"targetpartners.example"}
+    listed = load_controller_toml(
+        edited("own_domains = []", 'own_domains = ["TargetPartners.invalid", "@tp.invalid"]')
+    )
+    assert listed.colleague_domains() == {
+        "targetpartners.example",
+        "targetpartners.invalid",
+        "tp.invalid",
+    }
+    assert "own_domains[0]" not in [f.field for f in findings(listed)]
+    on_example = load_controller_toml(edited("own_domains = []", 'own_domains = ["tp.example"]'))
+    assert "example value: own_domains[0]: a reserved example domain" in [
+        f.line() for f in findings(on_example)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("listed", "error"),
+    [
+        ("gmail.com", "'gmail.com' is a public mail service, not the company's domain"),
+        ("pasi@tp.invalid", "'pasi@tp.invalid' is not a mail domain (e.g. 'example.com')"),
+        ("localhost", "'localhost' is not a mail domain (e.g. 'example.com')"),
+    ],
+)
+def test_a_company_domain_anyone_could_write_from_or_that_is_no_domain_is_rejected(
+    listed: str, error: str
+) -> None:
+    text = edited("own_domains = []", f'own_domains = ["{listed}"]')
+    assert load_error(text) == f"config: own_domains: {error}"
+
+
+def test_a_public_mail_service_hosting_the_privacy_mailbox_makes_no_one_a_colleague() -> None:
+    text = edited(
+        'privacy_email = "privacy@targetpartners.example"', 'privacy_email = "tp@gmail.com"'
+    )
+    assert load_controller_toml(text).colleague_domains() == frozenset()
 
 
 def test_a_translation_that_drops_an_item_is_rejected() -> None:
