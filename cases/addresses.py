@@ -30,7 +30,13 @@ def is_address(text: str) -> bool:
 
 def is_typed_address(text: str) -> bool:
     """`is_address` with a domain that has a dot and a top-level label, as people type it."""
-    return _TYPED.fullmatch(text) is not None
+    if _TYPED.fullmatch(text) is None:
+        return False
+    try:
+        ascii_domain(text)  # a non-ASCII domain without A-labels could never be mailed
+    except ValueError:
+        return False
+    return True
 
 
 def ascii_domain(address: str) -> str:
