@@ -3,11 +3,16 @@
 The local part is a dot-atom or a quoted string (RFC 5321 §4.1.2, RFC 5322 §3.4.1):
 `"john doe"@example.com` is an address, and its quotes are part of it, in the SMTP
 envelope too. Outside quotes no space, `@`, `"`, angle bracket or list separator.
+
+Local parts and domains may be non-ASCII (RFC 6531, RFC 6532): the address is kept as the
+person wrote it, and `ascii_domain` gives the form with the domain's A-labels for the wire.
 """
 
 from __future__ import annotations
 
 import re
+
+import idna
 
 # RFC 5322 §3.2.4: qtext and quoted-pairs between the quotes; the space of FWS is text too.
 _QUOTED = r'"(?:[^"\\\r\n]|\\[^\r\n])+"'
@@ -25,7 +30,28 @@ def is_address(text: str) -> bool:
 
 def is_typed_address(text: str) -> bool:
     """`is_address` with a domain that has a dot and a top-level label, as people type it."""
-    return _TYPED.fullmatch(text) is not None
+    if _TYPED.fullmatch(text) is None:
+        return False
+    try:
+        ascii_domain(text)  # a non-ASCII domain without A-labels could never be mailed
+    except ValueError:
+        return False
+    return True
+
+
+def ascii_domain(address: str) -> str:
+    """`address` with an internationalised domain as A-labels; ValueError when it has none."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        # IDNA2008 with the UTS #46 mapping (as RFC 5895 suggests): "EXÄMPEL" becomes "exämpel".
+        labels = idna.encode(domain, uts46=True).decode("ascii")
+    except UnicodeError as exc:  # idna.IDNAError: a hyphen at an end, an empty label, ...
+        raise ValueError(
+            "the address's domain is not a valid internationalised domain name (IDNA2008, RFC 5891)"
+        ) from exc
+    return f"{local}@{labels}"
 
 
 # Mail services anyone may have an address at: a domain of these names no organisation.

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from cases.addresses import ascii_domain, is_address
 from store.models import Outbox, OutboxAttachment
 
 LOOP_HEADER = "X-Rightsdesk-Loop"  # our own mail coming back is a loop (mail_intake/machine.py)
@@ -210,9 +211,24 @@ def _encoded_word(data: bytes) -> str:
 
 
 def _to(value: str) -> str:
+    """The To header: an IDN domain as A-labels (RFC 5890), valid RFC 5322 without SMTPUTF8."""
     if value.isascii():
         return value
-    return ", ".join(_address(name, addr) for name, addr in getaddresses([value]))
+    if is_address(value):
+        return _recipient(value)
+    return ", ".join(_address(name, ascii_domain(addr)) for name, addr in getaddresses([value]))
+
+
+def _recipient(address: str) -> str:
+    """One addr-spec as the header says it; ValueError for a domain without A-labels."""
+    ascii_form = ascii_domain(address)
+    if ascii_form.isascii():
+        return ascii_form
+    # A non-ASCII local part has no ASCII form: the mail goes with SMTPUTF8 and its header
+    # as UTF-8 (RFC 6532 §3.2), the address as the person wrote it. compat32's generator
+    # writes a value's surrogate-escaped bytes as they are, never as RFC 2047 words, which
+    # an addr-spec may not hold (RFC 2047 §5).
+    return address.encode("utf-8").decode("ascii", "surrogateescape")
 
 
 def _body(row: Outbox, attachments: Sequence[OutboxAttachment]) -> MimePart[Any, Any]:

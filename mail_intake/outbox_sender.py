@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from mail_intake import compose
-from mail_intake.transports import MaildirTransport, SmtpTransport, Transport
+from mail_intake.transports import MaildirTransport, SmtpTransport, Transport, Undeliverable
 from store.models import Message, Outbox
 
 __all__ = [
@@ -374,10 +374,13 @@ def _mark_sent(session: Session, rows: list[Outbox], now: datetime) -> None:
 
 def _defer(session: Session, row: Outbox, now: datetime, exc: BaseException) -> None:
     code = getattr(exc, "smtp_code", None)
-    permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (
+    # Undeliverable: no later attempt can differ (e.g. a server without SMTPUTF8), so no retry.
+    permanent = isinstance(exc, smtplib.SMTPRecipientsRefused | Undeliverable) or (
         isinstance(code, int) and 500 <= code < 600  # RFC 5321 §4.2.1: 5yz is permanent
     )
     row.last_error = f"{type(exc).__name__} {code or ''}".strip()
+    if isinstance(exc, Undeliverable):
+        row.last_error = str(exc)  # says why, for the contact person (`cases show`)
     row.claimed_by = None
     if permanent or row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"

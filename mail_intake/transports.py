@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from cases.addresses import ascii_domain
 from mail_intake import oauth
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,20 @@ _CRLF = re.compile(rb"\r?\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 HandOver = Callable[[], None]
+
+
+class Undeliverable(smtplib.SMTPException):
+    """A mail this transport can never send as it is: its text says why, without addresses."""
+
+
+class NoSmtpUtf8(Undeliverable):
+    """The server does not offer SMTPUTF8, which a non-ASCII local part needs (RFC 6531 §3.4)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "not sent: the SMTP server does not offer SMTPUTF8 (RFC 6531), which the "
+            "recipient's non-ASCII address needs"
+        )
 
 
 class Transport(Protocol):
@@ -156,6 +171,15 @@ class SmtpTransport:
         """Send over the open connection; one dropped before the DATA is reopened once."""
         # RFC 5321 §2.3.8: lines end in CRLF on the wire; smtplib sends bytes unchanged.
         wire = _CRLF.sub(b"\r\n", raw)
+        # An IDN domain goes as A-labels (RFC 5321 §2.3.5, RFC 5890); what is still not ASCII,
+        # a local part or a header (RFC 6532), needs the server's SMTPUTF8 (RFC 6531).
+        try:
+            sender, rcpt = ascii_domain(self.sender), ascii_domain(to)
+        except ValueError as exc:
+            raise Undeliverable(f"not sent: {exc}") from None
+        head = wire.split(b"\r\n\r\n", 1)[0]
+        utf8 = not (sender.isascii() and rcpt.isascii() and head.isascii())
+        options = ["SMTPUTF8"] if utf8 else []
         passed = False
 
         def hook() -> None:
@@ -168,7 +192,11 @@ class SmtpTransport:
             conn = self._connect()
             conn.hook = hook
             try:
-                conn.sendmail(self.sender, [to], wire)
+                if utf8:
+                    conn.ehlo_or_helo_if_needed()
+                    if not conn.has_extn("smtputf8"):
+                        raise NoSmtpUtf8()
+                conn.sendmail(sender, [rcpt], wire, mail_options=options)
                 return
             except smtplib.SMTPServerDisconnected:
                 self._conn = None

@@ -609,6 +609,8 @@ def test_verifying_the_requester_withdraws_the_identity_request_still_waiting_fo
         "aino example@example.com",
         '"aino example@example.com',
         '"aino example"@',
+        "aino@-esimerkkiä.invalid",  # no A-label (RFC 5891 §4.2.3.1): mail could never go
+        "aino@esimerkkiä..invalid",
     ],
 )
 def test_a_case_opened_at_the_terminal_refuses_an_address_that_cannot_be_one(
@@ -631,6 +633,20 @@ def test_a_case_opened_at_the_terminal_takes_an_address_with_a_quoted_local_part
     ref = json.loads(opened.stdout)["reference"]
     shown = json.loads(run("cases", "show", ref, "--json", env=desk_env, check_ok=True).stdout)
     assert shown["requester_email"] == '"aino laine"@example.com'
+
+
+@pytest.mark.parametrize("address", ["asiakas@exämple.invalid", "åsa.kund@exämpel.example"])
+def test_a_case_opened_at_the_terminal_takes_an_internationalised_address_as_written(
+    desk_env: dict[str, str], address: str
+) -> None:
+    """RFC 6531, RFC 6532: an IDN domain and a non-ASCII local part are kept as typed."""
+    opened = run(
+        "cases", "open", "--kinds", "access", "--email", address, "--json",
+        env=desk_env, check_ok=True,
+    )  # fmt: skip
+    ref = json.loads(opened.stdout)["reference"]
+    shown = json.loads(run("cases", "show", ref, "--json", env=desk_env, check_ok=True).stdout)
+    assert shown["requester_email"] == address
 
 
 def test_fulfilling_a_right_the_case_does_not_ask_for_says_which_it_asks_for(

@@ -7,7 +7,7 @@ import mailbox
 import re
 import subprocess
 import sys
-from email import message_from_bytes
+from email import message_from_bytes, message_from_string
 from email.policy import default
 from pathlib import Path
 
@@ -207,6 +207,106 @@ def test_a_request_from_a_quoted_local_part_opens_a_case_and_is_acknowledged_to_
     (ack,) = smtp_sink.messages
     assert ack.rcpt_tos == ('"john doe"@example.com',)  # the quotes kept in the envelope
     assert ack.message["To"].addresses[0].addr_spec == '"john doe"@example.com'
+
+
+def test_requests_from_internationalised_domains_are_acknowledged_to_their_a_labels(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """An IDN domain (RFC 5890) goes to SMTP and into To as its A-labels, a mail valid without
+    SMTPUTF8; the case keeps the address as the person wrote it. The mail could not be written."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Aino Asiakas <asiakas@exämple.invalid>", "Tietopyyntö",
+            "Mon, 30 Nov 2026 09:00:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    inbox.add(
+        _mail(
+            "Åsa Kund <kund@EXÄMPEL.example>", "Radering", "Tue, 01 Dec 2026 10:00:00 +0200",
+            "Radera alla mina uppgifter.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").endswith("outbox: 2 sent, 0 deferred, 0 failed\n")
+    cases = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert sorted((c["requester_email"], c["language"]) for c in cases) == [
+        ("asiakas@exämple.invalid", "fi"),
+        ("kund@exämpel.example", "sv"),
+    ]
+    smtp_sink.wait_for(2, timeout=30)
+    acks = sorted(smtp_sink.messages, key=lambda m: m.rcpt_tos)
+    assert [m.rcpt_tos for m in acks] == [
+        ("asiakas@xn--exmple-cua.invalid",),
+        ("kund@xn--exmpel-cua.example",),
+    ]
+    for ack in acks:
+        assert not ack.smtputf8
+        assert ack.raw.split(b"\r\n\r\n")[0].isascii()  # RFC 5322 header section
+        assert [a.addr_spec for a in ack.message["To"].addresses] == list(ack.rcpt_tos)
+    for case in cases:
+        shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+        assert [(m["to"], m["delivery"]) for m in shown["mail"]] == [
+            (case["requester_email"], "sent")
+        ]
+
+
+def test_a_request_from_a_non_ascii_local_part_is_acknowledged_with_smtputf8(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """`äijä@exämple.invalid` has no ASCII form: it goes with SMTPUTF8 (RFC 6531), the domain
+    as A-labels in RCPT TO and the To header in UTF-8 as written (RFC 6532 §3.2)."""
+    smtp_sink.smtputf8 = True
+    smtp_sink.restart()
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Äijä Asiakas <äijä@exämple.invalid>", "Tietopyyntö",
+            "Mon, 30 Nov 2026 09:00:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").endswith("outbox: 1 sent, 0 deferred, 0 failed\n")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.smtputf8
+    assert ack.rcpt_tos == ("äijä@xn--exmple-cua.invalid",)
+    utf8 = message_from_string(ack.raw.decode("utf-8"), policy=default)
+    assert [a.addr_spec for a in utf8["To"].addresses] == ["äijä@exämple.invalid"]
+    assert utf8["Subject"].startswith("[DSR-2026-0001]")
+
+
+def test_a_non_ascii_local_part_fails_once_saying_the_server_lacks_smtputf8(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Without the server's SMTPUTF8 the acknowledgement cannot go: the row fails at once, and
+    `cases show` says why, not a Python error; a second pass does not try it again."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Åsa Kund <åsa.kund@exämpel.example>", "Radering", "Tue, 01 Dec 2026 10:00:00 +0200",
+            "Radera alla mina uppgifter.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").endswith("outbox: 0 sent, 0 deferred, 1 failed\n")
+    shown = json.loads(rightsdesk(env, "cases", "show", "DSR-2026-0001", "--json"))
+    (ack,) = shown["mail"]
+    assert (ack["to"], ack["delivery"], ack["attempts"]) == (
+        "åsa.kund@exämpel.example", "failed", 1,
+    )  # fmt: skip
+    assert ack["error"] == (
+        "not sent: the SMTP server does not offer SMTPUTF8 (RFC 6531), which the "
+        "recipient's non-ASCII address needs"
+    )
+    assert ack["error"] in rightsdesk(env, "cases", "show", "DSR-2026-0001")
+    assert rightsdesk(env, "poll", "--once").endswith("outbox: 0 sent, 0 deferred, 0 failed\n")
+    assert smtp_sink.messages == []
 
 
 # (fixture, the customer, receipt by the colleague in UTC, due date, how it was forwarded)

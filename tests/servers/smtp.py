@@ -27,6 +27,7 @@ class ReceivedMail:
     raw: bytes
     message: EmailMessage
     login: str | None  # the AUTH user, when the client authenticated
+    smtputf8: bool = False  # MAIL FROM asked for SMTPUTF8 (RFC 6531)
 
 
 class _Recorder:
@@ -49,7 +50,14 @@ class _Recorder:
             login = auth
         message = email.message_from_bytes(raw, policy=policy.default)
         self._sink._record(
-            ReceivedMail(envelope.mail_from or "", tuple(envelope.rcpt_tos), raw, message, login)
+            ReceivedMail(
+                envelope.mail_from or "",
+                tuple(envelope.rcpt_tos),
+                raw,
+                message,
+                login,
+                envelope.smtp_utf8,
+            )
         )
         return "250 OK message accepted"
 
@@ -103,7 +111,10 @@ def _gs2_user(text: str) -> str | None:
 
 
 class SmtpSink:
-    """aiosmtpd Controller on 127.0.0.1; restart() keeps the port, messages keep accumulating."""
+    """aiosmtpd Controller on 127.0.0.1; restart() keeps the port, messages keep accumulating.
+
+    `smtputf8` makes it offer SMTPUTF8 (RFC 6531) from the next start; off by default.
+    """
 
     host = "127.0.0.1"
 
@@ -113,6 +124,7 @@ class SmtpSink:
         self.port = 0
         self.credentials = credentials
         self.oauth = oauth  # OAuth-only: PLAIN and LOGIN are switched off
+        self.smtputf8 = False
         self.mechanisms: list[str] = []
         self.refused_logins = 0
         self.messages: list[ReceivedMail] = []
@@ -138,6 +150,7 @@ class SmtpSink:
                 "auth_required": True,
                 "auth_exclude_mechanism": ["PLAIN", "LOGIN"],
             }
+        kwargs["enable_SMTPUTF8"] = self.smtputf8
         controller = Controller(handler, hostname=self.host, port=self.port, **kwargs)
         controller.start()
         self._controller = controller
