@@ -146,6 +146,16 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "behandlingen begränsad i systemet",
         "restricted in a system",
     ),
+    "system_restriction_started": (
+        "käsittelyn rajoittaminen järjestelmässä aloitettu",
+        "begränsningen av behandlingen i systemet påbörjad",
+        "restriction in a system started",
+    ),
+    "system_restriction_interrupted": (
+        "käsittelyn rajoittaminen järjestelmässä keskeytyi",
+        "begränsningen av behandlingen i systemet avbröts",
+        "restriction in a system interrupted",
+    ),
     "system_restriction_lifted": (
         "käsittelyn rajoitus poistettu järjestelmässä",
         "begränsningen av behandlingen hävd i systemet",

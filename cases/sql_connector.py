@@ -438,24 +438,39 @@ class SqlConnector:
                 self._write(conn, plan)
         return plan
 
-    def restrict(self, person: Person, *, dry_run: bool = False) -> SqlPlan:
-        """Set each table's `restrict` columns on the person's rows there, one transaction.
+    def _restriction(self, conn: Connection, person: Person, *, lock: bool = False) -> SqlPlan:
+        """The person's rows, and the `restrict` columns to set on those not holding them yet."""
+        found = self._find(conn, person, lock=lock)
+        plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
+        for mapped in self.system.tables:
+            wanted = mapped.restrict
+            for row in found[mapped.table] if wanted else []:
+                before = {c: row[c] for c, v in wanted.items() if row[c] != v}
+                after = {c: wanted[c] for c in before}
+                if after:
+                    plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
+        return plan
 
-        Rows already holding the values are found but not changed, so a second run (after a
-        crash between the system's commit and the desk's record) restricts the same rows.
+    def restrict(self, person: Person) -> SqlPlan:
+        """What a restriction would set (read only); `apply_restriction` carries it out.
+
+        Rows already holding the values are found but not changed.
         """
-        with self._connect(write=not dry_run) as conn:
-            found = self._find(conn, person)
-            plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
-            for mapped in self.system.tables:
-                wanted = mapped.restrict
-                for row in found[mapped.table] if wanted else []:
-                    before = {c: row[c] for c, v in wanted.items() if row[c] != v}
-                    after = {c: wanted[c] for c in before}
-                    if after:
-                        plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
-            if not dry_run:
-                self._write(conn, plan)
+        with self._connect(write=False) as conn:
+            return self._restriction(conn, person)
+
+    def apply_restriction(self, plan: SqlPlan, person: Person) -> SqlPlan:
+        """Carry out exactly the restriction `plan`, in one transaction that finds the person again.
+
+        As `apply` for an erasure: the rows are locked while found, and when they are not
+        what the plan says any more nothing is written and PlanChanged carries the new plan,
+        so the desk records the values before of every row it changes before it changes them.
+        """
+        with self._connect(write=True) as conn:
+            now = self._restriction(conn, person, lock=True)
+            if now.outline() != plan.outline():
+                raise PlanChanged(now)
+            self._write(conn, plan)
         return plan
 
     def unrestrict(self, rows: Sequence[Mapping[str, Any]]) -> tuple[SqlPlan, list[dict[str, Any]]]:

@@ -53,6 +53,9 @@ class AuditAction(StrEnum):
     SYSTEM_ERASED = "system_erased"
     SYSTEM_RECTIFIED = "system_rectified"
     SYSTEM_RESTRICTED = "system_restricted"
+    # A restriction's plan (the values before), recorded before the system is changed.
+    SYSTEM_RESTRICTION_STARTED = "system_restriction_started"
+    SYSTEM_RESTRICTION_INTERRUPTED = "system_restriction_interrupted"
     # A lifted restriction's columns put back in a `sql` system (Art. 18(3)).
     SYSTEM_RESTRICTION_LIFTED = "system_restriction_lifted"
     SYSTEM_ERASURE_INTERRUPTED = "system_erasure_interrupted"
