@@ -223,7 +223,11 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
 
 
 # A crash's next run said what it found in the system (SqlConnector.state).
-_INTERRUPTED = (AuditAction.SYSTEM_ERASURE_INTERRUPTED, AuditAction.SYSTEM_RESTRICTION_INTERRUPTED)
+_INTERRUPTED = (
+    AuditAction.SYSTEM_ERASURE_INTERRUPTED,
+    AuditAction.SYSTEM_RESTRICTION_INTERRUPTED,
+    AuditAction.SYSTEM_RESTRICTION_LIFT_INTERRUPTED,
+)
 
 
 def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:

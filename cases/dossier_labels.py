@@ -161,6 +161,16 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "begränsningen av behandlingen hävd i systemet",
         "restriction lifted in a system",
     ),
+    "system_restriction_lift_started": (
+        "käsittelyn rajoituksen poistaminen järjestelmässä aloitettu",
+        "hävandet av begränsningen i systemet påbörjat",
+        "lifting a restriction in a system started",
+    ),
+    "system_restriction_lift_interrupted": (
+        "käsittelyn rajoituksen poistaminen järjestelmässä keskeytyi",
+        "hävandet av begränsningen i systemet avbröts",
+        "lifting a restriction in a system interrupted",
+    ),
     "system_erasure_interrupted": (
         "poistaminen järjestelmästä keskeytyi",
         "raderingen i systemet avbröts",

@@ -424,7 +424,13 @@ def _restrict(
     back (Art. 18(3)), would be lost.
     """
     state = None
-    started = _restriction_started(session, case, connector.name)
+    started = pending_plan(
+        session,
+        case,
+        connector.name,
+        started=AuditAction.SYSTEM_RESTRICTION_STARTED,
+        done=AuditAction.SYSTEM_RESTRICTED,
+    )
     if started is not None:
         planned = {k: v for k, v in started.detail.items() if k != "replanned"}
         state = _interrupted(
@@ -481,18 +487,17 @@ def _restrict(
     raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to restrict; try again")
 
 
-def _restriction_started(session: Session, case: Case, system: str) -> CaseEvent | None:
-    """The system's last recorded restriction plan, when no outcome was recorded after it."""
-    steps = (AuditAction.SYSTEM_RESTRICTION_STARTED, AuditAction.SYSTEM_RESTRICTED)
+def pending_plan(
+    session: Session, case: Case, system: str, *, started: AuditAction, done: AuditAction
+) -> CaseEvent | None:
+    """The system's last recorded plan (`started`), when no outcome (`done`) came after it."""
     events = session.exec(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, col(CaseEvent.action).in_(steps))
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.action).in_((started, done)))
         .order_by(col(CaseEvent.id))
     ).all()
     last = next((e for e in reversed(events) if e.detail.get("system") == system), None)
-    return (
-        last if last is not None and last.action == AuditAction.SYSTEM_RESTRICTION_STARTED else None
-    )
+    return last if last is not None and last.action == started else None
 
 
 def _reply_changes(system: SqlSystem, plan: SqlPlan) -> list[dict[str, Any]]:
