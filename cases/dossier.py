@@ -222,6 +222,14 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
     return items
 
 
+# A crash's next run said what it found in the system (SqlConnector.state).
+_INTERRUPTED = (
+    AuditAction.SYSTEM_ERASURE_INTERRUPTED,
+    AuditAction.SYSTEM_RESTRICTION_INTERRUPTED,
+    AuditAction.SYSTEM_RESTRICTION_LIFT_INTERRUPTED,
+)
+
+
 def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
     """Each system of the data map the case searched, with what was done there (no values)."""
     systems: dict[str, list[dict[str, Any]]] = {}
@@ -241,7 +249,7 @@ def _systems(events: Sequence[CaseEvent]) -> dict[str, list[dict[str, Any]]]:
         elif event.action == AuditAction.SYSTEM_RESTRICTION_LIFTED and name:
             rows = len(detail.get("changes") or [])
             systems.setdefault(name, []).append(_note(event.action, rows=rows))
-        elif event.action == AuditAction.SYSTEM_ERASURE_INTERRUPTED and name:
+        elif event.action in _INTERRUPTED and name:
             found = _note(event.action, state=str(detail.get("state", "")))
             systems.setdefault(name, []).append(found)
         elif event.action == AuditAction.WAITING_FOR_SYSTEM:

@@ -146,10 +146,30 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "behandlingen begränsad i systemet",
         "restricted in a system",
     ),
+    "system_restriction_started": (
+        "käsittelyn rajoittaminen järjestelmässä aloitettu",
+        "begränsningen av behandlingen i systemet påbörjad",
+        "restriction in a system started",
+    ),
+    "system_restriction_interrupted": (
+        "käsittelyn rajoittaminen järjestelmässä keskeytyi",
+        "begränsningen av behandlingen i systemet avbröts",
+        "restriction in a system interrupted",
+    ),
     "system_restriction_lifted": (
         "käsittelyn rajoitus poistettu järjestelmässä",
         "begränsningen av behandlingen hävd i systemet",
         "restriction lifted in a system",
+    ),
+    "system_restriction_lift_started": (
+        "käsittelyn rajoituksen poistaminen järjestelmässä aloitettu",
+        "hävandet av begränsningen i systemet påbörjat",
+        "lifting a restriction in a system started",
+    ),
+    "system_restriction_lift_interrupted": (
+        "käsittelyn rajoituksen poistaminen järjestelmässä keskeytyi",
+        "hävandet av begränsningen i systemet avbröts",
+        "lifting a restriction in a system interrupted",
     ),
     "system_erasure_interrupted": (
         "poistaminen järjestelmästä keskeytyi",

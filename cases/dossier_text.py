@@ -316,6 +316,16 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "avbröts; systemets tillstånd: {state}",
         "interrupted; the system was found {state}",
     ),
+    "system_restriction_interrupted": (
+        "rajoittaminen keskeytyi; järjestelmän tila: {state}",
+        "begränsningen avbröts; systemets tillstånd: {state}",
+        "restriction interrupted; the system was found {state}",
+    ),
+    "system_restriction_lift_interrupted": (
+        "rajoituksen poistaminen keskeytyi; järjestelmän tila: {state}",
+        "hävandet av begränsningen avbröts; systemets tillstånd: {state}",
+        "lifting the restriction interrupted; the system was found {state}",
+    ),
     # What a run found in a system after a crash in its erasure (SqlConnector.state).
     "state_unchanged": ("ennallaan", "oförändrat", "unchanged"),
     "state_fully_changed": ("kokonaan muutettuna", "helt ändrat", "fully changed"),

@@ -438,66 +438,103 @@ class SqlConnector:
                 self._write(conn, plan)
         return plan
 
-    def restrict(self, person: Person, *, dry_run: bool = False) -> SqlPlan:
-        """Set each table's `restrict` columns on the person's rows there, one transaction.
+    def _restriction(self, conn: Connection, person: Person, *, lock: bool = False) -> SqlPlan:
+        """The person's rows, and the `restrict` columns to set on those not holding them yet."""
+        found = self._find(conn, person, lock=lock)
+        plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
+        for mapped in self.system.tables:
+            wanted = mapped.restrict
+            for row in found[mapped.table] if wanted else []:
+                before = {c: row[c] for c, v in wanted.items() if row[c] != v}
+                after = {c: wanted[c] for c in before}
+                if after:
+                    plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
+        return plan
 
-        Rows already holding the values are found but not changed, so a second run (after a
-        crash between the system's commit and the desk's record) restricts the same rows.
+    def restrict(self, person: Person) -> SqlPlan:
+        """What a restriction would set (read only); `apply_restriction` carries it out.
+
+        Rows already holding the values are found but not changed.
         """
-        with self._connect(write=not dry_run) as conn:
-            found = self._find(conn, person)
-            plan = SqlPlan(self.name, found={k: len(v) for k, v in found.items()})
-            for mapped in self.system.tables:
-                wanted = mapped.restrict
-                for row in found[mapped.table] if wanted else []:
-                    before = {c: row[c] for c, v in wanted.items() if row[c] != v}
-                    after = {c: wanted[c] for c in before}
-                    if after:
-                        plan.changes.append(Change(mapped.table, row[mapped.key], before, after))
-            if not dry_run:
-                self._write(conn, plan)
+        with self._connect(write=False) as conn:
+            return self._restriction(conn, person)
+
+    def apply_restriction(self, plan: SqlPlan, person: Person) -> SqlPlan:
+        """Carry out exactly the restriction `plan`, in one transaction that finds the person again.
+
+        As `apply` for an erasure: the rows are locked while found, and when they are not
+        what the plan says any more nothing is written and PlanChanged carries the new plan,
+        so the desk records the values before of every row it changes before it changes them.
+        """
+        with self._connect(write=True) as conn:
+            now = self._restriction(conn, person, lock=True)
+            if now.outline() != plan.outline():
+                raise PlanChanged(now)
+            self._write(conn, plan)
         return plan
 
     def unrestrict(self, rows: Sequence[Mapping[str, Any]]) -> tuple[SqlPlan, list[dict[str, Any]]]:
-        """Put back the values a restriction replaced (Art. 18(3)), in one transaction.
+        """What putting back the values a restriction replaced would do (Art. 18(3)), read only.
 
         `rows` are the restriction's record: table, key, the values before and after. A
         column is restored only while it still holds the value the restriction set; one
-        that holds its old value already is left as it is (a run cut short after the
-        system's commit), and one changed by others since is left too and returned, with
-        its table, key and column names (no values), for the caller to say so.
+        that holds its old value already is left as it is, and one changed by others since
+        is left too and returned, with its table, key and column names (no values), for the
+        caller to say so. `apply_unrestriction` carries the plan out.
         """
+        with self._connect(write=False) as conn:
+            return self._unrestriction(conn, rows)
+
+    def apply_unrestriction(
+        self,
+        plan: SqlPlan,
+        left: Sequence[Mapping[str, Any]],
+        rows: Sequence[Mapping[str, Any]],
+    ) -> SqlPlan:
+        """Carry out exactly `plan` (from `unrestrict(rows)`) in one transaction, rows locked.
+
+        When the rows are not what the plan found any more, nothing is written and
+        PlanChanged is raised, so the desk records what it will do before it does it.
+        """
+        with self._connect(write=True) as conn:
+            now, now_left = self._unrestriction(conn, rows, lock=True)
+            if now.outline() != plan.outline() or now_left != list(left):
+                raise PlanChanged(now)
+            self._write(conn, plan)
+        return plan
+
+    def _unrestriction(
+        self, conn: Connection, rows: Sequence[Mapping[str, Any]], *, lock: bool = False
+    ) -> tuple[SqlPlan, list[dict[str, Any]]]:
         plan = SqlPlan(self.name)
         left: list[dict[str, Any]] = []
-        with self._connect(write=True) as conn:
-            for row in rows:
-                name, recorded = str(row["table"]), str(row["key"])
-                set_to: Mapping[str, Any] = row.get("after") or {}
-                was: Mapping[str, Any] = row.get("before") or {}
-                if name not in self._keys:
-                    left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
-                    continue  # no longer in the mapping: nothing to find it by
-                table = self._table(conn, name)
-                key = table.c[self._keys[name]]
-                query = select(table).where(key == _key(key, recorded)).with_for_update()
-                current = conn.execute(query).mappings().first()
-                if current is None:
-                    left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
-                    continue
-                before: dict[str, Any] = {}
-                after: dict[str, Any] = {}
-                others: list[str] = []
-                for column, value in set_to.items():
-                    if _same(current[column], value):
-                        before[column] = current[column]
-                        after[column] = _typed(table.c[column], was.get(column))
-                    elif not _same(current[column], was.get(column)):
-                        others.append(column)
-                if after:
-                    plan.changes.append(Change(name, current[key.name], before, after))
-                if others:
-                    left.append({"table": name, "key": recorded, "columns": sorted(others)})
-            self._write(conn, plan)
+        for row in rows:
+            name, recorded = str(row["table"]), str(row["key"])
+            set_to: Mapping[str, Any] = row.get("after") or {}
+            was: Mapping[str, Any] = row.get("before") or {}
+            if name not in self._keys:
+                left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
+                continue  # no longer in the mapping: nothing to find it by
+            table = self._table(conn, name)
+            key = table.c[self._keys[name]]
+            query = select(table).where(key == _key(key, recorded))
+            current = conn.execute(query.with_for_update() if lock else query).mappings().first()
+            if current is None:
+                left.append({"table": name, "key": recorded, "columns": sorted(set_to)})
+                continue
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            others: list[str] = []
+            for column, value in set_to.items():
+                if _same(current[column], value):
+                    before[column] = current[column]
+                    after[column] = _typed(table.c[column], was.get(column))
+                elif not _same(current[column], was.get(column)):
+                    others.append(column)
+            if after:
+                plan.changes.append(Change(name, current[key.name], before, after))
+            if others:
+                left.append({"table": name, "key": recorded, "columns": sorted(others)})
         return plan, left
 
     def _write(self, conn: Connection, plan: SqlPlan) -> None:

@@ -53,8 +53,14 @@ class AuditAction(StrEnum):
     SYSTEM_ERASED = "system_erased"
     SYSTEM_RECTIFIED = "system_rectified"
     SYSTEM_RESTRICTED = "system_restricted"
+    # A restriction's plan (the values before), recorded before the system is changed.
+    SYSTEM_RESTRICTION_STARTED = "system_restriction_started"
+    SYSTEM_RESTRICTION_INTERRUPTED = "system_restriction_interrupted"
     # A lifted restriction's columns put back in a `sql` system (Art. 18(3)).
     SYSTEM_RESTRICTION_LIFTED = "system_restriction_lifted"
+    # Lifting's plan (the rows to put back), recorded before the system is changed.
+    SYSTEM_RESTRICTION_LIFT_STARTED = "system_restriction_lift_started"
+    SYSTEM_RESTRICTION_LIFT_INTERRUPTED = "system_restriction_lift_interrupted"
     SYSTEM_ERASURE_INTERRUPTED = "system_erasure_interrupted"
     WAITING_FOR_SYSTEM = "waiting_for_system"
     TASK_OPENED = "task_opened"

@@ -2,7 +2,8 @@
 
 A case's restriction is lifted as a whole. The person must have been told beforehand. Each
 `sql` system whose columns the restriction set gets the rows' values before back, in one
-transaction there, recorded like the restriction (`system_restriction_lifted`); a column
+transaction there, recorded like the restriction (the plan first,
+`system_restriction_lift_started`, then `system_restriction_lifted`); a column
 someone changed since is left as it is and named. Each system where the restriction was a
 task for a person gets a task to lift it by hand, so it is not forgotten. The register's
 flag and the `restriction_lifted` event come last: a system that is down makes the lift
@@ -24,10 +25,22 @@ from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.errors import NotFound, UserError, Waiting
 from cases.fulfilment.common import already_done
-from cases.fulfilment.systems import _connected, _record_changes, record_waiting, sql_systems
+from cases.fulfilment.systems import (
+    REPLANS,
+    _connected,
+    _interrupted,
+    _jsonable,
+    _record_changes,
+    _rows,
+    pending_plan,
+    record_waiting,
+    sql_systems,
+)
 from cases.outbox import Sender
+from cases.sql_connector import PlanChanged, SqlConnector
 from cases.tasks import LEAD_DAYS, open_task
 from store.actions import AuditAction
+from store.audit import append_event
 from store.models import Case, CaseEvent, Customer, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
@@ -250,7 +263,57 @@ def _lift_in_systems(
             )
             continue
         with _connected(mapped[name], env) as connector:
-            plan, left = connector.unrestrict(recorded)
+            detail = _put_back(session, case, connector, recorded, actor, now)
+        lifted.restored[name] = len(detail["changes"])
+        if detail["left"]:
+            lifted.left[name] = detail["left"]
+    return by_hand
+
+
+def _put_back(
+    session: Session,
+    case: Case,
+    connector: SqlConnector,
+    recorded: list[dict[str, Any]],
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Put back one system's columns: record the plan, carry out exactly it, record the outcome.
+
+    As for the restriction (cases.fulfilment.systems): killed after the system's commit, the
+    next run would find the old values back and record no row put back; the plan recorded
+    first lets it say whether the system was left unchanged or fully changed, and record
+    what was really done (Art. 5(2)).
+    """
+    name = connector.name
+    state = None
+    started = pending_plan(
+        session,
+        case,
+        name,
+        started=AuditAction.SYSTEM_RESTRICTION_LIFT_STARTED,
+        done=AuditAction.SYSTEM_RESTRICTION_LIFTED,
+    )
+    if started is not None:
+        planned = {k: v for k, v in started.detail.items() if k != "replanned"}
+        action = AuditAction.SYSTEM_RESTRICTION_LIFT_INTERRUPTED
+        state = _interrupted(session, case, planned, connector, actor, now, action=action)
+        if state == "fully changed":
+            # The crashed run wrote exactly the plan recorded before it.
+            detail = {**planned, "interrupted": state}
+            append_event(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action=AuditAction.SYSTEM_RESTRICTION_LIFTED,
+                detail=detail,
+                personal=started.personal,
+                at=now,
+            )
+            session.commit()
+            return detail
+    for attempt in range(REPLANS):
+        plan, left = connector.unrestrict(recorded)
         restored: dict[str, int] = {}
         for change in plan.changes:
             restored[change.table] = restored.get(change.table, 0) + 1
@@ -260,6 +323,25 @@ def _lift_in_systems(
             "restored": restored,
             "left": left,
         }
+        if attempt:
+            detail["replanned"] = True  # the system changed after the previous plan
+        if plan.changes:
+            append_event(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action=AuditAction.SYSTEM_RESTRICTION_LIFT_STARTED,
+                detail=detail,
+                personal=_jsonable({"rows": _rows(plan)}),
+                at=now,
+            )
+            session.commit()
+            try:
+                connector.apply_unrestriction(plan, left, recorded)  # one transaction there
+            except PlanChanged:
+                continue
+        if state:
+            detail["interrupted"] = state
         _record_changes(
             session,
             case,
@@ -269,10 +351,8 @@ def _lift_in_systems(
             actor=actor,
             now=now,
         )
-        lifted.restored[name] = len(plan.changes)
-        if left:
-            lifted.left[name] = left
-    return by_hand
+        return detail
+    raise Waiting(f"{name} changed during each of {REPLANS} tries to lift the restriction")
 
 
 def _tasks_by_hand(

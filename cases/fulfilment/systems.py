@@ -3,7 +3,9 @@
 Each system's erasure is one transaction there, and the desk records it in two steps: the
 plan before (committed), the outcome after, each in the trail and in the case's
 `system_erasure` row. After a crash in between, the next run compares the row's plan with the
-system and records whether it was left unchanged or fully changed.
+system and records whether it was left unchanged or fully changed. A restriction is recorded
+the same way in the trail (`system_restriction_started` with the values before, then
+`system_restricted`), so a crash in between cannot lose what lifting it puts back.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases.errors import Waiting
 from cases.sql_connector import Person, PlanChanged, SqlConnector, SqlPlan, plain
 from cases.systems import ManualSystem, SqlSystem, System
 from store.actions import AuditAction
 from store.audit import append_event
-from store.models import Case, Customer, SystemErasure
+from store.models import Case, CaseEvent, Customer, SystemErasure
 
 __all__ = [
     "erase_in_systems",
@@ -257,10 +259,6 @@ def _record_changes(
     erasure's do not: a copy of the erased data kept in the desk (and shown in its dossier)
     would undo the erasure (Art. 17(1), and Art. 5(1)(c) for what the record needs).
     """
-    rows = [
-        {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
-        for c in plan.changes
-    ]
     keep_values = action != AuditAction.SYSTEM_ERASED
     append_event(
         session,
@@ -268,10 +266,18 @@ def _record_changes(
         actor=actor,
         action=action,
         detail=detail,
-        personal=_jsonable({"rows": rows}) if keep_values else None,
+        personal=_jsonable({"rows": _rows(plan)}) if keep_values else None,
         at=now,
     )
     session.commit()
+
+
+def _rows(plan: SqlPlan) -> list[dict[str, Any]]:
+    """Each changed row's table, key, and values before and after (personal data)."""
+    return [
+        {"table": c.table, "key": str(c.key), "before": c.before, "after": c.after}
+        for c in plan.changes
+    ]
 
 
 def _interrupted(
@@ -281,15 +287,17 @@ def _interrupted(
     connector: SqlConnector,
     actor: str,
     now: datetime,
+    *,
+    action: AuditAction = AuditAction.SYSTEM_ERASURE_INTERRUPTED,
 ) -> str:
-    """An erasure that began before a crash: whether its recorded plan is in the system."""
+    """An erasure (or restriction) that began before a crash: whether its plan is in the system."""
     changes = planned.get("changes") or []
     state = connector.state(changes) if changes else "unchanged"
     append_event(
         session,
         case_id=case.id,
         actor=actor,
-        action=AuditAction.SYSTEM_ERASURE_INTERRUPTED,
+        action=action,
         detail={"system": connector.name, "state": state},
         at=now,
     )
@@ -372,26 +380,124 @@ def restrict_in_systems(
 ) -> list[SystemRestriction]:
     """Mark the person's rows restricted in each `sql` system (Art. 18), one transaction each.
 
-    Recorded like a rectification: the rows' digests in the trail, the values before and
-    after in the purgeable personal part (what lifting it restores: cases.fulfilment.lifting).
-    A system that holds the person in no table with `restrict` is changed in nothing and
+    Recorded like an erasure, in two steps: the plan with the rows' values before and after
+    (their digests in the trail, the values in the purgeable personal part: what lifting it
+    restores, cases.fulfilment.lifting), committed before the system is changed; then the
+    outcome. After a crash in between, the next run compares the plan with the system. A
+    system that holds the person in no table with `restrict` is changed in nothing and
     returned with `unmapped`, for a person to do it by hand. With `dry_run` nothing changes.
     """
     done: list[SystemRestriction] = []
     for system in sql_systems(systems):
-        with _connected(system, env) as connector:
-            plan = connector.restrict(person, dry_run=dry_run)
         marked = {t.table for t in system.tables if t.restrict}
-        restricted = {t: n for t, n in plan.found.items() if n and t in marked}
-        if restricted and not dry_run:
-            detail = {**_plan_detail(plan), "restricted": restricted}
-            _record_changes(
-                session, case, AuditAction.SYSTEM_RESTRICTED, plan, detail, actor=actor, now=now
-            )
-        held = {t: n for t, n in plan.found.items() if n}
+        with _connected(system, env) as connector:
+            if dry_run:
+                plan = connector.restrict(person)
+                detail = {**_plan_detail(plan), "restricted": _restricted(plan.found, marked)}
+            else:
+                detail = _restrict(session, case, connector, person, marked, actor, now)
+        restricted: dict[str, int] = detail["restricted"]
+        held = {t: n for t, n in detail["found"].items() if n}
         if restricted or held:
             done.append(SystemRestriction(system.name, restricted, {} if restricted else held))
     return done
+
+
+def _restricted(found: Mapping[str, int], marked: set[str]) -> dict[str, int]:
+    """The person's rows per table with `restrict`: all of them hold its values once done."""
+    return {t: n for t, n in found.items() if n and t in marked}
+
+
+def _restrict(
+    session: Session,
+    case: Case,
+    connector: SqlConnector,
+    person: Person,
+    marked: set[str],
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Restrict in one system: record the plan, carry out exactly it, record the outcome.
+
+    Without the plan recorded first, a crash after the system's commit would leave a next
+    run finding the rows restricted already, and the values before, which lifting puts
+    back (Art. 18(3)), would be lost.
+    """
+    state = None
+    started = pending_plan(
+        session,
+        case,
+        connector.name,
+        started=AuditAction.SYSTEM_RESTRICTION_STARTED,
+        done=AuditAction.SYSTEM_RESTRICTED,
+    )
+    if started is not None:
+        planned = {k: v for k, v in started.detail.items() if k != "replanned"}
+        state = _interrupted(
+            session,
+            case,
+            planned,
+            connector,
+            actor,
+            now,
+            action=AuditAction.SYSTEM_RESTRICTION_INTERRUPTED,
+        )
+        if state == "fully changed":
+            # The crashed run wrote exactly the plan recorded before it, values before too.
+            detail = {**planned, "interrupted": state}
+            append_event(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action=AuditAction.SYSTEM_RESTRICTED,
+                detail=detail,
+                personal=started.personal,
+                at=now,
+            )
+            session.commit()
+            return detail
+    plan = connector.restrict(person)
+    for attempt in range(REPLANS):
+        detail = {**_plan_detail(plan), "restricted": _restricted(plan.found, marked)}
+        if attempt:
+            detail["replanned"] = True  # the system changed after the previous plan
+        if plan.changes:
+            append_event(
+                session,
+                case_id=case.id,
+                actor=actor,
+                action=AuditAction.SYSTEM_RESTRICTION_STARTED,
+                detail=detail,
+                personal=_jsonable({"rows": _rows(plan)}),
+                at=now,
+            )
+            session.commit()
+            try:
+                connector.apply_restriction(plan, person)  # one transaction in the system
+            except PlanChanged as changed:
+                plan = changed.plan
+                continue
+        if state:
+            detail["interrupted"] = state
+        if detail["restricted"] or state:
+            _record_changes(
+                session, case, AuditAction.SYSTEM_RESTRICTED, plan, detail, actor=actor, now=now
+            )
+        return detail
+    raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to restrict; try again")
+
+
+def pending_plan(
+    session: Session, case: Case, system: str, *, started: AuditAction, done: AuditAction
+) -> CaseEvent | None:
+    """The system's last recorded plan (`started`), when no outcome (`done`) came after it."""
+    events = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, col(CaseEvent.action).in_((started, done)))
+        .order_by(col(CaseEvent.id))
+    ).all()
+    last = next((e for e in reversed(events) if e.detail.get("system") == system), None)
+    return last if last is not None and last.action == started else None
 
 
 def _reply_changes(system: SqlSystem, plan: SqlPlan) -> list[dict[str, Any]]:

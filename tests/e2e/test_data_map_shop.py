@@ -297,9 +297,10 @@ def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         pg.drop_database(name)
 
 
-def erasure_paused_at_maijas_account(env: dict[str, str], reference: str) -> Any:
-    """Start `cases fulfil`, holding a lock on Maija's wp_users row; return once the erasure
-    (its plan already committed in the desk) waits for that lock, with the lock's connection."""
+def paused_at_maijas_account(env: dict[str, str], *command: str) -> Any:
+    """Start `rightsdesk COMMAND` (`cases fulfil`, `cases lift-restriction`), holding a lock on
+    Maija's wp_users row; return once it (its plan already committed in the desk) waits for
+    that lock, with the lock's connection."""
     url = env["SHOP_DATABASE_URL"]
     engine = create_engine(url, poolclass=NullPool)
     blocker = engine.connect()
@@ -307,7 +308,7 @@ def erasure_paused_at_maijas_account(env: dict[str, str], reference: str) -> Any
     blocker.execute(text("SELECT 1 FROM wp_users WHERE user_email = :m FOR UPDATE"), {"m": MAIJA})
     base = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTSDESK_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rightsdesk", "cases", "fulfil", reference],
+        [sys.executable, "-m", "rightsdesk", *command],
         env={**base, **env},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -319,14 +320,16 @@ def erasure_paused_at_maijas_account(env: dict[str, str], reference: str) -> Any
     )
     deadline = time.monotonic() + 60
     while not shop(url, waiting):
-        assert time.monotonic() < deadline, "the erasure never reached the locked row"
+        assert time.monotonic() < deadline, f"{command} never reached the locked row"
         time.sleep(0.1)
     return proc, blocker
 
 
-def interrupted(env: dict[str, str], reference: str) -> list[dict[str, Any]]:
+def interrupted(
+    env: dict[str, str], reference: str, right: str = "erasure"
+) -> list[dict[str, Any]]:
     trail = events(env, reference)
-    return [e["detail"] for e in trail if e["action"] == "system_erasure_interrupted"]
+    return [e["detail"] for e in trail if e["action"] == f"system_{right}_interrupted"]
 
 
 def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(
@@ -337,7 +340,7 @@ def test_kill_9_in_the_middle_of_an_erasure_leaves_the_shop_unchanged(
     env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
     reference = open_case(env, "erasure")
     before = shop(url, "SELECT count(*) FROM wp_usermeta")
-    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     blocker.rollback()
@@ -389,7 +392,7 @@ def test_rows_changed_by_others_after_a_kill_are_planned_again_not_reported_eras
     finished erasure: it says so, plans again and erases Maija's rows for real."""
     env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
     reference = open_case(env, "erasure")
-    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     blocker.rollback()
@@ -427,7 +430,7 @@ def test_kill_9_after_the_shop_committed_records_it_fully_changed(
     erase again, and reply with what the recorded plan said."""
     env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
     reference = open_case(env, "erasure")
-    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
     desk = sqlite3.connect(tmp_path / "desk.db", isolation_level=None)
     desk.execute("BEGIN IMMEDIATE")  # the desk's next write waits (busy_timeout 30 s)
     blocker.rollback()  # the shop's transaction goes on and commits
@@ -463,7 +466,7 @@ def test_a_row_added_while_the_erasure_waits_for_a_lock_is_erased_on_postgresql(
     env, url = pg_env, pg_env["SHOP_DATABASE_URL"]
     reference = open_case(env, "erasure")
     (user_id,) = shop(url, 'SELECT "ID" FROM wp_users WHERE user_email = :m')[0]
-    proc, blocker = erasure_paused_at_maijas_account(env, reference)
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
         new_row = conn.execute(
@@ -860,3 +863,109 @@ def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     actions = [e["action"] for e in events(env, reference)]
     assert "system_restriction_lifted" in actions and "restriction_lifted" in actions
     assert lift(env, reference).returncode == 2  # lifted once, by either command
+
+
+def test_kill_9_after_the_shop_restricted_her_account_still_lets_lifting_put_it_back(
+    pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The restriction's transaction in the shop commits, but the desk is held from recording
+    it (a test holds its SQLite write lock); kill -9 then. The next run must see the shop fully
+    changed and keep the values before it recorded first, so that lifting puts them back."""
+    env, url = restricting(pg_env, tmp_path), pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction")
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
+    desk = sqlite3.connect(tmp_path / "desk.db", isolation_level=None)
+    desk.execute("BEGIN IMMEDIATE")  # the desk's next write waits (busy_timeout 30 s)
+    blocker.rollback()  # the shop's transaction goes on and commits
+    blocker.close()
+    deadline = time.monotonic() + 60
+    while (MAIJA, 1) not in account_statuses(url):
+        assert time.monotonic() < deadline, "the shop's restriction never committed"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    desk.rollback()
+    desk.close()
+    assert "system_restricted" not in [e["action"] for e in events(env, reference)]
+
+    ok(env, "cases", "fulfil", reference)
+    assert (MAIJA, 1) in account_statuses(url)
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert "Verkkokauppa: restriction lifted in 1 row(s)" in lifted.stdout
+    assert {s for _, s in account_statuses(url)} == {0}  # her account as it was before
+    assert interrupted(env, reference, "restriction") == [
+        {"system": "Verkkokauppa", "state": "fully changed"}
+    ]
+    trail = events(env, reference)
+    (started,) = [e["detail"] for e in trail if e["action"] == "system_restriction_started"]
+    (marked,) = [e["detail"] for e in trail if e["action"] == "system_restricted"]
+    assert marked["interrupted"] == "fully changed" and marked["restricted"] == {"wp_users": 1}
+    assert marked["changes"] == started["changes"]  # the plan recorded before the crash
+    reply = reply_of(env, reference, "restriction_confirmation")
+    assert "- Verkkokauppa: your data in table wp_users (rows: 1)" in reply
+
+
+def test_kill_9_before_the_shop_restricted_her_account_restricts_it_on_the_next_run(
+    pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    """kill -9 while the restriction waits inside its transaction (the shop unchanged): the
+    next run must say so, restrict her account and record it, and lifting puts it back."""
+    env, url = restricting(pg_env, tmp_path), pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction")
+    proc, blocker = paused_at_maijas_account(env, "cases", "fulfil", reference)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    blocker.rollback()
+    blocker.close()
+    assert {s for _, s in account_statuses(url)} == {0}
+
+    ok(env, "cases", "fulfil", reference)
+    assert interrupted(env, reference, "restriction") == [
+        {"system": "Verkkokauppa", "state": "unchanged"}
+    ]
+    assert (MAIJA, 1) in account_statuses(url)
+    (marked,) = [e["detail"] for e in events(env, reference) if e["action"] == "system_restricted"]
+    assert marked["interrupted"] == "unchanged" and len(marked["changes"]) == 1
+    assert lift(env, reference).returncode == 0
+    assert {s for _, s in account_statuses(url)} == {0}
+
+
+def test_kill_9_after_the_shop_put_her_account_back_records_the_lift_on_the_next_run(
+    pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Lifting's transaction in the shop commits, but the desk is held from recording it;
+    kill -9 then. The next lift must see the shop fully changed and record the row it put
+    back (not "0 rows"), from the plan it recorded first."""
+    env, url = restricting(pg_env, tmp_path), pg_env["SHOP_DATABASE_URL"]
+    reference = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", reference)
+    command = ("cases", "lift-restriction", reference, "--reason", "accuracy checked")
+    proc, blocker = paused_at_maijas_account(env, *command, "--informed-at", "2026-12-01")
+    desk = sqlite3.connect(tmp_path / "desk.db", isolation_level=None)
+    desk.execute("BEGIN IMMEDIATE")  # the desk's next write waits (busy_timeout 30 s)
+    blocker.rollback()  # the shop's transaction goes on and commits
+    blocker.close()
+    deadline = time.monotonic() + 60
+    while (MAIJA, 0) not in account_statuses(url):
+        assert time.monotonic() < deadline, "the shop's lift never committed"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    desk.rollback()
+    desk.close()
+    assert "system_restriction_lifted" not in [e["action"] for e in events(env, reference)]
+
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert "Verkkokauppa: restriction lifted in 1 row(s)" in lifted.stdout
+    assert {s for _, s in account_statuses(url)} == {0}
+    assert interrupted(env, reference, "restriction_lift") == [
+        {"system": "Verkkokauppa", "state": "fully changed"}
+    ]
+    trail = events(env, reference)
+    (marked,) = [e["detail"] for e in trail if e["action"] == "system_restricted"]
+    (undone,) = [e["detail"] for e in trail if e["action"] == "system_restriction_lifted"]
+    assert undone["interrupted"] == "fully changed" and undone["restored"] == {"wp_users": 1}
+    assert undone["changes"][0]["after_sha256"] == marked["changes"][0]["before_sha256"]
+    assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
