@@ -339,3 +339,54 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
         files = session.exec(select(Attachment).where(Attachment.message_id == theirs.id)).all()
         assert [(f.filename, f.data) for f in files] == [(None, None)]  # size and hash only
         assert b"fictional passport" not in theirs.raw
+
+
+# A reply asking to delete a mail of the thread, not the writer's data (not Art. 17).
+DELETE_MY_LAST_MAIL = {
+    "fi": "Poistakaa edellinen viestini, lähetin sen vahingossa.\n\nMaija",
+    "sv": "Radera mitt förra mejl, jag skickade det av misstag.\n\nElin",
+    "en": "Please delete my previous email, I sent it by mistake.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_asking_to_delete_an_earlier_mail_of_the_thread_adds_no_erasure_to_the_case(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = DELETE_MY_LAST_MAIL[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-1] == "message_received"
+    assert not any("🆕" in line for line in desk.sync_slack(REPLIED))
+
+
+# A new mail asking to erase the writer's spouse's data.
+SOMEONE_ELSES_DATA = {
+    "fi": ("Maija Virtanen", "maija.virtanen@example.com", "Poistakaa mieheni tiedot."),
+    "sv": ("Elin Lindqvist", "elin.lindqvist@example.com", "Radera min makes uppgifter."),
+    "en": ("John Smith", "john.smith@example.com", "Please delete my husband's data."),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_request_to_erase_someone_elses_data_opens_a_case_for_triage_not_the_writers_erasure(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSES_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]  # what the person triaging reads
