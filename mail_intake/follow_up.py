@@ -20,7 +20,7 @@ from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
-from mail_intake.parsing import ParsedMessage
+from mail_intake.parsing import ParsedMessage, unquoted_lines
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
@@ -48,13 +48,10 @@ def own_text(parsed: ParsedMessage) -> str:
     """
     if not parsed.body_text.strip():  # the stripped text is an attached message's, not theirs
         return ""
-    kept: list[str] = []
-    for line in parsed.stripped_text.splitlines():
-        if _QUOTE_START.match(line):
-            break
-        if not line.lstrip().startswith(">"):
-            kept.append(line)
-    return "\n".join(kept).strip()
+    lines = parsed.stripped_text.splitlines()
+    # Words written below a ">" quote (bottom-posting) are theirs too; an unmarked copy
+    # after a reply or forward header is not.
+    return "\n".join(unquoted_lines(lines, lambda i: bool(_QUOTE_START.match(lines[i])))).strip()
 
 
 def case_parties(session: Session, case: Case) -> set[str]:

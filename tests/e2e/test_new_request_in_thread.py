@@ -73,15 +73,23 @@ def _open_access_case(desk: CodeDesk, language: str) -> tuple[str, str]:
 
 
 def _in_thread(
-    message_id: str, *, name: str, sender: str, own: str, quoted: str, wrote: str = "wrote"
+    message_id: str,
+    *,
+    name: str,
+    sender: str,
+    own: str,
+    quoted: str,
+    wrote: str = "wrote",
+    below: bool = False,
 ) -> bytes:
-    """A reply to the request: `own` words on top, the request quoted below with ">"."""
+    """A reply to the request: the request quoted with ">", `own` words on top (or `below`)."""
     quote = "\n".join(f"> {line}" for line in quoted.splitlines())
+    attribution = f"5.3.2026 klo 12.00 {name} {wrote}:\n{quote}\n"
     _, raw = request_mail(
         sender_name=name,
         sender=sender,
         subject="Re: request",
-        body=f"{own}\n\n5.3.2026 klo 12.00 {name} {wrote}:\n{quote}\n",
+        body=f"{attribution}\n{own}\n" if below else f"{own}\n\n{attribution}",
         at=REPLIED,
         in_reply_to=message_id,
     )
@@ -134,6 +142,49 @@ def test_the_requester_asking_for_a_second_right_in_the_thread_adds_it_to_the_ca
         "🆕 A new right was asked for in this thread: erasure. Added to the case by intake;"
         " the case's due date 2026-04-07 holds for it."
     ) in lines
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_second_right_asked_for_below_the_quoted_request_is_added_to_the_case_too(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, own, wrote = ACCESS_THEN_ERASURE[language]
+    desk.mail_in(
+        _in_thread(
+            message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote, below=True
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access", "erasure"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-2:] == ["message_received", "kinds_added"]
+    assert any(
+        "🆕 A new right was asked for in this thread: erasure." in line
+        for line in desk.sync_slack(REPLIED)
+    )
+
+
+def test_a_thank_you_below_a_quoted_erasure_request_stays_a_thread_line(desk: CodeDesk) -> None:
+    reference, message_id = _open_access_case(desk, "sv")
+    name, sender, _, _, erasure, wrote = ACCESS_THEN_ERASURE["sv"]
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name=name,
+            sender=sender,
+            own="Tack så mycket!\n\nElin",
+            quoted=erasure,
+            wrote=wrote,
+            below=True,
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-1] == "message_received"
 
 
 def test_a_right_asked_for_in_the_thread_of_an_extended_case_gets_a_case_with_its_own_due_date(
