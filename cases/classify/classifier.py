@@ -199,13 +199,20 @@ class _Objects:
     def _found(self) -> tuple[set[int], set[int]]:
         """The tokens that name another person and a mail, found once per text."""
         if self._spans is None:
-            spans: list[set[int]] = []
-            for rules in (lx.OTHERS, lx.EARLIER_MAIL):
-                at: set[int] = set()
+            tokens = self.tokens
+            others = {
+                i
+                for words, at in tokens.where.items()
+                if in_set("@other", *words)
+                for i in at
+                if words[0].endswith(("ni", "mme"))
+                or (i and tokens[i - 1].surface in lx.POSSESSIVES)
+            }
+            spans: list[set[int]] = [others, set()]
+            for found, rules in zip(spans, (lx.OTHERS, lx.EARLIER_MAIL), strict=True):
                 for rule in rules:
-                    for a, b in matches(rule, self.tokens):
-                        at.update(range(a, b + 1))
-                spans.append(at)
+                    for a, b in matches(rule, tokens):
+                        found.update(range(a, b + 1))
             self._spans = spans[0], spans[1]
         return self._spans
 

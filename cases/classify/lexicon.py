@@ -198,7 +198,10 @@ EARLIER_MAIL = (
 )
 # Someone else's data: "my husband's data", "mieheni tiedot", "min makes uppgifter". Their
 # request, or a representative's (Art. 12(2)), is for a person to judge, not the writer's.
-OTHERS = ("@other", "min|mitt|mina man|mans")
+# A person of @other counts after a possessive ("my son", "min son") or with the Finnish
+# possessive suffix ("poikani"), not in "data about me as a child" (Art. 17(1)(f)).
+POSSESSIVES = words("my our min mitt mina vår vårt våra minun meidän mun")
+OTHERS = ("min|mitt|mina man|mans",)
 # The writer as the object of a right besides "my data": "delete me", "poistakaa minut".
 SELF_OBJECT = words("me myself mig mej minut minua itseni")
 SETS: dict[str, tuple[str, ...]] = {

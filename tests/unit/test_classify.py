@@ -138,6 +138,10 @@ def test_deleting_a_mail_of_the_thread_is_not_an_erasure_of_the_writers_data(tex
         "Radera mitt förra mejl och mitt konto.",
         "Please delete my email address.",
         "Poistakaa minut rekisteristänne.",
+        # Art. 17(1)(f): the writer's own data from their childhood, no other person.
+        "Please delete the data you collected about me as a child.",
+        "Poistakaa lapsena minusta kerätyt tiedot.",
+        "Radera uppgifterna ni samlade in om mig som barn.",
     ],
 )
 def test_the_writers_own_data_or_account_named_with_a_mail_is_still_erasure(text: str) -> None:
@@ -153,6 +157,7 @@ def test_the_writers_own_data_or_account_named_with_a_mail_is_still_erasure(text
         "Poistakaa kaikki vaimoni henkilötiedot.",
         "Radera min makes uppgifter.",
         "Radera min mans personuppgifter.",
+        "Radera mina barns uppgifter.",
     ],
 )
 def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_case(
