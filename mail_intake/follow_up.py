@@ -23,7 +23,7 @@ from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
 from mail_intake.forwarded import Original
-from mail_intake.parsing import ParsedMessage, strip_quoted
+from mail_intake.parsing import ParsedMessage, strip_quoted, unquoted_lines
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
@@ -55,14 +55,11 @@ def own_text(parsed: ParsedMessage) -> str:
 
 
 def own_lines(text: str) -> str:
-    """The lines of `text` before its first quoted line or reply header, without "> " lines."""
-    kept: list[str] = []
-    for line in text.splitlines():
-        if _QUOTE_START.match(line):
-            break
-        if not line.lstrip().startswith(">"):
-            kept.append(line)
-    return "\n".join(kept).strip()
+    """The writer's own lines of `text`: no "> " lines, nothing after a reply header."""
+    lines = text.splitlines()
+    # Words written below a ">" quote (bottom-posting) are theirs too; an unmarked copy
+    # after a reply or forward header is not.
+    return "\n".join(unquoted_lines(lines, lambda i: bool(_QUOTE_START.match(lines[i])))).strip()
 
 
 def case_parties(session: Session, case: Case) -> set[str]:

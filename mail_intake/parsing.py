@@ -6,7 +6,7 @@ import codecs
 import hashlib
 import html as html_lib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -415,24 +415,59 @@ _QUOTE_CUT = re.compile(
 _FI_HEADER = re.compile(r"^\s*\**(?:aihe|vastaanottaja|päivämäärä|kopio)\s*\**:", re.IGNORECASE)
 
 
+_ATTRIBUTION = re.compile(r"\b(?:wrote|kirjoitti|skrev)\b", re.IGNORECASE)
+
+
+def _quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def unquoted_lines(lines: list[str], cut: Callable[[int], bool]) -> list[str]:
+    """The writer's lines: above a reply header, and below a ">" quote as well (bottom-posting).
+
+    An attribution ("X wrote:", "X kirjoitti:", "Den ... skrev X:") followed by ">" lines is a
+    quote that ends: what follows it is the writer's again. Any other header `cut` names
+    (Outlook's, a forward's) starts an unmarked copy of the earlier mail, which runs to the
+    end. One pass, and one look ahead over the blank lines after each attribution.
+    """
+    kept: list[str] = []
+    next_text = [len(lines)] * (len(lines) + 1)  # the first non-blank line at or after i
+    for i in range(len(lines) - 1, -1, -1):
+        next_text[i] = i if lines[i].strip() else next_text[i + 1]
+    for i, line in enumerate(lines):
+        if _quoted(line):
+            continue
+        after = next_text[i + 1]
+        attribution = line.rstrip().endswith(":") and _ATTRIBUTION.search(line)
+        if attribution and after < len(lines) and _quoted(lines[after]):
+            _drop_wrapped_attribution(kept, line)
+            continue
+        if cut(i):
+            _drop_wrapped_attribution(kept, line)
+            break
+        kept.append(line)
+    return kept
+
+
+def _drop_wrapped_attribution(kept: list[str], line: str) -> None:
+    if kept and " klo " in kept[-1] and "kirjoitti" in line.lower():
+        kept.pop()  # the first half of a wrapped "ma 2.2.2026 klo 10.15 X kirjoitti:"
+
+
 def strip_quoted(text: str, *, forwarded: bool = False) -> str:
     """The sender's own words: quoted replies and reply headers removed, for understanding only."""
     if forwarded:  # a forwarded request is the message: keep it whole
         return text.strip()
     lines = text[:MAX_STRIP_CHARS].replace("\r\n", "\n").split("\n")
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(">"):
-            continue
+
+    def cut(i: int) -> bool:
+        line = lines[i]
         header_block = _FI_HEADER.match(line) and any(
             _FI_HEADER.match(nxt) for nxt in lines[i + 1 : i + 4]
         )
-        if _QUOTE_CUT.match(line) or header_block:
-            if kept and " klo " in kept[-1] and "kirjoitti" in line.lower():
-                kept.pop()  # the first half of a wrapped "ma 2.2.2026 klo 10.15 X kirjoitti:"
-            break
-        kept.append(line)
-    own = "\n".join(kept).strip()
+        return bool(_QUOTE_CUT.match(line) or header_block)
+
+    own = "\n".join(unquoted_lines(lines, cut)).strip()
     try:
         reply = EmailMessage(text=own, languages=["en", "sv"], keep_hyphen_lists=True)
         latest = reply.read().latest_reply

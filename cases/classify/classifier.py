@@ -62,6 +62,7 @@ class Signal(StrEnum):
     COMPLAINT_WORD = "complaint_word"
     AUTHORITY = "authority"
     REFUSED = "refused"  # a right named only to refuse it ("älkää poistako")
+    OTHERS_DATA = "others_data"  # erasure of someone else's data ("mieheni tiedot")
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,23 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
         else:
             hits.append(_hit(kind, text, tokens, first, last))
 
+    objects = _Objects(text, tokens)
     consumed: set[int] = set()
+
+    def add_right(kind: str, first: int, last: int) -> None:
+        if kind != "erasure":
+            add(kind, first, last)
+            return
+        own, others, mail = objects.of(first, last)
+        if others:  # another person's data: not the writer's erasure, for a person to read
+            hits.append(_hit(Signal.OTHERS_DATA, text, tokens, first, last))
+        if own or not (others or mail):  # "delete my previous email" erases no one's data
+            add(kind, first, last)
+
     for kind, rules in lx.STRONG.items():
         for rule in rules:
             for first, last in matches(rule, tokens):
-                add(kind, first, last)
+                add_right(kind, first, last)
                 if kind == "marketing_opt_out":  # "remove me from the list" is not erasure
                     consumed.update(range(first, last + 1))
     for kind, rules in lx.WEAK.items():
@@ -164,8 +177,62 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
                 # A rule that names the data ("poistakaa tiedot") is about personal data itself.
                 about_data = "@data" in rule
                 if personal or about_data or near_self(tokens, first, last):
-                    add(kind, first, last)
+                    add_right(kind, first, last)
     return hits
+
+
+class _Objects:
+    """Whose data a right's verb is about, read from its own clause.
+
+    Art. 17 erases the data subject's own data; deleting a mail of the thread ("poistakaa
+    edellinen viestini") erases nobody's, and someone else's data ("radera min makes
+    uppgifter") is theirs to ask for, or a representative's with their authority (Art. 12(2)).
+    """
+
+    _BEFORE = 3  # "mitt förra mejl kan ni radera"
+    _AFTER = 6  # "delete my husband's personal data"
+
+    def __init__(self, text: str, tokens: Tokens) -> None:
+        self.text, self.tokens = text, tokens
+        self._spans: tuple[set[int], set[int]] | None = None
+
+    def _found(self) -> tuple[set[int], set[int]]:
+        """The tokens that name another person and a mail, found once per text."""
+        if self._spans is None:
+            tokens = self.tokens
+            others = {
+                i
+                for words, at in tokens.where.items()
+                if in_set("@other", *words)
+                for i in at
+                if words[0].endswith(("ni", "mme"))
+                or (i and tokens[i - 1].surface in lx.POSSESSIVES)
+            }
+            spans: list[set[int]] = [others, set()]
+            for found, rules in zip(spans, (lx.OTHERS, lx.EARLIER_MAIL), strict=True):
+                for rule in rules:
+                    for a, b in matches(rule, tokens):
+                        found.update(range(a, b + 1))
+            self._spans = spans[0], spans[1]
+        return self._spans
+
+    def of(self, first: int, last: int) -> tuple[bool, bool, bool]:
+        """Whether the verb at first..last has the writer, another person or a mail as object."""
+        others, mail = self._found()
+        tokens = self.tokens
+        window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
+        own = found_other = found_mail = False
+        for i in window:
+            if i == first or not same_clause(self.text, tokens, *sorted((i, first))):
+                continue
+            if i in others:
+                found_other = True
+            elif i in mail:
+                found_mail = True
+            elif in_set("@data", *tokens[i].words) or tokens[i].surface in lx.SELF_OBJECT:
+                # The data after "mieheni" is his ("mieheni tiedot"), not the writer's.
+                own = own or not (i - 1 in others and i - 1 != first)
+        return own, found_other, found_mail
 
 
 def _negations(lang: str) -> frozenset[str]:
@@ -247,6 +314,11 @@ def _decide(
     category: Category
     if asked(Signal.COMPLAINT) or (asked(Signal.COMPLAINT_WORD) and asked(Signal.AUTHORITY)):
         category = "complaint"
+    elif asked(Signal.OTHERS_DATA):
+        # Another person's data: whether the writer may ask for it (their authority, Art.
+        # 12(2)) and what of it is the writer's own is for a person to judge, so the case
+        # opens for triage with no right of the writer's taken for granted.
+        category = "needs_triage"
     elif asked(Signal.FOLLOW_UP) and (personal or kinds or articles):
         category = "follow_up"
     elif kinds:
@@ -257,12 +329,14 @@ def _decide(
         # The clock runs from receipt (EDPB 01/2022 §159): whatever is not recognisably
         # something else, a right named only to refuse it included, is for a person to read.
         category = "needs_triage"
-    shown = [*kinds, "follow_up", "complaint"] if category != "request" else kinds
+    shown = [*kinds, "follow_up", "complaint", "others_data"] if category != "request" else kinds
     evidence = {
         key: list(dict.fromkeys(h.shown for h in hits if h.key == key and _counts(h, kinds)))
         for key in shown
     }
     unique = sorted(set(articles), key=int)
+    if category == "needs_triage":
+        kinds = []  # the evidence keeps what was named; a person decides what is asked
     return Classification(lang, kinds, {k: v for k, v in evidence.items() if v}, category, unique)
 
 

@@ -182,6 +182,28 @@ OWN_DATA = (
     "@data about|concerning|regarding|on|om|minusta|minua|musta @self",
 )
 PERSONAL_DATA = PRIVACY_TOPIC + OWN_DATA
+# A mail of the thread, not the writer's data: "delete my previous email", "poistakaa
+# edellinen viestini", "radera mitt förra mejl". Deleting a message is not Art. 17 erasure.
+_MAIL = (
+    "email|emails|e-mail|e-mails|mail|mails|message|messages|viesti*|sähköposti|sähköpostin|"
+    "sähköpostini|sähköpostia|sähköpostiani|meili*|maili*|mejl*|meddelande*|e-post|e-posten|"
+    "e-postmeddelande*|brev|brevet"
+)
+EARLIER_MAIL = (
+    "previous|last|earlier|latest|recent|prior|first|accidental|mistaken|duplicate|förra|"
+    f"senaste|tidigare|första|sista|edellis*|edellinen|viimei*|aiemp*|aiemm*|aikaisemp*|"
+    f"aikaisemm*|äskei*|ensimmäi* {_MAIL}",
+    f"{_MAIL} ~ sent|lähetin|skickade|skickat",  # "the email I sent by mistake"
+    f"lähettämä*|lähetetty*|lähettämän* {_MAIL}",
+)
+# Someone else's data: "my husband's data", "mieheni tiedot", "min makes uppgifter". Their
+# request, or a representative's (Art. 12(2)), is for a person to judge, not the writer's.
+# A person of @other counts after a possessive ("my son", "min son") or with the Finnish
+# possessive suffix ("poikani"), not in "data about me as a child" (Art. 17(1)(f)).
+POSSESSIVES = words("my our min mitt mina vår vårt våra minun meidän mun")
+OTHERS = ("min|mitt|mina man|mans",)
+# The writer as the object of a right besides "my data": "delete me", "poistakaa minut".
+SELF_OBJECT = words("me myself mig mej minut minua itseni")
 SETS: dict[str, tuple[str, ...]] = {
     "@self": (
         "my|me|mine|myself|mina|min|mitt|mig|mej|minun|minua|minusta|minulle|minulla|minut|"
@@ -191,6 +213,19 @@ SETS: dict[str, tuple[str, ...]] = {
         "data*|information|info*|details|address*|addy|email*|e-mail*|name|phone*|"
         "account|tieto*|tiedo*|henkilötie*|osoite*|osoitt*|sähköposti*|nimi*|nime*|puhelin*|"
         "tili*|uppgift*|personuppgift*|adress*|e-post*|namn*|telefon*|konto*|profil*",
+    ),
+    # Family, partners and friends; Swedish "man" only after "min" (see OTHERS).
+    "@other": (
+        "husband*|wife|wife's|wives|spouse*|son|son's|sons|daughter*|child|child's|children*|"
+        "kid|kid's|kids|mother*|father*|mom|mom's|mum|mum's|dad|dad's|parent|parent's|"
+        "parents|brother*|sister*|friend|friend's|friends|colleague*|boyfriend*|girlfriend*|"
+        "grandmother*|grandfather*|grandma*|grandpa*|fiancé*|fiance*|mies|miehe*|vaimo*|"
+        "puoliso*|avopuoliso*|avomie*|poika*|poja*|tytär|tyttäre*|lapsi|lapse*|lasten|äiti*|"
+        "isä|isäni|isän|isälle|veli|velje*|sisko*|sisar*|ystävä*|kaveri*|työkaveri*|kollega*|"
+        "isoäiti*|isoisä*|mummo*|mummi*|ukki*|vaari*|make|makes|maka|makas|maken|makens|makan|"
+        "fru|frun|frus|fruns|sambo*|sonen*|dotter*|döttrar*|barn|barnet|barnets|barnen|barns|"
+        "mamma*|pappa*|förälder*|föräldrar*|bror|brors|brodern*|syster*|vän|väns|vännen*|"
+        "kompis*|mormor*|farmor*|morfar*|farfar*|pojkvän*|flickvän*",
     ),
     # "Where did you get my number?": data only in a question, never "my order number".
     "@number": ("number|numbers|numero*|nummer*",),

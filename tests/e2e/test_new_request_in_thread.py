@@ -74,15 +74,23 @@ def _open_access_case(desk: CodeDesk, language: str) -> tuple[str, str]:
 
 
 def _in_thread(
-    message_id: str, *, name: str, sender: str, own: str, quoted: str, wrote: str = "wrote"
+    message_id: str,
+    *,
+    name: str,
+    sender: str,
+    own: str,
+    quoted: str,
+    wrote: str = "wrote",
+    below: bool = False,
 ) -> bytes:
-    """A reply to the request: `own` words on top, the request quoted below with ">"."""
+    """A reply to the request: the request quoted with ">", `own` words on top (or `below`)."""
     quote = "\n".join(f"> {line}" for line in quoted.splitlines())
+    attribution = f"5.3.2026 klo 12.00 {name} {wrote}:\n{quote}\n"
     _, raw = request_mail(
         sender_name=name,
         sender=sender,
         subject="Re: request",
-        body=f"{own}\n\n5.3.2026 klo 12.00 {name} {wrote}:\n{quote}\n",
+        body=f"{attribution}\n{own}\n" if below else f"{own}\n\n{attribution}",
         at=REPLIED,
         in_reply_to=message_id,
     )
@@ -201,6 +209,49 @@ def test_the_requester_is_told_in_their_language_which_right_joined_the_case_and
             select(Outbox.purpose).where(Outbox.case_id == case.id).order_by(col(Outbox.id))
         ).all()
         assert purposes == ["acknowledgement", "acknowledgement"]  # the case's own trail
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_second_right_asked_for_below_the_quoted_request_is_added_to_the_case_too(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, own, wrote = ACCESS_THEN_ERASURE[language]
+    desk.mail_in(
+        _in_thread(
+            message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote, below=True
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access", "erasure"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-2:] == ["message_received", "kinds_added"]
+    assert any(
+        "🆕 A new right was asked for in this thread: erasure." in line
+        for line in desk.sync_slack(REPLIED)
+    )
+
+
+def test_a_thank_you_below_a_quoted_erasure_request_stays_a_thread_line(desk: CodeDesk) -> None:
+    reference, message_id = _open_access_case(desk, "sv")
+    name, sender, _, _, erasure, wrote = ACCESS_THEN_ERASURE["sv"]
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name=name,
+            sender=sender,
+            own="Tack så mycket!\n\nElin",
+            quoted=erasure,
+            wrote=wrote,
+            below=True,
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-1] == "message_received"
 
 
 def test_a_right_asked_for_in_the_thread_of_an_extended_case_gets_a_case_with_its_own_due_date(
@@ -512,3 +563,54 @@ def test_a_colleague_forwarding_another_persons_request_into_the_thread_opens_th
         assert "kopio kaikista minua koskevista" in theirs.body_text
         assert "Pekka Puoliso <pekka.puoliso@example.com>" in theirs.body_text
     assert [e.action for e in desk.events(reference)][-1] == "separate_case_opened"
+
+
+# A reply asking to delete a mail of the thread, not the writer's data (not Art. 17).
+DELETE_MY_LAST_MAIL = {
+    "fi": "Poistakaa edellinen viestini, lähetin sen vahingossa.\n\nMaija",
+    "sv": "Radera mitt förra mejl, jag skickade det av misstag.\n\nElin",
+    "en": "Please delete my previous email, I sent it by mistake.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_asking_to_delete_an_earlier_mail_of_the_thread_adds_no_erasure_to_the_case(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = DELETE_MY_LAST_MAIL[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-1] == "message_received"
+    assert not any("🆕" in line for line in desk.sync_slack(REPLIED))
+
+
+# A new mail asking to erase the writer's spouse's data.
+SOMEONE_ELSES_DATA = {
+    "fi": ("Maija Virtanen", "maija.virtanen@example.com", "Poistakaa mieheni tiedot."),
+    "sv": ("Elin Lindqvist", "elin.lindqvist@example.com", "Radera min makes uppgifter."),
+    "en": ("John Smith", "john.smith@example.com", "Please delete my husband's data."),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_request_to_erase_someone_elses_data_opens_a_case_for_triage_not_the_writers_erasure(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSES_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]  # what the person triaging reads

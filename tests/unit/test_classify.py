@@ -115,6 +115,60 @@ def test_removal_from_a_mailing_list_is_a_marketing_opt_out_not_an_erasure() -> 
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Please delete my previous email, I sent it by mistake.",
+        "You can delete my last message.",
+        "Please ignore and delete the email I sent this morning.",
+        "Poistakaa edellinen viestini, lähetin sen vahingossa.",
+        "Voitte poistaa viimeisimmän viestini.",
+        "Radera mitt förra mejl, jag skickade det av misstag.",
+        "Mitt senaste meddelande kan ni radera.",
+    ],
+)
+def test_deleting_a_mail_of_the_thread_is_not_an_erasure_of_the_writers_data(text: str) -> None:
+    assert "erasure" not in classify_request("", text).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please delete my previous email and all my personal data.",
+        "Poistakaa edellinen viestini ja kaikki tietoni.",
+        "Radera mitt förra mejl och mitt konto.",
+        "Please delete my email address.",
+        "Poistakaa minut rekisteristänne.",
+        # Art. 17(1)(f): the writer's own data from their childhood, no other person.
+        "Please delete the data you collected about me as a child.",
+        "Poistakaa lapsena minusta kerätyt tiedot.",
+        "Radera uppgifterna ni samlade in om mig som barn.",
+    ],
+)
+def test_the_writers_own_data_or_account_named_with_a_mail_is_still_erasure(text: str) -> None:
+    assert classify_request("", text).kinds == ["erasure"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please delete my husband's data.",
+        "Please delete my data and my wife's personal data.",
+        "Poistakaa mieheni tiedot.",
+        "Poistakaa kaikki vaimoni henkilötiedot.",
+        "Radera min makes uppgifter.",
+        "Radera min mans personuppgifter.",
+        "Radera mina barns uppgifter.",
+    ],
+)
+def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_case(
+    text: str,
+) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]  # what the person triaging is shown
+
+
+@pytest.mark.parametrize(
     ("text", "kinds", "articles"),
     [
         ("Pyyntö tietosuoja-asetuksen 15 artiklan nojalla.", ["access"], ["15"]),

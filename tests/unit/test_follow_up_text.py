@@ -44,6 +44,42 @@ def test_a_code_that_is_only_quoted_is_not_own_text(body: str) -> None:
     assert CODE not in _parsed(body)
 
 
+@pytest.mark.parametrize(
+    ("body", "own"),
+    [
+        (
+            f"On Thu, 5 Mar 2026, Desk <privacy@example.com> wrote:\n> Your code: {CODE}\n\n"
+            "Thanks. Also please erase all my data.\n\nJohn\n",
+            "Thanks. Also please erase all my data.\n\nJohn",
+        ),
+        (
+            f"to 5.3.2026 klo 12.00 Tietosuoja\nkirjoitti:\n\n> Koodinne: {CODE}\n>\n"
+            "Kiitos. Poistakaa myös kaikki tietoni.\n",
+            "Kiitos. Poistakaa myös kaikki tietoni.",
+        ),
+        (
+            f"Den 5 mars 2026 skrev Desk <privacy@example.com>:\n> Er kod: {CODE}\n\n"
+            "Tack. Radera även alla mina uppgifter.\n",
+            "Tack. Radera även alla mina uppgifter.",
+        ),
+    ],
+    ids=["en", "fi-wrapped", "sv"],
+)
+def test_words_written_below_a_quote_are_own_text_and_the_quote_is_not(body: str, own: str) -> None:
+    assert _parsed(body) == own
+
+
+def test_a_quoted_forward_header_block_above_bottom_posted_words_is_not_own_text() -> None:
+    body = (
+        "On Thu, 5 Mar 2026, Desk <privacy@example.com> wrote:\n"
+        "> ---------- Forwarded message ---------\n> From: Desk <privacy@example.com>\n"
+        f"> Subject: code\n>\n> Your code: {CODE}\n\nHere it is.\n\n"
+        "---------- Forwarded message ---------\nFrom: Desk\n\n"
+        f"Your code: {CODE}\n"
+    )
+    assert _parsed(body) == "Here it is."
+
+
 def test_a_forwarded_code_mail_is_not_own_text() -> None:
     body = f"FYI\n\n---------- Forwarded message ---------\nFrom: Desk\n\nYour code: {CODE}\n"
     assert CODE not in _parsed(body, subject="Fwd: [DSR-2026-0001] Your verification code")
