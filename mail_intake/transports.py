@@ -177,7 +177,8 @@ class SmtpTransport:
             sender, rcpt = ascii_domain(self.sender), ascii_domain(to)
         except ValueError as exc:
             raise Undeliverable(f"not sent: {exc}") from None
-        head = wire.split(b"\r\n\r\n", 1)[0]
+        end = wire.find(b"\r\n\r\n")  # the header only, not a copy of the whole mail
+        head = wire if end < 0 else wire[:end]
         utf8 = not (sender.isascii() and rcpt.isascii() and head.isascii())
         options = ["SMTPUTF8"] if utf8 else []
         passed = False
