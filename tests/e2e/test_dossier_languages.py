@@ -1,4 +1,4 @@
-"""A Finnish or Swedish dossier reads in its language: no code stands in it as a word.
+"""A Finnish or Swedish dossier reads in its language: no code and no English sentence.
 
 Each journey is a desk on the example shop's data map (examples/woocommerce): every right
 carried out through `rightsdesk cases`, a refusal after an extension and a pause, a one-time
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cases.code_check import CodeCheck
-from cases.dossier_values import OUTCOME
+from cases.dossier_values import OUTCOME, SENTENCE
 from cases.drafts import KIND_TEMPLATES
 from cases.kinds import KIND_CODES
 from cases.lifecycle import Status
@@ -54,6 +54,8 @@ CODES = (
     | {"done", "nothing_there", "case_ended", "anonymised", "kept_for_claim", "not_found"}
     | {"suppression", "sql", "manual", "complexity", "number_of_requests"}
 )
+# The desk's own English sentences, up to their first parameter.
+SENTENCES = {en.split("{")[0] for _, _, en in SENTENCE.values()}
 
 
 class _HumanText(HTMLParser):
@@ -214,6 +216,8 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
     for code in sorted(CODES):
         found = re.search(rf"(?<![\w@./:-]){re.escape(code)}(?![\w@-])", everything)
         assert found is None, (code, everything[max(0, found.start() - 120) : found.end() + 40])
+    for sentence in SENTENCES:
+        assert sentence not in everything, sentence
 
     # A few names exactly as a regulator reads them.
     expected = {
@@ -223,6 +227,7 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "Tulos: vastattu: vastaus tarkastuspyyntöön",
             "Tehtävän oikeus: tietojen tarkastaminen",
             "Peruste: pyynnön monimutkaisuus",
+            "kertakäyttöinen koodi lähetetty rekisterissä olevaan osoitteeseen",
             "Verkkokauppa (tietokanta)",
         ),
         "sv": (
@@ -231,6 +236,7 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "Utfall: besvarad: svar på begäran om tillgång",
             "Uppgiftens rättighet: rätt till tillgång",
             "Grund: hur komplicerad begäran är",
+            "engångskod skickad till adressen i registret",
             "Verkkokauppa (databas)",
         ),
     }[lang]
