@@ -162,6 +162,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "försöken förbrukade; skicka en ny kod eller kontrollera identiteten manuellt",
             "attempt budget spent; send a new code or verify by hand",
         ),
+        "restriction_requested": (
+            "rekisteröidyn pyytämä ({reference})",
+            "begärd av den registrerade ({reference})",
+            "requested by the data subject ({reference})",
+        ),
         "opt_out_sender_only": (
             "kielto koskee vain osoitetta, josta pyyntö tuli",
             "förbudet gäller bara adressen som begäran kom från",

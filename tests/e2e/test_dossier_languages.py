@@ -106,10 +106,8 @@ def carry_out(env: dict[str, str], kind: str, lang: str) -> str:
         )
     )  # fmt: skip
     rightsdesk(env, "cases", "verify", reference, "--method", "manual", "--reason", REASON[lang])
-    how = {
-        "rectification": ["--set", f"phone={PHONE[lang]}"],
-        "restriction": ["--reason", "kiistää tietojen paikkansapitävyyden"],
-    }.get(kind, [])
+    # A restriction without typed reasons: the desk's own words name it.
+    how = {"rectification": ["--set", f"phone={PHONE[lang]}"]}.get(kind, [])
     rightsdesk(env, "cases", "fulfil", reference, *how)
     waiting = [t for t in tasks(env, reference) if t["status"] == "open"]
     for n, task in enumerate(waiting):
@@ -229,6 +227,7 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "Peruste: pyynnön monimutkaisuus",
             "kertakäyttöinen koodi lähetetty rekisterissä olevaan osoitteeseen",
             "Verkkokauppa (tietokanta)",
+            "Syy: rekisteröidyn pyytämä (DSR-2026-",
         ),
         "sv": (
             "Mall: svar på begäran om tillgång",
@@ -238,6 +237,7 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "Grund: hur komplicerad begäran är",
             "engångskod skickad till adressen i registret",
             "Verkkokauppa (databas)",
+            "Skäl: begärd av den registrerade (DSR-2026-",
         ),
     }[lang]
     for phrase in expected:
