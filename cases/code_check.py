@@ -95,6 +95,8 @@ def _verify(
         method="code",
         reason="the one-time code sent to the address in the register"
         f" on {row.created_at.date().isoformat()} was returned",
+        reason_code="code_returned",
+        reason_params={"sent_on": row.created_at.date().isoformat()},
         actor=actor,
         now=now,
         policy=policy,
@@ -155,6 +157,7 @@ def check_code_reply(
         action=AuditAction.CODE_VOIDED,
         now=now,
         result="attempt budget spent; send a new code or verify by hand",
+        result_code="code_attempts_spent",
         attempts=row.attempts,
     )
     return CodeCheck.VOID

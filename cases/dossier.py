@@ -22,7 +22,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.deadlines import DeadlineTrace
-from cases.dossier_labels import table_label, value_label
+from cases.dossier_labels import table_label
 from cases.dossier_text import (
     action_label,
     day_reason,
@@ -32,6 +32,7 @@ from cases.dossier_text import (
     texts,
     yes_no,
 )
+from cases.dossier_values import outcome_text, right_label, sentence_text, value_label
 from cases.drafts import FINAL_TEMPLATES
 from cases.lifecycle import ACTIVE_STATUSES, Status
 from cases.related import related_cases
@@ -40,7 +41,7 @@ from store.actions import AuditAction
 from store.audit import verify_chain
 from store.models import Attachment, Case, CaseEvent, CasePause, Message, Outbox
 from templates.labels import LANGUAGES as LANGUAGE_CODES
-from templates.labels import kept_reason, kind_label
+from templates.labels import kept_reason
 
 TEMPLATE = "dossier.html.j2"
 
@@ -61,7 +62,11 @@ def _environment() -> jinja2.Environment:
         day_reason=day_reason,
         rule_text=rule_text,
         kept_reason=kept_reason,
-        kind_label=kind_label,
+        # A task or fulfilment may name the opt-out a right was carried out as.
+        kind_label=right_label,
+        value_label=value_label,
+        outcome_text=outcome_text,
+        sentence_text=sentence_text,
         detail_items=detail_items,
     )
     return env
@@ -74,7 +79,13 @@ def _local(value: datetime | None) -> str:
     return value.astimezone(deadlines.HELSINKI).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
-def _pauses(session: Session, case: Case) -> list[dict[str, Any]]:
+def _pauses(session: Session, case: Case, events: Sequence[CaseEvent]) -> list[dict[str, Any]]:
+    # A pause's words in each language come from its event's code, when it recorded one.
+    coded = {
+        (e.at, e.full_detail.get("reason")): e.full_detail
+        for e in events
+        if e.action == AuditAction.PAUSE
+    }
     rows = session.exec(
         select(CasePause).where(CasePause.case_id == case.id).order_by(col(CasePause.id))
     ).all()
@@ -84,16 +95,28 @@ def _pauses(session: Session, case: Case) -> list[dict[str, Any]]:
         if p.ended_at is not None:
             start, end = deadlines.receipt_date(p.started_at), deadlines.receipt_date(p.ended_at)
             days = max(0, (end - start).days)
+        detail = coded.get((p.started_at, p.reason)) or {}
         out.append(
             {
                 "waiting_for": p.waiting_for,
                 "reason": p.reason,
+                "reason_code": detail.get("reason_code"),
+                "reason_params": detail.get("reason_params"),
                 "started": p.started_at,
                 "ended": p.ended_at,
                 "days": days,
             }
         )
     return out
+
+
+def _identity_event(case: Case, events: Sequence[CaseEvent]) -> dict[str, Any]:
+    """The detail of the verification whose reason the case holds (its code, if recorded)."""
+    for event in reversed(events):
+        detail = event.full_detail
+        if event.action == AuditAction.VERIFY and detail.get("reason") == case.identity_reason:
+            return detail
+    return {}
 
 
 def _deadline(case: Case, controller: ControllerConfig) -> dict[str, Any]:
@@ -165,6 +188,8 @@ def _plain(value: Any, lang: str, key: str = "") -> str:
             return "; ".join(f"{table_label(str(t), lang)}: {n}" for t, n in value.items())
         if key == "systems":  # the data map's systems: name, kind and rows per table
             return "; ".join(_system_text(str(n), part, lang) for n, part in value.items())
+        if key == "added":  # an opt-out's addresses and the scopes added for each
+            return "; ".join(f"{a}: {_scopes(v, lang)}" for a, v in value.items())
         return "; ".join(f"{detail_label(k, lang)}: {_plain(v, lang, k)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v, lang, key) for v in value) if value else "–"
@@ -175,18 +200,25 @@ def _plain(value: Any, lang: str, key: str = "") -> str:
     return str(value)
 
 
+def _scopes(value: Any, lang: str) -> str:
+    """An opt-out's scope codes (one or a list) named in `lang`."""
+    codes = value if isinstance(value, list | tuple) else [value]
+    return ", ".join(value_label(str(code), lang) for code in codes)
+
+
 def _system_text(name: str, part: Any, lang: str) -> str:
     """One system of a detail's `systems`: "Name (kind): table orders: 2" in `lang`."""
     if not isinstance(part, dict):
         return f"{name}: {_plain(part, lang)}"
     rows = _plain(part.get("rows") or {}, lang, "rows") or "–"
-    return f"{name} ({part.get('kind', '–')}): {rows}"
+    return f"{name} ({value_label(str(part.get('kind', '–')), lang)}): {rows}"
 
 
 # Detail items whose values are codes the dossier already names in each language.
-_KIND_VALUED = frozenset({"kind", "kinds"})
-_STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for"})
-_CODE_VALUED = frozenset({"form", "scopes"})
+_KIND_VALUED = frozenset({"kind", "kinds", "task_kind"})
+_STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for", "ground"})
+# Templates, languages, a register row's or a task's result: value codes (dossier_values).
+_CODE_VALUED = frozenset({"form", "scopes", "template", "language", "customer_outcome", "result"})
 # Times recorded as ISO text: shown in Helsinki time like every other time of the dossier.
 _TIME_VALUED = frozenset({"original_date", "informed_at", "expires_at"})
 
@@ -200,15 +232,24 @@ def _local_text(value: str) -> str:
     return _local(parsed) if parsed.tzinfo is not None else value
 
 
+# A sentence's code and parameters: shown through the sentence they name, not on their own.
+_CODED = ("_code", "_params")
+
+
 def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool]]:
     """(name, text, long) for each item of an event's detail in `lang`; long texts preformatted."""
     items = []
     for key, value in detail.items():
-        if key in _HIDDEN_DETAIL or value in (None, "", [], {}):
+        if key in _HIDDEN_DETAIL or value in (None, "", [], {}) or key.endswith(_CODED):
             continue
-        if key in _KIND_VALUED:
+        if f"{key}_code" in detail and isinstance(value, str):
+            code, params = detail[f"{key}_code"], detail.get(f"{key}_params")
+            text = sentence_text(value, code, params, lang)
+        elif key == "outcome" and isinstance(value, str):
+            text = outcome_text(value, lang)
+        elif key in _KIND_VALUED:
             codes = value if isinstance(value, list | tuple) else [value]
-            text = ", ".join(kind_label(str(code), lang) for code in codes)
+            text = ", ".join(right_label(str(code), lang) for code in codes)
         elif key in _STATUS_VALUED and isinstance(value, str):
             text = status_label(value, lang)
         elif key in _CODE_VALUED:
@@ -432,7 +473,7 @@ def _version(case: Case, lang: str, events: list[CaseEvent]) -> dict[str, Any]:
     return {
         "lang": lang,
         "t": texts(lang),
-        "kinds": [kind_label(k, lang) for k in case.kinds],
+        "kinds": [right_label(k, lang) for k in case.kinds],
         "kept": _kept(events, lang),
     }
 
@@ -466,7 +507,8 @@ def build_dossier(
         "decisions": _decisions(events),
         "notices": _notices(session, case, events),
         "related": related_cases(session, case),
-        "pauses": _pauses(session, case),
+        "pauses": _pauses(session, case, events),
+        "identity_event": _identity_event(case, events),
         "events": [{"event": e, "detail": e.full_detail} for e in events],
         "messages": _messages(session, case),
         "identity_notes": [

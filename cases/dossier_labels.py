@@ -366,24 +366,6 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
     }
 )
 
-# Detail values that are codes, named in each language: how a forward came, an opt-out's
-# scopes. An unknown value is shown as it is.
-VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
-    {
-        "inline": ("viestin tekstissä", "i meddelandets text", "in the mail's text"),
-        "attached": ("liitteenä", "som bilaga", "attached"),
-        "marketing": ("suoramarkkinointi", "direktmarknadsföring", "direct marketing"),
-        "publication": ("julkaiseminen", "publicering", "publication"),
-        "processing": ("käsittely", "behandling", "processing"),
-    }
-)
-
-
-def value_label(code: str, lang: str) -> str:
-    """A detail value's name in `lang`, or the value itself when it is no known code."""
-    return pick(VALUE, code, lang) if code in VALUE else code
-
-
 # The word put before a table's own name: a table of an external system keeps the name
 # it has there, so a regulator can find it; the register's own tables are named.
 _TABLE: Mapping[str, tuple[str, str, str]] = MappingProxyType(

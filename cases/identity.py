@@ -112,6 +112,11 @@ def _apply_sender_match(
         method="sender_match",
         reason=f"sender address matches customer {customer.customer_number} in the register"
         + (f"; {checked['detail']}" if checked.get("detail") else ""),
+        reason_code="sender_matches_customer",
+        reason_params={
+            "customer_number": str(customer.customer_number),
+            "auth": str(checked.get("detail") or ""),
+        },
         actor=actor,
         now=now,
         policy=policy,
@@ -198,6 +203,7 @@ def send_code(
             case,
             waiting_for="identity",
             reason="one-time code sent to the address in the register",
+            reason_code="code_sent",
             actor=actor,
             now=now,
         )

@@ -45,6 +45,8 @@ PERSONAL_DETAIL = frozenset(
         "note",
         "outcome",
         "reason",
+        # A coded reason's parameters may name a customer (cases.dossier_values.SENTENCE).
+        "reason_params",
         "reasons",
         "recipients",
         "refusal_reasons",
@@ -335,6 +337,7 @@ def add_kinds(
         due_date=case.effective_due_date.isoformat(),
         message=message,
         result="a new right was asked for in the case's thread; the case's deadline holds for it",
+        result_code="kind_added_same_deadline",
     )
     return added
 
@@ -397,6 +400,8 @@ def _apply_verify(
     actor: str,
     now: datetime,
     policy: DeskPolicy = DEFAULT_POLICY,
+    reason_code: str | None = None,
+    reason_params: dict[str, str] | None = None,
 ) -> None:
     """Verify `case` in the caller's transaction (intake, a returned code, an opt-out)."""
     if method not in IDENTITY_METHODS:
@@ -421,8 +426,17 @@ def _apply_verify(
     ).all():
         stale.status = "superseded"
         session.add(stale)
+    # The code names the desk's own sentence, so the dossier can say it in each language.
     record(
-        session, case, actor=actor, action=AuditAction.VERIFY, now=now, method=method, reason=why
+        session,
+        case,
+        actor=actor,
+        action=AuditAction.VERIFY,
+        now=now,
+        method=method,
+        reason=why,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
 
 
@@ -442,7 +456,15 @@ def pause(
 
 
 def _apply_pause(
-    session: Session, case: Case, *, waiting_for: str, reason: str, actor: str, now: datetime
+    session: Session,
+    case: Case,
+    *,
+    waiting_for: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    reason_code: str | None = None,
+    reason_params: dict[str, str] | None = None,
 ) -> None:
     if waiting_for not in ("identity", "clarification"):
         raise UserError("waiting for must be 'identity' or 'clarification'")
@@ -463,6 +485,8 @@ def _apply_pause(
         now=now,
         waiting_for=waiting_for,
         reason=why,
+        reason_code=reason_code,
+        reason_params=reason_params,
     )
 
 
@@ -516,6 +540,7 @@ def _apply_resume(
     now: datetime,
     reason: str | None = None,
     policy: DeskPolicy = DEFAULT_POLICY,
+    reason_code: str | None = None,
 ) -> None:
     check_transition("resume", case.status)
     days = _end_pause(session, case, now, policy)
@@ -529,6 +554,7 @@ def _apply_resume(
         now=now,
         paused_days=days,
         reason=reason,
+        reason_code=reason_code,
         due_date=case.effective_due_date.isoformat(),
     )
 

@@ -139,6 +139,8 @@ def _move_case(session: Session, case: Case, draft: Draft, *, actor: str, now: d
             case,
             waiting_for=waiting_for,
             reason=f"asked the requester ({template})",
+            reason_code="asked_requester",
+            reason_params={"template": template},
             actor=actor,
             now=now,
         )

@@ -94,6 +94,7 @@ def _attach_third_party(
         now=now,
         message=msg.message_id,
         result="not from the requester or the register's address; clock and identity unchanged",
+        result_code="third_party_unchanged",
     )
 
 
@@ -137,6 +138,7 @@ def _task_answer(
         message=msg.message_id,
         note=task.mailed_answer,
         result="a note for the contact person; the task stays as it was until they record it",
+        result_code="task_answer_noted",
     )
     return True
 
@@ -291,6 +293,12 @@ def heard(
         )
     if Status(case.status) in PAUSED_STATUSES:
         ops._apply_resume(
-            session, case, actor=actor, now=now, reason="the requester answered", policy=policy
+            session,
+            case,
+            actor=actor,
+            now=now,
+            reason="the requester answered",
+            reason_code="requester_answered",
+            policy=policy,
         )
     return checked

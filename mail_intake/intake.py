@@ -794,6 +794,11 @@ def _separate_case(
         action=AuditAction.NOTE,
         now=now,
         note=f"Opened from a mail in the thread of {thread_case.reference} ({whose} request).",
+        note_code="opened_from_thread",
+        note_params={
+            "reference": thread_case.reference,
+            "whose": "other_person" if asked.other_person else "requester",
+        },
     )
     ops.record(
         session,
@@ -809,6 +814,7 @@ def _separate_case(
             if asked.other_person
             else "a right this case cannot take under its deadline has its own case"
         ),
+        result_code="other_persons_request" if asked.other_person else "own_case_for_right",
     )
     return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))
 

@@ -231,6 +231,7 @@ def draft_notices(
             now=now,
             recipients=unaddressed,
             reason="no contact address in the register",
+            reason_code="no_contact_address",
         )
         # The approver is warned from this row (cases.drafts.notice_warnings), not the trail.
         session.add(

@@ -154,6 +154,9 @@ def fulfil_restriction(
         customer_number=customer.customer_number if customer is not None else None,
         reply_context=reply,
         reason=why,
+        # The desk's own words when none were typed: a code, so the dossier names it per language.
+        reason_code=None if (reason or "").strip() else "restriction_requested",
+        reason_params={"reference": case.reference},
         systems_restricted=[s.system for s in in_systems if s.restricted] or None,
         systems_by_hand=[s.system for s in in_systems if s.unmapped] or None,
     )

@@ -161,6 +161,7 @@ def fulfil_suppression(
             case,
             method="sender_match",
             reason="the opt-out concerns only the address the request came from",
+            reason_code="opt_out_sender_only",
             actor=actor,
             now=now,
         )

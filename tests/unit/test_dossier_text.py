@@ -146,3 +146,24 @@ def test_a_forwards_and_an_opt_outs_codes_and_times_read_in_the_sections_languag
     ]
     (scopes,) = detail_items({"scopes": ["marketing", "publication"]}, "sv")
     assert scopes[1] == "direktmarknadsföring, publicering"
+
+
+def test_a_coded_sentence_reads_in_the_sections_language_and_an_old_one_as_recorded() -> None:
+    reason = "sender address matches customer C-7 in the register; dmarc=pass for example.com"
+    coded = {
+        "reason": reason,
+        "reason_code": "sender_matches_customer",
+        "reason_params": {"customer_number": "C-7", "auth": "dmarc=pass for example.com"},
+    }
+    assert detail_items(coded, "sv") == [
+        (
+            "Skäl",
+            "avsändaradressen stämmer med kund C-7 i registret; dmarc=pass for example.com",
+            False,
+        )
+    ]
+    assert detail_items(coded, "fi")[0][1].startswith(
+        "lähettäjän osoite vastaa rekisterin asiakasta C-7"
+    )
+    # An event recorded before the code existed keeps its own words.
+    assert detail_items({"reason": reason}, "fi") == [("Syy", reason, False)]
