@@ -880,6 +880,32 @@ def test_a_restriction_lifted_after_the_case_closed_is_reminded_and_in_the_diges
     assert "reminder " not in after and "Open tasks" not in after
 
 
+def test_a_case_cannot_be_closed_while_its_lift_task_is_open(
+    sqlite_env: dict[str, str],
+) -> None:
+    """Closing used to mark the open lift tasks as ended with the case: nobody was chased
+    and the trail said finished what nobody did. It is refused until the outcome is in."""
+    reference = answered_restriction(sqlite_env)
+    assert lift(sqlite_env, reference).returncode == 0
+    tasks = json.loads(ok(sqlite_env, "tasks", "list", "--case", reference, "--json"))
+    lifts = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert lifts and {t["status"] for t in lifts} == {"open"}
+
+    refused = rightsdesk(sqlite_env, "cases", "close", reference)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{reference} has open tasks: task {lifts[0]['id']} (lift_restriction in" in (
+        refused.stderr
+    )
+    assert json.loads(ok(sqlite_env, "cases", "show", reference, "--json"))["status"] == (
+        "responded"
+    )
+    for task in lifts:
+        ok(sqlite_env, "tasks", "done", str(task["id"]), "--note", "Begränsningen hävd.")
+    ok(sqlite_env, "cases", "close", reference)
+    tasks = json.loads(ok(sqlite_env, "tasks", "list", "--case", reference, "--json"))
+    assert {t["outcome"] for t in tasks if t["kind"] == "lift_restriction"} == {"done"}
+
+
 def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:
