@@ -35,17 +35,22 @@ def _rows(cases: list[Case], now: datetime, *, show_identity: bool) -> list[Bloc
 
 
 def _task_rows(rows: list[tuple[Task, Case]], now: datetime) -> list[Block]:
-    """Open tasks of manual systems by their own due date (a week before the case's)."""
+    """Open tasks of manual systems by their own due date, whatever their case's status."""
     today = deadlines.receipt_date(now)
     blocks: list[Block] = []
     for task, case in rows[:TASKS]:
         late = "🔴 " if task.due_date < today else ""
         owner = f"<@{task.owner}>" if task.owner.startswith(("U", "W")) else escape(task.owner)
+        # A task opened after the answer (a lifted restriction) has no case deadline to show.
+        case_state = (
+            f"case due {case.effective_due_date.isoformat()}"
+            if case.is_active
+            else f"case {case.status}"
+        )
         blocks.append(
             section(
                 f"{late}*{case.reference}* · {task.kind} in {escape(task.system)} · task due"
-                f" {task.due_date.isoformat()} (case due {case.effective_due_date.isoformat()})"
-                f" · {owner}"
+                f" {task.due_date.isoformat()} ({case_state}) · {owner}"
             )
         )
     if len(rows) > TASKS:
@@ -108,7 +113,8 @@ def home_view(
         blocks.append(
             section(f"…and {active - len(team)} more: `{command} list` or `{command} search`.")
         )
-    tasks = list_tasks(session, status="open", limit=TASKS + 1, active_cases=True)
+    # Every open task, an answered case's too: its owner still has to be chased (Art. 18(3)).
+    tasks = list_tasks(session, status="open", limit=TASKS + 1)
     if tasks:
         blocks += [
             {"type": "divider"},

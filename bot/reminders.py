@@ -53,6 +53,8 @@ def _buttons(reminder: Reminder) -> list[Block]:
     """The next steps for this reminder; the bot's listeners handle these action ids."""
     ref = reminder.reference
     key = reminder.text_key
+    if key.endswith("_after_answer"):
+        return []  # the reply went out: nothing to assign, preview or extend any more
     elements: list[Block] = []
     if reminder.target is None:
         elements.append(button("Assign to me", ASSIGN_TO_ME, ref))
@@ -76,8 +78,11 @@ def reminder_message(reminder: Reminder) -> tuple[str, list[Block]]:
     icon = _ICONS.get(reminder.kind, ":alarm_clock:")
     assignee = slack_user(reminder.target)
     mention = f" <@{assignee}>" if assignee else ""
-    blocks = [section(f"{icon} {escape(text)}{mention}"), *_buttons(reminder)]
-    return text, blocks
+    line = section(f"{icon} {escape(text)}{mention}")
+    actions = _buttons(reminder)
+    if not actions:  # Slack refuses an empty actions block: the section carries the name
+        line["block_id"] = f"reminder:{reminder.kind}:{reminder.reference}"
+    return text, [line, *actions]
 
 
 def _digest_sections(lines: list[str]) -> list[Block]:

@@ -742,15 +742,37 @@ def dismiss(session: Session, *, reference: str, reason: str, actor: str, now: d
 def close(
     session: Session, *, reference: str, actor: str, now: datetime, outcome: str | None = None
 ) -> Case:
-    """Close an answered case."""
+    """Close an answered case; refused while a system owner's task is still open."""
     case = get_case(session, reference)
+    check_transition("close", case.status)
+    _require_tasks_answered(session, case)
     _move(case, "close", now)
     if outcome:
         case.outcome = outcome.strip()
     case.closed_at = now
     record(session, case, actor=actor, action=AuditAction.CLOSE, now=now, outcome=outcome)
-    _end_tasks(session, case, actor=actor, now=now, why="the case was closed")
     return _save(session, case)
+
+
+def _require_tasks_answered(session: Session, case: Case) -> None:
+    """Refuse to close over an open task: unlike a withdrawal it does not make the task moot.
+
+    A task left open after the answer (a restriction to lift by hand, Art. 18(3); a second
+    right's task) is work still owed in that system. Ending it silently as the close did
+    would record as finished what nobody did (Art. 5(2)); its owner is reminded until the
+    contact person records the outcome.
+    """
+    waiting = session.exec(
+        select(Task).where(Task.case_id == case.id, Task.status == "open").order_by(col(Task.id))
+    ).all()
+    if waiting:
+        names = "; ".join(
+            f"task {t.id} ({t.kind} in {t.system}, due {t.due_date.isoformat()})" for t in waiting
+        )
+        raise UserError(
+            f"{case.reference} has open tasks: {names}; record their outcome first"
+            " (rightsdesk tasks done ID)"
+        )
 
 
 def reopen(session: Session, *, reference: str, reason: str, actor: str, now: datetime) -> Case:

@@ -84,8 +84,10 @@ def _midnight_after(day: date) -> datetime:
 def candidate_queries(today: date, config: ReminderConfig) -> list[CaseSelect]:
     """The selects that find every case that may owe a reminder today, each through an index.
 
-    Their cost grows with the cases due (or paused, or new and unassigned), not with all
-    cases; the policy then decides, and the ledger drops what was already sent.
+    Their cost grows with the cases due (or paused, or new and unassigned, or with a task
+    due), not with all cases; the policy then decides, and the ledger drops what was
+    already sent. An answered case comes only through its open tasks, and the policy owes
+    it nothing but their reminder.
     """
     xmas = config.christmas_eve_working
     horizon = deadlines.add_working_days(today, config.lookahead, christmas_eve_working=xmas)
@@ -117,8 +119,9 @@ def candidate_queries(today: date, config: ReminderConfig) -> list[CaseSelect]:
             col(Case.receipt_date) >= today - _UNASSIGNED_WINDOW,
             col(Case.receipt_date) <= unassigned_day,
         ),
-        # ix_task_status_due: an owner's task due within a working day, or late.
-        _cases().where(active, col(Case.id).in_(_open_task_cases(horizon))),
+        # ix_task_status_due: an owner's task due within a working day, or late, whatever
+        # the case's status: a lift task is opened on an answered case (Art. 18(3)).
+        _cases().where(col(Case.id).in_(_open_task_cases(horizon))),
     ]
 
 
@@ -163,7 +166,7 @@ def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Candidate]:
 
 
 def build_digest(session: Session, now: datetime, config: ReminderConfig) -> Digest:
-    """The digest's cases: due this week or overdue, paused, or with a draft to approve."""
+    """The digest's cases: due this week or overdue, paused, with a draft or an open task."""
     today = deadlines.receipt_date(now)
     drafts: dict[int, int] = {}
     pending = sa_select(col(Draft.case_id)).where(col(Draft.status) == "pending")
@@ -176,7 +179,8 @@ def build_digest(session: Session, now: datetime, config: ReminderConfig) -> Dig
         [
             _cases().where(active, col(Case.effective_due_date) <= week),
             _cases().where(active, col(Case.paused_since).is_not(None)),
-            _cases().where(active, col(Case.id).in_(_open_task_cases())),
+            # Open tasks of every case, answered ones too (through ix_task_status_due).
+            _cases().where(col(Case.id).in_(_open_task_cases())),
         ],
     )
     found.update(by_ids(session, set(drafts) - set(found)))

@@ -25,6 +25,8 @@ from cases import reminder_candidates as candidates
 from cases.reminders import (
     DEFAULT_CONFIG,
     DIGEST,
+    TASKS,
+    CaseSnapshot,
     Digest,
     Reminder,
     ReminderConfig,
@@ -210,7 +212,7 @@ def reclaim_stale(
             claimed.append(Claimed(row.id, row.attempts, None, body))
             continue
         found = cases.get(row.case_id)
-        if found is None or not found.snapshot.active:
+        if found is None or not _still_owed(found.snapshot, row.kind):
             # Answered or closed since the claim: the reminder has nothing left to say.
             row.posted_at, row.last_error = now, "skipped: case no longer active"
             continue
@@ -227,6 +229,11 @@ def reclaim_stale(
         )
     session.commit()
     return claimed
+
+
+def _still_owed(case: CaseSnapshot, kind: str) -> bool:
+    """An active case owes every reminder; an answered one only its open tasks' (Art. 18(3))."""
+    return case.active or (kind == TASKS and case.open_tasks > 0)
 
 
 def _set_posted(session: Session, ledger_id: int, now: datetime, note: str | None = None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cases.lifecycle import ACTIVE_STATUSES, Status
 from cases.mail_review import REVIEW_DAYS
 from cases.reminders import DUE_TODAY, OVERDUE, UNASSIGNED, Digest, Reminder
 
@@ -34,6 +35,15 @@ _TEXTS = {
         "{ref}: a manual system's task was due {due}, {days} {day_word} ago; the reply waits"
         " for its owner and the case's own deadline still runs (GDPR Art. 12(3))."
     ),
+    # The case is answered or closed: the task (e.g. lifting a restriction by hand) is not.
+    "tasks_due_after_answer": (
+        "{ref} is answered, but a manual system's task is still open: due {due}, {days}"
+        " working {day_word} left (`rightsdesk tasks list --case {ref}`)."
+    ),
+    "tasks_overdue_after_answer": (
+        "{ref} is answered, but a manual system's task is still open: it was due {due},"
+        " {days} {day_word} ago (`rightsdesk tasks list --case {ref}`)."
+    ),
 }
 _BEFORE_TEXT = "{ref} is due {due}: {days} working {day_word} left (GDPR Art. 12(3))."
 
@@ -57,7 +67,7 @@ def digest_lines(d: Digest, *, limit: int | None = 20, command: str = "/rights")
         ("Due in the next 7 days", d.due_this_week, "{ref}: due {due}{who}"),
         ("Awaiting the requester", d.awaiting_requester, "{ref}: waiting {days} working days"),
         ("Drafts waiting for approval", d.drafts_waiting, "{ref}: due {due}"),
-        ("Open tasks of manual systems", d.tasks_open, "{ref}: task due {due}{who}"),
+        ("Open tasks of manual systems", d.tasks_open, "{ref}: task due {due}{who}{state}"),
     )
     for title, items, line in sections:
         if not items:
@@ -65,6 +75,9 @@ def digest_lines(d: Digest, *, limit: int | None = 20, command: str = "/rights")
         lines.append(f"{title} ({len(items)}):")
         for item in items[:limit] if limit is not None else items:
             who = "" if item.assignee else " (unassigned)"  # staff names stay out of logs
+            # A task opened after the answer (a lifted restriction) belongs to a case no
+            # longer active: say so, or the line reads like a reply still owed.
+            state = "" if Status(item.status) in ACTIVE_STATUSES else f" (case {item.status})"
             lines.append(
                 "  "
                 + line.format(
@@ -73,6 +86,7 @@ def digest_lines(d: Digest, *, limit: int | None = 20, command: str = "/rights")
                     late=-item.days,
                     days=item.days,
                     who=who,
+                    state=state,
                 )
             )
         if limit is not None and len(items) > limit:

@@ -228,11 +228,18 @@ def _task_reminder(case: CaseSnapshot, day: date, config: ReminderConfig) -> Rem
         return None
     due = case.task_due
     if day > due:
-        return _make(case, TASKS, due, day, "tasks_overdue", (day - due).days)
+        return _make(case, TASKS, due, day, _task_key(case, late=True), (day - due).days)
     scheduled = due if day == due else deadlines_before(due, 1, config)
     if day < scheduled:
         return None
-    return _make(case, TASKS, due, scheduled, "tasks_due", _wd_between(day, due, config))
+    days = _wd_between(day, due, config)
+    return _make(case, TASKS, due, scheduled, _task_key(case, late=False), days)
+
+
+def _task_key(case: CaseSnapshot, *, late: bool) -> str:
+    """The text of a task reminder; an answered case's task no longer holds back a reply."""
+    key = "tasks_overdue" if late else "tasks_due"
+    return key if case.active else f"{key}_after_answer"
 
 
 def _make(case: CaseSnapshot, kind: str, due: date, day: date, key: str, days: int) -> Reminder:
@@ -253,8 +260,13 @@ def due_reminders(
 ) -> list[Reminder]:
     """Every reminder the case is owed now; the ledger decides which were already sent."""
     day = sending_day(now, config)
-    if day is None or not case.active:
+    if day is None:
         return []
+    if not case.active:
+        # Answered or closed: no deadline is owed any more, but a task opened after the
+        # answer (lifting a restriction by hand, Art. 18(3)) still waits for its owner.
+        task = _task_reminder(case, day, config)
+        return [task] if task is not None else []
     rules = [_unassigned_reminder, _awaiting_reminder]
     if not case.paused:
         # While paused the due date is still moving (EDPB §159): no countdown, only the nudge.
@@ -291,7 +303,8 @@ def rebuild(
             key = "extension_decide" if case.extended_due_date is None else "extension_notify"
         if kind == TASKS:
             late = (current - due_date).days
-            key, days = ("tasks_overdue", late) if late > 0 else ("tasks_due", days)
+            key = _task_key(case, late=late > 0)
+            days = late if late > 0 else days
     return _make(case, kind, due_date, day, key, max(days, 0))
 
 
@@ -353,8 +366,13 @@ def digest(
     day = today(now)
     week, late, waiting, drafts, tasks = [], [], [], [], []
     for case in sorted(cases, key=lambda c: (c.effective_due_date, c.reference)):
+        if case.task_due is not None:
+            left = (case.task_due - day).days
+            tasks.append(
+                DigestItem(case.reference, case.task_due, left, case.assignee, case.status)
+            )
         if not case.active:
-            continue
+            continue  # answered: only its open tasks are still owed (above)
         due = target_due(case, config)
         item = DigestItem(case.reference, due, (due - day).days, case.assignee, case.status)
         if case.paused and case.paused_since is not None:
@@ -366,10 +384,5 @@ def digest(
             week.append(item)
         if case.pending_drafts:
             drafts.append(item)
-        if case.task_due is not None:
-            left = (case.task_due - day).days
-            tasks.append(
-                DigestItem(case.reference, case.task_due, left, case.assignee, case.status)
-            )
     tasks.sort(key=lambda i: (i.due_date, i.reference))
     return Digest(day, tuple(week), tuple(late), tuple(waiting), tuple(drafts), tuple(tasks))

@@ -209,12 +209,9 @@ def list_tasks(
     case: Case | None = None,
     status: str | None = None,
     limit: int | None = None,
-    active_cases: bool = False,
 ) -> list[tuple[Task, Case]]:
-    """Tasks with their cases, nearest due first (with `active_cases`, of cases still owed)."""
+    """Tasks with their cases, nearest due first."""
     query = select(Task, Case).join(Case, col(Case.id) == col(Task.case_id))
-    if active_cases:
-        query = query.where(col(Case.is_active).is_(True))
     if case is not None:
         query = query.where(Task.case_id == case.id)
     if status is not None:

@@ -836,6 +836,76 @@ def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
     assert "hävande av begränsningen av behandlingen" in dossier
 
 
+def answered_restriction(env: dict[str, str]) -> str:
+    """A restriction case whose by-hand tasks were done and whose reply went out."""
+    reference = open_case(env, "restriction", language="sv")
+    ok(env, "cases", "fulfil", reference)
+    for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
+        ok(env, "tasks", "done", str(task["id"]), "--note", "Kundkontot markerat som begränsat.")
+    ok(env, "cases", "approve", reference)
+    return reference
+
+
+def test_a_restriction_lifted_after_the_case_closed_is_reminded_and_in_the_digest(
+    sqlite_env: dict[str, str],
+) -> None:
+    """The case (due 2027-01-04) was closed long ago; its lift tasks are still chased, by
+    `rightsdesk remind` as the scheduler runs it, and the closed case gets no deadline."""
+    reference = answered_restriction(sqlite_env)
+    ok(sqlite_env, "cases", "close", reference)
+    later = {**sqlite_env, "RIGHTSDESK_NOW": "2027-01-11T10:00:00+02:00"}
+    lifted = lift(later, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    tasks = json.loads(ok(later, "tasks", "list", "--case", reference, "--json"))
+    lifts = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert len(lifts) == 2 and {t["due"] for t in lifts} == {"2027-01-18"}
+
+    # A day late, at 09:30 Helsinki time: the task's reminder and the digest are due.
+    morning = {**sqlite_env, "RIGHTSDESK_NOW": "2027-01-19T09:30:00+02:00"}
+    out = ok(morning, "remind", "--once").splitlines()
+    assert [line for line in out if line.startswith("reminder ")] == [
+        f"reminder {reference} tasks due 2027-01-18"
+    ]  # the task's, and no "overdue" for the closed case's own deadline
+    assert "Open tasks of manual systems (1):" in out
+    (line,) = [line for line in out if line.startswith(f"  {reference}: task due 2027-01-18")]
+    assert line.endswith("(case closed)")
+    assert not [line for line in out if line.startswith("Overdue")]
+    assert MAIJA not in "\n".join(out)
+    again = ok({**morning, "RIGHTSDESK_NOW": "2027-01-19T15:00:00+02:00"}, "remind", "--once")
+    assert "reminder " not in again  # the ledger: once a day
+
+    for task in lifts:
+        ok(later, "tasks", "done", str(task["id"]), "--note", "Begränsningen hävd.")
+    after = ok({**sqlite_env, "RIGHTSDESK_NOW": "2027-01-20T09:30:00+02:00"}, "remind", "--once")
+    assert "reminder " not in after and "Open tasks" not in after
+
+
+def test_a_case_cannot_be_closed_while_its_lift_task_is_open(
+    sqlite_env: dict[str, str],
+) -> None:
+    """Closing used to mark the open lift tasks as ended with the case: nobody was chased
+    and the trail said finished what nobody did. It is refused until the outcome is in."""
+    reference = answered_restriction(sqlite_env)
+    assert lift(sqlite_env, reference).returncode == 0
+    tasks = json.loads(ok(sqlite_env, "tasks", "list", "--case", reference, "--json"))
+    lifts = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert lifts and {t["status"] for t in lifts} == {"open"}
+
+    refused = rightsdesk(sqlite_env, "cases", "close", reference)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{reference} has open tasks: task {lifts[0]['id']} (lift_restriction in" in (
+        refused.stderr
+    )
+    assert json.loads(ok(sqlite_env, "cases", "show", reference, "--json"))["status"] == (
+        "responded"
+    )
+    for task in lifts:
+        ok(sqlite_env, "tasks", "done", str(task["id"]), "--note", "Begränsningen hävd.")
+    ok(sqlite_env, "cases", "close", reference)
+    tasks = json.loads(ok(sqlite_env, "tasks", "list", "--case", reference, "--json"))
+    assert {t["outcome"] for t in tasks if t["kind"] == "lift_restriction"} == {"done"}
+
+
 def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -33,6 +33,7 @@ from tests.e2e.slack_bot import (
     migrated_engine,
     running_bot,
 )
+from tests.e2e.test_remind_cli import posted as reminders_posted
 from tests.servers import free_port
 from tests.servers import slack_signing as sig
 from tests.servers.slack_fake import FakeSlack
@@ -52,6 +53,7 @@ owner = "{OWNER}"
 [systems.instructions]
 access = "Search Netvisor by e-mail and export the customer's invoices as CSV."
 erasure = "Remove the customer's contact details from Netvisor; vouchers stay (KPL 2:10)."
+restriction = "Mark the customer's account in Netvisor as restricted."
 """
 
 
@@ -305,3 +307,50 @@ def post_state(engine: Engine, key: str) -> str | None:
     with new_session(engine) as session:
         row = session.get(SlackPost, key)
         return row.state if row is not None else None
+
+
+def test_a_lift_task_on_a_closed_case_is_reminded_by_dm_and_shown_on_the_home_tab(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """The restriction was answered and the case closed; lifting it weeks later opens a task
+    for the firm. The assignee is reminded of it when it is late, the digest and App Home
+    list it, and the closed case (its own deadline long past) gets no deadline reminder."""
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"customer_number,name,email\nC-1,{ALICE[0]},{ALICE[1]}\n", "utf-8")
+    cli(env, "register", "import", str(customers))
+    reference = fulfilled_case(env, "restriction")
+    cli(env, "cases", "assign", reference, "slack:U0PASI")
+    cli(env, "tasks", "done", str(task_of(env, reference)["id"]), "--note", "Marked restricted.")
+    cli(env, "cases", "approve", reference)
+    cli(env, "cases", "close", reference)
+    # The case was due 2026-04-09; it is lifted on 2026-04-14, so the task is due 2026-04-21.
+    lifting = {**env, "RIGHTSDESK_NOW": "2026-04-14T10:00:00+03:00"}
+    cli(
+        lifting, "cases", "lift-restriction", reference, "--reason", "accuracy checked",
+        "--informed-at", "2026-04-13",
+    )  # fmt: skip
+    rows = json.loads(cli(env, "tasks", "list", "--case", reference, "--json"))
+    (lift,) = [t for t in rows if t["kind"] == "lift_restriction"]
+    assert (lift["status"], lift["owner"], lift["due"]) == ("open", OWNER, "2026-04-21")
+
+    home = sig.event_body({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    assert sig.post_signed(bot_url, SECRET, home).status == 200
+    (publish,) = fake_slack.wait_for("views.publish")
+    home_text = json.dumps(publish.body, ensure_ascii=False)
+    assert "Open tasks" in home_text
+    assert f"*{reference}* · lift_restriction in {FIRM} · task due 2026-04-21" in home_text
+    assert "(case closed)" in home_text
+
+    before = len(fake_slack.calls("chat.postMessage"))
+    cli({**env, "RIGHTSDESK_NOW": "2026-04-22T09:30:00+03:00"}, "remind", "--once")
+    sent = reminders_posted(fake_slack)[before:]
+    assert [p for p in sent if p[1] == reference] == [("tasks", reference, "DU0PASI", None)]
+    calls = fake_slack.calls("chat.postMessage")[before:]
+    (reminder,) = [c for c in calls if c.body["channel"] == "DU0PASI"]
+    text = str(reminder.body["text"])
+    assert text.startswith(f"{reference} is answered, but a manual system's task is still open")
+    assert "was due Tue 2026-04-21, 1 day ago" in text
+    (digest,) = [c for c in calls if str(c.body["text"]).startswith("Rights desk digest")]
+    assert f"{reference}: task due 2026-04-21 (case closed)" in json.dumps(digest.body["blocks"])
+    for call in (reminder, digest):  # only the owner's own DM names the person
+        assert ALICE[0] not in json.dumps(call.body) and ALICE[1] not in json.dumps(call.body)

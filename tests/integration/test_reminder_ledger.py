@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from cases import health
 from cases import operations as ops
 from cases.deadlines import HELSINKI
+from cases.outbox import Sender
 from cases.reminder_candidates import candidate_queries
 from cases.reminder_ledger import (
     Claimed,
@@ -26,6 +27,7 @@ from cases.reminder_ledger import (
 )
 from cases.reminder_texts import digest_lines
 from cases.reminders import ReminderConfig
+from cases.tasks import open_task
 from mail_intake.intake import quarantine
 from store.engine import new_session
 from store.models import Case, ReminderLedger, Task
@@ -204,6 +206,34 @@ def test_a_claim_for_a_case_answered_meanwhile_is_not_posted_on_retry(
     with new_session(engine) as s:
         skipped = s.exec(select(ReminderLedger).where(ReminderLedger.kind == "before_7")).one()
     assert skipped.posted_at is not None and "no longer active" in (skipped.last_error or "")
+
+
+def test_a_claimed_task_reminder_of_a_closed_case_is_retried_after_a_crash(
+    engine: Engine, session: Session
+) -> None:
+    """A restriction lifted after the case closed leaves a task (Art. 18(3)): its claimed
+    reminder survives a crash, while the closed case never owes a deadline reminder."""
+    ref = _open(session).reference
+    ops.verify(session, reference=ref, method="manual", reason="x", actor="test", now=RECEIVED)
+    ops.respond(session, reference=ref, outcome="restricted", actor="test", now=RECEIVED)
+    case = ops.close(session, reference=ref, actor="test", now=RECEIVED)
+    lifted = _at(date(2027, 1, 11))
+    open_task(
+        session, case, system="Tilitoimisto", right="lift_restriction", owner="U0OWNER",
+        instructions="-", by_mail=False, sender=Sender("privacy@example.com"), actor="test",
+        now=lifted, due=date(2027, 1, 18),
+    )  # fmt: skip
+    session.commit()
+    now = _at(date(2027, 1, 19))  # the case was due 2026-12-28: long past, and closed
+    with new_session(engine) as s:
+        first = [c.reminder for c in claim_due(s, now=now) if c.reminder is not None]
+    assert [(r.reference, r.kind, r.text_key) for r in first] == [
+        (ref, "tasks", "tasks_overdue_after_answer")
+    ]
+    with new_session(engine) as s:  # the process died before posting it
+        (retry,) = [c for c in reclaim_stale(s, now=now + timedelta(minutes=11)) if c.reminder]
+    assert retry.reminder is not None and retry.attempts == 2
+    assert (retry.reminder.kind, retry.reminder.text_key) == ("tasks", "tasks_overdue_after_answer")
 
 
 def _bulk_cases(session: Session, *, closed: int, active_later: int) -> None:
