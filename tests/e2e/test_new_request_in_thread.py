@@ -666,3 +666,36 @@ def test_any_right_to_another_persons_data_opens_a_case_for_triage_not_the_write
     cases = _cases(desk)
     assert [(c.status, c.kinds) for c in cases] == [("needs_triage", [])] * 2
     assert all(c.evidence["triggers"]["others_data"] for c in cases)  # what the triager reads
+
+
+# A reply in the thread asking for a right to another person's data, per language.
+OTHERS_DATA_IN_THREAD = {
+    "fi": "Kiitos. Kirjoitan nyt myös äitini puolesta: poistakaa hänen tietonsa.\n\nMaija",
+    "sv": "Tack. Skicka också en kopia av min makes uppgifter.\n\nElin",
+    "en": "Thanks. Please also send me a copy of my wife's data.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_reply_asking_about_another_persons_data_adds_nothing_but_tells_the_contact_person(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = OTHERS_DATA_IN_THREAD[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-2:] == [
+        "message_received",
+        "others_data_in_thread",
+    ]
+    (line,) = [line for line in desk.sync_slack(REPLIED) if "🆕" in line]
+    assert line == (
+        "🆕 A reply in this thread asks about another person's data: nothing was added to the"
+        " case. Decide whether the writer may act for them (Art. 12(2)) (noted by intake)."
+    )
