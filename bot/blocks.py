@@ -256,6 +256,13 @@ def _request_in_thread_line(event: CaseEvent) -> str | None:
             f"🆕 Another person wrote in this thread with a request of their own: a separate"
             f" case was opened, {reference} (by {who(event.actor)})."
         )
+    if event.action == AuditAction.OTHERS_DATA_IN_THREAD:
+        # Names no one: whose data it is stays in the mail, for the contact person to read.
+        return (
+            "🆕 A reply in this thread asks about another person's data: nothing was added"
+            " to the case. Decide whether the writer may act for them (Art. 12(2))"
+            f" (noted by {who(event.actor)})."
+        )
     return None
 
 

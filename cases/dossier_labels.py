@@ -66,6 +66,11 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "ny begäran i tråden registrerad som eget ärende",
         "new request in the thread opened as its own case",
     ),
+    "others_data_in_thread": (
+        "ketjun viesti koskee toisen henkilön tietoja",
+        "meddelande i tråden gäller en annan persons uppgifter",
+        "reply in the thread about another person's data",
+    ),
     "forwarded_request": (
         "pyyntö välitetty kollegalta",
         "begäran vidarebefordrad av en kollega",

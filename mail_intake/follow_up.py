@@ -207,6 +207,17 @@ def forwarded_request(session: Session, case: Case, original: Original) -> NewRe
     return _asked(session, case, original.address, classify_request("", text, names=names))
 
 
+def about_others(parsed: ParsedMessage, original: Original | None = None) -> bool:
+    """Whether the writer's own words (or a forwarded customer's) ask about another's data."""
+    # Only their own words: the subject repeats the thread's, the quotes are earlier mail.
+    if original is not None:
+        text, name = own_lines(strip_quoted(original.text)), original.name
+    else:
+        text, name = own_text(parsed), parsed.from_name
+    found = classify_request("", text, names=[name] if name else []) if text else None
+    return found is not None and "others_data" in found.evidence
+
+
 def _asked(
     session: Session,
     case: Case,

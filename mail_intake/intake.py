@@ -984,6 +984,22 @@ def _route(
         _follow_up(session, case, msg, u, deps, now)
         if original is not None:
             _forward_joined(session, case, parsed, original, now)
+        if (
+            asked is None
+            and "others_data" in c.evidence
+            and follow_up.about_others(parsed, original)
+        ):
+            # No right of the writer's to add, but not a mere thread line either: whether they
+            # may ask for someone else (a guardian, an attorney) is a person's call (Art. 12(2)).
+            ops.record(
+                session,
+                case,
+                actor=INTAKE_ACTOR,
+                action=AuditAction.OTHERS_DATA_IN_THREAD,
+                now=now,
+                message=msg.message_id,
+                result="a reply asks about another person's data; a person decides",
+            )
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,

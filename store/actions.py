@@ -75,6 +75,8 @@ class AuditAction(StrEnum):
     THIRD_PARTY_MESSAGE = "third_party_message"
     # A request in a case's thread that the case cannot hold: it has a case of its own.
     SEPARATE_CASE_OPENED = "separate_case_opened"
+    # A reply in a case's thread asks for a right to another person's data: a person decides.
+    OTHERS_DATA_IN_THREAD = "others_data_in_thread"
     NON_REQUEST = "non_request"
     QUARANTINE = "quarantine"
     MACHINE_MAIL = "machine_mail"

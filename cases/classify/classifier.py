@@ -62,7 +62,7 @@ class Signal(StrEnum):
     COMPLAINT_WORD = "complaint_word"
     AUTHORITY = "authority"
     REFUSED = "refused"  # a right named only to refuse it ("älkää poistako")
-    OTHERS_DATA = "others_data"  # erasure of someone else's data ("mieheni tiedot")
+    OTHERS_DATA = "others_data"  # a right to someone else's data ("mieheni tiedot")
 
 
 @dataclass(frozen=True)
@@ -154,13 +154,14 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
     consumed: set[int] = set()
 
     def add_right(kind: str, first: int, last: int) -> None:
-        if kind != "erasure":
+        if kind not in lx.ABOUT_DATA:
             add(kind, first, last)
             return
-        own, others, mail = objects.of(first, last)
-        if others:  # another person's data: not the writer's erasure, for a person to read
+        own, others, mail, _ = objects.of(first, last)
+        if others:  # another person's data: not the writer's right, for a person to read
             hits.append(_hit(Signal.OTHERS_DATA, text, tokens, first, last))
-        if own or not (others or mail):  # "delete my previous email" erases no one's data
+        # "Delete my previous email" erases no one's data; a copy of it is still access.
+        if own or not (others or (mail and kind == "erasure")):
             add(kind, first, last)
 
     for kind, rules in lx.STRONG.items():
@@ -178,6 +179,12 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
                 about_data = "@data" in rule
                 if personal or about_data or near_self(tokens, first, last):
                     add_right(kind, first, last)
+                elif kind in lx.ABOUT_DATA and objects.about_others(first, last):
+                    add_right(kind, first, last)  # "kopio hänen tiedoistaan": theirs, to triage
+    if any(h.key in _KIND_ORDER or h.key == Signal.OTHERS_DATA for h in hits):
+        # Written for someone else ("on behalf of my mother"): whatever the mail asks, it
+        # asks as their representative, whose authority a person checks (Art. 12(2), (6)).
+        hits += [_hit(Signal.OTHERS_DATA, text, tokens, a, b) for a, b in objects.behalf()]
     return hits
 
 
@@ -195,6 +202,37 @@ class _Objects:
     def __init__(self, text: str, tokens: Tokens) -> None:
         self.text, self.tokens = text, tokens
         self._spans: tuple[set[int], set[int]] | None = None
+        self._behalf: list[tuple[int, int]] | None = None
+
+    def _surfaces(self, words: Collection[str]) -> set[int]:
+        """Where the mail has one of `words` as written (not as a lemma)."""
+        by_word, tokens = self.tokens.by_word, self.tokens
+        return {i for w in words for i in by_word.get(w, ()) if tokens[i].surface == w}
+
+    def _person(self, i: int) -> bool:
+        """Whether word i names a person: family, "her", or a name ("Maijan puolesta")."""
+        tok = self.tokens[i]
+        if in_set("@other", *tok.words) or tok.surface in lx.THIRD_PERSON | lx.THEIR:
+            return True
+        follows = i > 0 and self.tokens[i - 1].sentence == tok.sentence
+        return follows and self.text[tok.start].isupper() and tok.surface != "i"
+
+    def behalf(self) -> list[tuple[int, int]]:
+        """The words saying the mail is written for someone else ("on behalf of my mother")."""
+        if self._behalf is None:
+            tokens, found = self.tokens, []
+            for i in sorted(self._surfaces(lx.BEHALF)):
+                # "On my behalf", "minun puolestani", "för min räkning" name no one else.
+                near = range(max(0, i - 3), min(len(tokens), i + 4))
+                people = [
+                    j
+                    for j in near
+                    if j != i and tokens[j].sentence == tokens[i].sentence and self._person(j)
+                ]
+                if people:
+                    found.append((min(i, *people), max(i, *people)))
+            self._behalf = found
+        return self._behalf
 
     def _found(self) -> tuple[set[int], set[int]]:
         """The tokens that name another person and a mail, found once per text."""
@@ -208,6 +246,10 @@ class _Objects:
                 if words[0].endswith(("ni", "mme"))
                 or (i and tokens[i - 1].surface in lx.POSSESSIVES)
             }
+            # "Their" only where the mail names someone else: otherwise it may be a company's.
+            if others or self.behalf():
+                others |= self._surfaces(lx.THEIR)
+            others |= self._surfaces(lx.THIRD_PERSON)
             spans: list[set[int]] = [others, set()]
             for found, rules in zip(spans, (lx.OTHERS, lx.EARLIER_MAIL), strict=True):
                 for rule in rules:
@@ -216,12 +258,12 @@ class _Objects:
             self._spans = spans[0], spans[1]
         return self._spans
 
-    def of(self, first: int, last: int) -> tuple[bool, bool, bool]:
-        """Whether the verb at first..last has the writer, another person or a mail as object."""
+    def of(self, first: int, last: int) -> tuple[bool, bool, bool, bool]:
+        """Whether first..last has the writer, another person, a mail or data as object."""
         others, mail = self._found()
         tokens = self.tokens
         window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
-        own = found_other = found_mail = False
+        own = found_other = found_mail = data = False
         for i in window:
             if i == first or not same_clause(self.text, tokens, *sorted((i, first))):
                 continue
@@ -230,9 +272,15 @@ class _Objects:
             elif i in mail:
                 found_mail = True
             elif in_set("@data", *tokens[i].words) or tokens[i].surface in lx.SELF_OBJECT:
+                data = data or tokens[i].surface not in lx.SELF_OBJECT
                 # The data after "mieheni" is his ("mieheni tiedot"), not the writer's.
                 own = own or not (i - 1 in others and i - 1 != first)
-        return own, found_other, found_mail
+        return own, found_other, found_mail, data
+
+    def about_others(self, first: int, last: int) -> bool:
+        """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
+        _, others, _, data = self.of(first, last)
+        return others and data
 
 
 def _negations(lang: str) -> frozenset[str]:

@@ -73,6 +73,8 @@ WEAK: dict[str, tuple[str, ...]] = {
     "access": (
         "access|tarkastaa|tarkistaa|tarkastus|pääsy*|tillgång*|utdrag",
         "copy|kopio*|kopia|kopior ~ @self",
+        # A copy of a third person's data, to be read as theirs (see THIRD_PERSON).
+        "copy|kopio*|kopia|kopior ~ her|his|hänen|hennes|hans",
         "@self ~ copy|kopio*|kopia",
         "see|view|nähdä|se @self",
         "see|view|gimme|download|nähdä|nähä|ladata|ladda ~ @self @data",
@@ -202,6 +204,19 @@ EARLIER_MAIL = (
 # possessive suffix ("poikani"), not in "data about me as a child" (Art. 17(1)(f)).
 POSSESSIVES = words("my our min mitt mina vår vårt våra minun meidän mun")
 OTHERS = ("min|mitt|mina man|mans",)
+# The rights whose object may be another person's data ("a copy of my wife's data"). The
+# opt-outs are left out: they stop marketing to the address the mail came from (Art. 21(3)).
+ABOUT_DATA = frozenset(
+    {"access", "rectification", "erasure", "restriction", "portability", "objection"}
+)
+# A third person as the object: "her data", "hänen tietonsa", "hennes uppgifter", "delete him".
+THIRD_PERSON = words("her hers his him hänen hänet hänestä häntä hennes hans henne honom")
+# "Their" may be a company's ("their records" about the shop): another person only in a
+# mail that names one, possessed ("my parents") or represented ("on behalf of").
+THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
+# Written for someone else: "on behalf of my mother", "äitini puolesta", "för min mammas
+# räkning", "å hans vägnar". A representative's request is for a person to judge (Art. 12(2)).
+BEHALF = words("behalf puolesta räkning vägnar")
 # The writer as the object of a right besides "my data": "delete me", "poistakaa minut".
 SELF_OBJECT = words("me myself mig mej minut minua itseni")
 SETS: dict[str, tuple[str, ...]] = {
@@ -221,10 +236,10 @@ SETS: dict[str, tuple[str, ...]] = {
         "parents|brother*|sister*|friend|friend's|friends|colleague*|boyfriend*|girlfriend*|"
         "grandmother*|grandfather*|grandma*|grandpa*|fiancé*|fiance*|mies|miehe*|vaimo*|"
         "puoliso*|avopuoliso*|avomie*|poika*|poja*|tytär|tyttäre*|lapsi|lapse*|lasten|äiti*|"
-        "isä|isäni|isän|isälle|veli|velje*|sisko*|sisar*|ystävä*|kaveri*|työkaveri*|kollega*|"
+        "isä|isäni|isän|isälle|vanhemp*|vanhemm*|veli|velje*|sisko*|sisar*|ystävä*|kaveri*|työkaveri*|kollega*|"
         "isoäiti*|isoisä*|mummo*|mummi*|ukki*|vaari*|make|makes|maka|makas|maken|makens|makan|"
         "fru|frun|frus|fruns|sambo*|sonen*|dotter*|döttrar*|barn|barnet|barnets|barnen|barns|"
-        "mamma*|pappa*|förälder*|föräldrar*|bror|brors|brodern*|syster*|vän|väns|vännen*|"
+        "mamma*|pappa*|far|fars|mor|mors|förälder*|föräldrar*|bror|brors|brodern*|syster*|vän|väns|vännen*|"
         "kompis*|mormor*|farmor*|morfar*|farfar*|pojkvän*|flickvän*",
     ),
     # "Where did you get my number?": data only in a question, never "my order number".

@@ -86,6 +86,8 @@ def in_set(name: str, surface: str, lemma: str) -> bool:
     """Whether a word belongs to a named set of the lexicon ("@self", "@data", "@mydata")."""
     if name == "@mydata":  # one Finnish word: "tietoni" = "my data"
         return in_set("@self", surface, lemma) and in_set("@data", surface, lemma)
+    if name == "@self" and surface.endswith("ni") and in_set("@other", surface, lemma):
+        return True  # "vaimoni" is "my wife", whether or not the dictionary knows the form
     if name == "@self" and len(surface) >= 6 and surface.endswith("ni"):
         return lemma != surface or not surface.isascii()  # Finnish possessive: "tietoni"
     steps = (step for rule in SETS[name] for step in _compiled(rule))

@@ -614,3 +614,88 @@ def test_a_request_to_erase_someone_elses_data_opens_a_case_for_triage_not_the_w
     (case,) = _cases(desk)
     assert (case.status, case.kinds) == ("needs_triage", [])
     assert case.evidence["triggers"]["others_data"]  # what the person triaging reads
+
+
+# New mails asking for a right to another person's data: a copy of a spouse's data, and a
+# mail written on a mother's behalf asking to erase "her" data.
+ANOTHER_PERSONS_RIGHT = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        [
+            "Lähettäkää kopio vaimoni tiedoista.",
+            "Kirjoitan äitini puolesta. Poistakaa hänen tietonsa.",
+        ],
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        [
+            "Skicka en kopia av min frus uppgifter.",
+            "Jag skriver för min mammas räkning. Radera hennes uppgifter.",
+        ],
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        [
+            "Send me a copy of my wife's data.",
+            "I am writing on behalf of my mother. Please delete her data.",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_any_right_to_another_persons_data_opens_a_case_for_triage_not_the_writers_own(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, texts = ANOTHER_PERSONS_RIGHT[language]
+    for n, text in enumerate(texts):
+        _, raw = request_mail(
+            sender_name=name,
+            sender=sender,
+            subject=f"GDPR {n}",
+            body=f"{text}\n\n{name}\n",
+            at=T0,
+        )
+        desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 2}
+
+    cases = _cases(desk)
+    assert [(c.status, c.kinds) for c in cases] == [("needs_triage", [])] * 2
+    assert all(c.evidence["triggers"]["others_data"] for c in cases)  # what the triager reads
+
+
+# A reply in the thread asking for a right to another person's data, per language.
+OTHERS_DATA_IN_THREAD = {
+    "fi": "Kiitos. Kirjoitan nyt myös äitini puolesta: poistakaa hänen tietonsa.\n\nMaija",
+    "sv": "Tack. Skicka också en kopia av min makes uppgifter.\n\nElin",
+    "en": "Thanks. Please also send me a copy of my wife's data.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_reply_asking_about_another_persons_data_adds_nothing_but_tells_the_contact_person(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = OTHERS_DATA_IN_THREAD[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access"] and len(_cases(desk)) == 1
+    assert [e.action for e in desk.events(reference)][-2:] == [
+        "message_received",
+        "others_data_in_thread",
+    ]
+    (line,) = [line for line in desk.sync_slack(REPLIED) if "🆕" in line]
+    assert line == (
+        "🆕 A reply in this thread asks about another person's data: nothing was added to the"
+        " case. Decide whether the writer may act for them (Art. 12(2)) (noted by intake)."
+    )

@@ -169,6 +169,87 @@ def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_cas
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # Access (Art. 15)
+        "Send me a copy of my wife's data.",
+        "Lähettäkää kopio vaimoni tiedoista.",
+        "Skicka en kopia av min frus uppgifter.",
+        # Rectification (Art. 16)
+        "Please correct my wife's address.",
+        "Korjatkaa vaimoni osoite.",
+        "Rätta min frus adress.",
+        # Restriction (Art. 18)
+        "Please restrict the processing of my husband's data.",
+        "Rajoittakaa isäni tietojen käsittelyä.",
+        "Begränsa behandlingen av min makes uppgifter.",
+        # Portability (Art. 20)
+        "Please transfer my wife's data to another provider.",
+        "Siirtäkää vaimoni tiedot toiselle operaattorille.",
+        "Överför min frus uppgifter till en annan leverantör.",
+        # Objection (Art. 21)
+        "I object to the processing of my son's data.",
+        "Vastustan poikani tietojen käsittelyä.",
+        "Jag invänder mot behandlingen av min sons uppgifter.",
+    ],
+)
+def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers_case(
+    text: str,
+) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am writing on behalf of my mother. Please delete her data.",
+        "Kirjoitan äitini puolesta. Poistakaa hänen tietonsa.",
+        "Jag skriver för min mammas räkning. Radera hennes uppgifter.",
+        "Please send me a copy of his data.",
+        "Lähettäkää kopio hänen tiedoistaan.",
+        "Skicka en kopia av hans uppgifter.",
+        # Represented, with no pronoun: the data asked about is the other person's.
+        "I am writing on behalf of my mother. Please send me a copy of the data you hold.",
+        "Kirjoitan Maija Virtasen puolesta: poistakaa tiedot.",
+        "Jag skriver å min fars vägnar. Radera uppgifterna.",
+        # "Their" after a person the mail names.
+        "My parents are customers too. Please delete their data.",
+        "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
+        "Mina föräldrar är också kunder. Radera deras uppgifter.",
+    ],
+)
+def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Please send me a copy of my data.", ["access"]),
+        ("Lähettäkää kopio tiedoistani.", ["access"]),
+        ("Skicka en kopia av mina uppgifter.", ["access"]),
+        ("Please send me a copy of the data about me and my account.", ["access"]),
+        ("Lähettäkää kopio lapsena minusta kerätyistä tiedoista.", ["access"]),
+        ("Please correct my address, I moved.", ["rectification"]),
+        ("Rajoittakaa tietojeni käsittelyä.", ["restriction"]),
+        ("Jag invänder mot behandlingen av mina uppgifter.", ["objection"]),
+        # "Their" with no one else named is the company's: the writer's own request.
+        ("Send me a copy of my data and tell me their source.", ["access"]),
+        ("Skicka en kopia av mina uppgifter och berätta om deras källa.", ["access"]),
+        ("Please act on my behalf and delete my data.", ["erasure"]),
+        ("Radera mina uppgifter för min räkning.", ["erasure"]),
+    ],
+)
+def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str]) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", kinds)
+
+
+@pytest.mark.parametrize(
     ("text", "kinds", "articles"),
     [
         ("Pyyntö tietosuoja-asetuksen 15 artiklan nojalla.", ["access"], ["15"]),
