@@ -144,7 +144,9 @@ def test_the_digest_with_40_cases_in_each_list_shows_every_one(fake_slack: FakeS
     def items(start: int) -> tuple[DigestItem, ...]:
         due = date(2026, 3, 20)
         return tuple(
-            DigestItem(f"DSR-2026-{n:04d}", due + timedelta(days=n % 9), n % 30 - 15, None, "x")
+            DigestItem(
+                f"DSR-2026-{n:04d}", due + timedelta(days=n % 9), n % 30 - 15, None, "in_progress"
+            )
             for n in range(start, start + 40)
         )
 
