@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases import deadlines
-from cases.addresses import is_typed_address
+from cases.addresses import canonical, is_typed_address
 from cases.errors import NotFound, UserError
 from cases.kinds import CaseKind, parse_kinds
 from cases.lifecycle import (
@@ -207,7 +207,7 @@ def _apply_open(
         kinds=parsed,
         status=status.value,
         language=language,
-        requester_email=(requester_email or "").strip().lower() or None,
+        requester_email=canonical(requester_email or "") or None,
         requester_name=clean_line(requester_name) or None if requester_name else None,
         channel=channel,
         received_at=received_at,

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from cases import code_check
 from cases import operations as ops
-from cases.addresses import FREE_MAIL, domain_of
+from cases.addresses import FREE_MAIL, canonical, domain_of
 from cases.classify import Classification, classify_request
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
@@ -77,7 +77,7 @@ def case_parties(session: Session, case: Case) -> set[str]:
             select(VerificationCode.sent_to).where(VerificationCode.case_id == case.id)
         ).all()
     )
-    return {a.strip().lower() for a in addresses if a and a.strip()}
+    return {canonical(a) for a in addresses if a and a.strip()}
 
 
 def _attach_third_party(

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.outbox_journey import ROOT, desk_env, rightsdesk
+from tests.e2e.outbox_journey import CUSTOMERS_HEADER, ROOT, desk_env, rightsdesk
+from tests.integration.test_intake import _dsn
 from tests.servers.smtp import SmtpSink
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mail"
@@ -278,6 +279,64 @@ def test_a_request_from_a_non_ascii_local_part_is_acknowledged_with_smtputf8(
     utf8 = message_from_string(ack.raw.decode("utf-8"), policy=default)
     assert [a.addr_spec for a in utf8["To"].addresses] == ["äijä@exämple.invalid"]
     assert utf8["Subject"].startswith("[DSR-2026-0001]")
+
+
+def test_the_a_label_form_of_an_idn_address_is_the_requesters_for_register_reply_and_bounce(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """`kund@xn--exmpel-cua.example` is `kund@exämpel.example` (RFC 5890, RFC 5891): the
+    register holding one form matches a request from the other, a DSN naming the A-labels
+    marks the case's address undeliverable, and a reply from them answers the paused case.
+    Each was a stranger's before: no address match, the address still deliverable, and the
+    reply a third party's line that left the clock stopped."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-12-01T10:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    register = tmp_path / "customers.csv"
+    register.write_text(
+        CUSTOMERS_HEADER + "C-7001,Åsa Kund,kund@xn--exmpel-cua.example,2020-01-01,\n",
+        encoding="utf-8",
+    )
+    rightsdesk(env, "register", "import", str(register))
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Åsa Kund <kund@EXÄMPEL.example>", "Radering", "Tue, 01 Dec 2026 09:00:00 +0200",
+            "Radera alla mina uppgifter.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    reference = case["reference"]
+    assert case["requester_email"] == "kund@exämpel.example"
+    shown = json.loads(rightsdesk(env, "cases", "show", reference, "--json"))
+    assert shown["sender_check"].startswith("address matches, not authenticated")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ("kund@xn--exmpel-cua.example",)
+    rightsdesk(env, "cases", "pause", reference, "--reason", "Gäller det även nyhetsbrevet?")
+
+    inbox.add(_dsn(str(ack.message["Message-ID"]).strip("<>"), "kund@xn--exmpel-cua.example"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 bounce;")
+    with pytest.raises(AssertionError, match="the requester's address bounced"):
+        rightsdesk(env, "cases", "remind-requester", reference)
+
+    answer = _mail(
+        "Åsa Kund <kund@xn--exmpel-cua.example>", f"Re: {ack.message['Subject']}",
+        "Tue, 01 Dec 2026 09:30:00 +0200", "Ja, det gäller allt, tack.",
+    )  # fmt: skip
+    answer = answer.replace(b"Message-ID: <1@localhost>", b"Message-ID: <2@localhost>")
+    inbox.add(
+        answer.replace(
+            b"\r\n\r\n", f"\r\nIn-Reply-To: {ack.message['Message-ID']}\r\n\r\n".encode(), 1
+        )
+    )
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+    shown = json.loads(rightsdesk(env, "cases", "show", reference, "--json"))
+    assert shown["paused"] is False
+    actions = [e["action"] for e in shown["events"]]
+    assert actions[-2:] == ["message_received", "resume"]
+    assert "third_party_message" not in actions
+    assert len(json.loads(rightsdesk(env, "cases", "list", "--json"))) == 1
 
 
 def test_a_non_ascii_local_part_fails_once_saying_the_server_lacks_smtputf8(
