@@ -516,9 +516,15 @@ def _apply_resume(
     now: datetime,
     reason: str | None = None,
     policy: DeskPolicy = DEFAULT_POLICY,
+    answered_at: datetime | None = None,
 ) -> None:
+    """Restart the clock; the pause ends at `answered_at`, when the answer reached the
+    controller, if that was before `now` (a colleague forwarding it later; EDPB 01/2022 §159)."""
     check_transition("resume", case.status)
-    days = _end_pause(session, case, now, policy)
+    ended = now
+    if answered_at is not None and case.paused_since is not None:
+        ended = min(now, max(answered_at, case.paused_since))
+    days = _end_pause(session, case, ended, policy)
     target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
     _move(case, "resume", now, target)
     record(
@@ -530,6 +536,7 @@ def _apply_resume(
         paused_days=days,
         reason=reason,
         due_date=case.effective_due_date.isoformat(),
+        answered_at=ended.isoformat() if ended != now else None,
     )
 
 

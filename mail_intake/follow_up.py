@@ -272,11 +272,14 @@ def heard(
     policy: DeskPolicy,
     actor: str,
     now: datetime,
+    forwarded: bool = False,
+    answered_at: datetime | None = None,
 ) -> code_check.CodeCheck:
     """The case's party wrote in its thread: recorded, checked for the code, the clock resumed.
 
     Also for a reply whose new right opened a case of its own: it still answers this case's
-    question, so a paused clock must not stay paused (EDPB 01/2022 §159).
+    question, so a paused clock must not stay paused (EDPB 01/2022 §159). `forwarded`: a
+    colleague forwarded the party's answer, which reached the controller at `answered_at`.
     """
     ops.record(
         session,
@@ -286,14 +289,23 @@ def heard(
         now=now,
         message=message_id,
         closed=case.status == Status.CLOSED.value,
+        forwarded=forwarded or None,
     )
     checked = code_check.CodeCheck.NO_CODE
-    if case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
+    # A code proves control of the mailbox it went to only when it comes back from that
+    # mailbox (Art. 12(6)): a forward is the colleague's mail, and its code verifies nobody.
+    if not forwarded and case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
         checked = code_check.check_code_reply(
             session, case, own_text(parsed), now, actor=actor, policy=policy
         )
     if Status(case.status) in PAUSED_STATUSES:
         ops._apply_resume(
-            session, case, actor=actor, now=now, reason="the requester answered", policy=policy
+            session,
+            case,
+            actor=actor,
+            now=now,
+            reason="the requester answered" + (" (forwarded by a colleague)" if forwarded else ""),
+            policy=policy,
+            answered_at=answered_at,
         )
     return checked

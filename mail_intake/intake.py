@@ -31,7 +31,7 @@ from cases.addresses import domain_of
 from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
-from cases.lifecycle import Status
+from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
@@ -732,6 +732,42 @@ def _case_of_original(session: Session, original: Original, now: datetime) -> Ca
     return None
 
 
+def _forwarded_answer(
+    session: Session,
+    case: Case,
+    message_id: str,
+    parsed: ParsedMessage,
+    original: Original,
+    deps: IntakeDeps,
+    now: datetime,
+    received: datetime,
+) -> None:
+    """A colleague forwarded the requester's answer to a paused case: the clock resumes.
+
+    The colleague is the controller: the answer reached it when it reached them (EDPB
+    01/2022 §159), so the pause ends then. A mail the requester wrote before we asked
+    answers nothing. Its code verifies nobody (follow_up.heard, `forwarded`).
+    """
+    if Status(case.status) not in PAUSED_STATUSES:
+        return
+    if original.address not in follow_up.case_parties(session, case):
+        return
+    answered = original.date if _plausible(original.date, received) else received
+    if case.paused_since is not None and answered < case.paused_since:
+        return
+    follow_up.heard(
+        session,
+        case,
+        message_id,
+        parsed,
+        policy=deps.policy,
+        actor=INTAKE_ACTOR,
+        now=now,
+        forwarded=True,
+        answered_at=answered,
+    )
+
+
 def _forward_joined(
     session: Session, case: Case, parsed: ParsedMessage, original: Original, now: datetime
 ) -> None:
@@ -776,7 +812,7 @@ def _separate_case(
     )
     if asked.other_person:
         _keep_own_words(session, stored, parsed, thread_case, now, original)
-    elif original is None:  # a colleague's words answer no question of ours, carry no code
+    elif original is None:
         follow_up.heard(
             session,
             thread_case,
@@ -785,6 +821,10 @@ def _separate_case(
             policy=deps.policy,
             actor=INTAKE_ACTOR,
             now=now,
+        )
+    else:  # the requester's words a colleague forwarded may answer this case's question
+        _forwarded_answer(
+            session, thread_case, stored.message_id, parsed, original, deps, now, received
         )
     whose = "another person's" if asked.other_person else "the requester's"
     ops.record(
@@ -978,6 +1018,10 @@ def _route(
         _follow_up(session, case, msg, u, deps, now)
         if original is not None:
             _forward_joined(session, case, parsed, original, now)
+            if not known_original:  # the request itself, forwarded again, answers nothing
+                _forwarded_answer(
+                    session, case, msg.message_id, parsed, original, deps, now, received
+                )
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,
