@@ -606,7 +606,7 @@ def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists
 def _original_of(forward: bytes, date: str) -> bytes:
     """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
     text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body
-    found = re.search(r"^(?:From|Lähettäjä): (.+)$", text, re.MULTILINE)
+    found = re.search(r"^(?:From|Lähettäjä|Från): (.+)$", text, re.MULTILINE)
     assert found is not None
     body = text[found.end() :].split("\n\n", 1)[1].strip()
     return _mail(found[1], "Original", date, body).replace(b"1@localhost", b"own@example.com")
@@ -658,3 +658,82 @@ def test_an_inline_forward_of_a_request_we_already_took_in_joins_its_case_not_a_
     assert "first received by a colleague" not in out_file.read_text(encoding="utf-8")
     smtp_sink.wait_for(1, timeout=30)
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
+
+
+def _swedish(forward: bytes) -> bytes:
+    """The Finnish Gmail forward as a Swedish colleague's Gmail writes it, of a Swedish mail."""
+    text = forward.decode()
+    for fi, sv in [
+        ("Välitetty viesti", "Vidarebefordrat meddelande"),
+        (
+            "Lähettäjä: Aino Asiakas <aino.asiakas@example.com>",
+            "Från: Tove Exempel <tove@example.com>",
+        ),
+        ("Date: ma 23.11.2026 klo 14.05", "Datum: mån 23 nov. 2026 14:05"),
+        ("Hei,", "Hej,"),
+        (
+            "haluan tietää, mitä henkilötietoja minusta on tallennettu rekisteriinne.",
+            "jag begär ett registerutdrag med alla personuppgifter ni har om mig.",
+        ),
+        ("Ystävällisin terveisin\r\nAino Asiakas", "Vänliga hälsningar\r\nTove Exempel"),
+    ]:
+        assert fi in text
+        text = text.replace(fi, sv)
+    return text.encode()
+
+
+# (the inline forward, how to write it, the customer's own mail's Date, its receipt in UTC):
+# the same minute as the forward shows it (fi, sv), or the same words with the time in
+# another zone's clock (en: a colleague in Stockholm).
+FORWARDED_FIRST = [
+    ("fi_forwarded_by_colleague.eml", False, "Mon, 23 Nov 2026 14:05:41 +0200", "2026-11-23T12:05"),
+    ("fi_forwarded_by_colleague.eml", True, "Mon, 23 Nov 2026 14:05:09 +0200", "2026-11-23T12:05"),
+    (
+        "en_forwarded_by_colleague_outlook.eml",
+        False,
+        "Fri, 20 Nov 2026 15:05:12 +0200",
+        "2026-11-20T12:05",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "swedish", "sent", "received"), FORWARDED_FIRST)
+def test_the_customers_own_copy_of_a_request_a_colleague_forwarded_first_joins_its_case(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    name: str,
+    swedish: bool,
+    sent: str,
+    received: str,
+) -> None:
+    """The customer wrote to a colleague and to the privacy mailbox, and the forward came in
+    first: her own copy is a line of the case the forward opened, not a second case with a
+    second acknowledgement. A request of other words at another time still opens its own."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / name).read_bytes()
+    forward = _swedish(forward) if swedish else forward
+    inbox.add(forward)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(_original_of(forward, sent))  # the privacy mailbox's copy, delayed
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["received_at"].startswith(received)  # still when the colleague got it
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    last = shown["events"][-1]
+    assert (last["action"], last["detail"]["own_copy_of_forward"]) == ("message_received", True)
+    assert [e["action"] for e in shown["events"]].count("forwarded_request") == 1
+    smtp_sink.wait_for(1, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [(case["requester_email"],)]
+
+    other = _original_of(forward, "Thu, 26 Nov 2026 10:00:00 +0200")
+    inbox.add(
+        other.replace(b"<own@example.com>", b"<other@example.com>")
+        .replace(b"Hello,", b"Hello, also erase my order history. Anyway:")
+        .replace(b"Hei,", b"Hei, poistakaa my\xc3\xb6s tilaushistoriani.")
+        .replace(b"Hej,", b"Hej, radera ocks\xc3\xa5 min orderhistorik.")
+    )
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
