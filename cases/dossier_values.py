@@ -187,6 +187,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "den som framställt begäran svarade",
             "the requester answered",
         ),
+        "requester_answered_forwarded": (
+            "pyynnön esittäjä vastasi (kollega välitti vastauksen)",
+            "den som framställt begäran svarade (en kollega vidarebefordrade svaret)",
+            "the requester answered (forwarded by a colleague)",
+        ),
         "third_party_unchanged": (
             "ei pyynnön esittäjältä eikä rekisterin osoitteesta; määräaika ja"
             " henkilöllisyys ennallaan",
