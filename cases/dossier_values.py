@@ -205,6 +205,13 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             " registrerar den",
             "a note for the contact person; the task stays as it was until they record it",
         ),
+        "others_data_in_thread": (
+            "vastaus koskee toisen henkilön tietoja; henkilö päättää, voiko kirjoittaja toimia"
+            " hänen puolestaan",
+            "svaret gäller en annan persons uppgifter; en person avgör om skribenten får"
+            " företräda hen",
+            "a reply asks about another person's data; a person decides",
+        ),
         "kind_added_same_deadline": (
             "asian viestiketjussa pyydettiin uutta oikeutta; asian määräaika koskee myös sitä",
             "en ny rättighet begärdes i ärendets tråd; ärendets tidsfrist gäller även den",

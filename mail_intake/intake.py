@@ -1105,6 +1105,7 @@ def _route(
                 now=now,
                 message=msg.message_id,
                 result="a reply asks about another person's data; a person decides",
+                result_code="others_data_in_thread",
             )
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
