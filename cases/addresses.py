@@ -6,6 +6,8 @@ envelope too. Outside quotes no space, `@`, `"`, angle bracket or list separator
 
 Local parts and domains may be non-ASCII (RFC 6531, RFC 6532): the address is kept as the
 person wrote it, and `ascii_domain` gives the form with the domain's A-labels for the wire.
+`canonical` is the one form addresses are stored and compared in: an IDN domain as U-labels,
+whichever form the mail was written with.
 """
 
 from __future__ import annotations
@@ -54,6 +56,27 @@ def ascii_domain(address: str) -> str:
     return f"{local}@{labels}"
 
 
+def canonical(address: str) -> str:
+    """`address` as stored and compared: trimmed, lower-cased, an IDN domain as U-labels."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    return f"{local.lower()}@{canonical_domain(domain)}"
+
+
+def canonical_domain(domain: str) -> str:
+    """A domain lower-cased, its A-labels as U-labels: `xn--exmpel-cua.example` is
+    `exämpel.example`, the same domain (RFC 5890 §2.3.2.1, RFC 5891 §5)."""
+    lowered = domain.strip().lower()
+    if lowered.isascii() and "xn--" not in lowered:  # no IDN: nothing to decode (most mail)
+        return lowered
+    try:
+        # UTS #46 mapping as in `ascii_domain`, so both forms end in the same U-labels.
+        return str(idna.decode(lowered, uts46=True))
+    except UnicodeError:  # not a valid IDN: kept as written, it can match only itself
+        return lowered
+
+
 # Mail services anyone may have an address at: a domain of these names no organisation.
 FREE_MAIL = frozenset(
     """
@@ -66,5 +89,5 @@ FREE_MAIL = frozenset(
 
 
 def domain_of(address: str) -> str:
-    """The domain of an address, lower-cased (domains are caseless, RFC 5321 §2.4)."""
-    return address.rpartition("@")[2].strip().lower()
+    """The domain of an address, lower-cased (domains are caseless, RFC 5321 §2.4), as U-labels."""
+    return canonical_domain(address.rpartition("@")[2])

@@ -187,6 +187,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "den som framställt begäran svarade",
             "the requester answered",
         ),
+        "requester_answered_forwarded": (
+            "pyynnön esittäjä vastasi (kollega välitti vastauksen)",
+            "den som framställt begäran svarade (en kollega vidarebefordrade svaret)",
+            "the requester answered (forwarded by a colleague)",
+        ),
         "third_party_unchanged": (
             "ei pyynnön esittäjältä eikä rekisterin osoitteesta; määräaika ja"
             " henkilöllisyys ennallaan",
@@ -199,6 +204,13 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "en anteckning för kontaktpersonen; uppgiften förblir oförändrad tills hen"
             " registrerar den",
             "a note for the contact person; the task stays as it was until they record it",
+        ),
+        "others_data_in_thread": (
+            "vastaus koskee toisen henkilön tietoja; henkilö päättää, voiko kirjoittaja toimia"
+            " hänen puolestaan",
+            "svaret gäller en annan persons uppgifter; en person avgör om skribenten får"
+            " företräda hen",
+            "a reply asks about another person's data; a person decides",
         ),
         "kind_added_same_deadline": (
             "asian viestiketjussa pyydettiin uutta oikeutta; asian määräaika koskee myös sitä",

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from sqlmodel import Session, col, select
 
 from cases import operations as ops
+from cases.addresses import canonical
 from cases.controller import ControllerConfig
 from cases.drafts import render_for_case
 from cases.errors import UserError
@@ -86,8 +87,8 @@ def _apply_sender_match(
         else find_subject(session, email=case.requester_email)
     )
     customer = found.customer
-    sender = (case.requester_email or "").lower()
-    if customer is None or not sender or (customer.email or "").lower() != sender:
+    sender = canonical(case.requester_email or "")
+    if customer is None or not sender or canonical(customer.email or "") != sender:
         return False
     checked = dict((case.evidence or {}).get("sender") or {})
     if authenticated is None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cases import deadlines
-from cases.addresses import is_typed_address
+from cases.addresses import canonical, is_typed_address
 from cases.errors import NotFound, UserError
 from cases.kinds import CaseKind, parse_kinds
 from cases.lifecycle import (
@@ -209,7 +209,7 @@ def _apply_open(
         kinds=parsed,
         status=status.value,
         language=language,
-        requester_email=(requester_email or "").strip().lower() or None,
+        requester_email=canonical(requester_email or "") or None,
         requester_name=clean_line(requester_name) or None if requester_name else None,
         channel=channel,
         received_at=received_at,
@@ -541,9 +541,15 @@ def _apply_resume(
     reason: str | None = None,
     policy: DeskPolicy = DEFAULT_POLICY,
     reason_code: str | None = None,
+    answered_at: datetime | None = None,
 ) -> None:
+    """Restart the clock; the pause ends at `answered_at`, when the answer reached the
+    controller, if that was before `now` (a colleague forwarding it later; EDPB 01/2022 §159)."""
     check_transition("resume", case.status)
-    days = _end_pause(session, case, now, policy)
+    ended = now
+    if answered_at is not None and case.paused_since is not None:
+        ended = min(now, max(answered_at, case.paused_since))
+    days = _end_pause(session, case, ended, policy)
     target = Status.IN_PROGRESS if case.identity_status == "verified" else Status.RECEIVED
     _move(case, "resume", now, target)
     record(
@@ -556,6 +562,7 @@ def _apply_resume(
         reason=reason,
         reason_code=reason_code,
         due_date=case.effective_due_date.isoformat(),
+        answered_at=ended.isoformat() if ended != now else None,
     )
 
 

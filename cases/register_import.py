@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from sqlmodel import Session, SQLModel, select
 
+from cases.addresses import canonical
 from cases.errors import UserError
 from cases.operations import record
 from store.actions import AuditAction
@@ -175,7 +176,7 @@ def _build(
             errors.append(f"line {line}: customer_number: {r.customer_number!r} already exists")
         customers[r.customer_number] = -line
         data = r.model_dump()
-        data["email"] = str(r.email).lower() if r.email else None
+        data["email"] = canonical(str(r.email)) if r.email else None
         return Customer(**data, created_at=now, updated_at=now)
 
     def order(line: int, r: OrderRow) -> SQLModel | None:

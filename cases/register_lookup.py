@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
+from cases.addresses import canonical
 from cases.errors import NotFound, UserError
 from cases.operations import record
 from store.actions import AuditAction
@@ -65,7 +66,7 @@ def find_subject(
 ) -> Lookup:
     """Search by email; if none has it, by name and organisation together; never by name alone."""
     # Anonymised rows are no longer about anyone: never a match.
-    address = (email or "").strip().lower()
+    address = canonical(email or "")
     if address:
         rows = list(session.execute(_BY_EMAIL, {"address": address}).scalars().all())
         if len(rows) == 1:

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from cases import code_check
 from cases import operations as ops
-from cases.addresses import FREE_MAIL, domain_of
+from cases.addresses import FREE_MAIL, canonical, domain_of
 from cases.classify import Classification, classify_request
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
@@ -74,7 +74,7 @@ def case_parties(session: Session, case: Case) -> set[str]:
             select(VerificationCode.sent_to).where(VerificationCode.case_id == case.id)
         ).all()
     )
-    return {a.strip().lower() for a in addresses if a and a.strip()}
+    return {canonical(a) for a in addresses if a and a.strip()}
 
 
 def _attach_third_party(
@@ -282,11 +282,14 @@ def heard(
     policy: DeskPolicy,
     actor: str,
     now: datetime,
+    forwarded: bool = False,
+    answered_at: datetime | None = None,
 ) -> code_check.CodeCheck:
     """The case's party wrote in its thread: recorded, checked for the code, the clock resumed.
 
     Also for a reply whose new right opened a case of its own: it still answers this case's
-    question, so a paused clock must not stay paused (EDPB 01/2022 §159).
+    question, so a paused clock must not stay paused (EDPB 01/2022 §159). `forwarded`: a
+    colleague forwarded the party's answer, which reached the controller at `answered_at`.
     """
     ops.record(
         session,
@@ -296,9 +299,12 @@ def heard(
         now=now,
         message=message_id,
         closed=case.status == Status.CLOSED.value,
+        forwarded=forwarded or None,
     )
     checked = code_check.CodeCheck.NO_CODE
-    if case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
+    # A code proves control of the mailbox it went to only when it comes back from that
+    # mailbox (Art. 12(6)): a forward is the colleague's mail, and its code verifies nobody.
+    if not forwarded and case.identity_status != "verified" and Status(case.status) in VERIFIABLE:
         checked = code_check.check_code_reply(
             session, case, own_text(parsed), now, actor=actor, policy=policy
         )
@@ -308,8 +314,9 @@ def heard(
             case,
             actor=actor,
             now=now,
-            reason="the requester answered",
-            reason_code="requester_answered",
+            reason="the requester answered" + (" (forwarded by a colleague)" if forwarded else ""),
+            reason_code="requester_answered_forwarded" if forwarded else "requester_answered",
             policy=policy,
+            answered_at=answered_at,
         )
     return checked

@@ -15,7 +15,7 @@ from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-from cases.addresses import is_address
+from cases.addresses import canonical, is_address
 from mail_intake.sender import lenient_addresses, read_sender
 
 # An inline date with no zone is read as the controller's (design.md §1.1: Helsinki).
@@ -153,12 +153,12 @@ def _original(fields: dict[str, str], form: str) -> Original | None:
         who = f"{who[: mailto.start()].strip()} <{mailto.group(1)}>"
     if bracketed := _NAME_AND_ADDRESS.fullmatch(who.strip()):
         # Outlook writes "Last, First <addr>" unquoted; read as a list, the comma splits it.
-        name, address = bracketed[1].strip(' "'), bracketed[2].strip().lower()
+        name, address = bracketed[1].strip(' "'), canonical(bracketed[2])
     else:
         pairs = lenient_addresses(who)
         if len(pairs) != 1:
             return None
-        name, address = pairs[0][0].strip(), pairs[0][1].strip().lower()
+        name, address = pairs[0][0].strip(), canonical(pairs[0][1])
     if not is_address(address):
         return None
     when = next((fields[k] for k in _DATE_KEYS if k in fields), None)

@@ -31,12 +31,12 @@ from cases.addresses import domain_of
 from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
-from cases.lifecycle import Status
+from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
-from mail_intake.forwarded import MAX_TEXT_CHARS, Original
+from mail_intake.forwarded import MAX_TEXT_CHARS, Original, inline_originals
 from mail_intake.parsing import ParsedMessage, normalise_message_id, strip_quoted
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
@@ -715,21 +715,119 @@ def _case_of_original(session: Session, original: Original, now: datetime) -> Ca
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
-    words = _words(original.text)
     for case_id, sent_at, body_text in session.execute(_SENDERS_MAIL, params):
-        same_time = (
-            original.date is not None
-            and sent_at is not None
-            and _minute(sent_at) == _minute(original.date)
-        )
-        # The forward cuts a long original (forwarded.MAX_TEXT_CHARS): its start must match.
-        same_words = bool(words) and (
-            _words(body_text) == words
-            or (len(original.text) >= MAX_TEXT_CHARS and _words(body_text).startswith(words))
-        )
-        if same_time or same_words:
+        if _is_original(original, sent_at, body_text):
             return session.get(Case, case_id)
     return None
+
+
+def _is_original(original: Original, sent_at: datetime | None, body_text: str | None) -> bool:
+    """Whether a mail sent at `sent_at` saying `body_text` is the one a forward shows."""
+    same_time = (
+        original.date is not None
+        and sent_at is not None
+        and _minute(sent_at) == _minute(original.date)
+    )
+    words = _words(original.text)
+    # The forward cuts a long original (forwarded.MAX_TEXT_CHARS): its start must match.
+    same_words = bool(words) and (
+        _words(body_text) == words
+        or (len(original.text) >= MAX_TEXT_CHARS and _words(body_text).startswith(words))
+    )
+    return same_time or same_words
+
+
+# The reverse order: the requester's own copy of a request a colleague's inline forward
+# opened their case with. One indexed look-up (the case's requester), only for a mail that
+# would open a case: the mails that opened that sender's cases from another's hand.
+_FORWARDS_FOR = (
+    select(Message.case_id, Message.subject, Message.body_text)
+    .join(Case, col(Case.id) == col(Message.case_id))
+    .where(
+        Case.requester_email == bindparam("address"),
+        Message.direction == "in",
+        Message.category == "request",
+        Message.from_addr != bindparam("address"),
+        col(Message.received_at) >= bindparam("since"),
+        col(Case.closed_at).is_(None) | (col(Case.closed_at) >= bindparam("closed_since")),
+    )
+    .order_by(col(Message.id).desc())
+    .limit(50)
+)
+
+
+def _case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime) -> Case | None:
+    """The open or recent case a colleague's inline forward of this very mail opened, if any."""
+    sender = parsed.from_addr
+    if not sender or parsed.sender_unclear:
+        return None
+    params = {
+        "address": sender,
+        "since": now - MAX_FORWARD_AGE,
+        "closed_since": now - RECENTLY_CLOSED,
+    }
+    for case_id, subject, body_text in session.execute(_FORWARDS_FOR, params):
+        for original in inline_originals(body_text or "", subject or ""):
+            if original.address == sender and _is_original(original, parsed.date, parsed.body_text):
+                return session.get(Case, case_id)
+    return None
+
+
+def _own_copy_joined(
+    session: Session, case: Case, stored: StoredMail, now: datetime
+) -> IntakeResult:
+    """The requester's own copy of the request a colleague forwarded joins its case.
+
+    A thread line, not an answer: no second acknowledgement, and neither the clock (the
+    receipt is already the colleague's) nor the identity check changes.
+    """
+    ops.record(
+        session,
+        case,
+        actor=INTAKE_ACTOR,
+        action=AuditAction.MESSAGE_RECEIVED,
+        now=now,
+        message=stored.message_id,
+        own_copy_of_forward=True,
+        result="the requester's own copy of the request a colleague forwarded; no case of its own",
+    )
+    return IntakeResult("follow_up", case.reference, stored.id, kinds=list(case.kinds))
+
+
+def _forwarded_answer(
+    session: Session,
+    case: Case,
+    message_id: str,
+    parsed: ParsedMessage,
+    original: Original,
+    deps: IntakeDeps,
+    now: datetime,
+    received: datetime,
+) -> None:
+    """A colleague forwarded the requester's answer to a paused case: the clock resumes.
+
+    The colleague is the controller: the answer reached it when it reached them (EDPB
+    01/2022 §159), so the pause ends then. A mail the requester wrote before we asked
+    answers nothing. Its code verifies nobody (follow_up.heard, `forwarded`).
+    """
+    if Status(case.status) not in PAUSED_STATUSES:
+        return
+    if original.address not in follow_up.case_parties(session, case):
+        return
+    answered = original.date if _plausible(original.date, received) else received
+    if case.paused_since is not None and answered < case.paused_since:
+        return
+    follow_up.heard(
+        session,
+        case,
+        message_id,
+        parsed,
+        policy=deps.policy,
+        actor=INTAKE_ACTOR,
+        now=now,
+        forwarded=True,
+        answered_at=answered,
+    )
 
 
 def _forward_joined(
@@ -776,7 +874,7 @@ def _separate_case(
     )
     if asked.other_person:
         _keep_own_words(session, stored, parsed, thread_case, now, original)
-    elif original is None:  # a colleague's words answer no question of ours, carry no code
+    elif original is None:
         follow_up.heard(
             session,
             thread_case,
@@ -785,6 +883,10 @@ def _separate_case(
             policy=deps.policy,
             actor=INTAKE_ACTOR,
             now=now,
+        )
+    else:  # the requester's words a colleague forwarded may answer this case's question
+        _forwarded_answer(
+            session, thread_case, stored.message_id, parsed, original, deps, now, received
         )
     whose = "another person's" if asked.other_person else "the requester's"
     ops.record(
@@ -984,6 +1086,10 @@ def _route(
         _follow_up(session, case, msg, u, deps, now)
         if original is not None:
             _forward_joined(session, case, parsed, original, now)
+            if not known_original:  # the request itself, forwarded again, answers nothing
+                _forwarded_answer(
+                    session, case, msg.message_id, parsed, original, deps, now, received
+                )
         if (
             asked is None
             and "others_data" in c.evidence
@@ -999,6 +1105,7 @@ def _route(
                 now=now,
                 message=msg.message_id,
                 result="a reply asks about another person's data; a person decides",
+                result_code="others_data_in_thread",
             )
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
@@ -1025,5 +1132,10 @@ def _route(
         return IntakeResult("follow_up", case.reference, msg.id, kinds=list(case.kinds))
     if for_a_person or c.category == "non_request":
         return _set_aside(session, store("non_request"), now, machine.reason if machine else None)
+    if case is None and original is None:
+        forwarded_case = _case_forwarded_before(session, parsed, now)
+        if forwarded_case is not None:
+            stored = store("follow_up", forwarded_case.id)
+            return _own_copy_joined(session, forwarded_case, stored, now)
     new_case, stored = _open(session, parsed, u, store, deps, now, received, previous=case)
     return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))

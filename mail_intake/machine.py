@@ -12,6 +12,7 @@ from typing import Literal
 
 from flufl.bounce import scan_message
 
+from cases.addresses import canonical
 from mail_intake.compose import LOOP_HEADER
 from mail_intake.parsing import ParsedMessage, normalise_message_id
 
@@ -104,7 +105,7 @@ def _failed_recipients(msg: ParsedMessage) -> set[str]:
     if msg.raw:
         try:
             parsed = BytesParser(policy=policy.compat32).parsebytes(msg.raw)
-            found = {a.decode("ascii").lower() for a in scan_message(parsed)}
+            found = {canonical(a.decode("ascii")) for a in scan_message(parsed)}
         except Exception:  # flufl.bounce's heuristics on a hostile DSN: fall back to ours
             log.warning("bounce scan failed; reading recipients from the report instead")
     if not found:  # per-recipient blocks of the report (RFC 3464 §2.3), even when malformed
@@ -112,9 +113,9 @@ def _failed_recipients(msg: ParsedMessage) -> set[str]:
         for text in (*(r.decode("utf-8", "replace") for r in reports), msg.body_text):
             for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
                 if re.search(r"^\s*action:\s*(?:fail|error)", block, re.IGNORECASE | re.MULTILINE):
-                    found.update(a.lower() for a in _RECIPIENT_LINE.findall(block))
+                    found.update(canonical(a) for a in _RECIPIENT_LINE.findall(block))
     failed = msg.headers.get("X-Failed-Recipients", "")  # Exim
-    found.update(a.strip().lower() for a in failed.split(",") if "@" in a)
+    found.update(canonical(a) for a in failed.split(",") if "@" in a)
     return found
 
 

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from inscriptis import get_text
 from mailparser_reply import EmailMessage
 
-from cases.addresses import is_address
+from cases.addresses import canonical, is_address
 from mail_intake.errors import UnparseableMessage
 from mail_intake.forwarded import Original, attached_original, inline_originals
 from mail_intake.header_cache import (
@@ -345,7 +345,7 @@ def _raw_header(msg: Message, name: str) -> str | None:
 
 
 def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, lowercased address) pairs; what is not an address is dropped."""
+    """(display name, canonical address) pairs; what is not an address is dropped."""
     raw = _raw_header(msg, name)
     if raw is None:
         return []
@@ -356,7 +356,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
         pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
     except Exception:  # fall back to the lenient compat32 address parser
         pairs = lenient_addresses(_clean(raw[:MAX_HEADER_CHARS]))
-    found = [(_clean(n).strip(), _clean(a).strip().lower()) for n, a in pairs]
+    found = [(_clean(n).strip(), canonical(_clean(a))) for n, a in pairs]
     return [(n, a) for n, a in found if is_address(a)]
 
 

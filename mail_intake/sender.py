@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import Message
 from email.utils import getaddresses
 
-from cases.addresses import is_address
+from cases.addresses import canonical, is_address
 from mail_intake.header_cache import MAX_STRUCTURED_CHARS
 
 # RFC 5322 §2.1.1: 998 per line; a longer From is not a person's, and header_cache
@@ -45,9 +45,7 @@ def read_sender(msg: Message) -> Sender:
     raw = raws[0]
     if len(raw) > MAX_FROM_CHARS:
         return Sender(None, None, "From header too long")
-    lenient = [
-        (n, a.strip().lower()) for n, a in lenient_addresses(raw_header_text(raw)) if a.strip()
-    ]
+    lenient = [(n, canonical(a)) for n, a in lenient_addresses(raw_header_text(raw)) if a.strip()]
     try:
         header = msg.get("From")
         mailboxes = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
@@ -58,7 +56,7 @@ def read_sender(msg: Message) -> Sender:
         return Sender(None, None, f"From names {len(mailboxes)} mailboxes, not one")
     name, addr_spec = (
         raw_header_text(mailboxes[0][0]).strip(),
-        raw_header_text(mailboxes[0][1]).strip().lower(),
+        canonical(raw_header_text(mailboxes[0][1])),
     )
     shown = name or None
     if any(d in _CHANGING_DEFECTS for d in defects):
@@ -70,7 +68,7 @@ def read_sender(msg: Message) -> Sender:
     if "<" in name or ">" in name:  # e.g. an encoded word hiding "<victim@…>"
         return Sender(None, shown, "the display name holds angle brackets")
     for inside in _ADDRESS.findall(name):
-        if inside.strip(".").lower() != addr_spec:
+        if canonical(inside.strip(".")) != addr_spec:
             return Sender(None, shown, "the display name holds another address")
     return Sender(addr_spec, shown)
 

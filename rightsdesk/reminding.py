@@ -193,10 +193,11 @@ def retain_daily(desk: Desk) -> None:
         return
     if report is not None:  # counts only: customer numbers and references stay out of logs
         log.info(
-            "retention sweep: %d customers anonymised, %d held, %d case records purged",
+            "retention sweep: %d customers anonymised, %d held, %d case records purged, %d held",
             len(report.anonymised),
             len(report.held),
             len(report.purged_cases),
+            len(report.held_cases),
         )
 
 

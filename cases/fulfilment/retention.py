@@ -3,7 +3,8 @@
 Customers whose relationship ended more than `retention_years` ago (the privacy notice: 10)
 are anonymised, unless an open invoice or a debt in collection still holds them, the data
 is restricted (Art. 18), or an open case concerns them. Closed case records are purged
-after `case_retention_years` (design §1.4); suppression entries are never purged here,
+after `case_retention_years` (design §1.4), unless a task of theirs is still open or the
+restriction they made is still in force; suppression entries are never purged here,
 since an opt-out must outlive everything else (Art. 21(3)).
 """
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
+from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import erase_customer
 from cases.related import about_person
 from store import audit
@@ -26,6 +28,7 @@ from store.actions import AuditAction
 from store.models import (
     Attachment,
     Case,
+    CaseEvent,
     CasePause,
     Customer,
     Draft,
@@ -55,6 +58,7 @@ class SweepReport:
     anonymised: list[str] = field(default_factory=list)  # customer numbers, as they were
     held: list[tuple[str, str]] = field(default_factory=list)  # (customer number, why)
     purged_cases: list[str] = field(default_factory=list)
+    held_cases: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
 
 
 def _hold(session: Session, customer: Customer) -> str | None:
@@ -95,6 +99,27 @@ def _expired_cases(session: Session, today: date, years: int) -> list[Case]:
         and "purged_at" not in c.evidence
         and add_years(deadlines.receipt_date(c.closed_at), years) < today
     ]
+
+
+def _case_hold(session: Session, case: Case) -> str | None:
+    """Why a closed case's record must outlive its retention period, if it must."""
+    task = session.exec(
+        select(Task.id).where(Task.case_id == case.id, Task.status == "open").order_by(col(Task.id))
+    ).first()
+    if task is not None:  # its owner still reports there, and the reminders chase it
+        return f"open task {task}"
+    if already_done(session, case, "restriction") is not None:
+        lifted = session.exec(
+            select(CaseEvent.id).where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.action == AuditAction.RESTRICTION_LIFTED,
+            )
+        ).first()
+        if lifted is None:
+            # Art. 18(3): lifting puts back the values the restriction replaced, which only
+            # this record holds; purging it would leave the person restricted for good.
+            return "restriction in force (Art. 18)"
+    return None
 
 
 def purge_case(session: Session, case: Case, *, actor: str, now: datetime) -> None:
@@ -180,6 +205,10 @@ def sweep(
                 retention_years=controller.retention_years,
             )
     for case in _expired_cases(session, today, controller.case_retention_years):
+        why = _case_hold(session, case)
+        if why is not None:
+            report.held_cases.append((case.reference, why))
+            continue
         report.purged_cases.append(case.reference)
         if not dry_run:
             purge_case(session, case, actor=actor, now=now)

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from cases import operations as ops
+from cases.addresses import canonical
 from cases.controller import ControllerConfig
 from cases.drafts import draft_reply
 from cases.errors import UserError
@@ -41,7 +42,7 @@ _SCOPES = select(Suppression.scope).where(func.lower(Suppression.email) == bindp
 
 
 def _norm(email: str) -> str:
-    return email.strip().lower()
+    return canonical(email)
 
 
 def is_suppressed(session: Session, email: str) -> list[str]:

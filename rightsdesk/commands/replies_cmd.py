@@ -389,6 +389,8 @@ def sweep_command(
     typer.echo(
         f"{verb} {len(report.purged_cases)} case records: {', '.join(report.purged_cases) or '-'}"
     )
+    for reference, why in report.held_cases:
+        typer.echo(f"held {reference}: {why}")
 
 
 def check_target(path: Path, *, force: bool) -> None:

@@ -243,6 +243,50 @@ def test_an_outsider_writing_into_the_case_leaves_it_paused_and_is_attached_as_a
     ]
 
 
+def test_a_colleague_forwarding_the_customers_code_restarts_the_clock_but_verifies_nobody(
+    desk: CodeDesk,
+) -> None:
+    """The code proves control of the register's mailbox only when it comes back from it: in
+    a colleague's forward (and in the colleague's own words) it is not checked. The answer
+    still reached the controller, so the clock runs again (EDPB 01/2022 §159)."""
+    reference, code_mail = open_awaiting_code(desk)
+    code = code_of(code_mail)
+    desk.mail_in(
+        reply(
+            code_mail,
+            f"John mailed me the code {code}, forwarding.\n\nPasi\n\n"
+            "---------- Forwarded message ---------\n"
+            "From: John Smith <john.smith@example.com>\n"
+            "Date: Thu, 5 Mar 2026 16:00:00 +0200\n"
+            "Subject: Re: your request\n"
+            "To: Pasi Tietosuoja <pasi@targetpartners.example>\n\n"
+            f"Hello, here is the code: {code}\n\nJohn\n",
+            sender="pasi@targetpartners.example",  # the privacy mailbox's own domain
+            name="Pasi Tietosuoja",
+            quote=False,
+        )
+    )
+
+    assert desk.poll(ANSWERED) == {"follow_up": 1}
+
+    case = desk.case(reference)
+    assert case.identity_status == "unverified" and case.status == "received"
+    assert case.paused_since is None
+    assert desk.code_row(reference).attempts == 0 and desk.code_row(reference).used_at is None
+    actions = _actions(desk, reference)
+    assert actions[-4:] == [
+        "third_party_message",
+        "forwarded_request",
+        "message_received",
+        "resume",
+    ]
+    assert "verify" not in actions
+    # John's own reply with the same code still verifies.
+    desk.mail_in(reply(code_mail, f"Here is the code: {code}\n\nJohn", at=ANSWERED))
+    assert desk.poll(ANSWERED)["follow_up"] == 1
+    assert desk.case(reference).identity_method == "code"
+
+
 def test_the_demo_customer_returns_the_code_by_mail_before_the_reply_it_unlocks(
     tmp_path: Path,
 ) -> None:

@@ -1039,3 +1039,29 @@ def test_kill_9_after_the_shop_put_her_account_back_records_the_lift_on_the_next
     assert undone["interrupted"] == "fully changed" and undone["restored"] == {"wp_users": 1}
     assert undone["changes"][0]["after_sha256"] == marked["changes"][0]["before_sha256"]
     assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
+
+
+def test_the_retention_purge_holds_a_case_record_while_its_restriction_or_a_task_is_open(
+    sqlite_env: dict[str, str],
+) -> None:
+    """Purging the record of a restriction still in force would lose the values lifting puts
+    back (Art. 18(3)), and purging a case with an open task would delete the task unchased."""
+    reference = answered_restriction(sqlite_env)
+    ok(sqlite_env, "cases", "close", reference)
+    years_on = {**sqlite_env, "RIGHTSDESK_NOW": "2031-01-12T10:00:00+02:00"}  # past 3 years
+
+    swept = ok(years_on, "retention", "sweep")
+    assert "purged 0 case records: -" in swept
+    assert f"held {reference}: restriction in force (Art. 18)" in swept
+    assert json.loads(ok(years_on, "cases", "show", reference, "--json"))["requester_email"]
+
+    assert lift(years_on, reference).returncode == 0
+    tasks = json.loads(ok(years_on, "tasks", "list", "--case", reference, "--json"))
+    (first, *_) = sorted(t["id"] for t in tasks if t["kind"] == "lift_restriction")
+    swept = ok(years_on, "retention", "sweep", "--dry-run")
+    assert f"held {reference}: open task {first}" in swept
+
+    for task in tasks:
+        if task["status"] == "open":
+            ok(years_on, "tasks", "done", str(task["id"]), "--note", "Begränsningen hävd.")
+    assert f"purged 1 case records: {reference}" in ok(years_on, "retention", "sweep")

@@ -699,3 +699,54 @@ def test_a_reply_asking_about_another_persons_data_adds_nothing_but_tells_the_co
         "🆕 A reply in this thread asks about another person's data: nothing was added to the"
         " case. Decide whether the writer may act for them (Art. 12(2)) (noted by intake)."
     )
+
+
+# The requester's answer to our question, per language: no new right in it.
+CLARIFIED = {
+    "fi": "Vuodet 2019–2025, kiitos.\n\nMaija",
+    "sv": "Åren 2019–2025, tack.\n\nElin",
+    "en": "All years from 2019 to 2025, please.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_colleague_forwarding_the_requesters_answer_restarts_the_paused_clock_from_its_receipt(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    with desk.session() as session:
+        ops.pause(
+            session,
+            reference=reference,
+            waiting_for="clarification",
+            reason="Which years?",
+            actor="pasi",
+            now=T0 + timedelta(days=1),
+        )
+    name, sender, _, _, _, _ = ACCESS_THEN_ERASURE[language]
+    desk.mail_in(
+        _forwarded_in_thread(
+            message_id, language, name=name, sender=sender, text=CLARIFIED[language]
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    case = desk.case(reference)
+    assert case.status == "received" and case.paused_since is None
+    # Paused on 6 March, answered to the colleague on 7 March: one day paused, not the two
+    # up to the forward's arrival on 8 March.
+    assert case.paused_days == 1
+    assert case.kinds == ["access"] and len(_cases(desk)) == 1
+    events = desk.events(reference)
+    assert [e.action for e in events][-4:] == [
+        "third_party_message",  # the colleague's own mail
+        "forwarded_request",
+        "message_received",  # the requester's answer inside it
+        "resume",
+    ]
+    assert events[-2].full_detail["forwarded"] is True
+    assert events[-1].full_detail["answered_at"] == "2026-03-07T07:30:00+00:00"
+    with desk.session() as session:
+        purposes = session.exec(select(Outbox.purpose).where(Outbox.case_id == case.id)).all()
+        assert purposes == ["acknowledgement"]  # an answer is not a request to acknowledge

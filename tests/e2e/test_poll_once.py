@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.outbox_journey import ROOT, desk_env, rightsdesk
+from tests.e2e.outbox_journey import CUSTOMERS_HEADER, ROOT, desk_env, rightsdesk
+from tests.integration.test_intake import _dsn
 from tests.servers.smtp import SmtpSink
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mail"
@@ -278,6 +279,64 @@ def test_a_request_from_a_non_ascii_local_part_is_acknowledged_with_smtputf8(
     utf8 = message_from_string(ack.raw.decode("utf-8"), policy=default)
     assert [a.addr_spec for a in utf8["To"].addresses] == ["äijä@exämple.invalid"]
     assert utf8["Subject"].startswith("[DSR-2026-0001]")
+
+
+def test_the_a_label_form_of_an_idn_address_is_the_requesters_for_register_reply_and_bounce(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """`kund@xn--exmpel-cua.example` is `kund@exämpel.example` (RFC 5890, RFC 5891): the
+    register holding one form matches a request from the other, a DSN naming the A-labels
+    marks the case's address undeliverable, and a reply from them answers the paused case.
+    Each was a stranger's before: no address match, the address still deliverable, and the
+    reply a third party's line that left the clock stopped."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-12-01T10:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    register = tmp_path / "customers.csv"
+    register.write_text(
+        CUSTOMERS_HEADER + "C-7001,Åsa Kund,kund@xn--exmpel-cua.example,2020-01-01,\n",
+        encoding="utf-8",
+    )
+    rightsdesk(env, "register", "import", str(register))
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Åsa Kund <kund@EXÄMPEL.example>", "Radering", "Tue, 01 Dec 2026 09:00:00 +0200",
+            "Radera alla mina uppgifter.",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    reference = case["reference"]
+    assert case["requester_email"] == "kund@exämpel.example"
+    shown = json.loads(rightsdesk(env, "cases", "show", reference, "--json"))
+    assert shown["sender_check"].startswith("address matches, not authenticated")
+    smtp_sink.wait_for(1, timeout=30)
+    (ack,) = smtp_sink.messages
+    assert ack.rcpt_tos == ("kund@xn--exmpel-cua.example",)
+    rightsdesk(env, "cases", "pause", reference, "--reason", "Gäller det även nyhetsbrevet?")
+
+    inbox.add(_dsn(str(ack.message["Message-ID"]).strip("<>"), "kund@xn--exmpel-cua.example"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 bounce;")
+    with pytest.raises(AssertionError, match="the requester's address bounced"):
+        rightsdesk(env, "cases", "remind-requester", reference)
+
+    answer = _mail(
+        "Åsa Kund <kund@xn--exmpel-cua.example>", f"Re: {ack.message['Subject']}",
+        "Tue, 01 Dec 2026 09:30:00 +0200", "Ja, det gäller allt, tack.",
+    )  # fmt: skip
+    answer = answer.replace(b"Message-ID: <1@localhost>", b"Message-ID: <2@localhost>")
+    inbox.add(
+        answer.replace(
+            b"\r\n\r\n", f"\r\nIn-Reply-To: {ack.message['Message-ID']}\r\n\r\n".encode(), 1
+        )
+    )
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+    shown = json.loads(rightsdesk(env, "cases", "show", reference, "--json"))
+    assert shown["paused"] is False
+    actions = [e["action"] for e in shown["events"]]
+    assert actions[-2:] == ["message_received", "resume"]
+    assert "third_party_message" not in actions
+    assert len(json.loads(rightsdesk(env, "cases", "list", "--json"))) == 1
 
 
 def test_a_non_ascii_local_part_fails_once_saying_the_server_lacks_smtputf8(
@@ -547,7 +606,7 @@ def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists
 def _original_of(forward: bytes, date: str) -> bytes:
     """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
     text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body
-    found = re.search(r"^(?:From|Lähettäjä): (.+)$", text, re.MULTILINE)
+    found = re.search(r"^(?:From|Lähettäjä|Från): (.+)$", text, re.MULTILINE)
     assert found is not None
     body = text[found.end() :].split("\n\n", 1)[1].strip()
     return _mail(found[1], "Original", date, body).replace(b"1@localhost", b"own@example.com")
@@ -599,3 +658,82 @@ def test_an_inline_forward_of_a_request_we_already_took_in_joins_its_case_not_a_
     assert "first received by a colleague" not in out_file.read_text(encoding="utf-8")
     smtp_sink.wait_for(1, timeout=30)
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
+
+
+def _swedish(forward: bytes) -> bytes:
+    """The Finnish Gmail forward as a Swedish colleague's Gmail writes it, of a Swedish mail."""
+    text = forward.decode()
+    for fi, sv in [
+        ("Välitetty viesti", "Vidarebefordrat meddelande"),
+        (
+            "Lähettäjä: Aino Asiakas <aino.asiakas@example.com>",
+            "Från: Tove Exempel <tove@example.com>",
+        ),
+        ("Date: ma 23.11.2026 klo 14.05", "Datum: mån 23 nov. 2026 14:05"),
+        ("Hei,", "Hej,"),
+        (
+            "haluan tietää, mitä henkilötietoja minusta on tallennettu rekisteriinne.",
+            "jag begär ett registerutdrag med alla personuppgifter ni har om mig.",
+        ),
+        ("Ystävällisin terveisin\r\nAino Asiakas", "Vänliga hälsningar\r\nTove Exempel"),
+    ]:
+        assert fi in text
+        text = text.replace(fi, sv)
+    return text.encode()
+
+
+# (the inline forward, how to write it, the customer's own mail's Date, its receipt in UTC):
+# the same minute as the forward shows it (fi, sv), or the same words with the time in
+# another zone's clock (en: a colleague in Stockholm).
+FORWARDED_FIRST = [
+    ("fi_forwarded_by_colleague.eml", False, "Mon, 23 Nov 2026 14:05:41 +0200", "2026-11-23T12:05"),
+    ("fi_forwarded_by_colleague.eml", True, "Mon, 23 Nov 2026 14:05:09 +0200", "2026-11-23T12:05"),
+    (
+        "en_forwarded_by_colleague_outlook.eml",
+        False,
+        "Fri, 20 Nov 2026 15:05:12 +0200",
+        "2026-11-20T12:05",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "swedish", "sent", "received"), FORWARDED_FIRST)
+def test_the_customers_own_copy_of_a_request_a_colleague_forwarded_first_joins_its_case(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    name: str,
+    swedish: bool,
+    sent: str,
+    received: str,
+) -> None:
+    """The customer wrote to a colleague and to the privacy mailbox, and the forward came in
+    first: her own copy is a line of the case the forward opened, not a second case with a
+    second acknowledgement. A request of other words at another time still opens its own."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / name).read_bytes()
+    forward = _swedish(forward) if swedish else forward
+    inbox.add(forward)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(_original_of(forward, sent))  # the privacy mailbox's copy, delayed
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["received_at"].startswith(received)  # still when the colleague got it
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    last = shown["events"][-1]
+    assert (last["action"], last["detail"]["own_copy_of_forward"]) == ("message_received", True)
+    assert [e["action"] for e in shown["events"]].count("forwarded_request") == 1
+    smtp_sink.wait_for(1, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [(case["requester_email"],)]
+
+    other = _original_of(forward, "Thu, 26 Nov 2026 10:00:00 +0200")
+    inbox.add(
+        other.replace(b"<own@example.com>", b"<other@example.com>")
+        .replace(b"Hello,", b"Hello, also erase my order history. Anyway:")
+        .replace(b"Hei,", b"Hei, poistakaa my\xc3\xb6s tilaushistoriani.")
+        .replace(b"Hej,", b"Hej, radera ocks\xc3\xa5 min orderhistorik.")
+    )
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")

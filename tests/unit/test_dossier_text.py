@@ -167,3 +167,11 @@ def test_a_coded_sentence_reads_in_the_sections_language_and_an_old_one_as_recor
     )
     # An event recorded before the code existed keeps its own words.
     assert detail_items({"reason": reason}, "fi") == [("Syy", reason, False)]
+
+
+def test_a_reply_about_another_persons_data_reads_in_finnish_and_swedish() -> None:
+    result = "a reply asks about another person's data; a person decides"
+    coded = {"result": result, "result_code": "others_data_in_thread"}
+    assert detail_items(coded, "fi")[0][1].startswith("vastaus koskee toisen henkilön tietoja")
+    assert detail_items(coded, "sv")[0][1].startswith("svaret gäller en annan persons uppgifter")
+    assert detail_items(coded, "en")[0][1] == result
