@@ -44,6 +44,8 @@ from store.audit import append_event
 from store.models import Case, CaseEvent, Customer, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
+# A restriction task still open when its case's restriction is lifted: moot, never done.
+LIFTED_BEFORE_DONE = "lifted_before_done"
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Lifted:
     left: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changed by others
     tasks: list[Task] = field(default_factory=list)
     customer_number: str | None = None
+    ended: list[Task] = field(default_factory=list)  # restriction tasks it made moot
 
 
 def _check(reason: str, informed_at: datetime, now: datetime) -> str:
@@ -180,6 +183,15 @@ def lift_case(
         session.rollback()
         record_waiting(session, case, error=waiting, actor=actor, now=now)
         raise
+    lifted.ended = ops.end_open_tasks(
+        session,
+        case,
+        kind="restriction",
+        outcome=LIFTED_BEFORE_DONE,
+        why="the restriction was lifted before the task was done",
+        actor=actor,
+        now=now,
+    )
     sender = sender or Sender(controller.privacy_email, controller.name)
     lifted.tasks = _tasks_by_hand(session, case, by_hand, controller, sender, actor, now)
     fulfilled = next(
@@ -366,13 +378,15 @@ def _tasks_by_hand(
 ) -> list[Task]:
     """A task to lift it by hand wherever a person restricted it (or must put it back).
 
-    The restriction's own tasks name the system and its owner; one whose owner found
-    nothing there needs no lifting.
+    The restriction's tasks done name the system and its owner; one found with nothing
+    there, or ended before it was done, restricted nothing and needs no lifting.
     """
     restricted = session.exec(
-        select(Task).where(Task.case_id == case.id, Task.kind == "restriction")
+        select(Task).where(
+            Task.case_id == case.id, Task.kind == "restriction", Task.outcome == "done"
+        )
     ).all()
-    owners = {t.system: t for t in restricted if t.outcome != "nothing_there"}
+    owners = {t.system: t for t in restricted}
     due = deadlines.receipt_date(now) + timedelta(days=LEAD_DAYS)
     opened: list[Task] = []
     for system in list(owners) + [s for s in by_hand if s not in owners]:

@@ -292,7 +292,7 @@ def _told(desk: Desk, informed_at: str) -> datetime:
 
 
 def _report_lift(lifted: Lifted) -> None:
-    """What lifting did in each system: rows put back, rows left, tasks opened."""
+    """What lifting did in each system: rows put back, rows left, tasks ended and opened."""
     for system, rows in lifted.restored.items():
         typer.echo(f"{system}: restriction lifted in {rows} row(s)")
     for system, left in lifted.left.items():
@@ -301,6 +301,10 @@ def _report_lift(lifted: Lifted) -> None:
                 f"{system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
                 " changed since the restriction (or gone); left as it is"
             )
+    for task in lifted.ended:
+        typer.echo(
+            f"task {task.id}: ended, the restriction in {task.system} was lifted before it was done"
+        )
     for task in lifted.tasks:
         typer.echo(
             f"task {task.id}: lift the restriction in {task.system} by hand, for {task.owner},"

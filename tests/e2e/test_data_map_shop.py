@@ -770,12 +770,19 @@ def test_lifting_a_case_s_restriction_puts_the_shop_account_back_and_records_eac
     assert "before" not in change and undone["left"] == []
     (done,) = [e["detail"] for e in trail if e["action"] == "restriction_lifted"]
     assert done["systems_lifted"] == ["Verkkokauppa"] and done["reason"] == "accuracy checked"
-    # The accounting firm restricted it by hand: it is asked to lift it by hand.
-    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
-    (by_hand,) = [t for t in tasks if t["kind"] == "lift_restriction"]
-    assert by_hand["system"] == "Tilitoimisto Esimerkki Oy" and by_hand["status"] == "open"
-    assert f"task {by_hand['id']}: lift the restriction in Tilitoimisto" in lifted.stdout
-    assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
+    # The accounting firm never restricted it by hand: its task ends, with nothing to lift.
+    (ended,) = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    assert (ended["kind"], ended["status"], ended["outcome"]) == (
+        "restriction", "done", "lifted_before_done",
+    )  # fmt: skip
+    assert (
+        f"task {ended['id']}: ended, the restriction in Tilitoimisto Esimerkki Oy was lifted"
+        " before it was done"
+    ) in lifted.stdout
+    assert "lift the restriction in" not in lifted.stdout
+    dossier = dossier_of(env, reference, tmp_path)
+    assert "restriction lifted in 1 row(s)" in dossier
+    assert "no longer needed: the restriction was lifted before it was done" in dossier
     again = lift(env, reference)
     assert again.returncode == 2 and "already lifted" in again.stderr
 
@@ -933,6 +940,48 @@ def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     actions = [e["action"] for e in events(env, reference)]
     assert "system_restriction_lifted" in actions and "restriction_lifted" in actions
     assert lift(env, reference).returncode == 2  # lifted once, by either command
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("fi", "tarpeeton, koska rajoitus poistettiin ennen kuin se tehtiin"),
+        ("sv", "onödig, eftersom begränsningen hävdes innan den gjordes"),
+        ("en", "no longer needed: the restriction was lifted before it was done"),
+    ],
+)
+def test_lifting_ends_the_restriction_tasks_nobody_did_and_asks_to_lift_only_what_was_done(
+    sqlite_env: dict[str, str], tmp_path: Path, language: str, label: str
+) -> None:
+    """An unanswered restriction task stayed open (and reminded) beside the lift: done
+    later, it left the system restricted after the lift with nothing recorded."""
+    env = sqlite_env
+    reference = open_case(env, "restriction", language=language)
+    ok(env, "cases", "fulfil", reference)
+    tasks = {
+        t["system"]: t for t in json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    }
+    shop_task, firm_task = tasks["Verkkokauppa"], tasks["Tilitoimisto Esimerkki Oy"]
+    ok(env, "tasks", "done", str(shop_task["id"]), "--note", "Account marked restricted.")
+
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert (
+        f"task {firm_task['id']}: ended, the restriction in Tilitoimisto Esimerkki Oy was"
+        " lifted before it was done"
+    ) in lifted.stdout
+    after = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    (ended,) = [t for t in after if t["id"] == firm_task["id"]]
+    assert (ended["status"], ended["outcome"]) == ("done", "lifted_before_done")
+    (lift_task,) = [t for t in after if t["kind"] == "lift_restriction"]
+    assert lift_task["system"] == "Verkkokauppa"  # only where it was restricted
+    late = rightsdesk(env, "tasks", "done", str(firm_task["id"]), "--note", "Marked.")
+    assert late.returncode == 2 and "already done (lifted_before_done" in late.stderr
+    (marked,) = [e["detail"] for e in events(env, reference) if e["action"] == "tasks_ended"]
+    assert marked["task_ids"] == [firm_task["id"]]
+    dossier = dossier_of(env, reference, tmp_path)
+    assert label in dossier
+    assert "no longer needed: the restriction was lifted before it was done" in dossier
 
 
 def test_kill_9_after_the_shop_restricted_her_account_still_lets_lifting_put_it_back(
