@@ -942,6 +942,112 @@ def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     assert lift(env, reference).returncode == 2  # lifted once, by either command
 
 
+def register_flags(env: dict[str, str]) -> list[bool]:
+    desk = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with desk.connect() as conn:
+        flagged = conn.execute(text("SELECT restricted FROM customer")).all()
+    desk.dispose()
+    return [bool(r[0]) for r in flagged]
+
+
+def maija_in_the_register(env: dict[str, str], tmp_path: Path) -> None:
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"customer_number,name,email\nC-1,Maija Esimerkki,{MAIJA}\n", "utf-8")
+    ok(env, "register", "import", str(customers))
+
+
+@pytest.mark.parametrize("shop_env", ["sqlite_env", "pg_env"])
+@pytest.mark.parametrize("lifted_first", [0, 1], ids=["older_first", "newer_first"])
+def test_lifting_one_of_two_restrictions_of_maija_leaves_her_restricted_until_the_other_is_lifted(
+    request: pytest.FixtureRequest, shop_env: str, lifted_first: int, tmp_path: Path
+) -> None:
+    """The newer case found her account marked already and recorded no row; lifting either
+    first used to clear the register's flag and put her account back, undoing the other
+    (Art. 18). The last lift puts back the values the older one recorded (the originals)."""
+    base: dict[str, str] = request.getfixturevalue(shop_env)
+    env, url = restricting(base, tmp_path), base["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    older, newer = answered_restriction(env), answered_restriction(env)
+    assert (MAIJA, 1) in account_statuses(url)
+    first, last = (older, newer)[lifted_first], (older, newer)[1 - lifted_first]
+
+    held = lift(env, first)
+    assert held.returncode == 0, held.stderr
+    assert f"{first}: the person stays restricted because of {last}," in held.stdout
+    assert "in the register" not in held.stdout and "row(s)" not in held.stdout
+    assert (MAIJA, 1) in account_statuses(url) and register_flags(env) == [True]
+    (done,) = [e["detail"] for e in events(env, first) if e["action"] == "restriction_lifted"]
+    assert done["still_restricted_by"] == [last] and "systems_lifted" not in done
+    tasks = json.loads(ok(env, "tasks", "list", "--case", first, "--json"))
+    assert "lift_restriction" not in {t["kind"] for t in tasks}  # the other still needs it
+    # Closed and past its retention, the held case keeps the values the last lift needs.
+    for reference in (older, newer):
+        ok(env, "cases", "close", reference)
+    years_on = {**env, "RIGHTSDESK_NOW": "2031-01-12T10:00:00+02:00"}
+    swept = ok(years_on, "retention", "sweep", "--dry-run")
+    assert f"held {first}: restriction in force (Art. 18)" in swept
+
+    lifted = lift(env, last)
+    assert lifted.returncode == 0, lifted.stderr
+    assert "C-1: restriction lifted in the register" in lifted.stdout
+    assert "Verkkokauppa: restriction lifted in 1 row(s)" in lifted.stdout
+    assert {s for _, s in account_statuses(url)} == {0} and register_flags(env) == [False]
+    (done,) = [e["detail"] for e in events(env, last) if e["action"] == "restriction_lifted"]
+    assert done["released"] == [first] and done["systems_lifted"] == ["Verkkokauppa"]
+    # Put back where the originals were recorded: the older case's restriction.
+    (undone,) = [
+        e["detail"] for e in events(env, older) if e["action"] == "system_restriction_lifted"
+    ]
+    assert undone["restored"] == {"wp_users": 1}
+    lifts = [
+        t
+        for t in json.loads(ok(env, "tasks", "list", "--case", last, "--json"))
+        if t["kind"] == "lift_restriction"
+    ]
+    assert [t["system"] for t in lifts] == ["Tilitoimisto Esimerkki Oy"]
+    assert f"held {first}" not in ok(years_on, "retention", "sweep", "--dry-run")
+
+
+def test_lifting_a_customer_s_restriction_again_finishes_what_a_shop_that_was_down_left(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Her older case was restricted in the shop by hand, the newer one in the shop's
+    columns. With the shop down, the first case's lift used to clear the flag and the
+    second wait; the same command again then said "C-1 is not restricted"."""
+    maija_in_the_register(sqlite_env, tmp_path)
+    by_hand = answered_restriction(sqlite_env)  # the example maps no `restrict`
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    in_columns = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", in_columns)
+    assert (MAIJA, 1) in account_statuses(url)
+
+    down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
+    waiting = lift(down, "C-1", by="register")
+    assert waiting.returncode == 75, waiting.stderr
+    assert waiting.stderr.startswith("waiting: Verkkokauppa is not reachable")
+    assert register_flags(env) == [True] and (MAIJA, 1) in account_statuses(url)
+
+    again = lift(env, "C-1", by="register")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[:2] == [
+        "C-1: restriction lifted",
+        f"{in_columns}: restriction lifted",
+    ]
+    assert register_flags(env) == [False] and {s for _, s in account_statuses(url)} == {0}
+    actions = [e["action"] for e in events(env, in_columns)]
+    assert "waiting_for_system" in actions and "restriction_lifted" in actions
+    (done,) = [e["detail"] for e in events(env, in_columns) if e["action"] == "restriction_lifted"]
+    assert done["released"] == [by_hand]
+    # What the older case's owners restricted by hand is lifted by hand, once per system.
+    lifts = [
+        t
+        for t in json.loads(ok(env, "tasks", "list", "--case", in_columns, "--json"))
+        if t["kind"] == "lift_restriction"
+    ]
+    assert sorted(t["system"] for t in lifts) == ["Tilitoimisto Esimerkki Oy", "Verkkokauppa"]
+    assert lift(env, "C-1", by="register").returncode == 2  # now nothing is left to lift
+
+
 @pytest.mark.parametrize(
     ("language", "label"),
     [
