@@ -129,6 +129,8 @@ def lift_restriction(
     if not customer.restricted and not cases:
         raise UserError(f"{customer.customer_number} is not restricted")
     why = _check(reason, informed_at, now)
+    if not cases:
+        _refuse_over_purged(session, customer.customer_number)
     done = [
         lift_case(
             session,
@@ -159,6 +161,32 @@ def lift_restriction(
         session.commit()
     session.refresh(customer)
     return customer, done
+
+
+def _refuse_over_purged(session: Session, customer_number: str) -> None:
+    """Refuse to clear only the flag while a purged case's restriction was never lifted.
+
+    The purge took the customer number from its record, so it may be this customer's; its
+    systems would stay restricted unseen (Art. 18(3)). Lifting that case first makes tasks
+    to put them back by hand.
+    """
+    purged = set(
+        session.exec(
+            select(CaseEvent.case_id).where(CaseEvent.action == AuditAction.RETENTION_PURGE)
+        ).all()
+    )
+    unknown = [
+        r.case.reference
+        for r in _restrictions(session)
+        if r.lift is None and r.case.id in purged and r.customer_number is None
+    ]
+    if unknown:
+        raise UserError(
+            f"{customer_number}: no case names this customer, but the restriction of"
+            f" {', '.join(unknown)} was never lifted and its record was purged, so whose it"
+            " was is unknown; lift it with `rightsdesk cases lift-restriction REFERENCE`"
+            " (its systems become tasks by hand), then run this again"
+        )
 
 
 def restriction_cases(session: Session, customer_number: str) -> list[Case]:

@@ -16,16 +16,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session, select
 
 from cases.controller import load_controller_toml
+from cases.fulfilment.retention import purge_case
 from cases.sql_connector import SqlConnector
 from cases.systems import SqlSystem
+from store.models import Case
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.mariadb import MariaDbServer
@@ -1046,6 +1050,37 @@ def test_lifting_a_customer_s_restriction_again_finishes_what_a_shop_that_was_do
     ]
     assert sorted(t["system"] for t in lifts) == ["Tilitoimisto Esimerkki Oy", "Verkkokauppa"]
     assert lift(env, "C-1", by="register").returncode == 2  # now nothing is left to lift
+
+
+def test_lifting_a_customer_is_refused_while_a_case_purged_unlifted_may_have_restricted_her(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The sweep now holds a case whose restriction is in force; one purged before that
+    lost the customer number from its record, and lifting the customer then cleared the
+    flag alone, leaving her shop account restricted unseen (Art. 18(3))."""
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    reference = answered_restriction(env)
+    ok(env, "cases", "close", reference)
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with Session(engine) as session:  # what the sweep did before it held such a case
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        purge_case(session, case, actor="retention", now=datetime.fromisoformat(NOW))
+        session.commit()
+    engine.dispose()
+
+    refused = lift(env, "C-1", by="register")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"the restriction of {reference} was never lifted and its record was purged" in (
+        refused.stderr
+    )
+    assert register_flags(env) == [True] and (MAIJA, 1) in account_statuses(url)
+
+    by_hand = lift(env, reference)  # its values are gone: a person puts them back
+    assert by_hand.returncode == 0, by_hand.stderr
+    assert "task " in by_hand.stdout and "lift the restriction in Verkkokauppa" in by_hand.stdout
+    assert lift(env, "C-1", by="register").returncode == 0
+    assert register_flags(env) == [False]
 
 
 @pytest.mark.parametrize(
