@@ -24,6 +24,7 @@ from bot.deps import BotDeps
 from bot.slack_calls import Refused, SlackCalls
 from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
 from cases.errors import UserError
+from cases.fulfilment.lifting import LIFTED_BEFORE_DONE
 from cases.tasks import VERBS, TaskFile, mailed_file_sizes, mailed_files, owner_text
 from store.models import Case, SlackPost, Task
 
@@ -111,6 +112,11 @@ def closed_text(task: Task, case: Case | None) -> str | None:
     if task.outcome == "case_ended" or case is None:
         reference = case.reference if case is not None else "its case"
         return f"Task {task.id} is closed: {reference} has ended, nothing more is recorded."
+    if task.outcome == LIFTED_BEFORE_DONE:
+        return (
+            f"Task {task.id} is closed: the restriction in {case.reference} was lifted before"
+            f" it was done; do not restrict {task.system} now, nothing more is recorded."
+        )
     outcome = (task.outcome or "").replace("_", " ")
     return f"Task {task.id} is already done ({outcome}); nothing was changed."
 

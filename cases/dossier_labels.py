@@ -358,6 +358,17 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "System där begränsningen hävs för hand",
             "Systems where the restriction is lifted by hand",
         ),
+        # A lift while another case's restriction of the same person stands (Art. 18).
+        "still_restricted_by": (
+            "Rajoitus on yhä voimassa näiden pyyntöjen vuoksi",
+            "Begränsningen gäller ännu på grund av dessa ärenden",
+            "Still restricted because of",
+        ),
+        "released": (
+            "Palautettu myös näiden aiemmin poistettujen rajoitusten tiedot",
+            "Även återställt för dessa tidigare hävda begränsningar",
+            "Also put back for these earlier lifted restrictions",
+        ),
         "restored": ("Palautettu", "Återställt", "Restored"),
         "left": (
             "Jätetty ennalleen (muutettu rajoittamisen jälkeen)",

@@ -363,6 +363,11 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "onödig, eftersom ärendet avslutades",
         "no longer needed: the case ended",
     ),
+    "lifted_before_done": (
+        "tarpeeton, koska rajoitus poistettiin ennen kuin se tehtiin",
+        "onödig, eftersom begränsningen hävdes innan den gjordes",
+        "no longer needed: the restriction was lifted before it was done",
+    ),
     "messages": (
         "Saapuneet ja lähetetyt viestit",
         "Mottagna och skickade meddelanden",

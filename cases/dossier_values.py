@@ -95,6 +95,12 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "onödig, eftersom ärendet avslutades",
             "no longer needed: the case ended",
         ),
+        # A restriction task its case's lift made moot (cases.fulfilment.lifting, Art. 18(3)).
+        "lifted_before_done": (
+            "tarpeeton, koska rajoitus poistettiin ennen kuin se tehtiin",
+            "onödig, eftersom begränsningen hävdes innan den gjordes",
+            "no longer needed: the restriction was lifted before it was done",
+        ),
         "deleted": ("poistettu", "raderad", "deleted"),
         "anonymised": ("anonymisoitu", "anonymiserad", "anonymised"),
         "kept_for_claim": (

@@ -680,11 +680,26 @@ def _apply_respond(
 
 def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: str) -> None:
     """Open tasks of a case that ends without its answer are moot: mark them, say why."""
-    open_tasks = session.exec(
-        select(Task).where(Task.case_id == case.id, Task.status == "open")
-    ).all()
+    end_open_tasks(session, case, outcome="case_ended", actor=actor, now=now, why=why)
+
+
+def end_open_tasks(
+    session: Session,
+    case: Case,
+    *,
+    outcome: str,
+    actor: str,
+    now: datetime,
+    why: str,
+    kind: str | None = None,
+) -> list[Task]:
+    """Mark the case's open tasks (of `kind`, if given) moot with `outcome`; say why once."""
+    query = select(Task).where(Task.case_id == case.id, Task.status == "open")
+    if kind is not None:
+        query = query.where(Task.kind == kind)
+    open_tasks = list(session.exec(query.order_by(col(Task.id))).all())
     for task in open_tasks:
-        task.status, task.outcome = "done", "case_ended"  # why: in the audit event
+        task.status, task.outcome = "done", outcome  # why: in the audit event
         task.done_at, task.done_by = now, actor
         session.add(task)
     if open_tasks:
@@ -697,6 +712,7 @@ def _end_tasks(session: Session, case: Case, *, actor: str, now: datetime, why: 
             task_ids=[t.id for t in open_tasks],
             reason=why,
         )
+    return open_tasks
 
 
 def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: datetime) -> Case:

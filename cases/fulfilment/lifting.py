@@ -9,6 +9,12 @@ task for a person gets a task to lift it by hand, so it is not forgotten. The re
 flag and the `restriction_lifted` event come last: a system that is down makes the lift
 wait (`Waiting`, nothing recorded as lifted), and the same command again finishes it,
 skipping the systems already put back.
+
+Two cases may restrict the same person (the same customer, or the same address): the
+second finds the rows marked already and records none. Lifting one while another stands
+is recorded, but changes nothing: the register's flag, the systems' columns and the tasks
+by hand stay, because of the other case (Art. 18). Lifting the last one puts back the
+values of each earlier lift held so, as their first restriction recorded them.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from store.audit import append_event
 from store.models import Case, CaseEvent, Customer, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
+# A restriction task still open when its case's restriction is lifted: moot, never done.
+LIFTED_BEFORE_DONE = "lifted_before_done"
 
 
 @dataclass
@@ -55,6 +63,34 @@ class Lifted:
     left: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # changed by others
     tasks: list[Task] = field(default_factory=list)
     customer_number: str | None = None
+    still_restricted_by: list[str] = field(default_factory=list)  # other cases that stand
+    ended: list[Task] = field(default_factory=list)  # restriction tasks it made moot
+
+
+@dataclass(frozen=True)
+class _Restriction:
+    """One case's restriction as the trail has it: whose it is, and its lift if any."""
+
+    case: Case
+    customer_number: str | None
+    lift: CaseEvent | None
+    released: bool  # its values were put back by a later case's lift
+
+    @property
+    def held(self) -> bool:
+        """Lifted while another case's restriction stood, its values not yet put back."""
+        return (
+            self.lift is not None
+            and bool(self.lift.detail.get("still_restricted_by"))
+            and not self.released
+        )
+
+    def same_person(self, other: _Restriction) -> bool:
+        """Both restrict the same customer, or the rows found by the same address."""
+        if self.customer_number and self.customer_number == other.customer_number:
+            return True
+        mine, theirs = self.case.requester_email, other.case.requester_email
+        return bool(mine and theirs and mine.casefold() == theirs.casefold())
 
 
 def _check(reason: str, informed_at: datetime, now: datetime) -> str:
@@ -81,16 +117,20 @@ def lift_restriction(
 
     When the flag came from restriction cases (their `fulfil` events name the customer),
     each is lifted as a whole, its `sql` systems and tasks too; returned with the customer.
+    The flag goes with the last of them, so a system that is down leaves it set, and the
+    same command again finishes the cases not lifted yet.
     """
     customer = session.exec(
         select(Customer).where(Customer.customer_number == customer_number.strip())
     ).first()
     if customer is None:
         raise NotFound(f"no customer {customer_number.strip()!r} in the register")
-    if not customer.restricted:
+    cases = restriction_cases(session, customer.customer_number)
+    if not customer.restricted and not cases:
         raise UserError(f"{customer.customer_number} is not restricted")
     why = _check(reason, informed_at, now)
-    cases = restriction_cases(session, customer.customer_number)
+    if not cases:
+        _refuse_over_purged(session, customer.customer_number)
     done = [
         lift_case(
             session,
@@ -123,31 +163,90 @@ def lift_restriction(
     return customer, done
 
 
+def _refuse_over_purged(session: Session, customer_number: str) -> None:
+    """Refuse to clear only the flag while a purged case's restriction was never lifted.
+
+    The purge took the customer number from its record, so it may be this customer's; its
+    systems would stay restricted unseen (Art. 18(3)). Lifting that case first makes tasks
+    to put them back by hand.
+    """
+    purged = set(
+        session.exec(
+            select(CaseEvent.case_id).where(CaseEvent.action == AuditAction.RETENTION_PURGE)
+        ).all()
+    )
+    unknown = [
+        r.case.reference
+        for r in _restrictions(session)
+        if r.lift is None and r.case.id in purged and r.customer_number is None
+    ]
+    if unknown:
+        raise UserError(
+            f"{customer_number}: no case names this customer, but the restriction of"
+            f" {', '.join(unknown)} was never lifted and its record was purged, so whose it"
+            " was is unknown; lift it with `rightsdesk cases lift-restriction REFERENCE`"
+            " (its systems become tasks by hand), then run this again"
+        )
+
+
 def restriction_cases(session: Session, customer_number: str) -> list[Case]:
     """The cases whose restriction marked the customer and is not lifted yet (by the trail)."""
+    return [
+        r.case
+        for r in _restrictions(session)
+        if r.lift is None and r.customer_number == customer_number
+    ]
+
+
+def _restrictions(session: Session) -> list[_Restriction]:
+    """Every case's restriction, in the order they were made (by the trail)."""
     fulfilled = session.exec(
         select(CaseEvent)
         .where(CaseEvent.action == AuditAction.FULFIL, col(CaseEvent.case_id).is_not(None))
         .order_by(col(CaseEvent.id))
     ).all()
-    ids = [
-        e.case_id
-        for e in fulfilled
-        if e.detail.get("kind") == "restriction"
-        and e.full_detail.get("customer_number") == customer_number
-    ]
-    if not ids:
+    numbers: dict[int, str | None] = {}
+    for event in fulfilled:
+        if _restricts(event) and event.case_id is not None:
+            numbers[event.case_id] = event.full_detail.get("customer_number")
+    if not numbers:
         return []
-    lifted = set(
-        session.exec(
-            select(CaseEvent.case_id).where(
-                CaseEvent.action == AuditAction.RESTRICTION_LIFTED, col(CaseEvent.case_id).in_(ids)
+    lifts = {
+        e.case_id: e
+        for e in session.exec(
+            select(CaseEvent)
+            .where(
+                CaseEvent.action == AuditAction.RESTRICTION_LIFTED,
+                col(CaseEvent.case_id).in_(list(numbers)),
             )
+            .order_by(col(CaseEvent.id))
+        ).all()
+    }
+    released = {ref for e in lifts.values() for ref in e.detail.get("released") or []}
+    found = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(list(numbers))))}
+    return [
+        _Restriction(
+            case=found[i],
+            customer_number=number,
+            lift=lifts.get(i),
+            released=found[i].reference in released,
+        )
+        for i, number in numbers.items()
+        if i in found
+    ]
+
+
+def restriction_in_force(session: Session, case: Case) -> bool:
+    """Whether the case's restriction still stands, or its values wait for another's lift."""
+    return any(r.case.id == case.id and (r.lift is None or r.held) for r in _restrictions(session))
+
+
+def _events(session: Session, case: Case) -> list[CaseEvent]:
+    return list(
+        session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
         ).all()
     )
-    wanted = list(dict.fromkeys(i for i in ids if i not in lifted))
-    found = session.exec(select(Case).where(col(Case.id).in_(wanted))).all()
-    return sorted(found, key=lambda c: wanted.index(c.id))
 
 
 def lift_case(
@@ -162,36 +261,59 @@ def lift_case(
     env: Mapping[str, str] | None = None,
     sender: Sender | None = None,
 ) -> Lifted:
-    """Lift the case's restriction in every system it marked, then in the register."""
+    """Lift the case's restriction in every system it marked, then in the register.
+
+    While another case's restriction of the same person stands, only this lift is recorded;
+    the last lift puts back the values of the earlier ones too (Art. 18).
+    """
     case = ops.get_case(session, reference)
     why = _check(reason, informed_at, now)
-    events = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
-    ).all()
+    events = _events(session, case)
     if already_done(session, case, "restriction") is None:
         raise UserError(f"{case.reference}: no restriction was made for this case")
     if any(e.action == AuditAction.RESTRICTION_LIFTED for e in events):
         raise UserError(f"{case.reference}: the restriction is already lifted")
-    lifted = Lifted(case)
-    try:
-        by_hand = _lift_in_systems(session, case, events, lifted, env or {}, controller, actor, now)
-    except Waiting as waiting:
-        # A system is down: the ones done stay recorded; the lift itself waits for a retry.
-        session.rollback()
-        record_waiting(session, case, error=waiting, actor=actor, now=now)
-        raise
-    sender = sender or Sender(controller.privacy_email, controller.name)
-    lifted.tasks = _tasks_by_hand(session, case, by_hand, controller, sender, actor, now)
-    fulfilled = next(
-        (e for e in reversed(events) if e.action == AuditAction.FULFIL and _restricts(e)), None
+    every = _restrictions(session)
+    (mine,) = [r for r in every if r.case.id == case.id]
+    others = [r for r in every if r.case.id != case.id and mine.same_person(r)]
+    standing = [r.case.reference for r in others if r.lift is None]
+    held = [r.case for r in others if r.held]
+    lifted = Lifted(case, still_restricted_by=standing)
+    by_hand: dict[str, str] = {}
+    if not standing:
+        try:
+            for each in [case, *held]:
+                found = _events(session, each) if each is not case else events
+                by_hand |= _lift_in_systems(
+                    session, each, found, lifted, env or {}, controller, actor, now
+                )
+        except Waiting as waiting:
+            # A system is down: the ones done stay recorded; the lift itself waits for a retry.
+            session.rollback()
+            record_waiting(session, case, error=waiting, actor=actor, now=now)
+            raise
+    lifted.ended = ops.end_open_tasks(
+        session,
+        case,
+        kind="restriction",
+        outcome=LIFTED_BEFORE_DONE,
+        why="the restriction was lifted before the task was done",
+        actor=actor,
+        now=now,
     )
-    number = fulfilled.full_detail.get("customer_number") if fulfilled is not None else None
+    if not standing:
+        sender = sender or Sender(controller.privacy_email, controller.name)
+        lifted.tasks = _tasks_by_hand(
+            session, case, [case, *held], by_hand, controller, sender, actor, now
+        )
     customer = (
-        session.exec(select(Customer).where(Customer.customer_number == number)).first()
-        if number
+        session.exec(
+            select(Customer).where(Customer.customer_number == mine.customer_number)
+        ).first()
+        if mine.customer_number
         else None
     )
-    if customer is not None and customer.restricted:
+    if customer is not None and customer.restricted and not standing:
         _clear_flag(customer, now)
         session.add(customer)
         lifted.customer_number = customer.customer_number
@@ -206,6 +328,8 @@ def lift_case(
         informed_at=informed_at.isoformat(),
         systems_lifted=sorted(lifted.restored) or None,
         systems_lifted_by_hand=[t.system for t in lifted.tasks] or None,
+        still_restricted_by=standing or None,
+        released=[c.reference for c in held] or None,
     )
     session.commit()
     return lifted
@@ -264,9 +388,9 @@ def _lift_in_systems(
             continue
         with _connected(mapped[name], env) as connector:
             detail = _put_back(session, case, connector, recorded, actor, now)
-        lifted.restored[name] = len(detail["changes"])
+        lifted.restored[name] = lifted.restored.get(name, 0) + len(detail["changes"])
         if detail["left"]:
-            lifted.left[name] = detail["left"]
+            lifted.left.setdefault(name, []).extend(detail["left"])
     return by_hand
 
 
@@ -358,6 +482,7 @@ def _put_back(
 def _tasks_by_hand(
     session: Session,
     case: Case,
+    restricting: Sequence[Case],
     by_hand: dict[str, str],
     controller: ControllerConfig,
     sender: Sender,
@@ -366,13 +491,22 @@ def _tasks_by_hand(
 ) -> list[Task]:
     """A task to lift it by hand wherever a person restricted it (or must put it back).
 
-    The restriction's own tasks name the system and its owner; one whose owner found
-    nothing there needs no lifting.
+    The restriction tasks done for `restricting` (the case and the earlier lifts it
+    completes) name the system and its owner; one found with nothing there, or ended
+    before it was done, restricted nothing and needs no lifting.
     """
     restricted = session.exec(
-        select(Task).where(Task.case_id == case.id, Task.kind == "restriction")
+        select(Task)
+        .where(
+            col(Task.case_id).in_([c.id for c in restricting]),
+            Task.kind == "restriction",
+            Task.outcome == "done",
+        )
+        .order_by(col(Task.id))
     ).all()
-    owners = {t.system: t for t in restricted if t.outcome != "nothing_there"}
+    owners: dict[str, Task] = {}
+    for done in restricted:
+        owners.setdefault(done.system, done)
     due = deadlines.receipt_date(now) + timedelta(days=LEAD_DAYS)
     opened: list[Task] = []
     for system in list(owners) + [s for s in by_hand if s not in owners]:

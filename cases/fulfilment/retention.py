@@ -22,13 +22,13 @@ from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import erase_customer
+from cases.fulfilment.lifting import restriction_in_force
 from cases.related import about_person
 from store import audit
 from store.actions import AuditAction
 from store.models import (
     Attachment,
     Case,
-    CaseEvent,
     CasePause,
     Customer,
     Draft,
@@ -108,17 +108,13 @@ def _case_hold(session: Session, case: Case) -> str | None:
     ).first()
     if task is not None:  # its owner still reports there, and the reminders chase it
         return f"open task {task}"
-    if already_done(session, case, "restriction") is not None:
-        lifted = session.exec(
-            select(CaseEvent.id).where(
-                CaseEvent.case_id == case.id,
-                CaseEvent.action == AuditAction.RESTRICTION_LIFTED,
-            )
-        ).first()
-        if lifted is None:
-            # Art. 18(3): lifting puts back the values the restriction replaced, which only
-            # this record holds; purging it would leave the person restricted for good.
-            return "restriction in force (Art. 18)"
+    if already_done(session, case, "restriction") is not None and restriction_in_force(
+        session, case
+    ):
+        # Art. 18(3): lifting puts back the values the restriction replaced, which only this
+        # record holds (also after its own lift, while another case's restriction of the
+        # person stands); purging it would leave the person restricted for good.
+        return "restriction in force (Art. 18)"
     return None
 
 

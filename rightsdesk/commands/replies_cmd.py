@@ -292,7 +292,13 @@ def _told(desk: Desk, informed_at: str) -> datetime:
 
 
 def _report_lift(lifted: Lifted) -> None:
-    """What lifting did in each system: rows put back, rows left, tasks opened."""
+    """What lifting did in each system: rows put back, rows left, tasks ended and opened."""
+    if lifted.still_restricted_by:
+        typer.echo(
+            f"{lifted.case.reference}: the person stays restricted because of"
+            f" {', '.join(lifted.still_restricted_by)}, whose restriction still stands;"
+            " nothing was put back yet (that lift puts back this one's values too)"
+        )
     for system, rows in lifted.restored.items():
         typer.echo(f"{system}: restriction lifted in {rows} row(s)")
     for system, left in lifted.left.items():
@@ -301,6 +307,10 @@ def _report_lift(lifted: Lifted) -> None:
                 f"{system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
                 " changed since the restriction (or gone); left as it is"
             )
+    for task in lifted.ended:
+        typer.echo(
+            f"task {task.id}: ended, the restriction in {task.system} was lifted before it was done"
+        )
     for task in lifted.tasks:
         typer.echo(
             f"task {task.id}: lift the restriction in {task.system} by hand, for {task.owner},"
@@ -330,7 +340,11 @@ def lift_restriction_command(
             env=desk.system_env(),
             sender=mail_wiring.sender(desk),
         )
-    typer.echo(f"{customer.customer_number}: restriction lifted")
+    typer.echo(
+        f"{customer.customer_number}: still restricted"
+        if customer.restricted
+        else f"{customer.customer_number}: restriction lifted"
+    )
     for lifted in cases:
         typer.echo(f"{lifted.case.reference}: restriction lifted")
         _report_lift(lifted)

@@ -16,16 +16,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session, select
 
 from cases.controller import load_controller_toml
+from cases.fulfilment.retention import purge_case
 from cases.sql_connector import SqlConnector
 from cases.systems import SqlSystem
+from store.models import Case
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.mariadb import MariaDbServer
@@ -770,12 +774,19 @@ def test_lifting_a_case_s_restriction_puts_the_shop_account_back_and_records_eac
     assert "before" not in change and undone["left"] == []
     (done,) = [e["detail"] for e in trail if e["action"] == "restriction_lifted"]
     assert done["systems_lifted"] == ["Verkkokauppa"] and done["reason"] == "accuracy checked"
-    # The accounting firm restricted it by hand: it is asked to lift it by hand.
-    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
-    (by_hand,) = [t for t in tasks if t["kind"] == "lift_restriction"]
-    assert by_hand["system"] == "Tilitoimisto Esimerkki Oy" and by_hand["status"] == "open"
-    assert f"task {by_hand['id']}: lift the restriction in Tilitoimisto" in lifted.stdout
-    assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
+    # The accounting firm never restricted it by hand: its task ends, with nothing to lift.
+    (ended,) = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    assert (ended["kind"], ended["status"], ended["outcome"]) == (
+        "restriction", "done", "lifted_before_done",
+    )  # fmt: skip
+    assert (
+        f"task {ended['id']}: ended, the restriction in Tilitoimisto Esimerkki Oy was lifted"
+        " before it was done"
+    ) in lifted.stdout
+    assert "lift the restriction in" not in lifted.stdout
+    dossier = dossier_of(env, reference, tmp_path)
+    assert "restriction lifted in 1 row(s)" in dossier
+    assert "no longer needed: the restriction was lifted before it was done" in dossier
     again = lift(env, reference)
     assert again.returncode == 2 and "already lifted" in again.stderr
 
@@ -933,6 +944,185 @@ def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     actions = [e["action"] for e in events(env, reference)]
     assert "system_restriction_lifted" in actions and "restriction_lifted" in actions
     assert lift(env, reference).returncode == 2  # lifted once, by either command
+
+
+def register_flags(env: dict[str, str]) -> list[bool]:
+    desk = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with desk.connect() as conn:
+        flagged = conn.execute(text("SELECT restricted FROM customer")).all()
+    desk.dispose()
+    return [bool(r[0]) for r in flagged]
+
+
+def maija_in_the_register(env: dict[str, str], tmp_path: Path) -> None:
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"customer_number,name,email\nC-1,Maija Esimerkki,{MAIJA}\n", "utf-8")
+    ok(env, "register", "import", str(customers))
+
+
+@pytest.mark.parametrize("shop_env", ["sqlite_env", "pg_env"])
+@pytest.mark.parametrize("lifted_first", [0, 1], ids=["older_first", "newer_first"])
+def test_lifting_one_of_two_restrictions_of_maija_leaves_her_restricted_until_the_other_is_lifted(
+    request: pytest.FixtureRequest, shop_env: str, lifted_first: int, tmp_path: Path
+) -> None:
+    """The newer case found her account marked already and recorded no row; lifting either
+    first used to clear the register's flag and put her account back, undoing the other
+    (Art. 18). The last lift puts back the values the older one recorded (the originals)."""
+    base: dict[str, str] = request.getfixturevalue(shop_env)
+    env, url = restricting(base, tmp_path), base["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    older, newer = answered_restriction(env), answered_restriction(env)
+    assert (MAIJA, 1) in account_statuses(url)
+    first, last = (older, newer)[lifted_first], (older, newer)[1 - lifted_first]
+
+    held = lift(env, first)
+    assert held.returncode == 0, held.stderr
+    assert f"{first}: the person stays restricted because of {last}," in held.stdout
+    assert "in the register" not in held.stdout and "row(s)" not in held.stdout
+    assert (MAIJA, 1) in account_statuses(url) and register_flags(env) == [True]
+    (done,) = [e["detail"] for e in events(env, first) if e["action"] == "restriction_lifted"]
+    assert done["still_restricted_by"] == [last] and "systems_lifted" not in done
+    tasks = json.loads(ok(env, "tasks", "list", "--case", first, "--json"))
+    assert "lift_restriction" not in {t["kind"] for t in tasks}  # the other still needs it
+    # Closed and past its retention, the held case keeps the values the last lift needs.
+    for reference in (older, newer):
+        ok(env, "cases", "close", reference)
+    years_on = {**env, "RIGHTSDESK_NOW": "2031-01-12T10:00:00+02:00"}
+    swept = ok(years_on, "retention", "sweep", "--dry-run")
+    assert f"held {first}: restriction in force (Art. 18)" in swept
+
+    lifted = lift(env, last)
+    assert lifted.returncode == 0, lifted.stderr
+    assert "C-1: restriction lifted in the register" in lifted.stdout
+    assert "Verkkokauppa: restriction lifted in 1 row(s)" in lifted.stdout
+    assert {s for _, s in account_statuses(url)} == {0} and register_flags(env) == [False]
+    (done,) = [e["detail"] for e in events(env, last) if e["action"] == "restriction_lifted"]
+    assert done["released"] == [first] and done["systems_lifted"] == ["Verkkokauppa"]
+    # Put back where the originals were recorded: the older case's restriction.
+    (undone,) = [
+        e["detail"] for e in events(env, older) if e["action"] == "system_restriction_lifted"
+    ]
+    assert undone["restored"] == {"wp_users": 1}
+    lifts = [
+        t
+        for t in json.loads(ok(env, "tasks", "list", "--case", last, "--json"))
+        if t["kind"] == "lift_restriction"
+    ]
+    assert [t["system"] for t in lifts] == ["Tilitoimisto Esimerkki Oy"]
+    assert f"held {first}" not in ok(years_on, "retention", "sweep", "--dry-run")
+
+
+def test_lifting_a_customer_s_restriction_again_finishes_what_a_shop_that_was_down_left(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Her older case was restricted in the shop by hand, the newer one in the shop's
+    columns. With the shop down, the first case's lift used to clear the flag and the
+    second wait; the same command again then said "C-1 is not restricted"."""
+    maija_in_the_register(sqlite_env, tmp_path)
+    by_hand = answered_restriction(sqlite_env)  # the example maps no `restrict`
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    in_columns = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", in_columns)
+    assert (MAIJA, 1) in account_statuses(url)
+
+    down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
+    waiting = lift(down, "C-1", by="register")
+    assert waiting.returncode == 75, waiting.stderr
+    assert waiting.stderr.startswith("waiting: Verkkokauppa is not reachable")
+    assert register_flags(env) == [True] and (MAIJA, 1) in account_statuses(url)
+
+    again = lift(env, "C-1", by="register")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[:2] == [
+        "C-1: restriction lifted",
+        f"{in_columns}: restriction lifted",
+    ]
+    assert register_flags(env) == [False] and {s for _, s in account_statuses(url)} == {0}
+    actions = [e["action"] for e in events(env, in_columns)]
+    assert "waiting_for_system" in actions and "restriction_lifted" in actions
+    (done,) = [e["detail"] for e in events(env, in_columns) if e["action"] == "restriction_lifted"]
+    assert done["released"] == [by_hand]
+    # What the older case's owners restricted by hand is lifted by hand, once per system.
+    lifts = [
+        t
+        for t in json.loads(ok(env, "tasks", "list", "--case", in_columns, "--json"))
+        if t["kind"] == "lift_restriction"
+    ]
+    assert sorted(t["system"] for t in lifts) == ["Tilitoimisto Esimerkki Oy", "Verkkokauppa"]
+    assert lift(env, "C-1", by="register").returncode == 2  # now nothing is left to lift
+
+
+def test_lifting_a_customer_is_refused_while_a_case_purged_unlifted_may_have_restricted_her(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The sweep now holds a case whose restriction is in force; one purged before that
+    lost the customer number from its record, and lifting the customer then cleared the
+    flag alone, leaving her shop account restricted unseen (Art. 18(3))."""
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    reference = answered_restriction(env)
+    ok(env, "cases", "close", reference)
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    with Session(engine) as session:  # what the sweep did before it held such a case
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+        purge_case(session, case, actor="retention", now=datetime.fromisoformat(NOW))
+        session.commit()
+    engine.dispose()
+
+    refused = lift(env, "C-1", by="register")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"the restriction of {reference} was never lifted and its record was purged" in (
+        refused.stderr
+    )
+    assert register_flags(env) == [True] and (MAIJA, 1) in account_statuses(url)
+
+    by_hand = lift(env, reference)  # its values are gone: a person puts them back
+    assert by_hand.returncode == 0, by_hand.stderr
+    assert "task " in by_hand.stdout and "lift the restriction in Verkkokauppa" in by_hand.stdout
+    assert lift(env, "C-1", by="register").returncode == 0
+    assert register_flags(env) == [False]
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("fi", "tarpeeton, koska rajoitus poistettiin ennen kuin se tehtiin"),
+        ("sv", "onödig, eftersom begränsningen hävdes innan den gjordes"),
+        ("en", "no longer needed: the restriction was lifted before it was done"),
+    ],
+)
+def test_lifting_ends_the_restriction_tasks_nobody_did_and_asks_to_lift_only_what_was_done(
+    sqlite_env: dict[str, str], tmp_path: Path, language: str, label: str
+) -> None:
+    """An unanswered restriction task stayed open (and reminded) beside the lift: done
+    later, it left the system restricted after the lift with nothing recorded."""
+    env = sqlite_env
+    reference = open_case(env, "restriction", language=language)
+    ok(env, "cases", "fulfil", reference)
+    tasks = {
+        t["system"]: t for t in json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    }
+    shop_task, firm_task = tasks["Verkkokauppa"], tasks["Tilitoimisto Esimerkki Oy"]
+    ok(env, "tasks", "done", str(shop_task["id"]), "--note", "Account marked restricted.")
+
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert (
+        f"task {firm_task['id']}: ended, the restriction in Tilitoimisto Esimerkki Oy was"
+        " lifted before it was done"
+    ) in lifted.stdout
+    after = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    (ended,) = [t for t in after if t["id"] == firm_task["id"]]
+    assert (ended["status"], ended["outcome"]) == ("done", "lifted_before_done")
+    (lift_task,) = [t for t in after if t["kind"] == "lift_restriction"]
+    assert lift_task["system"] == "Verkkokauppa"  # only where it was restricted
+    late = rightsdesk(env, "tasks", "done", str(firm_task["id"]), "--note", "Marked.")
+    assert late.returncode == 2 and "already done (lifted_before_done" in late.stderr
+    (marked,) = [e["detail"] for e in events(env, reference) if e["action"] == "tasks_ended"]
+    assert marked["task_ids"] == [firm_task["id"]]
+    dossier = dossier_of(env, reference, tmp_path)
+    assert label in dossier
+    assert "no longer needed: the restriction was lifted before it was done" in dossier
 
 
 def test_kill_9_after_the_shop_restricted_her_account_still_lets_lifting_put_it_back(
