@@ -12,7 +12,7 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -31,7 +31,7 @@ from cases.addresses import domain_of
 from cases.classify.language import detect_request_language
 from cases.controller import ControllerConfig
 from cases.fulfilment.suppression import INTAKE_SCOPES, opt_out_at_intake
-from cases.lifecycle import PAUSED_STATUSES, Status
+from cases.lifecycle import ACTIVE_STATUSES, PAUSED_STATUSES, Status
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake import follow_up
@@ -680,10 +680,19 @@ def _undo(savepoint: SessionTransaction) -> None:
 
 # A case closed this recently still holds the request a late forward shows again.
 RECENTLY_CLOSED = timedelta(days=90)
+# A forward shows the original's time to the minute in its writer's clock, and a time shown
+# without a zone is read as the controller's (forwarded._LOCAL_ZONE): off by the difference
+# of two zones' offsets, whole hours or quarter hours (Asia/Kolkata +5:30, Asia/Kathmandu
+# +5:45), never more than 14 h between an inhabited zone and ours.
+_ZONE_STEP = timedelta(minutes=15)
+_MAX_ZONE_SHIFT = timedelta(hours=14)
+# How a stored mail is the one a forward shows: "time", the very mail (its time, or its words
+# at a time another zone's clock shows); "words", its words only, no time to compare.
+OriginalMatch = Literal["time", "words"]
 # One indexed look-up (the case's requester), only for a colleague's forward: the sender's
 # newest inbound mails on their open or recently closed cases.
 _SENDERS_MAIL = (
-    select(Message.case_id, Message.sent_at, Message.body_text)
+    select(Message.case_id, Case.status, Message.sent_at, Message.body_text)
     .join(Case, col(Case.id) == col(Message.case_id))
     .where(
         Case.requester_email == bindparam("address"),
@@ -715,33 +724,54 @@ def _case_of_original(session: Session, original: Original, now: datetime) -> Ca
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
-    for case_id, sent_at, body_text in session.execute(_SENDERS_MAIL, params):
-        if _is_original(original, sent_at, body_text):
-            return session.get(Case, case_id)
-    return None
-
-
-def _is_original(original: Original, sent_at: datetime | None, body_text: str | None) -> bool:
-    """Whether a mail sent at `sent_at` saying `body_text` is the one a forward shows."""
-    same_time = (
-        original.date is not None
-        and sent_at is not None
-        and _minute(sent_at) == _minute(original.date)
+    matches = (
+        (case_id, status, _is_original(original, sent_at, body_text))
+        for case_id, status, sent_at, body_text in session.execute(_SENDERS_MAIL, params)
     )
+    return _case_of_match(session, matches)
+
+
+def _is_original(
+    original: Original, sent_at: datetime | None, body_text: str | None
+) -> OriginalMatch | None:
+    """How a mail sent at `sent_at` saying `body_text` is the one a forward shows, if it is."""
     words = _words(original.text)
     # The forward cuts a long original (forwarded.MAX_TEXT_CHARS): its start must match.
     same_words = bool(words) and (
         _words(body_text) == words
         or (len(original.text) >= MAX_TEXT_CHARS and _words(body_text).startswith(words))
     )
-    return same_time or same_words
+    if original.date is None or sent_at is None:
+        return "words" if same_words else None
+    # A time shown is compared, never overruled by the words: the same words at another time
+    # are the request repeated, a new one (Art. 12(3)).
+    shift = _minute(original.date) - _minute(sent_at)
+    shifted = abs(shift) <= _MAX_ZONE_SHIFT and shift % _ZONE_STEP == timedelta(0)
+    return "time" if not shift or (same_words and shifted) else None
+
+
+def _case_of_match(
+    session: Session, matches: Iterable[tuple[int | None, str, OriginalMatch | None]]
+) -> Case | None:
+    """The case of the very mail a forward shows, else of its words on a case still active.
+
+    A request repeated after its case was answered or closed is a new request with its own
+    clock and acknowledgement (Art. 12(3)): only the same mail, known by its time, joins it.
+    """
+    by_words: int | None = None
+    for case_id, status, match in matches:
+        if match == "time":
+            return session.get(Case, case_id)
+        if match == "words" and by_words is None and Status(status) in ACTIVE_STATUSES:
+            by_words = case_id
+    return session.get(Case, by_words) if by_words is not None else None
 
 
 # The reverse order: the requester's own copy of a request a colleague's inline forward
 # opened their case with. One indexed look-up (the case's requester), only for a mail that
 # would open a case: the mails that opened that sender's cases from another's hand.
 _FORWARDS_FOR = (
-    select(Message.case_id, Message.subject, Message.body_text)
+    select(Message.case_id, Case.status, Message.subject, Message.body_text)
     .join(Case, col(Case.id) == col(Message.case_id))
     .where(
         Case.requester_email == bindparam("address"),
@@ -766,11 +796,13 @@ def _case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetim
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
-    for case_id, subject, body_text in session.execute(_FORWARDS_FOR, params):
-        for original in inline_originals(body_text or "", subject or ""):
-            if original.address == sender and _is_original(original, parsed.date, parsed.body_text):
-                return session.get(Case, case_id)
-    return None
+    matches = (
+        (case_id, status, _is_original(original, parsed.date, parsed.body_text))
+        for case_id, status, subject, body_text in session.execute(_FORWARDS_FOR, params)
+        for original in inline_originals(body_text or "", subject or "")
+        if original.address == sender
+    )
+    return _case_of_match(session, matches)
 
 
 def _own_copy_joined(
@@ -1055,7 +1087,8 @@ def _route(
     known_original = False
     if case is None and original is not None:
         # An inline forward names no Message-ID: a mail we already have is known by its
-        # sender and its date or words instead (a second case would answer it twice).
+        # sender and its date or words instead (a second case would answer it twice). A
+        # closed case found is the very mail's (_case_of_match): a repeat opens a new case.
         case = _case_of_original(session, original, now)
         known_original = case is not None
     if case is not None and (

@@ -456,9 +456,7 @@ def test_another_persons_case_keeps_their_own_words_and_not_the_quoted_requester
     with desk.session() as session:
         theirs = session.exec(
             select(Message).where(Message.case_id == second.id, Message.direction == "in")
-        ).all()
-        print([(m.message_id, m.from_addr, m.category, m.case_id) for m in theirs])
-        theirs = theirs[0]
+        ).one()
         assert theirs.raw is not None and theirs.body_text is not None
         stored = theirs.raw.decode("utf-8", "replace") + theirs.body_text
         assert "kopio kaikista minua koskevista" in theirs.body_text

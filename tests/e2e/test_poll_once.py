@@ -7,8 +7,10 @@ import mailbox
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, message_from_string
 from email.policy import default
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -737,3 +739,147 @@ def test_the_customers_own_copy_of_a_request_a_colleague_forwarded_first_joins_i
         .replace(b"Hej,", b"Hej, radera ocks\xc3\xa5 min orderhistorik.")
     )
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+
+
+def _answer_and_close(env: dict[str, str], reference: str, at: datetime) -> None:
+    """The desk checks who asked, answers and closes the case at `at`."""
+    then = {**env, "RIGHTSDESK_NOW": at.isoformat()}
+    rightsdesk(then, "cases", "verify", reference, "--method", "manual", "--reason", "by phone")
+    rightsdesk(then, "cases", "respond", reference, "--outcome", "answered")
+    rightsdesk(then, "cases", "close", reference)
+
+
+# (the inline forward, written in Swedish, her own earlier mail's Date, whether the forward
+# shows that very mail): the same words months before are a request she repeats; the same
+# minute (fi), or the same words at a time another zone's clock shows (en), the same mail.
+CLOSED_THEN_FORWARDED = [
+    ("fi_forwarded_by_colleague.eml", False, "Tue, 1 Sep 2026 08:00:00 +0300", False),
+    ("fi_forwarded_by_colleague.eml", True, "Tue, 1 Sep 2026 08:00:00 +0300", False),
+    ("en_forwarded_by_colleague_outlook.eml", False, "Tue, 1 Sep 2026 08:00:00 +0300", False),
+    ("fi_forwarded_by_colleague.eml", False, "Mon, 23 Nov 2026 14:05:41 +0200", True),
+    ("en_forwarded_by_colleague_outlook.eml", False, "Fri, 20 Nov 2026 15:05:12 +0200", True),
+]
+
+
+@pytest.mark.parametrize(("name", "swedish", "sent", "same_mail"), CLOSED_THEN_FORWARDED)
+def test_a_request_repeated_to_a_colleague_after_its_case_was_answered_opens_a_new_case(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    name: str,
+    swedish: bool,
+    sent: str,
+    same_mail: bool,
+) -> None:
+    """Her request was answered and closed; she asks again in the same words, a colleague
+    forwards it inline: a new request, with its own case and acknowledgement (Art. 12(3)).
+    A late forward of the very mail the case answered still joins it."""
+    forward = (FIXTURES / name).read_bytes()
+    forward = _swedish(forward) if swedish else forward
+    at = parsedate_to_datetime(sent)
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW=at.isoformat())
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(_original_of(forward, sent))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (first,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    _answer_and_close(env, first["reference"], at + timedelta(days=3))
+
+    inbox.add(forward)
+    now = {**env, "RIGHTSDESK_NOW": "2026-11-30T09:00:00+02:00"}
+    out = rightsdesk(now, "poll", "--once")
+    cases = json.loads(rightsdesk(now, "cases", "list", "--json"))
+    shown = json.loads(rightsdesk(now, "cases", "show", first["reference"], "--json"))
+    forwards = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    if same_mail:
+        assert out.startswith("intake: 1 follow_up;"), out
+        assert [c["status"] for c in cases] == ["closed"]
+        assert [e["detail"]["joined"] for e in forwards] == [True]
+        expected = 1
+    else:
+        assert out.startswith("intake: 1 case_opened;"), out
+        (second,) = [c for c in cases if c["reference"] != first["reference"]]
+        assert second["requester_email"] == first["requester_email"]
+        assert forwards == []  # nothing of the new request on the answered case
+        expected = 2  # her first request's acknowledgement, and the new one's
+    smtp_sink.wait_for(expected, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [(first["requester_email"],)] * expected
+
+
+def test_a_forward_showing_no_date_joins_an_active_case_of_its_words_but_not_an_answered_one(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """With no time to compare, the same words join a case still being handled; after her
+    case was answered, the same words are her request repeated (Art. 12(3))."""
+    forward = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    undated = forward.replace(b"Date: ma 23.11.2026 klo 14.05\r\n", b"")
+    assert undated != forward
+    sent = "Fri, 20 Nov 2026 10:00:00 +0200"
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-20T10:01:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(_original_of(forward, sent))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+
+    now = {**env, "RIGHTSDESK_NOW": "2026-11-30T09:00:00+02:00"}
+    inbox.add(undated)
+    assert rightsdesk(now, "poll", "--once").startswith("intake: 1 follow_up;")
+    _answer_and_close(env, case["reference"], datetime(2026, 12, 1, 9, tzinfo=UTC))
+    inbox.add(undated.replace(b"<fi-forwarded-by-colleague@", b"<fi-forwarded-again@"))
+    later = {**env, "RIGHTSDESK_NOW": "2026-12-14T09:00:00+02:00"}
+    assert rightsdesk(later, "poll", "--once").startswith("intake: 1 case_opened;")
+    assert len(json.loads(rightsdesk(later, "cases", "list", "--json"))) == 2
+
+
+# (the inline forward, written in Swedish, her own mail's Date, whether it is the forwarded
+# mail): the same words weeks after the forward's date, or the very mail, delivered late.
+FORWARDED_THEN_CLOSED = [
+    ("fi_forwarded_by_colleague.eml", False, "Fri, 15 Jan 2027 10:00:00 +0200", False),
+    ("fi_forwarded_by_colleague.eml", True, "Fri, 15 Jan 2027 10:00:00 +0200", False),
+    ("en_forwarded_by_colleague_outlook.eml", False, "Fri, 15 Jan 2027 10:00:00 +0200", False),
+    ("fi_forwarded_by_colleague.eml", False, "Mon, 23 Nov 2026 14:05:41 +0200", True),
+    ("en_forwarded_by_colleague_outlook.eml", False, "Fri, 20 Nov 2026 15:05:12 +0200", True),
+]
+
+
+@pytest.mark.parametrize(("name", "swedish", "sent", "same_mail"), FORWARDED_THEN_CLOSED)
+def test_the_customers_own_mail_repeating_a_forwarded_request_after_its_answer_opens_a_new_case(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    name: str,
+    swedish: bool,
+    sent: str,
+    same_mail: bool,
+) -> None:
+    """A colleague's forward opened her case, which was answered and closed; her own mail
+    of the same words later is a new request (Art. 12(3)), her own copy of the forwarded
+    mail, delivered late, a line of the answered case."""
+    forward = (FIXTURES / name).read_bytes()
+    forward = _swedish(forward) if swedish else forward
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(forward)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (first,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    _answer_and_close(env, first["reference"], datetime(2026, 12, 2, 9, tzinfo=UTC))
+
+    inbox.add(_original_of(forward, sent))
+    arrived = max(parsedate_to_datetime(sent), datetime(2026, 12, 3, 9, tzinfo=UTC))
+    later = {**env, "RIGHTSDESK_NOW": (arrived + timedelta(minutes=1)).isoformat()}
+    out = rightsdesk(later, "poll", "--once")
+    cases = json.loads(rightsdesk(later, "cases", "list", "--json"))
+    if same_mail:
+        assert out.startswith("intake: 1 follow_up;"), out
+        assert [c["status"] for c in cases] == ["closed"]
+        shown = json.loads(rightsdesk(later, "cases", "show", first["reference"], "--json"))
+        assert shown["events"][-1]["detail"]["own_copy_of_forward"] is True
+        expected = 1
+    else:
+        assert out.startswith("intake: 1 case_opened;"), out
+        assert len(cases) == 2
+        expected = 2
+    smtp_sink.wait_for(expected, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [(first["requester_email"],)] * expected
