@@ -475,6 +475,8 @@ def _open(
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
         evidence["refers_to"] = kinds
         kinds = []
+    elif c.category == "needs_triage":
+        kinds = []  # a person decides what the mail asks; its opt-outs are in force below
     case = ops._apply_open(
         session,
         kinds=kinds,
@@ -503,7 +505,10 @@ def _open(
             # The receipt is the original's only when its date is plausible (MAX_FORWARD_AGE).
             receipt_from_original=from_original,
         )
-    opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
+    # Art. 21(3): an opt-out for the address the mail came from is in force at once, in a
+    # case for triage too (another person's data named beside it is for a person to judge).
+    asked = c.kinds if c.category == "needs_triage" else case.kinds
+    opt_out_at_intake(session, case, kinds=asked, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
         identity._apply_sender_match(

@@ -384,7 +384,10 @@ def _decide(
     }
     unique = sorted(set(articles), key=int)
     if category == "needs_triage":
-        kinds = []  # the evidence keeps what was named; a person decides what is asked
+        # The evidence keeps what was named; a person decides what is asked. An opt-out is
+        # the writer's own (it stops mail to the address the mail came from) and is in force
+        # at once, whatever else the mail asks (Art. 21(3)).
+        kinds = [k for k in lx.IN_FORCE_AT_ONCE if asked(k)]
     return Classification(lang, kinds, {k: v for k, v in evidence.items() if v}, category, unique)
 
 

@@ -750,3 +750,51 @@ def test_a_colleague_forwarding_the_requesters_answer_restarts_the_paused_clock_
     with desk.session() as session:
         purposes = session.exec(select(Outbox.purpose).where(Outbox.case_id == case.id)).all()
         assert purposes == ["acknowledgement"]  # an answer is not a request to acknowledge
+
+
+# A new mail opting out of marketing and naming another person's data or acting for them,
+# and what its acknowledgement says of the opt-out.
+OPT_OUT_AND_SOMEONE_ELSE = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+        "Kieltosi on jo voimassa sähköpostiosoitteesi maija.virtanen@example.com osalta",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Sluta skicka reklam till mig, även för min makes räkning.",
+        "Ditt förbud gäller redan för e-postadressen elin.lindqvist@example.com",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please stop sending me marketing emails, on behalf of my wife too.",
+        "We have already put your objection in force for your email address john.smith@example.com",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case_is_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text, said = OPT_OUT_AND_SOMEONE_ELSE[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person reads the rest
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+    desk.send_outbox(T0)
+    (ack,) = desk.sent()
+    plain = ack.get_body(("plain",))
+    assert plain is not None and said in " ".join(str(plain.get_content()).split())
