@@ -227,14 +227,16 @@ def _asked(
     own_domains: Collection[str] = (),
 ) -> NewRequest | None:
     """What `sender`'s words `found` ask of `case` that it does not ask already, if anything."""
-    if not found.kinds or found.category not in ("request", "follow_up"):
+    # A mail for triage keeps only its opt-outs as kinds: the writer's own, in force at once
+    # (Art. 21(3)) even beside another person's data, which a person reads.
+    if not found.kinds or found.category not in ("request", "follow_up", "needs_triage"):
         return None
     parties = case_parties(session, case)
     if sender not in parties:
         # Someone else's reminder of a request we cannot see stays the outsider's line, and
         # so does anyone we wrote to about the case: a recipient answering its Art. 19
         # notice ("we erased the rest") or a system's owner reports, it does not ask.
-        if found.category != "request" or _correspondent(session, case, sender, parties):
+        if found.category == "follow_up" or _correspondent(session, case, sender, parties):
             return None
         if domain_of(sender) in own_domains:
             return None

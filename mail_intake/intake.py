@@ -1096,7 +1096,7 @@ def _route(
                     session, case, msg.message_id, parsed, original, deps, now, received
                 )
         if (
-            asked is None
+            (asked is None or asked.classification.category == "needs_triage")
             and "others_data" in c.evidence
             and follow_up.about_others(parsed, original)
         ):

@@ -798,3 +798,78 @@ def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case
     (ack,) = desk.sent()
     plain = ack.get_body(("plain",))
     assert plain is not None and said in " ".join(str(plain.get_content()).split())
+
+
+# A reply in the thread opting out of marketing and naming another person's data.
+OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
+    "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+    "sv": "Tack. Sluta skicka reklam till mig. Radera också min makes uppgifter.",
+    "en": "Thanks. Please stop sending me marketing emails, on behalf of my wife too.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_beside_another_persons_data_in_the_thread_joins_the_case_in_force(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = f"{OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD[language]}\n\n{name.split()[0]}"
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access", "marketing_opt_out"]
+    assert len(_cases(desk)) == 1
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    actions = [e.action for e in desk.events(reference)]
+    # The other person's data is still for the contact person to judge (Art. 12(2)).
+    assert actions[-4:] == [
+        "message_received",
+        "others_data_in_thread",
+        "kinds_added",
+        "opt_out_in_force",
+    ]
+
+
+# Another person writing in the thread: their own opt-out beside their husband's data.
+OUTSIDERS_OPT_OUT = {
+    "fi": "Hei. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+    "sv": "Hej. Sluta skicka reklam till mig. Radera också min makes uppgifter.",
+    "en": "Hi. Please stop sending me marketing emails. Also delete my husband's data.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_another_persons_opt_out_in_the_thread_is_in_force_in_a_case_of_their_own_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    _, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    outsider = "mary.major@example.com"
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name="Mary Major",
+            sender=outsider,
+            own=f"{OUTSIDERS_OPT_OUT[language]}\n\nMary",
+            quoted=body,
+            wrote=wrote,
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert first.reference == reference and first.kinds == ["access"]
+    assert (second.requester_email, second.status, second.kinds) == (
+        outsider,
+        "needs_triage",
+        [],
+    )
+    with desk.session() as session:
+        assert is_suppressed(session, outsider) == ["marketing"]  # Art. 21(3): at once
+        assert is_suppressed(session, sender) == []
