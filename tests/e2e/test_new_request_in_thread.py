@@ -873,3 +873,40 @@ def test_another_persons_opt_out_in_the_thread_is_in_force_in_a_case_of_their_ow
     with desk.session() as session:
         assert is_suppressed(session, outsider) == ["marketing"]  # Art. 21(3): at once
         assert is_suppressed(session, sender) == []
+
+
+# A new mail naming a third person who will do the erasing, not whose data is erased.
+SOMEONE_ELSE_ERASES = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Puhuin Annan kanssa, hän sanoi että hänen tiiminsä poistaa tietoni.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Jag pratade med Anna, hon sa att hennes team raderar mina uppgifter.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "I spoke with Anna and she said her team will delete my data. Please do so.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_third_person_who_will_do_the_erasing_leaves_the_writers_erasure_their_own(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSE_ERASES[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("received", ["erasure"])
+    assert "others_data" not in case.evidence["triggers"]

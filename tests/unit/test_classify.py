@@ -283,6 +283,19 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "I spoke with Anna and she said her team will delete my data. Please do so.",
+        "Puhuin Annan kanssa, hän sanoi että hänen tiiminsä poistaa tietoni.",
+        "Jag pratade med Anna, hon sa att hennes team raderar mina uppgifter.",
+    ],
+)
+def test_a_third_person_who_will_do_the_erasing_is_not_whose_data_is_erased(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+@pytest.mark.parametrize(
     ("text", "kinds", "articles"),
     [
         ("Pyyntö tietosuoja-asetuksen 15 artiklan nojalla.", ["access"], ["15"]),
