@@ -1112,6 +1112,10 @@ def _route(
                 result="a reply asks about another person's data; a person decides",
                 result_code="others_data_in_thread",
             )
+        if asked is None and (
+            in_force := follow_up.triage_opt_outs(session, case, parsed, original)
+        ):
+            opt_out_at_intake(session, case, kinds=in_force, actor=INTAKE_ACTOR, now=now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,

@@ -910,3 +910,37 @@ def test_a_third_person_who_will_do_the_erasing_leaves_the_writers_erasure_their
     (case,) = _cases(desk)
     assert (case.status, case.kinds) == ("received", ["erasure"])
     assert "others_data" not in case.evidence["triggers"]
+
+
+# An opt-out in the thread of a case still waiting for triage.
+OPT_OUT_IN_TRIAGE_THREAD = {
+    "fi": "Älkää lähettäkö minulle enää markkinointia.\n\nMaija",
+    "sv": "Sluta skicka reklam till mig.\n\nElin",
+    "en": "Please stop sending me marketing emails.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_in_the_thread_of_a_case_waiting_for_triage_is_in_force_at_once(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSES_DATA[language]
+    body = f"{text}\n\n{name}\n"
+    message_id, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=body, at=T0
+    )
+    desk.mail_in(raw)
+    assert desk.poll(T0) == {"case_opened": 1}
+    _, _, _, _, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = OPT_OUT_IN_TRIAGE_THREAD[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # still for a person
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert [e.action for e in desk.events(case.reference)][-1] == "opt_out_in_force"
