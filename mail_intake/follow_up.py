@@ -18,6 +18,7 @@ from cases import code_check
 from cases import operations as ops
 from cases.addresses import FREE_MAIL, canonical, domain_of
 from cases.classify import Classification, classify_request
+from cases.classify.lexicon import IN_FORCE_AT_ONCE
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
@@ -207,15 +208,33 @@ def forwarded_request(session: Session, case: Case, original: Original) -> NewRe
     return _asked(session, case, original.address, classify_request("", text, names=names))
 
 
-def about_others(parsed: ParsedMessage, original: Original | None = None) -> bool:
-    """Whether the writer's own words (or a forwarded customer's) ask about another's data."""
+def _own_reading(parsed: ParsedMessage, original: Original | None) -> Classification | None:
+    """The writer's own words (or a forwarded customer's) classified; None when there are none."""
     # Only their own words: the subject repeats the thread's, the quotes are earlier mail.
     if original is not None:
         text, name = own_lines(strip_quoted(original.text)), original.name
     else:
         text, name = own_text(parsed), parsed.from_name
-    found = classify_request("", text, names=[name] if name else []) if text else None
+    return classify_request("", text, names=[name] if name else []) if text else None
+
+
+def about_others(parsed: ParsedMessage, original: Original | None = None) -> bool:
+    """Whether the writer's own words (or a forwarded customer's) ask about another's data."""
+    found = _own_reading(parsed, original)
     return found is not None and "others_data" in found.evidence
+
+
+def triage_opt_outs(
+    session: Session, case: Case, parsed: ParsedMessage, original: Original | None = None
+) -> list[str]:
+    """The opt-outs a party asks for in the thread of a case still waiting for triage."""
+    # The case takes no right before a person triages it, but an opt-out for the address
+    # is in force at once (Art. 21(3)), whatever the rest of the thread asks.
+    sender = canonical(original.address if original is not None else parsed.from_addr or "")
+    if case.status != Status.NEEDS_TRIAGE.value or sender not in case_parties(session, case):
+        return []
+    found = _own_reading(parsed, original)
+    return [k for k in found.kinds if k in IN_FORCE_AT_ONCE] if found is not None else []
 
 
 def _asked(
@@ -227,14 +246,16 @@ def _asked(
     own_domains: Collection[str] = (),
 ) -> NewRequest | None:
     """What `sender`'s words `found` ask of `case` that it does not ask already, if anything."""
-    if not found.kinds or found.category not in ("request", "follow_up"):
+    # A mail for triage keeps only its opt-outs as kinds: the writer's own, in force at once
+    # (Art. 21(3)) even beside another person's data, which a person reads.
+    if not found.kinds or found.category not in ("request", "follow_up", "needs_triage"):
         return None
     parties = case_parties(session, case)
     if sender not in parties:
         # Someone else's reminder of a request we cannot see stays the outsider's line, and
         # so does anyone we wrote to about the case: a recipient answering its Art. 19
         # notice ("we erased the rest") or a system's owner reports, it does not ask.
-        if found.category != "request" or _correspondent(session, case, sender, parties):
+        if found.category == "follow_up" or _correspondent(session, case, sender, parties):
             return None
         if domain_of(sender) in own_domains:
             return None

@@ -475,6 +475,8 @@ def _open(
         # An Art. 77 complaint announcement about a request we cannot find: a human decides.
         evidence["refers_to"] = kinds
         kinds = []
+    elif c.category == "needs_triage":
+        kinds = []  # a person decides what the mail asks; its opt-outs are in force below
     case = ops._apply_open(
         session,
         kinds=kinds,
@@ -503,7 +505,10 @@ def _open(
             # The receipt is the original's only when its date is plausible (MAX_FORWARD_AGE).
             receipt_from_original=from_original,
         )
-    opt_out_at_intake(session, case, actor=INTAKE_ACTOR, now=now)
+    # Art. 21(3): an opt-out for the address the mail came from is in force at once, in a
+    # case for triage too (another person's data named beside it is for a person to judge).
+    asked = c.kinds if c.category == "needs_triage" else case.kinds
+    opt_out_at_intake(session, case, kinds=asked, actor=INTAKE_ACTOR, now=now)
     if case.kinds:
         # Art. 12(6): a sender address that matches the register is usually enough (§1.3).
         identity._apply_sender_match(
@@ -1124,7 +1129,7 @@ def _route(
                     session, case, msg.message_id, parsed, original, deps, now, received
                 )
         if (
-            asked is None
+            (asked is None or asked.classification.category == "needs_triage")
             and "others_data" in c.evidence
             and follow_up.about_others(parsed, original)
         ):
@@ -1140,6 +1145,10 @@ def _route(
                 result="a reply asks about another person's data; a person decides",
                 result_code="others_data_in_thread",
             )
+        if asked is None and (
+            in_force := follow_up.triage_opt_outs(session, case, parsed, original)
+        ):
+            opt_out_at_intake(session, case, kinds=in_force, actor=INTAKE_ACTOR, now=now)
         if asked is not None:  # the case's deadline holds for the new right (can_add_kinds)
             added = ops.add_kinds(
                 session,

@@ -258,6 +258,14 @@ class _Objects:
             self._spans = spans[0], spans[1]
         return self._spans
 
+    def _pronoun_not_data(self, i: int) -> bool:
+        """Whether word i is "her", "hänen", "deras"... not followed by the data it owns."""
+        tokens = self.tokens
+        if tokens[i].surface not in lx.THIRD_PERSON | lx.THEIR:
+            return False
+        following = i + 1 < len(tokens) and tokens[i + 1].sentence == tokens[i].sentence
+        return not (following and in_set("@data", *tokens[i + 1].words))
+
     def of(self, first: int, last: int) -> tuple[bool, bool, bool, bool]:
         """Whether first..last has the writer, another person, a mail or data as object."""
         others, mail = self._found()
@@ -268,7 +276,9 @@ class _Objects:
             if i == first or not same_clause(self.text, tokens, *sorted((i, first))):
                 continue
             if i in others:
-                found_other = True
+                # Before the verb, a pronoun is its subject's ("she said her team will delete
+                # my data") unless it names data ("hennes uppgifter kan ni radera").
+                found_other = found_other or i > first or not self._pronoun_not_data(i)
             elif i in mail:
                 found_mail = True
             elif in_set("@data", *tokens[i].words) or tokens[i].surface in lx.SELF_OBJECT:
@@ -384,7 +394,10 @@ def _decide(
     }
     unique = sorted(set(articles), key=int)
     if category == "needs_triage":
-        kinds = []  # the evidence keeps what was named; a person decides what is asked
+        # The evidence keeps what was named; a person decides what is asked. An opt-out is
+        # the writer's own (it stops mail to the address the mail came from) and is in force
+        # at once, whatever else the mail asks (Art. 21(3)).
+        kinds = [k for k in lx.IN_FORCE_AT_ONCE if asked(k)]
     return Classification(lang, kinds, {k: v for k, v in evidence.items() if v}, category, unique)
 
 

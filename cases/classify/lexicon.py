@@ -209,6 +209,8 @@ OTHERS = ("min|mitt|mina man|mans",)
 ABOUT_DATA = frozenset(
     {"access", "rectification", "erasure", "restriction", "portability", "objection"}
 )
+# The rights a triage mail keeps: opt-outs for the writer's own address (Art. 21(3)).
+IN_FORCE_AT_ONCE = ("marketing_opt_out", "publication_opt_out")
 # A third person as the object: "her data", "hänen tietonsa", "hennes uppgifter", "delete him".
 THIRD_PERSON = words("her hers his him hänen hänet hänestä häntä hennes hans henne honom")
 # "Their" may be a company's ("their records" about the shop): another person only in a

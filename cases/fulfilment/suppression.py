@@ -6,7 +6,7 @@ entries outlive the customer data; they are kept as long as the company markets 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -107,14 +107,24 @@ def audience(session: Session, *, purpose: str) -> list[Customer]:
 INTAKE_SCOPES = {"marketing_opt_out": "marketing", "publication_opt_out": "publication"}
 
 
-def opt_out_at_intake(session: Session, case: Case, *, actor: str, now: datetime) -> list[str]:
+def opt_out_at_intake(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    now: datetime,
+    kinds: Collection[str] | None = None,
+) -> list[str]:
     """Put the sender's marketing and publication opt-outs in force as the mail is taken in.
 
     GDPR Art. 21(3): processing for direct marketing stops once the person objects, with no
     balancing and no wait for identity; stopping mail to the address the request came from
-    discloses nothing and harms nobody. The caller commits (in the intake transaction).
+    discloses nothing and harms nobody. `kinds`: what the mail asks, when the case does not
+    hold it (a case for triage has none yet); the case's kinds by default. The caller
+    commits (in the intake transaction).
     """
-    scopes = sorted({INTAKE_SCOPES[k] for k in case.kinds if k in INTAKE_SCOPES})
+    asked = case.kinds if kinds is None else kinds
+    scopes = sorted({INTAKE_SCOPES[k] for k in asked if k in INTAKE_SCOPES})
     if not scopes or not case.requester_email:
         return []
     added = suppress(session, email=case.requester_email, scopes=scopes, case=case, now=now)

@@ -748,3 +748,197 @@ def test_a_colleague_forwarding_the_requesters_answer_restarts_the_paused_clock_
     with desk.session() as session:
         purposes = session.exec(select(Outbox.purpose).where(Outbox.case_id == case.id)).all()
         assert purposes == ["acknowledgement"]  # an answer is not a request to acknowledge
+
+
+# A new mail opting out of marketing and naming another person's data or acting for them,
+# and what its acknowledgement says of the opt-out.
+OPT_OUT_AND_SOMEONE_ELSE = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+        "Kieltosi on jo voimassa sähköpostiosoitteesi maija.virtanen@example.com osalta",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Sluta skicka reklam till mig, även för min makes räkning.",
+        "Ditt förbud gäller redan för e-postadressen elin.lindqvist@example.com",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please stop sending me marketing emails, on behalf of my wife too.",
+        "We have already put your objection in force for your email address john.smith@example.com",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case_is_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text, said = OPT_OUT_AND_SOMEONE_ELSE[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person reads the rest
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+    desk.send_outbox(T0)
+    (ack,) = desk.sent()
+    plain = ack.get_body(("plain",))
+    assert plain is not None and said in " ".join(str(plain.get_content()).split())
+
+
+# A reply in the thread opting out of marketing and naming another person's data.
+OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
+    "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+    "sv": "Tack. Sluta skicka reklam till mig. Radera också min makes uppgifter.",
+    "en": "Thanks. Please stop sending me marketing emails, on behalf of my wife too.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_beside_another_persons_data_in_the_thread_joins_the_case_in_force(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    name, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = f"{OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD[language]}\n\n{name.split()[0]}"
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    assert desk.case(reference).kinds == ["access", "marketing_opt_out"]
+    assert len(_cases(desk)) == 1
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    actions = [e.action for e in desk.events(reference)]
+    # The other person's data is still for the contact person to judge (Art. 12(2)).
+    assert actions[-4:] == [
+        "message_received",
+        "others_data_in_thread",
+        "kinds_added",
+        "opt_out_in_force",
+    ]
+
+
+# Another person writing in the thread: their own opt-out beside their husband's data.
+OUTSIDERS_OPT_OUT = {
+    "fi": "Hei. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",
+    "sv": "Hej. Sluta skicka reklam till mig. Radera också min makes uppgifter.",
+    "en": "Hi. Please stop sending me marketing emails. Also delete my husband's data.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_another_persons_opt_out_in_the_thread_is_in_force_in_a_case_of_their_own_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    reference, message_id = _open_access_case(desk, language)
+    _, sender, _, body, _, wrote = ACCESS_THEN_ERASURE[language]
+    outsider = "mary.major@example.com"
+    desk.mail_in(
+        _in_thread(
+            message_id,
+            name="Mary Major",
+            sender=outsider,
+            own=f"{OUTSIDERS_OPT_OUT[language]}\n\nMary",
+            quoted=body,
+            wrote=wrote,
+        )
+    )
+
+    assert desk.poll(REPLIED) == {"case_opened": 1}
+
+    first, second = _cases(desk)
+    assert first.reference == reference and first.kinds == ["access"]
+    assert (second.requester_email, second.status, second.kinds) == (
+        outsider,
+        "needs_triage",
+        [],
+    )
+    with desk.session() as session:
+        assert is_suppressed(session, outsider) == ["marketing"]  # Art. 21(3): at once
+        assert is_suppressed(session, sender) == []
+
+
+# A new mail naming a third person who will do the erasing, not whose data is erased.
+SOMEONE_ELSE_ERASES = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Puhuin Annan kanssa, hän sanoi että hänen tiiminsä poistaa tietoni.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Jag pratade med Anna, hon sa att hennes team raderar mina uppgifter.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "I spoke with Anna and she said her team will delete my data. Please do so.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_third_person_who_will_do_the_erasing_leaves_the_writers_erasure_their_own(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSE_ERASES[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("received", ["erasure"])
+    assert "others_data" not in case.evidence["triggers"]
+
+
+# An opt-out in the thread of a case still waiting for triage.
+OPT_OUT_IN_TRIAGE_THREAD = {
+    "fi": "Älkää lähettäkö minulle enää markkinointia.\n\nMaija",
+    "sv": "Sluta skicka reklam till mig.\n\nElin",
+    "en": "Please stop sending me marketing emails.\n\nJohn",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_in_the_thread_of_a_case_waiting_for_triage_is_in_force_at_once(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = SOMEONE_ELSES_DATA[language]
+    body = f"{text}\n\n{name}\n"
+    message_id, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=body, at=T0
+    )
+    desk.mail_in(raw)
+    assert desk.poll(T0) == {"case_opened": 1}
+    _, _, _, _, _, wrote = ACCESS_THEN_ERASURE[language]
+    own = OPT_OUT_IN_TRIAGE_THREAD[language]
+    desk.mail_in(
+        _in_thread(message_id, name=name, sender=sender, own=own, quoted=body, wrote=wrote)
+    )
+
+    assert desk.poll(REPLIED) == {"follow_up": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # still for a person
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert [e.action for e in desk.events(case.reference)][-1] == "opt_out_in_force"

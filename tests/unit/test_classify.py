@@ -250,6 +250,52 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
 
 
 @pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Another person's data named beside the opt-out.
+        ("Please stop sending me marketing emails. Also delete my husband's data.", "marketing"),
+        ("Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.", "marketing"),
+        ("Sluta skicka reklam till mig. Radera också min makes uppgifter.", "marketing"),
+        # Written for someone else too.
+        ("Please stop sending me marketing emails, on behalf of my wife too.", "marketing"),
+        ("Älkää lähettäkö minulle enää mainoksia. Kirjoitan myös vaimoni puolesta.", "marketing"),
+        ("Sluta skicka reklam till mig, även för min makes räkning.", "marketing"),
+        # The publication opt-out likewise.
+        (
+            "I ban the use of my address on mailing labels. Also delete my son's data.",
+            "publication",
+        ),
+        ("Kieltäydyn postitustarroista. Poistakaa myös poikani tiedot.", "publication"),
+        (
+            "Jag förbjuder att min adress används på adressetiketter. Radera också min sons"
+            " uppgifter.",
+            "publication",
+        ),
+    ],
+)
+def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_writers_own(
+    text: str, kind: str
+) -> None:
+    found = classify_request("", text)
+    # Art. 21(3): the writer's own opt-out is in force at once; the rest is for a person.
+    assert (found.category, found.kinds) == ("needs_triage", [f"{kind}_opt_out"])
+    assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I spoke with Anna and she said her team will delete my data. Please do so.",
+        "Puhuin Annan kanssa, hän sanoi että hänen tiiminsä poistaa tietoni.",
+        "Jag pratade med Anna, hon sa att hennes team raderar mina uppgifter.",
+    ],
+)
+def test_a_third_person_who_will_do_the_erasing_is_not_whose_data_is_erased(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+@pytest.mark.parametrize(
     ("text", "kinds", "articles"),
     [
         ("Pyyntö tietosuoja-asetuksen 15 artiklan nojalla.", ["access"], ["15"]),
