@@ -79,6 +79,11 @@ ACTION: dict[str, tuple[str, str, str]] = {
     "withdraw": ("pyyntö peruttu", "begäran återkallad", "withdrawn"),
     "task_opened": ("tehtävä annettu", "uppgift tilldelad", "task opened"),
     "task_done": ("tehtävä tehty", "uppgiften utförd", "task done"),
+    "task_not_done": (
+        "tehtävää ei tehdä",
+        "uppgiften utförs inte",
+        "task will not be done",
+    ),
     "task_answer_received": (
         "tehtävän vastaus saapui sähköpostitse",
         "uppgiftens svar kom med e-post",

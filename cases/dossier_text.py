@@ -357,6 +357,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "task_done": ("tehty", "utförd", "done"),
     "nothing_there": ("ei tietoja järjestelmässä", "inga uppgifter i systemet", "nothing there"),
+    "not_done": ("ei tehty", "inte utförd", "not done"),
     "file": ("tiedosto", "fil", "file"),
     "case_ended": (
         "tarpeeton, koska asian käsittely päättyi",

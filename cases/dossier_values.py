@@ -90,6 +90,7 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "inga uppgifter i systemet",
             "nothing there",
         ),
+        "not_done": ("ei tehty", "inte utförd", "not done"),
         "case_ended": (
             "tarpeeton, koska asian käsittely päättyi",
             "onödig, eftersom ärendet avslutades",

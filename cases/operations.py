@@ -783,7 +783,7 @@ def _require_tasks_answered(session: Session, case: Case) -> None:
     A task left open after the answer (a restriction to lift by hand, Art. 18(3); a second
     right's task) is work still owed in that system. Ending it silently as the close did
     would record as finished what nobody did (Art. 5(2)); its owner is reminded until the
-    contact person records the outcome.
+    contact person records the outcome, or records with a reason that it will not be done.
     """
     waiting = session.exec(
         select(Task).where(Task.case_id == case.id, Task.status == "open").order_by(col(Task.id))
@@ -794,7 +794,7 @@ def _require_tasks_answered(session: Session, case: Case) -> None:
         )
         raise UserError(
             f"{case.reference} has open tasks: {names}; record their outcome first"
-            " (rightsdesk tasks done ID)"
+            " (rightsdesk tasks done ID, or tasks not-done ID --reason WHY)"
         )
 
 

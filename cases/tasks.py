@@ -46,7 +46,9 @@ VERBS: dict[str, str] = {
     "restriction": "restrict the processing of",
     "lift_restriction": "lift the restriction of the processing of",
 }
-OUTCOMES = ("done", "nothing_there")
+# "not_done": the work will never be done (its owner left, the system was retired); the
+# reason is recorded instead of a false outcome (Art. 5(2)) and the reply says so.
+OUTCOMES = ("done", "nothing_there", "not_done")
 LEAD_DAYS = 7  # the owner's answer is due a week before the reply (Art. 12(3))
 MAX_FILE = 10 * 1024 * 1024  # what a reply can still carry as an attachment
 
@@ -384,6 +386,10 @@ def complete_task(
     text = clean_text(note or "").strip() or None
     if outcome == "done" and text is None:
         raise UserError("say what was done: a note is required")
+    if outcome == "not_done" and text is None:
+        raise UserError("say why it will not be done: a reason is required")
+    if outcome == "not_done" and file is not None:
+        raise UserError("a task not done gives no file")
     if file is not None:
         if task.kind != "access":
             raise UserError(f"task {task.id} is a {task.kind} task: only a copy takes a file")
@@ -395,6 +401,19 @@ def complete_task(
     task.status, task.outcome, task.note = "done", outcome, text
     task.done_at, task.done_by = now, actor
     session.add(task)
+    if outcome == "not_done":
+        ops.record(
+            session,
+            case,
+            actor=actor,
+            action=AuditAction.TASK_NOT_DONE,
+            now=now,
+            task_id=task.id,
+            system=task.system,
+            task_kind=task.kind,
+            reason=text,
+        )
+        return task
     ops.record(
         session,
         case,
@@ -416,7 +435,8 @@ def outcomes(session: Session, case: Case, right: str | None = None) -> list[dic
     """What each manual system's owner reported, for the reply context and the dossier.
 
     Each item: ``system``, ``kind``, ``status`` (open, done), ``outcome`` (done,
-    nothing_there or None), ``note``, ``file`` (the file name or None).
+    nothing_there, not_done or None), ``note`` (for not_done: the reason), ``file`` (the
+    file name or None).
     """
     query = select(Task).where(Task.case_id == case.id)
     if right is not None:

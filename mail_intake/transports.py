@@ -38,6 +38,16 @@ class NoSmtpUtf8(Undeliverable):
         )
 
 
+class No8BitMime(Undeliverable):
+    """The server offers SMTPUTF8 without 8BITMIME, which a UTF-8 header needs (RFC 6531 §3.4)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "not sent: the SMTP server offers SMTPUTF8 but not 8BITMIME (RFC 6152), which "
+            "the mail's UTF-8 header needs (RFC 6531 §3.4)"
+        )
+
+
 class Transport(Protocol):
     """Something that delivers one RFC 5322 message."""
 
@@ -180,7 +190,7 @@ class SmtpTransport:
         end = wire.find(b"\r\n\r\n")  # the header only, not a copy of the whole mail
         head = wire if end < 0 else wire[:end]
         utf8 = not (sender.isascii() and rcpt.isascii() and head.isascii())
-        options = ["SMTPUTF8"] if utf8 else []
+        options: list[str] = []
         passed = False
 
         def hook() -> None:
@@ -197,6 +207,14 @@ class SmtpTransport:
                     conn.ehlo_or_helo_if_needed()
                     if not conn.has_extn("smtputf8"):
                         raise NoSmtpUtf8()
+                    # RFC 6531 §3.4: 8-bit content with SMTPUTF8 goes as BODY=8BITMIME; a
+                    # server without 8BITMIME cannot take the UTF-8 header honestly.
+                    if conn.has_extn("8bitmime"):
+                        options = ["SMTPUTF8", "BODY=8BITMIME"]
+                    elif not wire.isascii():
+                        raise No8BitMime()
+                    else:
+                        options = ["SMTPUTF8"]
                 conn.sendmail(sender, [rcpt], wire, mail_options=options)
                 return
             except smtplib.SMTPServerDisconnected:

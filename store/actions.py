@@ -65,6 +65,8 @@ class AuditAction(StrEnum):
     WAITING_FOR_SYSTEM = "waiting_for_system"
     TASK_OPENED = "task_opened"
     TASK_DONE = "task_done"
+    # A task that will never be done, with the reason (cases.tasks, Art. 5(2)).
+    TASK_NOT_DONE = "task_not_done"
     TASK_ANSWER_RECEIVED = "task_answer_received"
     # Retention and the register.
     RETENTION_PURGE = "retention_purge"

@@ -581,7 +581,7 @@ class Task(SQLModel, table=True):
     instructions: str = Field(sa_type=Text)  # as the data map said when the task opened
     status: str = "open"  # open, done
     due_date: date
-    outcome: str | None = None  # done, nothing_there
+    outcome: str | None = None  # done, nothing_there, not_done, case_ended
     note: str | None = Field(default=None, sa_type=Text)
     file_name: str | None = None
     file_type: str | None = None

@@ -28,8 +28,9 @@ Context contract (every template uses only these keys; `controller` and `case` a
 - ``notified_recipients``: list of recipient names told under Art. 19 (rectification_done,
   erasure_done, restriction_confirmation).
 - ``manual_systems``: list of {system, kind, status ("open", "done"), outcome ("done",
-  "nothing_there" or None), note, file} from the data map's manual systems (access_response,
-  portability_export, erasure_done, rectification_done, restriction_confirmation; optional).
+  "nothing_there", "not_done" or None), note (for "not_done": why), file} from the data
+  map's manual systems (access_response, portability_export, erasure_done,
+  rectification_done, restriction_confirmation; optional).
 - ``refusal_reasons``: str; ``partial``: bool (refusal).
 - ``code``: str; ``code_expires``: aware datetime (verification_code).
 - ``questions``: str | None (identity_request, clarification_request; optional).

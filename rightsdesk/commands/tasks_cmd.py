@@ -1,4 +1,4 @@
-"""`rightsdesk tasks list|done`: the manual systems' tasks and their owners' answers."""
+"""`rightsdesk tasks list|done|not-done`: the manual systems' tasks and their owners' answers."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from cases.tasks import (
 )
 from rightsdesk.commands.cases_cmd import Actor
 from rightsdesk.context import Desk, cli_actor
+from store.models import Draft, Task
 
 app = typer.Typer(
     help="Tasks for the owners of manual systems: list them, record their answers.",
@@ -56,6 +57,8 @@ def list_command(
         typer.echo("no tasks")
         return
     for row in rows:
+        if row["outcome"] == "not_done":
+            row["status"] = "not done"  # stored as done (closed), but nothing was done
         if row["mailed_answer"] and row["status"] == "open":
             count = len(row["mailed_files"])
             with_files = f", {count} file{'s' if count > 1 else ''}" if count else ""
@@ -156,16 +159,50 @@ def done_command(
     typer.echo(f"task {task_id} ({case.reference}): {(outcome or '').replace('_', ' ')}")
     if attached is not None and uploaded is None:
         typer.echo(f"task {task_id}: attached {attached.name}, as its owner mailed it")
+    _report(case.reference, draft, waiting, left)
+
+
+@app.command("not-done")
+def not_done_command(
+    task_id: Annotated[int, typer.Argument(metavar="ID", help="The task's number.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why it will not be done (the owner left, the system was retired)."
+        ),
+    ],
+    actor: Actor = None,
+) -> None:
+    """Record that the task will not be done, and why; the reply says so with the reason."""
+    desk = Desk()
+    with desk.session() as session:
+        _, case, draft, waiting = finish_task(
+            session,
+            task_id=task_id,
+            outcome="not_done",
+            note=reason,
+            actor=cli_actor(actor),
+            now=desk.now(),
+            controller=desk.controller,
+            env=desk.system_env(),
+        )
+        left = open_tasks(session, case)
+    typer.echo(f"task {task_id} ({case.reference}): not done")
+    _report(case.reference, draft, waiting, left)
+
+
+def _report(reference: str, draft: Draft | None, waiting: str | None, left: list[Task]) -> None:
+    """What became of the case's reply after an answer, and what is still open."""
     if draft is not None:
-        typer.echo(f"{case.reference}: the reply is drafted again with the answer")
+        typer.echo(f"{reference}: the reply is drafted again with the answer")
     if waiting is not None:
         # The answer is kept; only the redraft waits (`cases fulfil` finishes it).
         typer.echo(
-            f"{case.reference}: waiting: {waiting}; `rightsdesk cases fulfil {case.reference}`"
+            f"{reference}: waiting: {waiting}; `rightsdesk cases fulfil {reference}`"
             " drafts the reply with the answer once it is back"
         )
     if left:
-        typer.echo(f"{case.reference}: {len(left)} task(s) still open")
+        typer.echo(f"{reference}: {len(left)} task(s) still open")
 
 
 def register(root: typer.Typer) -> None:

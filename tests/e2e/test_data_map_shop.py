@@ -917,6 +917,34 @@ def test_a_case_cannot_be_closed_while_its_lift_task_is_open(
     assert {t["outcome"] for t in tasks if t["kind"] == "lift_restriction"} == {"done"}
 
 
+def test_a_lift_task_that_will_never_be_done_lets_the_case_close_with_its_reason(
+    sqlite_env: dict[str, str],
+) -> None:
+    """The system was retired before the lift: only a false `tasks done` let the case close
+    (Art. 5(2)). `tasks not-done --reason` records why, and the close accepts it."""
+    reference = answered_restriction(sqlite_env)
+    assert lift(sqlite_env, reference).returncode == 0
+    tasks = json.loads(ok(sqlite_env, "tasks", "list", "--case", reference, "--json"))
+    lifts = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert lifts
+    refused = rightsdesk(sqlite_env, "cases", "close", reference)
+    assert refused.returncode == 2
+    assert "tasks not-done ID --reason WHY" in refused.stderr
+
+    why = "The customer account system was retired; its rows were deleted."
+    for task in lifts:
+        ok(sqlite_env, "tasks", "not-done", str(task["id"]), "--reason", why)
+    ok(sqlite_env, "cases", "close", reference)
+    shown = json.loads(ok(sqlite_env, "cases", "show", reference, "--json"))
+    assert shown["status"] == "closed"
+    reasons = [
+        (e["detail"]["task_id"], e["detail"]["reason"])
+        for e in shown["events"]
+        if e["action"] == "task_not_done"
+    ]
+    assert reasons == [(t["id"], why) for t in lifts]
+
+
 def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -277,6 +277,7 @@ def test_a_request_from_a_non_ascii_local_part_is_acknowledged_with_smtputf8(
     smtp_sink.wait_for(1, timeout=30)
     (ack,) = smtp_sink.messages
     assert ack.smtputf8
+    assert ack.body == "8BITMIME"  # RFC 6531 §3.4: the UTF-8 header is 8-bit content
     assert ack.rcpt_tos == ("äijä@xn--exmple-cua.invalid",)
     utf8 = message_from_string(ack.raw.decode("utf-8"), policy=default)
     assert [a.addr_spec for a in utf8["To"].addresses] == ["äijä@exämple.invalid"]
@@ -367,6 +368,33 @@ def test_a_non_ascii_local_part_fails_once_saying_the_server_lacks_smtputf8(
     )
     assert ack["error"] in rightsdesk(env, "cases", "show", "DSR-2026-0001")
     assert rightsdesk(env, "poll", "--once").endswith("outbox: 0 sent, 0 deferred, 0 failed\n")
+    assert smtp_sink.messages == []
+
+
+def test_a_non_ascii_local_part_fails_once_saying_the_server_lacks_8bitmime(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """SMTPUTF8 without 8BITMIME cannot carry the UTF-8 header (RFC 6531 §3.4): the row fails
+    at once with that reason, rather than going as 7-bit content that is not."""
+    smtp_sink.smtputf8, smtp_sink.eightbitmime = True, False
+    smtp_sink.restart()
+    env = desk_env(db_url, tmp_path, smtp_sink.port)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            "Äijä Asiakas <äijä@exämple.invalid>", "Tietopyyntö",
+            "Mon, 30 Nov 2026 09:00:00 +0200", "Hei, mitä tietoja minusta on tallennettu?",
+        )
+    )  # fmt: skip
+    assert rightsdesk(env, "poll", "--once").endswith("outbox: 0 sent, 0 deferred, 1 failed\n")
+    shown = json.loads(rightsdesk(env, "cases", "show", "DSR-2026-0001", "--json"))
+    (ack,) = shown["mail"]
+    assert (ack["delivery"], ack["attempts"]) == ("failed", 1)
+    assert ack["error"] == (
+        "not sent: the SMTP server offers SMTPUTF8 but not 8BITMIME (RFC 6152), which "
+        "the mail's UTF-8 header needs (RFC 6531 §3.4)"
+    )
     assert smtp_sink.messages == []
 
 

@@ -226,6 +226,67 @@ def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
     assert "tarpeeton, koska asian käsittely päättyi" in dossier.read_text(encoding="utf-8")
 
 
+# A task that will never be done: the erasure reply names the system and says, in the
+# case's language, that nothing was erased there and why (Art. 5(2), 12(4)).
+RETIRED = "Netvisor was retired in 2025; its data was deleted with it."
+NOT_DONE_REPLY = {
+    "fi": f"{FIRM}: tietojasi ei ole poistettu: {RETIRED}",
+    "sv": f"{FIRM}: dina uppgifter har inte raderats: {RETIRED}",
+    "en": f"{FIRM}: your data has not been erased: {RETIRED}",
+}
+NOT_DONE_LABEL = {"fi": "ei tehty", "sv": "inte utförd", "en": "not done"}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_task_that_will_never_be_done_is_recorded_with_its_reason_and_the_reply_says_so(
+    env: dict[str, str], smtp_sink: SmtpSink, tmp_path: Path, language: str
+) -> None:
+    opened = ok(
+        env, "cases", "open", "--kinds", "erasure", "--email", PERSON[1], "--name", PERSON[0],
+        "--received", "2026-03-09", "--language", language, "--json",
+    )  # fmt: skip
+    reference = str(json.loads(opened)["reference"])
+    ok(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
+    ok(env, "cases", "fulfil", reference)
+    (task,) = tasks(env, reference)
+
+    # A reason is required: "not done" alone would explain nothing (Art. 5(2)).
+    assert refused(env, "tasks", "not-done", str(task["id"]), "--reason", " ") == (
+        "error: say why it will not be done: a reason is required"
+    )
+    said = ok(env, "tasks", "not-done", str(task["id"]), "--reason", RETIRED, "--actor", "pasi")
+    assert f"task {task['id']} ({reference}): not done" in said
+    assert "drafted again" in said
+    (listed,) = tasks(env, reference)
+    assert (listed["status"], listed["outcome"]) == ("done", "not_done")
+    (row,) = ok(env, "tasks", "list", "--case", reference).splitlines()[1:]
+    assert f"{reference}  {FIRM}  erasure  not done" in row
+    assert "already done (not_done, by pasi)" in refused(
+        env, "tasks", "done", str(task["id"]), "--note", "x"
+    )
+
+    # The reply says nothing was erased there, and why; it never quotes the reason as work.
+    ok(env, "cases", "approve", reference)
+    ok(env, "poll", "--once")
+    (reply,) = [
+        m
+        for m in mail_to(smtp_sink, PERSON[1], 2)
+        if f"[{reference}]" in str(m.message["Subject"]) and m.message["Auto-Submitted"] is None
+    ]
+    assert NOT_DONE_REPLY[language] in text_of(reply)
+
+    # The trail keeps the reason; the dossier labels the outcome.
+    shown = json.loads(ok(env, "cases", "show", reference, "--json"))
+    (event,) = [e for e in shown["events"] if e["action"] == "task_not_done"]
+    assert (event["detail"]["task_id"], event["detail"]["reason"]) == (task["id"], RETIRED)
+    assert not [e for e in shown["events"] if e["action"] == "task_done"]
+    dossier = tmp_path / "dossier.html"
+    ok(env, "dossier", reference, "--out", str(dossier))
+    html = dossier.read_text(encoding="utf-8")
+    assert f"{NOT_DONE_LABEL[language]}: {RETIRED}" in html
+    assert f"not done: {RETIRED}" in html
+
+
 def test_an_open_task_is_reminded_on_its_own_due_date_and_listed_in_the_digest(
     env: dict[str, str],
 ) -> None:

@@ -28,6 +28,7 @@ class ReceivedMail:
     message: EmailMessage
     login: str | None  # the AUTH user, when the client authenticated
     smtputf8: bool = False  # MAIL FROM asked for SMTPUTF8 (RFC 6531)
+    body: str | None = None  # MAIL FROM's BODY= (RFC 6152): 7BIT, 8BITMIME, or None unasked
 
 
 class _Recorder:
@@ -57,6 +58,10 @@ class _Recorder:
                 message,
                 login,
                 envelope.smtp_utf8,
+                next(
+                    (o[5:] for o in envelope.mail_options if o.upper().startswith("BODY=")),
+                    None,
+                ),
             )
         )
         return "250 OK message accepted"
@@ -114,6 +119,8 @@ class SmtpSink:
     """aiosmtpd Controller on 127.0.0.1; restart() keeps the port, messages keep accumulating.
 
     `smtputf8` makes it offer SMTPUTF8 (RFC 6531) from the next start; off by default.
+    `eightbitmime` off makes it not offer 8BITMIME (RFC 6152) from the next start; it then
+    refuses a BODY= parameter, as such a server does.
     """
 
     host = "127.0.0.1"
@@ -125,6 +132,7 @@ class SmtpSink:
         self.credentials = credentials
         self.oauth = oauth  # OAuth-only: PLAIN and LOGIN are switched off
         self.smtputf8 = False
+        self.eightbitmime = True
         self.mechanisms: list[str] = []
         self.refused_logins = 0
         self.messages: list[ReceivedMail] = []
@@ -151,6 +159,7 @@ class SmtpSink:
                 "auth_exclude_mechanism": ["PLAIN", "LOGIN"],
             }
         kwargs["enable_SMTPUTF8"] = self.smtputf8
+        kwargs["decode_data"] = not self.eightbitmime  # aiosmtpd offers 8BITMIME unless it decodes
         controller = Controller(handler, hostname=self.host, port=self.port, **kwargs)
         controller.start()
         self._controller = controller

@@ -21,7 +21,8 @@ STORED = frozenset(
     verification_code_sent sender_match_unauthenticated identity_documents_deleted
     code_voided code_reply_rejected link_customer fulfil access_compiled portability_exported
     restriction_lifted opt_out_in_force system_erasure_started system_erased system_rectified
-    system_erasure_interrupted waiting_for_system task_opened task_done task_answer_received
+    system_erasure_interrupted waiting_for_system task_opened task_done task_not_done
+    task_answer_received
     system_restricted system_restriction_lifted system_restriction_started
     system_restriction_interrupted system_restriction_lift_started
     system_restriction_lift_interrupted
