@@ -19,6 +19,7 @@ values of each earlier lift held so, as their first restriction recorded them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,13 +33,12 @@ from cases.controller import ControllerConfig
 from cases.errors import NotFound, UserError, Waiting
 from cases.fulfilment.common import already_done
 from cases.fulfilment.systems import (
+    LIFTING,
     REPLANS,
-    _connected,
-    _interrupted,
-    _jsonable,
-    _record_changes,
-    _rows,
-    pending_plan,
+    connected,
+    finish_interrupted,
+    record_changes,
+    record_plan,
     record_waiting,
     sql_systems,
 )
@@ -46,7 +46,6 @@ from cases.outbox import Sender
 from cases.sql_connector import PlanChanged, SqlConnector
 from cases.tasks import LEAD_DAYS, open_task
 from store.actions import AuditAction
-from store.audit import append_event
 from store.models import Case, CaseEvent, Customer, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
@@ -386,7 +385,7 @@ def _lift_in_systems(
                 f" ({where}): {cause}."
             )
             continue
-        with _connected(mapped[name], env) as connector:
+        with connected(mapped[name], env) as connector:
             detail = _put_back(session, case, connector, recorded, actor, now)
         lifted.restored[name] = lifted.restored.get(name, 0) + len(detail["changes"])
         if detail["left"]:
@@ -410,66 +409,31 @@ def _put_back(
     what was really done (Art. 5(2)).
     """
     name = connector.name
-    state = None
-    started = pending_plan(
-        session,
-        case,
-        name,
-        started=AuditAction.SYSTEM_RESTRICTION_LIFT_STARTED,
-        done=AuditAction.SYSTEM_RESTRICTION_LIFTED,
-    )
-    if started is not None:
-        planned = {k: v for k, v in started.detail.items() if k != "replanned"}
-        action = AuditAction.SYSTEM_RESTRICTION_LIFT_INTERRUPTED
-        state = _interrupted(session, case, planned, connector, actor, now, action=action)
-        if state == "fully changed":
-            # The crashed run wrote exactly the plan recorded before it.
-            detail = {**planned, "interrupted": state}
-            append_event(
-                session,
-                case_id=case.id,
-                actor=actor,
-                action=AuditAction.SYSTEM_RESTRICTION_LIFTED,
-                detail=detail,
-                personal=started.personal,
-                at=now,
-            )
-            session.commit()
-            return detail
+    state, finished = finish_interrupted(session, case, connector, LIFTING, actor, now)
+    if finished is not None:
+        return finished
     for attempt in range(REPLANS):
         plan, left = connector.unrestrict(recorded)
-        restored: dict[str, int] = {}
-        for change in plan.changes:
-            restored[change.table] = restored.get(change.table, 0) + 1
-        detail = {
+        detail: dict[str, Any] = {
             "system": name,
             "changes": [c.describe() for c in plan.changes],
-            "restored": restored,
+            "restored": dict(Counter(c.table for c in plan.changes)),
             "left": left,
         }
         if attempt:
             detail["replanned"] = True  # the system changed after the previous plan
         if plan.changes:
-            append_event(
-                session,
-                case_id=case.id,
-                actor=actor,
-                action=AuditAction.SYSTEM_RESTRICTION_LIFT_STARTED,
-                detail=detail,
-                personal=_jsonable({"rows": _rows(plan)}),
-                at=now,
-            )
-            session.commit()
+            record_plan(session, case, LIFTING.started, plan, detail, actor, now)
             try:
                 connector.apply_unrestriction(plan, left, recorded)  # one transaction there
             except PlanChanged:
                 continue
         if state:
             detail["interrupted"] = state
-        _record_changes(
+        record_changes(
             session,
             case,
-            AuditAction.SYSTEM_RESTRICTION_LIFTED,
+            LIFTING.done,
             plan,
             detail,
             actor=actor,

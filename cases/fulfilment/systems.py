@@ -51,7 +51,7 @@ def person_for(case: Case, customer: Customer | None) -> Person:
 
 
 @contextmanager
-def _connected(system: SqlSystem, env: Mapping[str, str]) -> Iterator[SqlConnector]:
+def connected(system: SqlSystem, env: Mapping[str, str]) -> Iterator[SqlConnector]:
     """A connector for one system, its engine closed afterwards."""
     connector = SqlConnector(system, env)
     try:
@@ -67,7 +67,7 @@ def read_systems(
     sections: dict[str, dict[str, Any]] = {}
     for system in systems:
         if isinstance(system, SqlSystem):
-            with _connected(system, env) as connector:
+            with connected(system, env) as connector:
                 tables = connector.read(person, portability=portability)
             sections[system.name] = {"name": system.name, "kind": "sql", "tables": tables}
         elif isinstance(system, ManualSystem):
@@ -143,7 +143,7 @@ def plan_systems(
     """What an erasure would change in each `sql` system (`cases fulfil --dry-run`)."""
     plans = []
     for system in sql_systems(systems):
-        with _connected(system, env) as connector:
+        with connected(system, env) as connector:
             plans.append(_plan_detail(connector.erase(person, today, dry_run=True)))
     return plans
 
@@ -171,7 +171,7 @@ def erase_in_systems(
         if row is not None and row.state == "erased":
             outcomes.append(dict(row.outcome or {}))
             continue
-        with _connected(system, env) as connector:
+        with connected(system, env) as connector:
             state = None
             if row is not None:
                 planned = {k: v for k, v in row.plan.items() if k != "replanned"}
@@ -235,14 +235,12 @@ def _apply(
         if state:
             detail["interrupted"] = state
         _mark(session, case, connector.name, now, outcome=detail)
-        _record_changes(
-            session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now
-        )
+        record_changes(session, case, AuditAction.SYSTEM_ERASED, plan, detail, actor=actor, now=now)
         return detail
     raise Waiting(f"{connector.name} changed during each of {REPLANS} tries to erase; try again")
 
 
-def _record_changes(
+def record_changes(
     session: Session,
     case: Case,
     action: AuditAction,
@@ -347,11 +345,11 @@ def rectify_in_systems(
     """
     changes: list[dict[str, Any]] = []
     for system in sql_systems(systems):
-        with _connected(system, env) as connector:
+        with connected(system, env) as connector:
             plan = connector.rectify(person, corrections, dry_run=dry_run)
         if not dry_run:
             detail = _plan_detail(plan)
-            _record_changes(
+            record_changes(
                 session, case, AuditAction.SYSTEM_RECTIFIED, plan, detail, actor=actor, now=now
             )
         changes += _reply_changes(system, plan)
@@ -390,7 +388,7 @@ def restrict_in_systems(
     done: list[SystemRestriction] = []
     for system in sql_systems(systems):
         marked = {t.table for t in system.tables if t.restrict}
-        with _connected(system, env) as connector:
+        with connected(system, env) as connector:
             if dry_run:
                 plan = connector.restrict(person)
                 detail = {**_plan_detail(plan), "restricted": _restricted(plan.found, marked)}
@@ -423,55 +421,16 @@ def _restrict(
     run finding the rows restricted already, and the values before, which lifting puts
     back (Art. 18(3)), would be lost.
     """
-    state = None
-    started = pending_plan(
-        session,
-        case,
-        connector.name,
-        started=AuditAction.SYSTEM_RESTRICTION_STARTED,
-        done=AuditAction.SYSTEM_RESTRICTED,
-    )
-    if started is not None:
-        planned = {k: v for k, v in started.detail.items() if k != "replanned"}
-        state = _interrupted(
-            session,
-            case,
-            planned,
-            connector,
-            actor,
-            now,
-            action=AuditAction.SYSTEM_RESTRICTION_INTERRUPTED,
-        )
-        if state == "fully changed":
-            # The crashed run wrote exactly the plan recorded before it, values before too.
-            detail = {**planned, "interrupted": state}
-            append_event(
-                session,
-                case_id=case.id,
-                actor=actor,
-                action=AuditAction.SYSTEM_RESTRICTED,
-                detail=detail,
-                personal=started.personal,
-                at=now,
-            )
-            session.commit()
-            return detail
+    state, finished = finish_interrupted(session, case, connector, RESTRICTION, actor, now)
+    if finished is not None:
+        return finished
     plan = connector.restrict(person)
     for attempt in range(REPLANS):
         detail = {**_plan_detail(plan), "restricted": _restricted(plan.found, marked)}
         if attempt:
             detail["replanned"] = True  # the system changed after the previous plan
         if plan.changes:
-            append_event(
-                session,
-                case_id=case.id,
-                actor=actor,
-                action=AuditAction.SYSTEM_RESTRICTION_STARTED,
-                detail=detail,
-                personal=_jsonable({"rows": _rows(plan)}),
-                at=now,
-            )
-            session.commit()
+            record_plan(session, case, RESTRICTION.started, plan, detail, actor, now)
             try:
                 connector.apply_restriction(plan, person)  # one transaction in the system
             except PlanChanged as changed:
@@ -480,7 +439,7 @@ def _restrict(
         if state:
             detail["interrupted"] = state
         if detail["restricted"] or state:
-            _record_changes(
+            record_changes(
                 session, case, AuditAction.SYSTEM_RESTRICTED, plan, detail, actor=actor, now=now
             )
         return detail
@@ -498,6 +457,83 @@ def pending_plan(
     ).all()
     last = next((e for e in reversed(events) if e.detail.get("system") == system), None)
     return last if last is not None and last.action == started else None
+
+
+@dataclass(frozen=True)
+class PlanActions:
+    """The trail's actions of one crash-safe change in a system: its plan, outcome and crash."""
+
+    started: AuditAction
+    done: AuditAction
+    interrupted: AuditAction
+
+
+RESTRICTION = PlanActions(
+    AuditAction.SYSTEM_RESTRICTION_STARTED,
+    AuditAction.SYSTEM_RESTRICTED,
+    AuditAction.SYSTEM_RESTRICTION_INTERRUPTED,
+)
+LIFTING = PlanActions(
+    AuditAction.SYSTEM_RESTRICTION_LIFT_STARTED,
+    AuditAction.SYSTEM_RESTRICTION_LIFTED,
+    AuditAction.SYSTEM_RESTRICTION_LIFT_INTERRUPTED,
+)
+
+
+def finish_interrupted(
+    session: Session,
+    case: Case,
+    connector: SqlConnector,
+    actions: PlanActions,
+    actor: str,
+    now: datetime,
+) -> tuple[str | None, dict[str, Any] | None]:
+    """A plan a crash left without its outcome: its state in the system, and its outcome
+    recorded from the plan (values before too) when the system was fully changed."""
+    started = pending_plan(
+        session, case, connector.name, started=actions.started, done=actions.done
+    )
+    if started is None:
+        return None, None
+    planned = {k: v for k, v in started.detail.items() if k != "replanned"}
+    state = _interrupted(session, case, planned, connector, actor, now, action=actions.interrupted)
+    if state != "fully changed":
+        return state, None
+    # The crashed run wrote exactly the plan recorded before it.
+    detail = {**planned, "interrupted": state}
+    append_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action=actions.done,
+        detail=detail,
+        personal=started.personal,
+        at=now,
+    )
+    session.commit()
+    return state, detail
+
+
+def record_plan(
+    session: Session,
+    case: Case,
+    action: AuditAction,
+    plan: SqlPlan,
+    detail: dict[str, Any],
+    actor: str,
+    now: datetime,
+) -> None:
+    """Commit the plan, each row's values before and after, before the system is changed."""
+    append_event(
+        session,
+        case_id=case.id,
+        actor=actor,
+        action=action,
+        detail=detail,
+        personal=_jsonable({"rows": _rows(plan)}),
+        at=now,
+    )
+    session.commit()
 
 
 def _reply_changes(system: SqlSystem, plan: SqlPlan) -> list[dict[str, Any]]:
