@@ -301,6 +301,11 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "forwarded_by": ("Välittäjä", "Vidarebefordrad av", "Forwarded by"),
         "original_date": ("Alkuperäisen päiväys", "Originalets datum", "Original's date"),
         "separate_case": ("Erillinen pyyntö", "Separat ärende", "Separate case"),
+        "joined": (
+            "Liitetty olemassa olevaan asiaan",
+            "Fogat till ett befintligt ärende",
+            "Joined an existing case",
+        ),
         "assignee": ("Vastuuhenkilö", "Handläggare", "Assignee"),
         "attachments": ("Liitteet", "Bilagor", "Attachments"),
         "body_text": ("Viestin teksti", "Meddelandets text", "Body text"),

@@ -219,6 +219,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             " företräda hen",
             "a reply asks about another person's data; a person decides",
         ),
+        "forward_joined": (
+            "kollegan välittämä viesti liitettiin tähän asiaan; sille ei avattu omaa asiaa",
+            "en kollegas vidarebefordran fogades till detta ärende; inget eget ärende öppnades",
+            "a colleague's forward joined this case; no case of its own",
+        ),
         "kind_added_same_deadline": (
             "asian viestiketjussa pyydettiin uutta oikeutta; asian määräaika koskee myös sitä",
             "en ny rättighet begärdes i ärendets tråd; ärendets tidsfrist gäller även den",

@@ -492,19 +492,8 @@ def _open(
     )
     msg = store("request", case.id)
     if original is not None:
-        ops.record(
-            session,
-            case,
-            actor=INTAKE_ACTOR,
-            action=AuditAction.FORWARDED_REQUEST,
-            now=now,
-            message=parsed.message_id,
-            forwarded_by=parsed.from_addr,
-            form=original.form,
-            original_date=original.date.isoformat() if original.date else None,
-            # The receipt is the original's only when its date is plausible (MAX_FORWARD_AGE).
-            receipt_from_original=from_original,
-        )
+        # The receipt is the original's only when its date is plausible (MAX_FORWARD_AGE).
+        _record_forward(session, case, parsed, original, now, receipt_from_original=from_original)
     # Art. 21(3): an opt-out for the address the mail came from is in force at once, in a
     # case for triage too (another person's data named beside it is for a person to judge).
     asked = c.kinds if c.category == "needs_triage" else case.kinds
@@ -871,6 +860,28 @@ def _forward_joined(
     session: Session, case: Case, parsed: ParsedMessage, original: Original, now: datetime
 ) -> None:
     """A colleague's forward joined `case` (its thread, or the mail it forwards is the case's)."""
+    # The case's receipt stays its own: the dossier reads only the forward that opened it.
+    _record_forward(
+        session,
+        case,
+        parsed,
+        original,
+        now,
+        joined=True,
+        result="a colleague's forward joined this case; no case of its own",
+        result_code="forward_joined",
+    )
+
+
+def _record_forward(
+    session: Session,
+    case: Case,
+    parsed: ParsedMessage,
+    original: Original,
+    now: datetime,
+    **detail: object,
+) -> None:
+    """The trail's `forwarded_request`: who forwarded which original, in what form, when."""
     ops.record(
         session,
         case,
@@ -881,9 +892,7 @@ def _forward_joined(
         forwarded_by=parsed.from_addr,
         form=original.form,
         original_date=original.date.isoformat() if original.date else None,
-        # The case's receipt stays its own: the dossier reads only the forward that opened it.
-        joined=True,
-        result="a colleague's forward joined this case; no case of its own",
+        **detail,
     )
 
 

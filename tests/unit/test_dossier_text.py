@@ -175,3 +175,13 @@ def test_a_reply_about_another_persons_data_reads_in_finnish_and_swedish() -> No
     assert detail_items(coded, "fi")[0][1].startswith("vastaus koskee toisen henkilön tietoja")
     assert detail_items(coded, "sv")[0][1].startswith("svaret gäller en annan persons uppgifter")
     assert detail_items(coded, "en")[0][1] == result
+
+
+def test_a_forward_that_joined_a_case_reads_in_finnish_and_swedish() -> None:
+    result = "a colleague's forward joined this case; no case of its own"
+    coded = {"joined": True, "result": result, "result_code": "forward_joined"}
+    fi = dict((label, value) for label, value, _ in detail_items(coded, "fi"))
+    assert fi["Liitetty olemassa olevaan asiaan"] == "kyllä"
+    assert any(v.startswith("kollegan välittämä viesti liitettiin") for v in fi.values())
+    sv = [value for _, value, _ in detail_items(coded, "sv")]
+    assert any(v.startswith("en kollegas vidarebefordran fogades") for v in sv)
