@@ -136,6 +136,20 @@ _KNOWN_MANY = select(Message.message_id, Message.raw_sha256).where(
     | col(Message.message_id).in_(bindparam("mids", expanding=True))
 )
 
+# The senders, among a batch's, whose cases another's mail opened: a superset of those
+# `_FORWARDS_FOR` finds (no time window), so the per-mail look-up runs only for them.
+_FORWARDED_FOR_ANY = (
+    select(Case.requester_email)
+    .distinct()
+    .join(Message, col(Message.case_id) == col(Case.id))
+    .where(
+        col(Case.requester_email).in_(bindparam("senders", expanding=True)),
+        Message.direction == "in",
+        Message.category == "request",
+        col(Message.from_addr) != col(Case.requester_email),
+    )
+)
+
 
 @dataclass
 class Prepared:
@@ -169,22 +183,35 @@ class KnownMail:
 
     message_ids: set[str] = field(default_factory=set)
     shas: set[str] = field(default_factory=set)
+    # The batch's senders with a case someone else's mail opened (a colleague's forward):
+    # only their mail can be the own copy of a forwarded request (_case_forwarded_before).
+    forwarded_for: set[str] | None = None
 
     @classmethod
     def look_up(cls, session: Session, batch: Collection[Prepared]) -> KnownMail:
-        """The keys of `batch` the store already holds."""
+        """The keys of `batch` the store already holds, and its senders' forwarded cases."""
         shas = {p.sha for p in batch}
-        mids = {
-            p.understood.parsed.message_id
-            for p in batch
-            if isinstance(p.understood, Understanding) and p.understood.parsed.message_id
-        }
-        known = cls()
+        parsed = [p.understood.parsed for p in batch if isinstance(p.understood, Understanding)]
+        mids = {m.message_id for m in parsed if m.message_id}
+        known = cls(forwarded_for=set())
         if shas:
             params = {"shas": sorted(shas), "mids": sorted(mids)}
             for mid, sha in session.execute(_KNOWN_MANY, params):
                 known.add(mid, sha)
+        senders = sorted({m.from_addr for m in parsed if m.from_addr})
+        if senders:
+            found = session.execute(_FORWARDED_FOR_ANY, {"senders": senders}).scalars()
+            known.forwarded_for = set(found)
         return known
+
+    def may_be_forwarded(self, sender: str) -> bool:
+        """Whether a case of `sender`'s may have been opened by someone else's mail."""
+        return self.forwarded_for is None or sender in self.forwarded_for
+
+    def opened(self, requester: str | None, sender: str | None) -> None:
+        """A mail of the batch opened a case: for another than its sender, theirs may follow."""
+        if self.forwarded_for is not None and requester and requester != sender:
+            self.forwarded_for.add(requester)
 
     def __call__(self, *, message_id: str | None, sha: str) -> bool:
         """True when this message (same Message-ID or same bytes) is already stored."""
@@ -626,6 +653,7 @@ def take_in(
         now=now,
         received=received_at or now,
         deps=deps,
+        known=known,
     )
     if isolated:
         result = _in_savepoint(session, route, message_id=parsed.message_id, sha=sha)
@@ -907,6 +935,7 @@ def _separate_case(
     received: datetime,
     thread_case: Case,
     original: Original | None = None,
+    known: KnownMail | None = None,
 ) -> IntakeResult:
     """A request in a case's thread that the case cannot hold opens a case of its own.
 
@@ -918,6 +947,8 @@ def _separate_case(
     new_case, stored = _open(
         session, parsed, u, store, deps, now, received, previous=None, thread_of=thread_case
     )
+    if known is not None:
+        known.opened(new_case.requester_email, parsed.from_addr)
     if asked.other_person:
         _keep_own_words(session, stored, parsed, thread_case, now, original)
     elif original is None:
@@ -1039,6 +1070,7 @@ def _route(
     now: datetime,
     received: datetime,
     deps: IntakeDeps,
+    known: KnownMail | None = None,
 ) -> IntakeResult:
     c = u.classification
 
@@ -1127,7 +1159,7 @@ def _route(
             or not ops.can_add_kinds(case, received_at=asked_at, now=now, policy=deps.policy)
         ):
             return _separate_case(
-                session, parsed, u, asked, store, deps, now, received, case, original
+                session, parsed, u, asked, store, deps, now, received, case, original, known
             )
         msg = _loaded(session, store("follow_up"))
         _follow_up(session, case, msg, u, deps, now)
@@ -1184,9 +1216,16 @@ def _route(
     if for_a_person or c.category == "non_request":
         return _set_aside(session, store("non_request"), now, machine.reason if machine else None)
     if case is None and original is None:
-        forwarded_case = _case_forwarded_before(session, parsed, now)
+        sender = parsed.from_addr or ""
+        forwarded_case = (
+            _case_forwarded_before(session, parsed, now)
+            if known is None or known.may_be_forwarded(sender)
+            else None
+        )
         if forwarded_case is not None:
             stored = store("follow_up", forwarded_case.id)
             return _own_copy_joined(session, forwarded_case, stored, now)
     new_case, stored = _open(session, parsed, u, store, deps, now, received, previous=case)
+    if known is not None:
+        known.opened(new_case.requester_email, parsed.from_addr)
     return IntakeResult("case_opened", new_case.reference, stored.id, kinds=list(new_case.kinds))

@@ -769,6 +769,25 @@ def test_the_customers_own_copy_of_a_request_a_colleague_forwarded_first_joins_i
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
 
 
+def test_the_customers_own_copy_in_the_same_pass_as_the_forward_joins_the_case_it_opened(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """A batch looks up once which senders have a forwarded case; a forward of the same
+    batch opens one, so the customer's own copy right after it must still find it."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    inbox.add(forward)
+    inbox.add(_original_of(forward, "Mon, 23 Nov 2026 14:05:41 +0200"))
+
+    out = rightsdesk(env, "poll", "--once")
+    assert out.startswith("intake: 1 case_opened, 1 follow_up;"), out
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    assert shown["events"][-1]["detail"].get("own_copy_of_forward") is True
+
+
 def _answer_and_close(env: dict[str, str], reference: str, at: datetime) -> None:
     """The desk checks who asked, answers and closes the case at `at`."""
     then = {**env, "RIGHTSDESK_NOW": at.isoformat()}
