@@ -857,6 +857,39 @@ def test_a_lift_the_person_was_told_of_before_the_restriction_was_confirmed_is_r
     assert register_flags(env) == [False]
 
 
+def test_a_case_whose_restriction_was_lifted_is_not_restricted_or_confirmed_again(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Fulfilled again after the lift, it drafted "your data has been restricted" but
+    restricted nothing (the first fulfilment counted as done), and could never be lifted."""
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    reference = open_case(env, "restriction,access")
+    ok(env, "cases", "fulfil", reference, "--kind", "restriction")
+    confirm(env, reference)  # access is still to answer: the case stays in progress
+    assert lift(env, reference).returncode == 0
+    before = desk_state(env, reference)
+    assert {s for _, s in before[0]} == {0} and before[1] == [False]
+
+    for command in (
+        ("cases", "fulfil", reference, "--kind", "restriction"),
+        ("cases", "draft", reference, "--template", "restriction_confirmation"),
+    ):
+        refused = rightsdesk(env, *command)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, command
+        assert refused.stderr.startswith(
+            f"error: {reference}: its restriction was lifted on 2026-12-02, so it cannot be"
+            " restricted or confirmed again here; open a new case"
+        ), command
+        assert desk_state(env, reference) == before
+
+    # A new request is a case of its own: it restricts, and can be lifted in turn.
+    again = answered_restriction(env, "en")
+    assert (MAIJA, 1) in account_statuses(url) and register_flags(env) == [True]
+    assert lift(env, again).returncode == 0
+    assert {s for _, s in account_statuses(url)} == {0} and register_flags(env) == [False]
+
+
 def test_a_lift_waits_while_the_shop_is_down_and_leaves_a_column_others_changed_since(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:
