@@ -1,6 +1,7 @@
 """Lifting a restriction (GDPR Art. 18(3)): undo what restricting did, wherever it did it.
 
-A case's restriction is lifted as a whole. The person must have been told beforehand. Each
+A case's restriction is lifted as a whole, and only once it was confirmed to the person (its
+reply approved): the person must have been told of the lifting beforehand. Each
 `sql` system whose columns the restriction set gets the rows' values before back, in one
 transaction there, recorded like the restriction (the plan first,
 `system_restriction_lift_started`, then `system_restriction_lifted`); a column
@@ -30,6 +31,7 @@ from sqlmodel import Session, col, select
 from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
+from cases.drafts import KIND_TEMPLATES
 from cases.errors import NotFound, UserError, Waiting
 from cases.fulfilment.common import already_done
 from cases.fulfilment.systems import (
@@ -46,7 +48,7 @@ from cases.outbox import Sender
 from cases.sql_connector import PlanChanged, SqlConnector
 from cases.tasks import LEAD_DAYS, open_task
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Customer, Task
+from store.models import Case, CaseEvent, Customer, Draft, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
 # A restriction task still open when its case's restriction is lifted: moot, never done.
@@ -92,6 +94,76 @@ class _Restriction:
         return bool(mine and theirs and mine.casefold() == theirs.casefold())
 
 
+def confirmed_at(session: Session, case: Case) -> datetime | None:
+    """When the person was told of the case's restriction: its reply approved, or answered.
+
+    Approval counts, not delivery: the approved text is queued in the same transaction and
+    the outbox delivers it, retrying, while `--informed-at` separately attests the person
+    was told of the lifting; a delivery failure is the outbox's alert, not a reason to keep
+    data restricted. A case answered otherwise (`cases respond`, e.g. by letter) was
+    confirmed when it was answered after the restriction.
+    """
+    fulfilled = session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.FULFIL)
+        .order_by(col(CaseEvent.id))
+    ).all()
+    restricted = next((e for e in fulfilled if _restricts(e)), None)
+    if restricted is None:
+        return None
+    approved = session.exec(
+        select(Draft.approved_at)
+        .where(
+            Draft.case_id == case.id,
+            Draft.template == KIND_TEMPLATES["restriction"],
+            Draft.status == "approved",
+        )
+        .order_by(col(Draft.approved_at))
+    ).first()
+    answered = session.exec(
+        select(CaseEvent.at)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.action == AuditAction.RESPOND,
+            col(CaseEvent.id) > (restricted.id or 0),
+        )
+        .order_by(col(CaseEvent.id))
+    ).first()
+    return min((t for t in (approved, answered) if t is not None), default=None)
+
+
+def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> None:
+    """Refuse to lift a restriction the person was never told of, or before it was made.
+
+    Art. 18(3): the person is told before the restriction is lifted; one not yet confirmed
+    to them would reach them as "restricted" after it ended. Compared by the Helsinki date,
+    as `--informed-at` is often a date alone.
+    """
+    confirmed = confirmed_at(session, case)
+    if confirmed is None:
+        raise UserError(
+            f"{case.reference}: the restriction has not been confirmed to the person yet (its"
+            " reply is not approved), so it cannot be lifted (Art. 18(3)); finish it first:"
+            f" `rightsdesk cases approve {case.reference}`, then tell the person and lift it"
+        )
+    if deadlines.receipt_date(informed_at) < deadlines.receipt_date(confirmed):
+        raise UserError(
+            f"{case.reference}: --informed-at {deadlines.receipt_date(informed_at).isoformat()}"
+            " is before the restriction was confirmed to the person"
+            f" ({deadlines.receipt_date(confirmed).isoformat()}); the person must be told of the"
+            " lifting after the restriction and before it is lifted (Art. 18(3))"
+        )
+
+
+def lifted_event(session: Session, case: Case) -> CaseEvent | None:
+    """The case's `restriction_lifted` event, if its restriction was lifted."""
+    return session.exec(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.RESTRICTION_LIFTED)
+        .order_by(col(CaseEvent.id))
+    ).first()
+
+
 def _check(reason: str, informed_at: datetime, now: datetime) -> str:
     if not reason.strip():
         raise UserError("a reason is required")
@@ -128,6 +200,8 @@ def lift_restriction(
     if not customer.restricted and not cases:
         raise UserError(f"{customer.customer_number} is not restricted")
     why = _check(reason, informed_at, now)
+    for case in cases:  # all checked before any is lifted: none half done
+        _require_confirmed(session, case, informed_at)
     if not cases:
         _refuse_over_purged(session, customer.customer_number)
     done = [
@@ -272,6 +346,7 @@ def lift_case(
         raise UserError(f"{case.reference}: no restriction was made for this case")
     if any(e.action == AuditAction.RESTRICTION_LIFTED for e in events):
         raise UserError(f"{case.reference}: the restriction is already lifted")
+    _require_confirmed(session, case, informed_at)
     every = _restrictions(session)
     (mine,) = [r for r in every if r.case.id == case.id]
     others = [r for r in every if r.case.id != case.id and mine.same_person(r)]

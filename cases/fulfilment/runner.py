@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.drafts import FINAL_TEMPLATES, KIND_TEMPLATES, draft_reply, unanswered_kinds
@@ -15,6 +16,7 @@ from cases.errors import UserError, Waiting
 from cases.fulfilment.access import fulfil_access
 from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import fulfil_erasure
+from cases.fulfilment.lifting import lifted_event
 from cases.fulfilment.portability import fulfil_portability
 from cases.fulfilment.rectification import fulfil_rectification
 from cases.fulfilment.restriction import fulfil_restriction
@@ -74,6 +76,25 @@ def corrections_for(
     return wanted
 
 
+def _refuse_lifted(session: Session, case: Case, kind: str) -> None:
+    """Refuse to restrict (or say "restricted") again on a case whose restriction was lifted.
+
+    Its fulfilment counts as done, so a second one would restrict nothing yet draft "your
+    data has been restricted" (Art. 12(3), 18): a new restriction is a new request, a case
+    of its own, which can be lifted in turn.
+    """
+    if kind != "restriction":
+        return
+    lifted = lifted_event(session, case)
+    if lifted is not None:
+        raise UserError(
+            f"{case.reference}: its restriction was lifted on"
+            f" {deadlines.receipt_date(lifted.at).isoformat()}, so it cannot be restricted or"
+            " confirmed again here; open a new case for a new restriction request"
+            " (`rightsdesk cases open --kinds restriction ...`)"
+        )
+
+
 def _redraft(
     session: Session,
     case: Case,
@@ -85,6 +106,7 @@ def _redraft(
     controller: ControllerConfig,
 ) -> Draft:
     """Draft the reply of a right already carried out, from what it was written from."""
+    _refuse_lifted(session, case, kind)
     context: dict[str, Any] = dict(done.reply_context or {})
     return draft_reply(
         session,
@@ -119,6 +141,7 @@ def fulfil(
     """
     case = ops.get_case(session, reference)
     chosen = _next_kind(session, case, kind)
+    _refuse_lifted(session, case, chosen)
     sender = sender or Sender(controller.privacy_email, controller.name)
     try:
         open_tasks_for(

@@ -733,10 +733,10 @@ def test_a_shop_without_a_restrict_mapping_becomes_a_task_the_reply_waits_for(
 def lift(
     env: dict[str, str], target: str, *, by: str = "cases"
 ) -> subprocess.CompletedProcess[str]:
-    """`rightsdesk cases|register lift-restriction`, the person told the day before."""
+    """`rightsdesk cases|register lift-restriction`, the person told on the day of NOW."""
     return rightsdesk(
         env, by, "lift-restriction", target, "--reason", "accuracy checked",
-        "--informed-at", "2026-12-01",
+        "--informed-at", "2026-12-02",
     )  # fmt: skip
 
 
@@ -744,8 +744,7 @@ def test_lifting_a_case_s_restriction_puts_the_shop_account_back_and_records_eac
     env: dict[str, str], tmp_path: Path
 ) -> None:
     env, url = restricting(env, tmp_path), env["SHOP_DATABASE_URL"]
-    reference = open_case(env, "restriction")
-    ok(env, "cases", "fulfil", reference)
+    reference = answered_restriction(env, "en")
     assert (MAIJA, 1) in account_statuses(url)
     early = rightsdesk(
         env, "cases", "lift-restriction", reference, "--reason", "checked",
@@ -774,29 +773,128 @@ def test_lifting_a_case_s_restriction_puts_the_shop_account_back_and_records_eac
     assert "before" not in change and undone["left"] == []
     (done,) = [e["detail"] for e in trail if e["action"] == "restriction_lifted"]
     assert done["systems_lifted"] == ["Verkkokauppa"] and done["reason"] == "accuracy checked"
-    # The accounting firm never restricted it by hand: its task ends, with nothing to lift.
-    (ended,) = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
-    assert (ended["kind"], ended["status"], ended["outcome"]) == (
-        "restriction", "done", "lifted_before_done",
-    )  # fmt: skip
-    assert (
-        f"task {ended['id']}: ended, the restriction in Tilitoimisto Esimerkki Oy was lifted"
-        " before it was done"
-    ) in lifted.stdout
-    assert "lift the restriction in" not in lifted.stdout
-    dossier = dossier_of(env, reference, tmp_path)
-    assert "restriction lifted in 1 row(s)" in dossier
-    assert "no longer needed: the restriction was lifted before it was done" in dossier
+    # The accounting firm restricted it by hand: it lifts it by hand; the shop needs no task.
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    (by_hand,) = [t for t in tasks if t["kind"] == "lift_restriction"]
+    assert by_hand["system"] == "Tilitoimisto Esimerkki Oy"
+    assert f"task {by_hand['id']}: lift the restriction in Tilitoimisto Esimerkki Oy" in (
+        lifted.stdout
+    )
+    assert "ended" not in lifted.stdout
+    assert "restriction lifted in 1 row(s)" in dossier_of(env, reference, tmp_path)
     again = lift(env, reference)
     assert again.returncode == 2 and "already lifted" in again.stderr
+
+
+def desk_state(env: dict[str, str], reference: str) -> tuple[Any, ...]:
+    """What a refused command must leave as it was: shop, register, trail, tasks, drafts."""
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    return (
+        account_statuses(env["SHOP_DATABASE_URL"]),
+        register_flags(env),
+        events(env, reference),
+        tasks,
+        drafts(env, reference),
+    )
+
+
+@pytest.mark.parametrize(("by", "target"), [("cases", None), ("register", "C-1")])
+def test_a_restriction_not_yet_confirmed_to_the_person_cannot_be_lifted(
+    sqlite_env: dict[str, str], tmp_path: Path, by: str, target: str | None
+) -> None:
+    """Lifted while its reply waited, the approval then told her "restricted" of rows already
+    back: a restriction she was never told of cannot honestly be lifted (Art. 18(3))."""
+    env = restricting(sqlite_env, tmp_path)
+    maija_in_the_register(env, tmp_path)
+    reference = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", reference)
+    before = desk_state(env, reference)
+
+    refused = lift(env, target or reference, by=by)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(
+        f"error: {reference}: the restriction has not been confirmed to the person yet"
+    )
+    assert f"`rightsdesk cases approve {reference}`" in refused.stderr
+    assert desk_state(env, reference) == before
+    assert (MAIJA, 1) in before[0] and before[1] == [True]
+
+    confirm(env, reference)
+    lifted = lift(env, target or reference, by=by)
+    assert lifted.returncode == 0, lifted.stderr
+    assert {s for _, s in account_statuses(env["SHOP_DATABASE_URL"])} == {0}
+    assert register_flags(env) == [False]
+
+
+@pytest.mark.parametrize(("by", "target"), [("cases", None), ("register", "C-1")])
+def test_a_lift_the_person_was_told_of_before_the_restriction_was_confirmed_is_refused(
+    sqlite_env: dict[str, str], tmp_path: Path, by: str, target: str | None
+) -> None:
+    """`--informed-at` a day before the restriction's reply went out was accepted: told of
+    the lifting before the restriction existed."""
+    env = restricting(sqlite_env, tmp_path)
+    maija_in_the_register(env, tmp_path)
+    reference = answered_restriction(env, "en")  # confirmed on 2026-12-02
+    later = {**env, "RIGHTSDESK_NOW": "2026-12-10T10:00:00+02:00"}
+    before = desk_state(later, reference)
+
+    refused = rightsdesk(
+        later, by, "lift-restriction", target or reference, "--reason", "accuracy checked",
+        "--informed-at", "2026-12-01",
+    )  # fmt: skip
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith(
+        f"error: {reference}: --informed-at 2026-12-01 is before the restriction was confirmed"
+        " to the person (2026-12-02)"
+    )
+    assert desk_state(later, reference) == before
+
+    told = rightsdesk(
+        later, by, "lift-restriction", target or reference, "--reason", "accuracy checked",
+        "--informed-at", "2026-12-02",
+    )  # fmt: skip
+    assert told.returncode == 0, told.stderr
+    assert register_flags(env) == [False]
+
+
+def test_a_case_whose_restriction_was_lifted_is_not_restricted_or_confirmed_again(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Fulfilled again after the lift, it drafted "your data has been restricted" but
+    restricted nothing (the first fulfilment counted as done), and could never be lifted."""
+    env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
+    maija_in_the_register(env, tmp_path)
+    reference = open_case(env, "restriction,access")
+    ok(env, "cases", "fulfil", reference, "--kind", "restriction")
+    confirm(env, reference)  # access is still to answer: the case stays in progress
+    assert lift(env, reference).returncode == 0
+    before = desk_state(env, reference)
+    assert {s for _, s in before[0]} == {0} and before[1] == [False]
+
+    for command in (
+        ("cases", "fulfil", reference, "--kind", "restriction"),
+        ("cases", "draft", reference, "--template", "restriction_confirmation"),
+    ):
+        refused = rightsdesk(env, *command)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, command
+        assert refused.stderr.startswith(
+            f"error: {reference}: its restriction was lifted on 2026-12-02, so it cannot be"
+            " restricted or confirmed again here; open a new case"
+        ), command
+        assert desk_state(env, reference) == before
+
+    # A new request is a case of its own: it restricts, and can be lifted in turn.
+    again = answered_restriction(env, "en")
+    assert (MAIJA, 1) in account_statuses(url) and register_flags(env) == [True]
+    assert lift(env, again).returncode == 0
+    assert {s for _, s in account_statuses(url)} == {0} and register_flags(env) == [False]
 
 
 def test_a_lift_waits_while_the_shop_is_down_and_leaves_a_column_others_changed_since(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:
     env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
-    reference = open_case(env, "restriction", language="fi")
-    ok(env, "cases", "fulfil", reference)
+    reference = answered_restriction(env, "fi")
     down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
     waiting = lift(down, reference)
     assert waiting.returncode == 75, waiting.stderr
@@ -831,10 +929,7 @@ def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
 ) -> None:
     env = sqlite_env
     before = shop(env["SHOP_DATABASE_URL"], "SELECT * FROM wp_users ORDER BY 1")
-    reference = open_case(env, "restriction", language="sv")
-    ok(env, "cases", "fulfil", reference)
-    for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
-        ok(env, "tasks", "done", str(task["id"]), "--note", "Kundkontot markerat som begränsat.")
+    reference = answered_restriction(env)
     lifted = lift(env, reference)
     assert lifted.returncode == 0, lifted.stderr
     assert shop(env["SHOP_DATABASE_URL"], "SELECT * FROM wp_users ORDER BY 1") == before
@@ -847,13 +942,19 @@ def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
     assert "hävande av begränsningen av behandlingen" in dossier
 
 
-def answered_restriction(env: dict[str, str]) -> str:
-    """A restriction case whose by-hand tasks were done and whose reply went out."""
-    reference = open_case(env, "restriction", language="sv")
-    ok(env, "cases", "fulfil", reference)
+def confirm(env: dict[str, str], reference: str) -> None:
+    """Finish a restriction: its open by-hand tasks done, its reply approved (Art. 18(3))."""
     for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
-        ok(env, "tasks", "done", str(task["id"]), "--note", "Kundkontot markerat som begränsat.")
+        if task["status"] == "open":
+            ok(env, "tasks", "done", str(task["id"]), "--note", "Marked restricted.")
     ok(env, "cases", "approve", reference)
+
+
+def answered_restriction(env: dict[str, str], language: str = "sv") -> str:
+    """A restriction case whose by-hand tasks were done and whose reply went out."""
+    reference = open_case(env, "restriction", language=language)
+    ok(env, "cases", "fulfil", reference)
+    confirm(env, reference)
     return reference
 
 
@@ -952,8 +1053,7 @@ def test_lifting_a_customer_s_restriction_lifts_the_shop_columns_its_case_set(
     customers = tmp_path / "customers.csv"
     customers.write_text(f"customer_number,name,email\nC-1,Maija Esimerkki,{MAIJA}\n", "utf-8")
     ok(env, "register", "import", str(customers))
-    reference = open_case(env, "restriction")
-    ok(env, "cases", "fulfil", reference)
+    reference = answered_restriction(env, "en")
     assert (MAIJA, 1) in account_statuses(url)
 
     lifted = lift(env, "C-1", by="register")
@@ -1049,8 +1149,7 @@ def test_lifting_a_customer_s_restriction_again_finishes_what_a_shop_that_was_do
     maija_in_the_register(sqlite_env, tmp_path)
     by_hand = answered_restriction(sqlite_env)  # the example maps no `restrict`
     env, url = restricting(sqlite_env, tmp_path), sqlite_env["SHOP_DATABASE_URL"]
-    in_columns = open_case(env, "restriction")
-    ok(env, "cases", "fulfil", in_columns)
+    in_columns = answered_restriction(env, "en")
     assert (MAIJA, 1) in account_statuses(url)
 
     down = {**env, "SHOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/shop"}
@@ -1132,6 +1231,8 @@ def test_lifting_ends_the_restriction_tasks_nobody_did_and_asks_to_lift_only_wha
     }
     shop_task, firm_task = tasks["Verkkokauppa"], tasks["Tilitoimisto Esimerkki Oy"]
     ok(env, "tasks", "done", str(shop_task["id"]), "--note", "Account marked restricted.")
+    # Answered by letter (no approved reply): the person was told when it was recorded.
+    ok(env, "cases", "respond", reference, "--outcome", "restriction confirmed by letter")
 
     lifted = lift(env, reference)
     assert lifted.returncode == 0, lifted.stderr
@@ -1178,6 +1279,7 @@ def test_kill_9_after_the_shop_restricted_her_account_still_lets_lifting_put_it_
 
     ok(env, "cases", "fulfil", reference)
     assert (MAIJA, 1) in account_statuses(url)
+    confirm(env, reference)
     lifted = lift(env, reference)
     assert lifted.returncode == 0, lifted.stderr
     assert "Verkkokauppa: restriction lifted in 1 row(s)" in lifted.stdout
@@ -1215,6 +1317,7 @@ def test_kill_9_before_the_shop_restricted_her_account_restricts_it_on_the_next_
     assert (MAIJA, 1) in account_statuses(url)
     (marked,) = [e["detail"] for e in events(env, reference) if e["action"] == "system_restricted"]
     assert marked["interrupted"] == "unchanged" and len(marked["changes"]) == 1
+    confirm(env, reference)
     assert lift(env, reference).returncode == 0
     assert {s for _, s in account_statuses(url)} == {0}
 
@@ -1226,10 +1329,9 @@ def test_kill_9_after_the_shop_put_her_account_back_records_the_lift_on_the_next
     kill -9 then. The next lift must see the shop fully changed and record the row it put
     back (not "0 rows"), from the plan it recorded first."""
     env, url = restricting(pg_env, tmp_path), pg_env["SHOP_DATABASE_URL"]
-    reference = open_case(env, "restriction")
-    ok(env, "cases", "fulfil", reference)
+    reference = answered_restriction(env, "en")
     command = ("cases", "lift-restriction", reference, "--reason", "accuracy checked")
-    proc, blocker = paused_at_maijas_account(env, *command, "--informed-at", "2026-12-01")
+    proc, blocker = paused_at_maijas_account(env, *command, "--informed-at", "2026-12-02")
     desk = sqlite3.connect(tmp_path / "desk.db", isolation_level=None)
     desk.execute("BEGIN IMMEDIATE")  # the desk's next write waits (busy_timeout 30 s)
     blocker.rollback()  # the shop's transaction goes on and commits

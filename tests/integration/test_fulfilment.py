@@ -378,6 +378,7 @@ def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
     assert "C-1003" not in [c.customer_number for c in audience(session, purpose="marketing")]
     assert "C-1003" not in [c.customer_number for c in audience(session, purpose="publication")]
 
+    approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
     with pytest.raises(UserError, match=r"18\(3\)"):
         lift_restriction(
             session,

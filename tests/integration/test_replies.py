@@ -418,6 +418,7 @@ def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
     reference = json.loads(capsys.readouterr().out)["reference"]
     assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
     assert main(["cases", "fulfil", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0  # confirmed to her first (Art. 18(3))
     capsys.readouterr()
     lift = ["register", "lift-restriction", "C-1001", "--reason", "accuracy checked"]
 
@@ -428,13 +429,13 @@ def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
     assert "needs an offset" in capsys.readouterr().err
     assert main([*lift, "--informed-at", "yesterday"]) == 2
     assert "not a date: 'yesterday'" in capsys.readouterr().err
-    assert main([*lift, "--informed-at", "2026-03-01"]) == 0
+    assert main([*lift, "--informed-at", "2026-03-05"]) == 0
     # The register's line as before, then the case whose restriction it was, lifted with it.
     assert capsys.readouterr().out.strip().splitlines() == [
         "C-1001: restriction lifted",
         f"{reference}: restriction lifted",
     ]
-    assert main([*lift, "--informed-at", "2026-03-01"]) == 2
+    assert main([*lift, "--informed-at", "2026-03-05"]) == 2
     assert "C-1001 is not restricted" in capsys.readouterr().err
 
 
