@@ -140,6 +140,10 @@ def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> N
     as `--informed-at` is often a date alone.
     """
     confirmed = confirmed_at(session, case)
+    if confirmed is None and not case.is_active:
+        # Withdrawn or refused before its confirmation went: no "restricted" reply will ever
+        # reach the person, and the systems' marks must still be undoable.
+        return
     if confirmed is None:
         raise UserError(
             f"{case.reference}: the restriction has not been confirmed to the person yet (its"

@@ -826,6 +826,21 @@ def test_a_restriction_not_yet_confirmed_to_the_person_cannot_be_lifted(
     assert register_flags(env) == [False]
 
 
+def test_a_restriction_whose_case_was_withdrawn_before_its_confirmation_can_still_be_lifted(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """No "restricted" reply will reach her after a withdrawal, and the shop's marks must not
+    stay for good: the rule "confirmed first" is for a case still being answered."""
+    env = restricting(sqlite_env, tmp_path)
+    reference = open_case(env, "restriction")
+    ok(env, "cases", "fulfil", reference)
+    ok(env, "cases", "withdraw", reference, "--reason", "she withdrew it by phone")
+
+    lifted = lift(env, reference)
+    assert lifted.returncode == 0, lifted.stderr
+    assert {s for _, s in account_statuses(env["SHOP_DATABASE_URL"])} == {0}
+
+
 @pytest.mark.parametrize(("by", "target"), [("cases", None), ("register", "C-1")])
 def test_a_lift_the_person_was_told_of_before_the_restriction_was_confirmed_is_refused(
     sqlite_env: dict[str, str], tmp_path: Path, by: str, target: str | None
