@@ -125,6 +125,13 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "fi": ("suomi", "finska", "Finnish"),
         "sv": ("ruotsi", "svenska", "Swedish"),
         "en": ("englanti", "engelska", "English"),
+        # A task's right that is no kind of request: lifting by hand what was restricted by
+        # hand (cases.fulfilment.lifting.LIFT_TASK, Art. 18(3)).
+        "lift_restriction": (
+            "käsittelyn rajoituksen poistaminen",
+            "hävande av begränsningen av behandlingen",
+            "lifting the restriction of processing",
+        ),
         # The right an opt-out or objection was carried out as (cases.fulfilment.suppression).
         "suppression": (
             "kielto kirjattu estolistalle",

@@ -185,3 +185,18 @@ def test_a_forward_that_joined_a_case_reads_in_finnish_and_swedish() -> None:
     assert any(v.startswith("kollegan välittämä viesti liitettiin") for v in fi.values())
     sv = [value for _, value, _ in detail_items(coded, "sv")]
     assert any(v.startswith("en kollegas vidarebefordran fogades") for v in sv)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", "käsittelyn rajoituksen poistaminen"),
+        ("sv", "hävande av begränsningen av behandlingen"),
+        ("en", "lifting the restriction of processing"),
+    ],
+)
+def test_a_lift_task_names_its_right_in_words_in_each_language(lang: str, words: str) -> None:
+    detail = {"system": "Tilitoimisto Esimerkki Oy", "task_id": 2, "task_kind": "lift_restriction"}
+    (*_, (_, right, _)) = detail_items(detail, lang)
+    assert right == words
+
