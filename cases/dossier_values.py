@@ -103,6 +103,9 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "no longer needed: the restriction was lifted before it was done",
         ),
         "deleted": ("poistettu", "raderad", "deleted"),
+        # What a system's transaction did to a row (cases.sql_connector's planned changes).
+        "update": ("muutettu", "ändrad", "updated"),
+        "delete": ("poistettu", "raderad", "deleted"),
         "anonymised": ("anonymisoitu", "anonymiserad", "anonymised"),
         "kept_for_claim": (
             "säilytetty oikeusvaatimuksen vuoksi",
