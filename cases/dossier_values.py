@@ -216,6 +216,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             " identiteten oförändrade",
             "not from the requester or the register's address; clock and identity unchanged",
         ),
+        "colleague_message": (
+            "kollegan viesti asian viestiketjussa; määräaika ja henkilöllisyys ennallaan",
+            "en kollegas meddelande i ärendets tråd; tidsfristen och identiteten oförändrade",
+            "a colleague's mail in the case's thread; clock and identity unchanged",
+        ),
         "task_answer_noted": (
             "merkintä yhteyshenkilölle; tehtävä pysyy ennallaan, kunnes hän kirjaa sen",
             "en anteckning för kontaktpersonen; uppgiften förblir oförändrad tills hen"

@@ -274,6 +274,21 @@ def test_a_lifts_restored_tables_keep_their_names_and_a_deleted_row_says_so() ->
     ]
 
 
+def test_a_colleagues_mail_in_the_thread_reads_as_a_colleagues_in_each_language() -> None:
+    result = "a colleague's mail in the case's thread; clock and identity unchanged"
+    coded = {"result": result, "result_code": "colleague_message"}
+    assert action_label("colleague_message", "fi") == "kollegan viesti"
+    assert action_label("colleague_message", "sv") == "meddelande från en kollega"
+    assert action_label("colleague_message", "en") == "message from a colleague"
+    fi = detail_items(coded, "fi")[0][1]
+    sv = detail_items(coded, "sv")[0][1]
+    assert fi.startswith("kollegan viesti asian viestiketjussa")
+    assert sv.startswith("en kollegas meddelande i ärendets tråd")
+    assert detail_items(coded, "en")[0][1] == result
+    for text in (fi, sv):
+        assert "kolmas" not in text and "tredje" not in text
+
+
 def test_what_a_run_found_after_a_crash_in_a_restriction_reads_in_each_language() -> None:
     interrupted = {"system": "Verkkokauppa", "state": "changed since the plan"}
     assert detail_items(interrupted, "fi")[1] == (
