@@ -11,6 +11,7 @@ from bot import queries
 from bot.blocks import Block, case_line, escape, next_step_button, section
 from bot.deps import BotDeps
 from cases import deadlines
+from cases.kinds import task_right
 from cases.lifecycle import ACTIVE_STATUSES
 from cases.mail_review import REVIEW_DAYS, count_set_aside
 from cases.tasks import list_tasks
@@ -49,8 +50,8 @@ def _task_rows(rows: list[tuple[Task, Case]], now: datetime) -> list[Block]:
         )
         blocks.append(
             section(
-                f"{late}*{case.reference}* · {task.kind} in {escape(task.system)} · task due"
-                f" {task.due_date.isoformat()} ({case_state}) · {owner}"
+                f"{late}*{case.reference}* · {task_right(task.kind)} in {escape(task.system)}"
+                f" · task due {task.due_date.isoformat()} ({case_state}) · {owner}"
             )
         )
     if len(rows) > TASKS:

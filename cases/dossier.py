@@ -29,6 +29,7 @@ from cases.dossier_text import (
     detail_label,
     rule_text,
     status_label,
+    system_state,
     texts,
     yes_no,
 )
@@ -177,12 +178,15 @@ def _delivery(session: Session, message: Message) -> dict[str, Any]:
 _HIDDEN_DETAIL = frozenset({"reply_context", "decision", "draft_id", "extra_context"})
 
 
-# Detail items that count rows per table: the tables are named as tables, not as detail.
-_TABLE_COUNTS = frozenset({"found", "rows"})
+# Detail items that count rows per table: the tables are named as tables, not as detail,
+# and a table's name is an identifier of its system, kept as it is there (wp_users).
+_TABLE_COUNTS = frozenset({"found", "rows", "restricted", "restored"})
 
 
 def _plain(value: Any, lang: str, key: str = "") -> str:
     """A detail value as readable text in `lang`: lists joined, mappings as "key: value"."""
+    if key == "rows" and isinstance(value, list):  # each changed row's values (personal part)
+        return "\n".join(_row_change(row, lang) for row in value) if value else "–"
     if isinstance(value, dict):
         if key in _TABLE_COUNTS:
             return "; ".join(f"{table_label(str(t), lang)}: {n}" for t, n in value.items())
@@ -197,7 +201,36 @@ def _plain(value: Any, lang: str, key: str = "") -> str:
         return "–"
     if isinstance(value, bool):
         return yes_no(value, lang)
+    if key in _CODE_VALUED and isinstance(value, str):  # e.g. a change's action, "update"
+        return value_label(value, lang)
     return str(value)
+
+
+def _row_change(row: Any, lang: str) -> str:
+    """One changed row: "taulu wp_users, avain 1: user_status 0 → 1" (names as in the system)."""
+    if not isinstance(row, dict):
+        return _plain(row, lang)
+    before = row["before"] if isinstance(row.get("before"), dict) else {}
+    after = row["after"] if isinstance(row.get("after"), dict) else None
+    where = f"{table_label(str(row.get('table', '–')), lang)}, {_key_word(lang)} {row.get('key')}"
+    if after is None:  # the row was deleted: only what it held before
+        cells = ", ".join(f"{c} {_cell(v)}" for c, v in before.items())
+        return f"{where}: {value_label('delete', lang)} ({cells})"
+    columns = dict.fromkeys([*before, *after])
+    cells = ", ".join(f"{c} {_cell(before.get(c))} → {_cell(after.get(c))}" for c in columns)
+    return f"{where}: {cells}"
+
+
+def _key_word(lang: str) -> str:
+    """The word for a row's key in `lang`, lower case inside a line."""
+    return detail_label("key", lang).lower()
+
+
+def _cell(value: Any) -> str:
+    """A column's value as stored: NULL as "–", an empty text as "" so it is seen."""
+    if value is None:
+        return "–"
+    return '""' if value == "" else str(value)
 
 
 def _scopes(value: Any, lang: str) -> str:
@@ -218,7 +251,11 @@ def _system_text(name: str, part: Any, lang: str) -> str:
 _KIND_VALUED = frozenset({"kind", "kinds", "task_kind"})
 _STATUS_VALUED = frozenset({"status", "channel", "state", "method", "waiting_for", "ground"})
 # Templates, languages, a register row's or a task's result: value codes (dossier_values).
-_CODE_VALUED = frozenset({"form", "scopes", "template", "language", "customer_outcome", "result"})
+_CODE_VALUED = frozenset(
+    {"form", "scopes", "template", "language", "customer_outcome", "result", "action"}
+)
+# An interrupted run's finding: "state" of its own event, "interrupted" of the one it finished.
+_FOUND = frozenset({"state", "interrupted"})
 # Times recorded as ISO text: shown in Helsinki time like every other time of the dossier.
 _TIME_VALUED = frozenset({"original_date", "informed_at", "expires_at"})
 
@@ -242,6 +279,8 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
     for key, value in detail.items():
         if key in _HIDDEN_DETAIL or value in (None, "", [], {}) or key.endswith(_CODED):
             continue
+        # What a run found in a system after a crash (SqlConnector.state), in words.
+        found = system_state(value, lang) if key in _FOUND and isinstance(value, str) else None
         if f"{key}_code" in detail and isinstance(value, str):
             code, params = detail[f"{key}_code"], detail.get(f"{key}_params")
             text = sentence_text(value, code, params, lang)
@@ -250,6 +289,8 @@ def detail_items(detail: dict[str, Any], lang: str) -> list[tuple[str, str, bool
         elif key in _KIND_VALUED:
             codes = value if isinstance(value, list | tuple) else [value]
             text = ", ".join(right_label(str(code), lang) for code in codes)
+        elif found is not None:
+            text = found
         elif key in _STATUS_VALUED and isinstance(value, str):
             text = status_label(value, lang)
         elif key in _CODE_VALUED:

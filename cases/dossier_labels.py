@@ -212,6 +212,11 @@ ACTION: dict[str, tuple[str, str, str]] = {
         "meddelande från tredje part",
         "message from a third party",
     ),
+    "colleague_message": (
+        "kollegan viesti",
+        "meddelande från en kollega",
+        "message from a colleague",
+    ),
     "non_request": (
         "viesti ei ollut pyyntö",
         "meddelandet var inte en begäran",

@@ -499,6 +499,12 @@ _YES_NO: Mapping[str, tuple[str, str, str]] = MappingProxyType(
 )
 
 
+def system_state(code: str, lang: str) -> str | None:
+    """What a run found in a system after a crash (SqlConnector.state) in `lang`, if known."""
+    key = "state_" + code.replace(" ", "_")
+    return pick(_TEXT, key, lang) if key in _TEXT else None
+
+
 def detail_label(code: str, lang: str) -> str:
     """The name of an audit event's detail item in `lang`; unknown codes readable as they are."""
     return pick(DETAIL, code, lang).replace("_", " ")

@@ -103,6 +103,9 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "no longer needed: the restriction was lifted before it was done",
         ),
         "deleted": ("poistettu", "raderad", "deleted"),
+        # What a system's transaction did to a row (cases.sql_connector's planned changes).
+        "update": ("muutettu", "ändrad", "updated"),
+        "delete": ("poistettu", "raderad", "deleted"),
         "anonymised": ("anonymisoitu", "anonymiserad", "anonymised"),
         "kept_for_claim": (
             "säilytetty oikeusvaatimuksen vuoksi",
@@ -125,6 +128,13 @@ VALUE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "fi": ("suomi", "finska", "Finnish"),
         "sv": ("ruotsi", "svenska", "Swedish"),
         "en": ("englanti", "engelska", "English"),
+        # A task's right that is no kind of request: lifting by hand what was restricted by
+        # hand (cases.fulfilment.lifting.LIFT_TASK, Art. 18(3)).
+        "lift_restriction": (
+            "käsittelyn rajoituksen poistaminen",
+            "hävande av begränsningen av behandlingen",
+            "lifting the restriction of processing",
+        ),
         # The right an opt-out or objection was carried out as (cases.fulfilment.suppression).
         "suppression": (
             "kielto kirjattu estolistalle",
@@ -205,6 +215,11 @@ SENTENCE: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "inte från den som framställt begäran eller registrets adress; tidsfristen och"
             " identiteten oförändrade",
             "not from the requester or the register's address; clock and identity unchanged",
+        ),
+        "colleague_message": (
+            "kollegan viesti asian viestiketjussa; määräaika ja henkilöllisyys ennallaan",
+            "en kollegas meddelande i ärendets tråd; tidsfristen och identiteten oförändrade",
+            "a colleague's mail in the case's thread; clock and identity unchanged",
         ),
         "task_answer_noted": (
             "merkintä yhteyshenkilölle; tehtävä pysyy ennallaan, kunnes hän kirjaa sen",

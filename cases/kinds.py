@@ -41,3 +41,13 @@ def parse_kinds(codes: str | list[str]) -> list[CaseKind]:
     if not kinds:
         raise UserError(f"at least one kind is needed; use one of: {', '.join(KIND_CODES)}")
     return kinds
+
+
+# A task's right that is no kind of request: lifting by hand a restriction made by hand
+# (Art. 18(3)); the operator's texts name it in words, the JSON keeps the code.
+TASK_RIGHT_WORDS: dict[str, str] = {"lift_restriction": "restriction lift"}
+
+
+def task_right(code: str) -> str:
+    """A task's right as the operator's texts name it: a kind's code, or words for a lift."""
+    return TASK_RIGHT_WORDS.get(code, code)

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from cases import deadlines
 from cases.addresses import canonical, is_typed_address
 from cases.errors import NotFound, UserError
-from cases.kinds import CaseKind, parse_kinds
+from cases.kinds import CaseKind, parse_kinds, task_right
 from cases.lifecycle import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
@@ -790,7 +790,8 @@ def _require_tasks_answered(session: Session, case: Case) -> None:
     ).all()
     if waiting:
         names = "; ".join(
-            f"task {t.id} ({t.kind} in {t.system}, due {t.due_date.isoformat()})" for t in waiting
+            f"task {t.id} ({task_right(t.kind)} in {t.system}, due {t.due_date.isoformat()})"
+            for t in waiting
         )
         raise UserError(
             f"{case.reference} has open tasks: {names}; record their outcome first"

@@ -20,6 +20,7 @@ from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.errors import NotFound, UserError
+from cases.kinds import task_right
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
 from store.actions import AuditAction
@@ -350,7 +351,8 @@ def require_no_open_tasks(session: Session, case: Case) -> None:
     waiting = open_tasks(session, case)
     if waiting:
         names = "; ".join(
-            f"task {t.id} ({t.kind} in {t.system}, due {t.due_date.isoformat()})" for t in waiting
+            f"task {t.id} ({task_right(t.kind)} in {t.system}, due {t.due_date.isoformat()})"
+            for t in waiting
         )
         raise UserError(f"{case.reference} has open tasks: {names}")
 
@@ -392,7 +394,9 @@ def complete_task(
         raise UserError("a task not done gives no file")
     if file is not None:
         if task.kind != "access":
-            raise UserError(f"task {task.id} is a {task.kind} task: only a copy takes a file")
+            raise UserError(
+                f"task {task.id} is a {task_right(task.kind)} task: only a copy takes a file"
+            )
         if len(file.data) > MAX_FILE:
             raise UserError(f"the file is larger than {MAX_FILE // (1024 * 1024)} MiB")
         task.file_name = clean_line(file.name) or f"task-{task.id}"

@@ -29,6 +29,7 @@ from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 
 THIRD_PARTY = "third_party"
+COLLEAGUE = "colleague"  # a sender at one of the controller's own domains
 # The statuses a code may verify from (cases.lifecycle's "verify" transition).
 VERIFIABLE = frozenset({Status.RECEIVED, Status.AWAITING_IDENTITY, Status.NEEDS_TRIAGE})
 # Where the quoted part starts when nothing marks it with ">": reply headers and separators
@@ -79,14 +80,36 @@ def case_parties(session: Session, case: Case) -> set[str]:
 
 
 def _attach_third_party(
-    session: Session, case: Case, msg: Message, *, actor: str, now: datetime
+    session: Session,
+    case: Case,
+    msg: Message,
+    *,
+    actor: str,
+    now: datetime,
+    colleague: bool = False,
 ) -> None:
-    """Keep the mail on the case, but as an outsider's: no resume, no code, no identity document."""
-    msg.category = THIRD_PARTY
+    """Keep the mail on the case, but as an outsider's: no resume, no code, no identity document.
+
+    A colleague's mail is kept the same way but recorded as theirs: the colleague is the
+    controller (EDPB 01/2022 §159), not a third party, yet neither the data subject.
+    """
+    msg.category = COLLEAGUE if colleague else THIRD_PARTY
     session.add(msg)
     for attachment in session.exec(select(Attachment).where(Attachment.message_id == msg.id)):
         attachment.is_identity_document = False  # not the data subject's proof of identity
         session.add(attachment)
+    if colleague:
+        ops.record(
+            session,
+            case,
+            actor=actor,
+            action=AuditAction.COLLEAGUE_MESSAGE,
+            now=now,
+            message=msg.message_id,
+            result="a colleague's mail in the case's thread; clock and identity unchanged",
+            result_code="colleague_message",
+        )
+        return
     ops.record(
         session,
         case,
@@ -277,6 +300,7 @@ def take_in(
     policy: DeskPolicy,
     actor: str,
     now: datetime,
+    own_domains: Collection[str] = (),
 ) -> code_check.CodeCheck | None:
     """Join `msg` to `case` in the caller's transaction; None when a third party wrote it.
 
@@ -289,7 +313,8 @@ def take_in(
     if _task_answer(session, case, msg, parsed, actor=actor, now=now):
         return None
     if not sender or sender not in case_parties(session, case):
-        _attach_third_party(session, case, msg, actor=actor, now=now)
+        colleague = bool(sender) and domain_of(sender) in own_domains
+        _attach_third_party(session, case, msg, actor=actor, now=now, colleague=colleague)
         return None
     return heard(session, case, msg.message_id, parsed, policy=policy, actor=actor, now=now)
 

@@ -415,7 +415,16 @@ def _follow_up(
     session: Session, case: Case, msg: Message, u: Understanding, deps: IntakeDeps, now: datetime
 ) -> None:
     """A reply joins its case: who wrote it, the code it may carry, the clock (follow_up.py)."""
-    follow_up.take_in(session, case, msg, u.parsed, policy=deps.policy, actor=INTAKE_ACTOR, now=now)
+    follow_up.take_in(
+        session,
+        case,
+        msg,
+        u.parsed,
+        policy=deps.policy,
+        actor=INTAKE_ACTOR,
+        now=now,
+        own_domains=deps.controller.colleague_domains(),
+    )
 
 
 def _forwarded_original(

@@ -75,6 +75,9 @@ class AuditAction(StrEnum):
     # Mail intake.
     RECLASSIFIED = "reclassified"
     THIRD_PARTY_MESSAGE = "third_party_message"
+    # A colleague's mail in a case's thread (the controller's own domains): not a third
+    # party's, and not the data subject's either, so no code, identity or clock of theirs.
+    COLLEAGUE_MESSAGE = "colleague_message"
     # A request in a case's thread that the case cannot hold: it has a case of its own.
     SEPARATE_CASE_OPENED = "separate_case_opened"
     # A reply in a case's thread asks for a right to another person's data: a person decides.

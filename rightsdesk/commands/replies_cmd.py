@@ -23,6 +23,7 @@ from cases.fulfilment.rectification import parse_corrections
 from cases.fulfilment.retention import sweep
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
 from cases.fulfilment.suppression import is_suppressed
+from cases.kinds import task_right
 from cases.register_lookup import link_customer
 from cases.replies import approve_draft, pending_drafts
 from cases.tasks import open_tasks
@@ -210,7 +211,7 @@ def fulfil_command(
         for task in open_tasks(session, ops.get_case(session, reference)):
             owner = task.owner
             typer.echo(
-                f"task {task.id}: {task.kind} in {task.system} for {owner}, due"
+                f"task {task.id}: {task_right(task.kind)} in {task.system} for {owner}, due"
                 f" {task.due_date.isoformat()}; the reply waits for it"
                 f" (rightsdesk tasks done {task.id} --note TEXT)"
             )

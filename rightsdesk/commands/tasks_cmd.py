@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from cases import operations as ops
 from cases.errors import UserError
+from cases.kinds import task_right
 from cases.task_work import finish_task
 from cases.tasks import (
     TaskFile,
@@ -57,6 +58,7 @@ def list_command(
         typer.echo("no tasks")
         return
     for row in rows:
+        row["kind"] = task_right(str(row["kind"]))  # the JSON above keeps the code
         if row["outcome"] == "not_done":
             row["status"] = "not done"  # stored as done (closed), but nothing was done
         if row["mailed_answer"] and row["status"] == "open":
@@ -88,7 +90,9 @@ def _mailed_choice(
     """
     task = get_task(session, task_id)
     if name is not None and task.kind != "access":
-        raise UserError(f"task {task_id} is a {task.kind} task: only a copy takes a file")
+        raise UserError(
+            f"task {task_id} is a {task_right(task.kind)} task: only a copy takes a file"
+        )
     offered = mailed_files(session, task)
     listing = ", ".join(f"{f.name} ({len(f.data):,} bytes)" for f in offered)
     if name is not None:

@@ -275,7 +275,7 @@ def test_a_colleague_forwarding_the_customers_code_restarts_the_clock_but_verifi
     assert desk.code_row(reference).attempts == 0 and desk.code_row(reference).used_at is None
     actions = _actions(desk, reference)
     assert actions[-4:] == [
-        "third_party_message",
+        "colleague_message",
         "forwarded_request",
         "message_received",
         "resume",

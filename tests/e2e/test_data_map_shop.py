@@ -1020,9 +1020,11 @@ def test_a_case_cannot_be_closed_while_its_lift_task_is_open(
 
     refused = rightsdesk(sqlite_env, "cases", "close", reference)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert f"{reference} has open tasks: task {lifts[0]['id']} (lift_restriction in" in (
+    assert f"{reference} has open tasks: task {lifts[0]['id']} (restriction lift in" in (
         refused.stderr
     )
+    listed = ok(sqlite_env, "tasks", "list", "--case", reference)
+    assert "restriction lift" in listed and "lift_restriction" not in listed  # words, not code
     assert json.loads(ok(sqlite_env, "cases", "show", reference, "--json"))["status"] == (
         "responded"
     )

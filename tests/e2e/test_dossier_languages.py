@@ -53,6 +53,7 @@ CODES = (
     | set(OUTCOME)
     | {"done", "nothing_there", "case_ended", "anonymised", "kept_for_claim", "not_found"}
     | {"suppression", "sql", "manual", "complexity", "number_of_requests"}
+    | {"lift_restriction", "update", "delete"}
 )
 # The desk's own English sentences, up to their first parameter.
 SENTENCES = {en.split("{")[0] for _, _, en in SENTENCE.values()}
@@ -194,6 +195,10 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
     env: dict[str, str], tmp_path: Path, lang: str
 ) -> None:
     references = [carry_out(env, kind, lang) for kind in KIND_CODES]
+    # The restriction lifted again: a task for the manual system that holds it (Art. 18(3)).
+    restricted = references[KIND_CODES.index("restriction")]
+    rightsdesk(env, "cases", "lift-restriction", restricted, "--reason", REASON[lang],
+               "--informed-at", "2026-12-01")  # fmt: skip
     references += [refused_after_extension(env, lang), code_sent(env, lang)]
     references += by_mail(env, tmp_path, lang)
     actions = {
@@ -216,6 +221,9 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
         assert found is None, (code, everything[max(0, found.start() - 120) : found.end() + 40])
     for sentence in SENTENCES:
         assert sentence not in everything, sentence
+    # A rectified row's values read as a column's before and after, not as a Python
+    # mapping, and a table keeps its name in the shop (wp_users), underscores and all.
+    assert "{'" not in everything and "wp users" not in everything
 
     # A few names exactly as a regulator reads them.
     expected = {
@@ -228,6 +236,8 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "kertakäyttöinen koodi lähetetty rekisterissä olevaan osoitteeseen",
             "Verkkokauppa (tietokanta)",
             "Syy: rekisteröidyn pyytämä (DSR-2026-",
+            "Tehtävän oikeus: käsittelyn rajoituksen poistaminen",
+            "Toimenpide: muutettu",
         ),
         "sv": (
             "Mall: svar på begäran om tillgång",
@@ -238,6 +248,8 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
             "engångskod skickad till adressen i registret",
             "Verkkokauppa (databas)",
             "Skäl: begärd av den registrerade (DSR-2026-",
+            "Uppgiftens rättighet: hävande av begränsningen av behandlingen",
+            "Åtgärd: ändrad",
         ),
     }[lang]
     for phrase in expected:

@@ -374,7 +374,13 @@ def test_a_colleague_telling_the_desk_what_to_do_in_the_thread_opens_no_case_of_
     assert desk.poll(REPLIED) == {"follow_up": 1}
 
     assert len(_cases(desk)) == 1 and desk.case(reference).kinds == ["access"]
-    assert [e.action for e in desk.events(reference)][-1] == "third_party_message"
+    # The colleague is the controller, not a third party (EDPB 01/2022 §159).
+    (*_, last) = desk.events(reference)
+    assert last.action == "colleague_message"
+    assert last.full_detail["result_code"] == "colleague_message"
+    with desk.session() as session:
+        theirs = session.exec(select(Message).where(Message.from_addr == COLLEAGUE)).one()
+        assert theirs.category == "colleague"
 
 
 def test_a_reply_that_answers_our_question_and_asks_a_new_right_restarts_the_paused_clock(
@@ -508,7 +514,7 @@ def test_a_colleague_forwarding_the_requesters_new_right_into_the_thread_adds_it
     assert case.due_date == date(2026, 4, 7)  # the case's date holds for the new right
     events = desk.events(reference)
     assert [e.action for e in events][-3:] == [
-        "third_party_message",  # the colleague's mail: no code, no identity, clock unchanged
+        "colleague_message",  # the colleague's mail: no code, no identity, clock unchanged
         "forwarded_request",
         "kinds_added",
     ]
@@ -738,7 +744,7 @@ def test_a_colleague_forwarding_the_requesters_answer_restarts_the_paused_clock_
     assert case.kinds == ["access"] and len(_cases(desk)) == 1
     events = desk.events(reference)
     assert [e.action for e in events][-4:] == [
-        "third_party_message",  # the colleague's own mail
+        "colleague_message",  # the colleague's own mail
         "forwarded_request",
         "message_received",  # the requester's answer inside it
         "resume",

@@ -679,7 +679,7 @@ def test_an_inline_forward_of_a_request_we_already_took_in_joins_its_case_not_a_
     assert event["detail"]["joined"] is True
     assert event["detail"]["forwarded_by"] == FORWARDED_BY
     assert [e["action"] for e in shown["events"]][-2:] == [
-        "third_party_message",
+        "colleague_message",
         "forwarded_request",
     ]
     assert case["received_at"].startswith("2026-11-30T07:00")  # her own mail's arrival

@@ -338,7 +338,7 @@ def test_a_lift_task_on_a_closed_case_is_reminded_by_dm_and_shown_on_the_home_ta
     (publish,) = fake_slack.wait_for("views.publish")
     home_text = json.dumps(publish.body, ensure_ascii=False)
     assert "Open tasks" in home_text
-    assert f"*{reference}* · lift_restriction in {FIRM} · task due 2026-04-21" in home_text
+    assert f"*{reference}* · restriction lift in {FIRM} · task due 2026-04-21" in home_text
     assert "(case closed)" in home_text
 
     before = len(fake_slack.calls("chat.postMessage"))

@@ -27,7 +27,8 @@ STORED = frozenset(
     system_restriction_interrupted system_restriction_lift_started
     system_restriction_lift_interrupted
     retention_purge
-    retention_anonymise register_import reclassified third_party_message separate_case_opened
+    retention_anonymise register_import reclassified third_party_message colleague_message
+    separate_case_opened
     others_data_in_thread non_request
     quarantine machine_mail bounce mail_original_redacted forwarded_request slack_access_denied
     """.split()  # noqa: SIM905 (a word list reads better than 54 quoted strings)

@@ -185,3 +185,117 @@ def test_a_forward_that_joined_a_case_reads_in_finnish_and_swedish() -> None:
     assert any(v.startswith("kollegan välittämä viesti liitettiin") for v in fi.values())
     sv = [value for _, value, _ in detail_items(coded, "sv")]
     assert any(v.startswith("en kollegas vidarebefordran fogades") for v in sv)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", "käsittelyn rajoituksen poistaminen"),
+        ("sv", "hävande av begränsningen av behandlingen"),
+        ("en", "lifting the restriction of processing"),
+    ],
+)
+def test_a_lift_task_names_its_right_in_words_in_each_language(lang: str, words: str) -> None:
+    detail = {"system": "Tilitoimisto Esimerkki Oy", "task_id": 2, "task_kind": "lift_restriction"}
+    (*_, (_, right, _)) = detail_items(detail, lang)
+    assert right == words
+
+
+# A restriction's event as the chain and its personal part hold it (cases.fulfilment.systems).
+RESTRICTED = {
+    "system": "Verkkokauppa",
+    "changes": [{"action": "update", "columns": ["user_status"], "key": "1", "table": "wp_users"}],
+    "restricted": {"wp_users": 1, "wp_wc_customer_lookup": 1},
+    "rows": [
+        {
+            "table": "wp_users",
+            "key": "1",
+            "before": {"user_status": 0},
+            "after": {"user_status": 1},
+        },
+        {
+            "table": "wp_wc_customer_lookup",
+            "key": "1",
+            "before": {"state": ""},
+            "after": {"state": "RESTRICTED"},
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "phrases"),
+    [
+        (
+            "fi",
+            (
+                "Rajoitettu: taulu wp_users: 1; taulu wp_wc_customer_lookup: 1",
+                "Toimenpide: muutettu",
+                "Rivit: taulu wp_users, avain 1: user_status 0 → 1\n"
+                'taulu wp_wc_customer_lookup, avain 1: state "" → RESTRICTED',
+            ),
+        ),
+        (
+            "sv",
+            (
+                "Begränsat: tabell wp_users: 1; tabell wp_wc_customer_lookup: 1",
+                "Åtgärd: ändrad",
+                "Rader: tabell wp_users, nyckel 1: user_status 0 → 1",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Restricted: table wp_users: 1; table wp_wc_customer_lookup: 1",
+                "Action: updated",
+                "Rows: table wp_users, key 1: user_status 0 → 1",
+            ),
+        ),
+    ],
+)
+def test_a_restrictions_rows_read_as_table_key_and_each_column_before_and_after(
+    lang: str, phrases: tuple[str, ...]
+) -> None:
+    text = " | ".join(f"{name}: {value}" for name, value, _ in detail_items(RESTRICTED, lang))
+    for phrase in phrases:
+        assert phrase in text, text
+    for raw in ("{'", "wp users", "after", "before", ": update;"):
+        assert raw not in text, raw
+
+
+def test_a_lifts_restored_tables_keep_their_names_and_a_deleted_row_says_so() -> None:
+    lifted = {
+        "restored": {"wp_users": 1},
+        "rows": [{"table": "wp_users", "key": "2", "before": {"user_email": "x"}, "after": None}],
+    }
+    assert detail_items(lifted, "fi") == [
+        ("Palautettu", "taulu wp_users: 1", False),
+        ("Rivit", "taulu wp_users, avain 2: poistettu (user_email x)", False),
+    ]
+
+
+def test_a_colleagues_mail_in_the_thread_reads_as_a_colleagues_in_each_language() -> None:
+    result = "a colleague's mail in the case's thread; clock and identity unchanged"
+    coded = {"result": result, "result_code": "colleague_message"}
+    assert action_label("colleague_message", "fi") == "kollegan viesti"
+    assert action_label("colleague_message", "sv") == "meddelande från en kollega"
+    assert action_label("colleague_message", "en") == "message from a colleague"
+    fi = detail_items(coded, "fi")[0][1]
+    sv = detail_items(coded, "sv")[0][1]
+    assert fi.startswith("kollegan viesti asian viestiketjussa")
+    assert sv.startswith("en kollegas meddelande i ärendets tråd")
+    assert detail_items(coded, "en")[0][1] == result
+    for text in (fi, sv):
+        assert "kolmas" not in text and "tredje" not in text
+
+
+def test_what_a_run_found_after_a_crash_in_a_restriction_reads_in_each_language() -> None:
+    interrupted = {"system": "Verkkokauppa", "state": "changed since the plan"}
+    assert detail_items(interrupted, "fi")[1] == (
+        "Tila",
+        "muiden muuttamana suunnitelman jälkeen",
+        False,
+    )
+    assert detail_items(interrupted, "sv")[1][1] == "ändrat av andra efter planen"
+    finished = {"restored": {"wp_users": 1}, "interrupted": "fully changed"}
+    assert detail_items(finished, "fi")[1] == ("Keskeytyi", "kokonaan muutettuna", False)
