@@ -123,7 +123,7 @@ def test_a_database_from_before_the_columns_keeps_its_refusal_reasons_and_rights
 
 
 def test_the_retention_purge_erases_the_reasons_and_the_reply_data_but_keeps_the_facts(
-    desk: Engine, monkeypatch: pytest.MonkeyPatch
+    desk: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli("cases", "draft", "DSR-2026-0001", "--template", "refusal", "--reasons", REASONS)
     cli("cases", "approve", "DSR-2026-0001")
@@ -134,7 +134,14 @@ def test_the_retention_purge_erases_the_reasons_and_the_reply_data_but_keeps_the
     (restriction,) = facts(desk)[1]
     assert restriction[0] == "restriction" and restriction[4]  # what his reply is written from
 
-    monkeypatch.setenv("RIGHTSDESK_NOW", (T0 + timedelta(days=4 * 366)).isoformat())
+    later = T0 + timedelta(days=4 * 366)
+    monkeypatch.setenv("RIGHTSDESK_NOW", later.isoformat())
+    # A restriction in force holds its record (what lifting puts back); lifted, it may go.
+    capsys.readouterr()
+    cli("retention", "sweep", "--dry-run")
+    assert "held DSR-2026-0003: restriction in force" in capsys.readouterr().out
+    told = later.date().isoformat()
+    cli("cases", "lift-restriction", "DSR-2026-0003", "--reason", "gone", "--informed-at", told)
     cli("retention", "sweep")
 
     refused, restricted = case_row(desk, "DSR-2026-0001"), case_row(desk, "DSR-2026-0003")
