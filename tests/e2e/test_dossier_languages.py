@@ -195,10 +195,11 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
     env: dict[str, str], tmp_path: Path, lang: str
 ) -> None:
     references = [carry_out(env, kind, lang) for kind in KIND_CODES]
-    # The restriction lifted again: a task for the manual system that holds it (Art. 18(3)).
+    # The restriction lifted again, told after its reply went (2026-12-02): a task for the
+    # manual system that holds it (Art. 18(3)).
     restricted = references[KIND_CODES.index("restriction")]
     rightsdesk(env, "cases", "lift-restriction", restricted, "--reason", REASON[lang],
-               "--informed-at", "2026-12-01")  # fmt: skip
+               "--informed-at", "2026-12-02")  # fmt: skip
     references += [refused_after_extension(env, lang), code_sent(env, lang)]
     references += by_mail(env, tmp_path, lang)
     actions = {
