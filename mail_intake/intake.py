@@ -37,7 +37,8 @@ from cases.policy import DeskPolicy
 from mail_intake import follow_up
 from mail_intake.errors import UnparseableMessage
 from mail_intake.forwarded import MAX_TEXT_CHARS, Original, inline_originals
-from mail_intake.parsing import ParsedMessage, normalise_message_id, strip_quoted
+from mail_intake.parsed import ParsedMessage
+from mail_intake.parsing import normalise_message_id, strip_quoted
 from mail_intake.threading import find_case
 from mail_intake.understand import Understanding, understand
 from store.actions import AuditAction
