@@ -101,13 +101,7 @@ def _a_cycle(graph: dict[str, set[str]]) -> list[str]:
     return []
 
 
-_BOT_CMD_CIRCLE = pytest.mark.xfail(strict=True, reason="bot_cmd and service, the next commit")
-
-
-@pytest.mark.parametrize(
-    "package",
-    [pytest.param(p, marks=_BOT_CMD_CIRCLE) if p == "rightsdesk" else p for p in OURS],
-)
+@pytest.mark.parametrize("package", OURS)
 def test_no_module_imports_one_that_imports_it_back(package: str) -> None:
     paths = {_module_name(path): path for path in _modules(package)}
     graph = {name: _module_imports(path, set(paths)) - {name} for name, path in paths.items()}
