@@ -24,7 +24,8 @@ from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
 from cases.tasks import TASK_ANSWER, TASK_TAG
 from mail_intake.forwarded import Original
-from mail_intake.parsing import ParsedMessage, strip_quoted, unquoted_lines
+from mail_intake.parsed import ParsedMessage
+from mail_intake.parsing import strip_quoted, unquoted_lines
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Outbox, Task, VerificationCode
 

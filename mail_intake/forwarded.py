@@ -3,7 +3,7 @@
 Gmail's "---------- Forwarded message ---------" ("Välitetty viesti", "Vidarebefordrat
 meddelande"), Outlook's "From: … Sent: …" block under a forward's subject, and a forward as
 an attached message/rfc822. Whether to believe them is intake's decision: only a colleague's
-forward names another person (mail_intake/intake.py).
+forward names another person (mail_intake/forward_matching.py).
 """
 
 from __future__ import annotations

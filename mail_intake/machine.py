@@ -14,7 +14,8 @@ from flufl.bounce import scan_message
 
 from cases.addresses import canonical
 from mail_intake.compose import LOOP_HEADER
-from mail_intake.parsing import ParsedMessage, normalise_message_id
+from mail_intake.parsed import ParsedMessage
+from mail_intake.parsing import normalise_message_id
 
 MachineKind = Literal["auto_reply", "bounce", "list", "own", "loop"]
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")

@@ -7,7 +7,6 @@ import hashlib
 import html as html_lib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
@@ -27,6 +26,7 @@ from mail_intake.header_cache import (
     PARSE_POLICY,
     reading_one_message,
 )
+from mail_intake.parsed import ParsedAttachment, ParsedMessage
 from mail_intake.sanitise import printable
 from mail_intake.sender import lenient_addresses, read_sender
 from mail_intake.sender import raw_header_text as _clean
@@ -55,47 +55,6 @@ MAX_HTML_CHARS = 1_000_000
 _JUNK_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # ESC: ISO-2022-JP
 _BODY_TYPES = ("text/plain", "text/html")
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:\r?\n)+")
-
-
-@dataclass(frozen=True)
-class ParsedAttachment:
-    """One attached part, decoded from its transfer encoding."""
-
-    filename: str | None
-    content_type: str
-    size: int
-    sha256: str
-    data: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class ParsedMessage:
-    """What rightsdesk needs of one incoming mail; the raw bytes stay the record."""
-
-    message_id: str
-    raw_sha256: str
-    in_reply_to: str | None
-    references: list[str]
-    subject: str
-    from_addr: str | None
-    from_name: str | None
-    to_addrs: list[str]
-    reply_to: str | None
-    date: datetime | None
-    headers: dict[str, str]
-    body_text: str
-    stripped_text: str
-    attachments: list[ParsedAttachment]
-    defects: list[str]
-    is_multipart_report: bool
-    size: int
-    raw: bytes = field(default=b"", repr=False, compare=False)
-    # Why From names no trustworthy address (mail_intake/sender.py); None when it does.
-    sender_unclear: str | None = None
-    # The Authentication-Results values, topmost first (RFC 8601), for mail_intake/authentication.
-    authentication_results: tuple[str, ...] = ()
-    # The mails this one forwards, outermost first, as it shows them (mail_intake/forwarded.py).
-    forwarded: tuple[Original, ...] = ()
 
 
 def normalise_message_id(value: str | None) -> str | None:

@@ -14,14 +14,10 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from mail_intake.intake import (
-    IntakeDeps,
-    KnownMail,
-    Prepared,
-    add_to_quarantine,
-    prepare,
-    take_in,
-)
+from mail_intake.intake import take_in
+from mail_intake.intake_types import IntakeDeps
+from mail_intake.known_mail import KnownMail, Prepared, prepare
+from mail_intake.quarantine import add_to_quarantine
 from mail_intake.redaction import apply_redactions
 from mail_intake.sources import Fetched, MailSource, SourceUnavailable
 from mail_intake.understand import warm_up

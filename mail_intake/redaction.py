@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from cases import operations as ops
-from mail_intake.intake import INTAKE_ACTOR
+from mail_intake.intake_types import INTAKE_ACTOR
 from mail_intake.sources import MailSource, SourceUnavailable
 from store.actions import AuditAction
 from store.models import Case, MailRedaction

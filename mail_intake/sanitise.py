@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from mail_intake.parsed import ParsedMessage
 from store.sanitise import clean_line, clean_text
-
-if TYPE_CHECKING:
-    from mail_intake.parsing import ParsedMessage
 
 
 def _line(value: str | None) -> str | None:

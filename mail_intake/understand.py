@@ -13,7 +13,8 @@ from cases.classify import Classification, classify_request
 from mail_intake.authentication import Verdict, authenticate
 from mail_intake.errors import UnparseableMessage
 from mail_intake.machine import MachineVerdict, detect_machine_mail
-from mail_intake.parsing import MAX_SIZE, ParsedMessage, parse_message
+from mail_intake.parsed import ParsedMessage
+from mail_intake.parsing import MAX_SIZE, parse_message
 from store.sanitise import clean_line
 from templates.loader import subject_phrases
 

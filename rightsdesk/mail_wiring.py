@@ -9,7 +9,7 @@ from cases.errors import UserError
 from cases.outbox import Sender
 from mail_intake.authentication import trusted_ids
 from mail_intake.imap_source import ImapAccount, ImapSource
-from mail_intake.intake import IntakeDeps
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, Transport
 from mail_intake.sources import MailSource

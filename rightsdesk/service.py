@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.app import build_app
 from mail_intake.outbox_sender import deliver_pending
 from mail_intake.poller import PollStats, run_forever
-from rightsdesk import mail_wiring
+from rightsdesk import bot_wiring, mail_wiring
 from rightsdesk.context import Desk
 from rightsdesk.health_board import board
 from rightsdesk.notifier_wiring import start_channel_notifier
@@ -67,11 +67,8 @@ def run_intake(
 
 def run_bot(desk: Desk, stop: threading.Event) -> None:
     """The Slack bot in Socket Mode with the channel notifier, until `stop`."""
-    from rightsdesk.commands.bot_cmd import app_token as checked_app_token
-    from rightsdesk.commands.bot_cmd import bot_deps
-
-    deps = bot_deps(desk, http=False)
-    app_token = checked_app_token(desk)
+    deps = bot_wiring.bot_deps(desk, http=False)
+    app_token = bot_wiring.app_token(desk)
     app = build_app(deps=deps)
     stop_notifier = start_channel_notifier(desk, deps, app)
     handler = SocketModeHandler(app, app_token=app_token)

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rightsdesk import wiring
-from rightsdesk.commands.bot_cmd import app_token
+from rightsdesk import bot_wiring, wiring
 from rightsdesk.context import Desk
 from rightsdesk.logs import configure
 from rightsdesk.reminding import run_scheduler
@@ -42,7 +41,8 @@ def run(
         components["intake"] = _intake
     components["outbox"] = run_outbox
     if not no_bot and desk.settings.slack_bot_token and desk.settings.slack_app_token:
-        app_token(desk)  # an xoxb- token here would restart the bot forever: one line, exit 2
+        # An xoxb- token here would restart the bot forever: one line, exit 2.
+        bot_wiring.app_token(desk)
         components["bot"] = run_bot
     components["scheduler"] = _scheduler
     stop = threading.Event()

@@ -22,7 +22,7 @@ from cases import identity
 from cases import operations as ops
 from cases.policy import DEFAULT_POLICY
 from cases.register_lookup import link_customer
-from mail_intake.intake import IntakeDeps
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from mail_intake.poller import poll_once

@@ -26,7 +26,8 @@ from cases.fulfilment.suppression import audience, is_suppressed
 from cases.policy import DEFAULT_POLICY
 from cases.register_lookup import link_customer
 from cases.replies import approve_draft, pending_draft, unanswered_kinds
-from mail_intake.intake import IntakeDeps, process_message
+from mail_intake.intake import process_message
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.outbox_sender import SmtpTransport, deliver_pending
 from store import migrate
 from store.engine import make_engine, new_session

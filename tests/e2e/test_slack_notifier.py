@@ -19,7 +19,9 @@ from cases import operations as ops
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
-from mail_intake.intake import IntakeDeps, process_message, quarantine
+from mail_intake.intake import process_message
+from mail_intake.intake_types import IntakeDeps
+from mail_intake.quarantine import quarantine
 from store.engine import new_session
 from tests.e2e.slack_bot import ALICE, BERTIL, CHANNEL, NOW, load_case, migrated_engine, open_case
 from tests.servers.slack_fake import FakeSlack

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from cases import operations as ops
 from cases.replies import pending_drafts
-from mail_intake.intake import quarantine
+from mail_intake.quarantine import quarantine
 from store.engine import new_session
 from store.models import Case, Draft, Outbox, RecipientNoticeNeeded
 from tests.e2e.slack_bot import (

@@ -21,7 +21,8 @@ from cases import operations as ops
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
-from mail_intake.intake import IntakeDeps, process_message
+from mail_intake.intake import process_message
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.maildir_source import MaildirSource
 from mail_intake.outbox_sender import MaildirTransport, SmtpTransport, deliver_pending
 from mail_intake.poller import poll_once
@@ -175,9 +176,9 @@ def test_a_mail_that_hits_our_bug_mid_batch_is_quarantined_alone_and_the_batch_g
     # A batch runs without a savepoint per mail; a failure undoes what it has not committed
     # and takes those mails in again one by one, so only the failing one is quarantined,
     # nothing is doubled, and only what was committed is logged.
-    from mail_intake import intake, poller
+    from mail_intake import new_case, poller
 
-    real = intake.queue_acknowledgement
+    real = new_case.queue_acknowledgement
 
     def broken_for_one(session: Session, **kwargs: object) -> object:
         case = kwargs["case"]
@@ -193,7 +194,7 @@ def test_a_mail_that_hits_our_bug_mid_batch_is_quarantined_alone_and_the_batch_g
         case.reference = other
         return queued
 
-    monkeypatch.setattr(intake, "queue_acknowledgement", broken_for_one)
+    monkeypatch.setattr(new_case, "queue_acknowledgement", broken_for_one)
     if commit_every_mail:
         monkeypatch.setattr(poller, "BATCH_SECONDS", 0.0)
     for i in range(10, 17):

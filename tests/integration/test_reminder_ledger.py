@@ -28,7 +28,7 @@ from cases.reminder_ledger import (
 from cases.reminder_texts import digest_lines
 from cases.reminders import ReminderConfig
 from cases.tasks import open_task
-from mail_intake.intake import quarantine
+from mail_intake.quarantine import quarantine
 from store.engine import new_session
 from store.models import Case, ReminderLedger, Task
 

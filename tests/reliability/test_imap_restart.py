@@ -17,7 +17,7 @@ from cases.controller import load_controller_toml
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
 from mail_intake.imap_source import ImapAccount, ImapSource
-from mail_intake.intake import IntakeDeps
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.poller import run_forever
 from store import migrate
 from store.engine import make_engine, new_session

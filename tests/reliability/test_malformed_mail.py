@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
-from mail_intake.intake import IntakeDeps, IntakeResult, process_message, raw_sha256
+from mail_intake.intake import process_message
+from mail_intake.intake_types import IntakeDeps, IntakeResult, raw_sha256
 from store import migrate
 from store.engine import make_engine, new_session
 from store.models import Case, Message, Quarantine

@@ -24,7 +24,8 @@ from sqlmodel import Session, col, select
 from cases.controller import load_controller_toml
 from cases.outbox import Sender
 from cases.policy import DeskPolicy
-from mail_intake.intake import IntakeDeps, process_message
+from mail_intake.intake import process_message
+from mail_intake.intake_types import IntakeDeps
 from mail_intake.outbox_sender import UNCONFIRMED, deliver_pending
 from mail_intake.transports import SmtpTransport
 from store import migrate
