@@ -38,6 +38,7 @@ AFTER_ACK: dict[str, Callable[[Call], Reply | None]] = {
     "approve": writes.approve,
     "refuse": writes.refuse,
     "close": writes.close,
+    "lift": writes.lift,
     "from-mail": mail.from_mail,
 }
 

@@ -161,3 +161,15 @@ def refuse(call: Call) -> None:
         reference=call.reference(ref),
         meta=call.meta,
     )
+
+
+def lift(call: Call) -> None:
+    """`lift REF`: the form for the reason and the day the person was told (Art. 18(3))."""
+    (ref,) = call.split(1, 1)
+    openers.open_lift(
+        call.deps,
+        call.client,
+        trigger_id=call.trigger_id or "",
+        reference=call.reference(ref),
+        meta=call.meta,
+    )
