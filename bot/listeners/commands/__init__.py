@@ -39,6 +39,7 @@ AFTER_ACK: dict[str, Callable[[Call], Reply | None]] = {
     "refuse": writes.refuse,
     "close": writes.close,
     "lift": writes.lift,
+    "not-done": writes.not_done,
     "from-mail": mail.from_mail,
 }
 
