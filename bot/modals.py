@@ -1,4 +1,4 @@
-"""The modals: a new case from a letter or call, extend, refuse and verify identity."""
+"""The modals: a new case from a letter or call, extend, refuse, verify identity, lift."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ NEW_CASE = "new_case"
 EXTEND_CASE = "extend_case"
 REFUSE_CASE = "refuse_case"
 VERIFY_CASE = "verify_identity"
+LIFT_CASE = "lift_case"
 
 # Block ids; a validation error is keyed by these (Slack: response_action "errors").
 REQUESTER_NAME = "requester_name"
@@ -30,6 +31,8 @@ EXTEND_GROUND = "extend_ground"
 REFUSE_REASONS = "refuse_reasons"
 VERIFY_METHOD = "verify_method"
 VERIFY_REASON = "verify_reason"
+LIFT_REASON = "lift_reason"
+LIFT_INFORMED = "lift_informed"
 VALUE = "value"  # the one action id inside every input block
 
 _LANGUAGE_NAMES = {"fi": "Finnish", "sv": "Swedish", "en": "English"}
@@ -171,6 +174,28 @@ def verify(case: Case, meta: dict[str, Any]) -> Block:
         ),
     ]
     return _modal(VERIFY_CASE, "Verify identity", "Verify", blocks, meta)
+
+
+def lift(case: Case, today: date, meta: dict[str, Any]) -> Block:
+    """Art. 18(3): the person is told before the restriction is lifted; the day they were."""
+    blocks = [
+        section(
+            f"Lifting the restriction of *{case.reference}*: every system it marked gets its"
+            " values back, a system restricted by hand gets a task, and the register's flag"
+            " is cleared. The person must be told before it is lifted (GDPR Art. 18(3))."
+        ),
+        _input(
+            LIFT_REASON,
+            "Why the restriction ends",
+            {"type": "plain_text_input", "multiline": True},
+        ),
+        _input(
+            LIFT_INFORMED,
+            "The person was told of the lifting on (Helsinki date)",
+            {"type": "datepicker", "initial_date": today.isoformat()},
+        ),
+    ]
+    return _modal(LIFT_CASE, "Lift restriction", "Lift", blocks, meta)
 
 
 def message(title: str, text: str) -> Block:

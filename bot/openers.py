@@ -11,6 +11,7 @@ from bot.deps import BotDeps
 from cases import deadlines
 from cases import operations as ops
 from cases.errors import UserError
+from cases.fulfilment.lifting import check_liftable
 from cases.lifecycle import check_transition
 
 
@@ -59,3 +60,15 @@ def open_verify(
     client.views_open(
         trigger_id=trigger_id, view=modals.verify(case, {**meta, "reference": case.reference})
     )
+
+
+def open_lift(
+    deps: BotDeps, client: WebClient, *, trigger_id: str, reference: str, meta: dict[str, Any]
+) -> None:
+    """The lifting form (Art. 18(3)), for a restriction made, confirmed and not yet lifted."""
+    with deps.session_factory() as session:
+        case = ops.get_case(session, reference)
+        check_liftable(session, case, approve_with=f"`{deps.command} approve {case.reference}`")
+    today = deadlines.receipt_date(deps.clock())
+    view = modals.lift(case, today, {**meta, "reference": case.reference})
+    client.views_open(trigger_id=trigger_id, view=view)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -132,29 +132,49 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
     return min((t for t in (approved, answered) if t is not None), default=None)
 
 
-def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> None:
-    """Refuse to lift a restriction the person was never told of, or before it was made.
+def check_liftable(session: Session, case: Case, *, approve_with: str | None = None) -> None:
+    """Refuse a case with no restriction, one lifted already, or one not yet confirmed.
 
     Art. 18(3): the person is told before the restriction is lifted; one not yet confirmed
-    to them would reach them as "restricted" after it ended. Compared by the Helsinki date,
-    as `--informed-at` is often a date alone.
+    to them would reach them as "restricted" after it ended. `approve_with` is how the
+    caller's user approves the reply (the terminal's command by default).
     """
-    confirmed = confirmed_at(session, case)
-    if confirmed is None and not case.is_active:
-        # Withdrawn or refused before its confirmation went: no "restricted" reply will ever
-        # reach the person, and the systems' marks must still be undoable.
-        return
-    if confirmed is None:
+    if already_done(session, case, "restriction") is None:
+        raise UserError(f"{case.reference}: no restriction was made for this case")
+    if lifted_event(session, case) is not None:
+        raise UserError(f"{case.reference}: the restriction is already lifted")
+    if confirmed_at(session, case) is None and case.is_active:
+        # A case withdrawn or refused before its confirmation went passes: no "restricted"
+        # reply will ever reach the person, and the systems' marks must still be undoable.
+        approve = approve_with or f"`rightsdesk cases approve {case.reference}`"
         raise UserError(
             f"{case.reference}: the restriction has not been confirmed to the person yet (its"
             " reply is not approved), so it cannot be lifted (Art. 18(3)); finish it first:"
-            f" `rightsdesk cases approve {case.reference}`, then tell the person and lift it"
+            f" {approve}, then tell the person and lift it"
         )
-    if deadlines.receipt_date(informed_at) < deadlines.receipt_date(confirmed):
+
+
+def told_too_early(session: Session, case: Case, informed_at: datetime) -> date | None:
+    """The day the restriction was confirmed, if the person was told of the lifting before it.
+
+    Compared by the Helsinki date, as the day the person was told is often a date alone.
+    """
+    confirmed = confirmed_at(session, case)
+    if confirmed is None:
+        return None
+    day = deadlines.receipt_date(confirmed)
+    return day if deadlines.receipt_date(informed_at) < day else None
+
+
+def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> None:
+    """Refuse to lift a restriction the person was never told of, or before it was made."""
+    check_liftable(session, case)
+    confirmed = told_too_early(session, case, informed_at)
+    if confirmed is not None:
         raise UserError(
             f"{case.reference}: --informed-at {deadlines.receipt_date(informed_at).isoformat()}"
             " is before the restriction was confirmed to the person"
-            f" ({deadlines.receipt_date(confirmed).isoformat()}); the person must be told of the"
+            f" ({confirmed.isoformat()}); the person must be told of the"
             " lifting after the restriction and before it is lifted (Art. 18(3))"
         )
 
@@ -346,10 +366,6 @@ def lift_case(
     case = ops.get_case(session, reference)
     why = _check(reason, informed_at, now)
     events = _events(session, case)
-    if already_done(session, case, "restriction") is None:
-        raise UserError(f"{case.reference}: no restriction was made for this case")
-    if any(e.action == AuditAction.RESTRICTION_LIFTED for e in events):
-        raise UserError(f"{case.reference}: the restriction is already lifted")
     _require_confirmed(session, case, informed_at)
     every = _restrictions(session)
     (mine,) = [r for r in every if r.case.id == case.id]

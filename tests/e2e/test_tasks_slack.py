@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.tasks import TASK_DONE, TASK_FILE, TASK_MODAL, TASK_NOTE, TASK_NOTHING
+from cases.replies import pending_drafts
 from store.engine import new_session
 from store.models import CaseEvent, SlackPost
 from tests.e2e.slack_bot import (
@@ -34,6 +35,7 @@ from tests.e2e.slack_bot import (
     running_bot,
 )
 from tests.e2e.test_remind_cli import posted as reminders_posted
+from tests.e2e.test_tasks_cli import NOT_DONE_REPLY, RETIRED
 from tests.servers import free_port
 from tests.servers import slack_signing as sig
 from tests.servers.slack_fake import FakeSlack
@@ -93,10 +95,11 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def fulfilled_case(env: dict[str, str], kinds: str = "access") -> str:
+def fulfilled_case(env: dict[str, str], kinds: str = "access", language: str = "fi") -> str:
     opened = cli(
-        env, "cases", "open", "--kinds", kinds, "--name", ALICE[0], "--email", ALICE[1], "--json"
-    )
+        env, "cases", "open", "--kinds", kinds, "--name", ALICE[0], "--email", ALICE[1],
+        "--language", language, "--json",
+    )  # fmt: skip
     reference = str(json.loads(opened)["reference"])
     cli(env, "cases", "verify", reference, "--method", "manual", "--reason", "called back")
     cli(env, "cases", "fulfil", reference)
@@ -254,6 +257,48 @@ def test_nothing_there_from_the_dm_records_the_outcome_and_lets_the_reply_go(
     (done_event,) = [e for e in events(engine, reference) if e.action == "task_done"]
     assert done_event.detail["result"] == "nothing_there"
     cli(env, "cases", "approve", reference)
+
+
+def rights(url: str, fake: FakeSlack, text: str, name: str) -> str:
+    """The contact person's `/rights TEXT`; its answer, sent to the response URL NAME."""
+    command = sig.slash_command_body(text=text, user_id="U1", response_url=fake.webhook_url(name))
+    assert sig.post_signed(url, SECRET, command).status == 200
+    (answer,) = wait_until(lambda: webhook_texts(fake, name), f"the answer to /rights {text}")
+    return str(answer)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_task_that_will_never_be_done_is_recorded_from_slack_with_its_reason(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack, language: str
+) -> None:
+    """`/rights not-done` records what `tasks not-done` does: the outcome, the reason in the
+    trail, and the reply drafted again saying nothing was erased there, and why (Art. 5(2))."""
+    reference = fulfilled_case(env, "erasure", language)
+    task = task_of(env, reference)
+
+    usage = rights(bot_url, fake_slack, f"not-done {task['id']}", "usage")
+    unknown = rights(bot_url, fake_slack, f"not-done 9999 {RETIRED}", "unknown")
+    said = rights(bot_url, fake_slack, f"not-done {task['id']} {RETIRED}", "recorded")
+    again = rights(bot_url, fake_slack, f"not-done {task['id']} {RETIRED}", "again")
+
+    assert usage.startswith("Usage: `/rights not-done TASK REASON`")
+    assert unknown == "no task 9999"
+    assert said.splitlines()[:2] == [
+        f"Task {task['id']} ({reference}) is recorded as not done, with your reason.",
+        f"The reply of {reference} is drafted again with it: `/rights draft {reference}`.",
+    ]
+    assert again == f"task {task['id']} is already done (not_done, by slack:U1)"
+    listed = task_of(env, reference)
+    assert (listed["status"], listed["outcome"], listed["done_by"]) == (
+        "done",
+        "not_done",
+        "slack:U1",
+    )
+    (event,) = [e for e in events(engine, reference) if e.action == "task_not_done"]
+    assert (event.full_detail["task_id"], event.full_detail["reason"]) == (task["id"], RETIRED)
+    with new_session(engine) as session:
+        (draft,) = pending_drafts(session, reference=reference)
+    assert NOT_DONE_REPLY[language] in draft.body_text
 
 
 def events_all(engine: Engine) -> list[CaseEvent]:

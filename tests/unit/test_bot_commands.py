@@ -71,7 +71,7 @@ def test_help_lists_every_subcommand_in_the_acknowledgement() -> None:
     text = ack.calls[0]["text"]
     for sub in ("list", "show", "new", "assign", "note", "verify", "pause", "resume", "extend"):
         assert f"`/rights {sub}" in text
-    for sub in ("draft", "approve", "refuse", "close", "search", "stats"):
+    for sub in ("draft", "approve", "refuse", "close", "lift", "not-done", "search", "stats"):
         assert f"`/rights {sub}" in text
     assert ack.calls[0]["response_type"] == "ephemeral"
     assert respond.calls == []

@@ -38,6 +38,8 @@ AFTER_ACK: dict[str, Callable[[Call], Reply | None]] = {
     "approve": writes.approve,
     "refuse": writes.refuse,
     "close": writes.close,
+    "lift": writes.lift,
+    "not-done": writes.not_done,
     "from-mail": mail.from_mail,
 }
 

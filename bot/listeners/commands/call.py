@@ -27,6 +27,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "approve": ("approve REF", "approve and send the pending reply"),
     "refuse": ("refuse REF", "refuse, with reasons (Art. 12(4))"),
     "close": ("close REF [OUTCOME]", "close an answered case"),
+    "lift": ("lift REF", "lift the case's restriction, the person told first (Art. 18(3))"),
+    "not-done": ("not-done TASK REASON", "record that a manual system's task will not be done"),
     "search": ("search TEXT", "by reference, requester email or name"),
     "stats": ("stats", "the desk at a glance"),
     "mail": ("mail", "mail the intake set aside: quarantined, or read as not a request"),

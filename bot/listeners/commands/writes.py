@@ -7,6 +7,8 @@ from bot.blocks import Reply, due_text, parse_mention, status_label
 from bot.listeners.commands.call import Call
 from cases import identity
 from cases import operations as ops
+from cases.task_work import finish_task
+from cases.tasks import open_tasks
 from store.models import Case
 
 
@@ -161,3 +163,46 @@ def refuse(call: Call) -> None:
         reference=call.reference(ref),
         meta=call.meta,
     )
+
+
+def lift(call: Call) -> None:
+    """`lift REF`: the form for the reason and the day the person was told (Art. 18(3))."""
+    (ref,) = call.split(1, 1)
+    openers.open_lift(
+        call.deps,
+        call.client,
+        trigger_id=call.trigger_id or "",
+        reference=call.reference(ref),
+        meta=call.meta,
+    )
+
+
+def not_done(call: Call) -> Reply:
+    """`not-done TASK REASON`: the task will not be done, and why, as `tasks not-done` does."""
+    number, reason = call.split(2, 2)
+    if not number.isdigit():
+        raise call.fail()
+    task_id = int(number)
+    with call.deps.session_factory() as session:
+        _, case, draft, waiting = finish_task(
+            session,
+            task_id=task_id,
+            outcome="not_done",
+            note=reason,
+            actor=call.actor,
+            now=call.deps.clock(),
+            controller=call.deps.controller,
+            env=call.deps.system_env,
+        )
+        left = len(open_tasks(session, case))
+        reference = case.reference
+    lines = [f"Task {task_id} ({reference}) is recorded as not done, with your reason."]
+    if draft is not None:
+        preview = f"`{call.deps.command} draft {reference}`"
+        lines.append(f"The reply of {reference} is drafted again with it: {preview}.")
+    if waiting is not None:
+        # The answer is kept; only the redraft waits for the system (as at the terminal).
+        lines.append(f"{reference} waits for a system: {waiting}; the reply is drafted later.")
+    if left:
+        lines.append(f"{reference}: {left} task(s) still open.")
+    return Reply("\n".join(lines))

@@ -1,4 +1,4 @@
-"""Modal submissions: new case, extend, refuse, verify; errors are keyed by input block."""
+"""Modal submissions: new case, extend, refuse, verify, lift; errors are keyed by input block."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from bot.tasks import (
 )
 from cases import deadlines, decisions, identity
 from cases import operations as ops
-from cases.errors import UserError
+from cases.errors import UserError, Waiting
+from cases.fulfilment.lifting import Lifted, check_liftable, lift_case, told_too_early
 from cases.task_work import finish_task
 from cases.tasks import TaskFile, get_task
 from store.models import Case
@@ -251,6 +252,121 @@ def submit_verify(
     )
 
 
+def _lift_errors(
+    deps: BotDeps, view: dict[str, Any], now: datetime
+) -> tuple[Errors, str, datetime | None]:
+    """Check the lifting form: the reason, and a day told neither ahead nor too early."""
+    errors: Errors = {}
+    reason = modals.text_value(view, modals.LIFT_REASON)
+    if not reason:
+        errors[modals.LIFT_REASON] = "Say why the restriction ends."
+    day_text = modals.text_value(view, modals.LIFT_INFORMED)
+    told: datetime | None = None
+    try:  # the terminal's rule for a date without a time (cases.deadlines)
+        if not day_text:
+            raise UserError("Pick the day the person was told of the lifting.")
+        told = deadlines.arrival_on(deadlines.parse_day(day_text), now)
+    except UserError:
+        errors[modals.LIFT_INFORMED] = (
+            "Pick the day the person was told: not a day to come, they are told before the"
+            " restriction is lifted (GDPR Art. 18(3))."
+            if day_text
+            else "Pick the day the person was told of the lifting."
+        )
+    if told is None:
+        return errors, reason, None
+    with deps.session_factory() as session:
+        case = ops.get_case(session, _reference(view))
+        # Checked again: the case may have changed since the form opened.
+        check_liftable(session, case, approve_with=f"`{deps.command} approve {case.reference}`")
+        confirmed = told_too_early(session, case, told)
+    if confirmed is not None:
+        errors[modals.LIFT_INFORMED] = (
+            f"The restriction was confirmed to the person on {confirmed.isoformat()}: they are"
+            " told of the lifting after that, and before it is lifted (GDPR Art. 18(3))."
+        )
+    return errors, reason, told
+
+
+def lift_text(lifted: Lifted) -> str:
+    """What lifting did in each system: rows put back, rows left, tasks ended and opened."""
+    reference = lifted.case.reference
+    lines = [f"Lifted the restriction of {reference} (Art. 18(3))."]
+    if lifted.still_restricted_by:
+        lines = [
+            f"Lifting {reference} is recorded, but the person stays restricted because of"
+            f" {', '.join(lifted.still_restricted_by)}, whose restriction still stands;"
+            " nothing was put back yet (that lift puts back this one's values too)."
+        ]
+    if lifted.customer_number:
+        lines.append(f"• {lifted.customer_number}: restriction lifted in the register")
+    for system, rows in lifted.restored.items():
+        lines.append(f"• {system}: restriction lifted in {rows} row(s)")
+    for system, left in lifted.left.items():
+        for item in left:
+            lines.append(
+                f"• {system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
+                " changed since the restriction (or gone); left as it is"
+            )
+    for task in lifted.ended:
+        lines.append(
+            f"• task {task.id}: ended, the restriction in {task.system} was lifted before it"
+            " was done"
+        )
+    for task in lifted.tasks:
+        lines.append(
+            f"• task {task.id}: lift the restriction in {task.system} by hand, for"
+            f" {task.owner}, due {task.due_date.isoformat()}"
+        )
+    return "\n".join(lines)
+
+
+def submit_lift(
+    deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    """Lift the case's restriction as `cases lift-restriction` does (Art. 18(3)).
+
+    The form's checks run before the modal closes; lifting writes to every system the
+    restriction marked, which may take longer than Slack's 3 seconds, so the answer
+    follows as a message.
+    """
+    now = deps.clock()
+    try:
+        errors, reason, told = _lift_errors(deps, view, now)
+    except UserError as exc:
+        ack(response_action="errors", errors={modals.LIFT_REASON: str(exc)})
+        return
+    if errors or told is None:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    reference = _reference(view)
+    try:
+        with deps.session_factory() as session:
+            lifted = lift_case(
+                session,
+                reference=reference,
+                reason=reason,
+                informed_at=told,
+                actor=deps.actor(_user(body)),
+                now=now,
+                controller=deps.controller,
+                env=deps.system_env,
+                sender=deps.sender,
+            )
+            text = lift_text(lifted)
+    except Waiting as waiting:
+        # Nothing is recorded as lifted; the systems put back stay so, and lifting again
+        # finishes the rest (cases.fulfilment.lifting).
+        text = (
+            f"{reference} is not lifted yet: {waiting}. The systems already put back stay so;"
+            f" try `{deps.command} lift {reference}` again once it is back."
+        )
+    except UserError as exc:
+        text = str(exc)
+    _tell(body, view, client, text)
+
+
 def submit_task_done(
     deps: BotDeps, *, ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
@@ -334,6 +450,7 @@ HANDLERS: dict[str, Callable[..., None]] = {
     modals.EXTEND_CASE: submit_extend,
     modals.REFUSE_CASE: submit_refuse,
     modals.VERIFY_CASE: submit_verify,
+    modals.LIFT_CASE: submit_lift,
     TASK_MODAL: submit_task_done,
 }
 
