@@ -20,6 +20,7 @@ from cases.classify.rules import (
     Token,
     Tokens,
     any_match,
+    coordinated,
     hypothetical_spans,
     in_set,
     inside,
@@ -273,7 +274,20 @@ class _Objects:
         window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
         own = found_other = found_mail = data = False
         for i in window:
-            if i == first or not same_clause(self.text, tokens, *sorted((i, first))):
+            if i == first:
+                continue
+            if not same_clause(self.text, tokens, *sorted((i, first))):
+                # "Delete my data, and her data too": more data of the same verb, another's.
+                found_other = found_other or (
+                    i > first
+                    and i in others
+                    and coordinated(self.text, tokens, first, i)
+                    and any(
+                        in_set("@data", *tokens[k].words) and self._possessor(k) == i
+                        for k in (i + 1, i + 2)
+                        if k < len(tokens)
+                    )
+                )
                 continue
             if i in others:
                 # Before the verb, a pronoun is its subject's ("she said her team will delete
@@ -283,9 +297,26 @@ class _Objects:
                 found_mail = True
             elif in_set("@data", *tokens[i].words) or tokens[i].surface in lx.SELF_OBJECT:
                 data = data or tokens[i].surface not in lx.SELF_OBJECT
-                # The data after "mieheni" is his ("mieheni tiedot"), not the writer's.
-                own = own or not (i - 1 in others and i - 1 != first)
+                # The data after "mieheni" is his ("mieheni tiedot"), not the writer's, even
+                # where "hennes" stands beyond the window ("hennes uppgifter kan ni radera").
+                owner = self._possessor(i)
+                others_own = owner is not None and owner != first
+                found_other = found_other or others_own
+                own = own or not others_own
         return own, found_other, found_mail, data
+
+    def _possessor(self, i: int) -> int | None:
+        """The other person whose data word i is: "her (personal) data", "mieheni tiedot"."""
+        others, _ = self._found()
+        tokens = self.tokens
+        for j in (i - 1, i - 2):
+            if j < 0 or not same_clause(self.text, tokens, j, i):
+                return None
+            if j in others:
+                return j
+            if in_set("@self", *tokens[j].words):
+                return None  # "her and my data" is also the writer's
+        return None
 
     def about_others(self, first: int, last: int) -> bool:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""

@@ -804,6 +804,50 @@ def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case
     assert plain is not None and said in " ".join(str(plain.get_content()).split())
 
 
+# New mails naming "her data" beside the writer's own erasure, or before the verb.
+HER_DATA = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        ["Poistakaa tietoni, ja hänen tietonsa myös.", "Hänen tietonsa voitte poistaa."],
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        ["Radera mina uppgifter, och hennes uppgifter också.", "Hennes uppgifter kan ni radera."],
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        ["Delete my data, and her data too.", "Her personal data you may erase."],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, texts = HER_DATA[language]
+    for n, text in enumerate(texts):
+        _, raw = request_mail(
+            sender_name=name,
+            sender=sender,
+            subject=f"GDPR {n}",
+            body=f"{text}\n\n{name}\n",
+            at=T0,
+        )
+        desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 2}
+
+    cases = _cases(desk)
+    assert [(c.status, c.kinds) for c in cases] == [("needs_triage", [])] * 2
+    assert all(c.evidence["triggers"]["others_data"] for c in cases)
+    # The writer's own erasure beside hers is still shown to the person triaging, not lost.
+    assert any("erasure" in c.evidence["triggers"] for c in cases)
+
+
 # A reply in the thread opting out of marketing and naming another person's data.
 OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
     "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",

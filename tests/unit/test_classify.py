@@ -214,6 +214,13 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "I am writing on behalf of my mother. Please send me a copy of the data you hold.",
         "Kirjoitan Maija Virtasen puolesta: poistakaa tiedot.",
         "Jag skriver å min fars vägnar. Radera uppgifterna.",
+        # "Her data" beside the writer's own, or before the verb.
+        "Delete my data, and her data too.",
+        "Poistakaa tietoni, ja hänen tietonsa myös.",
+        "Radera mina uppgifter, och hennes uppgifter också.",
+        "Her personal data you may erase.",
+        "Hänen tietonsa voitte poistaa.",
+        "Hennes uppgifter kan ni radera.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -241,6 +248,8 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Send me a copy of my data and tell me their source.", ["access"]),
         ("Skicka en kopia av mina uppgifter och berätta om deras källa.", ["access"]),
         ("Please act on my behalf and delete my data.", ["erasure"]),
+        # "Her" after ", and" that names no data of hers.
+        ("Please delete my data, and tell her I said thanks.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
     ],
 )
