@@ -107,10 +107,14 @@ def classify_request(
     hypothetical = hypothetical_spans(full)
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
-    hits = [*_right_hits(full, tokens, lang, personal), *_article_hits(full, hypothetical)]
+    objects = _Objects(full, tokens)
+    hits = [
+        *_right_hits(full, tokens, lang, personal, objects),
+        *_article_hits(full, hypothetical),
+    ]
     body_from = len(subject) + 2 if subject else 0
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
-    hits += _marketing_refused(full, tokens, lang, signature)
+    hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
     for signal, rules in (
         (Signal.FOLLOW_UP, lx.FOLLOW_UP),
@@ -140,7 +144,9 @@ def _hit(key: str, text: str, tokens: Tokens, first: int, last: int) -> Hit:
     return Hit(key, shown, tokens[first].sentence, tokens[first].hypothetical)
 
 
-def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hit]:
+def _right_hits(
+    text: str, tokens: Tokens, lang: str, personal: bool, objects: _Objects
+) -> list[Hit]:
     hits: list[Hit] = []
     negations = _negations(lang)
 
@@ -151,12 +157,12 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
         else:
             hits.append(_hit(kind, text, tokens, first, last))
 
-    objects = _Objects(text, tokens)
     consumed: set[int] = set()
 
     def add_right(kind: str, first: int, last: int) -> None:
         if kind not in lx.ABOUT_DATA:
             add(kind, first, last)
+            hits.extend(_opted_out_for_others(text, tokens, objects, first, last))
             return
         own, others, mail, _ = objects.of(first, last)
         if others:  # another person's data: not the writer's right, for a person to read
@@ -330,7 +336,19 @@ def _negations(lang: str) -> frozenset[str]:
     return lx.NEGATION - {"en"} if lang == "sv" else lx.NEGATION
 
 
-def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> list[Hit]:
+def _opted_out_for_others(
+    text: str, tokens: Tokens, objects: _Objects, first: int, last: int
+) -> list[Hit]:
+    """An opt-out that names another person too ("to me and to my husband"), for a person."""
+    # The writer's own opt-out is in force at once (Art. 21(3)); another person's needs their
+    # authority (Art. 12(2)), which a person judges.
+    _, others, _, _ = objects.of(first, last)
+    return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)] if others else []
+
+
+def _marketing_refused(
+    text: str, tokens: Tokens, lang: str, signature: int, objects: _Objects
+) -> list[Hit]:
     """Marketing named with a refusal in its clause: the objection of Art. 21(2)-(3)."""
     # Marketing named without one ("keep sending me the newsletter"), or below the sign-off
     # ("Head of Marketing"), asks for nothing.
@@ -359,12 +377,10 @@ def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> 
             if (b < first and first - b <= _REFUSAL_REACH and same_clause(text, tokens, b, first))
             or (a > last and a - last <= _REFUSAL_REACH // 2 and same_clause(text, tokens, last, a))
         ]
-        if tied:
-            hits.append(
-                _hit("marketing_opt_out", text, tokens, *min(tied, key=lambda t: t[1] - t[0]))
-            )
-        elif negated(text, tokens, first, last, words=negations):
-            hits.append(_hit("marketing_opt_out", text, tokens, first, last))
+        span = min(tied, key=lambda t: t[1] - t[0]) if tied else (first, last)
+        if tied or negated(text, tokens, first, last, words=negations):
+            hits.append(_hit("marketing_opt_out", text, tokens, *span))
+            hits += _opted_out_for_others(text, tokens, objects, *span)
     return hits
 
 

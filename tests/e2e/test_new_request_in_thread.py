@@ -848,6 +848,47 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails opting out of marketing for the writer and for her or his spouse.
+OPT_OUT_FOR_SPOUSE_TOO = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Lopettakaa markkinointi minulle ja miehelleni.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Sluta skicka reklam till mig och min man.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please stop sending marketing to me and to my husband.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_for_the_writer_and_the_spouse_is_in_force_for_the_writer_and_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = OPT_OUT_FOR_SPOUSE_TOO[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="Marketing", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    # No one opts out for another without their authority: the contact person decides.
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
 # A reply in the thread opting out of marketing and naming another person's data.
 OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
     "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",

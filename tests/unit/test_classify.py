@@ -269,6 +269,10 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("Please stop sending me marketing emails, on behalf of my wife too.", "marketing"),
         ("Älkää lähettäkö minulle enää mainoksia. Kirjoitan myös vaimoni puolesta.", "marketing"),
         ("Sluta skicka reklam till mig, även för min makes räkning.", "marketing"),
+        # Asked for the writer and for a spouse too.
+        ("Please stop sending marketing to me and to my husband.", "marketing"),
+        ("Lopettakaa markkinointi minulle ja miehelleni.", "marketing"),
+        ("Sluta skicka reklam till mig och min man.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
