@@ -116,6 +116,14 @@ def classify_request(
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
+    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question ("what
+    # would happen if I stopped marketing?") asks about it, and a person answers.
+    questions = _questions_about_consequences(full, tokens)
+    hits = [
+        h
+        for h in hits
+        if not (h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE and h.sentence in questions)
+    ]
     for signal, rules in (
         (Signal.FOLLOW_UP, lx.FOLLOW_UP),
         (Signal.COMPLAINT_WORD, lx.COMPLAINT),
@@ -381,7 +389,46 @@ def _marketing_refused(
         if tied or negated(text, tokens, first, last, words=negations):
             hits.append(_hit("marketing_opt_out", text, tokens, *span))
             hits += _opted_out_for_others(text, tokens, objects, *span)
+        elif (end := _instruction_after(text, tokens, first, last, refusals)) is not None:
+            # "If you use my data for marketing, stop it": the condition only says what the
+            # instruction is about; an objection needs no particular form (Art. 21(2)-(3)),
+            # so it is asked for, not supposed.
+            shown = text[tokens[first].start : tokens[end].end]
+            hits.append(Hit("marketing_opt_out", shown, tokens[first].sentence))
+            hits += _opted_out_for_others(text, tokens, objects, first, end)
     return hits
+
+
+def _instruction_after(
+    text: str, tokens: Tokens, first: int, last: int, refusals: list[tuple[int, int]]
+) -> int | None:
+    """The end of a refusal opening the main clause after a condition on first..last."""
+    if not tokens[first].hypothetical:
+        return None
+    reach = range(last + 1, min(len(tokens), last + 1 + _REFUSAL_REACH))
+    opens = next((i for i in reach if not tokens[i].hypothetical), None)
+    if opens is None or tokens[opens].sentence != tokens[first].sentence:
+        return None
+    while opens < len(tokens) - 1 and tokens[opens].surface in lx.INSTRUCTION_LEAD:
+        opens += 1  # "..., then stop it", "..., niin lopettakaa se"
+    if tokens[opens].sentence != tokens[first].sentence:
+        return None
+    at = bisect_left(refusals, (opens, 0))  # a long hostile text must not cost topics x refusals
+    return refusals[at][1] if at < len(refusals) and refusals[at][0] == opens else None
+
+
+def _questions_about_consequences(text: str, tokens: Tokens) -> set[int]:
+    """The sentences that open with "what", "mitä", "vad"... and end with a question mark."""
+    firsts: dict[int, Token] = {}
+    lasts: dict[int, Token] = {}
+    for tok in tokens:
+        firsts.setdefault(tok.sentence, tok)
+        lasts[tok.sentence] = tok
+    return {
+        sentence
+        for sentence, tok in firsts.items()
+        if tok.surface in lx.WH_WORDS and text[lasts[sentence].end :].lstrip().startswith("?")
+    }
 
 
 def _articles(text: str) -> list[str]:

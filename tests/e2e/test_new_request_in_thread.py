@@ -889,6 +889,82 @@ def test_an_opt_out_for_the_writer_and_the_spouse_is_in_force_for_the_writer_and
     assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
 
 
+# New mails for triage (a spouse's data) whose opt-out is a conditional instruction.
+CONDITIONAL_OPT_OUT = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Poistakaa mieheni tiedot. Jos käytätte tietojani markkinointiin, lopettakaa se.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Radera min makes uppgifter. Om ni använder mina uppgifter för marknadsföring,"
+        " sluta med det.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please delete my husband's data. If you use my data for marketing, stop it.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_phrased_as_a_conditional_instruction_is_in_force_in_a_triage_case(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = CONDITIONAL_OPT_OUT[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    with desk.session() as session:
+        # Art. 21(2)-(3): an objection to direct marketing needs no particular form.
+        assert is_suppressed(session, sender) == ["marketing"]
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
+# New mails asking what would follow from an opt-out, without making one.
+HYPOTHETICAL_OPT_OUT = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Vad skulle hända om jag slutade med marknadsföring?",
+    ),
+    "en": ("John Smith", "john.smith@example.com", "What would happen if I stopped marketing?"),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_force(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = HYPOTHETICAL_OPT_OUT[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="Question", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person answers the question
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == []
+    assert "opt_out_in_force" not in [e.action for e in desk.events(case.reference)]
+
+
 # A reply in the thread opting out of marketing and naming another person's data.
 OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
     "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",

@@ -298,6 +298,32 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
 @pytest.mark.parametrize(
     "text",
     [
+        "If you use my data for marketing, stop it.",
+        "Jos käytätte tietojani markkinointiin, lopettakaa se.",
+        "Om ni använder mina uppgifter för marknadsföring, sluta med det.",
+        "If you send me newsletters, then please unsubscribe me.",
+    ],
+)
+def test_an_opt_out_phrased_as_a_conditional_instruction_is_still_an_opt_out(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["marketing_opt_out"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What would happen if I stopped marketing?",
+        "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
+        "Vad skulle hända om jag slutade med marknadsföring?",
+    ],
+)
+def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) -> None:
+    assert classify_request("", text).kinds == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I spoke with Anna and she said her team will delete my data. Please do so.",
         "Puhuin Annan kanssa, hän sanoi että hänen tiiminsä poistaa tietoni.",
         "Jag pratade med Anna, hon sa att hennes team raderar mina uppgifter.",
