@@ -409,8 +409,11 @@ def _instruction_after(
     opens = next((i for i in reach if not tokens[i].hypothetical), None)
     if opens is None or tokens[opens].sentence != tokens[first].sentence:
         return None
-    while opens < len(tokens) - 1 and tokens[opens].surface in lx.INSTRUCTION_LEAD:
-        opens += 1  # "..., then stop it", "..., niin lopettakaa se"
+    # "..., then please stop it", "..., niin lopettakaa se": two words at most, so that a
+    # hostile "then then then ..." after many topics costs no more than one pass.
+    for _ in range(2):
+        if opens < len(tokens) - 1 and tokens[opens].surface in lx.INSTRUCTION_LEAD:
+            opens += 1
     if tokens[opens].sentence != tokens[first].sentence:
         return None
     at = bisect_left(refusals, (opens, 0))  # a long hostile text must not cost topics x refusals
