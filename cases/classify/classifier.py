@@ -20,6 +20,7 @@ from cases.classify.rules import (
     Token,
     Tokens,
     any_match,
+    coordinated,
     hypothetical_spans,
     in_set,
     inside,
@@ -106,11 +107,23 @@ def classify_request(
     hypothetical = hypothetical_spans(full)
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
-    hits = [*_right_hits(full, tokens, lang, personal), *_article_hits(full, hypothetical)]
+    objects = _Objects(full, tokens)
+    hits = [
+        *_right_hits(full, tokens, lang, personal, objects),
+        *_article_hits(full, hypothetical),
+    ]
     body_from = len(subject) + 2 if subject else 0
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
-    hits += _marketing_refused(full, tokens, lang, signature)
+    hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
+    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question ("what
+    # would happen if I stopped marketing?") asks about it, and a person answers.
+    questions = _questions_about_consequences(full, tokens)
+    hits = [
+        h
+        for h in hits
+        if not (h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE and h.sentence in questions)
+    ]
     for signal, rules in (
         (Signal.FOLLOW_UP, lx.FOLLOW_UP),
         (Signal.COMPLAINT_WORD, lx.COMPLAINT),
@@ -139,7 +152,9 @@ def _hit(key: str, text: str, tokens: Tokens, first: int, last: int) -> Hit:
     return Hit(key, shown, tokens[first].sentence, tokens[first].hypothetical)
 
 
-def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hit]:
+def _right_hits(
+    text: str, tokens: Tokens, lang: str, personal: bool, objects: _Objects
+) -> list[Hit]:
     hits: list[Hit] = []
     negations = _negations(lang)
 
@@ -150,12 +165,12 @@ def _right_hits(text: str, tokens: Tokens, lang: str, personal: bool) -> list[Hi
         else:
             hits.append(_hit(kind, text, tokens, first, last))
 
-    objects = _Objects(text, tokens)
     consumed: set[int] = set()
 
     def add_right(kind: str, first: int, last: int) -> None:
         if kind not in lx.ABOUT_DATA:
             add(kind, first, last)
+            hits.extend(_opted_out_for_others(text, tokens, objects, first, last))
             return
         own, others, mail, _ = objects.of(first, last)
         if others:  # another person's data: not the writer's right, for a person to read
@@ -273,7 +288,20 @@ class _Objects:
         window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
         own = found_other = found_mail = data = False
         for i in window:
-            if i == first or not same_clause(self.text, tokens, *sorted((i, first))):
+            if i == first:
+                continue
+            if not same_clause(self.text, tokens, *sorted((i, first))):
+                # "Delete my data, and her data too": more data of the same verb, another's.
+                found_other = found_other or (
+                    i > first
+                    and i in others
+                    and coordinated(self.text, tokens, first, i)
+                    and any(
+                        in_set("@data", *tokens[k].words) and self._possessor(k) == i
+                        for k in (i + 1, i + 2)
+                        if k < len(tokens)
+                    )
+                )
                 continue
             if i in others:
                 # Before the verb, a pronoun is its subject's ("she said her team will delete
@@ -283,9 +311,26 @@ class _Objects:
                 found_mail = True
             elif in_set("@data", *tokens[i].words) or tokens[i].surface in lx.SELF_OBJECT:
                 data = data or tokens[i].surface not in lx.SELF_OBJECT
-                # The data after "mieheni" is his ("mieheni tiedot"), not the writer's.
-                own = own or not (i - 1 in others and i - 1 != first)
+                # The data after "mieheni" is his ("mieheni tiedot"), not the writer's, even
+                # where "hennes" stands beyond the window ("hennes uppgifter kan ni radera").
+                owner = self._possessor(i)
+                others_own = owner is not None and owner != first
+                found_other = found_other or others_own
+                own = own or not others_own
         return own, found_other, found_mail, data
+
+    def _possessor(self, i: int) -> int | None:
+        """The other person whose data word i is: "her (personal) data", "mieheni tiedot"."""
+        others, _ = self._found()
+        tokens = self.tokens
+        for j in (i - 1, i - 2):
+            if j < 0 or not same_clause(self.text, tokens, j, i):
+                return None
+            if j in others:
+                return j
+            if in_set("@self", *tokens[j].words):
+                return None  # "her and my data" is also the writer's
+        return None
 
     def about_others(self, first: int, last: int) -> bool:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
@@ -299,7 +344,19 @@ def _negations(lang: str) -> frozenset[str]:
     return lx.NEGATION - {"en"} if lang == "sv" else lx.NEGATION
 
 
-def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> list[Hit]:
+def _opted_out_for_others(
+    text: str, tokens: Tokens, objects: _Objects, first: int, last: int
+) -> list[Hit]:
+    """An opt-out that names another person too ("to me and to my husband"), for a person."""
+    # The writer's own opt-out is in force at once (Art. 21(3)); another person's needs their
+    # authority (Art. 12(2)), which a person judges.
+    _, others, _, _ = objects.of(first, last)
+    return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)] if others else []
+
+
+def _marketing_refused(
+    text: str, tokens: Tokens, lang: str, signature: int, objects: _Objects
+) -> list[Hit]:
     """Marketing named with a refusal in its clause: the objection of Art. 21(2)-(3)."""
     # Marketing named without one ("keep sending me the newsletter"), or below the sign-off
     # ("Head of Marketing"), asks for nothing.
@@ -328,13 +385,53 @@ def _marketing_refused(text: str, tokens: Tokens, lang: str, signature: int) -> 
             if (b < first and first - b <= _REFUSAL_REACH and same_clause(text, tokens, b, first))
             or (a > last and a - last <= _REFUSAL_REACH // 2 and same_clause(text, tokens, last, a))
         ]
-        if tied:
-            hits.append(
-                _hit("marketing_opt_out", text, tokens, *min(tied, key=lambda t: t[1] - t[0]))
-            )
-        elif negated(text, tokens, first, last, words=negations):
-            hits.append(_hit("marketing_opt_out", text, tokens, first, last))
+        span = min(tied, key=lambda t: t[1] - t[0]) if tied else (first, last)
+        if tied or negated(text, tokens, first, last, words=negations):
+            hits.append(_hit("marketing_opt_out", text, tokens, *span))
+            hits += _opted_out_for_others(text, tokens, objects, *span)
+        elif (end := _instruction_after(text, tokens, first, last, refusals)) is not None:
+            # "If you use my data for marketing, stop it": the condition only says what the
+            # instruction is about; an objection needs no particular form (Art. 21(2)-(3)),
+            # so it is asked for, not supposed.
+            shown = text[tokens[first].start : tokens[end].end]
+            hits.append(Hit("marketing_opt_out", shown, tokens[first].sentence))
+            hits += _opted_out_for_others(text, tokens, objects, first, end)
     return hits
+
+
+def _instruction_after(
+    text: str, tokens: Tokens, first: int, last: int, refusals: list[tuple[int, int]]
+) -> int | None:
+    """The end of a refusal opening the main clause after a condition on first..last."""
+    if not tokens[first].hypothetical:
+        return None
+    reach = range(last + 1, min(len(tokens), last + 1 + _REFUSAL_REACH))
+    opens = next((i for i in reach if not tokens[i].hypothetical), None)
+    if opens is None or tokens[opens].sentence != tokens[first].sentence:
+        return None
+    # "..., then please stop it", "..., niin lopettakaa se": two words at most, so that a
+    # hostile "then then then ..." after many topics costs no more than one pass.
+    for _ in range(2):
+        if opens < len(tokens) - 1 and tokens[opens].surface in lx.INSTRUCTION_LEAD:
+            opens += 1
+    if tokens[opens].sentence != tokens[first].sentence:
+        return None
+    at = bisect_left(refusals, (opens, 0))  # a long hostile text must not cost topics x refusals
+    return refusals[at][1] if at < len(refusals) and refusals[at][0] == opens else None
+
+
+def _questions_about_consequences(text: str, tokens: Tokens) -> set[int]:
+    """The sentences that open with "what", "mitä", "vad"... and end with a question mark."""
+    firsts: dict[int, Token] = {}
+    lasts: dict[int, Token] = {}
+    for tok in tokens:
+        firsts.setdefault(tok.sentence, tok)
+        lasts[tok.sentence] = tok
+    return {
+        sentence
+        for sentence, tok in firsts.items()
+        if tok.surface in lx.WH_WORDS and text[lasts[sentence].end :].lstrip().startswith("?")
+    }
 
 
 def _articles(text: str) -> list[str]:

@@ -329,6 +329,14 @@ NEGATION = words(
     "aldrig icke"
 )
 NEGATABLE = frozenset({"access", "rectification", "erasure", "restriction", "portability"})
+# Words that may open the main clause of an instruction after its condition: "if you use my
+# data for marketing, (then) stop it", "jos ..., niin lopettakaa se", "om ..., så sluta".
+INSTRUCTION_LEAD = words("then please kindly just so niin sitten siis så vänligen snälla")
+# Words that open a question about consequences: "what would happen if I stopped marketing?"
+# asks about an opt-out without making one.
+WH_WORDS = words(
+    "what what's whats how why mitä mitäs mikä miten miksi vad hur varför vilka vilken"
+)
 # Words that open a question, colloquial ones too ("onks", "whats"): a sentence that starts
 # with one asks even when the sender typed no question mark.
 QUESTION_WORDS = words(

@@ -27,6 +27,8 @@ _NEGATION_REACH = 4  # words before the right's word; Swedish also puts it after
 # follows, which Finnish and Swedish always set off with one ("en halua, että ... poistetaan").
 _BUT = frozenset({"but", "however", "mutta", "vaan", "men", "utan"})
 _NEGATION_BREAK = re.compile(r"[;:.!?]|,(?!\s*(?:että|att|that)\b)", re.IGNORECASE)
+# A comma that goes on with the same verb: "delete my data, and her data too".
+_COORDINATION = re.compile(r",\s*(?:and|ja|sekä|och|samt)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -172,6 +174,16 @@ def same_clause(text: str, tokens: Tokens, a: int, b: int) -> bool:
     if _NEGATION_BREAK.search(text, tokens[a].end, tokens[b].start):
         return False
     return not any(t.surface in _BUT for t in tokens[a + 1 : b])
+
+
+def coordinated(text: str, tokens: Tokens, a: int, b: int) -> bool:
+    """Whether word b joins word a's clause after ", and" ("delete my data, and her data")."""
+    if tokens[a].sentence != tokens[b].sentence:
+        return False
+    breaks = list(_NEGATION_BREAK.finditer(text, tokens[a].end, tokens[b].start))
+    if not breaks or any(t.surface in _BUT for t in tokens[a + 1 : b]):
+        return False
+    return all(_COORDINATION.match(text, m.start()) for m in breaks)
 
 
 def near_self(tokens: Tokens, first: int, last: int) -> bool:

@@ -804,6 +804,167 @@ def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case
     assert plain is not None and said in " ".join(str(plain.get_content()).split())
 
 
+# New mails naming "her data" beside the writer's own erasure, or before the verb.
+HER_DATA = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        ["Poistakaa tietoni, ja hänen tietonsa myös.", "Hänen tietonsa voitte poistaa."],
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        ["Radera mina uppgifter, och hennes uppgifter också.", "Hennes uppgifter kan ni radera."],
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        ["Delete my data, and her data too.", "Her personal data you may erase."],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, texts = HER_DATA[language]
+    for n, text in enumerate(texts):
+        _, raw = request_mail(
+            sender_name=name,
+            sender=sender,
+            subject=f"GDPR {n}",
+            body=f"{text}\n\n{name}\n",
+            at=T0,
+        )
+        desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 2}
+
+    cases = _cases(desk)
+    assert [(c.status, c.kinds) for c in cases] == [("needs_triage", [])] * 2
+    assert all(c.evidence["triggers"]["others_data"] for c in cases)
+    # The writer's own erasure beside hers is still shown to the person triaging, not lost.
+    assert any("erasure" in c.evidence["triggers"] for c in cases)
+
+
+# New mails opting out of marketing for the writer and for her or his spouse.
+OPT_OUT_FOR_SPOUSE_TOO = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Lopettakaa markkinointi minulle ja miehelleni.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Sluta skicka reklam till mig och min man.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please stop sending marketing to me and to my husband.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_for_the_writer_and_the_spouse_is_in_force_for_the_writer_and_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = OPT_OUT_FOR_SPOUSE_TOO[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="Marketing", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    # No one opts out for another without their authority: the contact person decides.
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
+# New mails for triage (a spouse's data) whose opt-out is a conditional instruction.
+CONDITIONAL_OPT_OUT = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Poistakaa mieheni tiedot. Jos käytätte tietojani markkinointiin, lopettakaa se.",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Radera min makes uppgifter. Om ni använder mina uppgifter för marknadsföring,"
+        " sluta med det.",
+    ),
+    "en": (
+        "John Smith",
+        "john.smith@example.com",
+        "Please delete my husband's data. If you use my data for marketing, stop it.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_an_opt_out_phrased_as_a_conditional_instruction_is_in_force_in_a_triage_case(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = CONDITIONAL_OPT_OUT[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    with desk.session() as session:
+        # Art. 21(2)-(3): an objection to direct marketing needs no particular form.
+        assert is_suppressed(session, sender) == ["marketing"]
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
+# New mails asking what would follow from an opt-out, without making one.
+HYPOTHETICAL_OPT_OUT = {
+    "fi": (
+        "Maija Virtanen",
+        "maija.virtanen@example.com",
+        "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
+    ),
+    "sv": (
+        "Elin Lindqvist",
+        "elin.lindqvist@example.com",
+        "Vad skulle hända om jag slutade med marknadsföring?",
+    ),
+    "en": ("John Smith", "john.smith@example.com", "What would happen if I stopped marketing?"),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_force(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, text = HYPOTHETICAL_OPT_OUT[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="Question", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person answers the question
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == []
+    assert "opt_out_in_force" not in [e.action for e in desk.events(case.reference)]
+
+
 # A reply in the thread opting out of marketing and naming another person's data.
 OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
     "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",

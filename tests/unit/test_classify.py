@@ -214,6 +214,13 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "I am writing on behalf of my mother. Please send me a copy of the data you hold.",
         "Kirjoitan Maija Virtasen puolesta: poistakaa tiedot.",
         "Jag skriver å min fars vägnar. Radera uppgifterna.",
+        # "Her data" beside the writer's own, or before the verb.
+        "Delete my data, and her data too.",
+        "Poistakaa tietoni, ja hänen tietonsa myös.",
+        "Radera mina uppgifter, och hennes uppgifter också.",
+        "Her personal data you may erase.",
+        "Hänen tietonsa voitte poistaa.",
+        "Hennes uppgifter kan ni radera.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -241,6 +248,8 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Send me a copy of my data and tell me their source.", ["access"]),
         ("Skicka en kopia av mina uppgifter och berätta om deras källa.", ["access"]),
         ("Please act on my behalf and delete my data.", ["erasure"]),
+        # "Her" after ", and" that names no data of hers.
+        ("Please delete my data, and tell her I said thanks.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
     ],
 )
@@ -260,6 +269,10 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("Please stop sending me marketing emails, on behalf of my wife too.", "marketing"),
         ("Älkää lähettäkö minulle enää mainoksia. Kirjoitan myös vaimoni puolesta.", "marketing"),
         ("Sluta skicka reklam till mig, även för min makes räkning.", "marketing"),
+        # Asked for the writer and for a spouse too.
+        ("Please stop sending marketing to me and to my husband.", "marketing"),
+        ("Lopettakaa markkinointi minulle ja miehelleni.", "marketing"),
+        ("Sluta skicka reklam till mig och min man.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
@@ -280,6 +293,32 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
     # Art. 21(3): the writer's own opt-out is in force at once; the rest is for a person.
     assert (found.category, found.kinds) == ("needs_triage", [f"{kind}_opt_out"])
     assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you use my data for marketing, stop it.",
+        "Jos käytätte tietojani markkinointiin, lopettakaa se.",
+        "Om ni använder mina uppgifter för marknadsföring, sluta med det.",
+        "If you send me newsletters, then please unsubscribe me.",
+    ],
+)
+def test_an_opt_out_phrased_as_a_conditional_instruction_is_still_an_opt_out(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["marketing_opt_out"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What would happen if I stopped marketing?",
+        "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
+        "Vad skulle hända om jag slutade med marknadsföring?",
+    ],
+)
+def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) -> None:
+    assert classify_request("", text).kinds == []
 
 
 @pytest.mark.parametrize(
