@@ -208,14 +208,29 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
 
 
 def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    reference = verified_case(env, "access")
+    reference = verified_case(env, "erasure")
     ok(env, "cases", "fulfil", reference)
     (task,) = tasks(env, reference)
     assert task["status"] == "open"
+    ok(env, "poll", "--once")
+    (asked,) = mail_to(smtp_sink, OWNER, 1)
 
     ok(env, "cases", "withdraw", reference, "--reason", "the customer withdrew by phone")
+    # The owner's mail still says "erase": they are told, in its thread, to leave the data.
+    ok(env, "poll", "--once")
+    asked_then_told = mail_to(smtp_sink, OWNER, 2)
+    assert asked_then_told[0] is asked
+    told = asked_then_told[1]
+    assert str(told.message["Subject"]) == f"Re: {asked.message['Subject']}"
+    assert str(told.message["In-Reply-To"]) == str(asked.message["Message-ID"])
+    told_text = text_of(told).replace("\r\n", "\n")
+    assert told_text.startswith(
+        f"Task {task['id']} ({reference}) is no longer needed: the requester withdrew the"
+        f" request.\n\nDo not act on our earlier message about it, and leave the data in {FIRM}"
+    )
+    assert "withdrew by phone" not in told_text  # the desk's own note stays with it
     (ended,) = tasks(env, reference)
     assert (ended["status"], ended["outcome"]) == ("done", "case_ended")
     assert "already done" in refused(env, "tasks", "done", str(task["id"]), "--note", "x")
