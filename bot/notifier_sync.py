@@ -23,7 +23,7 @@ from bot.slack_posts import (
     deliver,
     is_refused,
 )
-from bot.tasks import answer_blocks, post_task_messages
+from bot.tasks import answer_blocks, close_task_messages, post_task_messages
 from store.actions import AuditAction
 from store.models import Case, CaseEvent, Cursor, SlackPost, Task
 
@@ -277,6 +277,10 @@ def sync_notifications(
         session.rollback()
     try:  # the owners' tasks, each in a direct message (issue 15)
         posted += post_task_messages(session, calls, now=now)
+    except Deferred:
+        session.rollback()
+    try:  # and each closed one's message brought to its outcome
+        close_task_messages(session, calls, now=now)
     except Deferred:
         session.rollback()
     return posted

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, or_, select
 from bot.blocks import Block, button, escape, mrkdwn, section
 from bot.deps import BotDeps
 from bot.slack_calls import Refused, SlackCalls
-from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, deliver
+from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, content_hash, deliver
 from cases.errors import UserError
 from cases.fulfilment.lifting import LIFTED_BEFORE_DONE
 from cases.tasks import VERBS, TaskFile, mailed_file_sizes, mailed_files, owner_text
@@ -164,6 +164,71 @@ def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) ->
             session.commit()
             posted += 1
     return posted
+
+
+def ended_message(task: Task, case: Case) -> tuple[str, list[Block]]:
+    """A closed task's direct message: its outcome, without buttons or the person's details.
+
+    An owner still reading "please erase" on a withdrawn case's task could erase data with
+    no request behind it; and once answered, the person's name and address need not stay
+    in the owner's DM (Art. 5(1)(c), 5(1)(e)).
+    """
+    what = f"{VERBS[task.kind]} data in {task.system}"
+    if task.outcome == "case_ended":
+        state = f"no longer needed: {case.reference} ended before it was done. Do not {what}."
+    elif task.outcome == LIFTED_BEFORE_DONE:
+        state = (
+            f"no longer needed: the restriction in {case.reference} was lifted before it was"
+            f" done. Do not {what}."
+        )
+    else:
+        outcome = (task.outcome or "done").replace("_", " ")
+        state = f"recorded ({outcome}). Thank you, nothing more is needed."
+    text = f"Task {task.id} ({case.reference}, {task.system}): {state}"
+    return text, [section(f"*Task {task.id}* · {escape(text.partition(': ')[2])}")]
+
+
+def close_task_messages(session: Session, calls: SlackCalls, *, now: datetime) -> int:
+    """Bring each closed task's direct message to its outcome; returns the messages updated.
+
+    A DM last sent before the task closed is a candidate; one whose blocks already say the
+    outcome is skipped, so each is edited once, a batch a round (chat.update is Tier 3).
+    """
+    key = sa.literal("task:") + sa.cast(Task.id, sa.String)
+    rows = session.exec(
+        select(Task, Case, SlackPost)
+        .join(Case, col(Case.id) == col(Task.case_id))
+        .join(SlackPost, col(SlackPost.key) == key)
+        .where(
+            col(Task.status) == "done",
+            col(SlackPost.state) == "posted",
+            col(SlackPost.ts).is_not(None),
+            col(SlackPost.attempted_at) <= col(Task.done_at),
+        )
+        .order_by(col(Task.id))
+        .limit(BATCH)
+    ).all()
+    updated = 0
+    for task, case, post in rows:
+        text, blocks = ended_message(task, case)
+        digest = content_hash(text, blocks)
+        if post.content_hash == digest:
+            continue
+        try:
+            calls.call(
+                "chat.update",
+                channel=post.channel or "",
+                ts=post.ts or "",
+                text=text,
+                blocks=blocks,
+            )
+        except Refused as refused:  # e.g. the owner deleted the DM: nothing left to correct
+            log.warning("Slack refused the update of task %s: %s", task.id, refused.code)
+        post.content_hash, post.attempted_at = digest, now
+        session.add(post)
+        session.commit()
+        updated += 1
+    return updated
 
 
 def waiting_text(waiting: str | None) -> str:

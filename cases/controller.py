@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from cases.addresses import FREE_MAIL, domain_of
+from cases.addresses import FREE_MAIL, ascii_domain, canonical_domain, domain_of
 from cases.errors import UserError
 from cases.localized import LANGUAGES, Localized, LocalizedList, StrictModel, check_text
 from cases.systems import RegisterSystem, System
@@ -179,13 +179,17 @@ class ControllerConfig(StrictModel):
     def _domains(cls, value: list[str]) -> list[str]:
         domains = [d.strip().lower().removeprefix("@") for d in value]
         for domain in domains:
-            labels = domain.split(".")
+            try:  # an IDN domain is checked in its A-labels, the form DNS knows (RFC 5890)
+                labels = [] if "@" in domain else ascii_domain(f"x@{domain}")[2:].split(".")
+            except ValueError:
+                labels = []
             if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
                 raise ValueError(f"{domain!r} is not a mail domain (e.g. 'example.com')")
             if domain in FREE_MAIL:
                 # Anyone may have an address there: all of them would pass as colleagues.
                 raise ValueError(f"{domain!r} is a public mail service, not the company's domain")
-        return list(dict.fromkeys(domains))
+        # Kept as senders' domains are compared (U-labels): either form may be written here.
+        return list(dict.fromkeys(canonical_domain(d) for d in domains))
 
     def colleague_domains(self) -> frozenset[str]:
         """The mail domains whose senders are the controller's own people (its colleagues)."""

@@ -18,11 +18,12 @@ from cases.lifecycle import (
     Status,
     check_transition,
 )
+from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
 from store.actions import AuditAction
 from store.audit import append_event
-from store.models import Case, CasePause, Draft, Task
+from store.models import Case, CasePause, Draft, Outbox, Task
 from store.sanitise import clean_line, clean_text
 from templates.labels import EXTENSION_GROUNDS
 
@@ -712,7 +713,46 @@ def end_open_tasks(
             task_ids=[t.id for t in open_tasks],
             reason=why,
         )
+    for task in open_tasks:
+        _tell_owner_ended(session, case, task, why=why, now=now)
     return open_tasks
+
+
+def _tell_owner_ended(session: Session, case: Case, task: Task, *, why: str, now: datetime) -> None:
+    """Tell an owner asked by mail that their task is no longer needed, in its thread.
+
+    Their mail still asks them to erase or restrict; acting on it after the request ended
+    would process data with no request behind it. A Slack owner's DM is edited instead.
+    """
+    asked = session.exec(
+        select(Outbox)
+        .where(
+            Outbox.case_id == case.id,
+            Outbox.purpose == "task",
+            col(Outbox.subject).startswith(f"[{case.reference}] Task {task.id}:"),
+        )
+        .order_by(col(Outbox.id))
+    ).first()
+    if asked is None or not asked.from_addr:
+        return
+    text = (
+        f"Task {task.id} ({case.reference}) is no longer needed: {why}.\n\n"
+        f"Do not act on our earlier message about it, and leave the data in {task.system} as"
+        " it is; nothing more is needed from you.\n"
+    )
+    queue_mail(
+        session,
+        case=case,
+        sender=Sender(asked.from_addr, asked.from_name),
+        to=asked.to_addr,
+        subject=f"Re: {asked.subject}",
+        text=text,
+        html=None,
+        purpose="task",
+        now=now,
+        in_reply_to=asked.message_id,
+        references=[asked.message_id],
+    )
 
 
 def refuse(session: Session, *, reference: str, reasons: str, actor: str, now: datetime) -> Case:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from cases import deadlines
 from cases import operations as ops
+from cases.addresses import canonical
 from cases.controller import ControllerConfig
 from cases.errors import NotFound, UserError
 from cases.kinds import task_right
@@ -241,7 +242,7 @@ def _answer_mail_ids(session: Session, task: Task) -> list[int]:
     """
     if task.mailed_answer_at is None or task.id is None:
         return []
-    owner = task.owner.strip().lower()
+    owner = canonical(task.owner)  # as intake compared it: an IDN domain in either form
     answers = session.exec(
         select(Message.id, Message.subject, Message.from_addr)
         .where(Message.case_id == task.case_id, Message.category == TASK_ANSWER)
@@ -253,7 +254,7 @@ def _answer_mail_ids(session: Session, task: Task) -> list[int]:
         if message_id is not None
         and (tag := TASK_TAG.search(subject or "")) is not None
         and int(tag.group(1)) == task.id
-        and (from_addr or "").strip().lower() == owner
+        and canonical(from_addr or "") == owner
     ]
 
 

@@ -126,9 +126,11 @@ def _attach_third_party(
 def _answered_task(session: Session, case: Case, parsed: ParsedMessage) -> Task | None:
     """The case's task whose owner answers its task mail with this one, if any."""
     tag = TASK_TAG.search(parsed.subject or "")
-    sender = (parsed.from_addr or "").strip().lower()
+    sender = canonical(parsed.from_addr or "")
     task = session.get(Task, int(tag.group(1))) if tag else None
-    if task is None or task.case_id != case.id or task.owner.strip().lower() != sender:
+    # An owner configured with an IDN domain as A-labels answers from its U-labels, or the
+    # other way round: the same address (RFC 5891 §5), so both are compared canonically.
+    if task is None or task.case_id != case.id or canonical(task.owner) != sender:
         return None
     return task
 
@@ -186,7 +188,7 @@ def _correspondent(session: Session, case: Case, sender: str, parties: set[str])
     """
     addressed = session.exec(select(Outbox.to_addr).where(Outbox.case_id == case.id)).all()
     owners = session.exec(select(Task.owner).where(Task.case_id == case.id)).all()
-    known = {a.strip().lower() for a in (*addressed, *owners) if a and "@" in a}
+    known = {canonical(a) for a in (*addressed, *owners) if a and "@" in a}
     if sender in known:
         return True
     return sender.rpartition("@")[2] in organisations(known, parties)

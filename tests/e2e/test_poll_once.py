@@ -633,6 +633,36 @@ def test_a_colleague_at_another_company_domain_counts_only_when_the_config_lists
         assert [c["kinds"] for c in pasi] == [["erasure"]]
 
 
+@pytest.mark.parametrize("listed", ["tärget.invalid", "xn--trget-gra.invalid"])
+def test_a_company_domain_with_letters_beyond_ascii_is_the_same_domain_in_either_form(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, listed: str
+) -> None:
+    """An IDN domain listed in `own_domains` as U-labels was refused as no domain, and as
+    A-labels never matched a sender's domain, which intake compares as U-labels: the
+    colleague's forward became a request of his own (RFC 5891 §5: the same domain)."""
+    config = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    config.write_text(example.replace("own_domains = []", f'own_domains = ["{listed}"]'))
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00",
+        RIGHTSDESK_CONFIG=str(config),
+    )
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes()
+    colleague = b"mikko.myyja@xn--trget-gra.invalid"  # as mail carries it: A-labels
+    inbox.add(raw.replace(b"mikko.myyja@targetpartners.example", colleague))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "aino.asiakas@example.com"
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (forwarded,) = [e["detail"] for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert forwarded["forwarded_by"] == "mikko.myyja@tärget.invalid"
+
+
 def _original_of(forward: bytes, date: str) -> bytes:
     """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
     text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from email.message import EmailMessage
+from mailbox import Maildir
 from pathlib import Path
 
 import pytest
@@ -207,14 +208,29 @@ def test_an_access_and_erasure_case_waits_for_the_accounting_firm_until_its_task
 
 
 def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, smtp_sink: SmtpSink
 ) -> None:
-    reference = verified_case(env, "access")
+    reference = verified_case(env, "erasure")
     ok(env, "cases", "fulfil", reference)
     (task,) = tasks(env, reference)
     assert task["status"] == "open"
+    ok(env, "poll", "--once")
+    (asked,) = mail_to(smtp_sink, OWNER, 1)
 
     ok(env, "cases", "withdraw", reference, "--reason", "the customer withdrew by phone")
+    # The owner's mail still says "erase": they are told, in its thread, to leave the data.
+    ok(env, "poll", "--once")
+    asked_then_told = mail_to(smtp_sink, OWNER, 2)
+    assert asked_then_told[0] is asked
+    told = asked_then_told[1]
+    assert str(told.message["Subject"]) == f"Re: {asked.message['Subject']}"
+    assert str(told.message["In-Reply-To"]) == str(asked.message["Message-ID"])
+    told_text = text_of(told).replace("\r\n", "\n")
+    assert told_text.startswith(
+        f"Task {task['id']} ({reference}) is no longer needed: the requester withdrew the"
+        f" request.\n\nDo not act on our earlier message about it, and leave the data in {FIRM}"
+    )
+    assert "withdrew by phone" not in told_text  # the desk's own note stays with it
     (ended,) = tasks(env, reference)
     assert (ended["status"], ended["outcome"]) == ("done", "case_ended")
     assert "already done" in refused(env, "tasks", "done", str(task["id"]), "--note", "x")
@@ -555,3 +571,43 @@ def test_an_owner_who_found_data_for_someone_outside_the_register_turns_the_copy
     assert "Vi bekräftar att vi behandlar personuppgifter om dig" in draft
     assert "innehåller inga personuppgifter om dig" not in draft
     assert f"{FIRM}: En faktura hittades." in draft
+
+
+@pytest.mark.parametrize(
+    "owner", ["kirjanpito@tilitoimistö.invalid", "kirjanpito@xn--tilitoimist-1fb.invalid"]
+)
+def test_an_owner_at_a_domain_beyond_ascii_is_recognised_in_either_form_of_it(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, owner: str
+) -> None:
+    """The data map may name the owner as people write the domain (U-labels) or as DNS has
+    it (A-labels, copied from a signature); intake reads the answer's sender as U-labels.
+    The same address (RFC 5891 §5): the answer is the owner's, not a stranger's line."""
+    config = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    config.write_text(example + DATA_MAP.replace(OWNER, owner), encoding="utf-8")
+    env = desk_env(
+        db_url,
+        tmp_path,
+        smtp_sink.port,
+        RIGHTSDESK_CONFIG=str(config),
+        RIGHTSDESK_NOW="2026-03-10T10:00:00+02:00",
+    )
+    ok(env, "db", "upgrade")
+    reference = verified_case(env, "access")
+    ok(env, "cases", "fulfil", reference)
+    ok(env, "poll", "--once")
+    ascii_owner = "kirjanpito@xn--tilitoimist-1fb.invalid"
+    (request,) = mail_to(smtp_sink, ascii_owner, 1)
+    answer = EmailMessage()
+    answer["From"], answer["To"] = f"Kirjanpito <{ascii_owner}>", US
+    answer["Subject"] = f"Re: {request.message['Subject']}"
+    answer["Message-ID"] = "<answer-1@xn--tilitoimist-1fb.invalid>"
+    answer["In-Reply-To"] = str(request.message["Message-ID"])
+    answer.set_content("Kaksi laskua löytyi.\n")
+    inbox = Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(answer.as_bytes())
+    ok(env, "poll", "--once")
+    (listed,) = tasks(env, reference)
+    assert listed["mailed_answer"] == "Kaksi laskua löytyi."
+    trail = json.loads(ok(env, "cases", "show", reference, "--json"))["events"]
+    assert "third_party_message" not in [e["action"] for e in trail]

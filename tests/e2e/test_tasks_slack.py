@@ -301,6 +301,50 @@ def test_a_task_that_will_never_be_done_is_recorded_from_slack_with_its_reason(
     assert NOT_DONE_REPLY[language] in draft.body_text
 
 
+def dm_updates(fake: FakeSlack, dm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chat.update calls the notifier made to one direct message."""
+    return [
+        c.body
+        for c in fake.calls("chat.update")
+        if c.body.get("channel") == dm["channel"] and c.body.get("ts") == dm["ts"]
+    ]
+
+
+def test_an_ended_tasks_dm_tells_the_owner_to_do_nothing_and_drops_the_person_and_buttons(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    """The case is withdrawn while the erasure task waits: the DM still said "please erase"
+    with a Done button, so the owner could erase data no request stood behind any more."""
+    reference = fulfilled_case(env, "erasure")
+    task = task_of(env, reference)
+    dm = dm_of(fake_slack, task["id"])
+    cli(env, "cases", "withdraw", reference, "--reason", "the customer withdrew by phone")
+    assert task_of(env, reference)["outcome"] == "case_ended"
+
+    (update,) = wait_until(lambda: dm_updates(fake_slack, dm), "the DM brought up to date")
+    shown = json.dumps(update, ensure_ascii=False)
+    assert f"{reference} ended before it was done. Do not erase data in {FIRM}." in shown
+    assert ALICE[0] not in shown and ALICE[1] not in shown  # no longer needed there
+    assert all(block["type"] != "actions" for block in update["blocks"])
+    time.sleep(2)  # a few more notifier rounds: edited once, not every round
+    assert len(dm_updates(fake_slack, dm)) == 1
+
+
+def test_a_task_the_owner_answered_from_the_dm_is_shown_there_as_recorded(
+    env: dict[str, str], engine: Engine, bot_url: str, fake_slack: FakeSlack
+) -> None:
+    reference = fulfilled_case(env, "erasure")
+    task = task_of(env, reference)
+    dm = dm_of(fake_slack, task["id"])
+    click(bot_url, fake_slack, TASK_NOTHING, str(task["id"]), OWNER)
+    (update,) = wait_until(lambda: dm_updates(fake_slack, dm), "the DM brought up to date")
+    assert update["text"] == (
+        f"Task {task['id']} ({reference}, {FIRM}): recorded (nothing there)."
+        " Thank you, nothing more is needed."
+    )
+    assert all(block["type"] != "actions" for block in update["blocks"])
+
+
 def events_all(engine: Engine) -> list[CaseEvent]:
     """Every audit event, the desk's own too."""
     with new_session(engine) as session:
