@@ -176,7 +176,7 @@ def verify(case: Case, meta: dict[str, Any]) -> Block:
     return _modal(VERIFY_CASE, "Verify identity", "Verify", blocks, meta)
 
 
-def lift(case: Case, today: date, meta: dict[str, Any]) -> Block:
+def lift(case: Case, meta: dict[str, Any]) -> Block:
     """Art. 18(3): the person is told before the restriction is lifted; the day they were."""
     blocks = [
         section(
@@ -192,7 +192,9 @@ def lift(case: Case, today: date, meta: dict[str, Any]) -> Block:
         _input(
             LIFT_INFORMED,
             "The person was told of the lifting on (Helsinki date)",
-            {"type": "datepicker", "initial_date": today.isoformat()},
+            # No initial date: the day is an attestation (Art. 18(3)), so someone must pick
+            # it, as the terminal requires an explicit --informed-at.
+            {"type": "datepicker"},
         ),
     ]
     return _modal(LIFT_CASE, "Lift restriction", "Lift", blocks, meta)

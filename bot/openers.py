@@ -69,6 +69,5 @@ def open_lift(
     with deps.session_factory() as session:
         case = ops.get_case(session, reference)
         check_liftable(session, case, approve_with=f"`{deps.command} approve {case.reference}`")
-    today = deadlines.receipt_date(deps.clock())
-    view = modals.lift(case, today, {**meta, "reference": case.reference})
+    view = modals.lift(case, {**meta, "reference": case.reference})
     client.views_open(trigger_id=trigger_id, view=view)

@@ -363,10 +363,10 @@ def lift_case(
     While another case's restriction of the same person stands, only this lift is recorded;
     the last lift puts back the values of the earlier ones too (Art. 18).
     """
-    case = ops.get_case(session, reference)
+    case = _locked(session, ops.get_case(session, reference))
     why = _check(reason, informed_at, now)
     events = _events(session, case)
-    _require_confirmed(session, case, informed_at)
+    _require_confirmed(session, case, informed_at)  # under the lock: a lift at once waits
     every = _restrictions(session)
     (mine,) = [r for r in every if r.case.id == case.id]
     others = [r for r in every if r.case.id != case.id and mine.same_person(r)]
@@ -386,6 +386,12 @@ def lift_case(
             session.rollback()
             record_waiting(session, case, error=waiting, actor=actor, now=now)
             raise
+    # The systems' steps committed (and let the lock go): lock again and look once more, so
+    # of two lifts at once only one records the lift, its tasks and mails (Art. 5(2)).
+    _locked(session, case)
+    if lifted_event(session, case) is not None:
+        session.rollback()
+        raise UserError(f"{case.reference}: the restriction is already lifted")
     lifted.ended = ops.end_open_tasks(
         session,
         case,
@@ -427,6 +433,16 @@ def lift_case(
     )
     session.commit()
     return lifted
+
+
+def _locked(session: Session, case: Case) -> Case:
+    """Hold the case's row until this transaction ends (on SQLite, BEGIN IMMEDIATE does)."""
+    return session.exec(
+        select(Case)
+        .where(Case.id == case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _restricts(event: CaseEvent) -> bool:

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,10 +27,14 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
 from cases.controller import load_controller_toml
+from cases.errors import UserError
+from cases.fulfilment.lifting import lift_case
 from cases.fulfilment.retention import purge_case
 from cases.sql_connector import SqlConnector
 from cases.systems import SqlSystem
+from store.engine import new_session
 from store.models import Case
+from tests.e2e.slack_bot import migrated_engine
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
 from tests.servers.mariadb import MariaDbServer
@@ -1402,3 +1407,54 @@ def test_the_retention_purge_holds_a_case_record_while_its_restriction_or_a_task
         if task["status"] == "open":
             ok(years_on, "tasks", "done", str(task["id"]), "--note", "Begränsningen hävd.")
     assert f"purged 1 case records: {reference}" in ok(years_on, "retention", "sweep")
+
+
+def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Both passed the checks and both lifted: two `restriction_lifted` events, the tasks by
+    hand and their mails twice. The case's row is locked for the check and the lift."""
+    shop_db = f"sqlite:///{tmp_path / 'shop.db'}"
+    subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), shop_db], check=True)
+    engine = migrated_engine(db_url)
+    env = {
+        "RIGHTSDESK_DATABASE_URL": db_url,
+        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+        "RIGHTSDESK_NOW": NOW,
+        "SHOP_DATABASE_URL": shop_db,
+    }
+    reference = answered_restriction(env, "en")
+    controller = load_controller_toml((EXAMPLE / "rightsdesk.toml").read_text("utf-8"))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def lift_it(n: int) -> None:
+        with new_session(engine) as session:
+            start.wait()
+            try:
+                lift_case(
+                    session, reference=reference, reason="accuracy checked",
+                    informed_at=datetime.fromisoformat(NOW), actor=f"t{n}",
+                    now=datetime.fromisoformat(NOW), controller=controller,
+                    env={"SHOP_DATABASE_URL": shop_db},
+                )  # fmt: skip
+                outcomes.append("lifted")
+            except UserError as error:
+                outcomes.append(str(error))
+
+    threads = [threading.Thread(target=lift_it, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    engine.dispose()
+
+    assert sorted(outcomes) == [
+        f"{reference}: the restriction is already lifted",
+        "lifted",
+    ]
+    trail = events(env, reference)
+    assert [e["action"] for e in trail].count("restriction_lifted") == 1
+    tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
+    by_hand = [t["system"] for t in tasks if t["kind"] == "lift_restriction"]
+    assert sorted(by_hand) == sorted(set(by_hand)) and by_hand

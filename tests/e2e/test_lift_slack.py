@@ -59,11 +59,11 @@ def bot_url(engine: Engine, env: dict[str, str], tmp_path: Path) -> Iterator[str
         yield url
 
 
-def _day(value: str) -> dict[str, Any]:
+def _day(value: str | None) -> dict[str, Any]:
     return {"value": {"type": "datepicker", "selected_date": value}}
 
 
-def _form(reason: str, told: str) -> dict[str, Any]:
+def _form(reason: str, told: str | None) -> dict[str, Any]:
     return {"lift_reason": _text(reason), "lift_informed": _day(told)}
 
 
@@ -78,15 +78,17 @@ def test_lifting_from_slack_puts_the_shop_account_back_and_says_what_it_did(
     _command(bot_url, fake_slack, f"lift {reference}")
     form = fake_slack.wait_for("views.open")[0]
     told = next(b for b in _view(form)["blocks"] if b.get("block_id") == "lift_informed")
-    assert told["element"] == {
-        "type": "datepicker",
-        "initial_date": TODAY,  # today in Helsinki: told, then lifted
-        "action_id": "value",
-    }
+    # No day is filled in: that the person was told is attested by whoever picks it.
+    assert told["element"] == {"type": "datepicker", "action_id": "value"}
 
+    no_day = _submit(bot_url, form, _form("accuracy checked", None))
     no_reason = _submit(bot_url, form, _form("  ", TODAY))
     ahead = _submit(bot_url, form, _form("accuracy checked", "2026-03-11"))
     early = _submit(bot_url, form, _form("accuracy checked", "2026-03-09"))
+    assert no_day.json() == {
+        "response_action": "errors",
+        "errors": {"lift_informed": "Pick the day the person was told of the lifting."},
+    }
     assert no_reason.json() == {
         "response_action": "errors",
         "errors": {"lift_reason": "Say why the restriction ends."},

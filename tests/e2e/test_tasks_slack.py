@@ -345,6 +345,20 @@ def test_a_task_the_owner_answered_from_the_dm_is_shown_there_as_recorded(
     assert all(block["type"] != "actions" for block in update["blocks"])
 
 
+@pytest.mark.parametrize("number", ["²", "１２", "0", "-3", "9" * 20, str(2**63)])
+def test_a_task_number_that_is_not_one_the_desk_can_hold_gets_the_usage(
+    env: dict[str, str], bot_url: str, fake_slack: FakeSlack, number: str
+) -> None:
+    """A superscript or full-width digit, zero, or a number past a 63-bit id was a crash
+    ("Sorry, something went wrong", logged as the desk's fault); it is the usage."""
+    reference = fulfilled_case(env, "erasure", "en")
+
+    answer = rights(bot_url, fake_slack, f"not-done {number} {RETIRED}", "odd")
+
+    assert answer.startswith("Usage: `/rights not-done TASK REASON`")
+    assert task_of(env, reference)["status"] == "open"
+
+
 def events_all(engine: Engine) -> list[CaseEvent]:
     """Every audit event, the desk's own too."""
     with new_session(engine) as session:

@@ -80,6 +80,13 @@ class Call:
             raise self.fail()
         return words
 
+    def number(self, word: str) -> int:
+        """A positive id as typed (ASCII digits, within a 63-bit signed int), or the usage error."""
+        # "²".isdigit() is True and int() refuses it; a number past BIGINT fails in the database.
+        if not (word.isascii() and word.isdecimal()) or not 0 < int(word) < 2**63:
+            raise self.fail()
+        return int(word)
+
     def reference(self, word: str) -> str:
         """A case reference as typed, or the usage error."""
         ref = normalise_reference(word)

@@ -180,9 +180,7 @@ def lift(call: Call) -> None:
 def not_done(call: Call) -> Reply:
     """`not-done TASK REASON`: the task will not be done, and why, as `tasks not-done` does."""
     number, reason = call.split(2, 2)
-    if not number.isdigit():
-        raise call.fail()
-    task_id = int(number)
+    task_id = call.number(number)
     with call.deps.session_factory() as session:
         _, case, draft, waiting = finish_task(
             session,
