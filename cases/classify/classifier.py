@@ -116,8 +116,9 @@ def classify_request(
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
-    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question ("what
-    # would happen if I stopped marketing?") asks about it, and a person answers.
+    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question about its
+    # consequences ("what would happen if I stopped marketing?") asks about it, and a person
+    # answers. Any other question keeps it ("why must I log in if I want to unsubscribe?").
     questions = _questions_about_consequences(full, tokens)
     hits = [
         h
@@ -421,17 +422,22 @@ def _instruction_after(
 
 
 def _questions_about_consequences(text: str, tokens: Tokens) -> set[int]:
-    """The sentences that open with "what", "mitä", "vad"... and end with a question mark."""
-    firsts: dict[int, Token] = {}
-    lasts: dict[int, Token] = {}
+    """The sentences asking "what would happen if...", "mitä tapahtuu, jos...", "vad händer om"."""
+    by_sentence: dict[int, list[Token]] = {}
     for tok in tokens:
-        firsts.setdefault(tok.sentence, tok)
-        lasts[tok.sentence] = tok
-    return {
-        sentence
-        for sentence, tok in firsts.items()
-        if tok.surface in lx.WH_WORDS and text[lasts[sentence].end :].lstrip().startswith("?")
-    }
+        by_sentence.setdefault(tok.sentence, []).append(tok)
+    found = set()
+    for sentence, toks in by_sentence.items():
+        if toks[0].surface not in lx.CONSEQUENCE_OPENERS:
+            continue
+        if not text[toks[-1].end :].lstrip().startswith("?"):
+            continue
+        asks = (len(toks) > 1 and toks[1].surface == "if") or any(
+            t.surface in lx.HAPPEN or t.lemma in lx.HAPPEN for t in toks[1:4]
+        )
+        if asks:
+            found.add(sentence)
+    return found
 
 
 def _articles(text: str) -> list[str]:

@@ -332,11 +332,12 @@ NEGATABLE = frozenset({"access", "rectification", "erasure", "restriction", "por
 # Words that may open the main clause of an instruction after its condition: "if you use my
 # data for marketing, (then) stop it", "jos ..., niin lopettakaa se", "om ..., så sluta".
 INSTRUCTION_LEAD = words("then please kindly just so niin sitten siis så vänligen snälla")
-# Words that open a question about consequences: "what would happen if I stopped marketing?"
-# asks about an opt-out without making one.
-WH_WORDS = words(
-    "what what's whats how why mitä mitäs mikä miten miksi vad hur varför vilka vilken"
-)
+# A question about consequences opens with one of these words and, within three more words,
+# one of HAPPEN ("what would happen if I stopped marketing?", "mitä tapahtuisi, jos...", "vad
+# skulle hända om...") or "if" right after it ("what if..."): it asks about an opt-out without
+# making one. Other questions ("why must I log in if I want to unsubscribe?") keep theirs.
+CONSEQUENCE_OPENERS = words("what what's whats mitä mitäs vad")
+HAPPEN = words("happen happens happened tapahtuu tapahtuisi tapahtua händer hända hände")
 # Words that open a question, colloquial ones too ("onks", "whats"): a sentence that starts
 # with one asks even when the sender typed no question mark.
 QUESTION_WORDS = words(

@@ -315,10 +315,30 @@ def test_an_opt_out_phrased_as_a_conditional_instruction_is_still_an_opt_out(tex
         "What would happen if I stopped marketing?",
         "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
         "Vad skulle hända om jag slutade med marknadsföring?",
+        "Mitä tapahtuu, jos lopetan markkinoinnin?",
+        "Vad händer om jag avregistrerar mig från nyhetsbrevet?",
+        "What happens if I unsubscribe from your marketing?",
+        "What if I stopped the marketing?",
     ],
 )
 def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) -> None:
     assert classify_request("", text).kinds == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why do I need to log in if I just want to unsubscribe from your marketing?",
+        "Varför måste jag logga in om jag vill sluta få reklam?",
+        "What should I do if I want you to stop sending me marketing?",
+        "Why must I call you if I want to stop the marketing mails?",
+        "Miksi minun pitää soittaa, jos haluan lopettaa markkinoinnin?",
+        "Hur gör jag om jag vill sluta få reklam?",
+        "Miten voin lopettaa markkinoinnin, jos en halua kirjautua?",
+    ],
+)
+def test_an_opt_out_asked_in_a_how_or_why_question_is_still_an_opt_out(text: str) -> None:
+    assert classify_request("", text).kinds == ["marketing_opt_out"]
 
 
 @pytest.mark.parametrize(
