@@ -20,6 +20,7 @@ from cases.classify.rules import (
     Token,
     Tokens,
     any_match,
+    clause_of,
     coordinated,
     hypothetical_spans,
     in_set,
@@ -294,14 +295,7 @@ class _Objects:
             if not same_clause(self.text, tokens, *sorted((i, first))):
                 # "Delete my data, and her data too": more data of the same verb, another's.
                 found_other = found_other or (
-                    i > first
-                    and i in others
-                    and coordinated(self.text, tokens, first, i)
-                    and any(
-                        in_set("@data", *tokens[k].words) and self._possessor(k) == i
-                        for k in (i + 1, i + 2)
-                        if k < len(tokens)
-                    )
+                    i > first and i in others and self._added_to_verb(first, i)
                 )
                 continue
             if i in others:
@@ -319,6 +313,20 @@ class _Objects:
                 found_other = found_other or others_own
                 own = own or not others_own
         return own, found_other, found_mail, data
+
+    def _added_to_verb(self, verb: int, i: int) -> bool:
+        """Whether person i stands in a clause that only adds her data to the verb before."""
+        # "Delete my data, and hers too" adds hers; "and her data can stay", "and keep her
+        # data" have a verb of their own and leave hers alone.
+        if not coordinated(self.text, self.tokens, verb, i):
+            return False
+        others, _ = self._found()
+        return all(
+            k in others
+            or self.tokens[k].surface in lx.ADDED_TO_VERB | lx.POSSESSIVES
+            or in_set("@data", *self.tokens[k].words)
+            for k in clause_of(self.text, self.tokens, i)
+        )
 
     def _possessor(self, i: int) -> int | None:
         """The other person whose data word i is: "her (personal) data", "mieheni tiedot"."""

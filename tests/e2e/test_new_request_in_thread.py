@@ -848,6 +848,57 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails naming her data after ", and" or ";" with no verb of its own: erased too.
+HER_DATA_ADDED = [
+    ("fi", "Poistakaa tietoni, ja hänenkin."),
+    ("sv", "Radera mina uppgifter, och hennes."),
+    ("en", "Delete my data, and hers too."),
+    ("en", "Delete my data; her data too."),
+]
+# New mails whose ", and" clause leaves her data alone with a verb of its own.
+HER_DATA_LEFT_ALONE = [
+    ("fi", "Poistakaa tietoni, ja hänen tietonsa saavat jäädä."),
+    ("sv", "Radera mina uppgifter, och hennes uppgifter får vara kvar."),
+    ("en", "Delete my data, and her data can stay."),
+    ("en", "Delete my data, and keep her data."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_ADDED)
+def test_her_data_or_hers_added_after_and_or_a_semicolon_opens_a_case_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+    assert case.evidence["triggers"]["erasure"]  # the writer's own, shown to the person
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_LEFT_ALONE)
+def test_her_data_left_alone_with_a_verb_of_its_own_leaves_the_writers_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+    assert "others_data" not in case.evidence["triggers"]
+
+
 # New mails opting out of marketing for the writer and for her or his spouse.
 OPT_OUT_FOR_SPOUSE_TOO = {
     "fi": (

@@ -221,6 +221,14 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Her personal data you may erase.",
         "Hänen tietonsa voitte poistaa.",
         "Hennes uppgifter kan ni radera.",
+        # Hers added after ", and" or ";" with no verb of its own.
+        "Delete my data, and hers too.",
+        "Delete my data; her data too.",
+        "Delete my data, and also all of her personal data.",
+        "Radera mina uppgifter, och hennes.",
+        "Radera mina uppgifter; hennes uppgifter också.",
+        "Poistakaa tietoni, ja hänenkin.",
+        "Poistakaa tietoni; hänen tietonsa myös.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -250,6 +258,14 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Please act on my behalf and delete my data.", ["erasure"]),
         # "Her" after ", and" that names no data of hers.
         ("Please delete my data, and tell her I said thanks.", ["erasure"]),
+        # Her data after ", and" or ";" with a verb of its own: left alone.
+        ("Delete my data, and her data can stay.", ["erasure"]),
+        ("Delete my data, and keep her data.", ["erasure"]),
+        ("Delete my data; her data may remain.", ["erasure"]),
+        ("Radera mina uppgifter, och hennes uppgifter får vara kvar.", ["erasure"]),
+        ("Radera mina uppgifter, och behåll hennes.", ["erasure"]),
+        ("Poistakaa tietoni, ja hänen tietonsa saavat jäädä.", ["erasure"]),
+        ("Poistakaa tietoni, mutta hänen tietonsa saa jäädä.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
     ],
 )
