@@ -20,6 +20,7 @@ from cases.classify.rules import (
     Token,
     Tokens,
     any_match,
+    clause_of,
     coordinated,
     hypothetical_spans,
     in_set,
@@ -116,8 +117,9 @@ def classify_request(
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
-    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question ("what
-    # would happen if I stopped marketing?") asks about it, and a person answers.
+    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question about its
+    # consequences ("what would happen if I stopped marketing?") asks about it, and a person
+    # answers. Any other question keeps it ("why must I log in if I want to unsubscribe?").
     questions = _questions_about_consequences(full, tokens)
     hits = [
         h
@@ -293,14 +295,7 @@ class _Objects:
             if not same_clause(self.text, tokens, *sorted((i, first))):
                 # "Delete my data, and her data too": more data of the same verb, another's.
                 found_other = found_other or (
-                    i > first
-                    and i in others
-                    and coordinated(self.text, tokens, first, i)
-                    and any(
-                        in_set("@data", *tokens[k].words) and self._possessor(k) == i
-                        for k in (i + 1, i + 2)
-                        if k < len(tokens)
-                    )
+                    i > first and i in others and self._added_to_verb(first, i)
                 )
                 continue
             if i in others:
@@ -318,6 +313,20 @@ class _Objects:
                 found_other = found_other or others_own
                 own = own or not others_own
         return own, found_other, found_mail, data
+
+    def _added_to_verb(self, verb: int, i: int) -> bool:
+        """Whether person i stands in a clause that only adds her data to the verb before."""
+        # "Delete my data, and hers too" adds hers; "and her data can stay", "and keep her
+        # data" have a verb of their own and leave hers alone.
+        if not coordinated(self.text, self.tokens, verb, i):
+            return False
+        others, _ = self._found()
+        return all(
+            k in others
+            or self.tokens[k].surface in lx.ADDED_TO_VERB | lx.POSSESSIVES
+            or in_set("@data", *self.tokens[k].words)
+            for k in clause_of(self.text, self.tokens, i)
+        )
 
     def _possessor(self, i: int) -> int | None:
         """The other person whose data word i is: "her (personal) data", "mieheni tiedot"."""
@@ -421,17 +430,22 @@ def _instruction_after(
 
 
 def _questions_about_consequences(text: str, tokens: Tokens) -> set[int]:
-    """The sentences that open with "what", "mitä", "vad"... and end with a question mark."""
-    firsts: dict[int, Token] = {}
-    lasts: dict[int, Token] = {}
+    """The sentences asking "what would happen if...", "mitä tapahtuu, jos...", "vad händer om"."""
+    by_sentence: dict[int, list[Token]] = {}
     for tok in tokens:
-        firsts.setdefault(tok.sentence, tok)
-        lasts[tok.sentence] = tok
-    return {
-        sentence
-        for sentence, tok in firsts.items()
-        if tok.surface in lx.WH_WORDS and text[lasts[sentence].end :].lstrip().startswith("?")
-    }
+        by_sentence.setdefault(tok.sentence, []).append(tok)
+    found = set()
+    for sentence, toks in by_sentence.items():
+        if toks[0].surface not in lx.CONSEQUENCE_OPENERS:
+            continue
+        if not text[toks[-1].end :].lstrip().startswith("?"):
+            continue
+        asks = (len(toks) > 1 and toks[1].surface == "if") or any(
+            t.surface in lx.HAPPEN or t.lemma in lx.HAPPEN for t in toks[1:4]
+        )
+        if asks:
+            found.add(sentence)
+    return found
 
 
 def _articles(text: str) -> list[str]:

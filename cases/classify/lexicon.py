@@ -212,7 +212,15 @@ ABOUT_DATA = frozenset(
 # The rights a triage mail keeps: opt-outs for the writer's own address (Art. 21(3)).
 IN_FORCE_AT_ONCE = ("marketing_opt_out", "publication_opt_out")
 # A third person as the object: "her data", "hänen tietonsa", "hennes uppgifter", "delete him".
-THIRD_PERSON = words("her hers his him hänen hänet hänestä häntä hennes hans henne honom")
+THIRD_PERSON = words("her hers his him hänen hänenkin hänet hänestä häntä hennes hans henne honom")
+# The words that may stand beside another person and her data in a clause that only adds
+# them to the verb before: "delete my data, and (also all of) her (personal) data too",
+# "ja myös hänen tietonsa", "och hennes också". Any other word is a verb of the clause's own
+# ("and her data can stay", "och hennes uppgifter får vara kvar").
+ADDED_TO_VERB = words(
+    "and also too as well even all of the same likewise personal ja sekä myös myöskin kanssa "
+    "samoin kaikki koko och samt också även med alla hela likaså"
+)
 # "Their" may be a company's ("their records" about the shop): another person only in a
 # mail that names one, possessed ("my parents") or represented ("on behalf of").
 THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
@@ -332,11 +340,12 @@ NEGATABLE = frozenset({"access", "rectification", "erasure", "restriction", "por
 # Words that may open the main clause of an instruction after its condition: "if you use my
 # data for marketing, (then) stop it", "jos ..., niin lopettakaa se", "om ..., så sluta".
 INSTRUCTION_LEAD = words("then please kindly just so niin sitten siis så vänligen snälla")
-# Words that open a question about consequences: "what would happen if I stopped marketing?"
-# asks about an opt-out without making one.
-WH_WORDS = words(
-    "what what's whats how why mitä mitäs mikä miten miksi vad hur varför vilka vilken"
-)
+# A question about consequences opens with one of these words and, within three more words,
+# one of HAPPEN ("what would happen if I stopped marketing?", "mitä tapahtuisi, jos...", "vad
+# skulle hända om...") or "if" right after it ("what if..."): it asks about an opt-out without
+# making one. Other questions ("why must I log in if I want to unsubscribe?") keep theirs.
+CONSEQUENCE_OPENERS = words("what what's whats mitä mitäs vad")
+HAPPEN = words("happen happens happened tapahtuu tapahtuisi tapahtua händer hända hände")
 # Words that open a question, colloquial ones too ("onks", "whats"): a sentence that starts
 # with one asks even when the sender typed no question mark.
 QUESTION_WORDS = words(

@@ -27,8 +27,9 @@ _NEGATION_REACH = 4  # words before the right's word; Swedish also puts it after
 # follows, which Finnish and Swedish always set off with one ("en halua, että ... poistetaan").
 _BUT = frozenset({"but", "however", "mutta", "vaan", "men", "utan"})
 _NEGATION_BREAK = re.compile(r"[;:.!?]|,(?!\s*(?:että|att|that)\b)", re.IGNORECASE)
-# A comma that goes on with the same verb: "delete my data, and her data too".
-_COORDINATION = re.compile(r",\s*(?:and|ja|sekä|och|samt)\b", re.IGNORECASE)
+# A comma or semicolon that may go on with the same verb: "delete my data, and her data too",
+# "delete my data; her data too".
+_COORDINATION = re.compile(r",\s*(?:and|ja|sekä|och|samt)\b|;", re.IGNORECASE)
 
 
 @dataclass
@@ -177,13 +178,33 @@ def same_clause(text: str, tokens: Tokens, a: int, b: int) -> bool:
 
 
 def coordinated(text: str, tokens: Tokens, a: int, b: int) -> bool:
-    """Whether word b joins word a's clause after ", and" ("delete my data, and her data")."""
+    """Whether word b joins word a's clause after ", and" or ";" ("delete my data, and hers")."""
     if tokens[a].sentence != tokens[b].sentence:
         return False
     breaks = list(_NEGATION_BREAK.finditer(text, tokens[a].end, tokens[b].start))
     if not breaks or any(t.surface in _BUT for t in tokens[a + 1 : b]):
         return False
     return all(_COORDINATION.match(text, m.start()) for m in breaks)
+
+
+def clause_of(text: str, tokens: Tokens, i: int, reach: int = 12) -> range:
+    """The indexes of the words in word i's clause, `reach` words at most either side."""
+    # Word by word, so that a hostile clause of thousands of words costs `reach` steps.
+
+    def joined(a: int, b: int) -> bool:  # adjacent words a, b: nothing breaks between them
+        return tokens[a].sentence == tokens[b].sentence and not _NEGATION_BREAK.search(
+            text, tokens[a].end, tokens[b].start
+        )
+
+    lo = i
+    while lo > max(0, i - reach) and joined(lo - 1, lo) and tokens[lo].surface not in _BUT:
+        lo -= 1
+    hi = i
+    while hi < min(len(tokens) - 1, i + reach) and joined(hi, hi + 1):
+        if tokens[hi + 1].surface in _BUT:
+            break
+        hi += 1
+    return range(lo, hi + 1)
 
 
 def near_self(tokens: Tokens, first: int, last: int) -> bool:

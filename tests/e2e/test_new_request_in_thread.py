@@ -848,6 +848,57 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails naming her data after ", and" or ";" with no verb of its own: erased too.
+HER_DATA_ADDED = [
+    ("fi", "Poistakaa tietoni, ja hänenkin."),
+    ("sv", "Radera mina uppgifter, och hennes."),
+    ("en", "Delete my data, and hers too."),
+    ("en", "Delete my data; her data too."),
+]
+# New mails whose ", and" clause leaves her data alone with a verb of its own.
+HER_DATA_LEFT_ALONE = [
+    ("fi", "Poistakaa tietoni, ja hänen tietonsa saavat jäädä."),
+    ("sv", "Radera mina uppgifter, och hennes uppgifter får vara kvar."),
+    ("en", "Delete my data, and her data can stay."),
+    ("en", "Delete my data, and keep her data."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_ADDED)
+def test_her_data_or_hers_added_after_and_or_a_semicolon_opens_a_case_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+    assert case.evidence["triggers"]["erasure"]  # the writer's own, shown to the person
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_LEFT_ALONE)
+def test_her_data_left_alone_with_a_verb_of_its_own_leaves_the_writers_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+    assert "others_data" not in case.evidence["triggers"]
+
+
 # New mails opting out of marketing for the writer and for her or his spouse.
 OPT_OUT_FOR_SPOUSE_TOO = {
     "fi": (
@@ -944,13 +995,25 @@ HYPOTHETICAL_OPT_OUT = {
     ),
     "en": ("John Smith", "john.smith@example.com", "What would happen if I stopped marketing?"),
 }
+OTHER_CONSEQUENCE_QUESTIONS = [
+    ("fi", "Mitä tapahtuu, jos lopetan markkinoinnin?"),
+    ("sv", "Vad händer om jag avregistrerar mig från nyhetsbrevet?"),
+    ("en", "What happens if I unsubscribe from your marketing?"),
+    ("en", "What if I stopped the marketing?"),
+]
 
 
-@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        *((lang, text) for lang, (_, _, text) in HYPOTHETICAL_OPT_OUT.items()),
+        *OTHER_CONSEQUENCE_QUESTIONS,
+    ],
+)
 def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_force(
-    desk: CodeDesk, language: str
+    desk: CodeDesk, language: str, text: str
 ) -> None:
-    name, sender, text = HYPOTHETICAL_OPT_OUT[language]
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
     _, raw = request_mail(
         sender_name=name, sender=sender, subject="Question", body=f"{text}\n\n{name}\n", at=T0
     )
@@ -963,6 +1026,36 @@ def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_for
     with desk.session() as session:
         assert is_suppressed(session, sender) == []
     assert "opt_out_in_force" not in [e.action for e in desk.events(case.reference)]
+
+
+# New mails asking how or why in a question that makes an opt-out all the same.
+OPT_OUT_IN_A_HOW_OR_WHY_QUESTION = [
+    ("fi", "Miksi minun pitää soittaa, jos haluan lopettaa markkinoinnin?"),
+    ("sv", "Varför måste jag logga in om jag vill sluta få reklam?"),
+    ("en", "Why do I need to log in if I just want to unsubscribe from your marketing?"),
+    ("en", "What should I do if I want you to stop sending me marketing?"),
+    ("en", "Why must I call you if I want to stop the marketing mails?"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), OPT_OUT_IN_A_HOW_OR_WHY_QUESTION)
+def test_an_opt_out_asked_in_a_how_or_why_question_is_in_force_at_once(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject="Question", body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["marketing_opt_out"]
+    with desk.session() as session:
+        # Art. 21(3): the objection stops marketing at once, whatever else the mail asks.
+        assert is_suppressed(session, sender) == ["marketing"]
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
 
 
 # A reply in the thread opting out of marketing and naming another person's data.

@@ -221,6 +221,14 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Her personal data you may erase.",
         "Hänen tietonsa voitte poistaa.",
         "Hennes uppgifter kan ni radera.",
+        # Hers added after ", and" or ";" with no verb of its own.
+        "Delete my data, and hers too.",
+        "Delete my data; her data too.",
+        "Delete my data, and also all of her personal data.",
+        "Radera mina uppgifter, och hennes.",
+        "Radera mina uppgifter; hennes uppgifter också.",
+        "Poistakaa tietoni, ja hänenkin.",
+        "Poistakaa tietoni; hänen tietonsa myös.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -250,6 +258,14 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Please act on my behalf and delete my data.", ["erasure"]),
         # "Her" after ", and" that names no data of hers.
         ("Please delete my data, and tell her I said thanks.", ["erasure"]),
+        # Her data after ", and" or ";" with a verb of its own: left alone.
+        ("Delete my data, and her data can stay.", ["erasure"]),
+        ("Delete my data, and keep her data.", ["erasure"]),
+        ("Delete my data; her data may remain.", ["erasure"]),
+        ("Radera mina uppgifter, och hennes uppgifter får vara kvar.", ["erasure"]),
+        ("Radera mina uppgifter, och behåll hennes.", ["erasure"]),
+        ("Poistakaa tietoni, ja hänen tietonsa saavat jäädä.", ["erasure"]),
+        ("Poistakaa tietoni, mutta hänen tietonsa saa jäädä.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
     ],
 )
@@ -315,10 +331,30 @@ def test_an_opt_out_phrased_as_a_conditional_instruction_is_still_an_opt_out(tex
         "What would happen if I stopped marketing?",
         "Mitä tapahtuisi, jos lopettaisin markkinoinnin?",
         "Vad skulle hända om jag slutade med marknadsföring?",
+        "Mitä tapahtuu, jos lopetan markkinoinnin?",
+        "Vad händer om jag avregistrerar mig från nyhetsbrevet?",
+        "What happens if I unsubscribe from your marketing?",
+        "What if I stopped the marketing?",
     ],
 )
 def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) -> None:
     assert classify_request("", text).kinds == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why do I need to log in if I just want to unsubscribe from your marketing?",
+        "Varför måste jag logga in om jag vill sluta få reklam?",
+        "What should I do if I want you to stop sending me marketing?",
+        "Why must I call you if I want to stop the marketing mails?",
+        "Miksi minun pitää soittaa, jos haluan lopettaa markkinoinnin?",
+        "Hur gör jag om jag vill sluta få reklam?",
+        "Miten voin lopettaa markkinoinnin, jos en halua kirjautua?",
+    ],
+)
+def test_an_opt_out_asked_in_a_how_or_why_question_is_still_an_opt_out(text: str) -> None:
+    assert classify_request("", text).kinds == ["marketing_opt_out"]
 
 
 @pytest.mark.parametrize(
