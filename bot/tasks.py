@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -175,11 +175,15 @@ def ended_message(task: Task, case: Case) -> tuple[str, list[Block]]:
     """
     what = f"{VERBS[task.kind]} data in {task.system}"
     if task.outcome == "case_ended":
-        state = f"no longer needed: {case.reference} ended before it was done. Do not {what}."
+        state = (
+            f"no longer needed: {case.reference} ended before it was done. Do not {what};"
+            " if you already did, tell the privacy desk what you did."
+        )
     elif task.outcome == LIFTED_BEFORE_DONE:
+        # Restricted by hand but not yet recorded, it would stay restricted unseen (Art. 18(3)).
         state = (
             f"no longer needed: the restriction in {case.reference} was lifted before it was"
-            f" done. Do not {what}."
+            f" done. Do not {what}; if you already did, lift it again and tell the privacy desk."
         )
     else:
         outcome = (task.outcome or "done").replace("_", " ")
@@ -191,8 +195,8 @@ def ended_message(task: Task, case: Case) -> tuple[str, list[Block]]:
 def close_task_messages(session: Session, calls: SlackCalls, *, now: datetime) -> int:
     """Bring each closed task's direct message to its outcome; returns the messages updated.
 
-    A DM last sent before the task closed is a candidate; one whose blocks already say the
-    outcome is skipped, so each is edited once, a batch a round (chat.update is Tier 3).
+    A DM last sent before the task closed is a candidate, edited once, a batch a round
+    (chat.update is Tier 3); one whose blocks already say the outcome is only marked.
     """
     key = sa.literal("task:") + sa.cast(Task.id, sa.String)
     rows = session.exec(
@@ -212,22 +216,24 @@ def close_task_messages(session: Session, calls: SlackCalls, *, now: datetime) -
     for task, case, post in rows:
         text, blocks = ended_message(task, case)
         digest = content_hash(text, blocks)
-        if post.content_hash == digest:
-            continue
         try:
-            calls.call(
-                "chat.update",
-                channel=post.channel or "",
-                ts=post.ts or "",
-                text=text,
-                blocks=blocks,
-            )
+            if post.content_hash != digest:
+                calls.call(
+                    "chat.update",
+                    channel=post.channel or "",
+                    ts=post.ts or "",
+                    text=text,
+                    blocks=blocks,
+                )
+                updated += 1
         except Refused as refused:  # e.g. the owner deleted the DM: nothing left to correct
             log.warning("Slack refused the update of task %s: %s", task.id, refused.code)
-        post.content_hash, post.attempted_at = digest, now
+        # A watermark past the close, not the call's time alone: a task closed during this
+        # round (or on a clock a little ahead) is edited once and never selected again.
+        post.content_hash = digest
+        post.attempted_at = max(now, task.done_at or now) + timedelta(microseconds=1)
         session.add(post)
         session.commit()
-        updated += 1
     return updated
 
 

@@ -723,6 +723,7 @@ def _tell_owner_ended(session: Session, case: Case, task: Task, *, why: str, now
 
     Their mail still asks them to erase or restrict; acting on it after the request ended
     would process data with no request behind it. A Slack owner's DM is edited instead.
+    A request mail not sent yet is withdrawn instead: a notice could overtake it.
     """
     asked = session.exec(
         select(Outbox)
@@ -735,10 +736,19 @@ def _tell_owner_ended(session: Session, case: Case, task: Task, *, why: str, now
     ).first()
     if asked is None or not asked.from_addr:
         return
+    if asked.status == "pending":  # never delivered: the owner has nothing to be told about
+        asked.status = "failed"
+        asked.last_error = f"not sent: task {task.id} ended first ({why})"
+        session.add(asked)
+        return
+    if task.outcome == "lifted_before_done":  # restricted by hand, it would stay so unseen
+        already = "if you already restricted it, lift that restriction again and reply to tell us."
+    else:
+        already = "if you already did it, reply to tell us what you did."
     text = (
         f"Task {task.id} ({case.reference}) is no longer needed: {why}.\n\n"
-        f"Do not act on our earlier message about it, and leave the data in {task.system} as"
-        " it is; nothing more is needed from you.\n"
+        f"Do not act on our earlier message about it; {already} Otherwise nothing more is"
+        " needed from you.\n"
     )
     queue_mail(
         session,

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from cases.addresses import canonical_domain
+
 # Exchange Online writes `Authentication-Results: spf=pass (sender IP is …) smtp.mailfrom=…;
 # dkim=pass … header.d=…;dmarc=pass action=none header.from=…;compauth=pass reason=100`,
 # without the authserv-id RFC 8601 §2.2 requires; this stands for "omitted".
@@ -162,8 +164,12 @@ def parse_header(value: str) -> AuthResults | None:
 
 
 def _domain(value: str | None) -> str:
-    """`user@Example.COM` or `@example.com` or `example.com` -> `example.com`."""
-    return (value or "").rpartition("@")[2].strip().strip(".").lower()
+    """`user@Example.COM` or `@example.com` or `example.com` -> `example.com`, as U-labels.
+
+    Authentication-Results carries an IDN domain as A-labels (RFC 8601 §2.2), the sender
+    is compared as U-labels: both in one form, as `cases.addresses.canonical` keeps them.
+    """
+    return canonical_domain((value or "").rpartition("@")[2].strip().strip("."))
 
 
 def aligned(domain: str, from_domain: str) -> bool:
@@ -212,7 +218,7 @@ def authenticate(
         return Verdict(False, "no trusted authserv-id configured")
     if not from_domain:
         return Verdict(False, "sender unclear")
-    from_domain = from_domain.lower()
+    from_domain = canonical_domain(from_domain)
     seen = False
     for index, value in enumerate(headers[:MAX_HEADERS]):
         found = parse_header(value)

@@ -184,3 +184,28 @@ def test_without_trusted_authserv_ids_no_mail_is_authenticated(
     case = cases["trusted-pass"]
     assert case["identity_status"] == "unverified"
     assert "no trusted authserv-id configured" in case["sender_check"]
+
+
+@pytest.mark.parametrize("method", ["dmarc=pass header.from", "dkim=pass header.d"])
+def test_a_customer_at_a_domain_beyond_ascii_is_authenticated_by_the_a_labels_of_the_header(
+    desk: dict[str, str], tmp_path: Path, method: str
+) -> None:
+    """Authentication-Results names the domain as DNS has it (A-labels, RFC 8601 §2.2);
+    intake reads the sender as U-labels. Compared as written, an IDN customer's passing
+    mail was never authenticated and never matched the register."""
+    customers = tmp_path / "more" / "customers.csv"
+    customers.parent.mkdir()
+    customers.write_text(
+        "customer_number,name,email\nC-2002,Matti Meikäläinen,matti@exämpel.invalid\n",
+        encoding="utf-8",
+    )
+    run("register", "import", str(customers), env=desk, check_ok=True)
+    raw = _mail(
+        "idn-pass",
+        "Matti Meikäläinen <matti@xn--exmpel-cua.invalid>",
+        f"{TRUSTED}; {method}=xn--exmpel-cua.invalid",
+    )
+    (case,) = _deliver(desk, {"idn-pass": raw}).values()
+    assert case["identity_status"] == "verified", case["sender_check"]
+    assert case["identity_method"] == "sender_match"
+    assert "exämpel.invalid" in case["identity_reason"]

@@ -228,7 +228,8 @@ def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
     told_text = text_of(told).replace("\r\n", "\n")
     assert told_text.startswith(
         f"Task {task['id']} ({reference}) is no longer needed: the requester withdrew the"
-        f" request.\n\nDo not act on our earlier message about it, and leave the data in {FIRM}"
+        f" request.\n\nDo not act on our earlier message about it; if you already did it, reply"
+        " to tell us what you did."
     )
     assert "withdrew by phone" not in told_text  # the desk's own note stays with it
     (ended,) = tasks(env, reference)
@@ -240,6 +241,20 @@ def test_a_withdrawn_case_ends_its_open_tasks_so_no_owner_is_chased_for_them(
     dossier = tmp_path / "dossier.html"
     ok(env, "dossier", reference, "--out", str(dossier))
     assert "tarpeeton, koska asian käsittely päättyi" in dossier.read_text(encoding="utf-8")
+
+
+def test_a_task_mail_not_yet_sent_when_its_case_ends_is_never_sent(
+    env: dict[str, str], smtp_sink: SmtpSink
+) -> None:
+    """Withdrawn before the outbox sent the owner's request: a notice could overtake a
+    request still retried, so the request is withdrawn and the owner gets neither."""
+    reference = verified_case(env, "erasure")
+    ok(env, "cases", "fulfil", reference)
+    ok(env, "cases", "withdraw", reference, "--reason", "the customer withdrew by phone")
+    assert ok(env, "poll", "--once").endswith("; outbox: 0 sent, 0 deferred, 0 failed\n")
+    assert [m for m in smtp_sink.messages if OWNER in m.rcpt_tos] == []
+    (task,) = tasks(env, reference)
+    assert task["outcome"] == "case_ended"
 
 
 # A task that will never be done: the erasure reply names the system and says, in the

@@ -323,7 +323,7 @@ def test_an_ended_tasks_dm_tells_the_owner_to_do_nothing_and_drops_the_person_an
 
     (update,) = wait_until(lambda: dm_updates(fake_slack, dm), "the DM brought up to date")
     shown = json.dumps(update, ensure_ascii=False)
-    assert f"{reference} ended before it was done. Do not erase data in {FIRM}." in shown
+    assert f"{reference} ended before it was done. Do not erase data in {FIRM};" in shown
     assert ALICE[0] not in shown and ALICE[1] not in shown  # no longer needed there
     assert all(block["type"] != "actions" for block in update["blocks"])
     time.sleep(2)  # a few more notifier rounds: edited once, not every round
