@@ -45,13 +45,12 @@ def review(call: Call) -> Reply:
 def from_mail(call: Call) -> Reply:
     """`from-mail ID KIND[,KIND]`: open the case a mail read as not a request asked for."""
     words = call.split(2, 2)
-    if not words[0].isdigit():
-        raise call.fail()
+    message_id = call.number(words[0])
     deps = call.deps
     with deps.session_factory() as session:
         case = open_case_from_message(
             session,
-            message_id=int(words[0]),
+            message_id=message_id,
             kinds=[k for k in words[1].replace(" ", ",").split(",") if k],
             actor=call.actor,
             now=deps.clock(),
