@@ -68,6 +68,40 @@ class Lifted:
     ended: list[Task] = field(default_factory=list)  # restriction tasks it made moot
 
 
+def report_lines(lifted: Lifted, *, close_hint: str = "") -> list[str]:
+    """What lifting did, a line each: rows put back and left per system, tasks ended and opened.
+
+    `close_hint` follows each new task's line, with `{id}` for its number: how the caller's
+    user records it done. The terminal and Slack say the same.
+    """
+    lines: list[str] = []
+    if lifted.still_restricted_by:
+        lines.append(
+            f"{lifted.case.reference}: the person stays restricted because of"
+            f" {', '.join(lifted.still_restricted_by)}, whose restriction still stands;"
+            " nothing was put back yet (that lift puts back this one's values too)"
+        )
+    lines += [
+        f"{system}: restriction lifted in {n} row(s)" for system, n in lifted.restored.items()
+    ]
+    lines += [
+        f"{system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
+        " changed since the restriction (or gone); left as it is"
+        for system, left in lifted.left.items()
+        for item in left
+    ]
+    lines += [
+        f"task {task.id}: ended, the restriction in {task.system} was lifted before it was done"
+        for task in lifted.ended
+    ]
+    lines += [
+        f"task {task.id}: lift the restriction in {task.system} by hand, for {task.owner},"
+        f" due {task.due_date.isoformat()}" + close_hint.format(id=task.id)
+        for task in lifted.tasks
+    ]
+    return lines
+
+
 @dataclass(frozen=True)
 class _Restriction:
     """One case's restriction as the trail has it: whose it is, and its lift if any."""

@@ -18,7 +18,7 @@ from cases.decisions import draft_refusal
 from cases.dossier import build_dossier
 from cases.drafts import notice_warnings
 from cases.errors import UserError
-from cases.fulfilment.lifting import Lifted, lift_case, lift_restriction
+from cases.fulfilment.lifting import Lifted, lift_case, lift_restriction, report_lines
 from cases.fulfilment.rectification import parse_corrections
 from cases.fulfilment.retention import sweep
 from cases.fulfilment.runner import draft_next, draft_template, fulfil
@@ -294,29 +294,8 @@ def _told(desk: Desk, informed_at: str) -> datetime:
 
 def _report_lift(lifted: Lifted) -> None:
     """What lifting did in each system: rows put back, rows left, tasks ended and opened."""
-    if lifted.still_restricted_by:
-        typer.echo(
-            f"{lifted.case.reference}: the person stays restricted because of"
-            f" {', '.join(lifted.still_restricted_by)}, whose restriction still stands;"
-            " nothing was put back yet (that lift puts back this one's values too)"
-        )
-    for system, rows in lifted.restored.items():
-        typer.echo(f"{system}: restriction lifted in {rows} row(s)")
-    for system, left in lifted.left.items():
-        for item in left:
-            typer.echo(
-                f"{system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
-                " changed since the restriction (or gone); left as it is"
-            )
-    for task in lifted.ended:
-        typer.echo(
-            f"task {task.id}: ended, the restriction in {task.system} was lifted before it was done"
-        )
-    for task in lifted.tasks:
-        typer.echo(
-            f"task {task.id}: lift the restriction in {task.system} by hand, for {task.owner},"
-            f" due {task.due_date.isoformat()} (rightsdesk tasks done {task.id} --note TEXT)"
-        )
+    for line in report_lines(lifted, close_hint=" (rightsdesk tasks done {id} --note TEXT)"):
+        typer.echo(line)
 
 
 @register_app.command("lift-restriction")

@@ -110,6 +110,16 @@ def _extend(desk: CodeDesk, reference: str) -> None:
         )
 
 
+def _signed_mail_in(
+    desk: CodeDesk, name: str, sender: str, text: str, *, subject: str = "GDPR"
+) -> None:
+    """A new mail of TEXT, signed with the writer's name, delivered at T0."""
+    _, raw = request_mail(
+        sender_name=name, sender=sender, subject=subject, body=f"{text}\n\n{name}\n", at=T0
+    )
+    desk.mail_in(raw)
+
+
 def _cases(desk: CodeDesk) -> list[Case]:
     with desk.session() as session:
         rows = session.exec(select(Case).order_by(col(Case.id))).all()
@@ -608,10 +618,7 @@ def test_a_request_to_erase_someone_elses_data_opens_a_case_for_triage_not_the_w
     desk: CodeDesk, language: str
 ) -> None:
     name, sender, text = SOMEONE_ELSES_DATA[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 
@@ -656,14 +663,7 @@ def test_any_right_to_another_persons_data_opens_a_case_for_triage_not_the_write
 ) -> None:
     name, sender, texts = ANOTHER_PERSONS_RIGHT[language]
     for n, text in enumerate(texts):
-        _, raw = request_mail(
-            sender_name=name,
-            sender=sender,
-            subject=f"GDPR {n}",
-            body=f"{text}\n\n{name}\n",
-            at=T0,
-        )
-        desk.mail_in(raw)
+        _signed_mail_in(desk, name, sender, text, subject=f"GDPR {n}")
 
     assert desk.poll(T0) == {"case_opened": 2}
 
@@ -785,10 +785,7 @@ def test_an_opt_out_beside_another_persons_data_is_in_force_at_once_and_the_case
     desk: CodeDesk, language: str
 ) -> None:
     name, sender, text, said = OPT_OUT_AND_SOMEONE_ELSE[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 
@@ -830,14 +827,7 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
 ) -> None:
     name, sender, texts = HER_DATA[language]
     for n, text in enumerate(texts):
-        _, raw = request_mail(
-            sender_name=name,
-            sender=sender,
-            subject=f"GDPR {n}",
-            body=f"{text}\n\n{name}\n",
-            at=T0,
-        )
-        desk.mail_in(raw)
+        _signed_mail_in(desk, name, sender, text, subject=f"GDPR {n}")
 
     assert desk.poll(T0) == {"case_opened": 2}
 
@@ -869,10 +859,7 @@ def test_her_data_or_hers_added_after_and_or_a_semicolon_opens_a_case_for_triage
     desk: CodeDesk, language: str, text: str
 ) -> None:
     name, sender, _ = HER_DATA[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 
@@ -887,10 +874,7 @@ def test_her_data_left_alone_with_a_verb_of_its_own_leaves_the_writers_erasure(
     desk: CodeDesk, language: str, text: str
 ) -> None:
     name, sender, _ = HER_DATA[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 
@@ -966,10 +950,7 @@ def test_an_opt_out_phrased_as_a_conditional_instruction_is_in_force_in_a_triage
     desk: CodeDesk, language: str
 ) -> None:
     name, sender, text = CONDITIONAL_OPT_OUT[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 
@@ -1158,10 +1139,7 @@ def test_a_third_person_who_will_do_the_erasing_leaves_the_writers_erasure_their
     desk: CodeDesk, language: str
 ) -> None:
     name, sender, text = SOMEONE_ELSE_ERASES[language]
-    _, raw = request_mail(
-        sender_name=name, sender=sender, subject="GDPR", body=f"{text}\n\n{name}\n", at=T0
-    )
-    desk.mail_in(raw)
+    _signed_mail_in(desk, name, sender, text)
 
     assert desk.poll(T0) == {"case_opened": 1}
 

@@ -29,7 +29,13 @@ from bot.tasks import (
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError, Waiting
-from cases.fulfilment.lifting import Lifted, check_liftable, lift_case, told_too_early
+from cases.fulfilment.lifting import (
+    Lifted,
+    check_liftable,
+    lift_case,
+    report_lines,
+    told_too_early,
+)
 from cases.task_work import finish_task
 from cases.tasks import TaskFile, get_task
 from store.models import Case
@@ -289,35 +295,16 @@ def _lift_errors(
 
 
 def lift_text(lifted: Lifted) -> str:
-    """What lifting did in each system: rows put back, rows left, tasks ended and opened."""
+    """What lifting did in each system, as `cases lift-restriction` says it, one bullet each."""
     reference = lifted.case.reference
-    lines = [f"Lifted the restriction of {reference} (Art. 18(3))."]
     if lifted.still_restricted_by:
-        lines = [
-            f"Lifting {reference} is recorded, but the person stays restricted because of"
-            f" {', '.join(lifted.still_restricted_by)}, whose restriction still stands;"
-            " nothing was put back yet (that lift puts back this one's values too)."
-        ]
+        head = f"Lifting {reference} is recorded, nothing more yet:"
+    else:
+        head = f"Lifted the restriction of {reference} (Art. 18(3))."
+    lines = [head]
     if lifted.customer_number:
         lines.append(f"• {lifted.customer_number}: restriction lifted in the register")
-    for system, rows in lifted.restored.items():
-        lines.append(f"• {system}: restriction lifted in {rows} row(s)")
-    for system, left in lifted.left.items():
-        for item in left:
-            lines.append(
-                f"• {system}: {item['table']} row {item['key']}: {', '.join(item['columns'])}"
-                " changed since the restriction (or gone); left as it is"
-            )
-    for task in lifted.ended:
-        lines.append(
-            f"• task {task.id}: ended, the restriction in {task.system} was lifted before it"
-            " was done"
-        )
-    for task in lifted.tasks:
-        lines.append(
-            f"• task {task.id}: lift the restriction in {task.system} by hand, for"
-            f" {task.owner}, due {task.due_date.isoformat()}"
-        )
+    lines += [f"• {line}" for line in report_lines(lifted)]
     return "\n".join(lines)
 
 
