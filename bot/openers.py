@@ -11,7 +11,7 @@ from bot.deps import BotDeps
 from cases import deadlines
 from cases import operations as ops
 from cases.errors import UserError
-from cases.fulfilment.lifting import check_liftable
+from cases.fulfilment.restriction_state import check_liftable
 from cases.lifecycle import check_transition
 
 

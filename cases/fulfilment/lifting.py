@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -31,9 +31,14 @@ from sqlmodel import Session, col, select
 from cases import deadlines
 from cases import operations as ops
 from cases.controller import ControllerConfig
-from cases.drafts import KIND_TEMPLATES
 from cases.errors import NotFound, UserError, Waiting
-from cases.fulfilment.common import already_done
+from cases.fulfilment.restriction_state import (
+    all_restrictions,
+    check_liftable,
+    lifted_event,
+    restriction_cases,
+    told_too_early,
+)
 from cases.fulfilment.systems import (
     LIFTING,
     REPLANS,
@@ -48,7 +53,7 @@ from cases.outbox import Sender
 from cases.sql_connector import PlanChanged, SqlConnector
 from cases.tasks import LEAD_DAYS, open_task
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Customer, Draft, Task
+from store.models import Case, CaseEvent, Customer, Task
 
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
 # A restriction task still open when its case's restriction is lifted: moot, never done.
@@ -102,104 +107,6 @@ def report_lines(lifted: Lifted, *, close_hint: str = "") -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class _Restriction:
-    """One case's restriction as the trail has it: whose it is, and its lift if any."""
-
-    case: Case
-    customer_number: str | None
-    lift: CaseEvent | None
-    released: bool  # its values were put back by a later case's lift
-
-    @property
-    def held(self) -> bool:
-        """Lifted while another case's restriction stood, its values not yet put back."""
-        return (
-            self.lift is not None
-            and bool(self.lift.detail.get("still_restricted_by"))
-            and not self.released
-        )
-
-    def same_person(self, other: _Restriction) -> bool:
-        """Both restrict the same customer, or the rows found by the same address."""
-        if self.customer_number and self.customer_number == other.customer_number:
-            return True
-        mine, theirs = self.case.requester_email, other.case.requester_email
-        return bool(mine and theirs and mine.casefold() == theirs.casefold())
-
-
-def confirmed_at(session: Session, case: Case) -> datetime | None:
-    """When the person was told of the case's restriction: its reply approved, or answered.
-
-    Approval counts, not delivery: the approved text is queued in the same transaction and
-    the outbox delivers it, retrying, while `--informed-at` separately attests the person
-    was told of the lifting; a delivery failure is the outbox's alert, not a reason to keep
-    data restricted. A case answered otherwise (`cases respond`, e.g. by letter) was
-    confirmed when it was answered after the restriction.
-    """
-    fulfilled = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.FULFIL)
-        .order_by(col(CaseEvent.id))
-    ).all()
-    restricted = next((e for e in fulfilled if _restricts(e)), None)
-    if restricted is None:
-        return None
-    approved = session.exec(
-        select(Draft.approved_at)
-        .where(
-            Draft.case_id == case.id,
-            Draft.template == KIND_TEMPLATES["restriction"],
-            Draft.status == "approved",
-        )
-        .order_by(col(Draft.approved_at))
-    ).first()
-    answered = session.exec(
-        select(CaseEvent.at)
-        .where(
-            CaseEvent.case_id == case.id,
-            CaseEvent.action == AuditAction.RESPOND,
-            col(CaseEvent.id) > (restricted.id or 0),
-        )
-        .order_by(col(CaseEvent.id))
-    ).first()
-    return min((t for t in (approved, answered) if t is not None), default=None)
-
-
-def check_liftable(session: Session, case: Case, *, approve_with: str | None = None) -> None:
-    """Refuse a case with no restriction, one lifted already, or one not yet confirmed.
-
-    Art. 18(3): the person is told before the restriction is lifted; one not yet confirmed
-    to them would reach them as "restricted" after it ended. `approve_with` is how the
-    caller's user approves the reply (the terminal's command by default).
-    """
-    if already_done(session, case, "restriction") is None:
-        raise UserError(f"{case.reference}: no restriction was made for this case")
-    if lifted_event(session, case) is not None:
-        raise UserError(f"{case.reference}: the restriction is already lifted")
-    if confirmed_at(session, case) is None and case.is_active:
-        # A case withdrawn or refused before its confirmation went passes: no "restricted"
-        # reply will ever reach the person, and the systems' marks must still be undoable.
-        approve = approve_with or f"`rightsdesk cases approve {case.reference}`"
-        raise UserError(
-            f"{case.reference}: the restriction has not been confirmed to the person yet (its"
-            " reply is not approved), so it cannot be lifted (Art. 18(3)); finish it first:"
-            f" {approve}, then tell the person and lift it"
-        )
-
-
-def told_too_early(session: Session, case: Case, informed_at: datetime) -> date | None:
-    """The day the restriction was confirmed, if the person was told of the lifting before it.
-
-    Compared by the Helsinki date, as the day the person was told is often a date alone.
-    """
-    confirmed = confirmed_at(session, case)
-    if confirmed is None:
-        return None
-    day = deadlines.receipt_date(confirmed)
-    return day if deadlines.receipt_date(informed_at) < day else None
-
-
 def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> None:
     """Refuse to lift a restriction the person was never told of, or before it was made."""
     check_liftable(session, case)
@@ -211,15 +118,6 @@ def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> N
             f" ({confirmed.isoformat()}); the person must be told of the"
             " lifting after the restriction and before it is lifted (Art. 18(3))"
         )
-
-
-def lifted_event(session: Session, case: Case) -> CaseEvent | None:
-    """The case's `restriction_lifted` event, if its restriction was lifted."""
-    return session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.action == AuditAction.RESTRICTION_LIFTED)
-        .order_by(col(CaseEvent.id))
-    ).first()
 
 
 def _check(reason: str, informed_at: datetime, now: datetime) -> str:
@@ -308,7 +206,7 @@ def _refuse_over_purged(session: Session, customer_number: str) -> None:
     )
     unknown = [
         r.case.reference
-        for r in _restrictions(session)
+        for r in all_restrictions(session)
         if r.lift is None and r.case.id in purged and r.customer_number is None
     ]
     if unknown:
@@ -318,58 +216,6 @@ def _refuse_over_purged(session: Session, customer_number: str) -> None:
             " was is unknown; lift it with `rightsdesk cases lift-restriction REFERENCE`"
             " (its systems become tasks by hand), then run this again"
         )
-
-
-def restriction_cases(session: Session, customer_number: str) -> list[Case]:
-    """The cases whose restriction marked the customer and is not lifted yet (by the trail)."""
-    return [
-        r.case
-        for r in _restrictions(session)
-        if r.lift is None and r.customer_number == customer_number
-    ]
-
-
-def _restrictions(session: Session) -> list[_Restriction]:
-    """Every case's restriction, in the order they were made (by the trail)."""
-    fulfilled = session.exec(
-        select(CaseEvent)
-        .where(CaseEvent.action == AuditAction.FULFIL, col(CaseEvent.case_id).is_not(None))
-        .order_by(col(CaseEvent.id))
-    ).all()
-    numbers: dict[int, str | None] = {}
-    for event in fulfilled:
-        if _restricts(event) and event.case_id is not None:
-            numbers[event.case_id] = event.full_detail.get("customer_number")
-    if not numbers:
-        return []
-    lifts = {
-        e.case_id: e
-        for e in session.exec(
-            select(CaseEvent)
-            .where(
-                CaseEvent.action == AuditAction.RESTRICTION_LIFTED,
-                col(CaseEvent.case_id).in_(list(numbers)),
-            )
-            .order_by(col(CaseEvent.id))
-        ).all()
-    }
-    released = {ref for e in lifts.values() for ref in e.detail.get("released") or []}
-    found = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(list(numbers))))}
-    return [
-        _Restriction(
-            case=found[i],
-            customer_number=number,
-            lift=lifts.get(i),
-            released=found[i].reference in released,
-        )
-        for i, number in numbers.items()
-        if i in found
-    ]
-
-
-def restriction_in_force(session: Session, case: Case) -> bool:
-    """Whether the case's restriction still stands, or its values wait for another's lift."""
-    return any(r.case.id == case.id and (r.lift is None or r.held) for r in _restrictions(session))
 
 
 def _events(session: Session, case: Case) -> list[CaseEvent]:
@@ -401,7 +247,7 @@ def lift_case(
     why = _check(reason, informed_at, now)
     events = _events(session, case)
     _require_confirmed(session, case, informed_at)  # under the lock: a lift at once waits
-    every = _restrictions(session)
+    every = all_restrictions(session)
     (mine,) = [r for r in every if r.case.id == case.id]
     others = [r for r in every if r.case.id != case.id and mine.same_person(r)]
     standing = [r.case.reference for r in others if r.lift is None]
@@ -477,10 +323,6 @@ def _locked(session: Session, case: Case) -> Case:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-def _restricts(event: CaseEvent) -> bool:
-    return event.detail.get("kind") == "restriction"
 
 
 def _clear_flag(customer: Customer, now: datetime) -> None:

@@ -22,7 +22,7 @@ from cases import operations as ops
 from cases.controller import ControllerConfig
 from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import erase_customer
-from cases.fulfilment.lifting import restriction_in_force
+from cases.fulfilment.restriction_state import restriction_in_force
 from cases.related import about_person
 from store import audit
 from store.actions import AuditAction

@@ -16,10 +16,10 @@ from cases.errors import UserError, Waiting
 from cases.fulfilment.access import fulfil_access
 from cases.fulfilment.common import already_done
 from cases.fulfilment.erasure import fulfil_erasure
-from cases.fulfilment.lifting import lifted_event
 from cases.fulfilment.portability import fulfil_portability
 from cases.fulfilment.rectification import fulfil_rectification
 from cases.fulfilment.restriction import fulfil_restriction
+from cases.fulfilment.restriction_state import lifted_event
 from cases.fulfilment.suppression import KIND_SCOPES, fulfil_suppression
 from cases.fulfilment.systems import record_waiting
 from cases.kinds import parse_kinds

@@ -29,13 +29,8 @@ from bot.tasks import (
 from cases import deadlines, decisions, identity
 from cases import operations as ops
 from cases.errors import UserError, Waiting
-from cases.fulfilment.lifting import (
-    Lifted,
-    check_liftable,
-    lift_case,
-    report_lines,
-    told_too_early,
-)
+from cases.fulfilment.lifting import Lifted, lift_case, report_lines
+from cases.fulfilment.restriction_state import check_liftable, told_too_early
 from cases.task_work import finish_task
 from cases.tasks import TaskFile, get_task
 from store.models import Case
