@@ -45,6 +45,17 @@ class Reply:
         return {"text": self.text, "blocks": self.blocks or None}
 
 
+def row_id(text: str) -> int | None:
+    """A row id as Slack carried it (typed, or a button's value), or None if it is not one.
+
+    Only ASCII digits ("²".isdigit() is True and int() refuses it), within a 63-bit signed
+    integer: a larger number fails in the database rather than finding nothing.
+    """
+    if not (text.isascii() and text.isdecimal()) or not 0 < int(text) < 2**63:
+        return None
+    return int(text)
+
+
 def escape_exact(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

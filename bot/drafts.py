@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks import APPROVE_REPLY, MESSAGE_BLOCKS, Block, Reply, escape, section
+from bot.blocks import APPROVE_REPLY, MESSAGE_BLOCKS, Block, Reply, escape, row_id, section
 from bot.deps import BotDeps
 from bot.reply_view import preview_body
 from cases import operations as ops
@@ -102,4 +102,4 @@ def approve(deps: BotDeps, reference: str, *, user: str, draft_id: int | None = 
 def parse_approve_value(value: str) -> tuple[str, int | None]:
     """The reference and draft id an Approve button carries (`REF#ID`)."""
     reference, _, draft = value.partition("#")
-    return reference, int(draft) if draft.isdigit() else None
+    return reference, row_id(draft)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.blocks import SECTION_MAX, Block, escape_exact, mrkdwn
+from bot.blocks import SECTION_MAX, Block, escape_exact, mrkdwn, row_id
 
 FENCE = "```"
 ZWSP = "\u200b"  # between backticks in a code block: the reader sees the same characters
@@ -120,4 +120,4 @@ def parse_page_value(value: str) -> tuple[str, int | None, int]:
     """REF#DRAFT#PAGE from a page button."""
     reference, _, rest = value.partition("#")
     draft, _, page = rest.partition("#")
-    return reference, int(draft) if draft.isdigit() else None, int(page) if page.isdigit() else 1
+    return reference, row_id(draft), row_id(page) or 1

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from bot.blocks import Block, button, escape, mrkdwn, section
+from bot.blocks import Block, button, escape, mrkdwn, row_id, section
 from bot.deps import BotDeps
 from bot.slack_calls import Refused, SlackCalls
 from bot.slack_posts import CHANNEL_ERRORS, RETRY_CHANNEL_AFTER, content_hash, deliver
@@ -273,10 +273,11 @@ def owner_may(deps: BotDeps, body: dict[str, Any], user: str | None) -> bool:
         view = body.get("view") or {}
         if view.get("callback_id") == TASK_MODAL:
             task_id = str(_meta(view).get("task_id") or "")
-    if not task_id or not task_id.isdigit():
+    number = row_id(task_id or "")
+    if number is None:
         return False
     with deps.session_factory() as session:
-        task = session.get(Task, int(task_id))
+        task = session.get(Task, number)
         return task is not None and task.owner == user
 
 

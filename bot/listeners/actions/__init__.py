@@ -21,6 +21,7 @@ from bot.blocks import (
     SEND_CODE,
     VERIFY_IDENTITY,
     Reply,
+    row_id,
     status_label,
 )
 from bot.deps import BotDeps
@@ -211,7 +212,7 @@ def open_new_case(
 
 
 def _task_id(value: str) -> int:
-    return int(value) if value.isdigit() else 0
+    return row_id(value) or 0
 
 
 def task_done(

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.blocks import row_id
 from bot.deps import BotDeps
 from bot.errors import UsageError
 from cases.references import REFERENCE_RE, normalise_reference
@@ -82,10 +83,10 @@ class Call:
 
     def number(self, word: str) -> int:
         """A positive id as typed (ASCII digits, within a 63-bit signed int), or the usage error."""
-        # "²".isdigit() is True and int() refuses it; a number past BIGINT fails in the database.
-        if not (word.isascii() and word.isdecimal()) or not 0 < int(word) < 2**63:
+        number = row_id(word)
+        if number is None:
             raise self.fail()
-        return int(word)
+        return number
 
     def reference(self, word: str) -> str:
         """A case reference as typed, or the usage error."""
