@@ -120,12 +120,10 @@ def classify_request(
     # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question about its
     # consequences ("what would happen if I stopped marketing?") asks about it, and a person
     # answers. Any other question keeps it ("why must I log in if I want to unsubscribe?").
-    questions = _questions_about_consequences(full, tokens)
-    hits = [
-        h
-        for h in hits
-        if not (h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE and h.sentence in questions)
-    ]
+    supposed = [h for h in hits if h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE]
+    if supposed:  # rare: most mail is not read sentence by sentence a second time
+        questions = _questions_about_consequences(full, tokens)
+        hits = [h for h in hits if not (h in supposed and h.sentence in questions)]
     for signal, rules in (
         (Signal.FOLLOW_UP, lx.FOLLOW_UP),
         (Signal.COMPLAINT_WORD, lx.COMPLAINT),
