@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
@@ -13,6 +13,20 @@ from cases import operations as ops
 from cases.errors import UserError
 from cases.fulfilment.restriction_state import check_liftable
 from cases.lifecycle import check_transition
+
+
+class CaseFormOpener(Protocol):
+    """An opener of one case's form: `open_extend`, `open_refuse`, `open_lift`."""
+
+    def __call__(
+        self,
+        deps: BotDeps,
+        client: WebClient,
+        *,
+        trigger_id: str,
+        reference: str,
+        meta: dict[str, Any],
+    ) -> None: ...
 
 
 def open_new_case(

@@ -141,40 +141,31 @@ def new(call: Call) -> None:
     openers.open_new_case(call.deps, call.client, trigger_id=call.trigger_id or "", meta=call.meta)
 
 
-def extend(call: Call) -> None:
-    """`extend REF`: the form that requires the reasons, or why it is too late."""
+def _case_form(call: Call, opener: openers.CaseFormOpener) -> None:
+    """`SUB REF`: open the case's form (the opener checks first what can be checked)."""
     (ref,) = call.split(1, 1)
-    openers.open_extend(
+    opener(
         call.deps,
         call.client,
         trigger_id=call.trigger_id or "",
         reference=call.reference(ref),
         meta=call.meta,
     )
+
+
+def extend(call: Call) -> None:
+    """`extend REF`: the form that requires the reasons, or why it is too late."""
+    _case_form(call, openers.open_extend)
 
 
 def refuse(call: Call) -> None:
     """`refuse REF`: the form for the reasons (Art. 12(4))."""
-    (ref,) = call.split(1, 1)
-    openers.open_refuse(
-        call.deps,
-        call.client,
-        trigger_id=call.trigger_id or "",
-        reference=call.reference(ref),
-        meta=call.meta,
-    )
+    _case_form(call, openers.open_refuse)
 
 
 def lift(call: Call) -> None:
     """`lift REF`: the form for the reason and the day the person was told (Art. 18(3))."""
-    (ref,) = call.split(1, 1)
-    openers.open_lift(
-        call.deps,
-        call.client,
-        trigger_id=call.trigger_id or "",
-        reference=call.reference(ref),
-        meta=call.meta,
-    )
+    _case_form(call, openers.open_lift)
 
 
 def not_done(call: Call) -> Reply:
