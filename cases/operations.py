@@ -21,6 +21,7 @@ from cases.lifecycle import (
 from cases.outbox import Sender, queue_mail
 from cases.policy import DEFAULT_POLICY, DeskPolicy
 from cases.references import next_reference, normalise_reference
+from cases.task_mail import task_subject_prefix
 from store.actions import AuditAction
 from store.audit import append_event
 from store.models import Case, CasePause, Draft, Outbox, Task
@@ -725,12 +726,13 @@ def _tell_owner_ended(session: Session, case: Case, task: Task, *, why: str, now
     would process data with no request behind it. A Slack owner's DM is edited instead.
     A request mail not sent yet is withdrawn instead: a notice could overtake it.
     """
+    assert task.id is not None  # read from the store
     asked = session.exec(
         select(Outbox)
         .where(
             Outbox.case_id == case.id,
             Outbox.purpose == "task",
-            col(Outbox.subject).startswith(f"[{case.reference}] Task {task.id}:"),
+            col(Outbox.subject).startswith(task_subject_prefix(case.reference, task.id)),
         )
         .order_by(col(Outbox.id))
     ).first()

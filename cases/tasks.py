@@ -8,7 +8,6 @@ the case's, never after it, so the reply still goes out in time (Art. 12(3)).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,14 +23,13 @@ from cases.errors import NotFound, UserError
 from cases.kinds import task_right
 from cases.outbox import MailAttachment, Sender, queue_mail
 from cases.systems import ManualSystem
+from cases.task_mail import TASK_TAG, task_subject
 from store.actions import AuditAction
 from store.models import Attachment, Case, Message, Task
 from store.sanitise import clean_line, clean_text
 
-# A mail filed as a task's answer (Message.category), and the tag of our task mail's
-# subject that an owner's reply keeps: "[DSR-2026-0001] Task 3: erase data in ...".
+# A mail filed as a task's answer (Message.category).
 TASK_ANSWER = "task_answer"
-TASK_TAG = re.compile(r"\bTask (\d{1,9}):")
 # The right a case kind asks a system owner to carry out (portability is a copy too).
 TASK_KINDS: dict[str, str] = {
     "access": "access",
@@ -181,6 +179,7 @@ def owner_text(case: Case, task: Task) -> str:
 
 
 def _mail_owner(session: Session, case: Case, task: Task, *, sender: Sender, now: datetime) -> None:
+    assert task.id is not None  # flushed before the owner is asked
     text = owner_text(case, task) + (
         f"\nReply to this message with what you found or did (or that there was nothing"
         f" about the person); for a copy, attach the export. The privacy desk enters your"
@@ -191,7 +190,7 @@ def _mail_owner(session: Session, case: Case, task: Task, *, sender: Sender, now
         case=case,
         sender=sender,
         to=task.owner,
-        subject=f"[{case.reference}] Task {task.id}: {VERBS[task.kind]} data in {task.system}",
+        subject=task_subject(case.reference, task.id, verb=VERBS[task.kind], system=task.system),
         text=text,
         html=None,
         purpose="task",

@@ -22,7 +22,8 @@ from cases.classify.lexicon import IN_FORCE_AT_ONCE
 from cases.lifecycle import PAUSED_STATUSES, Status
 from cases.policy import DeskPolicy
 from cases.register_lookup import lookup_for_case
-from cases.tasks import TASK_ANSWER, TASK_TAG
+from cases.task_mail import TASK_TAG
+from cases.tasks import TASK_ANSWER
 from mail_intake.forwarded import Original
 from mail_intake.parsed import ParsedMessage
 from mail_intake.parsing import strip_quoted, unquoted_lines
