@@ -44,16 +44,29 @@ def is_typed_address(text: str) -> bool:
 def ascii_domain(address: str) -> str:
     """`address` with an internationalised domain as A-labels; ValueError when it has none."""
     local, at, domain = address.rpartition("@")
-    if not at or domain.isascii():
+    if not at:
         return address
     try:
+        return f"{local}@{ascii_domain_name(domain)}"
+    except ValueError as exc:
+        raise ValueError(f"the address's {exc}") from exc
+
+
+def ascii_domain_name(domain: str) -> str:
+    """A bare domain with its non-ASCII labels as A-labels, the form DNS knows (RFC 5890).
+
+    ValueError when it is no valid internationalised domain name; an ASCII one is returned
+    as written.
+    """
+    if domain.isascii():
+        return domain
+    try:
         # IDNA2008 with the UTS #46 mapping (as RFC 5895 suggests): "EXÄMPEL" becomes "exämpel".
-        labels = idna.encode(domain, uts46=True).decode("ascii")
+        return str(idna.encode(domain, uts46=True).decode("ascii"))
     except UnicodeError as exc:  # idna.IDNAError: a hyphen at an end, an empty label, ...
         raise ValueError(
-            "the address's domain is not a valid internationalised domain name (IDNA2008, RFC 5891)"
+            "domain is not a valid internationalised domain name (IDNA2008, RFC 5891)"
         ) from exc
-    return f"{local}@{labels}"
 
 
 def canonical(address: str) -> str:

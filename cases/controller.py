@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from cases.addresses import FREE_MAIL, ascii_domain, canonical_domain, domain_of
+from cases.addresses import FREE_MAIL, ascii_domain_name, canonical_domain, domain_of
 from cases.errors import UserError
 from cases.localized import LANGUAGES, Localized, LocalizedList, StrictModel, check_text
 from cases.systems import RegisterSystem, System
@@ -180,7 +180,7 @@ class ControllerConfig(StrictModel):
         domains = [d.strip().lower().removeprefix("@") for d in value]
         for domain in domains:
             try:  # an IDN domain is checked in its A-labels, the form DNS knows (RFC 5890)
-                labels = [] if "@" in domain else ascii_domain(f"x@{domain}")[2:].split(".")
+                labels = [] if "@" in domain else ascii_domain_name(domain).split(".")
             except ValueError:
                 labels = []
             if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):

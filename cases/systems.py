@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from cases.addresses import ascii_domain, canonical
 from cases.localized import LocalizedList, StrictModel
 from cases.sql_mapping import SqlHold, SqlTable, check_mapping
 
@@ -84,9 +85,17 @@ class ManualSystem(_Common):
     @field_validator("owner")
     @classmethod
     def _owner(cls, value: str) -> str:
-        if not (_SLACK_USER.fullmatch(value) or _EMAIL.fullmatch(value)):
+        if _SLACK_USER.fullmatch(value):
+            return value
+        if not _EMAIL.fullmatch(value):
             raise ValueError(f"{value!r} is neither a Slack user id (U…) nor an e-mail address")
-        return value
+        try:
+            ascii_domain(value)  # a non-ASCII domain without A-labels could never be mailed
+        except ValueError as exc:
+            raise ValueError(f"{value!r} cannot be mailed: {exc}") from exc
+        # Kept in the one form tasks store and intake compares senders in (an IDN domain as
+        # U-labels), whichever form the file gives: the owner's replies match either way.
+        return canonical(value)
 
     @field_validator("instructions")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
     base.update(
         RIGHTSDESK_DATABASE_URL=f"sqlite:///{tmp_path / 'desk.db'}",
         RIGHTSDESK_MAILDIR=str(tmp_path / "mail"),
+        PYTHONPATH=str(ROOT),  # this tree's code, not an editable install's elsewhere
         **env,
     )
     return subprocess.run(
@@ -110,3 +112,37 @@ def test_init_never_overwrites_and_names_the_missing_facts(tmp_path: Path) -> No
     assert _cli(tmp_path, "init", *IDENTITY).returncode == 0
     again = _cli(tmp_path, "init", *IDENTITY)
     assert again.returncode == 2 and "use --force" in again.stderr
+
+
+def _manual_system(name: str, owner: str) -> str:
+    return f'\n[[systems]]\nname = "{name}"\nkind = "manual"\nowner = "{owner}"\n'
+
+
+def test_an_owner_written_with_u_labels_or_a_labels_loads_as_one_address(tmp_path: Path) -> None:
+    """An IDN domain is one domain in either form (RFC 5890): config holds the canonical one."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text += _manual_system("Kirjanpito", "Omistaja@Tilitoimisto-ÄÖ.example")
+    text += _manual_system("Palkanlaskenta", "omistaja@xn--tilitoimisto--nfb4y.example")
+    (tmp_path / "rightsdesk.toml").write_text(text, encoding="utf-8")
+    listed = _cli(tmp_path, "systems", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    owners = {s["name"]: s["owner"] for s in json.loads(listed.stdout) if s["kind"] == "manual"}
+    assert owners == {
+        "Kirjanpito": "omistaja@tilitoimisto-äö.example",
+        "Palkanlaskenta": "omistaja@tilitoimisto-äö.example",
+    }
+
+
+def test_an_owner_whose_domain_could_never_be_mailed_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text += _manual_system("Kirjanpito", "omistaja@-tilitoimisto-äö.invalid")
+    (tmp_path / "rightsdesk.toml").write_text(text, encoding="utf-8")
+    check = _cli(tmp_path, "config", "check")
+    assert check.returncode == 2
+    assert check.stderr.strip().splitlines() == [
+        "error: config: systems[0].manual.owner: 'omistaja@-tilitoimisto-äö.invalid' cannot be"
+        " mailed: the address's domain is not a valid internationalised domain name"
+        " (IDNA2008, RFC 5891)"
+    ]

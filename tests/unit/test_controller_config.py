@@ -152,10 +152,17 @@ def test_the_company_domains_are_the_privacy_mailboxs_by_default_and_those_liste
     ]
 
 
+def test_a_company_domain_written_with_u_labels_or_a_labels_is_listed_once() -> None:
+    both = 'own_domains = ["Tilitoimisto-ÄÖ.invalid", "xn--tilitoimisto--nfb4y.invalid"]'
+    listed = load_controller_toml(edited("own_domains = []", both))
+    assert listed.own_domains == ["tilitoimisto-äö.invalid"]
+
+
 @pytest.mark.parametrize(
     ("listed", "error"),
     [
         ("gmail.com", "'gmail.com' is a public mail service, not the company's domain"),
+        ("-tp-ä.invalid", "'-tp-ä.invalid' is not a mail domain (e.g. 'example.com')"),
         ("pasi@tp.invalid", "'pasi@tp.invalid' is not a mail domain (e.g. 'example.com')"),
         ("localhost", "'localhost' is not a mail domain (e.g. 'example.com')"),
     ],
