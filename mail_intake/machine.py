@@ -55,9 +55,11 @@ def detect_machine_mail(
 ) -> MachineVerdict | None:
     """The first reason a message must not be answered automatically, or None for a person."""
     headers = {k.lower(): v for k, v in msg.headers.items()}
-    sender = (msg.from_addr or "").lower()
+    # Compared canonically: our address may be configured with A-labels and come back with
+    # U-labels, or the other way round; the same mailbox either way (RFC 5891 §5).
+    sender = canonical(msg.from_addr or "")
     local = sender.partition("@")[0]
-    own = {a.strip().lower() for a in own_addresses}
+    own = {canonical(a) for a in own_addresses}
     return_path = headers.get("return-path", "").strip()
     is_report = msg.is_multipart_report and (
         "delivery-status" in headers.get("content-type", "").lower()

@@ -663,6 +663,36 @@ def test_a_company_domain_with_letters_beyond_ascii_is_the_same_domain_in_either
     assert forwarded["forwarded_by"] == "mikko.myyja@tärget.invalid"
 
 
+@pytest.mark.parametrize(
+    ("ours", "written"),
+    [
+        ("tietosuoja@xn--trget-gra.invalid", "tietosuoja@tärget.invalid"),
+        ("Tietosuoja@TÄRGET.invalid", "tietosuoja@xn--trget-gra.invalid"),
+    ],
+)
+def test_mail_from_the_desks_own_idn_address_in_either_form_is_known_as_our_own(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, ours: str, written: str
+) -> None:
+    """Our own address configured as A-labels never matched a sender, whom intake reads as
+    U-labels: mail from our own address was taken in as a person's request and answered, a
+    loop (RFC 3834 §2; RFC 5891 §5: the same domain in either form). Known as our own, it
+    is set aside for a person, unanswered."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_MAIL_FROM=ours)
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    inbox.add(
+        _mail(
+            f"Tietosuoja <{written}>", "Tietopyyntö", "Mon, 30 Nov 2026 09:00:00 +0200",
+            "Hei, haluan tietää mitä tietoja minusta on tallennettu.",
+        )
+    )  # fmt: skip
+    out = rightsdesk(env, "poll", "--once")
+    assert out.startswith("intake: 1 non_request;"), out
+    assert out.endswith("outbox: 0 sent, 0 deferred, 0 failed\n")
+    assert json.loads(rightsdesk(env, "cases", "list", "--json")) == []
+    assert smtp_sink.messages == []
+
+
 def _original_of(forward: bytes, date: str) -> bytes:
     """The customer's own mail, as it reached the privacy mailbox too: the forwarded one."""
     text = forward.decode().replace("\r\n", "\n").partition("\n\n")[2]  # the body
