@@ -20,7 +20,7 @@ from mail_intake.parsed import ParsedMessage
 from mail_intake.storing import StoredMail
 from mail_intake.understand import Understanding
 from store.actions import AuditAction
-from store.models import Case, Message
+from store.models import Case, CaseEvent, Message
 
 
 def forwarded_original(
@@ -156,9 +156,9 @@ def _case_of_match(
     return session.get(Case, found) if found is not None else None
 
 
-# The reverse order: the requester's own copy of a request a colleague's inline forward
-# opened their case with. One indexed look-up (the case's requester), only for a mail that
-# would open a case: the mails that opened that sender's cases from another's hand.
+# The reverse order: the requester's own copy of a request a colleague's forward opened
+# their case with. One indexed look-up (the case's requester), only for a mail that would
+# open a case: the mails that opened that sender's cases from another's hand.
 _FORWARDS_FOR = (
     select(Message.case_id, Case.status, Message.subject, Message.body_text)
     .join(Case, col(Case.id) == col(Message.case_id))
@@ -175,8 +175,24 @@ _FORWARDS_FOR = (
 )
 
 
+# A forward that carried the original attached (message/rfc822) names its Message-ID, the
+# surest key (RFC 5322 §3.6.4): the trail's forwards on the sender's cases (record_forward).
+_ATTACHED_FOR = (
+    select(CaseEvent.case_id, CaseEvent.personal)
+    .join(Case, col(Case.id) == col(CaseEvent.case_id))
+    .where(
+        Case.requester_email == bindparam("address"),
+        CaseEvent.action == AuditAction.FORWARDED_REQUEST.value,
+        col(CaseEvent.at) >= bindparam("since"),
+        col(Case.closed_at).is_(None) | (col(Case.closed_at) >= bindparam("closed_since")),
+    )
+    .order_by(col(CaseEvent.id).desc())
+    .limit(50)
+)
+
+
 def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime) -> Case | None:
-    """The open or recent case a colleague's inline forward of this very mail opened, if any."""
+    """The open or recent case a colleague's forward of this very mail opened, if any."""
     sender = parsed.from_addr
     if not sender or parsed.sender_unclear:
         return None
@@ -185,6 +201,10 @@ def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
+    # The attached original's Message-ID first: it is this mail, whatever its time and words.
+    for case_id, personal in session.execute(_ATTACHED_FOR, params):
+        if (personal or {}).get("original_message") == parsed.message_id:
+            return session.get(Case, case_id)
     matches = (
         (case_id, status, is_original(original, parsed.date, parsed.body_text))
         for case_id, status, subject, body_text in session.execute(_FORWARDS_FOR, params)
@@ -276,7 +296,12 @@ def record_forward(
     now: datetime,
     **detail: object,
 ) -> None:
-    """The trail's `forwarded_request`: who forwarded which original, in what form, when."""
+    """The trail's `forwarded_request`: who forwarded which original, in what form, when.
+
+    An original attached names its Message-ID: the requester's own copy of it, if it comes
+    later, is known by it (case_forwarded_before).
+    """
+    attached = (o for o in parsed.forwarded if o.address == original.address and o.message_id)
     ops.record(
         session,
         case,
@@ -287,5 +312,6 @@ def record_forward(
         forwarded_by=parsed.from_addr,
         form=original.form,
         original_date=original.date.isoformat() if original.date else None,
+        original_message=next((o.message_id for o in attached), None),
         **detail,
     )

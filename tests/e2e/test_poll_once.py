@@ -568,6 +568,47 @@ def test_a_request_we_have_forwarded_back_as_an_attachment_joins_its_case_not_a_
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
 
 
+@pytest.mark.parametrize("same_pass", [False, True])
+def test_the_customers_own_copy_of_a_request_forwarded_first_as_an_attachment_joins_its_case(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, same_pass: bool
+) -> None:
+    """The colleague forwarded her mail as an attachment, which names its Message-ID; her own
+    copy reaching the privacy mailbox later (or in the same pass) is that mail: a line of the
+    case the forward opened, no second case or acknowledgement. A domain's letters may differ
+    in case (RFC 5322 §3.6.4 domains are caseless). The same words under another Message-ID
+    later are her request repeated (Art. 12(3))."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / "sv_forwarded_as_attachment.eml").read_bytes()
+    forward = forward.replace(b"<sv-original@mail.example.com>", b"<sv-original@Mail.Example.COM>")
+    own = message_from_bytes(forward, policy=default).get_payload()[1].get_payload()[0].as_bytes()
+    inbox.add(forward)
+    if not same_pass:
+        assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+        inbox.add(own)
+        assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+    else:
+        inbox.add(own)
+        out = rightsdesk(env, "poll", "--once")
+        assert out.startswith("intake: 1 case_opened, 1 follow_up;"), out
+
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "tove.exempel@example.com"
+    assert case["received_at"].startswith("2026-11-25T08:00")  # when the colleague got it
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (forwarded,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert forwarded["detail"]["original_message"] == "sv-original@mail.example.com"
+    last = shown["events"][-1]
+    assert (last["action"], last["detail"]["own_copy_of_forward"]) == ("message_received", True)
+    smtp_sink.wait_for(1, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [("tove.exempel@example.com",)]
+
+    again = own.replace(b"<sv-original@Mail.Example.COM>", b"<sv-again@mail.example.com>")
+    inbox.add(again.replace(b"Wed, 25 Nov 2026 10:00:00", b"Sat, 28 Nov 2026 10:00:00"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+
+
 # A colleague of the group writing from the company's other domain (`own_domains`).
 GROUP_COLLEAGUE = "mikko.myyja@targetpartners.invalid"
 
