@@ -305,6 +305,11 @@ DETAIL: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "form": ("Muoto", "Form", "Form"),
         "forwarded_by": ("Välittäjä", "Vidarebefordrad av", "Forwarded by"),
         "original_date": ("Alkuperäisen päiväys", "Originalets datum", "Original's date"),
+        "original_message": (
+            "Alkuperäisen viestin tunniste",
+            "Originalets meddelande-id",
+            "Original's message id",
+        ),
         "separate_case": ("Erillinen pyyntö", "Separat ärende", "Separate case"),
         "joined": (
             "Liitetty olemassa olevaan asiaan",

@@ -45,6 +45,7 @@ PERSONAL_DETAIL = frozenset(
         "message",
         "message_id",
         "note",
+        "original_message",
         "outcome",
         "reason",
         # A coded reason's parameters may name a customer (cases.dossier_values.SENTENCE).

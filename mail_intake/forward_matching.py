@@ -20,7 +20,7 @@ from mail_intake.parsed import ParsedMessage
 from mail_intake.storing import StoredMail
 from mail_intake.understand import Understanding
 from store.actions import AuditAction
-from store.models import Case, Message
+from store.models import Case, CaseEvent, Message
 
 
 def forwarded_original(
@@ -62,9 +62,13 @@ RECENTLY_CLOSED = timedelta(days=90)
 # +5:45), never more than 14 h between an inhabited zone and ours.
 _ZONE_STEP = timedelta(minutes=15)
 _MAX_ZONE_SHIFT = timedelta(hours=14)
+# Outlook's "Sent:" ("Lähetetty:", "Skickat:") shows the time its own store gave the mail
+# (the client's submit), not its Date header: seconds apart, which may cross a minute.
+_CLOCK_SLACK = timedelta(minutes=1)
 # How a stored mail is the one a forward shows: "time", the very mail (its time, or its words
-# at a time another zone's clock shows); "words", its words only, no time to compare.
-OriginalMatch = Literal["time", "words"]
+# at a time another zone's clock shows); "near", the very mail with the time shown a minute
+# off (_CLOCK_SLACK); "words", its words only, no time to compare.
+OriginalMatch = Literal["time", "near", "words"]
 # One indexed look-up (the case's requester), only for a colleague's forward: the sender's
 # newest inbound mails on their open or recently closed cases.
 _SENDERS_MAIL = (
@@ -101,13 +105,13 @@ def case_of_original(session: Session, original: Original, now: datetime) -> Cas
         "closed_since": now - RECENTLY_CLOSED,
     }
     matches = (
-        (case_id, status, _is_original(original, sent_at, body_text))
+        (case_id, status, is_original(original, sent_at, body_text))
         for case_id, status, sent_at, body_text in session.execute(_SENDERS_MAIL, params)
     )
     return _case_of_match(session, matches)
 
 
-def _is_original(
+def is_original(
     original: Original, sent_at: datetime | None, body_text: str | None
 ) -> OriginalMatch | None:
     """How a mail sent at `sent_at` saying `body_text` is the one a forward shows, if it is."""
@@ -120,10 +124,14 @@ def _is_original(
     if original.date is None or sent_at is None:
         return "words" if same_words else None
     # A time shown is compared, never overruled by the words: the same words at another time
-    # are the request repeated, a new one (Art. 12(3)).
+    # are the request repeated, a new one (Art. 12(3)). The shown time may be another zone's
+    # clock (only the same words tell that), and a minute off (_CLOCK_SLACK) either way.
     shift = _minute(original.date) - _minute(sent_at)
-    shifted = abs(shift) <= _MAX_ZONE_SHIFT and shift % _ZONE_STEP == timedelta(0)
-    return "time" if not shift or (same_words and shifted) else None
+    zone = round(shift / _ZONE_STEP) * _ZONE_STEP
+    off = shift - zone
+    if abs(off) > _CLOCK_SLACK or abs(zone) > _MAX_ZONE_SHIFT or (zone and not same_words):
+        return None
+    return "time" if not off else "near"
 
 
 def _case_of_match(
@@ -133,19 +141,24 @@ def _case_of_match(
 
     A request repeated after its case was answered or closed is a new request with its own
     clock and acknowledgement (Art. 12(3)): only the same mail, known by its time, joins it.
+    The time to the minute goes before a time a minute off, which may be another mail's.
     """
+    near: int | None = None
     by_words: int | None = None
     for case_id, status, match in matches:
         if match == "time":
             return session.get(Case, case_id)
+        if match == "near" and near is None:
+            near = case_id
         if match == "words" and by_words is None and Status(status) in ACTIVE_STATUSES:
             by_words = case_id
-    return session.get(Case, by_words) if by_words is not None else None
+    found = near if near is not None else by_words
+    return session.get(Case, found) if found is not None else None
 
 
-# The reverse order: the requester's own copy of a request a colleague's inline forward
-# opened their case with. One indexed look-up (the case's requester), only for a mail that
-# would open a case: the mails that opened that sender's cases from another's hand.
+# The reverse order: the requester's own copy of a request a colleague's forward opened
+# their case with. One indexed look-up (the case's requester), only for a mail that would
+# open a case: the mails that opened that sender's cases from another's hand.
 _FORWARDS_FOR = (
     select(Message.case_id, Case.status, Message.subject, Message.body_text)
     .join(Case, col(Case.id) == col(Message.case_id))
@@ -162,8 +175,24 @@ _FORWARDS_FOR = (
 )
 
 
+# A forward that carried the original attached (message/rfc822) names its Message-ID, the
+# surest key (RFC 5322 §3.6.4): the trail's forwards on the sender's cases (record_forward).
+_ATTACHED_FOR = (
+    select(CaseEvent.case_id, CaseEvent.personal)
+    .join(Case, col(Case.id) == col(CaseEvent.case_id))
+    .where(
+        Case.requester_email == bindparam("address"),
+        CaseEvent.action == AuditAction.FORWARDED_REQUEST.value,
+        col(CaseEvent.at) >= bindparam("since"),
+        col(Case.closed_at).is_(None) | (col(Case.closed_at) >= bindparam("closed_since")),
+    )
+    .order_by(col(CaseEvent.id).desc())
+    .limit(50)
+)
+
+
 def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime) -> Case | None:
-    """The open or recent case a colleague's inline forward of this very mail opened, if any."""
+    """The open or recent case a colleague's forward of this very mail opened, if any."""
     sender = parsed.from_addr
     if not sender or parsed.sender_unclear:
         return None
@@ -172,8 +201,12 @@ def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
+    # The attached original's Message-ID first: it is this mail, whatever its time and words.
+    for case_id, personal in session.execute(_ATTACHED_FOR, params):
+        if (personal or {}).get("original_message") == parsed.message_id:
+            return session.get(Case, case_id)
     matches = (
-        (case_id, status, _is_original(original, parsed.date, parsed.body_text))
+        (case_id, status, is_original(original, parsed.date, parsed.body_text))
         for case_id, status, subject, body_text in session.execute(_FORWARDS_FOR, params)
         for original in inline_originals(body_text or "", subject or "")
         if original.address == sender
@@ -263,7 +296,12 @@ def record_forward(
     now: datetime,
     **detail: object,
 ) -> None:
-    """The trail's `forwarded_request`: who forwarded which original, in what form, when."""
+    """The trail's `forwarded_request`: who forwarded which original, in what form, when.
+
+    An original attached names its Message-ID: the requester's own copy of it, if it comes
+    later, is known by it (case_forwarded_before).
+    """
+    attached = (o for o in parsed.forwarded if o.address == original.address and o.message_id)
     ops.record(
         session,
         case,
@@ -274,5 +312,6 @@ def record_forward(
         forwarded_by=parsed.from_addr,
         form=original.form,
         original_date=original.date.isoformat() if original.date else None,
+        original_message=next((o.message_id for o in attached), None),
         **detail,
     )

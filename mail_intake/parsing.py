@@ -7,6 +7,7 @@ import hashlib
 import html as html_lib
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
@@ -181,7 +182,10 @@ def _attached_originals(attachments: list[ParsedAttachment]) -> list[Original]:
                 found = attached_original(inner)
             except Exception:  # an unreadable attached message names nobody
                 return []
-            return [found] if found is not None else []
+            if found is None:
+                return []
+            # Compared with the Message-IDs stored, which are normalised (domains caseless).
+            return [replace(found, message_id=normalise_message_id(found.message_id))]
     return []
 
 

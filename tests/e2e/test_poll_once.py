@@ -568,6 +568,47 @@ def test_a_request_we_have_forwarded_back_as_an_attachment_joins_its_case_not_a_
     assert len(smtp_sink.messages) == 1  # one acknowledgement, not two
 
 
+@pytest.mark.parametrize("same_pass", [False, True])
+def test_the_customers_own_copy_of_a_request_forwarded_first_as_an_attachment_joins_its_case(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink, same_pass: bool
+) -> None:
+    """The colleague forwarded her mail as an attachment, which names its Message-ID; her own
+    copy reaching the privacy mailbox later (or in the same pass) is that mail: a line of the
+    case the forward opened, no second case or acknowledgement. A domain's letters may differ
+    in case (RFC 5322 §3.6.4 domains are caseless). The same words under another Message-ID
+    later are her request repeated (Art. 12(3))."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / "sv_forwarded_as_attachment.eml").read_bytes()
+    forward = forward.replace(b"<sv-original@mail.example.com>", b"<sv-original@Mail.Example.COM>")
+    own = message_from_bytes(forward, policy=default).get_payload()[1].get_payload()[0].as_bytes()
+    inbox.add(forward)
+    if not same_pass:
+        assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+        inbox.add(own)
+        assert rightsdesk(env, "poll", "--once").startswith("intake: 1 follow_up;")
+    else:
+        inbox.add(own)
+        out = rightsdesk(env, "poll", "--once")
+        assert out.startswith("intake: 1 case_opened, 1 follow_up;"), out
+
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "tove.exempel@example.com"
+    assert case["received_at"].startswith("2026-11-25T08:00")  # when the colleague got it
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    (forwarded,) = [e for e in shown["events"] if e["action"] == "forwarded_request"]
+    assert forwarded["detail"]["original_message"] == "sv-original@mail.example.com"
+    last = shown["events"][-1]
+    assert (last["action"], last["detail"]["own_copy_of_forward"]) == ("message_received", True)
+    smtp_sink.wait_for(1, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [("tove.exempel@example.com",)]
+
+    again = own.replace(b"<sv-original@Mail.Example.COM>", b"<sv-again@mail.example.com>")
+    inbox.add(again.replace(b"Wed, 25 Nov 2026 10:00:00", b"Sat, 28 Nov 2026 10:00:00"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+
+
 # A colleague of the group writing from the company's other domain (`own_domains`).
 GROUP_COLLEAGUE = "mikko.myyja@targetpartners.invalid"
 
@@ -846,6 +887,93 @@ def test_the_customers_own_copy_in_the_same_pass_as_the_forward_joins_the_case_i
     (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
     shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
     assert shown["events"][-1]["detail"].get("own_copy_of_forward") is True
+
+
+def _outlook_forward(lang: str) -> bytes:
+    """A colleague's Outlook forward in `lang`: its Sent line shows the time to the minute."""
+    customer, note, block, words = {
+        "fi": (
+            "Aino Asiakas <aino.asiakas@example.com>",
+            "VL: Tietopyyntö\r\n\r\nHei, tämä tuli minulle, välitän teille.",
+            "Lähettäjä: {who}\r\nLähetetty: perjantai 20. marraskuuta 2026 14.05\r\n"
+            "Vastaanottaja: {me}\r\nAihe: Tietopyyntö",
+            "Hei,\r\n\r\nhaluan tietää, mitä henkilötietoja minusta on tallennettu.",
+        ),
+        "sv": (
+            "Tove Exempel <tove@example.com>",
+            "VB: Registerutdrag\r\n\r\nHej, det här kom till mig, jag skickar det vidare.",
+            "Från: {who}\r\nSkickat: den 20 november 2026 14:05\r\n"
+            "Till: {me}\r\nÄmne: Registerutdrag",
+            "Hej,\r\n\r\njag begär ett registerutdrag med alla personuppgifter ni har om mig.",
+        ),
+        "en": (
+            "John Customer <john.customer@example.com>",
+            "FW: Please delete my data\r\n\r\nForwarding this to the privacy desk.",
+            "From: {who}\r\nSent: Friday, November 20, 2026 2:05 PM\r\n"
+            "To: {me}\r\nSubject: Please delete my data",
+            "Hello,\r\n\r\nplease delete my personal data from your register.",
+        ),
+    }[lang]
+    me = f"Mikko Myyjä <{FORWARDED_BY}>"
+    subject, _, text = note.partition("\r\n\r\n")
+    return (
+        f"From: {me}\r\nTo: privacy@targetpartners.example\r\nSubject: {subject}\r\n"
+        "Date: Mon, 30 Nov 2026 08:45:00 +0200\r\n"
+        f"Message-ID: <outlook-{lang}@targetpartners.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{text}\r\n\r\n{block.format(who=customer, me=me)}\r\n\r\n{words}\r\n"
+    ).encode()
+
+
+# (the Outlook forward's language, whether it comes first, the customer's own mail's Date):
+# the forward shows 14:05, Outlook's store time of a mail whose Date is seconds away, in the
+# minute before or after.
+OUTLOOK_A_MINUTE_OFF = [
+    ("en", False, "Fri, 20 Nov 2026 14:04:58 +0200"),
+    ("en", True, "Fri, 20 Nov 2026 14:06:02 +0200"),
+    ("fi", False, "Fri, 20 Nov 2026 14:06:01 +0200"),
+    ("sv", True, "Fri, 20 Nov 2026 14:04:59 +0200"),
+]
+
+
+@pytest.mark.parametrize(("lang", "forward_first", "sent"), OUTLOOK_A_MINUTE_OFF)
+def test_an_outlook_forward_showing_the_customers_mail_a_minute_off_joins_its_case(
+    db_url: str,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    lang: str,
+    forward_first: bool,
+    sent: str,
+) -> None:
+    """Outlook's Sent line is its own store's time, seconds from the mail's Date and so maybe
+    in the next or the previous minute; her own copy's words differ a little (her phone's
+    signature): still the same mail, one case and one acknowledgement, in either order. The
+    same words again minutes later are her request repeated: a case of its own (Art. 12(3))."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = _outlook_forward(lang)
+    own = _original_of(forward, sent) + b"\r\n--\r\nSent from my phone\r\n"
+    first, second = (forward, own) if forward_first else (own, forward)
+    inbox.add(first)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(second)
+    out = rightsdesk(env, "poll", "--once")
+    assert out.startswith("intake: 1 follow_up;"), out
+
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    shown = json.loads(rightsdesk(env, "cases", "show", case["reference"], "--json"))
+    last = shown["events"][-1]
+    if forward_first:
+        assert (last["action"], last["detail"]["own_copy_of_forward"]) == ("message_received", True)
+    else:
+        assert (last["action"], last["detail"]["joined"]) == ("forwarded_request", True)
+    smtp_sink.wait_for(1, timeout=30)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [(case["requester_email"],)]
+
+    again = _original_of(forward, "Fri, 20 Nov 2026 14:08:00 +0200")
+    inbox.add(again.replace(b"<own@example.com>", b"<again@example.com>"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
 
 
 def _answer_and_close(env: dict[str, str], reference: str, at: datetime) -> None:
