@@ -176,7 +176,8 @@ _FORWARDS_FOR = (
 
 
 # A forward that carried the original attached (message/rfc822) names its Message-ID, the
-# surest key (RFC 5322 §3.6.4): the trail's forwards on the sender's cases (record_forward).
+# surest key (RFC 5322 §3.6.4): the trail's forwards on the sender's cases (record_forward),
+# looked up only when a mail of another's hand opened one of them (_FORWARDS_FOR).
 _ATTACHED_FOR = (
     select(CaseEvent.case_id, CaseEvent.personal)
     .join(Case, col(Case.id) == col(CaseEvent.case_id))
@@ -201,13 +202,16 @@ def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime
         "since": now - MAX_FORWARD_AGE,
         "closed_since": now - RECENTLY_CLOSED,
     }
+    forwards = session.execute(_FORWARDS_FOR, params).all()
+    if not forwards:  # most senders: no case opened from another's hand, one statement only
+        return None
     # The attached original's Message-ID first: it is this mail, whatever its time and words.
     for case_id, personal in session.execute(_ATTACHED_FOR, params):
         if (personal or {}).get("original_message") == parsed.message_id:
             return session.get(Case, case_id)
     matches = (
         (case_id, status, is_original(original, parsed.date, parsed.body_text))
-        for case_id, status, subject, body_text in session.execute(_FORWARDS_FOR, params)
+        for case_id, status, subject, body_text in forwards
         for original in inline_originals(body_text or "", subject or "")
         if original.address == sender
     )
