@@ -117,11 +117,17 @@ def classify_request(
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
-    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question about its
-    # consequences ("what would happen if I stopped marketing?") asks about it, and a person
-    # answers. Any other question keeps it ("why must I log in if I want to unsubscribe?").
-    supposed = [h for h in hits if h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE]
-    if supposed:  # rare: most mail is not read sentence by sentence a second time
+    # A right only supposed in a question about its consequences ("what would happen if I
+    # stopped marketing?", "...if I deleted my data?") asks about it, and a person answers: an
+    # opt-out is not put in force unread (Art. 21(3)), an erasure not opened. Any other question
+    # keeps it ("why must I log in if I want to unsubscribe?").
+    supposed = [h for h in hits if h.hypothetical and h.key in _KIND_ORDER]
+    # Read before: a question about a right is about data protection, whatever else it names
+    # ("what happens to my orders if you delete my data?").
+    other = _something_else(hits, tokens)
+    # Rare: most mail is not read sentence by sentence a second time, and only one whose
+    # words include "what", "mitä" or "vad" can ask such a question.
+    if supposed and not lx.CONSEQUENCE_OPENERS.isdisjoint(tokens.by_word):
         questions = _questions_about_consequences(full, tokens)
         hits = [h for h in hits if not (h in supposed and h.sentence in questions)]
     for signal, rules in (
@@ -132,9 +138,7 @@ def classify_request(
         hits += [
             _hit(signal, full, tokens, a, b) for rule in rules for a, b in matches(rule, tokens)
         ]
-    return _decide(
-        lang, hits, _articles(full), personal=personal, other=_something_else(hits, tokens)
-    )
+    return _decide(lang, hits, _articles(full), personal=personal, other=other)
 
 
 def _something_else(hits: list[Hit], tokens: Tokens) -> bool:

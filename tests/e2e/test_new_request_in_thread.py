@@ -1009,6 +1009,46 @@ def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_for
     assert "opt_out_in_force" not in [e.action for e in desk.events(case.reference)]
 
 
+# New mails asking what an erasure would do, and erasures asked beside such a question.
+ERASURE_CONSEQUENCE_QUESTIONS = [
+    ("fi", "Mitä tapahtuisi, jos poistaisin tietoni?"),
+    ("sv", "Vad skulle hända om jag raderade mina uppgifter?"),
+    ("en", "What would happen if I deleted my data?"),
+    ("en", "What happens to my orders if you delete my data?"),
+]
+ERASURE_BESIDE_A_QUESTION = [
+    ("fi", "Poistakaa tietoni. Mitä tilauksilleni tapahtuu?"),
+    ("sv", "Radera mina uppgifter. Vad händer med mina beställningar?"),
+    ("en", "Please delete my data. What happens to my orders?"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), ERASURE_CONSEQUENCE_QUESTIONS)
+def test_a_question_about_what_deleting_the_data_would_do_opens_no_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
+    _signed_mail_in(desk, name, sender, text, subject="Question")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person answers the question
+
+
+@pytest.mark.parametrize(("language", "text"), ERASURE_BESIDE_A_QUESTION)
+def test_an_erasure_asked_beside_a_question_about_orders_opens_the_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
+    _signed_mail_in(desk, name, sender, text, subject="Question")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+
+
 # New mails asking how or why in a question that makes an opt-out all the same.
 OPT_OUT_IN_A_HOW_OR_WHY_QUESTION = [
     ("fi", "Miksi minun pitää soittaa, jos haluan lopettaa markkinoinnin?"),

@@ -344,6 +344,39 @@ def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) 
 @pytest.mark.parametrize(
     "text",
     [
+        "What would happen if I deleted my data?",
+        "Mitä tapahtuisi, jos poistaisin tietoni?",
+        "Vad skulle hända om jag raderade mina uppgifter?",
+        "What happens to my orders if you delete my data?",
+        "Mitä tilauksilleni tapahtuu, jos poistatte tietoni?",
+        "Vad händer med mina beställningar om ni raderar mina uppgifter?",
+        "What if I asked you to erase my data?",
+    ],
+)
+def test_a_question_about_what_an_erasure_would_do_is_for_a_person_to_answer(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please delete my data. What happens to my orders?",
+        "Poistakaa tietoni. Mitä tilauksilleni tapahtuu?",
+        "Radera mina uppgifter. Vad händer med mina beställningar?",
+        "What would happen if I deleted my data? Please delete it anyway.",
+    ],
+)
+def test_an_erasure_asked_beside_a_question_about_its_consequences_stays_an_erasure(
+    text: str,
+) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Why do I need to log in if I just want to unsubscribe from your marketing?",
         "Varför måste jag logga in om jag vill sluta få reklam?",
         "What should I do if I want you to stop sending me marketing?",
