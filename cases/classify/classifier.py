@@ -343,6 +343,25 @@ class _Objects:
                 return None  # "her and my data" is also the writer's
         return None
 
+    def with_writer(self, first: int) -> bool:
+        """Whether another person and the writer are the subject before word first, together."""
+        # "My husband and I", "mieheni ja minä", "min man och jag", "I and my wife": one
+        # subject of two people, whose own opt-out only one of them is writing.
+        selves = self._surfaces(lx.SELF_SUBJECT)  # a set lookup: most mail stops here
+        if not selves:
+            return False
+        tokens, clause = self.tokens, clause_of(self.text, self.tokens, first)
+        others = self._found()[0] | self._surfaces(lx.THIRD_SUBJECT)
+        for i in selves:
+            if not (clause.start <= i < first):
+                continue
+            if i >= 2 and tokens[i - 1].surface in lx.AND and i - 2 in others:
+                return True
+            after = (i + 2, i + 3)  # "minä ja mieheni", "I and my wife"
+            if i + 2 < first and tokens[i + 1].surface in lx.AND and others.intersection(after):
+                return True
+        return False
+
     def about_others(self, first: int, last: int) -> bool:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
         _, others, _, data = self.of(first, last)
@@ -362,7 +381,9 @@ def _opted_out_for_others(
     # The writer's own opt-out is in force at once (Art. 21(3)); another person's needs their
     # authority (Art. 12(2)), which a person judges.
     _, others, _, _ = objects.of(first, last)
-    return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)] if others else []
+    if others or objects.with_writer(first):  # "my husband and I want no more newsletters"
+        return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)]
+    return []
 
 
 def _marketing_refused(

@@ -224,6 +224,11 @@ ADDED_TO_VERB = words(
 # "Their" may be a company's ("their records" about the shop): another person only in a
 # mail that names one, possessed ("my parents") or represented ("on behalf of").
 THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
+# The writer as a subject beside another person ("my husband and I", "mieheni ja minä", "min
+# man och jag"); "me" is colloquial English and the Finnish "we".
+SELF_SUBJECT = words("i me minä mä mie jag")
+AND = words("and ja sekä och samt")
+THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "hon och jag"
 # Written for someone else: "on behalf of my mother", "äitini puolesta", "för min mammas
 # räkning", "å hans vägnar". A representative's request is for a person to judge (Art. 12(2)).
 BEHALF = words("behalf puolesta räkning vägnar")

@@ -1079,6 +1079,32 @@ def test_an_opt_out_asked_in_a_how_or_why_question_is_in_force_at_once(
     assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
 
 
+# New mails opting out of marketing by the writer and her or his spouse together.
+JOINT_OPT_OUT = [
+    ("fi", "Mieheni ja minä emme halua enää uutiskirjeitä."),
+    ("sv", "Min man och jag vill inte ha fler nyhetsbrev."),
+    ("en", "My husband and I want no more newsletters."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), JOINT_OPT_OUT)
+def test_an_opt_out_by_the_writer_and_the_spouse_together_is_in_force_for_the_writer_and_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = OPT_OUT_FOR_SPOUSE_TOO[language]
+    _signed_mail_in(desk, name, sender, text, subject="Marketing")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    # The spouse's own opt-out needs the spouse's authority (Art. 12(2)): a person decides.
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
 # A reply in the thread opting out of marketing and naming another person's data.
 OPT_OUT_AND_SOMEONE_ELSE_IN_THREAD = {
     "fi": "Kiitos. Älkää lähettäkö minulle enää markkinointia. Poistakaa myös mieheni tiedot.",

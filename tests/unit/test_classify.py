@@ -289,6 +289,14 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("Please stop sending marketing to me and to my husband.", "marketing"),
         ("Lopettakaa markkinointi minulle ja miehelleni.", "marketing"),
         ("Sluta skicka reklam till mig och min man.", "marketing"),
+        # Asked by the writer and a spouse together, as one subject.
+        ("My husband and I want no more newsletters.", "marketing"),
+        ("Mieheni ja minä emme halua enää uutiskirjeitä.", "marketing"),
+        ("Min man och jag vill inte ha fler nyhetsbrev.", "marketing"),
+        ("I and my wife want no more newsletters.", "marketing"),
+        ("Jag och min fru vill inte ha fler nyhetsbrev.", "marketing"),
+        ("Minä ja vaimoni emme halua enää mainoksia.", "marketing"),
+        ("She and I want no more newsletters.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
@@ -309,6 +317,22 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
     # Art. 21(3): the writer's own opt-out is in force at once; the rest is for a person.
     assert (found.category, found.kinds) == ("needs_triage", [f"{kind}_opt_out"])
     assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want no more newsletters.",
+        "Jag vill inte ha fler nyhetsbrev.",
+        # Another clause: the couple is not who opts out.
+        "My husband and I moved, please stop the newsletters.",
+        "Mieheni ja minä olemme asiakkaitanne, mutta lopettakaa uutiskirjeet.",
+        "My husband and I love your shop but no more newsletters please.",
+    ],
+)
+def test_an_opt_out_with_no_one_else_as_its_subject_is_the_writers_own(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["marketing_opt_out"])
 
 
 @pytest.mark.parametrize(
