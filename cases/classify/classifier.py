@@ -108,7 +108,7 @@ def classify_request(
     hypothetical = hypothetical_spans(full)
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
-    objects = _Objects(full, tokens)
+    objects = _Objects(full, tokens, names)
     hits = [
         *_right_hits(full, tokens, lang, personal, objects),
         *_article_hits(full, hypothetical),
@@ -218,8 +218,10 @@ class _Objects:
     _BEFORE = 3  # "mitt förra mejl kan ni radera"
     _AFTER = 6  # "delete my husband's personal data"
 
-    def __init__(self, text: str, tokens: Tokens) -> None:
+    def __init__(self, text: str, tokens: Tokens, names: Collection[str] = ()) -> None:
         self.text, self.tokens = text, tokens
+        # The sender's own name ("Poistakaa Maija Virtasen tiedot" from Maija Virtanen).
+        self._own_names = {n for name in names for n in re.findall(r"\w+", name.lower())}
         self._spans: tuple[set[int], set[int]] | None = None
         self._behalf: list[tuple[int, int]] | None = None
 
@@ -265,6 +267,7 @@ class _Objects:
                 if words[0].endswith(("ni", "mme"))
                 or (i and tokens[i - 1].surface in lx.POSSESSIVES)
             }
+            others |= self._named()
             # "Their" only where the mail names someone else: otherwise it may be a company's.
             if others or self.behalf():
                 others |= self._surfaces(lx.THEIR)
@@ -276,6 +279,52 @@ class _Objects:
                         found.update(range(a, b + 1))
             self._spans = spans[0], spans[1]
         return self._spans
+
+    def _named(self) -> set[int]:
+        """Names owning the data after them: "Maija's data", "Annas uppgifter", "Maijan tiedot"."""
+        tokens, text = self.tokens, self.text
+        found: set[int] = set()
+        for words, at in tokens.where.items():
+            if not in_set("@data", *words) or words[0].startswith(lx.DATA_STORES):
+                continue  # "Acme's database", "Acmen tietokanta" hold data, they are no one's
+            for i in at:
+                j = i - 1  # the name: titlecase, in the genitive, not opening its sentence
+                if j < 1 or tokens[j - 1].sentence != tokens[i].sentence:
+                    continue
+                name, start = tokens[j], tokens[j].start
+                if not (text[start].isupper() and text[start + 1 : start + 2].islower()):
+                    continue  # "the DPO's email" is an office's
+                if not name.surface.endswith(("'s", "s", "n")) or in_set("@self", *words):
+                    continue  # "Gmailin osoitteeni" is the writer's own address
+                if tokens[j - 1].surface in lx.NOT_BEFORE_NAME or not same_clause(
+                    text, tokens, j, i
+                ):
+                    continue  # "from Acme's systems", "your CEO's email"
+                if "\n" in text[name.end : tokens[i].start] or text[tokens[i].start].isupper():
+                    continue  # a signature's "Maija Virtanen / Phone 040...": a label
+                named = self._name_ending(j)
+                if not self._own_name(named):
+                    found.update(named)
+        return found
+
+    def _name_ending(self, j: int) -> range:
+        """The titlecase words ending at j: "Matti Virtasen", "Anna Lindqvists"."""
+        # Not the word opening the sentence, which is titlecase whatever it is ("Poistakaa").
+        tokens, text, k = self.tokens, self.text, j
+        while k > max(1, j - 3) and tokens[k - 2].sentence == tokens[j].sentence:
+            between = text[tokens[k - 1].end : tokens[k].start]
+            if not text[tokens[k - 1].start].isupper() or between.strip() or "\n" in between:
+                break
+            k -= 1
+        return range(k, j + 1)
+
+    def _own_name(self, named: range) -> bool:
+        """Whether the words `named` are the sender's own name."""
+        run = [self.tokens[k].surface for k in named]
+        run[-1] = re.sub(r"(?:'s|s|n)$", "", run[-1])  # the genitive: Maijan, Annas, John's
+        return bool(self._own_names) and all(
+            any(_same_name(word, own) for own in self._own_names) for word in run
+        )
 
     def _pronoun_not_data(self, i: int) -> bool:
         """Whether word i is "her", "hänen", "deras"... not followed by the data it owns."""
@@ -366,6 +415,15 @@ class _Objects:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
         _, others, _, data = self.of(first, last)
         return others and data
+
+
+def _same_name(word: str, own: str) -> bool:
+    """Whether a name without its genitive ending is `own` ("virtase" Virtanen, "miko" Mikko)."""
+    # Finnish genitives change the stem (Virtanen -> Virtasen, Mikko -> Mikon): a shared start
+    # of three letters and a length one letter apart is the same name.
+    return word == own or (
+        len(word) >= 3 and word[:3] == own[:3] and abs(len(word) - len(own)) <= 1
+    )
 
 
 def _negations(lang: str) -> frozenset[str]:

@@ -229,6 +229,14 @@ THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
 SELF_SUBJECT = words("i me minä mä mie jag")
 AND = words("and ja sekä och samt")
 THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "hon och jag"
+# Where data is kept, not whose it is: "Acme's database", "Acmen tietokannasta".
+DATA_STORES = ("database", "databas", "datacent", "datalager", "tietokan", "tietojärjestelm")
+# Words before a titlecase genitive that make it no person's ("from Acme's records", "your
+# CEO's email", "the Times's data"): a person named by a first name stands without them.
+NOT_BEFORE_NAME = POSSESSIVES | words(
+    "your the a an this that from at in on by to via teidän sinun din er ert era den det "
+    "från hos i på ur av vid till"
+)
 # Written for someone else: "on behalf of my mother", "äitini puolesta", "för min mammas
 # räkning", "å hans vägnar". A representative's request is for a person to judge (Art. 12(2)).
 BEHALF = words("behalf puolesta räkning vägnar")

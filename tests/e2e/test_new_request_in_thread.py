@@ -838,6 +838,50 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails naming another person by her first name beside the writer's own erasure.
+NAMED_PERSONS_DATA = {
+    "fi": "Poistakaa tietoni, ja myös Ainon tiedot.",
+    "sv": "Radera mina uppgifter, och Annas uppgifter också.",
+    "en": "Please delete my data, and Mary's data too.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_another_persons_data_named_by_her_first_name_opens_a_case_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, NAMED_PERSONS_DATA[language])
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+    assert case.evidence["triggers"]["erasure"]  # the writer's own, shown to the person
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fi", "Poistakaa Maija Virtasen tiedot."),
+        ("sv", "Radera Elin Lindqvists uppgifter."),
+        ("en", "Please delete John Smith's data."),
+    ],
+)
+def test_the_senders_own_name_before_the_data_opens_her_own_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, text)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+    assert "others_data" not in case.evidence["triggers"]
+
+
 # New mails naming her data after ", and" or ";" with no verb of its own: erased too.
 HER_DATA_ADDED = [
     ("fi", "Poistakaa tietoni, ja hänenkin."),

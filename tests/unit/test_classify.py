@@ -229,6 +229,14 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Radera mina uppgifter; hennes uppgifter också.",
         "Poistakaa tietoni, ja hänenkin.",
         "Poistakaa tietoni; hänen tietonsa myös.",
+        # Another person named by her first name, beside the writer's own data or alone.
+        "Please delete my data, and Maija's data too.",
+        "Poistakaa tietoni, ja myös Maijan tiedot.",
+        "Radera mina uppgifter, och Annas uppgifter också.",
+        "Please delete my data, and Matti Virtanen's data too.",
+        "Please delete Maija's data.",
+        "Poistakaa Maijan tiedot.",
+        "Radera Annas uppgifter.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -267,11 +275,54 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Poistakaa tietoni, ja hänen tietonsa saavat jäädä.", ["erasure"]),
         ("Poistakaa tietoni, mutta hänen tietonsa saa jäädä.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
+        # Titlecase words that name no person whose data it is.
+        ("Please delete my data from Acme's database.", ["erasure"]),
+        ("Poistakaa tietoni Acmen tietokannasta.", ["erasure"]),
+        ("Radera mina uppgifter ur Acmes databas.", ["erasure"]),
+        ("Please delete my data, and the company's data too.", ["erasure"]),
+        ("Please delete my data and send me your DPO's email address.", ["erasure"]),
+        ("Poistakaa Gmailin osoitteeni.", ["erasure"]),
+        ("Hi Jens, please delete my data.", ["erasure"]),
+        ("Please delete my data.\nMatti Virtanen\nphone 040 123 4567", ["erasure"]),
     ],
 )
 def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str]) -> None:
     found = classify_request("", text)
     assert (found.category, found.kinds) == ("request", kinds)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Maija Virtanen", "Poistakaa Maija Virtasen tiedot."),
+        ("Maija Virtanen", "Poistakaa tietoni, ja myös Maijan tiedot."),
+        ("Mikko Korhonen", "Poistakaa Mikon tiedot."),
+        ("Anna Lindqvist", "Radera Anna Lindqvists uppgifter."),
+        ("John Smith", "Please delete John Smith's data."),
+    ],
+)
+def test_the_senders_own_name_before_the_data_is_the_writers_own_erasure(
+    name: str, text: str
+) -> None:
+    found = classify_request("", text, names=[name])
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Maija Virtanen", "Poistakaa tietoni, ja myös Matti Virtasen tiedot."),
+        ("Anna Lindqvist", "Radera mina uppgifter, och Elins uppgifter också."),
+        ("John Smith", "Please delete my data, and Mary's data too."),
+    ],
+)
+def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
+    name: str, text: str
+) -> None:
+    found = classify_request("", text, names=[name])
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
+    assert found.evidence["erasure"]  # the writer's own, shown to the person triaging
 
 
 @pytest.mark.parametrize(
