@@ -217,6 +217,7 @@ class _Objects:
 
     _BEFORE = 3  # "mitt förra mejl kan ni radera"
     _AFTER = 6  # "delete my husband's personal data"
+    _FRONTED = 9  # "her old email address you can also delete": object, subject, modal, verb
 
     def __init__(self, text: str, tokens: Tokens, names: Collection[str] = ()) -> None:
         self.text, self.tokens = text, tokens
@@ -340,8 +341,10 @@ class _Objects:
         tokens = self.tokens
         window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
         own = found_other = found_mail = data = False
+        # Another person's data as the object, fronted: the writer's own data is not in it.
+        fronted = self._fronted(first) if any(i < first for i in others) else range(0)
         for i in window:
-            if i == first:
+            if i == first or i in fronted:
                 continue
             if not same_clause(self.text, tokens, *sorted((i, first))):
                 # "Delete my data, and her data too": more data of the same verb, another's.
@@ -363,7 +366,37 @@ class _Objects:
                 others_own = owner is not None and owner != first
                 found_other = found_other or others_own
                 own = own or not others_own
+        if fronted:
+            found_other = data = True
         return own, found_other, found_mail, data
+
+    def _fronted(self, verb: int) -> range:
+        """Another person's data opening the verb's clause as its object; empty if none."""
+        # "His phone number you can remove", "Hennes uppgifter kan ni också ta bort", "Her
+        # data, you can delete": the object stands first, then only the subject, a modal and
+        # words such as "also" before the verb, however many words the object takes.
+        tokens, text = self.tokens, self.text
+        clause = clause_of(text, tokens, verb, reach=self._FRONTED)
+        start, j = clause.start, verb - 1
+        if start > 0 and start == verb - self._FRONTED:
+            return range(0)  # a longer clause: its first words are not the object
+        while j >= start and tokens[j].surface in lx.FRONTED_BRIDGE:
+            j -= 1
+        if (
+            j < start
+            and start > 0
+            and text[tokens[start - 1].end : tokens[start].start].strip() == ","
+        ):
+            j = start - 1  # the object set off by a comma: "Her data, you can delete"
+            start = clause_of(text, tokens, j, reach=self._FRONTED).start
+        while start < j and tokens[start].surface in lx.ADDED_TO_VERB:
+            start += 1  # "And her data you can delete too"
+        head = tokens[j].words if start <= j else ("", "")
+        if not (in_set("@data", *head) or in_set("@number", *head)) or j - start > 3:
+            return range(0)
+        others, _ = self._found()
+        phrase = range(start, j + 1)
+        return phrase if any(k in others for k in phrase[:-1]) else range(0)
 
     def _added_to_verb(self, verb: int, i: int) -> bool:
         """Whether person i stands in a clause that only adds her data to the verb before."""

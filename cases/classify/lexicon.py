@@ -237,6 +237,14 @@ NOT_BEFORE_NAME = POSSESSIVES | words(
     "your the a an this that from at in on by to via teidän sinun din er ert era den det "
     "från hos i på ur av vid till"
 )
+# The words that may stand between a fronted object and its verb: the subject, a modal, "also"
+# ("her data you can also delete", "hänen tietonsa voitte myös poistaa", "hans uppgifter får
+# ni gärna ta bort"). Any other word makes the data the subject of a verb of its own.
+FRONTED_BRIDGE = words(
+    "you can may could might should would please kindly also just too "
+    "te voitte voit voisitte saatte saat voi voisi myös kyllä vain ihan "
+    "ni du kan kunde får fick gärna också även bara"
+)
 # Written for someone else: "on behalf of my mother", "äitini puolesta", "för min mammas
 # räkning", "å hans vägnar". A representative's request is for a person to judge (Art. 12(2)).
 BEHALF = words("behalf puolesta räkning vägnar")

@@ -838,6 +838,29 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails naming her data before the verb in more words than "her data".
+HER_DATA_FRONTED = [
+    ("fi", "Hänen tietonsa voitte kyllä myös poistaa."),
+    ("sv", "Hennes uppgifter kan ni också ta bort."),
+    ("en", "His phone number you can remove."),
+    ("en", "Her data, you can delete."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_FRONTED)
+def test_her_data_named_in_more_words_before_the_verb_opens_a_case_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, text, subject="Hello")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+
+
 # New mails naming another person by her first name beside the writer's own erasure.
 NAMED_PERSONS_DATA = {
     "fi": "Poistakaa tietoni, ja myös Ainon tiedot.",

@@ -221,6 +221,16 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Her personal data you may erase.",
         "Hänen tietonsa voitte poistaa.",
         "Hennes uppgifter kan ni radera.",
+        # Her data before the verb, however many words it takes, or set off by a comma.
+        "Her data you can delete.",
+        "Her old email address you can delete.",
+        "His phone number you can remove.",
+        "Her data, you can delete.",
+        "Hänen tietonsa voitte myös poistaa.",
+        "Hänen vanha sähköpostiosoitteensa voitte poistaa.",
+        "Hänen tietonsa voitte kyllä myös poistaa.",
+        "Hennes uppgifter kan ni också ta bort.",
+        "Hans uppgifter får ni gärna ta bort.",
         # Hers added after ", and" or ";" with no verb of its own.
         "Delete my data, and hers too.",
         "Delete my data; her data too.",
@@ -283,6 +293,11 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Please delete my data and send me your DPO's email address.", ["erasure"]),
         ("Poistakaa Gmailin osoitteeni.", ["erasure"]),
         ("Hi Jens, please delete my data.", ["erasure"]),
+        # Her data as the subject of a verb of its own, before the writer's erasure.
+        ("Her data is fine, but please delete my data.", ["erasure"]),
+        ("Hennes uppgifter kan ni behålla, men radera mina.", ["erasure"]),
+        ("Hänen tietonsa saavat jäädä, mutta poistakaa minun tietoni.", ["erasure"]),
+        ("She said her team will delete my data.", ["erasure"]),
         ("Please delete my data.\nMatti Virtanen\nphone 040 123 4567", ["erasure"]),
     ],
 )
