@@ -108,7 +108,7 @@ def classify_request(
     hypothetical = hypothetical_spans(full)
     tokens = tokenise(full, lang, hypothetical)
     personal = any_match(lx.PERSONAL_DATA, tokens)
-    objects = _Objects(full, tokens)
+    objects = _Objects(full, tokens, names)
     hits = [
         *_right_hits(full, tokens, lang, personal, objects),
         *_article_hits(full, hypothetical),
@@ -117,11 +117,17 @@ def classify_request(
     signature = body_from + signature_start(text[:MAX_TEXT_CHARS])
     hits += _marketing_refused(full, tokens, lang, signature, objects)
     hits += _question_for_access(full, tokens, hits)
-    # An opt-out is put in force unread (Art. 21(3)): one only supposed in a question about its
-    # consequences ("what would happen if I stopped marketing?") asks about it, and a person
-    # answers. Any other question keeps it ("why must I log in if I want to unsubscribe?").
-    supposed = [h for h in hits if h.hypothetical and h.key in lx.IN_FORCE_AT_ONCE]
-    if supposed:  # rare: most mail is not read sentence by sentence a second time
+    # A right only supposed in a question about its consequences ("what would happen if I
+    # stopped marketing?", "...if I deleted my data?") asks about it, and a person answers: an
+    # opt-out is not put in force unread (Art. 21(3)), an erasure not opened. Any other question
+    # keeps it ("why must I log in if I want to unsubscribe?").
+    supposed = [h for h in hits if h.hypothetical and h.key in _KIND_ORDER]
+    # Read before: a question about a right is about data protection, whatever else it names
+    # ("what happens to my orders if you delete my data?").
+    other = _something_else(hits, tokens)
+    # Rare: most mail is not read sentence by sentence a second time, and only one whose
+    # words include "what", "mitä" or "vad" can ask such a question.
+    if supposed and not lx.CONSEQUENCE_OPENERS.isdisjoint(tokens.by_word):
         questions = _questions_about_consequences(full, tokens)
         hits = [h for h in hits if not (h in supposed and h.sentence in questions)]
     for signal, rules in (
@@ -132,9 +138,7 @@ def classify_request(
         hits += [
             _hit(signal, full, tokens, a, b) for rule in rules for a, b in matches(rule, tokens)
         ]
-    return _decide(
-        lang, hits, _articles(full), personal=personal, other=_something_else(hits, tokens)
-    )
+    return _decide(lang, hits, _articles(full), personal=personal, other=other)
 
 
 def _something_else(hits: list[Hit], tokens: Tokens) -> bool:
@@ -213,9 +217,12 @@ class _Objects:
 
     _BEFORE = 3  # "mitt förra mejl kan ni radera"
     _AFTER = 6  # "delete my husband's personal data"
+    _FRONTED = 9  # "her old email address you can also delete": object, subject, modal, verb
 
-    def __init__(self, text: str, tokens: Tokens) -> None:
+    def __init__(self, text: str, tokens: Tokens, names: Collection[str] = ()) -> None:
         self.text, self.tokens = text, tokens
+        # The sender's own name ("Poistakaa Maija Virtasen tiedot" from Maija Virtanen).
+        self._own_names = {n for name in names for n in re.findall(r"\w+", name.lower())}
         self._spans: tuple[set[int], set[int]] | None = None
         self._behalf: list[tuple[int, int]] | None = None
 
@@ -261,6 +268,7 @@ class _Objects:
                 if words[0].endswith(("ni", "mme"))
                 or (i and tokens[i - 1].surface in lx.POSSESSIVES)
             }
+            others |= self._named()
             # "Their" only where the mail names someone else: otherwise it may be a company's.
             if others or self.behalf():
                 others |= self._surfaces(lx.THEIR)
@@ -272,6 +280,52 @@ class _Objects:
                         found.update(range(a, b + 1))
             self._spans = spans[0], spans[1]
         return self._spans
+
+    def _named(self) -> set[int]:
+        """Names owning the data after them: "Maija's data", "Annas uppgifter", "Maijan tiedot"."""
+        tokens, text = self.tokens, self.text
+        found: set[int] = set()
+        for words, at in tokens.where.items():
+            if not in_set("@data", *words) or words[0].startswith(lx.DATA_STORES):
+                continue  # "Acme's database", "Acmen tietokanta" hold data, they are no one's
+            for i in at:
+                j = i - 1  # the name: titlecase, in the genitive, not opening its sentence
+                if j < 1 or tokens[j - 1].sentence != tokens[i].sentence:
+                    continue
+                name, start = tokens[j], tokens[j].start
+                if not (text[start].isupper() and text[start + 1 : start + 2].islower()):
+                    continue  # "the DPO's email" is an office's
+                if not name.surface.endswith(("'s", "s", "n")) or in_set("@self", *words):
+                    continue  # "Gmailin osoitteeni" is the writer's own address
+                if tokens[j - 1].surface in lx.NOT_BEFORE_NAME or not same_clause(
+                    text, tokens, j, i
+                ):
+                    continue  # "from Acme's systems", "your CEO's email"
+                if "\n" in text[name.end : tokens[i].start] or text[tokens[i].start].isupper():
+                    continue  # a signature's "Maija Virtanen / Phone 040...": a label
+                named = self._name_ending(j)
+                if not self._own_name(named):
+                    found.update(named)
+        return found
+
+    def _name_ending(self, j: int) -> range:
+        """The titlecase words ending at j: "Matti Virtasen", "Anna Lindqvists"."""
+        # Not the word opening the sentence, which is titlecase whatever it is ("Poistakaa").
+        tokens, text, k = self.tokens, self.text, j
+        while k > max(1, j - 3) and tokens[k - 2].sentence == tokens[j].sentence:
+            between = text[tokens[k - 1].end : tokens[k].start]
+            if not text[tokens[k - 1].start].isupper() or between.strip() or "\n" in between:
+                break
+            k -= 1
+        return range(k, j + 1)
+
+    def _own_name(self, named: range) -> bool:
+        """Whether the words `named` are the sender's own name."""
+        run = [self.tokens[k].surface for k in named]
+        run[-1] = re.sub(r"(?:'s|s|n)$", "", run[-1])  # the genitive: Maijan, Annas, John's
+        return bool(self._own_names) and all(
+            any(_same_name(word, own) for own in self._own_names) for word in run
+        )
 
     def _pronoun_not_data(self, i: int) -> bool:
         """Whether word i is "her", "hänen", "deras"... not followed by the data it owns."""
@@ -287,8 +341,10 @@ class _Objects:
         tokens = self.tokens
         window = range(max(0, first - self._BEFORE), min(len(tokens), last + 1 + self._AFTER))
         own = found_other = found_mail = data = False
+        # Another person's data as the object, fronted: the writer's own data is not in it.
+        fronted = self._fronted(first) if any(i < first for i in others) else range(0)
         for i in window:
-            if i == first:
+            if i == first or i in fronted:
                 continue
             if not same_clause(self.text, tokens, *sorted((i, first))):
                 # "Delete my data, and her data too": more data of the same verb, another's.
@@ -310,7 +366,37 @@ class _Objects:
                 others_own = owner is not None and owner != first
                 found_other = found_other or others_own
                 own = own or not others_own
+        if fronted:
+            found_other = data = True
         return own, found_other, found_mail, data
+
+    def _fronted(self, verb: int) -> range:
+        """Another person's data opening the verb's clause as its object; empty if none."""
+        # "His phone number you can remove", "Hennes uppgifter kan ni också ta bort", "Her
+        # data, you can delete": the object stands first, then only the subject, a modal and
+        # words such as "also" before the verb, however many words the object takes.
+        tokens, text = self.tokens, self.text
+        clause = clause_of(text, tokens, verb, reach=self._FRONTED)
+        start, j = clause.start, verb - 1
+        if start > 0 and start == verb - self._FRONTED:
+            return range(0)  # a longer clause: its first words are not the object
+        while j >= start and tokens[j].surface in lx.FRONTED_BRIDGE:
+            j -= 1
+        if (
+            j < start
+            and start > 0
+            and text[tokens[start - 1].end : tokens[start].start].strip() == ","
+        ):
+            j = start - 1  # the object set off by a comma: "Her data, you can delete"
+            start = clause_of(text, tokens, j, reach=self._FRONTED).start
+        while start < j and tokens[start].surface in lx.ADDED_TO_VERB:
+            start += 1  # "And her data you can delete too"
+        head = tokens[j].words if start <= j else ("", "")
+        if not (in_set("@data", *head) or in_set("@number", *head)) or j - start > 3:
+            return range(0)
+        others, _ = self._found()
+        phrase = range(start, j + 1)
+        return phrase if any(k in others for k in phrase[:-1]) else range(0)
 
     def _added_to_verb(self, verb: int, i: int) -> bool:
         """Whether person i stands in a clause that only adds her data to the verb before."""
@@ -339,10 +425,38 @@ class _Objects:
                 return None  # "her and my data" is also the writer's
         return None
 
+    def with_writer(self, first: int) -> bool:
+        """Whether another person and the writer are the subject before word first, together."""
+        # "My husband and I", "mieheni ja minä", "min man och jag", "I and my wife": one
+        # subject of two people, whose own opt-out only one of them is writing.
+        selves = self._surfaces(lx.SELF_SUBJECT)  # a set lookup: most mail stops here
+        if not selves:
+            return False
+        tokens, clause = self.tokens, clause_of(self.text, self.tokens, first)
+        others = self._found()[0] | self._surfaces(lx.THIRD_SUBJECT)
+        for i in selves:
+            if not (clause.start <= i < first):
+                continue
+            if i >= 2 and tokens[i - 1].surface in lx.AND and i - 2 in others:
+                return True
+            after = (i + 2, i + 3)  # "minä ja mieheni", "I and my wife"
+            if i + 2 < first and tokens[i + 1].surface in lx.AND and others.intersection(after):
+                return True
+        return False
+
     def about_others(self, first: int, last: int) -> bool:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
         _, others, _, data = self.of(first, last)
         return others and data
+
+
+def _same_name(word: str, own: str) -> bool:
+    """Whether a name without its genitive ending is `own` ("virtase" Virtanen, "miko" Mikko)."""
+    # Finnish genitives change the stem (Virtanen -> Virtasen, Mikko -> Mikon): a shared start
+    # of three letters and a length one letter apart is the same name.
+    return word == own or (
+        len(word) >= 3 and word[:3] == own[:3] and abs(len(word) - len(own)) <= 1
+    )
 
 
 def _negations(lang: str) -> frozenset[str]:
@@ -358,7 +472,9 @@ def _opted_out_for_others(
     # The writer's own opt-out is in force at once (Art. 21(3)); another person's needs their
     # authority (Art. 12(2)), which a person judges.
     _, others, _, _ = objects.of(first, last)
-    return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)] if others else []
+    if others or objects.with_writer(first):  # "my husband and I want no more newsletters"
+        return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)]
+    return []
 
 
 def _marketing_refused(

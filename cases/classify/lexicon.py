@@ -224,6 +224,27 @@ ADDED_TO_VERB = words(
 # "Their" may be a company's ("their records" about the shop): another person only in a
 # mail that names one, possessed ("my parents") or represented ("on behalf of").
 THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
+# The writer as a subject beside another person ("my husband and I", "mieheni ja minä", "min
+# man och jag"); "me" is colloquial English and the Finnish "we".
+SELF_SUBJECT = words("i me minä mä mie jag")
+AND = words("and ja sekä och samt")
+THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "hon och jag"
+# Where data is kept, not whose it is: "Acme's database", "Acmen tietokannasta".
+DATA_STORES = ("database", "databas", "datacent", "datalager", "tietokan", "tietojärjestelm")
+# Words before a titlecase genitive that make it no person's ("from Acme's records", "your
+# CEO's email", "the Times's data"): a person named by a first name stands without them.
+NOT_BEFORE_NAME = POSSESSIVES | words(
+    "your the a an this that from at in on by to via teidän sinun din er ert era den det "
+    "från hos i på ur av vid till"
+)
+# The words that may stand between a fronted object and its verb: the subject, a modal, "also"
+# ("her data you can also delete", "hänen tietonsa voitte myös poistaa", "hans uppgifter får
+# ni gärna ta bort"). Any other word makes the data the subject of a verb of its own.
+FRONTED_BRIDGE = words(
+    "you can may could might should would please kindly also just too "
+    "te voitte voit voisitte saatte saat voi voisi myös kyllä vain ihan "
+    "ni du kan kunde får fick gärna också även bara"
+)
 # Written for someone else: "on behalf of my mother", "äitini puolesta", "för min mammas
 # räkning", "å hans vägnar". A representative's request is for a person to judge (Art. 12(2)).
 BEHALF = words("behalf puolesta räkning vägnar")

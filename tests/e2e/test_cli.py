@@ -675,3 +675,31 @@ def test_fulfilling_a_right_the_case_does_not_ask_for_says_which_it_asks_for(
     )
     bogus = run("cases", "fulfil", ref, "--kind", "bogus", env=desk_env)
     assert bogus.returncode == 2 and bogus.stderr.startswith("error: unknown kind 'bogus'; use")
+
+
+def test_classify_reads_a_question_about_what_an_erasure_would_do_as_no_request(
+    tmp_path: Path,
+) -> None:
+    texts = {
+        "fi.eml": "Mitä tapahtuisi, jos poistaisin tietoni?",
+        "sv.eml": "Vad skulle hända om jag raderade mina uppgifter?",
+        "en.eml": "What would happen if I deleted my data?",
+        "asked.eml": "Please delete my data. What happens to my orders?",
+    }
+    for name, text in texts.items():
+        mail = EmailMessage()
+        mail["From"] = "Aino Example <aino@example.com>"
+        mail["To"] = "privacy@example.com"
+        mail["Subject"] = "Question"
+        mail["Message-ID"] = f"<{name}@example.com>"
+        mail.set_content(f"{text}\n\nAino Example\n")
+        (tmp_path / name).write_bytes(mail.as_bytes())
+
+    result = run("classify", "--json", *(str(tmp_path / n) for n in texts), check_ok=True)
+
+    kinds = {
+        Path(line["file"]).name: line["kinds"]
+        for line in map(json.loads, result.stdout.splitlines())
+    }
+    # A person answers the question; only the mail that asks for erasure opens one.
+    assert kinds == {"fi.eml": [], "sv.eml": [], "en.eml": [], "asked.eml": ["erasure"]}

@@ -838,6 +838,73 @@ def test_her_data_named_beside_or_before_the_erasure_opens_a_case_for_triage(
     assert any("erasure" in c.evidence["triggers"] for c in cases)
 
 
+# New mails naming her data before the verb in more words than "her data".
+HER_DATA_FRONTED = [
+    ("fi", "Hänen tietonsa voitte kyllä myös poistaa."),
+    ("sv", "Hennes uppgifter kan ni också ta bort."),
+    ("en", "His phone number you can remove."),
+    ("en", "Her data, you can delete."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), HER_DATA_FRONTED)
+def test_her_data_named_in_more_words_before_the_verb_opens_a_case_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, text, subject="Hello")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+
+
+# New mails naming another person by her first name beside the writer's own erasure.
+NAMED_PERSONS_DATA = {
+    "fi": "Poistakaa tietoni, ja myös Ainon tiedot.",
+    "sv": "Radera mina uppgifter, och Annas uppgifter också.",
+    "en": "Please delete my data, and Mary's data too.",
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_another_persons_data_named_by_her_first_name_opens_a_case_for_triage(
+    desk: CodeDesk, language: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, NAMED_PERSONS_DATA[language])
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # her authority: Art. 12(2)
+    assert case.evidence["triggers"]["others_data"]
+    assert case.evidence["triggers"]["erasure"]  # the writer's own, shown to the person
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fi", "Poistakaa Maija Virtasen tiedot."),
+        ("sv", "Radera Elin Lindqvists uppgifter."),
+        ("en", "Please delete John Smith's data."),
+    ],
+)
+def test_the_senders_own_name_before_the_data_opens_her_own_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HER_DATA[language]
+    _signed_mail_in(desk, name, sender, text)
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+    assert "others_data" not in case.evidence["triggers"]
+
+
 # New mails naming her data after ", and" or ";" with no verb of its own: erased too.
 HER_DATA_ADDED = [
     ("fi", "Poistakaa tietoni, ja hänenkin."),
@@ -1009,6 +1076,46 @@ def test_a_hypothetical_question_about_stopping_marketing_puts_no_opt_out_in_for
     assert "opt_out_in_force" not in [e.action for e in desk.events(case.reference)]
 
 
+# New mails asking what an erasure would do, and erasures asked beside such a question.
+ERASURE_CONSEQUENCE_QUESTIONS = [
+    ("fi", "Mitä tapahtuisi, jos poistaisin tietoni?"),
+    ("sv", "Vad skulle hända om jag raderade mina uppgifter?"),
+    ("en", "What would happen if I deleted my data?"),
+    ("en", "What happens to my orders if you delete my data?"),
+]
+ERASURE_BESIDE_A_QUESTION = [
+    ("fi", "Poistakaa tietoni. Mitä tilauksilleni tapahtuu?"),
+    ("sv", "Radera mina uppgifter. Vad händer med mina beställningar?"),
+    ("en", "Please delete my data. What happens to my orders?"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), ERASURE_CONSEQUENCE_QUESTIONS)
+def test_a_question_about_what_deleting_the_data_would_do_opens_no_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
+    _signed_mail_in(desk, name, sender, text, subject="Question")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert (case.status, case.kinds) == ("needs_triage", [])  # a person answers the question
+
+
+@pytest.mark.parametrize(("language", "text"), ERASURE_BESIDE_A_QUESTION)
+def test_an_erasure_asked_beside_a_question_about_orders_opens_the_erasure(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = HYPOTHETICAL_OPT_OUT[language]
+    _signed_mail_in(desk, name, sender, text, subject="Question")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    assert case.kinds == ["erasure"]
+
+
 # New mails asking how or why in a question that makes an opt-out all the same.
 OPT_OUT_IN_A_HOW_OR_WHY_QUESTION = [
     ("fi", "Miksi minun pitää soittaa, jos haluan lopettaa markkinoinnin?"),
@@ -1036,6 +1143,32 @@ def test_an_opt_out_asked_in_a_how_or_why_question_is_in_force_at_once(
     with desk.session() as session:
         # Art. 21(3): the objection stops marketing at once, whatever else the mail asks.
         assert is_suppressed(session, sender) == ["marketing"]
+    assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
+
+
+# New mails opting out of marketing by the writer and her or his spouse together.
+JOINT_OPT_OUT = [
+    ("fi", "Mieheni ja minä emme halua enää uutiskirjeitä."),
+    ("sv", "Min man och jag vill inte ha fler nyhetsbrev."),
+    ("en", "My husband and I want no more newsletters."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), JOINT_OPT_OUT)
+def test_an_opt_out_by_the_writer_and_the_spouse_together_is_in_force_for_the_writer_and_for_triage(
+    desk: CodeDesk, language: str, text: str
+) -> None:
+    name, sender, _ = OPT_OUT_FOR_SPOUSE_TOO[language]
+    _signed_mail_in(desk, name, sender, text, subject="Marketing")
+
+    assert desk.poll(T0) == {"case_opened": 1}
+
+    (case,) = _cases(desk)
+    # The spouse's own opt-out needs the spouse's authority (Art. 12(2)): a person decides.
+    assert (case.status, case.kinds) == ("needs_triage", [])
+    assert case.evidence["triggers"]["others_data"]
+    with desk.session() as session:
+        assert is_suppressed(session, sender) == ["marketing"]  # Art. 21(3): at once
     assert "opt_out_in_force" in [e.action for e in desk.events(case.reference)]
 
 

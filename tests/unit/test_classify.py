@@ -221,6 +221,16 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Her personal data you may erase.",
         "Hänen tietonsa voitte poistaa.",
         "Hennes uppgifter kan ni radera.",
+        # Her data before the verb, however many words it takes, or set off by a comma.
+        "Her data you can delete.",
+        "Her old email address you can delete.",
+        "His phone number you can remove.",
+        "Her data, you can delete.",
+        "Hänen tietonsa voitte myös poistaa.",
+        "Hänen vanha sähköpostiosoitteensa voitte poistaa.",
+        "Hänen tietonsa voitte kyllä myös poistaa.",
+        "Hennes uppgifter kan ni också ta bort.",
+        "Hans uppgifter får ni gärna ta bort.",
         # Hers added after ", and" or ";" with no verb of its own.
         "Delete my data, and hers too.",
         "Delete my data; her data too.",
@@ -229,6 +239,14 @@ def test_every_right_to_another_persons_data_goes_to_a_person_not_to_the_writers
         "Radera mina uppgifter; hennes uppgifter också.",
         "Poistakaa tietoni, ja hänenkin.",
         "Poistakaa tietoni; hänen tietonsa myös.",
+        # Another person named by her first name, beside the writer's own data or alone.
+        "Please delete my data, and Maija's data too.",
+        "Poistakaa tietoni, ja myös Maijan tiedot.",
+        "Radera mina uppgifter, och Annas uppgifter också.",
+        "Please delete my data, and Matti Virtanen's data too.",
+        "Please delete Maija's data.",
+        "Poistakaa Maijan tiedot.",
+        "Radera Annas uppgifter.",
         # "Their" after a person the mail names.
         "My parents are customers too. Please delete their data.",
         "Vanhempani ovat myös asiakkaitanne. Poistakaa heidän tietonsa.",
@@ -267,11 +285,59 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Poistakaa tietoni, ja hänen tietonsa saavat jäädä.", ["erasure"]),
         ("Poistakaa tietoni, mutta hänen tietonsa saa jäädä.", ["erasure"]),
         ("Radera mina uppgifter för min räkning.", ["erasure"]),
+        # Titlecase words that name no person whose data it is.
+        ("Please delete my data from Acme's database.", ["erasure"]),
+        ("Poistakaa tietoni Acmen tietokannasta.", ["erasure"]),
+        ("Radera mina uppgifter ur Acmes databas.", ["erasure"]),
+        ("Please delete my data, and the company's data too.", ["erasure"]),
+        ("Please delete my data and send me your DPO's email address.", ["erasure"]),
+        ("Poistakaa Gmailin osoitteeni.", ["erasure"]),
+        ("Hi Jens, please delete my data.", ["erasure"]),
+        # Her data as the subject of a verb of its own, before the writer's erasure.
+        ("Her data is fine, but please delete my data.", ["erasure"]),
+        ("Hennes uppgifter kan ni behålla, men radera mina.", ["erasure"]),
+        ("Hänen tietonsa saavat jäädä, mutta poistakaa minun tietoni.", ["erasure"]),
+        ("She said her team will delete my data.", ["erasure"]),
+        ("Please delete my data.\nMatti Virtanen\nphone 040 123 4567", ["erasure"]),
     ],
 )
 def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str]) -> None:
     found = classify_request("", text)
     assert (found.category, found.kinds) == ("request", kinds)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Maija Virtanen", "Poistakaa Maija Virtasen tiedot."),
+        ("Maija Virtanen", "Poistakaa tietoni, ja myös Maijan tiedot."),
+        ("Mikko Korhonen", "Poistakaa Mikon tiedot."),
+        ("Anna Lindqvist", "Radera Anna Lindqvists uppgifter."),
+        ("John Smith", "Please delete John Smith's data."),
+    ],
+)
+def test_the_senders_own_name_before_the_data_is_the_writers_own_erasure(
+    name: str, text: str
+) -> None:
+    found = classify_request("", text, names=[name])
+    assert (found.category, found.kinds) == ("request", ["erasure"])
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Maija Virtanen", "Poistakaa tietoni, ja myös Matti Virtasen tiedot."),
+        ("Anna Lindqvist", "Radera mina uppgifter, och Elins uppgifter också."),
+        ("John Smith", "Please delete my data, and Mary's data too."),
+    ],
+)
+def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
+    name: str, text: str
+) -> None:
+    found = classify_request("", text, names=[name])
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
+    assert found.evidence["erasure"]  # the writer's own, shown to the person triaging
 
 
 @pytest.mark.parametrize(
@@ -289,6 +355,14 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("Please stop sending marketing to me and to my husband.", "marketing"),
         ("Lopettakaa markkinointi minulle ja miehelleni.", "marketing"),
         ("Sluta skicka reklam till mig och min man.", "marketing"),
+        # Asked by the writer and a spouse together, as one subject.
+        ("My husband and I want no more newsletters.", "marketing"),
+        ("Mieheni ja minä emme halua enää uutiskirjeitä.", "marketing"),
+        ("Min man och jag vill inte ha fler nyhetsbrev.", "marketing"),
+        ("I and my wife want no more newsletters.", "marketing"),
+        ("Jag och min fru vill inte ha fler nyhetsbrev.", "marketing"),
+        ("Minä ja vaimoni emme halua enää mainoksia.", "marketing"),
+        ("She and I want no more newsletters.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
@@ -309,6 +383,22 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
     # Art. 21(3): the writer's own opt-out is in force at once; the rest is for a person.
     assert (found.category, found.kinds) == ("needs_triage", [f"{kind}_opt_out"])
     assert found.evidence["others_data"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want no more newsletters.",
+        "Jag vill inte ha fler nyhetsbrev.",
+        # Another clause: the couple is not who opts out.
+        "My husband and I moved, please stop the newsletters.",
+        "Mieheni ja minä olemme asiakkaitanne, mutta lopettakaa uutiskirjeet.",
+        "My husband and I love your shop but no more newsletters please.",
+    ],
+)
+def test_an_opt_out_with_no_one_else_as_its_subject_is_the_writers_own(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["marketing_opt_out"])
 
 
 @pytest.mark.parametrize(
@@ -339,6 +429,39 @@ def test_an_opt_out_phrased_as_a_conditional_instruction_is_still_an_opt_out(tex
 )
 def test_a_question_about_what_an_opt_out_would_do_is_not_an_opt_out(text: str) -> None:
     assert classify_request("", text).kinds == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What would happen if I deleted my data?",
+        "Mitä tapahtuisi, jos poistaisin tietoni?",
+        "Vad skulle hända om jag raderade mina uppgifter?",
+        "What happens to my orders if you delete my data?",
+        "Mitä tilauksilleni tapahtuu, jos poistatte tietoni?",
+        "Vad händer med mina beställningar om ni raderar mina uppgifter?",
+        "What if I asked you to erase my data?",
+    ],
+)
+def test_a_question_about_what_an_erasure_would_do_is_for_a_person_to_answer(text: str) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("needs_triage", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please delete my data. What happens to my orders?",
+        "Poistakaa tietoni. Mitä tilauksilleni tapahtuu?",
+        "Radera mina uppgifter. Vad händer med mina beställningar?",
+        "What would happen if I deleted my data? Please delete it anyway.",
+    ],
+)
+def test_an_erasure_asked_beside_a_question_about_its_consequences_stays_an_erasure(
+    text: str,
+) -> None:
+    found = classify_request("", text)
+    assert (found.category, found.kinds) == ("request", ["erasure"])
 
 
 @pytest.mark.parametrize(
