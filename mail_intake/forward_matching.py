@@ -66,8 +66,8 @@ _MAX_ZONE_SHIFT = timedelta(hours=14)
 # (the client's submit), not its Date header: seconds apart, which may cross a minute.
 _CLOCK_SLACK = timedelta(minutes=1)
 # How a stored mail is the one a forward shows: "time", the very mail (its time, or its words
-# at a time another zone's clock shows); "near", the very mail with the time shown a minute
-# off (_CLOCK_SLACK); "words", its words only, no time to compare.
+# at a time another zone's clock shows); "near", its words with the time shown a minute off
+# (_CLOCK_SLACK); "words", its words only, no time to compare.
 OriginalMatch = Literal["time", "near", "words"]
 # One indexed look-up (the case's requester), only for a colleague's forward: the sender's
 # newest inbound mails on their open or recently closed cases.
@@ -124,14 +124,19 @@ def is_original(
     if original.date is None or sent_at is None:
         return "words" if same_words else None
     # A time shown is compared, never overruled by the words: the same words at another time
-    # are the request repeated, a new one (Art. 12(3)). The shown time may be another zone's
-    # clock (only the same words tell that), and a minute off (_CLOCK_SLACK) either way.
+    # are the request repeated, a new one (Art. 12(3)). Only the same words tell that the time
+    # shown is another zone's clock, or a minute off (_CLOCK_SLACK); another mail written a
+    # minute apart must not be swallowed as a copy of this one, nor a repeat an hour and a
+    # minute later, so the two are not combined.
     shift = _minute(original.date) - _minute(sent_at)
-    zone = round(shift / _ZONE_STEP) * _ZONE_STEP
-    off = shift - zone
-    if abs(off) > _CLOCK_SLACK or abs(zone) > _MAX_ZONE_SHIFT or (zone and not same_words):
+    if not shift:
+        return "time"
+    if not same_words:
         return None
-    return "time" if not off else "near"
+    if abs(shift) <= _CLOCK_SLACK:
+        return "near"
+    shifted = abs(shift) <= _MAX_ZONE_SHIFT and shift % _ZONE_STEP == timedelta(0)
+    return "time" if shifted else None
 
 
 def _case_of_match(
@@ -179,7 +184,7 @@ _FORWARDS_FOR = (
 # surest key (RFC 5322 §3.6.4): the trail's forwards on the sender's cases (record_forward),
 # looked up only when a mail of another's hand opened one of them (_FORWARDS_FOR).
 _ATTACHED_FOR = (
-    select(CaseEvent.case_id, CaseEvent.personal)
+    select(CaseEvent.case_id, CaseEvent.detail, CaseEvent.personal)
     .join(Case, col(Case.id) == col(CaseEvent.case_id))
     .where(
         Case.requester_email == bindparam("address"),
@@ -206,8 +211,10 @@ def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime
     if not forwards:  # most senders: no case opened from another's hand, one statement only
         return None
     # The attached original's Message-ID first: it is this mail, whatever its time and words.
-    for case_id, personal in session.execute(_ATTACHED_FOR, params):
-        if (personal or {}).get("original_message") == parsed.message_id:
+    for case_id, detail, personal in session.execute(_ATTACHED_FOR, params):
+        if (personal or {}).get("original_message") == parsed.message_id and _same_date(
+            (detail or {}).get("original_date"), parsed.date
+        ):
             return session.get(Case, case_id)
     matches = (
         (case_id, status, is_original(original, parsed.date, parsed.body_text))
@@ -216,6 +223,18 @@ def case_forwarded_before(session: Session, parsed: ParsedMessage, now: datetime
         if original.address == sender
     )
     return _case_of_match(session, matches)
+
+
+def _same_date(shown: str | None, sent_at: datetime | None) -> bool:
+    """Whether a mail's Date is the attached original's: a Message-ID alone is not secret.
+
+    Anyone who had the original (on its Cc, say) knows its Message-ID; the copy filed without
+    an acknowledgement must also carry the very Date the attached original did (RFC 5322
+    §3.6.1), which an attachment keeps as it was written.
+    """
+    if shown is None or sent_at is None:
+        return shown is None and sent_at is None
+    return _minute(datetime.fromisoformat(shown)) == _minute(sent_at)
 
 
 def own_copy_joined(

@@ -609,6 +609,26 @@ def test_the_customers_own_copy_of_a_request_forwarded_first_as_an_attachment_jo
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
 
 
+def test_a_mail_that_reuses_an_attached_originals_message_id_at_another_date_is_no_copy(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """A Message-ID is no secret (anyone on the original's Cc knows it): a mail naming it but
+    written at another time is not filed silently as the customer's copy; it is read as
+    the request it is, with a case and an acknowledgement of its own."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    forward = (FIXTURES / "sv_forwarded_as_attachment.eml").read_bytes()
+    own = message_from_bytes(forward, policy=default).get_payload()[1].get_payload()[0].as_bytes()
+    inbox.add(forward)
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    inbox.add(own.replace(b"Wed, 25 Nov 2026 10:00:00", b"Fri, 27 Nov 2026 16:30:00"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+
+    assert len(json.loads(rightsdesk(env, "cases", "list", "--json"))) == 2
+    smtp_sink.wait_for(2, timeout=30)
+
+
 # A colleague of the group writing from the company's other domain (`own_domains`).
 GROUP_COLLEAGUE = "mikko.myyja@targetpartners.invalid"
 
@@ -946,14 +966,14 @@ def test_an_outlook_forward_showing_the_customers_mail_a_minute_off_joins_its_ca
     sent: str,
 ) -> None:
     """Outlook's Sent line is its own store's time, seconds from the mail's Date and so maybe
-    in the next or the previous minute; her own copy's words differ a little (her phone's
-    signature): still the same mail, one case and one acknowledgement, in either order. The
-    same words again minutes later are her request repeated: a case of its own (Art. 12(3))."""
+    in the next or the previous minute: the same words are still the same mail, one case and
+    one acknowledgement, in either order. Other words a minute off are another mail, and the
+    same words minutes later her request repeated: each a case of its own (Art. 12(3))."""
     env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
     rightsdesk(env, "db", "upgrade")
     inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
     forward = _outlook_forward(lang)
-    own = _original_of(forward, sent) + b"\r\n--\r\nSent from my phone\r\n"
+    own = _original_of(forward, sent)
     first, second = (forward, own) if forward_first else (own, forward)
     inbox.add(first)
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
@@ -973,6 +993,9 @@ def test_an_outlook_forward_showing_the_customers_mail_a_minute_off_joins_its_ca
 
     again = _original_of(forward, "Fri, 20 Nov 2026 14:08:00 +0200")
     inbox.add(again.replace(b"<own@example.com>", b"<again@example.com>"))
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    other = own.replace(b"<own@example.com>", b"<other@example.com>")
+    inbox.add(other + b"\r\nAnd my newsletter subscription too, please.\r\n")
     assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
 
 

@@ -21,11 +21,13 @@ def _at(hour: int, minute: int, second: int = 0) -> datetime:
 # (the stored mail's Date in UTC, whether it says the forward's words, how it matches)
 MATCHES: list[tuple[datetime, bool, OriginalMatch | None]] = [
     (_at(12, 5, 41), False, "time"),  # the same minute: the very mail, whatever its words
-    (_at(12, 4, 58), False, "near"),  # Outlook's store time a few seconds on, the next minute
-    (_at(12, 6, 2), False, "near"),  # or the minute before
+    (_at(12, 4, 58), True, "near"),  # Outlook's store time a few seconds on, the next minute
+    (_at(12, 6, 2), True, "near"),  # or the minute before
+    (_at(12, 4, 58), False, None),  # other words a minute apart: another mail, not a copy
+    (_at(12, 6, 2), False, None),
     (_at(13, 5, 12), True, "time"),  # a Stockholm colleague's clock, read as Helsinki's
-    (_at(13, 4, 59), True, "near"),  # that, and a minute off
-    (_at(13, 4, 59), False, None),  # another zone's clock is told only by the same words
+    (_at(13, 4, 59), True, None),  # an hour and a minute: a zone and a slip are not combined
+    (_at(13, 5, 12), False, None),  # another zone's clock is told only by the same words
     (_at(12, 3, 0), True, None),  # two minutes apart: the request repeated (Art. 12(3))
     (_at(12, 9, 0), True, None),
     (_at(12, 22, 0), True, None),  # a quarter hour and two minutes
@@ -34,7 +36,7 @@ MATCHES: list[tuple[datetime, bool, OriginalMatch | None]] = [
 
 
 @pytest.mark.parametrize(("sent_at", "same_words", "expected"), MATCHES)
-def test_a_forwards_time_matches_the_mail_a_minute_off_or_in_another_zones_clock_only(
+def test_a_forwards_time_matches_the_same_words_a_minute_off_or_in_another_zones_clock(
     sent_at: datetime, same_words: bool, expected: OriginalMatch | None
 ) -> None:
     original = Original("john.customer@example.com", "John Customer", SHOWN, "inline", WORDS)
