@@ -130,7 +130,10 @@ def post_task_messages(session: Session, calls: SlackCalls, *, now: datetime) ->
         .join(SlackPost, col(SlackPost.key) == key, isouter=True)
         .where(
             col(Task.status) == "open",
+            # A Slack user ID (U…, W…), never an address: SQLite's LIKE ignores case, so an
+            # owner "ulla@…" also starts with "U" there, and her address must not go to Slack.
             or_(col(Task.owner).startswith("U"), col(Task.owner).startswith("W")),
+            col(Task.owner).not_like("%@%"),
             or_(
                 col(SlackPost.key).is_(None),
                 col(SlackPost.state).not_in(("posted", "refused")),  # a lost answer: look it up

@@ -457,3 +457,31 @@ def test_a_lift_task_on_a_closed_case_is_reminded_by_dm_and_shown_on_the_home_ta
     assert f"{reference}: task due 2026-04-21 (case closed)" in json.dumps(digest.body["blocks"])
     for call in (reminder, digest):  # only the owner's own DM names the person
         assert ALICE[0] not in json.dumps(call.body) and ALICE[1] not in json.dumps(call.body)
+
+
+def test_an_e_mail_owner_whose_address_starts_like_a_slack_id_gets_no_slack_message(
+    db_url: str, engine: Engine, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Only a Slack user ID is DMed: "ulla@..." begins with a "u" that SQLite's LIKE takes
+    for "U", and her address must not go to Slack's conversations.open (Art. 5(1)(c)); the
+    task mail reaches her through the outbox instead."""
+    mailed = DATA_MAP.replace(f'name = "{FIRM}"', 'name = "Netvisor"').replace(
+        f'owner = "{OWNER}"', 'owner = "ulla@tilitoimisto.example.com"'
+    )
+    config = tmp_path / "rightsdesk.toml"
+    example = (ROOT / "rightsdesk.example.toml").read_text(encoding="utf-8")
+    both = DATA_MAP + mailed.split("[[systems]]", 2)[2].join(["[[systems]]", ""])
+    config.write_text(example + both, encoding="utf-8")
+    env = bot_environment(db_url, fake_slack, RIGHTSDESK_CONFIG=str(config))
+    with running_bot(env, tmp_path):
+        reference = fulfilled_case(env)
+        slack_task, mail_task = json.loads(cli(env, "tasks", "list", "--case", reference, "--json"))
+        assert (slack_task["owner"], mail_task["owner"]) == (OWNER, "ulla@tilitoimisto.example.com")
+        dm_of(fake_slack, slack_task["id"])  # the notifier's round has reached the tasks
+    opened = [c.body for c in fake_slack.calls("conversations.open")]
+    assert all("@" not in json.dumps(body) for body in opened), opened
+    assert all(
+        m["metadata"]["event_payload"]["key"] != f"task:{mail_task['id']}"
+        for m in fake_slack.messages()
+        if m.get("metadata")
+    )
