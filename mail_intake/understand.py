@@ -42,7 +42,9 @@ def understand(
     """Parse, recognise machine mail and classify; raises UnparseableMessage for non-mail."""
     parsed = parse_message(raw, max_size=max_size)
     machine = detect_machine_mail(parsed, own_addresses=own_addresses)
-    names = [parsed.from_name] if parsed.from_name else []
+    # A forward quotes its originals' writers, who name themselves ("poistakaa Maija
+    # Virtasen tiedot"): their names are the writer's own too, not another person's.
+    names = [n for n in (parsed.from_name, *(o.name for o in parsed.forwarded)) if n]
     # "Re: [DSR-2026-0001] Erasure of your data" names our reply, not a right asked for.
     subject, text = (_without_our_subjects(t) for t in (parsed.subject, parsed.stripped_text))
     found = classify_request(subject, text, names=names)

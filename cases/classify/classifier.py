@@ -7,6 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal
 
 from cases.classify import lexicon as lx
@@ -268,10 +269,12 @@ class _Objects:
                 if words[0].endswith(("ni", "mme"))
                 or (i and tokens[i - 1].surface in lx.POSSESSIVES)
             }
-            others |= self._named()
             # "Their" only where the mail names someone else: otherwise it may be a company's.
+            # Not after a name alone, which may be a company's too ("Stockholms kontor har
+            # mina uppgifter, radera dem").
             if others or self.behalf():
                 others |= self._surfaces(lx.THEIR)
+            others |= self._named()
             others |= self._surfaces(lx.THIRD_PERSON)
             spans: list[set[int]] = [others, set()]
             for found, rules in zip(spans, (lx.OTHERS, lx.EARLIER_MAIL), strict=True):
@@ -286,8 +289,8 @@ class _Objects:
         tokens, text = self.tokens, self.text
         found: set[int] = set()
         for words, at in tokens.where.items():
-            if not in_set("@data", *words) or words[0].startswith(lx.DATA_STORES):
-                continue  # "Acme's database", "Acmen tietokanta" hold data, they are no one's
+            if lx.NAMED_DATA.isdisjoint(words):
+                continue  # "Apple's account", "Acmen tietokanta", "Stockholms kontor": a company's
             for i in at:
                 j = i - 1  # the name: titlecase, in the genitive, not opening its sentence
                 if j < 1 or tokens[j - 1].sentence != tokens[i].sentence:
@@ -321,10 +324,10 @@ class _Objects:
 
     def _own_name(self, named: range) -> bool:
         """Whether the words `named` are the sender's own name."""
-        run = [self.tokens[k].surface for k in named]
-        run[-1] = re.sub(r"(?:'s|s|n)$", "", run[-1])  # the genitive: Maijan, Annas, John's
-        return bool(self._own_names) and all(
-            any(_same_name(word, own) for own in self._own_names) for word in run
+        # "Maija Virtasen": the words before the last as they are, the last in the genitive.
+        *before, last = (self.tokens[k].surface for k in named)
+        return all(word in self._own_names for word in before) and any(
+            last in _genitives(own) for own in self._own_names
         )
 
     def _pronoun_not_data(self, i: int) -> bool:
@@ -425,8 +428,8 @@ class _Objects:
                 return None  # "her and my data" is also the writer's
         return None
 
-    def with_writer(self, first: int) -> bool:
-        """Whether another person and the writer are the subject before word first, together."""
+    def with_writer(self, first: int, last: int) -> bool:
+        """Whether another person and the writer are together the subject of first..last."""
         # "My husband and I", "mieheni ja minä", "min man och jag", "I and my wife": one
         # subject of two people, whose own opt-out only one of them is writing.
         selves = self._surfaces(lx.SELF_SUBJECT)  # a set lookup: most mail stops here
@@ -437,12 +440,29 @@ class _Objects:
         for i in selves:
             if not (clause.start <= i < first):
                 continue
+            end = None
             if i >= 2 and tokens[i - 1].surface in lx.AND and i - 2 in others:
-                return True
-            after = (i + 2, i + 3)  # "minä ja mieheni", "I and my wife"
-            if i + 2 < first and tokens[i + 1].surface in lx.AND and others.intersection(after):
+                end = i
+            elif i + 2 < first and tokens[i + 1].surface in lx.AND:
+                # "minä ja mieheni", "I and my wife"
+                end = next((k for k in (i + 3, i + 2) if k < first and k in others), None)
+            if end is not None and self._subject_of(end, first, last):
                 return True
         return False
+
+    def _subject_of(self, end: int, first: int, last: int) -> bool:
+        """Whether the pair ending at word end is the subject of the opt-out first..last."""
+        # "My husband and I divorced so please remove me", "after my wife and I moved I no
+        # longer want...": a verb of the pair's own, or the writer alone as the subject or
+        # object of the opt-out, leaves the opt-out the writer's.
+        tokens = self.tokens
+        if any(tokens[k].surface not in lx.JOINT_BRIDGE for k in range(end + 1, first)):
+            return False
+        after = range(first, min(len(tokens), last + 3))
+        return not any(
+            tokens[k].surface in lx.SELF_OBJECT and same_clause(self.text, tokens, first, k)
+            for k in after
+        )
 
     def about_others(self, first: int, last: int) -> bool:
         """Whether the verb at first..last names another person's data ("hänen tietonsa")."""
@@ -450,13 +470,25 @@ class _Objects:
         return others and data
 
 
-def _same_name(word: str, own: str) -> bool:
-    """Whether a name without its genitive ending is `own` ("virtase" Virtanen, "miko" Mikko)."""
-    # Finnish genitives change the stem (Virtanen -> Virtasen, Mikko -> Mikon): a shared start
-    # of three letters and a length one letter apart is the same name.
-    return word == own or (
-        len(word) >= 3 and word[:3] == own[:3] and abs(len(word) - len(own)) <= 1
-    )
+_VOWELS = frozenset("aeiouyäöå")
+_GRADATION = {"kk": "k", "tt": "t", "pp": "p"}  # Finnish: Mikko -> Mikon, Matti -> Matin
+
+
+@lru_cache(maxsize=4096)  # a poller sees the same senders again
+def _genitives(own: str) -> frozenset[str]:
+    """The genitives of a name (lower case): John's, Annas, Maijan, Virtasen, Mikon, Erikin."""
+    # Generated from the name, never guessed from a shared start: "Jane's" is not Jan's,
+    # "Anne Virtasen" not Anna Virtanen's, "Erikas" not Erik's.
+    forms = {own, f"{own}'s", f"{own}s"}  # Swedish "Jonas uppgifter": the name as it is
+    if own.endswith("nen"):
+        forms.add(f"{own[:-3]}sen")  # Virtanen -> Virtasen
+    if own[-1:] in _VOWELS:
+        forms.add(f"{own}n")  # Maija -> Maijan
+        if own[-3:-1] in _GRADATION:
+            forms.add(f"{own[:-3]}{_GRADATION[own[-3:-1]]}{own[-1]}n")
+    elif own:
+        forms.add(f"{own}in")  # Erik -> Erikin
+    return frozenset(forms)
 
 
 def _negations(lang: str) -> frozenset[str]:
@@ -472,7 +504,7 @@ def _opted_out_for_others(
     # The writer's own opt-out is in force at once (Art. 21(3)); another person's needs their
     # authority (Art. 12(2)), which a person judges.
     _, others, _, _ = objects.of(first, last)
-    if others or objects.with_writer(first):  # "my husband and I want no more newsletters"
+    if others or objects.with_writer(first, last):  # "my husband and I want no more newsletters"
         return [_hit(Signal.OTHERS_DATA, text, tokens, first, last)]
     return []
 

@@ -229,8 +229,32 @@ THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
 SELF_SUBJECT = words("i me minä mä mie jag")
 AND = words("and ja sekä och samt")
 THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "hon och jag"
-# Where data is kept, not whose it is: "Acme's database", "Acmen tietokannasta".
-DATA_STORES = ("database", "databas", "datacent", "datalager", "tietokan", "tietojärjestelm")
+# The writer and another person are the subject of the opt-out only when nothing but these
+# words stands between them and it ("my husband and I (do not) want", "min man och jag vill
+# inte ha fler"); any other word is a verb of their own ("my husband and I divorced so...").
+JOINT_BRIDGE = words(
+    "want wants wish would like to do don't dont not no longer more any anymore really also "
+    "both please kindly hereby ask you receive get "
+    "emme en ei halua haluamme haluaisimme enää enempää myöskään kumpikaan pyydämme että te "
+    "vastaanottaa saada "
+    "vill önskar inte ej längre ha få fler mer mera några något någon också båda gärna ber er "
+    "ni att slippa"
+)
+# Whose data a name before them says: a person's data, whole words as written or as lemmas
+# ("Maija's data", "Annas uppgifter", "Maijan tiedot"). Not an account, a profile or a store
+# of data: "Apple's account", "Ikeas konto", "Zalandon tili", "Acmen tietokanta" are a
+# company's, and "Stockholms kontor" is an office.
+NAMED_DATA = words(
+    "data information info details detail address addresses email emails e-mail name phone "
+    "number contact "
+    "tieto tiedot tietoja tietojen henkilötieto henkilötiedot henkilötietoja henkilötietojen "
+    "yhteystieto yhteystiedot yhteystietoja osoite osoitteen osoitteet sähköposti sähköpostin "
+    "sähköpostiosoite sähköpostiosoitteen nimi nimen puhelin puhelinnumero puhelinnumeron "
+    "numero numeron "
+    "uppgift uppgifter uppgifterna personuppgift personuppgifter personuppgifterna "
+    "kontaktuppgift kontaktuppgifter adress adressen adresser e-post e-postadress "
+    "e-postadressen mejladress mailadress namn namnet telefon telefonnummer telefonnumret nummer"
+)
 # Words before a titlecase genitive that make it no person's ("from Acme's records", "your
 # CEO's email", "the Times's data"): a person named by a first name stands without them.
 NOT_BEFORE_NAME = POSSESSIVES | words(

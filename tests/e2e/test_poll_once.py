@@ -481,6 +481,27 @@ def test_a_request_forwarded_by_someone_outside_the_company_stays_theirs(
     assert "forwarded_request" not in [e["action"] for e in shown["events"]]
 
 
+def test_a_colleagues_forward_of_a_customer_naming_herself_opens_her_erasure_not_triage(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """The customer's own name before her data is hers, though the colleague sent the mail."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes().decode()
+    raw = raw.replace("<aino.asiakas@example.com>", "<maija@example.com>")
+    raw = raw.replace(
+        "haluan tietää, mitä henkilötietoja minusta on tallennettu rekisteriinne.",
+        "poistakaa Maija Virtasen tiedot rekisteristänne.",
+    )
+    raw = raw.replace("Tietopyyntö", "Tietojen poisto")
+    inbox.add(raw.replace("Aino Asiakas", "Maija Virtanen").encode())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert (case["requester_email"], case["kinds"]) == ("maija@example.com", ["erasure"])
+    assert case["status"] != "needs_triage"
+
+
 # (the Outlook From and Sent lines, the customer, the receipt in UTC): Outlook's unquoted
 # "Last, First" name, and dates no colleague can have received it on (a typo, or a forgery)
 # that leave the receipt at the forward's own arrival instead of 1900 or an internal error.

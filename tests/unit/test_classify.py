@@ -293,6 +293,14 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Please delete my data and send me your DPO's email address.", ["erasure"]),
         ("Poistakaa Gmailin osoitteeni.", ["erasure"]),
         ("Hi Jens, please delete my data.", ["erasure"]),
+        # A company's account, or an office, in the genitive: no person's data.
+        ("Hi, I'd like you to remove Apple's account details you have about me.", ["erasure"]),
+        ("Please remove Microsoft's account I linked to my profile.", ["erasure"]),
+        ("Please delete Adidas account linked to this email.", ["erasure"]),
+        ("Radera Ikeas konto som jag skapade.", ["erasure"]),
+        ("Poistakaa Zalandon tili, jonka loin tällä osoitteella.", ["erasure"]),
+        ("Poistakaa Googlen tilillä luotu tilini.", ["erasure"]),
+        ("Hej, Stockholms kontor har mina uppgifter, radera dem.", ["erasure"]),
         # Her data as the subject of a verb of its own, before the writer's erasure.
         ("Her data is fine, but please delete my data.", ["erasure"]),
         ("Hennes uppgifter kan ni behålla, men radera mina.", ["erasure"]),
@@ -314,6 +322,8 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("Mikko Korhonen", "Poistakaa Mikon tiedot."),
         ("Anna Lindqvist", "Radera Anna Lindqvists uppgifter."),
         ("John Smith", "Please delete John Smith's data."),
+        ("Matti Virtanen", "Poistakaa Matin tiedot."),
+        ("Erik Olsson", "Radera Eriks uppgifter."),
     ],
 )
 def test_the_senders_own_name_before_the_data_is_the_writers_own_erasure(
@@ -338,6 +348,22 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
     assert (found.category, found.kinds) == ("needs_triage", [])
     assert found.evidence["others_data"]
     assert found.evidence["erasure"]  # the writer's own, shown to the person triaging
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Jan Berg", "Please delete Jane's data as well."),
+        ("Anna Virtanen", "Poistakaa Anne Virtasen tiedot."),
+        ("Erik Olsson", "Radera Erikas uppgifter."),
+    ],
+)
+def test_a_name_only_like_the_senders_is_another_persons_and_goes_to_a_person(
+    name: str, text: str
+) -> None:
+    found = classify_request("", text, names=[name])
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
 
 
 @pytest.mark.parametrize(
@@ -399,6 +425,24 @@ def test_an_opt_out_beside_another_persons_data_goes_to_a_person_and_stays_the_w
 def test_an_opt_out_with_no_one_else_as_its_subject_is_the_writers_own(text: str) -> None:
     found = classify_request("", text)
     assert (found.category, found.kinds) == ("request", ["marketing_opt_out"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The couple is the subject of a verb of its own; the writer alone opts out.
+        "My husband and I divorced so please remove me from your mailing list.",
+        "Since my husband and I divorced I want no more newsletters.",
+        "After my wife and I moved I no longer want your newsletter.",
+        "Min man och jag har skilt oss så ta bort mig från utskicket.",
+    ],
+)
+def test_a_couple_named_before_the_writers_own_opt_out_does_not_send_it_to_a_person(
+    text: str,
+) -> None:
+    found = classify_request("", text)
+    assert found.category == "request" and "marketing_opt_out" in found.kinds
+    assert "others_data" not in found.evidence
 
 
 @pytest.mark.parametrize(
