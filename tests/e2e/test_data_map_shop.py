@@ -94,6 +94,7 @@ def env(tmp_path: Path, shop_url: str) -> dict[str, str]:
         "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
         "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
         "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
         "SHOP_DATABASE_URL": shop_url,
     }
 
@@ -300,6 +301,7 @@ def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
             "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
             "RIGHTSDESK_NOW": NOW,
+            "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
             "SHOP_DATABASE_URL": url,
         }
     finally:
@@ -513,6 +515,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
         "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
         "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
         "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
         "SHOP_DATABASE_URL": url,
     }
 
@@ -962,12 +965,36 @@ def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
     assert "hävande av begränsningen av behandlingen" in dossier
 
 
-def confirm(env: dict[str, str], reference: str) -> None:
-    """Finish a restriction: its open by-hand tasks done, its reply approved (Art. 18(3))."""
+def confirm(env: dict[str, str], reference: str, *, sent: bool = True) -> None:
+    """Finish a restriction (Art. 18(3)): its by-hand tasks done, its reply approved and sent."""
     for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
         if task["status"] == "open":
             ok(env, "tasks", "done", str(task["id"]), "--note", "Marked restricted.")
     ok(env, "cases", "approve", reference)
+    if sent:
+        deliver(env)
+
+
+def deliver(env: dict[str, str]) -> None:
+    """An outbox pass as `poll --once` runs it (to the Maildir's outbox if no SMTP server is
+    set), until every queued mail went, by it or by a bot's outbox running alongside."""
+    Path(env["RIGHTSDESK_MAILDIR"]).mkdir(exist_ok=True)  # set by each env: not the checkout's
+    ok(env, "poll", "--once")
+    deadline = time.monotonic() + 30
+    while unsent(env) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not unsent(env)
+
+
+def unsent(env: dict[str, str]) -> list[Any]:
+    """The outbox's mails still queued or being sent."""
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
+            return [r[0] for r in conn.execute(text(query)).all()]
+    finally:
+        engine.dispose()
 
 
 def answered_restriction(env: dict[str, str], language: str = "sv") -> str:
