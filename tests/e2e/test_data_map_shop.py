@@ -980,6 +980,11 @@ def deliver(env: dict[str, str]) -> None:
     set), until every queued mail went, by it or by a bot's outbox running alongside."""
     Path(env["RIGHTSDESK_MAILDIR"]).mkdir(exist_ok=True)  # set by each env: not the checkout's
     ok(env, "poll", "--once")
+    all_sent(env)
+
+
+def all_sent(env: dict[str, str]) -> None:
+    """Wait until the outbox (`poll`'s, or a bot's running alongside) sent every queued mail."""
     deadline = time.monotonic() + 30
     while unsent(env) and time.monotonic() < deadline:
         time.sleep(0.1)
