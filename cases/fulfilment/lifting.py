@@ -20,8 +20,10 @@ values of each earlier lift held so, as their first restriction recorded them.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -243,7 +245,55 @@ def lift_case(
     While another case's restriction of the same person stands, only this lift is recorded;
     the last lift puts back the values of the earlier ones too (Art. 18).
     """
-    case = _locked(session, ops.get_case(session, reference))
+    found = ops.get_case(session, reference)
+    key = (str(session.get_bind().engine.url), found.id or 0)
+    session.rollback()  # the read ends: a lift waiting below holds no SQLite write lock
+    with _one_lift_at_a_time(key):
+        return _lift_case(
+            session,
+            target=found,
+            reason=reason,
+            informed_at=informed_at,
+            actor=actor,
+            now=now,
+            controller=controller,
+            env=env,
+            sender=sender,
+        )
+
+
+_LIFTS_GUARD = threading.Lock()
+_LIFTS: dict[tuple[str, int], threading.Lock] = {}
+
+
+@contextmanager
+def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
+    """Hold the case's lift in this process until it ends; a second lift of it waits here.
+
+    The row lock alone does not do: each system's put-back commits (its plan first, for a
+    crash), which lets the lock go, and a second lift let in then would put back, or record
+    as interrupted, what the first is doing. Waiting here, it checks after the first ended
+    and is refused as already lifted before it touches anything (Art. 5(2)).
+    """
+    with _LIFTS_GUARD:
+        lock = _LIFTS.setdefault(key, threading.Lock())
+    with lock:
+        yield
+
+
+def _lift_case(
+    session: Session,
+    *,
+    target: Case,
+    reason: str,
+    informed_at: datetime,
+    actor: str,
+    now: datetime,
+    controller: ControllerConfig,
+    env: Mapping[str, str] | None,
+    sender: Sender | None,
+) -> Lifted:
+    case = _locked(session, target)
     why = _check(reason, informed_at, now)
     events = _events(session, case)
     _require_confirmed(session, case, informed_at)  # under the lock: a lift at once waits
@@ -267,7 +317,8 @@ def lift_case(
             record_waiting(session, case, error=waiting, actor=actor, now=now)
             raise
     # The systems' steps committed (and let the lock go): lock again and look once more, so
-    # of two lifts at once only one records the lift, its tasks and mails (Art. 5(2)).
+    # of two lifts at once from two processes only one records the lift, its tasks and
+    # mails (Art. 5(2)); within one process the second waited above.
     _locked(session, case)
     if lifted_event(session, case) is not None:
         session.rollback()

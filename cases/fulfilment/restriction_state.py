@@ -12,7 +12,7 @@ from cases.drafts import KIND_TEMPLATES
 from cases.errors import UserError
 from cases.fulfilment.common import already_done
 from store.actions import AuditAction
-from store.models import Case, CaseEvent, Draft
+from store.models import Case, CaseEvent, Draft, Outbox
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
     Approval counts, not delivery: the approved text is queued in the same transaction and
     the outbox delivers it, retrying, while `--informed-at` separately attests the person
     was told of the lifting; a delivery failure is the outbox's alert, not a reason to keep
-    data restricted. A case answered otherwise (`cases respond`, e.g. by letter) was
-    confirmed when it was answered after the restriction.
+    data restricted. While the mail is still queued or retried, `check_liftable` refuses the
+    lift all the same (`undelivered_confirmation`). A case answered otherwise (`cases
+    respond`, e.g. by letter) was confirmed when it was answered after the restriction.
     """
     fulfilled = session.exec(
         select(CaseEvent)
@@ -83,8 +84,9 @@ def check_liftable(session: Session, case: Case, *, approve_with: str | None = N
     """Refuse a case with no restriction, one lifted already, or one not yet confirmed.
 
     Art. 18(3): the person is told before the restriction is lifted; one not yet confirmed
-    to them would reach them as "restricted" after it ended. `approve_with` is how the
-    caller's user approves the reply (the terminal's command by default).
+    to them, or whose confirming mail still waits in the outbox, would reach them as
+    "restricted" after it ended. `approve_with` is how the caller's user approves the reply
+    (the terminal's command by default).
     """
     if already_done(session, case, "restriction") is None:
         raise UserError(f"{case.reference}: no restriction was made for this case")
@@ -99,6 +101,39 @@ def check_liftable(session: Session, case: Case, *, approve_with: str | None = N
             " reply is not approved), so it cannot be lifted (Art. 18(3)); finish it first:"
             f" {approve}, then tell the person and lift it"
         )
+    waiting = undelivered_confirmation(session, case)
+    if waiting is not None:
+        # Approval counts as confirmation (`confirmed_at`), but a mail still queued would
+        # reach the person as "restricted" after they were told it was lifted (Art. 18(3)).
+        tried = f", {waiting.attempts} attempt(s)" if waiting.attempts else ""
+        why = f", last error: {waiting.last_error}" if waiting.last_error else ""
+        raise UserError(
+            f"{case.reference}: the reply confirming the restriction is approved but not"
+            f" delivered yet (outbox mail {waiting.id}: {waiting.status}{tried}{why}), so the"
+            " restriction cannot be lifted now: the person would be told their data is"
+            " restricted after being told it no longer is (Art. 18(3)). The outbox keeps"
+            " trying and sends it once the mail server answers; lift the restriction after"
+            " that"
+        )
+
+
+def undelivered_confirmation(session: Session, case: Case) -> Outbox | None:
+    """The outbox mail of an approved restriction reply still to be sent (queued or retried).
+
+    One sent, or failed for good, counts as delivered here: a delivery given up on is the
+    outbox's alert to the contact person, not a reason to keep data restricted.
+    """
+    return session.exec(
+        select(Outbox)
+        .join(Draft, col(Draft.outbox_id) == col(Outbox.id))
+        .where(
+            Draft.case_id == case.id,
+            Draft.template == KIND_TEMPLATES["restriction"],
+            Draft.status == "approved",
+            col(Outbox.status).not_in(("sent", "failed")),
+        )
+        .order_by(col(Outbox.id))
+    ).first()
 
 
 def told_too_early(session: Session, case: Case, informed_at: datetime) -> date | None:

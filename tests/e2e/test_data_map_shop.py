@@ -33,7 +33,7 @@ from cases.fulfilment.retention import purge_case
 from cases.sql_connector import SqlConnector
 from cases.systems import SqlSystem
 from store.engine import new_session
-from store.models import Case
+from store.models import Case, CaseEvent
 from tests.e2e.slack_bot import migrated_engine
 from tests.servers import ci_or_skip
 from tests.servers import postgres as pg
@@ -94,6 +94,7 @@ def env(tmp_path: Path, shop_url: str) -> dict[str, str]:
         "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
         "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
         "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
         "SHOP_DATABASE_URL": shop_url,
     }
 
@@ -300,6 +301,7 @@ def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
             "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
             "RIGHTSDESK_NOW": NOW,
+            "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
             "SHOP_DATABASE_URL": url,
         }
     finally:
@@ -513,6 +515,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
         "RIGHTSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
         "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
         "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
         "SHOP_DATABASE_URL": url,
     }
 
@@ -962,12 +965,41 @@ def test_a_shop_restricted_by_hand_gets_a_task_to_lift_it_by_hand(
     assert "hävande av begränsningen av behandlingen" in dossier
 
 
-def confirm(env: dict[str, str], reference: str) -> None:
-    """Finish a restriction: its open by-hand tasks done, its reply approved (Art. 18(3))."""
+def confirm(env: dict[str, str], reference: str, *, sent: bool = True) -> None:
+    """Finish a restriction (Art. 18(3)): its by-hand tasks done, its reply approved and sent."""
     for task in json.loads(ok(env, "tasks", "list", "--case", reference, "--json")):
         if task["status"] == "open":
             ok(env, "tasks", "done", str(task["id"]), "--note", "Marked restricted.")
     ok(env, "cases", "approve", reference)
+    if sent:
+        deliver(env)
+
+
+def deliver(env: dict[str, str]) -> None:
+    """An outbox pass as `poll --once` runs it (to the Maildir's outbox if no SMTP server is
+    set), until every queued mail went, by it or by a bot's outbox running alongside."""
+    Path(env["RIGHTSDESK_MAILDIR"]).mkdir(exist_ok=True)  # set by each env: not the checkout's
+    ok(env, "poll", "--once")
+    all_sent(env)
+
+
+def all_sent(env: dict[str, str]) -> None:
+    """Wait until the outbox (`poll`'s, or a bot's running alongside) sent every queued mail."""
+    deadline = time.monotonic() + 30
+    while unsent(env) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not unsent(env)
+
+
+def unsent(env: dict[str, str]) -> list[Any]:
+    """The outbox's mails still queued or being sent."""
+    engine = create_engine(env["RIGHTSDESK_DATABASE_URL"], poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
+            return [r[0] for r in conn.execute(text(query)).all()]
+    finally:
+        engine.dispose()
 
 
 def answered_restriction(env: dict[str, str], language: str = "sv") -> str:
@@ -1421,10 +1453,12 @@ def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
         "RIGHTSDESK_DATABASE_URL": db_url,
         "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
         "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
         "SHOP_DATABASE_URL": shop_db,
     }
+    env = restricting(env, tmp_path)  # the shop's wp_users is restricted, and put back
     reference = answered_restriction(env, "en")
-    controller = load_controller_toml((EXAMPLE / "rightsdesk.toml").read_text("utf-8"))
+    controller = load_controller_toml(Path(env["RIGHTSDESK_CONFIG"]).read_text("utf-8"))
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -1453,8 +1487,81 @@ def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
         f"{reference}: the restriction is already lifted",
         "lifted",
     ]
-    trail = events(env, reference)
-    assert [e["action"] for e in trail].count("restriction_lifted") == 1
+    trail = [e["action"] for e in events(env, reference)]
+    assert trail.count("restriction_lifted") == 1
+    put_back = [a for a in trail if a.startswith("system_restriction_lift")]
+    assert put_back == ["system_restriction_lift_started", "system_restriction_lifted"]
     tasks = json.loads(ok(env, "tasks", "list", "--case", reference, "--json"))
     by_hand = [t["system"] for t in tasks if t["kind"] == "lift_restriction"]
     assert sorted(by_hand) == sorted(set(by_hand)) and by_hand
+
+
+def test_a_lift_arriving_while_another_puts_the_shop_back_is_refused_before_it_touches_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The first lift commits its plan for the shop (for a crash) before it changes it, which
+    let the case's row lock go: the second, let in then, recorded the first's put-back as
+    interrupted and planned its own before it was refused as already lifted. It waits for
+    the first now, and is refused before it reads or records anything of the shop."""
+    shop_file = tmp_path / "shop.db"
+    subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), f"sqlite:///{shop_file}"], check=True)
+    engine = migrated_engine(db_url)
+    env = {
+        "RIGHTSDESK_DATABASE_URL": db_url,
+        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
+        "RIGHTSDESK_NOW": NOW,
+        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
+        "SHOP_DATABASE_URL": f"sqlite:///{shop_file}",
+    }
+    env = restricting(env, tmp_path)  # the shop's wp_users is restricted, and put back
+    reference = answered_restriction(env, "en")
+    controller = load_controller_toml(Path(env["RIGHTSDESK_CONFIG"]).read_text("utf-8"))
+    outcomes: list[str] = []
+
+    def lift_it(n: int) -> None:
+        with new_session(engine) as session:
+            try:
+                lift_case(
+                    session, reference=reference, reason="accuracy checked",
+                    informed_at=datetime.fromisoformat(NOW), actor=f"t{n}",
+                    now=datetime.fromisoformat(NOW), controller=controller,
+                    env={"SHOP_DATABASE_URL": env["SHOP_DATABASE_URL"]},
+                )  # fmt: skip
+                outcomes.append("lifted")
+            except UserError as error:
+                outcomes.append(str(error))
+
+    def actions() -> list[str]:
+        with new_session(engine) as session:
+            case = session.exec(select(Case).where(Case.reference == reference)).one()
+            rows = session.exec(select(CaseEvent.action).where(CaseEvent.case_id == case.id))
+            return [str(a) for a in rows.all()]
+
+    # The shop's write lock held here: the first lift stops with its plan committed.
+    shop = sqlite3.connect(shop_file, isolation_level=None)
+    shop.execute("BEGIN IMMEDIATE")
+    first = threading.Thread(target=lift_it, args=(1,))
+    first.start()
+    deadline = time.monotonic() + 30
+    while "system_restriction_lift_started" not in actions() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = threading.Thread(target=lift_it, args=(2,))
+    second.start()
+    time.sleep(1.5)  # the old code recorded the shop's put-back as interrupted by now
+    during = actions()
+    shop.execute("ROLLBACK")
+    shop.close()
+    for thread in (first, second):
+        thread.join(timeout=60)
+    trail = actions()
+    engine.dispose()
+
+    assert [a for a in during if a.startswith("system_restriction_lift")] == [
+        "system_restriction_lift_started"
+    ]
+    assert outcomes == ["lifted", f"{reference}: the restriction is already lifted"]
+    assert [a for a in trail if a.startswith("system_restriction_lift")] == [
+        "system_restriction_lift_started",
+        "system_restriction_lifted",
+    ]
+    assert trail.count("restriction_lifted") == 1

@@ -198,6 +198,7 @@ def test_a_finnish_or_swedish_dossier_names_every_code_and_sentence_in_its_langu
     # The restriction lifted again, told after its reply went (2026-12-02): a task for the
     # manual system that holds it (Art. 18(3)).
     restricted = references[KIND_CODES.index("restriction")]
+    rightsdesk(env, "poll", "--once")  # the replies go out: the confirmation before the lift
     rightsdesk(env, "cases", "lift-restriction", restricted, "--reason", REASON[lang],
                "--informed-at", "2026-12-02")  # fmt: skip
     references += [refused_after_extension(env, lang), code_sent(env, lang)]

@@ -18,12 +18,20 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.e2e.slack_bot import bot_environment, migrated_engine, running_bot, wait_for_event
+from tests.e2e.slack_bot import (
+    bot_environment,
+    events,
+    migrated_engine,
+    running_bot,
+    wait_for_event,
+)
 from tests.e2e.test_data_map_shop import (
     EXAMPLE,
     MAIJA,
     account_statuses,
     answered_restriction,
+    confirm,
+    deliver,
     maija_in_the_register,
     ok,
     open_case,
@@ -31,7 +39,9 @@ from tests.e2e.test_data_map_shop import (
     restricting,
 )
 from tests.e2e.test_slack_session import _command, _submit, _text, _view
+from tests.servers import free_port
 from tests.servers.slack_fake import FakeSlack
+from tests.servers.smtp import SmtpSink
 
 SHOP = "Verkkokauppa"
 FIRM = "Tilitoimisto Esimerkki Oy"  # the example data map's manual system
@@ -50,7 +60,9 @@ def env(db_url: str, fake_slack: FakeSlack, tmp_path: Path) -> dict[str, str]:
     shop = f"sqlite:///{tmp_path / 'shop.db'}"
     seed = [sys.executable, str(EXAMPLE / "seed.py"), shop]
     subprocess.run(seed, check=True, capture_output=True)
-    return restricting(bot_environment(db_url, fake_slack, SHOP_DATABASE_URL=shop), tmp_path)
+    mail = str(tmp_path / "mail")  # where `poll` sends the replies (no SMTP server set)
+    both = bot_environment(db_url, fake_slack, SHOP_DATABASE_URL=shop, RIGHTSDESK_MAILDIR=mail)
+    return restricting(both, tmp_path)
 
 
 @pytest.fixture
@@ -150,6 +162,50 @@ def test_a_restriction_not_yet_confirmed_to_the_person_is_not_lifted_from_slack(
     assert f"`/rights approve {reference}`" in answer and "Art. 18(3)" in answer
     assert fake_slack.calls("views.open") == []
     assert (MAIJA, 1) in account_statuses(env["SHOP_DATABASE_URL"])
+
+
+def test_a_restriction_whose_confirmation_still_waits_in_the_outbox_is_not_lifted_from_slack(
+    env: dict[str, str], engine: Engine, fake_slack: FakeSlack, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """Approved is not sent: lifted while the mail server could not be reached, the person
+    would be told "restricted" after being told it was lifted. The form opens once it went."""
+    down = {
+        **env,
+        "RIGHTSDESK_SMTP_HOST": "127.0.0.1",
+        "RIGHTSDESK_SMTP_PORT": str(free_port()),  # nothing listens: the bot's outbox retries
+        "RIGHTSDESK_SMTP_SECURITY": "plain",
+        "RIGHTSDESK_SMTP_AUTH": "none",
+        "RIGHTSDESK_MAIL_FROM": "privacy@example.com",
+    }
+    reference = open_case(down, "restriction")
+    ok(down, "cases", "fulfil", reference)
+    with running_bot(down, tmp_path) as bot_url:
+        confirm(down, reference, sent=False)
+
+        _command(bot_url, fake_slack, f"lift {reference}")
+
+        answer = fake_slack.wait_for("webhook")[0].body["text"]
+        assert answer.startswith(
+            f"{reference}: the reply confirming the restriction is approved but not delivered"
+            " yet (outbox mail "
+        )
+        assert ": pending" in answer and "so the restriction cannot be lifted now" in answer
+        assert answer.endswith(
+            "The outbox keeps trying and sends it once the mail server answers; lift the"
+            " restriction after that"
+        )
+        assert fake_slack.calls("views.open") == []
+        assert (MAIJA, 1) in account_statuses(env["SHOP_DATABASE_URL"])
+        assert "restriction_lifted" not in [e.action for e in events(engine, reference)]
+
+        # The server answers again: the outbox's next try, its backoff passed, delivers it.
+        up = {**down, "RIGHTSDESK_SMTP_PORT": str(smtp_sink.port)}
+        deliver({**up, "RIGHTSDESK_NOW": "2026-03-10T11:00:00+00:00"})
+        assert len(smtp_sink.wait_for(2)) == 2  # the task's mail to its owner, and the reply
+        _command(bot_url, fake_slack, f"lift {reference}")
+        form = fake_slack.wait_for("views.open")[0]
+        assert json.loads(_view(form)["private_metadata"])["reference"] == reference
+        assert len(fake_slack.calls("webhook")) == 1  # no refusal this time
 
 
 def test_lift_without_a_reference_or_for_a_case_without_a_restriction_is_refused(

@@ -34,6 +34,7 @@ from tests.e2e.slack_bot import (
     migrated_engine,
     running_bot,
 )
+from tests.e2e.test_data_map_shop import all_sent
 from tests.e2e.test_remind_cli import posted as reminders_posted
 from tests.e2e.test_tasks_cli import NOT_DONE_REPLY, RETIRED
 from tests.servers import free_port
@@ -425,6 +426,7 @@ def test_a_lift_task_on_a_closed_case_is_reminded_by_dm_and_shown_on_the_home_ta
     cli(env, "cases", "assign", reference, "slack:U0PASI")
     cli(env, "tasks", "done", str(task_of(env, reference)["id"]), "--note", "Marked restricted.")
     cli(env, "cases", "approve", reference)
+    all_sent(env)  # the bot's outbox sends the confirmation before it is lifted (Art. 18(3))
     cli(env, "cases", "close", reference)
     # The case was due 2026-04-09; it is lifted on 2026-04-14, so the task is due 2026-04-21.
     lifting = {**env, "RIGHTSDESK_NOW": "2026-04-14T10:00:00+03:00"}

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from cases import code_check, identity
@@ -26,7 +28,9 @@ from cases.register_lookup import AmbiguousSubject, find_subject, link_customer,
 from cases.replies import approve_draft, draft_attachments, pending_drafts
 from cases.retention_schedule import run_daily
 from mail_intake.compose import outbox_bytes
+from mail_intake.outbox_sender import MaildirTransport, deliver_pending
 from store.audit import verify_chain
+from store.engine import new_session
 from store.models import (
     Attachment,
     Case,
@@ -356,7 +360,7 @@ def test_erasure_deletes_a_customer_nothing_holds_and_unlinks_the_case(
 
 
 def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
-    session: Session, people: dict[str, Customer]
+    session: Session, engine: Engine, people: dict[str, Customer], tmp_path: Path
 ) -> None:
     assert "C-1003" in [c.customer_number for c in audience(session, purpose="marketing")]
     case = verified_case(
@@ -379,6 +383,12 @@ def test_a_restricted_customer_is_left_off_every_marketing_and_publication_list(
     assert "C-1003" not in [c.customer_number for c in audience(session, purpose="publication")]
 
     approve_draft(session, reference=case.reference, actor=ACTOR, now=T0, sender=SENDER)
+    session.commit()  # its read of the queued row ends, as a command's session would
+    # The confirmation goes out first (Art. 18(3)), as the outbox sends it, to a local Maildir.
+    sent = deliver_pending(
+        lambda: new_session(engine), MaildirTransport(tmp_path / "outbox"), lambda: T0
+    )
+    assert sent["sent"] == 1
     with pytest.raises(UserError, match=r"18\(3\)"):
         lift_restriction(
             session,

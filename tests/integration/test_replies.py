@@ -410,8 +410,118 @@ def test_the_cli_fulfils_an_opt_out_and_reports_the_suppression(
     assert capsys.readouterr().out.strip().endswith("marketing")
 
 
+def _mail_through(smtp_sink: SmtpSink, cli_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intake from the local Maildir, the outbox through the test SMTP server."""
+    for name, value in (
+        ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
+        ("RIGHTSDESK_MAIL_FROM", US),
+        ("RIGHTSDESK_SMTP_HOST", "127.0.0.1"),
+        ("RIGHTSDESK_SMTP_PORT", str(smtp_sink.port)),
+        ("RIGHTSDESK_SMTP_SECURITY", "plain"),
+    ):
+        monkeypatch.setenv(name, value)
+    (cli_db / "mail").mkdir()
+
+
+def _restriction_approved(capsys: pytest.CaptureFixture[str]) -> str:
+    """Maija Virtanen's (C-1001) restriction, made and its confirming reply approved."""
+    opened = ["cases", "open", "--kinds", "restriction", "--email", "maija.virtanen@example.com"]
+    assert main([*opened, "--name", "Maija Virtanen", "--json"]) == 0
+    reference = str(json.loads(capsys.readouterr().out)["reference"])
+    assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
+    assert main(["cases", "fulfil", reference]) == 0
+    assert main(["cases", "approve", reference]) == 0
+    capsys.readouterr()
+    return reference
+
+
+def _trail_and_flag(
+    cli_db: Path, reference: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[str], bool]:
+    """The case's trail, action by action, and whether C-1001 is flagged restricted."""
+    assert main(["cases", "show", reference, "--json"]) == 0
+    actions = [e["action"] for e in json.loads(capsys.readouterr().out)["events"]]
+    from store.engine import make_engine, new_session
+
+    engine = make_engine(f"sqlite:///{cli_db / 'cli.db'}")
+    try:
+        with new_session(engine) as session:
+            customer = session.exec(
+                select(Customer).where(Customer.customer_number == "C-1001")
+            ).one()
+            return actions, customer.restricted
+    finally:
+        engine.dispose()
+
+
+def test_a_restriction_is_not_lifted_while_its_confirmation_waits_in_the_outbox(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Approved is not delivered: lifted while the mail server put the confirmation off, the
+    person would be told "restricted" after being told it was lifted (Art. 18(3))."""
+    _mail_through(smtp_sink, cli_db, monkeypatch)
+    reference = _restriction_approved(capsys)
+    # 451 to both queued mails (the acknowledgement, the confirmation): the server is busy,
+    # the outbox tries again later.
+    smtp_sink.fail_next(2)
+    assert main(["poll", "--once"]) == 0
+    assert "outbox: 0 sent" in capsys.readouterr().out
+    before = _trail_and_flag(cli_db, reference, capsys)
+    told = ["--reason", "accuracy checked", "--informed-at", "2026-03-05"]
+
+    assert main(["cases", "lift-restriction", reference, *told]) == 2
+    refused = capsys.readouterr().err
+    assert main(["register", "lift-restriction", "C-1001", *told]) == 2
+    assert capsys.readouterr().err == refused
+
+    assert f"{reference}: the reply confirming the restriction is approved but not delivered" in (
+        refused
+    )
+    assert ": pending, 1 attempt(s), last error: SMTPDataError 451)" in refused
+    assert "sends it once the mail server answers; lift the restriction after that" in refused
+    assert "Traceback" not in refused
+    assert _trail_and_flag(cli_db, reference, capsys) == before
+    assert before[1] is True and "restriction_lifted" not in before[0]
+
+    # The server answers again; the outbox's next try (its backoff passed) delivers it.
+    monkeypatch.setenv("RIGHTSDESK_NOW", (T0 + timedelta(hours=1)).isoformat())
+    assert main(["poll", "--once"]) == 0
+    assert "2 sent" in capsys.readouterr().out
+    assert len(smtp_sink.wait_for(2)) == 2
+    assert main(["cases", "lift-restriction", reference, *told]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        f"{reference}: restriction lifted",
+        "C-1001: restriction lifted in the register",
+    ]
+    actions, restricted = _trail_and_flag(cli_db, reference, capsys)
+    assert actions.count("restriction_lifted") == 1 and restricted is False
+
+
+def test_a_restriction_whose_confirmation_could_not_be_delivered_at_all_is_still_lifted(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A delivery given up on is the outbox's alert to the contact person; it must not keep
+    the data restricted (cases.fulfilment.restriction_state.confirmed_at)."""
+    _mail_through(smtp_sink, cli_db, monkeypatch)
+    reference = _restriction_approved(capsys)
+    smtp_sink.fail_next(2, "550 5.1.1 Mailbox unavailable")  # permanent (RFC 5321 §4.2.1)
+    assert main(["poll", "--once"]) == 0
+    assert "0 sent, 0 deferred, 2 failed" in capsys.readouterr().out
+
+    told = ["--reason", "accuracy checked", "--informed-at", "2026-03-05"]
+    assert main(["cases", "lift-restriction", reference, *told]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"{reference}: restriction lifted"
+    assert _trail_and_flag(cli_db, reference, capsys)[1] is False
+
+
 def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
-    cli_db: Path, capsys: pytest.CaptureFixture[str]
+    cli_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     opened = ["cases", "open", "--kinds", "restriction", "--email", "maija.virtanen@example.com"]
     assert main([*opened, "--name", "Maija Virtanen", "--json"]) == 0
@@ -419,6 +529,9 @@ def test_the_cli_lifts_a_restriction_only_after_the_person_was_told(
     assert main(["cases", "verify", reference, "--method", "manual", "--reason", "x"]) == 0
     assert main(["cases", "fulfil", reference]) == 0
     assert main(["cases", "approve", reference]) == 0  # confirmed to her first (Art. 18(3))
+    monkeypatch.setenv("RIGHTSDESK_MAILDIR", str(cli_db / "mail"))
+    (cli_db / "mail").mkdir()
+    assert main(["poll", "--once"]) == 0  # and delivered (to the local Maildir's outbox)
     capsys.readouterr()
     lift = ["register", "lift-restriction", "C-1001", "--reason", "accuracy checked"]
 

@@ -263,17 +263,16 @@ def _lift_errors(
         errors[modals.LIFT_REASON] = "Say why the restriction ends."
     day_text = modals.text_value(view, modals.LIFT_INFORMED)
     told: datetime | None = None
-    try:  # the terminal's rule for a date without a time (cases.deadlines)
-        if not day_text:
-            raise UserError("Pick the day the person was told of the lifting.")
-        told = deadlines.arrival_on(deadlines.parse_day(day_text), now)
-    except UserError:
-        errors[modals.LIFT_INFORMED] = (
-            "Pick the day the person was told: not a day to come, they are told before the"
-            " restriction is lifted (GDPR Art. 18(3))."
-            if day_text
-            else "Pick the day the person was told of the lifting."
-        )
+    if not day_text:
+        errors[modals.LIFT_INFORMED] = "Pick the day the person was told of the lifting."
+    else:
+        try:  # the terminal's rule for a date without a time (cases.deadlines)
+            told = deadlines.arrival_on(deadlines.parse_day(day_text), now)
+        except UserError:
+            errors[modals.LIFT_INFORMED] = (
+                "Pick the day the person was told: not a day to come, they are told before the"
+                " restriction is lifted (GDPR Art. 18(3))."
+            )
     if told is None:
         return errors, reason, None
     with deps.session_factory() as session:
