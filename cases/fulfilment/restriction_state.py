@@ -42,14 +42,13 @@ class Restriction:
 
 
 def confirmed_at(session: Session, case: Case) -> datetime | None:
-    """When the person was told of the case's restriction: its reply approved, or answered.
+    """When the person was told of the case's restriction: its reply sent, or answered.
 
-    Approval counts, not delivery: the approved text is queued in the same transaction and
-    the outbox delivers it, retrying, while `--informed-at` separately attests the person
-    was told of the lifting; a delivery failure is the outbox's alert, not a reason to keep
-    data restricted. While the mail is still queued or retried, `check_liftable` refuses the
-    lift all the same (`undelivered_confirmation`). A case answered otherwise (`cases
-    respond`, e.g. by letter) was confirmed when it was answered after the restriction.
+    Its approved reply counts from its delivery, or from its approval while the outbox has
+    not sent it: a delivery given up on is the outbox's alert, not a reason to keep data
+    restricted, and a mail still queued or retried stops the lift anyway
+    (`undelivered_confirmation`). A case answered otherwise (`cases respond`, e.g. by
+    letter) was confirmed when it was answered after the restriction; of the two, the later.
     """
     fulfilled = session.exec(
         select(CaseEvent)
@@ -59,15 +58,22 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
     restricted = next((e for e in fulfilled if restricts(e)), None)
     if restricted is None:
         return None
-    approved = session.exec(
-        select(Draft.approved_at)
+    # Its mail delivered later (an SMTP outage) told the person then: one told of the
+    # lifting before that would read "restricted" after it (`told_too_early`).
+    replies = session.exec(
+        select(Draft.approved_at, Outbox.sent_at)
+        .join(Outbox, col(Outbox.id) == col(Draft.outbox_id), isouter=True)
         .where(
             Draft.case_id == case.id,
             Draft.template == KIND_TEMPLATES["restriction"],
             Draft.status == "approved",
         )
         .order_by(col(Draft.approved_at))
-    ).first()
+    ).all()
+    approved = min(
+        (max(t for t in (at, sent) if t is not None) for at, sent in replies if at is not None),
+        default=None,
+    )
     answered = session.exec(
         select(CaseEvent.at)
         .where(
@@ -77,7 +83,9 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
         )
         .order_by(col(CaseEvent.id))
     ).first()
-    return min((t for t in (approved, answered) if t is not None), default=None)
+    # The last of them: told of the lifting before any "restricted" reached them, the person
+    # would read it after (the approval itself is answered at once, its mail maybe later).
+    return max((t for t in (approved, answered) if t is not None), default=None)
 
 
 def check_liftable(session: Session, case: Case, *, approve_with: str | None = None) -> None:

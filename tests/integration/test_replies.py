@@ -500,6 +500,34 @@ def test_a_restriction_is_not_lifted_while_its_confirmation_waits_in_the_outbox(
     assert actions.count("restriction_lifted") == 1 and restricted is False
 
 
+def test_a_person_told_of_the_lifting_before_the_delayed_confirmation_reached_them_is_told_again(
+    cli_db: Path,
+    smtp_sink: SmtpSink,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Approved on Thursday, delivered on Saturday after an outage: a person told of the
+    lifting on Friday then read "restricted" after it; the lift needs a telling after the
+    mail reached them (Art. 18(3))."""
+    _mail_through(smtp_sink, cli_db, monkeypatch)
+    reference = _restriction_approved(capsys)
+    smtp_sink.fail_next(2)  # 451: the outbox tries again later
+    assert main(["poll", "--once"]) == 0
+    monkeypatch.setenv("RIGHTSDESK_NOW", (T0 + timedelta(days=2)).isoformat())
+    assert main(["poll", "--once"]) == 0
+    assert "2 sent" in capsys.readouterr().out
+
+    lift = ["cases", "lift-restriction", reference, "--reason", "accuracy checked"]
+    assert main([*lift, "--informed-at", "2026-03-06"]) == 2
+    refused = capsys.readouterr().err
+    assert "--informed-at 2026-03-06 is before the restriction was confirmed to the person" in (
+        refused
+    )
+    assert "(2026-03-07)" in refused
+    assert main([*lift, "--informed-at", "2026-03-07"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"{reference}: restriction lifted"
+
+
 def test_a_restriction_whose_confirmation_could_not_be_delivered_at_all_is_still_lifted(
     cli_db: Path,
     smtp_sink: SmtpSink,
