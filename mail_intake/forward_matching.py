@@ -324,7 +324,13 @@ def record_forward(
     An original attached names its Message-ID: the requester's own copy of it, if it comes
     later, is known by it (case_forwarded_before).
     """
-    attached = (o for o in parsed.forwarded if o.address == original.address and o.message_id)
+    # The very original recorded: an attached copy of the same mail (its sender and Date),
+    # not another mail of hers the forward also carries.
+    attached = (
+        o
+        for o in (original, *parsed.forwarded)
+        if o.message_id and o.address == original.address and o.date == original.date
+    )
     ops.record(
         session,
         case,

@@ -263,12 +263,17 @@ def lift_case(
 
 
 _LIFTS_GUARD = threading.Lock()
-_LIFTS: dict[tuple[str, int], threading.Lock] = {}
+# Each case's lock and how many lifts hold or wait for it; dropped when none does, so a
+# long-running bot keeps no lock per case it ever lifted.
+_LIFTS: dict[tuple[str, int], tuple[threading.Lock, int]] = {}
 
 
 @contextmanager
 def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
     """Hold the case's lift in this process until it ends; a second lift of it waits here.
+
+    Per process only: the CLI lifting the case while the bot does is refused by the row lock
+    and the look after the put-backs (`_lift_case`), after the put-backs it may have made.
 
     The row lock alone does not do: each system's put-back commits (its plan first, for a
     crash), which lets the lock go, and a second lift let in then would put back, or record
@@ -276,9 +281,18 @@ def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
     and is refused as already lifted before it touches anything (Art. 5(2)).
     """
     with _LIFTS_GUARD:
-        lock = _LIFTS.setdefault(key, threading.Lock())
-    with lock:
-        yield
+        lock, users = _LIFTS.get(key, (threading.Lock(), 0))
+        _LIFTS[key] = (lock, users + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _LIFTS_GUARD:
+            users = _LIFTS[key][1] - 1
+            if users:
+                _LIFTS[key] = (lock, users)
+            else:
+                del _LIFTS[key]
 
 
 def _lift_case(
