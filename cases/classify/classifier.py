@@ -325,10 +325,20 @@ class _Objects:
             k -= 1
         while k < len(tokens) and tokens[k].sentence == sentence:
             tok = tokens[k]
-            if tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT or in_set("@self", *tok.words):
+            if tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT or (
+                in_set("@self", *tok.words) and not self._owns_another(k)
+            ):
                 return True
             k += 1
         return False
+
+    def _owns_another(self, k: int) -> bool:
+        """Whether possessive k owns data of its own ("my account and Pekka's account")."""
+        tokens = self.tokens
+        if tokens[k].surface not in lx.POSSESSIVES or k + 1 >= len(tokens):
+            return False
+        words = tokens[k + 1].words
+        return not lx.NAMED_ACCOUNT.isdisjoint(words) or _names_data(words)
 
     def _name_ending(self, j: int) -> range:
         """The titlecase words ending at j: "Matti Virtasen", "Anna Lindqvists"."""

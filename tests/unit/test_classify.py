@@ -368,6 +368,8 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
         "Please delete Pekka's profile.",
         "Poistakaa Pekan tili.",
         "Radera Eriks konto.",
+        # The writer's own account beside his does not make his hers.
+        "Please delete my account and Pekka's account.",
         # Compounds of a data noun.
         "Poistakaa Pekan osoitetiedot.",
         "Radera Eriks kontaktuppgifter.",
@@ -427,6 +429,7 @@ def test_a_name_only_like_the_senders_is_another_persons_and_goes_to_a_person(
         ("My wife and I kindly request that you stop sending newsletters.", "marketing"),
         ("My wife and I ask that you remove us from your mailing list.", "marketing"),
         ("My wife and I would rather not get your newsletters anymore.", "marketing"),
+        ("My wife and I have decided that we don't want your newsletters.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
