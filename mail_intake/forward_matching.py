@@ -11,14 +11,13 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from cases import operations as ops
-from cases.addresses import domain_of
 from cases.lifecycle import ACTIVE_STATUSES, PAUSED_STATUSES, Status
 from mail_intake import follow_up
 from mail_intake.forwarded import MAX_TEXT_CHARS, Original, inline_originals
 from mail_intake.intake_types import INTAKE_ACTOR, IntakeDeps, IntakeResult
 from mail_intake.parsed import ParsedMessage
 from mail_intake.storing import StoredMail
-from mail_intake.understand import Understanding
+from mail_intake.understand import Understanding, colleagues_original
 from store.actions import AuditAction
 from store.models import Case, CaseEvent, Message
 
@@ -26,22 +25,9 @@ from store.models import Case, CaseEvent, Message
 def forwarded_original(
     parsed: ParsedMessage, u: Understanding, deps: IntakeDeps
 ) -> Original | None:
-    """The customer a colleague forwarded the request of; None for anyone else's forward.
-
-    Only a sender of the controller's own domains (`colleague_domains`: the privacy
-    mailbox's and `own_domains`) is trusted to name another person (authenticated, where
-    the receiving server's results are trusted); the first original from outside those
-    domains is the requester (a colleague may have forwarded it on).
-    """
-    if not parsed.forwarded or not parsed.from_addr or parsed.sender_unclear:
-        return None
+    """The customer a colleague forwarded the request of; None for anyone else's forward."""
     ours = deps.controller.colleague_domains()
-    if domain_of(parsed.from_addr) not in ours:
-        return None
-    if deps.trusted_authserv_ids and not u.authentication.authenticated:
-        return None
-    outside = (o for o in parsed.forwarded if domain_of(o.address) not in ours)
-    return next(outside, None)
+    return colleagues_original(parsed, u.authentication, ours, deps.trusted_authserv_ids)
 
 
 # How far back a forwarded original's date may move a receipt: a colleague may forward a

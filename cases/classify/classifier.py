@@ -223,7 +223,10 @@ class _Objects:
     def __init__(self, text: str, tokens: Tokens, names: Collection[str] = ()) -> None:
         self.text, self.tokens = text, tokens
         # The sender's own name ("Poistakaa Maija Virtasen tiedot" from Maija Virtanen).
-        self._own_names = {n for name in names for n in re.findall(r"\w+", name.lower())}
+        # A hyphenated name is a word of its own as well as two ("Anna-Karins uppgifter").
+        self._own_names = {
+            n for name in names for n in re.findall(r"\w+(?:-\w+)*", name.lower())
+        } | {n for name in names for n in re.findall(r"\w+", name.lower())}
         self._spans: tuple[set[int], set[int]] | None = None
         self._behalf: list[tuple[int, int]] | None = None
 
@@ -289,9 +292,12 @@ class _Objects:
         tokens, text = self.tokens, self.text
         found: set[int] = set()
         for words, at in tokens.where.items():
-            if lx.NAMED_DATA.isdisjoint(words):
-                continue  # "Apple's account", "Acmen tietokanta", "Stockholms kontor": a company's
+            account = not lx.NAMED_ACCOUNT.isdisjoint(words)
+            if not account and not _names_data(words):
+                continue  # "Acmen tietokanta", "Stockholms kontor": a company's, an office
             for i in at:
+                if account and self._writers_account(i):
+                    continue  # "Apple's account details you have about me"
                 j = i - 1  # the name: titlecase, in the genitive, not opening its sentence
                 if j < 1 or tokens[j - 1].sentence != tokens[i].sentence:
                     continue
@@ -310,6 +316,29 @@ class _Objects:
                 if not self._own_name(named):
                     found.update(named)
         return found
+
+    def _writers_account(self, i: int) -> bool:
+        """Whether the sentence of account word i says the account is the writer's own."""
+        tokens, sentence = self.tokens, self.tokens[i].sentence
+        k = i
+        while k > 0 and tokens[k - 1].sentence == sentence:
+            k -= 1
+        while k < len(tokens) and tokens[k].sentence == sentence:
+            tok = tokens[k]
+            if tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT or (
+                in_set("@self", *tok.words) and not self._owns_another(k)
+            ):
+                return True
+            k += 1
+        return False
+
+    def _owns_another(self, k: int) -> bool:
+        """Whether possessive k owns data of its own ("my account and Pekka's account")."""
+        tokens = self.tokens
+        if tokens[k].surface not in lx.POSSESSIVES or k + 1 >= len(tokens):
+            return False
+        words = tokens[k + 1].words
+        return not lx.NAMED_ACCOUNT.isdisjoint(words) or _names_data(words)
 
     def _name_ending(self, j: int) -> range:
         """The titlecase words ending at j: "Matti Virtasen", "Anna Lindqvists"."""
@@ -456,8 +485,9 @@ class _Objects:
         # longer want...": a verb of the pair's own, or the writer alone as the subject or
         # object of the opt-out, leaves the opt-out the writer's.
         tokens = self.tokens
-        if any(tokens[k].surface not in lx.JOINT_BRIDGE for k in range(end + 1, first)):
-            return False
+        between = range(end + 1, first)
+        if any(tokens[k].surface in lx.JOINT_BREAK | lx.SELF_SUBJECT for k in between):
+            return False  # "...divorced so", "since my husband and I divorced I want..."
         after = range(first, min(len(tokens), last + 3))
         return not any(
             tokens[k].surface in lx.SELF_OBJECT and same_clause(self.text, tokens, first, k)
@@ -470,8 +500,25 @@ class _Objects:
         return others and data
 
 
+def _names_data(words: tuple[str, ...]) -> bool:
+    """Whether a word is a person's data: "tiedot", "uppgifter", "osoitetiedot", "personnummer"."""
+    return not lx.NAMED_DATA.isdisjoint(words) or words[0].endswith(lx.NAMED_DATA_ENDINGS)
+
+
 _VOWELS = frozenset("aeiouyäöå")
-_GRADATION = {"kk": "k", "tt": "t", "pp": "p"}  # Finnish: Mikko -> Mikon, Matti -> Matin
+# Finnish consonant gradation before a name's last vowel, strong -> weak in the genitive:
+# Mikko -> Mikon, Matti -> Matin, Aalto -> Aallon, Lahti -> Lahden, Virta -> Virran.
+_GRADATION = {
+    "kk": "k",
+    "tt": "t",
+    "pp": "p",
+    "lt": "ll",
+    "ht": "hd",
+    "nt": "nn",
+    "rt": "rr",
+    "mp": "mm",
+    "nk": "ng",
+}
 
 
 @lru_cache(maxsize=4096)  # a poller sees the same senders again
@@ -484,10 +531,20 @@ def _genitives(own: str) -> frozenset[str]:
         forms.add(f"{own[:-3]}sen")  # Virtanen -> Virtasen
     if own[-1:] in _VOWELS:
         forms.add(f"{own}n")  # Maija -> Maijan
-        if own[-3:-1] in _GRADATION:
-            forms.add(f"{own[:-3]}{_GRADATION[own[-3:-1]]}{own[-1]}n")
+        stem, vowel = own[:-1], own[-1]
+        if stem[-2:] in _GRADATION:
+            stem = stem[:-2] + _GRADATION[stem[-2:]]
+        elif stem[-1:] == "t" and stem[-2:-1] in _VOWELS:
+            stem = f"{stem[:-1]}d"  # Satu -> Sadun
+        forms.add(f"{stem}{vowel}n")
+        if vowel == "i":
+            forms.add(f"{stem}en")  # Niemi -> Niemen, Lahti -> Lahden
+        elif vowel == "e":
+            forms.add(f"{own}en")  # Laine -> Laineen
     elif own:
         forms.add(f"{own}in")  # Erik -> Erikin
+        if own.endswith("s"):
+            forms.add(f"{own[:-1]}ksen")  # Markus -> Markuksen
     return frozenset(forms)
 
 

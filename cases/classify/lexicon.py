@@ -229,31 +229,58 @@ THEIR = words("their theirs them heidän heidät heistä heitä deras dem")
 SELF_SUBJECT = words("i me minä mä mie jag")
 AND = words("and ja sekä och samt")
 THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "hon och jag"
-# The writer and another person are the subject of the opt-out only when nothing but these
-# words stands between them and it ("my husband and I (do not) want", "min man och jag vill
-# inte ha fler"); any other word is a verb of their own ("my husband and I divorced so...").
-JOINT_BRIDGE = words(
-    "want wants wish would like to do don't dont not no longer more any anymore really also "
-    "both please kindly hereby ask you receive get "
-    "emme en ei halua haluamme haluaisimme enää enempää myöskään kumpikaan pyydämme että te "
-    "vastaanottaa saada "
-    "vill önskar inte ej längre ha få fler mer mera några något någon också båda gärna ber er "
-    "ni att slippa"
+# The writer and another person are the subject of the opt-out unless one of these words
+# stands between them and it: a verb of the pair's own ("my husband and I divorced so...",
+# "min man och jag har skilt oss", "mieheni ja minä erosimme"), or a conjunction opening
+# another clause ("...love your shop but no more newsletters"). Any other word ("do not",
+# "kindly request that you", "vill inte längre få era", "are not interested in", "have
+# decided") leaves the opt-out the pair's.
+JOINT_BREAK = words(
+    "divorced divorce divorcing separated separate split broke moved move moving relocated "
+    "married marry live lived living love loved like liked bought ordered used shopped been "
+    "but so since because after when as though although while then "
+    "skilde skilt skiljer skiljas separerade separerat flyttade flyttat flyttar flytta "
+    "gifte gift bor bodde älskar gillar köpte handlade varit "
+    "men så eftersom när efter fast medan sedan därför "
+    "erosimme eronneet eroamme erottiin muutimme muuttaneet muutamme menimme naimisiin "
+    "olleet asumme asuimme rakastamme pidämme ostimme "
+    "mutta joten koska kun jälkeen vaikka sitten siksi"
 )
 # Whose data a name before them says: a person's data, whole words as written or as lemmas
-# ("Maija's data", "Annas uppgifter", "Maijan tiedot"). Not an account, a profile or a store
-# of data: "Apple's account", "Ikeas konto", "Zalandon tili", "Acmen tietokanta" are a
-# company's, and "Stockholms kontor" is an office.
+# ("Maija's data", "Annas uppgifter", "Maijan tiedot"), or a compound of a data noun
+# (NAMED_DATA_ENDINGS: "Pekan osoitetiedot", "Eriks kontaktuppgifter"). Not a store of data:
+# "Acmen tietokanta" is a company's, and "Stockholms kontor" is an office.
 NAMED_DATA = words(
     "data information info details detail address addresses email emails e-mail name phone "
-    "number contact "
+    "number contact ssn "
     "tieto tiedot tietoja tietojen henkilötieto henkilötiedot henkilötietoja henkilötietojen "
     "yhteystieto yhteystiedot yhteystietoja osoite osoitteen osoitteet sähköposti sähköpostin "
     "sähköpostiosoite sähköpostiosoitteen nimi nimen puhelin puhelinnumero puhelinnumeron "
-    "numero numeron "
+    "numero numeron henkilötunnus henkilötunnuksen "
     "uppgift uppgifter uppgifterna personuppgift personuppgifter personuppgifterna "
     "kontaktuppgift kontaktuppgifter adress adressen adresser e-post e-postadress "
-    "e-postadressen mejladress mailadress namn namnet telefon telefonnummer telefonnumret nummer"
+    "e-postadressen mejladress mailadress namn namnet telefon telefonnummer telefonnumret nummer "
+    "personnummer personnumret personnumren"
+)
+NAMED_DATA_ENDINGS = ("tiedot", "tietoja", "tietojen", "uppgifter", "uppgifterna")
+# An account or a profile is a person's ("Pekka's account", "Pekan tili", "Eriks konto"), but
+# a company's one the writer holds ("Apple's account details you have about me", "Ikeas konto
+# som jag skapade", "Googlen tilillä luotu tilini") when the sentence says it is hers: the
+# writer (SETS "@self", SELF_SUBJECT) or one of ACCOUNT_OWN ("linked to this email", "jonka
+# loin"). A bare "Delete Adidas account." reads as a person's: a person looks at it.
+NAMED_ACCOUNT = words(
+    "account accounts profile profiles login "
+    "tili tilin tilit tilinsä profiili profiilin profiilit käyttäjätili käyttäjätilin "
+    "asiakastili asiakastilin käyttäjätunnus käyttäjätunnuksen "
+    "konto kontot kontona profil profilen profiler användarkonto användarkontot kundkonto "
+    "kundkontot"
+)
+ACCOUNT_OWN = words(
+    "linked link connected created registered signed opened made set this "
+    "luotu luodun loin luomani rekisteröin rekisteröity rekisteröimäni avasin avattu "
+    "yhdistin yhdistetty liitetty tällä tämän tätä "
+    "skapade skapat skapad registrerade registrerat registrerad öppnade öppnat kopplade "
+    "kopplat kopplad länkade länkat denna detta"
 )
 # Words before a titlecase genitive that make it no person's ("from Acme's records", "your
 # CEO's email", "the Times's data"): a person named by a first name stands without them.

@@ -502,6 +502,32 @@ def test_a_colleagues_forward_of_a_customer_naming_herself_opens_her_erasure_not
     assert case["status"] != "needs_triage"
 
 
+def test_a_customer_forwarding_her_husbands_mail_and_asking_to_delete_his_data_goes_to_triage(
+    db_url: str, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """Only a colleague's forward makes its original's writer the sender: his data is his."""
+    env = desk_env(db_url, tmp_path, smtp_sink.port, RIGHTSDESK_NOW="2026-11-30T09:00:00+02:00")
+    rightsdesk(env, "db", "upgrade")
+    inbox = mailbox.Maildir(tmp_path / "mail" / "inbox", create=True)
+    raw = (FIXTURES / "fi_forwarded_by_colleague.eml").read_bytes().decode()
+    raw = raw.replace(
+        "Mikko Myyjä <mikko.myyja@targetpartners.example>\r\nTo: Tietosuoja",
+        "Liisa Korhonen <liisa@example.com>\r\nTo: Tietosuoja",
+    )
+    raw = raw.replace(
+        "Hei, tämä tuli minulle viime viikolla, välitän teille.",
+        "Hei, poistakaa myös Pekan tiedot rekisteristänne.",
+    )
+    raw = raw.replace(
+        "Aino Asiakas <aino.asiakas@example.com>", "Pekka Korhonen <pekka@example.com>"
+    )
+    inbox.add(raw.replace("Aino Asiakas", "Pekka Korhonen").encode())
+    assert rightsdesk(env, "poll", "--once").startswith("intake: 1 case_opened;")
+    (case,) = json.loads(rightsdesk(env, "cases", "list", "--json"))
+    assert case["requester_email"] == "liisa@example.com"
+    assert (case["status"], case["kinds"]) == ("needs_triage", [])
+
+
 # (the Outlook From and Sent lines, the customer, the receipt in UTC): Outlook's unquoted
 # "Last, First" name, and dates no colleague can have received it on (a typo, or a forgery)
 # that leave the receipt at the forward's own arrival instead of 1900 or an internal error.

@@ -324,6 +324,16 @@ def test_the_writers_own_data_stays_the_writers_right(text: str, kinds: list[str
         ("John Smith", "Please delete John Smith's data."),
         ("Matti Virtanen", "Poistakaa Matin tiedot."),
         ("Erik Olsson", "Radera Eriks uppgifter."),
+        # Finnish genitives of -i, -e, -s names and with consonant gradation; a hyphenated name.
+        ("Matti Niemi", "Poistakaa Niemen tiedot."),
+        ("Kaisa Laine", "Poistakaa Kaisa Laineen tiedot."),
+        ("Markus Berg", "Poistakaa Markuksen tiedot."),
+        ("Tuula Aalto", "Poistakaa Tuula Aallon tiedot."),
+        ("Pekka Lahti", "Poistakaa Pekka Lahden tiedot."),
+        ("Kaisa Virta", "Poistakaa Kaisa Virran tiedot."),
+        ("Kaisa Lintu", "Poistakaa Kaisa Linnun tiedot."),
+        ("Satu Virtanen", "Poistakaa Sadun tiedot."),
+        ("Anna-Karin Berg", "Radera Anna-Karins uppgifter."),
     ],
 )
 def test_the_senders_own_name_before_the_data_is_the_writers_own_erasure(
@@ -348,6 +358,28 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
     assert (found.category, found.kinds) == ("needs_triage", [])
     assert found.evidence["others_data"]
     assert found.evidence["erasure"]  # the writer's own, shown to the person triaging
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person's account or profile, not one the sentence says is the writer's.
+        "Please delete Pekka's account.",
+        "Please delete Pekka's profile.",
+        "Poistakaa Pekan tili.",
+        "Radera Eriks konto.",
+        # The writer's own account beside his does not make his hers.
+        "Please delete my account and Pekka's account.",
+        # Compounds of a data noun.
+        "Poistakaa Pekan osoitetiedot.",
+        "Radera Eriks kontaktuppgifter.",
+        "Radera Eriks personnummer.",
+    ],
+)
+def test_another_persons_account_or_compound_data_goes_to_a_person(text: str) -> None:
+    found = classify_request("", text, names=["Liisa Korhonen"])
+    assert (found.category, found.kinds) == ("needs_triage", [])
+    assert found.evidence["others_data"]
 
 
 @pytest.mark.parametrize(
@@ -389,6 +421,15 @@ def test_a_name_only_like_the_senders_is_another_persons_and_goes_to_a_person(
         ("Jag och min fru vill inte ha fler nyhetsbrev.", "marketing"),
         ("Minä ja vaimoni emme halua enää mainoksia.", "marketing"),
         ("She and I want no more newsletters.", "marketing"),
+        # With a possessive, an adverb or request words between the pair and the opt-out.
+        ("My wife and I do not want your newsletters.", "marketing"),
+        ("Min man och jag vill inte längre få era nyhetsbrev.", "marketing"),
+        ("Min fru och jag vill inte ha ert nyhetsbrev.", "marketing"),
+        ("Mieheni ja minä emme halua teidän uutiskirjeitänne.", "marketing"),
+        ("My wife and I kindly request that you stop sending newsletters.", "marketing"),
+        ("My wife and I ask that you remove us from your mailing list.", "marketing"),
+        ("My wife and I would rather not get your newsletters anymore.", "marketing"),
+        ("My wife and I have decided that we don't want your newsletters.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
