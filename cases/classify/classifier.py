@@ -227,6 +227,11 @@ class _Objects:
         self._own_names = {
             n for name in names for n in re.findall(r"\w+(?:-\w+)*", name.lower())
         } | {n for name in names for n in re.findall(r"\w+", name.lower())}
+        # The last word of each name: only a surname takes the old i-stem genitive (Niemi ->
+        # Niemen); a first name's -en is another name's (Anni -> Annen is Anne's).
+        self._surnames = {
+            parts[-1] for n in names if (parts := re.findall(r"\w+(?:-\w+)*", n.lower()))
+        }
         self._spans: tuple[set[int], set[int]] | None = None
         self._behalf: list[tuple[int, int]] | None = None
 
@@ -318,15 +323,18 @@ class _Objects:
         return found
 
     def _writers_account(self, i: int) -> bool:
-        """Whether the sentence of account word i says the account is the writer's own."""
+        """Whether the words after account word i say the account is the writer's own."""
+        # Only what follows the account ("…account I linked", "konto som jag skapade", "tili,
+        # jonka loin", "…about me"): a request's own "I ask you to delete Erik's profile" or
+        # "Pekka's account, my son" says nothing of whose the account is.
         tokens, sentence = self.tokens, self.tokens[i].sentence
-        k = i
-        while k > 0 and tokens[k - 1].sentence == sentence:
-            k -= 1
+        k = i + 1
         while k < len(tokens) and tokens[k].sentence == sentence:
             tok = tokens[k]
             if tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT or (
-                in_set("@self", *tok.words) and not self._owns_another(k)
+                in_set("@self", *tok.words)
+                and tok.surface not in lx.POSSESSIVES
+                and not self._owns_another(k)
             ):
                 return True
             k += 1
@@ -356,7 +364,7 @@ class _Objects:
         # "Maija Virtasen": the words before the last as they are, the last in the genitive.
         *before, last = (self.tokens[k].surface for k in named)
         return all(word in self._own_names for word in before) and any(
-            last in _genitives(own) for own in self._own_names
+            last in _genitives(own, own in self._surnames) for own in self._own_names
         )
 
     def _pronoun_not_data(self, i: int) -> bool:
@@ -502,7 +510,11 @@ class _Objects:
 
 def _names_data(words: tuple[str, ...]) -> bool:
     """Whether a word is a person's data: "tiedot", "uppgifter", "osoitetiedot", "personnummer"."""
-    return not lx.NAMED_DATA.isdisjoint(words) or words[0].endswith(lx.NAMED_DATA_ENDINGS)
+    # A compound's data of a shop's customers is the shop's register ("Clas Ohlsons
+    # kunduppgifter om mig", "Stockmannin asiakastiedot minusta"), not a person's data.
+    return not lx.NAMED_DATA.isdisjoint(words) or (
+        words[0].endswith(lx.NAMED_DATA_ENDINGS) and not words[0].startswith(("kund", "asiakas"))
+    )
 
 
 _VOWELS = frozenset("aeiouyäöå")
@@ -522,7 +534,7 @@ _GRADATION = {
 
 
 @lru_cache(maxsize=4096)  # a poller sees the same senders again
-def _genitives(own: str) -> frozenset[str]:
+def _genitives(own: str, surname: bool = False) -> frozenset[str]:
     """The genitives of a name (lower case): John's, Annas, Maijan, Virtasen, Mikon, Erikin."""
     # Generated from the name, never guessed from a shared start: "Jane's" is not Jan's,
     # "Anne Virtasen" not Anna Virtanen's, "Erikas" not Erik's.
@@ -537,7 +549,7 @@ def _genitives(own: str) -> frozenset[str]:
         elif stem[-1:] == "t" and stem[-2:-1] in _VOWELS:
             stem = f"{stem[:-1]}d"  # Satu -> Sadun
         forms.add(f"{stem}{vowel}n")
-        if vowel == "i":
+        if vowel == "i" and surname:
             forms.add(f"{stem}en")  # Niemi -> Niemen, Lahti -> Lahden
         elif vowel == "e":
             forms.add(f"{own}en")  # Laine -> Laineen

@@ -237,7 +237,7 @@ THIRD_SUBJECT = words("she he hän hon han")  # "she and I", "hän ja minä", "h
 # decided") leaves the opt-out the pair's.
 JOINT_BREAK = words(
     "divorced divorce divorcing separated separate split broke moved move moving relocated "
-    "married marry live lived living love loved like liked bought ordered used shopped been "
+    "married marry live lived living bought ordered used shopped been "
     "but so since because after when as though although while then "
     "skilde skilt skiljer skiljas separerade separerat flyttade flyttat flyttar flytta "
     "gifte gift bor bodde älskar gillar köpte handlade varit "
@@ -276,11 +276,11 @@ NAMED_ACCOUNT = words(
     "kundkontot"
 )
 ACCOUNT_OWN = words(
-    "linked link connected created registered signed opened made set this "
+    "linked link connected created registered signed opened "
     "luotu luodun loin luomani rekisteröin rekisteröity rekisteröimäni avasin avattu "
-    "yhdistin yhdistetty liitetty tällä tämän tätä "
+    "yhdistin yhdistetty liitetty tällä "
     "skapade skapat skapad registrerade registrerat registrerad öppnade öppnat kopplade "
-    "kopplat kopplad länkade länkat denna detta"
+    "kopplat kopplad länkade länkat"
 )
 # Words before a titlecase genitive that make it no person's ("from Acme's records", "your
 # CEO's email", "the Times's data"): a person named by a first name stands without them.

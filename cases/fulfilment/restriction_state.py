@@ -70,7 +70,7 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
         )
         .order_by(col(Draft.approved_at))
     ).all()
-    approved = min(
+    approved = max(
         (max(t for t in (at, sent) if t is not None) for at, sent in replies if at is not None),
         default=None,
     )

@@ -301,6 +301,9 @@ def test_a_mail_for_another_person_or_about_her_data_goes_to_a_person(text: str)
         ("Poistakaa Zalandon tili, jonka loin tällä osoitteella.", ["erasure"]),
         ("Poistakaa Googlen tilillä luotu tilini.", ["erasure"]),
         ("Hej, Stockholms kontor har mina uppgifter, radera dem.", ["erasure"]),
+        # A shop's customer data is its register, the writer's data in it.
+        ("Radera mig ur Clas Ohlsons kunduppgifter.", ["erasure"]),
+        ("Poistakaa Stockmannin asiakastiedot minusta.", ["erasure"]),
         # Her data as the subject of a verb of its own, before the writer's erasure.
         ("Her data is fine, but please delete my data.", ["erasure"]),
         ("Hennes uppgifter kan ni behålla, men radera mina.", ["erasure"]),
@@ -374,6 +377,12 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
         "Poistakaa Pekan osoitetiedot.",
         "Radera Eriks kontaktuppgifter.",
         "Radera Eriks personnummer.",
+        # Only what follows the account says it is the writer's: not the request's own "I".
+        "I ask you to delete Erik's profile.",
+        "Jag ber er radera Eriks konto.",
+        "Please delete Pekka's account this week.",
+        "Please delete Pekka's account, my son.",
+        "Radera Eriks konto, detta är viktigt.",
     ],
 )
 def test_another_persons_account_or_compound_data_goes_to_a_person(text: str) -> None:
@@ -388,6 +397,9 @@ def test_another_persons_account_or_compound_data_goes_to_a_person(text: str) ->
         ("Jan Berg", "Please delete Jane's data as well."),
         ("Anna Virtanen", "Poistakaa Anne Virtasen tiedot."),
         ("Erik Olsson", "Radera Erikas uppgifter."),
+        # A first name's -en is another name's genitive (Anne, Lasse): only a surname's is hers.
+        ("Anni Virtanen", "Poistakaa Annen tiedot."),
+        ("Lassi Korhonen", "Poistakaa Lassen tiedot."),
     ],
 )
 def test_a_name_only_like_the_senders_is_another_persons_and_goes_to_a_person(
@@ -430,6 +442,7 @@ def test_a_name_only_like_the_senders_is_another_persons_and_goes_to_a_person(
         ("My wife and I ask that you remove us from your mailing list.", "marketing"),
         ("My wife and I would rather not get your newsletters anymore.", "marketing"),
         ("My wife and I have decided that we don't want your newsletters.", "marketing"),
+        ("My wife and I would like to unsubscribe from your newsletter.", "marketing"),
         # The publication opt-out likewise.
         (
             "I ban the use of my address on mailing labels. Also delete my son's data.",
