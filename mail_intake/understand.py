@@ -117,7 +117,7 @@ def warm_up() -> None:
         classify_request(subject, text)
 
 
-def classify_json(path: str | Path) -> dict[str, Any]:
+def classify_json(path: str | Path, *, colleague_domains: Collection[str] = ()) -> dict[str, Any]:
     """One line of `rightsdesk classify FILE... --json` (design.md §5)."""
     # A reminder or complaint shows as ["follow_up"] / ["complaint"], as in the corpus README;
     # `auto_reply` is true for every kind of machine mail, bounces and lists included.
@@ -128,7 +128,7 @@ def classify_json(path: str | Path) -> dict[str, Any]:
         "auto_reply": False,
     }
     try:
-        seen = understand(Path(path).read_bytes())
+        seen = understand(Path(path).read_bytes(), colleague_domains=colleague_domains)
     except UnparseableMessage as exc:
         return {**failed, "error": exc.reason}
     except OSError as exc:

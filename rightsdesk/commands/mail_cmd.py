@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -86,13 +87,19 @@ def classify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Classify mail files: kinds, language, machine mail. No database needed."""
+    colleagues: frozenset[str] = frozenset()
     try:
-        use_index_cache(load_settings().cache_path)
+        settings = load_settings()
     except UserError:  # classifying needs no settings: a bad one costs only the saved index
         use_index_cache(None)
+    else:
+        use_index_cache(settings.cache_path)
+        # A colleague's forward reads as intake reads it, where the config says who is one.
+        with contextlib.suppress(UserError):
+            colleagues = wiring.load_controller(settings).colleague_domains()
     for path in files:
         try:
-            result = classify_json(path)
+            result = classify_json(path, colleague_domains=colleagues)
         except OSError as exc:
             raise UserError(f"{path}: cannot read ({exc.strerror})") from None
         if as_json:

@@ -703,3 +703,23 @@ def test_classify_reads_a_question_about_what_an_erasure_would_do_as_no_request(
     }
     # A person answers the question; only the mail that asks for erasure opens one.
     assert kinds == {"fi.eml": [], "sv.eml": [], "en.eml": [], "asked.eml": ["erasure"]}
+
+
+def test_classify_reads_a_colleagues_forward_as_intake_does_with_the_config(
+    tmp_path: Path,
+) -> None:
+    """The customer names herself in the request a colleague forwarded: with the config
+    saying who the colleagues are, her own erasure, as intake opens it; without a config,
+    the forwarder's mail, in which another person's data is named."""
+    fixture = ROOT / "tests" / "fixtures" / "mail" / "fi_forwarded_by_colleague.eml"
+    forward = fixture.read_text(encoding="utf-8")
+    asked = "haluan tietää, mitä henkilötietoja minusta on tallennettu rekisteriinne."
+    path = tmp_path / "forward.eml"
+    path.write_text(forward.replace(asked, "poistakaa Ainon tiedot."), encoding="utf-8")
+    config = {"RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml")}
+
+    with_config = run("classify", "--json", str(path), env=config, check_ok=True)
+    bare = run("classify", "--json", str(path), cwd=tmp_path, check_ok=True)
+
+    assert json.loads(with_config.stdout)["kinds"] == ["access", "erasure"]  # "Tietopyyntö"
+    assert json.loads(bare.stdout)["kinds"] == []
