@@ -719,7 +719,8 @@ def test_classify_reads_a_colleagues_forward_as_intake_does_with_the_config(
     config = {"RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml")}
 
     with_config = run("classify", "--json", str(path), env=config, check_ok=True)
-    bare = run("classify", "--json", str(path), cwd=tmp_path, check_ok=True)
+    missing = {"RIGHTSDESK_CONFIG": str(tmp_path / "no-config.toml")}  # not the default's
+    bare = run("classify", "--json", str(path), env=missing, cwd=tmp_path, check_ok=True)
 
     assert json.loads(with_config.stdout)["kinds"] == ["access", "erasure"]  # "Tietopyyntö"
     assert json.loads(bare.stdout)["kinds"] == []
