@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
-from cases.controller import load_controller_toml
+from cases.controller import ControllerConfig, load_controller_toml
 from cases.errors import UserError
 from cases.fulfilment.lifting import lift_case
 from cases.fulfilment.retention import purge_case
@@ -1441,11 +1441,10 @@ def test_the_retention_purge_holds_a_case_record_while_its_restriction_or_a_task
     assert f"purged 1 case records: {reference}" in ok(years_on, "retention", "sweep")
 
 
-def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
+def restricted_shop_case(
     db_url: str, tmp_path: Path
-) -> None:
-    """Both passed the checks and both lifted: two `restriction_lifted` events, the tasks by
-    hand and their mails twice. The case's row is locked for the check and the lift."""
+) -> tuple[Engine, dict[str, str], str, ControllerConfig]:
+    """A seeded shop whose wp_users a confirmed English restriction case has restricted."""
     shop_db = f"sqlite:///{tmp_path / 'shop.db'}"
     subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), shop_db], check=True)
     engine = migrated_engine(db_url)
@@ -1459,6 +1458,16 @@ def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
     env = restricting(env, tmp_path)  # the shop's wp_users is restricted, and put back
     reference = answered_restriction(env, "en")
     controller = load_controller_toml(Path(env["RIGHTSDESK_CONFIG"]).read_text("utf-8"))
+    return engine, env, reference, controller
+
+
+def test_two_lifts_of_one_case_at_once_record_one_lift_and_refuse_the_other(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Two lifts of one case at the same moment (two Slack submits in the bot's process):
+    one `restriction_lifted` event, the shop put back once, each task by hand once."""
+    engine, env, reference, controller = restricted_shop_case(db_url, tmp_path)
+    shop_db = env["SHOP_DATABASE_URL"]
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -1503,19 +1512,8 @@ def test_a_lift_arriving_while_another_puts_the_shop_back_is_refused_before_it_t
     let the case's row lock go: the second, let in then, recorded the first's put-back as
     interrupted and planned its own before it was refused as already lifted. It waits for
     the first now, and is refused before it reads or records anything of the shop."""
-    shop_file = tmp_path / "shop.db"
-    subprocess.run([sys.executable, str(EXAMPLE / "seed.py"), f"sqlite:///{shop_file}"], check=True)
-    engine = migrated_engine(db_url)
-    env = {
-        "RIGHTSDESK_DATABASE_URL": db_url,
-        "RIGHTSDESK_CONFIG": str(EXAMPLE / "rightsdesk.toml"),
-        "RIGHTSDESK_NOW": NOW,
-        "RIGHTSDESK_MAILDIR": str(tmp_path / "mail"),  # where `poll` sends to
-        "SHOP_DATABASE_URL": f"sqlite:///{shop_file}",
-    }
-    env = restricting(env, tmp_path)  # the shop's wp_users is restricted, and put back
-    reference = answered_restriction(env, "en")
-    controller = load_controller_toml(Path(env["RIGHTSDESK_CONFIG"]).read_text("utf-8"))
+    engine, env, reference, controller = restricted_shop_case(db_url, tmp_path)
+    shop_db = env["SHOP_DATABASE_URL"]
     outcomes: list[str] = []
 
     def lift_it(n: int) -> None:
@@ -1525,7 +1523,7 @@ def test_a_lift_arriving_while_another_puts_the_shop_back_is_refused_before_it_t
                     session, reference=reference, reason="accuracy checked",
                     informed_at=datetime.fromisoformat(NOW), actor=f"t{n}",
                     now=datetime.fromisoformat(NOW), controller=controller,
-                    env={"SHOP_DATABASE_URL": env["SHOP_DATABASE_URL"]},
+                    env={"SHOP_DATABASE_URL": shop_db},
                 )  # fmt: skip
                 outcomes.append("lifted")
             except UserError as error:
@@ -1538,7 +1536,7 @@ def test_a_lift_arriving_while_another_puts_the_shop_back_is_refused_before_it_t
             return [str(a) for a in rows.all()]
 
     # The shop's write lock held here: the first lift stops with its plan committed.
-    shop = sqlite3.connect(shop_file, isolation_level=None)
+    shop = sqlite3.connect(tmp_path / "shop.db", isolation_level=None)
     shop.execute("BEGIN IMMEDIATE")
     first = threading.Thread(target=lift_it, args=(1,))
     first.start()

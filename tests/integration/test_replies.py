@@ -632,15 +632,7 @@ def test_the_dossier_shows_a_reply_in_the_outbox_as_queued_and_as_sent_once_it_w
     capsys: pytest.CaptureFixture[str],
     lang: str,
 ) -> None:
-    for name, value in (
-        ("RIGHTSDESK_MAILDIR", str(cli_db / "mail")),
-        ("RIGHTSDESK_MAIL_FROM", US),
-        ("RIGHTSDESK_SMTP_HOST", "127.0.0.1"),
-        ("RIGHTSDESK_SMTP_PORT", str(smtp_sink.port)),
-        ("RIGHTSDESK_SMTP_SECURITY", "plain"),
-    ):
-        monkeypatch.setenv(name, value)
-    (cli_db / "mail").mkdir()
+    _mail_through(smtp_sink, cli_db, monkeypatch)
     reference = "DSR-2026-0001"  # Maija's request, in Finnish
     if lang == "sv":
         capsys.readouterr()
