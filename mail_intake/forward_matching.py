@@ -26,7 +26,7 @@ def forwarded_original(
     parsed: ParsedMessage, u: Understanding, deps: IntakeDeps
 ) -> Original | None:
     """The customer a colleague forwarded the request of; None for anyone else's forward."""
-    ours = deps.controller.colleague_domains()
+    ours = deps.colleague_domains
     return colleagues_original(parsed, u.authentication, ours, deps.trusted_authserv_ids)
 
 

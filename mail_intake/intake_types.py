@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from cases.controller import ControllerConfig
@@ -29,6 +30,11 @@ class IntakeDeps:
     max_size: int = 25 * 1024 * 1024
     # Receiving servers whose Authentication-Results count (mail_intake/authentication.py).
     trusted_authserv_ids: frozenset[str] = frozenset()
+
+    @cached_property
+    def colleague_domains(self) -> frozenset[str]:
+        """The controller's own mail domains, built once: every mail reads them."""
+        return self.controller.colleague_domains()
 
 
 @dataclass

@@ -90,7 +90,7 @@ def prepare(raw: bytes, deps: IntakeDeps) -> Prepared:
             own_addresses=deps.own_addresses,
             max_size=deps.max_size,
             trusted_authserv_ids=deps.trusted_authserv_ids,
-            colleague_domains=deps.controller.colleague_domains(),
+            colleague_domains=deps.colleague_domains,
         )
     except Exception as exc:  # raised where `take_in` would have understood it
         understood = exc

@@ -73,7 +73,7 @@ def _follow_up(
         policy=deps.policy,
         actor=INTAKE_ACTOR,
         now=now,
-        own_domains=deps.controller.colleague_domains(),
+        own_domains=deps.colleague_domains,
     )
 
 
@@ -185,7 +185,7 @@ def route_mail(
         else:
             # The reply's own words are part of what was classified: no right there, none in
             # them (most follow-ups, "thank you", are not read a second time).
-            ours = deps.controller.colleague_domains()
+            ours = deps.colleague_domains
             asked = (
                 follow_up.new_request(session, case, parsed, own_domains=ours) if c.kinds else None
             )
