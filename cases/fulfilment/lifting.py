@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from cases import deadlines
@@ -54,9 +55,12 @@ from cases.fulfilment.systems import (
 from cases.outbox import Sender
 from cases.sql_connector import PlanChanged, SqlConnector
 from cases.tasks import LEAD_DAYS, open_task
+from store import named_lock
 from store.actions import AuditAction
 from store.models import Case, CaseEvent, Customer, Task
 
+# A put-back waits for its systems' own timeouts; past this, the person asking is told.
+OTHER_PROCESS_WAIT = 60.0
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
 # A restriction task still open when its case's restriction is lifted: moot, never done.
 LIFTED_BEFORE_DONE = "lifted_before_done"
@@ -246,9 +250,13 @@ def lift_case(
     the last lift puts back the values of the earlier ones too (Art. 18).
     """
     found = ops.get_case(session, reference)
-    key = (str(session.get_bind().engine.url), found.id or 0)
+    engine = session.get_bind().engine
+    case_id, reference = found.id or 0, found.reference
     session.rollback()  # the read ends: a lift waiting below holds no SQLite write lock
-    with _one_lift_at_a_time(key):
+    with (
+        _one_lift_at_a_time((str(engine.url), case_id)),
+        _no_other_process(engine, case_id, reference),
+    ):
         return _lift_case(
             session,
             target=found,
@@ -272,13 +280,11 @@ _LIFTS: dict[tuple[str, int], tuple[threading.Lock, int]] = {}
 def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
     """Hold the case's lift in this process until it ends; a second lift of it waits here.
 
-    Per process only: the CLI lifting the case while the bot does is refused by the row lock
-    and the look after the put-backs (`_lift_case`), after the put-backs it may have made.
-
     The row lock alone does not do: each system's put-back commits (its plan first, for a
     crash), which lets the lock go, and a second lift let in then would put back, or record
     as interrupted, what the first is doing. Waiting here, it checks after the first ended
-    and is refused as already lifted before it touches anything (Art. 5(2)).
+    and is refused as already lifted before it touches anything (Art. 5(2)). Another
+    process's lift is kept out by `_no_other_process`.
     """
     with _LIFTS_GUARD:
         lock, users = _LIFTS.get(key, (threading.Lock(), 0))
@@ -293,6 +299,24 @@ def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
                 _LIFTS[key] = (lock, users)
             else:
                 del _LIFTS[key]
+
+
+@contextmanager
+def _no_other_process(engine: Engine, case_id: int, reference: str) -> Iterator[None]:
+    """Hold the case's lift against the other processes on the store (the CLI and the bot).
+
+    The lock is the store's (`store.named_lock`), so a lift killed with -9 gives it up with
+    its process. A lift that waited for it is then refused as already lifted, or finishes
+    an interrupted one, as after the wait in `_one_lift_at_a_time`.
+    """
+    try:
+        with named_lock.held(engine, "lift", case_id, wait=OTHER_PROCESS_WAIT):
+            yield
+    except named_lock.LockBusy:
+        raise UserError(
+            f"{reference}: another process is lifting this restriction right now; run the"
+            " lift again when it has ended, to see how it went"
+        ) from None
 
 
 def _lift_case(
@@ -330,9 +354,9 @@ def _lift_case(
             session.rollback()
             record_waiting(session, case, error=waiting, actor=actor, now=now)
             raise
-    # The systems' steps committed (and let the lock go): lock again and look once more, so
-    # of two lifts at once from two processes only one records the lift, its tasks and
-    # mails (Art. 5(2)); within one process the second waited above.
+    # The systems' steps committed (and let the row lock go): lock again and look once more,
+    # so that only one lift records the lift, its tasks and mails (Art. 5(2)) even if a
+    # lift ever got past the waits in `lift_case`.
     _locked(session, case)
     if lifted_event(session, case) is not None:
         session.rollback()
