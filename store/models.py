@@ -31,6 +31,8 @@ class Case(SQLModel, table=True):
         Index("ix_case_active_paused", "is_active", "paused_since"),
         Index("ix_case_active_month_due", "is_active", "due_date"),  # extension notices
         Index("ix_case_active_unassigned", "is_active", "assignee", "receipt_date"),
+        # A person's other cases: by address without case (cases/related.py).
+        Index("ix_case_requester_email_lower", text("lower(requester_email)")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,7 +63,7 @@ class Case(SQLModel, table=True):
     identity_reason: str | None = Field(default=None, sa_type=Text)
     identity_verified_by: str | None = None
     identity_verified_at: datetime | None = _ts()
-    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     summary: str | None = Field(default=None, sa_type=Text)
     outcome: str | None = Field(default=None, sa_type=Text)
