@@ -20,9 +20,10 @@ values of each earlier lift held so, as their first restriction recorded them.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -145,6 +146,7 @@ def lift_restriction(
     controller: ControllerConfig,
     env: Mapping[str, str] | None = None,
     sender: Sender | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> tuple[Customer, list[Lifted]]:
     """Lift a customer's restriction; Art. 18(3) requires the person to have been told first.
 
@@ -177,6 +179,7 @@ def lift_restriction(
             controller=controller,
             env=env,
             sender=sender,
+            on_wait=on_wait,
         )
         for case in cases
     ]
@@ -243,11 +246,13 @@ def lift_case(
     controller: ControllerConfig,
     env: Mapping[str, str] | None = None,
     sender: Sender | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Lifted:
     """Lift the case's restriction in every system it marked, then in the register.
 
     While another case's restriction of the same person stands, only this lift is recorded;
-    the last lift puts back the values of the earlier ones too (Art. 18).
+    the last lift puts back the values of the earlier ones too (Art. 18). `on_wait` is told
+    the reference when the lift has to wait for another process's lift of the case.
     """
     found = ops.get_case(session, reference)
     engine = session.get_bind().engine
@@ -255,7 +260,7 @@ def lift_case(
     session.rollback()  # the read ends: a lift waiting below holds no SQLite write lock
     with (
         _one_lift_at_a_time((str(engine.url), case_id)),
-        _no_other_process(engine, case_id, reference),
+        _no_other_process(engine, case_id, reference, on_wait),
     ):
         return _lift_case(
             session,
@@ -302,21 +307,26 @@ def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
 
 
 @contextmanager
-def _no_other_process(engine: Engine, case_id: int, reference: str) -> Iterator[None]:
+def _no_other_process(
+    engine: Engine, case_id: int, reference: str, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
     """Hold the case's lift against the other processes on the store (the CLI and the bot).
 
     The lock is the store's (`store.named_lock`), so a lift killed with -9 gives it up with
     its process. A lift that waited for it is then refused as already lifted, or finishes
     an interrupted one, as after the wait in `_one_lift_at_a_time`.
     """
+    told = None if on_wait is None else functools.partial(on_wait, reference)
     try:
-        with named_lock.held(engine, "lift", case_id, wait=OTHER_PROCESS_WAIT):
+        with named_lock.held(engine, "lift", case_id, wait=OTHER_PROCESS_WAIT, on_wait=told):
             yield
     except named_lock.LockBusy:
         raise UserError(
             f"{reference}: another process is lifting this restriction right now; run the"
             " lift again when it has ended, to see how it went"
         ) from None
+    except named_lock.LockUnavailable as exc:
+        raise UserError(f"{reference}: the lift cannot keep other processes out: {exc}") from None
 
 
 def _lift_case(

@@ -319,6 +319,7 @@ def lift_restriction_command(
             controller=desk.controller,
             env=desk.system_env(),
             sender=mail_wiring.sender(desk),
+            on_wait=_waiting_for_another_lift,
         )
     typer.echo(
         f"{customer.customer_number}: still restricted"
@@ -328,6 +329,11 @@ def lift_restriction_command(
     for lifted in cases:
         typer.echo(f"{lifted.case.reference}: restriction lifted")
         _report_lift(lifted)
+
+
+def _waiting_for_another_lift(reference: str) -> None:
+    # Up to a minute of silence would look like a hang (lifting.OTHER_PROCESS_WAIT).
+    typer.echo(f"{reference}: waiting for another process's lift of this restriction", err=True)
 
 
 @app.command("lift-restriction")
@@ -351,6 +357,7 @@ def lift_case_command(
             controller=desk.controller,
             env=desk.system_env(),
             sender=mail_wiring.sender(desk),
+            on_wait=_waiting_for_another_lift,
         )
     typer.echo(f"{lifted.case.reference}: restriction lifted")
     if lifted.customer_number:

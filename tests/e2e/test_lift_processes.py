@@ -8,11 +8,9 @@ between processes it used to get in there and record the first's put-back as int
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from cases.fulfilment import lifting
 from store.engine import new_session
 from store.models import Case
 from tests.e2e.test_data_map_shop import NOW, ROOT, events, lift, restricted_shop_case
+from tests.lock_holder import holding
 
 LIFT = ("cases", "lift-restriction")
 HOW = ("--reason", "accuracy checked", "--informed-at", "2026-12-02")
@@ -56,18 +55,29 @@ def test_a_lift_from_another_process_waits_for_the_one_putting_the_shop_back_the
     # The shop's write lock held here: the first lift stops with its plan committed.
     shop = sqlite3.connect(tmp_path / "shop.db", isolation_level=None)
     shop.execute("BEGIN IMMEDIATE")
-    first = _lifting(env, reference)
-    deadline = time.monotonic() + 30
-    while _put_backs(env, reference) != ["system_restriction_lift_started"]:
-        assert time.monotonic() < deadline and first.poll() is None, first.communicate()
-        time.sleep(0.1)
-    second = _lifting(env, reference)
-    time.sleep(2)  # the old code had recorded the shop's put-back as interrupted by now
-    during = _put_backs(env, reference)
-    shop.execute("ROLLBACK")
-    shop.close()
-    out_first, err_first = first.communicate(timeout=120)
-    out_second, err_second = second.communicate(timeout=120)
+    first = second = None
+    try:
+        first = _lifting(env, reference)
+        deadline = time.monotonic() + 30
+        while _put_backs(env, reference) != ["system_restriction_lift_started"]:
+            assert time.monotonic() < deadline and first.poll() is None, "never started"
+            time.sleep(0.1)
+        second = _lifting(env, reference)
+        assert second.stderr is not None
+        # The old code never waited: it went on, recorded the shop's put-back as interrupted
+        # and ended, and this line was never written.
+        waiting = second.stderr.readline()
+        assert waiting == f"{reference}: waiting for another process's lift of this restriction\n"
+        during = _put_backs(env, reference)
+        shop.execute("ROLLBACK")
+        out_first, err_first = first.communicate(timeout=120)
+        out_second, err_second = second.communicate(timeout=120)
+    finally:
+        shop.close()
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
 
     assert during == ["system_restriction_lift_started"]
     assert first.returncode == 0, err_first
@@ -82,43 +92,23 @@ def test_a_lift_from_another_process_waits_for_the_one_putting_the_shop_back_the
     ]
 
 
-HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from store.engine import make_engine
-    from store.named_lock import held
-    with held(make_engine(sys.argv[1]), "lift", int(sys.argv[2]), wait=5):
-        print("held", flush=True)
-        time.sleep(600)
-    """
-)
-
-
 def test_a_lift_another_process_holds_too_long_is_refused_with_what_to_do_and_nothing_done(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine, env, reference, controller = restricted_shop_case(db_url, tmp_path)
     with new_session(engine) as session:
         case_id = session.exec(select(Case.id).where(Case.reference == reference)).one()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, db_url, str(case_id)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(lifting, "OTHER_PROCESS_WAIT", 0.5)
-        with new_session(engine) as session, pytest.raises(UserError) as refused:
-            lifting.lift_case(
-                session, reference=reference, reason="accuracy checked",
-                informed_at=datetime.fromisoformat(NOW), actor="t",
-                now=datetime.fromisoformat(NOW), controller=controller,
-                env={"SHOP_DATABASE_URL": env["SHOP_DATABASE_URL"]},
-            )  # fmt: skip
+        with holding(db_url, case_id):
+            monkeypatch.setattr(lifting, "OTHER_PROCESS_WAIT", 0.5)
+            with new_session(engine) as session, pytest.raises(UserError) as refused:
+                lifting.lift_case(
+                    session, reference=reference, reason="accuracy checked",
+                    informed_at=datetime.fromisoformat(NOW), actor="t",
+                    now=datetime.fromisoformat(NOW), controller=controller,
+                    env={"SHOP_DATABASE_URL": env["SHOP_DATABASE_URL"]},
+                )  # fmt: skip
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
         engine.dispose()
     assert str(refused.value) == (
         f"{reference}: another process is lifting this restriction right now; run the lift"
