@@ -274,8 +274,7 @@ class _Objects:
                 for words, at in tokens.where.items()
                 if in_set("@other", *words)
                 for i in at
-                if words[0].endswith(("ni", "mme"))
-                or (i and tokens[i - 1].surface in lx.POSSESSIVES)
+                if words[0].endswith(("ni", "mme")) or self._possessed(i)
             }
             # "Their" only where the mail names someone else: otherwise it may be a company's.
             # Not after a name alone, which may be a company's too ("Stockholms kontor har
@@ -291,6 +290,22 @@ class _Objects:
                         found.update(range(a, b + 1))
             self._spans = spans[0], spans[1]
         return self._spans
+
+    def _possessed(self, i: int) -> bool:
+        """Whether a possessive stands before person word i: "my son", "my late mother".
+
+        One word may come between, in the same sentence ("my late mother", "my elderly
+        father", "min avlidne far"), unless it names data ("my data, mother and I"...).
+        """
+        tokens = self.tokens
+        for k in (i - 1, i - 2):
+            if k < 0 or tokens[k].sentence != tokens[i].sentence:
+                return False
+            if tokens[k].surface in lx.POSSESSIVES:
+                return k == i - 1 or same_clause(self.text, tokens, k, i)
+            if in_set("@data", *tokens[k].words) or in_set("@other", *tokens[k].words):
+                return False
+        return False
 
     def _named(self) -> set[int]:
         """Names owning the data after them: "Maija's data", "Annas uppgifter", "Maijan tiedot"."""
@@ -331,10 +346,14 @@ class _Objects:
         k = i + 1
         while k < len(tokens) and tokens[k].sentence == sentence:
             tok = tokens[k]
-            if tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT or (
-                in_set("@self", *tok.words)
-                and tok.surface not in lx.POSSESSIVES
-                and not self._owns_another(k)
+            for_writer = tokens[k - 1].surface in lx.FOR_SOMEONE  # "…for me": a favour
+            if not for_writer and (
+                tok.surface in lx.ACCOUNT_OWN | lx.SELF_SUBJECT
+                or (
+                    in_set("@self", *tok.words)
+                    and tok.surface not in lx.POSSESSIVES
+                    and not self._owns_another(k)
+                )
             ):
                 return True
             k += 1

@@ -275,6 +275,8 @@ NAMED_ACCOUNT = words(
     "konto kontot kontona profil profilen profiler användarkonto användarkontot kundkonto "
     "kundkontot"
 )
+# "Delete Pekka's account for me", "radera Eriks konto åt mig": done for the writer, not hers.
+FOR_SOMEONE = words("for åt")
 ACCOUNT_OWN = words(
     "linked link connected created registered signed opened "
     "luotu luodun loin luomani rekisteröin rekisteröity rekisteröimäni avasin avattu "

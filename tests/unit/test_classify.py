@@ -158,6 +158,11 @@ def test_the_writers_own_data_or_account_named_with_a_mail_is_still_erasure(text
         "Radera min makes uppgifter.",
         "Radera min mans personuppgifter.",
         "Radera mina barns uppgifter.",
+        # A word between the possessive and the person ("my late mother").
+        "Please delete my late mother's account.",
+        "Please delete my elderly father's data.",
+        "Radera min avlidne fars uppgifter.",
+        "Poistakaa edesmenneen äitini tiedot.",
     ],
 )
 def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_case(
@@ -383,6 +388,9 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
         "Please delete Pekka's account this week.",
         "Please delete Pekka's account, my son.",
         "Radera Eriks konto, detta är viktigt.",
+        # Done for the writer is not the writer's: "for me", "åt mig".
+        "Please delete Pekka's account for me.",
+        "Radera Eriks konto åt mig.",
     ],
 )
 def test_another_persons_account_or_compound_data_goes_to_a_person(text: str) -> None:
