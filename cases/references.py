@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from store.audit import lock_head
+from store.engine import sqlite_file
 from store.models import ReferenceCounter
 from store.upsert import PreparedUpsert
 
@@ -54,8 +55,8 @@ def next_reference(session: Session, *, prefix: str, year: int) -> str:
     engine = bind.engine if isinstance(bind, Connection) else bind
     hwm = None
     if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
-        database = engine.url.database
-        hwm = Path(database + HWM_SUFFIX) if database and database != ":memory:" else None
+        database = sqlite_file(engine.url)  # a `file:` URI's path, not the URI
+        hwm = None if database is None else database.with_name(database.name + HWM_SUFFIX)
     handed: dict[str, int] = session.info.setdefault(_HANDED, {})
     floor = max(handed.get(key, 0), _pending_hwm(session, hwm).get(key, 0))
     last = int(_NEXT(session, {"key": key, "last": floor + 1, "floor": floor}).scalar_one())

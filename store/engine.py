@@ -9,10 +9,11 @@ import threading
 import time
 import urllib.parse
 import weakref
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///rightsdesk.db"
@@ -120,6 +121,28 @@ def _let_go_of_a_failing_file(engine: Engine) -> None:
     def _close_while_failing(dbapi_conn: Any, record: Any) -> None:
         if dbapi_conn is not None and time.monotonic() - faulted[0] < RELEASE_FOR:
             record.invalidate()  # closed now; the next checkout opens the file afresh
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The SQLite store's file as the URL names it (not resolved); None when in memory.
+
+    The URL's database is a path, or a `file:` URI (RFC 8089) whose query SQLAlchemy may
+    have moved into the URL's own (`sqlite:///file:name?mode=memory&uri=true`). Files kept
+    beside the store (the references' high-water mark, the locks) are named from this.
+    """
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        uri = urllib.parse.urlsplit(database)
+        modes = urllib.parse.parse_qs(uri.query).get("mode", [])
+        modes += [m for m in [url.query.get("mode")] if isinstance(m, str)]
+        if "memory" in modes:
+            return None
+        database = urllib.parse.unquote(uri.path)
+        if not database or database == ":memory:":
+            return None
+    return Path(database)
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -21,14 +21,15 @@ import fcntl
 import logging
 import os
 import time
-import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+
+from store.engine import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -68,33 +69,13 @@ def held(
         return
     if engine.dialect.name != "sqlite":
         raise LockUnavailable(f"no lock across processes on {engine.dialect.name}")
-    database = sqlite_file(engine.url)
-    if database is None:
+    named = sqlite_file(engine.url)
+    if named is None:
         yield
         return
+    database = Path(os.path.realpath(named))  # one lock however each process names the file
     with _flocked(database.parent / f"{database.name}-locks" / f"{purpose}-{key}", wait, on_wait):
         yield
-
-
-def sqlite_file(url: URL) -> Path | None:
-    """The SQLite database's file, resolved as every process sees it; None when in memory.
-
-    The URL's database is a path, or a `file:` URI (RFC 8089) whose query SQLAlchemy may
-    have moved into the URL's own (`sqlite:///file:name?mode=memory&uri=true`).
-    """
-    database = url.database
-    if not database or database == ":memory:":
-        return None
-    if database.startswith("file:"):
-        uri = urllib.parse.urlsplit(database)
-        modes = urllib.parse.parse_qs(uri.query).get("mode", [])
-        modes += [m for m in [url.query.get("mode")] if isinstance(m, str)]
-        if "memory" in modes:
-            return None
-        database = urllib.parse.unquote(uri.path)
-        if not database or database == ":memory:":
-            return None
-    return Path(os.path.realpath(database))
 
 
 def _tries(wait: float, on_wait: Callable[[], None] | None) -> Iterator[None]:

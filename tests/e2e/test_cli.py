@@ -184,6 +184,24 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
     assert [c["reference"] for c in open_only] == [ref]
 
 
+def test_a_store_named_by_sqlites_own_uri_form_opens_and_numbers_cases(tmp_path: Path) -> None:
+    """`sqlite:///file:PATH?uri=true` (SQLite's URI filenames) is a store like any other:
+    the references' high-water mark is kept beside its file, not under a path "file:"."""
+    env = {
+        "RIGHTSDESK_DATABASE_URL": f"sqlite:///file:{tmp_path / 'desk.db'}?uri=true",
+        "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
+        "RIGHTSDESK_NOW": "2026-11-24T10:00:00+02:00",
+        "PYTHONPATH": str(ROOT),  # run from tmp_path, where a path "file:" would show
+    }
+    for n, email in enumerate(["aino@example.com", "pekka@example.com"], start=1):
+        opened = run("cases", "open", "--kinds", "access", "--email", email, env=env, cwd=tmp_path)
+        assert opened.returncode == 0, opened.stderr
+        assert f"DSR-2026-{n:04d}" in opened.stdout
+    marks = json.loads((tmp_path / "desk.db-refs").read_text("utf-8"))
+    assert marks == {"DSR-2026": 2}
+    assert not (tmp_path / "file:").exists()
+
+
 def test_audit_verify_fails_naming_the_row_edited_in_the_database(
     desk_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from store.named_lock import LockBusy, LockUnavailable, held, sqlite_file
+from store.engine import sqlite_file
+from store.named_lock import LockBusy, LockUnavailable, held
 from tests.lock_holder import holding
 
 
