@@ -126,18 +126,16 @@ def _let_go_of_a_failing_file(engine: Engine) -> None:
 def sqlite_file(url: URL) -> Path | None:
     """The SQLite store's file as the URL names it (not resolved); None when in memory.
 
-    The URL's database is a path, or a `file:` URI (RFC 8089) whose query SQLAlchemy may
-    have moved into the URL's own (`sqlite:///file:name?mode=memory&uri=true`). Files kept
-    beside the store (the references' high-water mark, the locks) are named from this.
+    The URL's database is a path, or with `uri=true` a `file:` URI (RFC 8089) whose query
+    SQLAlchemy moves into the URL's own (`sqlite:///file:name?mode=memory&uri=true`). Files
+    kept beside the store (the references' high-water mark, the locks) are named from this.
     """
     database = url.database
     if not database or database == ":memory:":
         return None
-    if database.startswith("file:"):
+    if _is_uri(url):
         uri = urllib.parse.urlsplit(database)
-        modes = urllib.parse.parse_qs(uri.query).get("mode", [])
-        modes += [m for m in [url.query.get("mode")] if isinstance(m, str)]
-        if "memory" in modes:
+        if _uri_mode(url) == "memory":
             return None
         database = urllib.parse.unquote(uri.path)
         if not database or database == ":memory:":
@@ -145,13 +143,30 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def _is_uri(url: URL) -> bool:
+    """Whether SQLAlchemy hands the database to SQLite as a URI filename (`uri=true`)."""
+    asked = str(url.query.get("uri", "")).lower() in ("true", "1", "yes", "on")
+    return asked and bool(url.database and url.database.startswith("file:"))
+
+
+def _uri_mode(url: URL) -> str | None:
+    """The `mode` of a URI filename (ro, rw, rwc, memory); None for a path or no mode."""
+    if not _is_uri(url):
+        return None
+    inside = urllib.parse.parse_qs(urllib.parse.urlsplit(url.database or "").query)
+    mode = url.query.get("mode") or next(iter(inside.get("mode", [])), None)
+    return str(mode) if mode else None
+
+
 def _private_sqlite_file(url: str) -> None:
     """Create the SQLite file 0600 before SQLite does (it would honour the umask: 0644).
 
-    The store holds personal data; its -wal and -shm files take the main file's mode.
+    The store holds personal data; its -wal and -shm files take the main file's mode. A
+    URI filename that may not create the file (`mode=ro`, `mode=rw`) is left to SQLite.
     """
-    path = make_url(url).database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    parsed = make_url(url)
+    path = sqlite_file(parsed)
+    if path is None or _uri_mode(parsed) not in (None, "rwc"):
         return
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)

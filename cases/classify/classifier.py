@@ -294,18 +294,23 @@ class _Objects:
     def _possessed(self, i: int) -> bool:
         """Whether a possessive stands before person word i: "my son", "my late mother".
 
-        One word may come between, in the same sentence ("my late mother", "my elderly
-        father", "min avlidne far"), unless it names data ("my data, mother and I"...).
+        One word may come between ("my late mother's account", "min avlidne fars
+        uppgifter") when data follows the person at once: a person in a reason of the
+        writer's own request ("so my abusive husband cannot find me") stays out of it.
         """
         tokens = self.tokens
-        for k in (i - 1, i - 2):
-            if k < 0 or tokens[k].sentence != tokens[i].sentence:
-                return False
-            if tokens[k].surface in lx.POSSESSIVES:
-                return k == i - 1 or same_clause(self.text, tokens, k, i)
-            if in_set("@data", *tokens[k].words) or in_set("@other", *tokens[k].words):
-                return False
-        return False
+        if i and tokens[i - 1].surface in lx.POSSESSIVES:
+            return True
+        k, after = i - 2, i + 1
+        return (
+            k >= 0
+            and tokens[k].surface in lx.POSSESSIVES
+            and after < len(tokens)
+            and tokens[k].sentence == tokens[after].sentence
+            and in_set("@data", *tokens[after].words)
+            and not in_set("@data", *tokens[i - 1].words)
+            and not in_set("@other", *tokens[i - 1].words)
+        )
 
     def _named(self) -> set[int]:
         """Names owning the data after them: "Maija's data", "Annas uppgifter", "Maijan tiedot"."""

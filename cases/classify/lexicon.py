@@ -275,8 +275,9 @@ NAMED_ACCOUNT = words(
     "konto kontot kontona profil profilen profiler användarkonto användarkontot kundkonto "
     "kundkontot"
 )
-# "Delete Pekka's account for me", "radera Eriks konto åt mig": done for the writer, not hers.
-FOR_SOMEONE = words("for åt")
+# "Delete Pekka's account for me", "radera Eriks konto åt/för mig": done for the writer, not
+# hers.
+FOR_SOMEONE = words("for åt för")
 ACCOUNT_OWN = words(
     "linked link connected created registered signed opened "
     "luotu luodun loin luomani rekisteröin rekisteröity rekisteröimäni avasin avattu "

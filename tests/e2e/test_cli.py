@@ -186,7 +186,8 @@ def test_the_lifecycle_works_from_the_terminal_and_lists_as_json(desk_env: dict[
 
 def test_a_store_named_by_sqlites_own_uri_form_opens_and_numbers_cases(tmp_path: Path) -> None:
     """`sqlite:///file:PATH?uri=true` (SQLite's URI filenames) is a store like any other:
-    the references' high-water mark is kept beside its file, not under a path "file:"."""
+    the references' high-water mark is kept beside its file, not under a path "file:", and
+    the file is the owner's alone, as a store named by its path is."""
     env = {
         "RIGHTSDESK_DATABASE_URL": f"sqlite:///file:{tmp_path / 'desk.db'}?uri=true",
         "RIGHTSDESK_CONFIG": str(ROOT / "rightsdesk.example.toml"),
@@ -200,6 +201,7 @@ def test_a_store_named_by_sqlites_own_uri_form_opens_and_numbers_cases(tmp_path:
     marks = json.loads((tmp_path / "desk.db-refs").read_text("utf-8"))
     assert marks == {"DSR-2026": 2}
     assert not (tmp_path / "file:").exists()
+    assert (tmp_path / "desk.db").stat().st_mode & 0o777 == 0o600  # personal data: not 0644
 
 
 def test_audit_verify_fails_naming_the_row_edited_in_the_database(

@@ -176,6 +176,21 @@ def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_cas
 @pytest.mark.parametrize(
     "text",
     [
+        "Please delete all my personal data so my abusive husband cannot find me.",
+        "Please delete my account because my elderly father cannot use it.",
+        "Please delete my data as my old friend suggested.",
+        "Radera mitt konto så att min gamla pappa inte ser det.",
+    ],
+)
+def test_a_person_in_the_reason_for_the_writers_own_erasure_leaves_it_the_writers(
+    text: str,
+) -> None:
+    assert classify_request("", text).kinds == ["erasure"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         # Access (Art. 15)
         "Send me a copy of my wife's data.",
         "Lähettäkää kopio vaimoni tiedoista.",
@@ -391,6 +406,7 @@ def test_another_name_than_the_senders_before_the_data_goes_to_a_person(
         # Done for the writer is not the writer's: "for me", "åt mig".
         "Please delete Pekka's account for me.",
         "Radera Eriks konto åt mig.",
+        "Radera Eriks konto för mig.",
     ],
 )
 def test_another_persons_account_or_compound_data_goes_to_a_person(text: str) -> None:
