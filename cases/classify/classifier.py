@@ -417,6 +417,8 @@ class _Objects:
                 )
                 continue
             if i in others:
+                if i > first and self._reason_between(first, i):
+                    continue  # "delete my account so my husband cannot see it"
                 # Before the verb, a pronoun is its subject's ("she said her team will delete
                 # my data") unless it names data ("hennes uppgifter kan ni radera").
                 found_other = found_other or i > first or not self._pronoun_not_data(i)
@@ -433,6 +435,18 @@ class _Objects:
         if fronted:
             found_other = data = True
         return own, found_other, found_mail, data
+
+    def _reason_between(self, verb: int, i: int) -> bool:
+        """Whether a reason or purpose ("because", "koska", "så att") opens between verb and i."""
+        tokens = self.tokens
+        for k in range(verb + 1, i):
+            if tokens[k].surface == "so" and tokens[k - 1].surface in lx.NOT_SO_THAT:
+                continue  # "...and so on, and my wife's details"
+            if tokens[k].surface in lx.REASON:
+                return True
+            if tokens[k].surface == "så" and k + 1 < i and tokens[k + 1].surface == "att":
+                return True
+        return False
 
     def _fronted(self, verb: int) -> range:
         """Another person's data opening the verb's clause as its object; empty if none."""

@@ -275,6 +275,11 @@ NAMED_ACCOUNT = words(
     "konto kontot kontona profil profilen profiler användarkonto användarkontot kundkonto "
     "kundkontot"
 )
+# A reason or purpose after the request's verb opens a clause of its own: a person in it is
+# not the right's object ("delete my account so my husband cannot see it", "koska mieheni",
+# "eftersom min man"). Swedish "så" only in "så att".
+REASON = words("because since so koska jotta ettei sillä eftersom ty")
+NOT_SO_THAT = words("and or do even")  # "and so on", "do so": no reason follows
 # "Delete Pekka's account for me", "radera Eriks konto åt/för mig": done for the writer, not
 # hers.
 FOR_SOMEONE = words("for åt för")

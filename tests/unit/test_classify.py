@@ -158,6 +158,9 @@ def test_the_writers_own_data_or_account_named_with_a_mail_is_still_erasure(text
         "Radera min makes uppgifter.",
         "Radera min mans personuppgifter.",
         "Radera mina barns uppgifter.",
+        # Another person's data before a reason, or after "and so on".
+        "Please delete my data and my husband's data because we moved.",
+        "Please delete my phone and so on and my wife's details.",
         # A word between the possessive and the person ("my late mother").
         "Please delete my late mother's account.",
         "Please delete my elderly father's data.",
@@ -180,6 +183,11 @@ def test_erasure_of_another_persons_data_goes_to_a_person_not_to_the_writers_cas
         "Please delete my account because my elderly father cannot use it.",
         "Please delete my data as my old friend suggested.",
         "Radera mitt konto så att min gamla pappa inte ser det.",
+        # With no word between, too: the reason opens a clause of its own.
+        "Please delete my account so my husband cannot see it.",
+        "Please delete all my data because my husband reads my emails.",
+        "Radera mitt konto eftersom min man ser det.",
+        "Poistakaa tilini koska mieheni näkee sen.",
     ],
 )
 def test_a_person_in_the_reason_for_the_writers_own_erasure_leaves_it_the_writers(
