@@ -134,10 +134,9 @@ def sqlite_file(url: URL) -> Path | None:
     if not database or database == ":memory:":
         return None
     if _is_uri(url):
-        uri = urllib.parse.urlsplit(database)
         if _uri_mode(url) == "memory":
             return None
-        database = urllib.parse.unquote(uri.path)
+        database = urllib.parse.unquote(urllib.parse.urlsplit(database).path)
         if not database or database == ":memory:":
             return None
     return Path(database)

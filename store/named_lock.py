@@ -60,8 +60,7 @@ def held(
     Raise `LockBusy` when it is not free within `wait` seconds; `on_wait` is called once,
     when the first try finds it taken. Two threads of one process asking for the same lock
     exclude each other too (each has its own connection or open file), except on an
-    in-memory SQLite database, where no lock is taken; callers that want their own threads
-    to queue should queue them first.
+    in-memory SQLite database, which no other process can open and where no lock is taken.
     """
     if engine.dialect.name == "postgresql":
         with _advisory(engine, purpose, key, wait, on_wait):

@@ -21,7 +21,6 @@ values of each earlier lift held so, as their first restriction recorded them.
 from __future__ import annotations
 
 import functools
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -61,7 +60,7 @@ from store.actions import AuditAction
 from store.models import Case, CaseEvent, Customer, Task
 
 # A put-back waits for its systems' own timeouts; past this, the person asking is told.
-OTHER_PROCESS_WAIT = 60.0
+OTHER_LIFT_WAIT = 60.0
 LIFT_TASK = "lift_restriction"  # the task kind: lift by hand what was restricted by hand
 # A restriction task still open when its case's restriction is lifted: moot, never done.
 LIFTED_BEFORE_DONE = "lifted_before_done"
@@ -116,8 +115,7 @@ def report_lines(lifted: Lifted, *, close_hint: str = "") -> list[str]:
 
 def _require_confirmed(session: Session, case: Case, informed_at: datetime) -> None:
     """Refuse to lift a restriction the person was never told of, or before it was made."""
-    check_liftable(session, case)
-    confirmed = told_too_early(session, case, informed_at)
+    confirmed = told_too_early(check_liftable(session, case), informed_at)
     if confirmed is not None:
         raise UserError(
             f"{case.reference}: --informed-at {deadlines.receipt_date(informed_at).isoformat()}"
@@ -252,16 +250,13 @@ def lift_case(
 
     While another case's restriction of the same person stands, only this lift is recorded;
     the last lift puts back the values of the earlier ones too (Art. 18). `on_wait` is told
-    the reference when the lift has to wait for another process's lift of the case.
+    the reference when the lift has to wait for another lift of the case to end.
     """
     found = ops.get_case(session, reference)
     engine = session.get_bind().engine
     case_id, reference = found.id or 0, found.reference
     session.rollback()  # the read ends: a lift waiting below holds no SQLite write lock
-    with (
-        _one_lift_at_a_time((str(engine.url), case_id)),
-        _no_other_process(engine, case_id, reference, on_wait),
-    ):
+    with _one_lift_at_a_time(engine, case_id, reference, on_wait):
         return _lift_case(
             session,
             target=found,
@@ -275,58 +270,30 @@ def lift_case(
         )
 
 
-_LIFTS_GUARD = threading.Lock()
-# Each case's lock and how many lifts hold or wait for it; dropped when none does, so a
-# long-running bot keeps no lock per case it ever lifted.
-_LIFTS: dict[tuple[str, int], tuple[threading.Lock, int]] = {}
-
-
 @contextmanager
-def _one_lift_at_a_time(key: tuple[str, int]) -> Iterator[None]:
-    """Hold the case's lift in this process until it ends; a second lift of it waits here.
+def _one_lift_at_a_time(
+    engine: Engine, case_id: int, reference: str, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
+    """Hold the case's lift until it ends; a second lift of it, in any process, waits here.
 
     The row lock alone does not do: each system's put-back commits (its plan first, for a
     crash), which lets the lock go, and a second lift let in then would put back, or record
     as interrupted, what the first is doing. Waiting here, it checks after the first ended
-    and is refused as already lifted before it touches anything (Art. 5(2)). Another
-    process's lift is kept out by `_no_other_process`.
-    """
-    with _LIFTS_GUARD:
-        lock, users = _LIFTS.get(key, (threading.Lock(), 0))
-        _LIFTS[key] = (lock, users + 1)
-    try:
-        with lock:
-            yield
-    finally:
-        with _LIFTS_GUARD:
-            users = _LIFTS[key][1] - 1
-            if users:
-                _LIFTS[key] = (lock, users)
-            else:
-                del _LIFTS[key]
-
-
-@contextmanager
-def _no_other_process(
-    engine: Engine, case_id: int, reference: str, on_wait: Callable[[str], None] | None
-) -> Iterator[None]:
-    """Hold the case's lift against the other processes on the store (the CLI and the bot).
-
-    The lock is the store's (`store.named_lock`), so a lift killed with -9 gives it up with
-    its process. A lift that waited for it is then refused as already lifted, or finishes
-    an interrupted one, as after the wait in `_one_lift_at_a_time`.
+    and is refused as already lifted before it touches anything (Art. 5(2)). The lock is
+    the store's (`store.named_lock`): it keeps out the bot's other threads and the terminal
+    alike, and a lift killed with -9 gives it up with its process.
     """
     told = None if on_wait is None else functools.partial(on_wait, reference)
     try:
-        with named_lock.held(engine, "lift", case_id, wait=OTHER_PROCESS_WAIT, on_wait=told):
+        with named_lock.held(engine, "lift", case_id, wait=OTHER_LIFT_WAIT, on_wait=told):
             yield
     except named_lock.LockBusy:
         raise UserError(
-            f"{reference}: another process is lifting this restriction right now; run the"
-            " lift again when it has ended, to see how it went"
+            f"{reference}: another lift of this restriction is still running; run the lift"
+            " again when it has ended, to see how it went"
         ) from None
     except named_lock.LockUnavailable as exc:
-        raise UserError(f"{reference}: the lift cannot keep other processes out: {exc}") from None
+        raise UserError(f"{reference}: the lift cannot keep other lifts out: {exc}") from None
 
 
 def _lift_case(
@@ -366,7 +333,7 @@ def _lift_case(
             raise
     # The systems' steps committed (and let the row lock go): lock again and look once more,
     # so that only one lift records the lift, its tasks and mails (Art. 5(2)) even if a
-    # lift ever got past the waits in `lift_case`.
+    # lift ever got past the wait in `lift_case`.
     _locked(session, case)
     if lifted_event(session, case) is not None:
         session.rollback()

@@ -41,14 +41,33 @@ class Restriction:
         return bool(mine and theirs and mine.casefold() == theirs.casefold())
 
 
-def confirmed_at(session: Session, case: Case) -> datetime | None:
+def _approved_replies(session: Session, case: Case) -> list[tuple[datetime, Outbox | None]]:
+    """The case's approved restriction replies, each with its outbox mail (by mail id)."""
+    rows = session.exec(
+        select(Draft.approved_at, Outbox)
+        .join(Outbox, col(Outbox.id) == col(Draft.outbox_id), isouter=True)
+        .where(
+            Draft.case_id == case.id,
+            Draft.template == KIND_TEMPLATES["restriction"],
+            Draft.status == "approved",
+        )
+        .order_by(col(Outbox.id))
+    ).all()
+    return [(at, mail) for at, mail in rows if at is not None]
+
+
+def _confirmed_at(
+    session: Session, case: Case, replies: list[tuple[datetime, Outbox | None]]
+) -> datetime | None:
     """When the person was told of the case's restriction: its reply sent, or answered.
 
-    Its approved reply counts from its delivery, or from its approval while the outbox has
+    An approved reply counts from its delivery, or from its approval while the outbox has
     not sent it: a delivery given up on is the outbox's alert, not a reason to keep data
-    restricted, and a mail still queued or retried stops the lift anyway
-    (`undelivered_confirmation`). A case answered otherwise (`cases respond`, e.g. by
-    letter) was confirmed when it was answered after the restriction; of the two, the later.
+    restricted, and a mail still queued or retried stops the lift anyway (`_undelivered`).
+    Its mail delivered later (an SMTP outage) told the person then: one told of the lifting
+    before that would read "restricted" after it (`told_too_early`). A case answered
+    otherwise (`cases respond`, e.g. by letter) was confirmed when it was answered after the
+    restriction; of the two, the later.
     """
     fulfilled = session.exec(
         select(CaseEvent)
@@ -58,20 +77,8 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
     restricted = next((e for e in fulfilled if restricts(e)), None)
     if restricted is None:
         return None
-    # Its mail delivered later (an SMTP outage) told the person then: one told of the
-    # lifting before that would read "restricted" after it (`told_too_early`).
-    replies = session.exec(
-        select(Draft.approved_at, Outbox.sent_at)
-        .join(Outbox, col(Outbox.id) == col(Draft.outbox_id), isouter=True)
-        .where(
-            Draft.case_id == case.id,
-            Draft.template == KIND_TEMPLATES["restriction"],
-            Draft.status == "approved",
-        )
-        .order_by(col(Draft.approved_at))
-    ).all()
     approved = max(
-        (max(t for t in (at, sent) if t is not None) for at, sent in replies if at is not None),
+        (max(at, mail.sent_at) if mail and mail.sent_at else at for at, mail in replies),
         default=None,
     )
     answered = session.exec(
@@ -88,19 +95,24 @@ def confirmed_at(session: Session, case: Case) -> datetime | None:
     return max((t for t in (approved, answered) if t is not None), default=None)
 
 
-def check_liftable(session: Session, case: Case, *, approve_with: str | None = None) -> None:
+def check_liftable(
+    session: Session, case: Case, *, approve_with: str | None = None
+) -> datetime | None:
     """Refuse a case with no restriction, one lifted already, or one not yet confirmed.
 
     Art. 18(3): the person is told before the restriction is lifted; one not yet confirmed
     to them, or whose confirming mail still waits in the outbox, would reach them as
     "restricted" after it ended. `approve_with` is how the caller's user approves the reply
-    (the terminal's command by default).
+    (the terminal's command by default). Returns when the restriction was confirmed (None
+    for a case closed before it was), for `told_too_early`.
     """
     if already_done(session, case, "restriction") is None:
         raise UserError(f"{case.reference}: no restriction was made for this case")
     if lifted_event(session, case) is not None:
         raise UserError(f"{case.reference}: the restriction is already lifted")
-    if confirmed_at(session, case) is None and case.is_active:
+    replies = _approved_replies(session, case)
+    confirmed = _confirmed_at(session, case, replies)
+    if confirmed is None and case.is_active:
         # A case withdrawn or refused before its confirmation went passes: no "restricted"
         # reply will ever reach the person, and the systems' marks must still be undoable.
         approve = approve_with or f"`rightsdesk cases approve {case.reference}`"
@@ -109,9 +121,9 @@ def check_liftable(session: Session, case: Case, *, approve_with: str | None = N
             " reply is not approved), so it cannot be lifted (Art. 18(3)); finish it first:"
             f" {approve}, then tell the person and lift it"
         )
-    waiting = undelivered_confirmation(session, case)
+    waiting = _undelivered(replies)
     if waiting is not None:
-        # Approval counts as confirmation (`confirmed_at`), but a mail still queued would
+        # Approval counts as confirmation (`_confirmed_at`), but a mail still queued would
         # reach the person as "restricted" after they were told it was lifted (Art. 18(3)).
         tried = f", {waiting.attempts} attempt(s)" if waiting.attempts else ""
         why = f", last error: {waiting.last_error}" if waiting.last_error else ""
@@ -123,33 +135,25 @@ def check_liftable(session: Session, case: Case, *, approve_with: str | None = N
             " trying and sends it once the mail server answers; lift the restriction after"
             " that"
         )
+    return confirmed
 
 
-def undelivered_confirmation(session: Session, case: Case) -> Outbox | None:
+def _undelivered(replies: list[tuple[datetime, Outbox | None]]) -> Outbox | None:
     """The outbox mail of an approved restriction reply still to be sent (queued or retried).
 
     One sent, or failed for good, counts as delivered here: a delivery given up on is the
     outbox's alert to the contact person, not a reason to keep data restricted.
     """
-    return session.exec(
-        select(Outbox)
-        .join(Draft, col(Draft.outbox_id) == col(Outbox.id))
-        .where(
-            Draft.case_id == case.id,
-            Draft.template == KIND_TEMPLATES["restriction"],
-            Draft.status == "approved",
-            col(Outbox.status).not_in(("sent", "failed")),
-        )
-        .order_by(col(Outbox.id))
-    ).first()
+    return next(
+        (m for _, m in replies if m is not None and m.status not in ("sent", "failed")), None
+    )
 
 
-def told_too_early(session: Session, case: Case, informed_at: datetime) -> date | None:
-    """The day the restriction was confirmed, if the person was told of the lifting before it.
+def told_too_early(confirmed: datetime | None, informed_at: datetime) -> date | None:
+    """The day the restriction was `confirmed`, if the person was told of the lifting before it.
 
     Compared by the Helsinki date, as the day the person was told is often a date alone.
     """
-    confirmed = confirmed_at(session, case)
     if confirmed is None:
         return None
     day = deadlines.receipt_date(confirmed)

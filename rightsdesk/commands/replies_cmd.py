@@ -332,8 +332,8 @@ def lift_restriction_command(
 
 
 def _waiting_for_another_lift(reference: str) -> None:
-    # Up to a minute of silence would look like a hang (lifting.OTHER_PROCESS_WAIT).
-    typer.echo(f"{reference}: waiting for another process's lift of this restriction", err=True)
+    # Up to a minute of silence would look like a hang (lifting.OTHER_LIFT_WAIT).
+    typer.echo(f"{reference}: waiting for another lift of this restriction to end", err=True)
 
 
 @app.command("lift-restriction")

@@ -67,7 +67,7 @@ def test_a_lift_from_another_process_waits_for_the_one_putting_the_shop_back_the
         # The old code never waited: it went on, recorded the shop's put-back as interrupted
         # and ended, and this line was never written.
         waiting = second.stderr.readline()
-        assert waiting == f"{reference}: waiting for another process's lift of this restriction\n"
+        assert waiting == f"{reference}: waiting for another lift of this restriction to end\n"
         during = _put_backs(env, reference)
         shop.execute("ROLLBACK")
         out_first, err_first = first.communicate(timeout=120)
@@ -100,7 +100,7 @@ def test_a_lift_another_process_holds_too_long_is_refused_with_what_to_do_and_no
         case_id = session.exec(select(Case.id).where(Case.reference == reference)).one()
     try:
         with holding(db_url, case_id):
-            monkeypatch.setattr(lifting, "OTHER_PROCESS_WAIT", 0.5)
+            monkeypatch.setattr(lifting, "OTHER_LIFT_WAIT", 0.5)
             with new_session(engine) as session, pytest.raises(UserError) as refused:
                 lifting.lift_case(
                     session, reference=reference, reason="accuracy checked",
@@ -111,8 +111,8 @@ def test_a_lift_another_process_holds_too_long_is_refused_with_what_to_do_and_no
     finally:
         engine.dispose()
     assert str(refused.value) == (
-        f"{reference}: another process is lifting this restriction right now; run the lift"
-        " again when it has ended, to see how it went"
+        f"{reference}: another lift of this restriction is still running; run the lift again"
+        " when it has ended, to see how it went"
     )
     assert _put_backs(env, reference) == []
     # The holder was killed with -9: its lock went with it, and the lift goes through.

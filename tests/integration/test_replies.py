@@ -535,7 +535,7 @@ def test_a_restriction_whose_confirmation_could_not_be_delivered_at_all_is_still
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A delivery given up on is the outbox's alert to the contact person; it must not keep
-    the data restricted (cases.fulfilment.restriction_state.confirmed_at)."""
+    the data restricted (cases.fulfilment.restriction_state.check_liftable)."""
     _mail_through(smtp_sink, cli_db, monkeypatch)
     reference = _restriction_approved(capsys)
     smtp_sink.fail_next(2, "550 5.1.1 Mailbox unavailable")  # permanent (RFC 5321 §4.2.1)

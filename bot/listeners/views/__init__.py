@@ -278,8 +278,8 @@ def _lift_errors(
     with deps.session_factory() as session:
         case = ops.get_case(session, _reference(view))
         # Checked again: the case may have changed since the form opened.
-        check_liftable(session, case, approve_with=f"`{deps.command} approve {case.reference}`")
-        confirmed = told_too_early(session, case, told)
+        approve = f"`{deps.command} approve {case.reference}`"
+        confirmed = told_too_early(check_liftable(session, case, approve_with=approve), told)
     if confirmed is not None:
         errors[modals.LIFT_INFORMED] = (
             f"The restriction was confirmed to the person on {confirmed.isoformat()}: they are"
